@@ -1,0 +1,308 @@
+"""``twp update``: translations survive every kind of source edit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+from pathlib import Path
+
+import polib
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from twp_i18n import pofile
+from twp_i18n.config import load_config
+from twp_i18n.content import Article
+from twp_i18n.errors import CatalogError, LockError
+from twp_i18n.extract import article_template, extract
+from twp_i18n.lock import site_lock
+from twp_i18n.merge import Memory, merge_catalog, update
+
+from .conftest import article, gettext_tool, snapshot
+
+CONFIG = None
+
+
+def make_article(body: str, slug: str = "a", title: str = "Sleep and rest") -> Article:
+    return Article(slug=slug, path=Path(f"{slug}.md"), rel_path=f"content/en/{slug}.md",
+                   title=title, date=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc),
+                   updated=None, body=body, body_line=5, field_lines={"title": 2})
+
+
+@pytest.fixture
+def site_config(make_site):
+    return load_config(make_site({"content/en/x.md": article()}))
+
+
+def template_of(body: str, config, slug: str = "a") -> polib.POFile:
+    return article_template(make_article(body, slug), config)
+
+
+def translate_all(po: polib.POFile, prefix: str = "ES ") -> polib.POFile:
+    for entry in po:
+        entry.msgstr = prefix + entry.msgid
+    return po
+
+
+def roundtrip(po: polib.POFile) -> polib.POFile:
+    return pofile.parse_po(pofile.format_po(po))
+
+
+BODY = """## Before you begin
+
+Many of us slept badly for weeks. A routine helped some of us, and others found that patience mattered more.
+
+- Dim the lights in the evening.
+- Keep a notebook by the bed.
+
+Writing things down made the nights feel shorter.
+"""
+
+
+def test_unchanged_units_keep_translation_comments_and_flags(site_config):
+    template = template_of(BODY, site_config)
+    old, _ = merge_catalog(template, None, "es", "a")
+    translate_all(old)
+    old.find("Keep a notebook by the bed.").tcomment = "Reviewed by Ana"
+    old.find("Dim the lights in the evening.").flags.append("fuzzy")
+    new, stats = merge_catalog(template, roundtrip(old), "es", "a")
+    assert stats.kept == len(template) and stats.fuzzy_matched == 0 and stats.obsoleted == 0
+    assert new.find("Keep a notebook by the bed.").tcomment == "Reviewed by Ana"
+    assert new.find("Dim the lights in the evening.").fuzzy
+    assert pofile.format_po(new) == pofile.format_po(roundtrip(old))
+
+
+def test_changed_unit_is_fuzzy_with_previous_msgid(site_config):
+    old, _ = merge_catalog(template_of(BODY, site_config), None, "es", "a")
+    translate_all(old)
+    edited = BODY.replace("patience mattered more", "patience mattered most")
+    new, stats = merge_catalog(template_of(edited, site_config), roundtrip(old), "es", "a")
+    entry = new.find("Many of us slept badly for weeks. A routine helped some of us, and others "
+                     "found that patience mattered most.")
+    assert entry.fuzzy
+    assert entry.previous_msgid.endswith("patience mattered more.")
+    assert entry.msgstr.endswith("patience mattered more.")
+    assert stats.fuzzy_matched == 1 and stats.obsoleted == 0
+    text = pofile.format_po(new)
+    assert '#| msgid ""\n#| "Many of us slept badly' in text
+
+
+def test_removed_unit_becomes_obsolete_and_returns(site_config):
+    old, _ = merge_catalog(template_of(BODY, site_config), None, "es", "a")
+    translate_all(old)
+    shorter = BODY.replace("Writing things down made the nights feel shorter.\n", "")
+    mid, stats = merge_catalog(template_of(shorter, site_config), roundtrip(old), "es", "a")
+    assert stats.obsoleted == 1
+    [gone] = [e for e in mid if e.obsolete]
+    assert gone.msgid == "Writing things down made the nights feel shorter."
+    assert "#~ msgid \"Writing things down" in pofile.format_po(mid)
+    back, stats = merge_catalog(template_of(BODY, site_config), roundtrip(mid), "es", "a")
+    assert stats.revived == 1
+    entry = back.find("Writing things down made the nights feel shorter.")
+    assert entry.msgstr == "ES Writing things down made the nights feel shorter." and not entry.fuzzy
+    assert not [e for e in back if e.obsolete]
+
+
+def test_untranslated_removed_units_are_dropped(site_config):
+    old, _ = merge_catalog(template_of(BODY, site_config), None, "es", "a")
+    new, _ = merge_catalog(template_of("Something else entirely.\n", site_config), old, "es", "a")
+    assert not [e for e in new if e.obsolete]
+
+
+def test_translation_memory_fills_from_other_articles(site_config):
+    other, _ = merge_catalog(template_of(BODY, site_config, "b"), None, "es", "b")
+    translate_all(other)
+    memory = Memory({"b": other})
+    body = "- Dim the lights in the evening.\n\nKeep a notebook by the bed.\n\nA brand new sentence here.\n"
+    new, stats = merge_catalog(template_of(body, site_config), None, "es", "a", memory)
+    same_role = new.find("Dim the lights in the evening.")
+    assert same_role.msgstr == "ES Dim the lights in the evening." and not same_role.fuzzy
+    other_role = new.find("Keep a notebook by the bed.")  # a list item there, a paragraph here
+    assert other_role.msgstr == "ES Keep a notebook by the bed." and other_role.fuzzy
+    assert new.find("A brand new sentence here.").msgstr == ""
+    assert new.find("Sleep and rest").msgstr == "ES Sleep and rest"  # both titles are the same
+    assert stats.from_memory == 3
+
+
+def test_small_edit_in_long_paragraph_is_still_matched(site_config):
+    """difflib's autojunk misses these (Babel issue 969); we must not."""
+    long = " ".join(f"Sentence number {i} tells part of a long story about sleep." for i in range(12))
+    old, _ = merge_catalog(template_of(long + "\n", site_config), None, "es", "a")
+    translate_all(old)
+    new, stats = merge_catalog(template_of(long.replace("number 7", "no. 7") + "\n", site_config),
+                               roundtrip(old), "es", "a")
+    assert stats.fuzzy_matched == 1
+
+
+WORDS = ["sleep", "rest", "night", "walk", "tea", "friend", "journal", "calm", "morning", "step",
+         "slow", "patience", "group", "share", "listen", "write", "breathe", "light", "dark", "week"]
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> list[tuple[str, str]]:
+    n = draw(st.integers(min_value=1, max_value=8))
+    blocks = []
+    for i in range(n):
+        kind = draw(st.sampled_from(["para", "para", "heading", "item"]))
+        words = draw(st.lists(st.sampled_from(WORDS), min_size=3, max_size=14))
+        blocks.append((kind, f"{' '.join(words).capitalize()} {i}."))
+    return blocks
+
+
+def render(blocks: list[tuple[str, str]]) -> str:
+    out = []
+    for kind, text in blocks:
+        out.append({"para": text, "heading": "## " + text.rstrip("."), "item": "- " + text}[kind])
+    return "\n\n".join(out) + "\n"
+
+
+EDITS = st.lists(st.tuples(st.sampled_from(["change", "insert", "delete", "reorder", "heading"]),
+                           st.integers(min_value=0, max_value=50),
+                           st.sampled_from(WORDS)), min_size=1, max_size=6)
+
+
+def apply_edit(blocks: list[tuple[str, str]], edit: tuple[str, int, str], counter: list[int]):
+    op, where, word = edit
+    blocks = list(blocks)
+    counter[0] += 1
+    if op == "insert" or not blocks:
+        blocks.insert(where % (len(blocks) + 1), ("para", f"New {word} block {counter[0]}."))
+    elif op == "change":
+        kind, text = blocks[where % len(blocks)]
+        blocks[where % len(blocks)] = (kind, text.replace(".", f" {word}."))
+    elif op == "delete":
+        del blocks[where % len(blocks)]
+    elif op == "reorder":
+        blocks.append(blocks.pop(where % len(blocks)))
+    elif op == "heading":
+        headings = [i for i, b in enumerate(blocks) if b[0] == "heading"]
+        i = headings[where % len(headings)] if headings else where % len(blocks)
+        blocks[i] = ("heading", f"Renamed {word} {counter[0]}")
+    return blocks
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])
+@given(documents(), st.lists(EDITS, min_size=1, max_size=4))
+def test_property_no_translation_is_ever_lost(site_config, blocks, rounds):
+    catalog, _ = merge_catalog(template_of(render(blocks), site_config), None, "es", "a")
+    translate_all(catalog)
+    counter = [0]
+    for edits in rounds:
+        before = {e.msgstr for e in catalog if e.msgstr}
+        for edit in edits:
+            blocks = apply_edit(blocks, edit, counter)
+        template = template_of(render(blocks), site_config)
+        catalog, _ = merge_catalog(template, roundtrip(catalog), "es", "a")
+        after = {e.msgstr for e in catalog if e.msgstr}
+        assert before <= after, f"lost: {before - after}"
+        again, _ = merge_catalog(template, roundtrip(catalog), "es", "a")
+        assert pofile.format_po(again) == pofile.format_po(catalog), "second merge changed the file"
+        for entry in catalog:  # translate the new entries, as a translator would
+            if not entry.obsolete and not entry.msgstr:
+                entry.msgstr = "ES " + entry.msgid
+
+
+def msgs(po: polib.POFile, *, obsolete: bool = False) -> dict[tuple[str | None, str], polib.POEntry]:
+    return {(e.msgctxt, e.msgid): e for e in po if e.obsolete == obsolete}
+
+
+def test_agrees_with_msgmerge(tmp_path, site_config):
+    msgmerge = gettext_tool("msgmerge")
+    old, _ = merge_catalog(template_of(BODY, site_config), None, "es", "a")
+    translate_all(old)
+    edited = (BODY.replace("patience mattered more", "patience mattered most")
+              .replace("- Keep a notebook by the bed.\n", "")
+              .replace("## Before you begin", "## Before you start")
+              + "\nA completely new paragraph about morning walks with a friend.\n")
+    template = template_of(edited, site_config)
+    (tmp_path / "old.po").write_text(pofile.format_po(old), encoding="utf-8")
+    (tmp_path / "new.pot").write_text(pofile.format_po(template), encoding="utf-8")
+    theirs_text = subprocess.run([msgmerge, "--quiet", "--previous", "-o", "-", "old.po", "new.pot"],
+                                 cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+    theirs = pofile.parse_po(theirs_text)
+    ours, _ = merge_catalog(template, roundtrip(old), "es", "a")
+    translated = lambda po: {k: e.msgstr for k, e in msgs(po).items() if e.msgstr and not e.fuzzy}
+    assert translated(ours) == translated(theirs)
+    assert set(msgs(ours, obsolete=True)) == set(msgs(theirs, obsolete=True))
+    for key, entry in msgs(theirs).items():
+        if entry.fuzzy:
+            mine = msgs(ours)[key]
+            assert mine.msgstr, f"msgmerge found a match for {key} and we did not"
+            assert mine.previous_msgid == entry.previous_msgid
+
+
+def test_update_on_disk_is_byte_stable_and_canonical(demo_site):
+    msgcat = gettext_tool("msgcat")
+    config = load_config(demo_site)
+    extract(config)
+    update(config)
+    before = snapshot(demo_site / "locales")
+    report = update(config)
+    assert report.written == []
+    assert snapshot(demo_site / "locales") == before
+    for po in (demo_site / "locales").rglob("*.po"):
+        assert subprocess.run([msgcat, str(po)], capture_output=True, check=True).stdout == po.read_bytes()
+
+
+def test_broken_catalog_stops_everything(demo_site, twp):
+    config = load_config(demo_site)
+    extract(config)
+    update(config)
+    target = demo_site / "locales/fr/LC_MESSAGES/our-values.po"
+    lines = target.read_text(encoding="utf-8").split("\n")
+    index = next(i for i, line in enumerate(lines) if line.startswith("msgstr") and i > 20)
+    lines[index] = 'msgstr "unterminated'
+    target.write_text("\n".join(lines), encoding="utf-8")
+    (demo_site / "content/en/our-values.md").write_text(
+        (demo_site / "content/en/our-values.md").read_text() + "\nA new closing paragraph.\n")
+    extract(config)
+    before = snapshot(demo_site / "locales")
+    with pytest.raises(CatalogError) as info:
+        update(config)
+    assert info.value.path == "locales/fr/LC_MESSAGES/our-values.po"
+    assert info.value.line == index + 1
+    assert snapshot(demo_site / "locales") == before
+    result = twp("--site", demo_site, "update")
+    assert result.code == 2
+    assert f"locales/fr/LC_MESSAGES/our-values.po:{index + 1}:" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_wrong_plural_count_is_refused(demo_site):
+    config = load_config(demo_site)
+    extract(config)
+    update(config)
+    target = demo_site / "locales/ar/LC_MESSAGES/site.po"
+    text = target.read_text(encoding="utf-8")
+    assert "msgstr[5]" in text
+    target.write_text(text.replace('msgstr[5] ""\n', ""), encoding="utf-8")
+    with pytest.raises(CatalogError, match="plural forms"):
+        update(config)
+
+
+def test_second_run_waits_then_stops_on_lock(site_config):
+    with site_lock(site_config.root):
+        with pytest.raises(LockError, match="another twp run"):
+            with site_lock(site_config.root, wait=0.3):
+                pass
+    with site_lock(site_config.root, wait=0.3):
+        pass
+
+
+def test_deleted_article_catalog_keeps_translations_as_obsolete(demo_site):
+    config = load_config(demo_site)
+    extract(config)
+    update(config)
+    po_path = demo_site / "locales/es/LC_MESSAGES/our-values.po"
+    po = pofile.read_po(po_path)
+    for entry in po:
+        entry.msgstr = "traducido"
+    pofile.write_po(po_path, po)
+    (demo_site / "content/en/our-values.md").unlink()
+    extract(config)
+    update(config)
+    left = pofile.read_po(po_path)
+    assert left and all(e.obsolete and e.msgstr == "traducido" for e in left)
+    assert not (demo_site / "locales/fr/LC_MESSAGES/our-values.po").exists()

@@ -1,0 +1,3 @@
+from twp_i18n.cli import main
+
+main()

@@ -1,0 +1,126 @@
+"""Where catalogs live and how they are loaded: ``locales/<lang>/LC_MESSAGES/<domain>.po``.
+
+A *domain* is an article's slug, or ``site`` for the interface strings.
+Templates are ``locales/templates/<domain>.pot``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polib
+from babel import Locale
+
+from . import pofile
+from .config import Config
+from .errors import CatalogError
+from .languages import nplurals, plural_forms
+
+SITE_DOMAIN = "site"
+
+
+def template_path(config: Config, domain: str) -> Path:
+    return config.templates_po_dir / f"{domain}.pot"
+
+
+def catalog_path(config: Config, lang: str, domain: str) -> Path:
+    return config.po_dir(lang) / f"{domain}.po"
+
+
+def load_templates(config: Config) -> dict[str, polib.POFile]:
+    """Every template, by domain (sorted).  Run ``twp extract`` first."""
+    directory = config.templates_po_dir
+    found = sorted(directory.glob("*.pot")) if directory.is_dir() else []
+    if not found:
+        raise CatalogError(
+            "no templates found",
+            path=config.rel(directory),
+            hint="run 'twp extract' (or 'twp sync') first",
+        )
+    return {path.stem: pofile.read_po(path, config.rel(path)) for path in found}
+
+
+def load_catalog(config: Config, lang: str, domain: str) -> polib.POFile | None:
+    """Read one catalog strictly, or None when it does not exist yet."""
+    path = catalog_path(config, lang, domain)
+    if not path.exists():
+        return None
+    display = config.rel(path)
+    po = pofile.read_po(path, display)
+    check_plural_counts(po, display)
+    return po
+
+
+def load_language(config: Config, lang: str) -> dict[str, polib.POFile]:
+    """Every existing catalog of a language, by domain.  Raises on the first broken one."""
+    directory = config.po_dir(lang)
+    result: dict[str, polib.POFile] = {}
+    if directory.is_dir():
+        for path in sorted(directory.glob("*.po")):
+            po = load_catalog(config, lang, path.stem)
+            assert po is not None
+            result[path.stem] = po
+    return result
+
+
+_NPLURALS = re.compile(r"nplurals\s*=\s*(\d+)")
+
+
+def header_nplurals(po: polib.POFile) -> int | None:
+    """The ``nplurals`` a catalog's header declares, or None."""
+    match = _NPLURALS.search(po.metadata.get("Plural-Forms", ""))
+    return int(match.group(1)) if match else None
+
+
+def check_plural_counts(po: polib.POFile, display: str) -> None:
+    """Every plural entry must have as many msgstr[n] as the header's nplurals."""
+    expected = header_nplurals(po)
+    if expected is None:
+        return
+    for entry in po:
+        if entry.msgid_plural and len(entry.msgstr_plural) != expected:
+            raise CatalogError(
+                f"entry has {len(entry.msgstr_plural)} plural forms but the header says "
+                f"nplurals={expected}",
+                path=display,
+                line=getattr(entry, "linenum", None),
+                hint="give the entry one msgstr[N] per plural form, or fix Plural-Forms in the header",
+            )
+
+
+def new_catalog(template: polib.POFile, lang: str) -> polib.POFile:
+    """A fresh catalog for ``lang`` from a template, as ``msginit`` would make it.
+
+    The revision date is the template's creation date, never the clock, so the
+    same template always gives the same file.
+    """
+    po = polib.POFile(wrapwidth=79)
+    english = Locale.parse(lang).english_name or lang
+    po.header = template.header.replace("Translation template for", f"{english} translation of")
+    po.metadata_is_fuzzy = False
+    metadata = dict(template.metadata)
+    created = metadata.get("POT-Creation-Date", "")
+    metadata.update({
+        "PO-Revision-Date": created,
+        "Last-Translator": "",
+        "Language-Team": english,
+        "Language": lang,
+        "Plural-Forms": plural_forms(lang),
+    })
+    order = ["Project-Id-Version", "Report-Msgid-Bugs-To", "POT-Creation-Date", "PO-Revision-Date",
+             "Last-Translator", "Language-Team", "Language", "MIME-Version", "Content-Type",
+             "Content-Transfer-Encoding", "Plural-Forms"]
+    po.metadata = {key: metadata[key] for key in order if key in metadata}
+    po.metadata.update({k: v for k, v in metadata.items() if k not in po.metadata})
+    forms = nplurals(lang)
+    for entry in template:
+        copy = polib.POEntry(
+            msgid=entry.msgid, msgctxt=entry.msgctxt, msgid_plural=entry.msgid_plural,
+            occurrences=list(entry.occurrences), comment=entry.comment,
+            flags=[f for f in entry.flags if f != "fuzzy"],
+        )
+        if entry.msgid_plural:
+            copy.msgstr_plural = {i: "" for i in range(forms)}
+        po.append(copy)
+    return po

@@ -1,0 +1,397 @@
+"""Site configuration: ``twp.toml`` at the site root.
+
+:func:`load_config` reads and validates the whole file and collects every
+problem before raising one :class:`~twp_i18n.errors.ConfigError`, so a
+maintainer fixes all of them in one go.  Each problem names the key and its
+line in the file.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from babel import Locale, UnknownLocaleError
+
+from .errors import ConfigError
+
+CONFIG_NAME = "twp.toml"
+
+FETCH_TYPES = ("drupal", "wordpress", "sitemap")
+
+
+@dataclass(frozen=True)
+class FetchConfig:
+    """``[fetch]``: where the canonical articles live online."""
+
+    type: str
+    url: str
+    timeout: float = 30.0
+    max_bytes: int = 20 * 1024 * 1024
+    concurrency: int = 4
+    bundle: str = "article"
+    sitemap: str | None = None
+    title_selector: str | None = None
+    body_selector: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedsConfig:
+    """``[feeds]``: what every language's RSS/Atom/JSON feed carries."""
+
+    items: int = 20
+    full_content: bool = True
+    rights: str | None = None
+    websub_hub: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    """A loaded, validated site configuration.  Paths are absolute."""
+
+    root: Path
+    title: str
+    base_url: str
+    source_language: str
+    languages: tuple[str, ...]
+    content_dir: Path
+    locales_dir: Path
+    templates_dir: Path
+    output_dir: Path
+    min_percent: float = 80.0
+    feeds: FeedsConfig = field(default_factory=FeedsConfig)
+    fetch: FetchConfig | None = None
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def source_dir(self) -> Path:
+        """Where the canonical articles live: ``content/<source-lang>/``."""
+        return self.content_dir / self.source_language
+
+    @property
+    def templates_po_dir(self) -> Path:
+        """``locales/templates``: one POT per article plus ``site.pot``."""
+        return self.locales_dir / "templates"
+
+    def po_dir(self, lang: str) -> Path:
+        """``locales/<lang>/LC_MESSAGES``."""
+        return self.locales_dir / lang / "LC_MESSAGES"
+
+    def rel(self, path: Path) -> str:
+        """``path`` relative to the site root, with forward slashes (for messages and references)."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+# key -> (type or tuple of types, description of the type for messages)
+_Schema = dict[str, tuple[Any, str]]
+
+_SCHEMA: dict[str, _Schema] = {
+    "site": {
+        "title": (str, "a string"),
+        "base_url": (str, "a string"),
+        "source_language": (str, "a string"),
+        "languages": (list, "a list of strings"),
+    },
+    "paths": {
+        "content": (str, "a string"),
+        "locales": (str, "a string"),
+        "templates": (str, "a string"),
+        "output": (str, "a string"),
+    },
+    "publish": {"min_percent": ((int, float), "a number")},
+    "feeds": {
+        "items": (int, "an integer"),
+        "full_content": (bool, "true or false"),
+        "rights": (str, "a string"),
+        "websub_hub": (str, "a string"),
+    },
+    "fetch": {
+        "type": (str, "a string"),
+        "url": (str, "a string"),
+        "timeout": ((int, float), "a number"),
+        "max_bytes": (int, "an integer"),
+        "concurrency": (int, "an integer"),
+        "bundle": (str, "a string"),
+        "sitemap": (str, "a string"),
+        "title_selector": (str, "a string"),
+        "body_selector": (str, "a string"),
+    },
+}
+
+_REQUIRED = {"site": ("title", "base_url", "source_language")}
+
+
+def validate_language(code: str) -> str:
+    """Return the canonical POSIX locale id for ``code`` or raise ``ValueError``.
+
+    >>> validate_language("pt_BR")
+    'pt_BR'
+    >>> validate_language("xx")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown language 'xx'
+    """
+    if not re.fullmatch(r"[A-Za-z]{2,3}(_[A-Za-z0-9]{2,8})*", code):
+        raise ValueError(f"'{code}' is not a POSIX locale id (like 'es', 'pt_BR' or 'zh_Hant')")
+    try:
+        locale = Locale.parse(code, sep="_")
+    except (UnknownLocaleError, ValueError):
+        raise ValueError(f"unknown language '{code}'") from None
+    first, *rest = code.split("_")
+    known = {locale.territory, locale.script, locale.variant}
+    if first != locale.language or any(part not in known for part in rest):
+        raise ValueError(f"'{code}' is not written the usual way; did you mean '{locale}'?")
+    return code
+
+
+def bcp47(lang: str) -> str:
+    """The BCP 47 tag of a POSIX locale id: ``pt_BR`` -> ``pt-BR``."""
+    return lang.replace("_", "-")
+
+
+class _Problems:
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+        self.items: list[tuple[int | None, str]] = []
+
+    def line_of(self, section: str, key: str | None = None) -> int | None:
+        """Best-effort line of ``[section]`` or of ``key`` inside it."""
+        in_section = False
+        for number, raw in enumerate(self.lines, start=1):
+            stripped = raw.strip()
+            if stripped.startswith("["):
+                in_section = stripped.strip("[] ").split("#")[0].strip() == section
+                if in_section and key is None:
+                    return number
+                continue
+            if in_section and key is not None:
+                name = stripped.split("=", 1)[0].strip().strip('"\'')
+                if "=" in stripped and name == key:
+                    return number
+        return None
+
+    def add(self, message: str, section: str, key: str | None = None) -> None:
+        self.items.append((self.line_of(section, key), message))
+
+    def raise_if_any(self) -> None:
+        if not self.items:
+            return
+        rel = CONFIG_NAME
+        if len(self.items) == 1:
+            line, message = self.items[0]
+            raise ConfigError(message, path=rel, line=line, hint="fix twp.toml and run again")
+        first_line = next((line for line, _ in self.items if line is not None), None)
+        body = "\n".join(
+            f"  {rel}:{line}: {message}" if line else f"  {rel}: {message}"
+            for line, message in self.items
+        )
+        raise ConfigError(
+            f"{len(self.items)} problems in the configuration:\n{body}",
+            path=rel,
+            line=first_line,
+            hint="fix twp.toml and run again",
+        )
+
+
+def load_config(site: Path | str = ".") -> Config:
+    """Load and validate ``<site>/twp.toml``."""
+    root = Path(site).resolve()
+    path = root / CONFIG_NAME
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            "no site configuration found",
+            path=path,
+            hint="run twp from a site's directory or pass --site DIR (the directory holding twp.toml)",
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", path=path) from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError("not valid UTF-8", path=CONFIG_NAME, line=line,
+                          hint="save twp.toml as UTF-8") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise ConfigError(
+            f"TOML syntax error: {message}",
+            path=CONFIG_NAME,
+            line=int(match.group(1)) if match else None,
+            hint="see https://toml.io for the syntax",
+        ) from None
+    return _build(root, path, text, data)
+
+
+def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
+    problems = _Problems(path, text)
+    for section, value in data.items():
+        if section not in _SCHEMA:
+            known = ", ".join(f"[{name}]" for name in _SCHEMA)
+            problems.add(f"unknown section [{section}] (known: {known})", section)
+            continue
+        if not isinstance(value, dict):
+            problems.add(f"'{section}' must be a [{section}] table", section)
+            continue
+        for key, item in value.items():
+            schema = _SCHEMA[section]
+            if key not in schema:
+                known = ", ".join(schema)
+                problems.add(f"unknown key '{key}' in [{section}] (known: {known})", section, key)
+                continue
+            kind, described = schema[key]
+            if isinstance(item, bool) and kind is not bool:
+                ok = False
+            else:
+                ok = isinstance(item, kind)
+            if ok and kind is list:
+                ok = all(isinstance(x, str) for x in item)
+            if not ok:
+                problems.add(f"[{section}] {key} must be {described}, not {_type_name(item)}", section, key)
+    for section, keys in _REQUIRED.items():
+        table = data.get(section)
+        for key in keys:
+            if not isinstance(table, dict) or key not in table:
+                problems.add(f"[{section}] {key} is required", section)
+    problems.raise_if_any()
+
+    site = data["site"]
+    title = site["title"].strip()
+    if not title:
+        problems.add("[site] title must not be empty", "site", "title")
+
+    base_url = site["base_url"].strip()
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        problems.add(f"[site] base_url must be an http(s) URL, not '{base_url}'", "site", "base_url")
+    elif not base_url.endswith("/"):
+        base_url += "/"
+
+    source = site["source_language"]
+    try:
+        validate_language(source)
+    except ValueError as exc:
+        problems.add(f"[site] source_language: {exc}", "site", "source_language")
+
+    languages: list[str] = []
+    for lang in site.get("languages", []):
+        try:
+            validate_language(lang)
+        except ValueError as exc:
+            problems.add(f"[site] languages: {exc}", "site", "languages")
+            continue
+        if lang == source:
+            problems.add(f"[site] languages: '{lang}' is the source language", "site", "languages")
+        elif lang in languages:
+            problems.add(f"[site] languages: '{lang}' is listed twice", "site", "languages")
+        else:
+            languages.append(lang)
+
+    paths = data.get("paths", {})
+    dirs: dict[str, Path] = {}
+    for key, default in (("content", "content"), ("locales", "locales"),
+                         ("templates", "templates"), ("output", "dist")):
+        value = paths.get(key, default)
+        candidate = (root / value).resolve()
+        if not value.strip():
+            problems.add(f"[paths] {key} must not be empty", "paths", key)
+        elif key == "output" and candidate in (root, *root.parents):
+            problems.add(f"[paths] output must be a directory inside or beside the site, not '{value}'",
+                         "paths", key)
+        dirs[key] = candidate
+
+    publish = data.get("publish", {})
+    min_percent = float(publish.get("min_percent", 80))
+    if not 0 <= min_percent <= 100:
+        problems.add("[publish] min_percent must be between 0 and 100", "publish", "min_percent")
+
+    feeds_data = data.get("feeds", {})
+    feeds = FeedsConfig(**feeds_data)
+    if feeds.items < 1:
+        problems.add("[feeds] items must be at least 1", "feeds", "items")
+    if feeds.websub_hub is not None and urlsplit(feeds.websub_hub).scheme not in ("http", "https"):
+        problems.add("[feeds] websub_hub must be an http(s) URL", "feeds", "websub_hub")
+
+    fetch: FetchConfig | None = None
+    if "fetch" in data:
+        fetch = _fetch_config(data["fetch"], problems)
+
+    problems.raise_if_any()
+    return Config(
+        root=root,
+        title=title,
+        base_url=base_url,
+        source_language=source,
+        languages=tuple(languages),
+        content_dir=dirs["content"],
+        locales_dir=dirs["locales"],
+        templates_dir=dirs["templates"],
+        output_dir=dirs["output"],
+        min_percent=min_percent,
+        feeds=feeds,
+        fetch=fetch,
+    )
+
+
+def _fetch_config(table: dict[str, Any], problems: _Problems) -> FetchConfig | None:
+    missing = [key for key in ("type", "url") if key not in table]
+    for key in missing:
+        problems.add(f"[fetch] {key} is required when [fetch] is present", "fetch")
+    if missing:
+        return None
+    if table["type"] not in FETCH_TYPES:
+        problems.add(f"[fetch] type must be one of {', '.join(FETCH_TYPES)}, not '{table['type']}'",
+                     "fetch", "type")
+        return None
+    if urlsplit(table["url"]).scheme not in ("http", "https"):
+        problems.add("[fetch] url must be an http or https URL", "fetch", "url")
+    if table["type"] == "sitemap":
+        for key in ("title_selector", "body_selector"):
+            if key not in table:
+                problems.add(f"[fetch] {key} is required for type = \"sitemap\"", "fetch")
+    for key in ("timeout", "max_bytes", "concurrency"):
+        if key in table and table[key] <= 0:
+            problems.add(f"[fetch] {key} must be greater than 0", "fetch", key)
+    values = dict(table)
+    if "timeout" in values:
+        values["timeout"] = float(values["timeout"])
+    return FetchConfig(**values)
+
+
+def _type_name(value: Any) -> str:
+    names = {str: "a string", bool: "a boolean", int: "an integer", float: "a number",
+             list: "a list", dict: "a table"}
+    return names.get(type(value), type(value).__name__)
+
+
+def add_languages_text(text: str, languages: list[str]) -> str:
+    """``twp.toml`` text with ``languages`` appended to ``[site] languages``.
+
+    Comments, key order and layout of the rest of the file are kept (tomlkit).
+    """
+    import tomlkit
+
+    document = tomlkit.parse(text)
+    site = document["site"]
+    array = site.get("languages")  # type: ignore[union-attr]
+    if array is None:
+        site["languages"] = tomlkit.array()  # type: ignore[index]
+        array = site["languages"]  # type: ignore[index]
+    for lang in languages:
+        array.append(lang)
+    return tomlkit.dumps(document)

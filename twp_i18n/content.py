@@ -1,0 +1,263 @@
+"""Canonical articles: ``content/<source-lang>/<slug>.md``.
+
+An article is UTF-8 Markdown with YAML front matter between ``---`` lines.
+:func:`load_articles` reads them all, checking every rule a later stage relies
+on (a safe, unique slug; a title; real dates), and raises
+:class:`~twp_i18n.errors.ContentError` naming the file and line otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .config import Config
+from .errors import ContentError
+
+#: Slugs that would collide with files the tool itself owns.
+RESERVED_SLUGS = frozenset({"site", "templates"})
+
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML, but dates stay strings so a bad one is reported with its line."""
+
+
+_Loader.add_constructor(
+    "tag:yaml.org,2002:timestamp",
+    lambda loader, node: loader.construct_scalar(node),  # type: ignore[arg-type]
+)
+
+
+@dataclass(frozen=True)
+class Article:
+    """One canonical article, as read from its Markdown file."""
+
+    slug: str
+    path: Path
+    rel_path: str
+    """Path relative to the site root with forward slashes: used in references and messages."""
+    title: str
+    date: dt.datetime
+    updated: dt.datetime | None
+    body: str
+    """The Markdown after the front matter, with LF line ends."""
+    body_line: int
+    """1-based line number in the file of the body's first line."""
+    summary: str | None = None
+    author: str | None = None
+    tags: tuple[str, ...] = ()
+    translator_notes: str | None = None
+    source_url: str | None = None
+    source_id: str | None = None
+    field_lines: dict[str, int] = field(default_factory=dict, compare=False)
+    """1-based line of each front-matter key."""
+
+    @property
+    def last_modified(self) -> dt.datetime:
+        """The later of ``date`` and ``updated``."""
+        return max(self.date, self.updated) if self.updated else self.date
+
+
+def check_slug(slug: str) -> str | None:
+    """Return why ``slug`` is not one safe path segment, or None when it is fine.
+
+    >>> check_slug("finding-peer-support") is None
+    True
+    >>> check_slug("../etc")
+    "contains '/'"
+    """
+    if slug == "":
+        return "is empty"
+    if slug in (".", ".."):
+        return f"is '{slug}'"
+    for bad in ("/", "\\"):
+        if bad in slug:
+            return f"contains '{bad}'"
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in slug):
+        return "contains a control character"
+    if slug != slug.strip():
+        return "starts or ends with whitespace"
+    if slug.startswith("."):
+        return "starts with '.' (hidden files are not published)"
+    if slug.lower() in RESERVED_SLUGS:
+        return f"'{slug}' is reserved for the tool's own files"
+    if len(slug.encode("utf-8")) > 200:
+        return "is longer than 200 bytes"
+    return None
+
+
+def load_articles(config: Config) -> list[Article]:
+    """Read every ``*.md`` under the source-language content directory, sorted by slug."""
+    source_dir = config.source_dir
+    if not source_dir.is_dir():
+        raise ContentError(
+            "the source-language content directory does not exist",
+            path=config.rel(source_dir),
+            hint=f"put the canonical articles in {config.rel(source_dir)}/<slug>.md",
+        )
+    articles: list[Article] = []
+    seen: dict[str, Article] = {}
+    for path in sorted(source_dir.glob("*.md")):
+        article = load_article(path, config.rel(path))
+        other = seen.get(article.slug.casefold())
+        if other is not None:
+            raise ContentError(
+                f"slug '{article.slug}' is already used by {other.rel_path}",
+                path=article.rel_path,
+                line=article.field_lines.get("slug"),
+                hint="give one of the two articles a different 'slug' in its front matter",
+            )
+        seen[article.slug.casefold()] = article
+        articles.append(article)
+    articles.sort(key=lambda a: a.slug)
+    return articles
+
+
+def load_article(path: Path, rel_path: str) -> Article:
+    """Read and validate one article file."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ContentError(f"cannot read: {exc.strerror}", path=rel_path) from exc
+    return parse_article(raw, path, rel_path)
+
+
+def parse_article(raw: bytes, path: Path, rel_path: str) -> Article:
+    """Parse the bytes of an article file (a BOM and CRLF line ends are accepted)."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ContentError("not valid UTF-8", path=rel_path, line=line,
+                           hint="save the file as UTF-8") from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        raise ContentError(
+            "missing front matter",
+            path=rel_path, line=1,
+            hint="start the file with a '---' line, then 'title:' and 'date:', then '---'",
+        )
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    if end is None:
+        raise ContentError("front matter is not closed", path=rel_path, line=1,
+                           hint="end the front matter with a line holding only '---'")
+    meta, key_lines = _parse_front_matter("\n".join(lines[1:end]), rel_path)
+    body = "\n".join(lines[end + 1:])
+    return _article_from(meta, key_lines, body, end + 2, path, rel_path)
+
+
+def _parse_front_matter(source: str, rel_path: str) -> tuple[dict[str, Any], dict[str, int]]:
+    loader = _Loader(source)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ContentError(
+            f"front matter is not valid YAML: {problem}",
+            path=rel_path, line=line,
+            hint="quote values that contain ':' or '#', e.g. title: \"Sleep: what helped\"",
+        ) from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise ContentError("front matter must be a set of 'key: value' lines",
+                           path=rel_path, line=2)
+    key_lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            key_lines[str(key_node.value)] = key_node.start_mark.line + 2
+    return data, key_lines
+
+
+def _article_from(meta: dict[str, Any], key_lines: dict[str, int], body: str, body_line: int,
+                  path: Path, rel_path: str) -> Article:
+    def fail(message: str, key: str | None, hint: str | None = None) -> ContentError:
+        return ContentError(message, path=rel_path, line=key_lines.get(key or "", 1), hint=hint)
+
+    for key in ("title", "date"):
+        if key not in meta or meta[key] in (None, ""):
+            raise fail(f"front matter has no '{key}'", None,
+                       hint=f"add a '{key}:' line to the front matter")
+
+    def text(key: str) -> str | None:
+        value = meta.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise fail(f"'{key}' must be text", key)
+        return str(value).strip() or None
+
+    title = text("title")
+    if title is None:
+        raise fail("'title' is empty", "title")
+    date = _to_datetime(meta["date"])
+    if date is None:
+        raise fail(f"'date' is not a date: {meta['date']!r}", "date",
+                   hint="write dates as YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS+00:00")
+    updated = None
+    if meta.get("updated") is not None:
+        updated = _to_datetime(meta["updated"])
+        if updated is None:
+            raise fail(f"'updated' is not a date: {meta['updated']!r}", "updated",
+                       hint="write dates as YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS+00:00")
+
+    slug = text("slug") if "slug" in meta else path.stem
+    if "slug" in meta and slug is None:
+        slug = ""
+    assert slug is not None
+    problem = check_slug(slug)
+    if problem:
+        raise fail(f"slug '{slug}' {problem}", "slug" if "slug" in meta else None,
+                   hint="a slug is one path segment such as 'finding-peer-support'")
+
+    tags_value = meta.get("tags") or []
+    if isinstance(tags_value, str):
+        tags_value = [tags_value]
+    if not isinstance(tags_value, list) or not all(isinstance(t, (str, int)) for t in tags_value):
+        raise fail("'tags' must be a list of words", "tags", hint="write tags: [sleep, journaling]")
+
+    return Article(
+        slug=slug,
+        path=path,
+        rel_path=rel_path,
+        title=title,
+        date=date,
+        updated=updated,
+        body=body,
+        body_line=body_line,
+        summary=text("summary"),
+        author=text("author"),
+        tags=tuple(str(t) for t in tags_value),
+        translator_notes=text("translator_notes"),
+        source_url=text("source_url"),
+        source_id=text("source_id"),
+        field_lines=key_lines,
+    )
+
+
+def _to_datetime(value: Any) -> dt.datetime | None:
+    """YAML dates and datetimes, or ISO 8601 strings, as aware UTC-based datetimes."""
+    if isinstance(value, dt.datetime):
+        result = value
+    elif isinstance(value, dt.date):
+        result = dt.datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        try:
+            result = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    else:
+        return None
+    if result.tzinfo is None:
+        result = result.replace(tzinfo=dt.timezone.utc)
+    return result

@@ -1,0 +1,216 @@
+"""``twp extract``: one gettext template per article, plus ``site.pot``.
+
+Templates are pure functions of the content: the same articles give the same
+bytes, and the POT-Creation-Date comes from the articles' own dates, never the
+clock, so an unchanged site produces no diff.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polib
+from babel.messages.extract import extract as babel_extract
+from jinja2 import TemplateSyntaxError
+from jinja2.ext import babel_extract as jinja_extract
+
+from . import pofile
+from .config import Config
+from .content import Article, load_articles
+from .errors import TemplateError
+from .fsutil import remove_file, write_if_changed
+from .segments import ROLE_ORDER, Unit, article_units
+
+SITE_DOMAIN = "site"
+THEME_DIR = Path(__file__).parent / "theme" / "templates"
+THEME_REF = "theme"
+_PLACEHOLDER = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)[sd]|%[sd]")
+
+
+@dataclass
+class ExtractReport:
+    """What ``extract`` did, file by file (paths relative to the site root)."""
+
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    units: int = 0
+
+    @property
+    def templates(self) -> int:
+        return len(self.written) + len(self.unchanged)
+
+
+def po_date(moment: dt.datetime) -> str:
+    """A date as gettext headers write it: ``2026-03-14 09:30+0000``."""
+    return moment.strftime("%Y-%m-%d %H:%M%z")
+
+
+def new_template(config: Config, comment: str, created: dt.datetime) -> polib.POFile:
+    """An empty POT with gettext's usual header fields."""
+    po = polib.POFile(wrapwidth=79)
+    po.header = comment
+    po.metadata_is_fuzzy = True
+    po.metadata = {
+        "Project-Id-Version": config.title,
+        "Report-Msgid-Bugs-To": "",
+        "POT-Creation-Date": po_date(created),
+        "PO-Revision-Date": "YEAR-MO-DA HO:MI+ZONE",
+        "Last-Translator": "FULL NAME <EMAIL@ADDRESS>",
+        "Language-Team": "LANGUAGE <LL@li.org>",
+        "Language": "",
+        "MIME-Version": "1.0",
+        "Content-Type": "text/plain; charset=UTF-8",
+        "Content-Transfer-Encoding": "8bit",
+    }
+    return po
+
+
+def article_template(article: Article, config: Config) -> polib.POFile:
+    """The template of one article: one entry per distinct unit, in document order."""
+    po = new_template(
+        config,
+        f"Translation template for the article \u201c{article.title}\u201d.\n"
+        f"Generated from {article.rel_path} by twp extract: edit the article, not this file.",
+        article.last_modified,
+    )
+    for entry in units_to_entries(article_units(article), article):
+        po.append(entry)
+    return po
+
+
+def units_to_entries(units: list[Unit], article: Article) -> list[polib.POEntry]:
+    """Merge identical units into one entry; give msgctxt only where roles clash."""
+    roles: dict[str, set[str]] = {}
+    for unit in units:
+        roles.setdefault(unit.text, set()).add(unit.role)
+    entries: dict[tuple[str | None, str], polib.POEntry] = {}
+    kinds: dict[tuple[str | None, str], list[str]] = {}
+    for unit in units:
+        text_roles = roles[unit.text]
+        primary = min(text_roles, key=ROLE_ORDER.index)
+        context = None if unit.role == primary else unit.role
+        key = (context, unit.text)
+        entry = entries.get(key)
+        if entry is None:
+            entry = polib.POEntry(msgid=unit.text, msgstr="", msgctxt=context)
+            entries[key] = entry
+            kinds[key] = []
+        entry.occurrences.append((article.rel_path, str(unit.line)))
+        if unit.kind not in kinds[key]:
+            kinds[key].append(unit.kind)
+    for key, entry in entries.items():
+        notes = [f"type: {kind}" for kind in kinds[key]]
+        if "title" in kinds[key] and article.translator_notes:
+            notes.append(f"Translator notes: {article.translator_notes}")
+        entry.comment = "\n".join(notes)
+    return list(entries.values())
+
+
+def template_files(config: Config) -> dict[str, tuple[Path, str]]:
+    """The Jinja2 templates in effect: ``name -> (file, reference path)``.
+
+    The site's ``templates/`` overrides the package theme file by file.
+    """
+    files = {p.name: (p, f"{THEME_REF}/{p.name}") for p in sorted(THEME_DIR.glob("*.html"))}
+    if config.templates_dir.is_dir():
+        for path in sorted(config.templates_dir.glob("*.html")):
+            files[path.name] = (path, config.rel(path))
+    return files
+
+
+def site_template(config: Config, articles: Iterable[Article]) -> polib.POFile:
+    """``site.pot``: the interface strings marked in the templates."""
+    dates = [a.last_modified for a in articles]
+    created = max(dates) if dates else dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    po = new_template(
+        config,
+        "Interface strings of the site's pages (menus, notices, footer).\n"
+        "Generated from the templates by twp extract.",
+        created,
+    )
+    po.metadata["Plural-Forms"] = "nplurals=INTEGER; plural=EXPRESSION;"
+    entries: dict[tuple[str | None, str], polib.POEntry] = {}
+    for _name, (path, ref) in sorted(template_files(config).items()):
+        for lineno, message, comments, context in _jinja_messages(path, ref):
+            if isinstance(message, tuple):
+                msgid, plural = message[0] or "", message[1]
+            else:
+                msgid, plural = message, None
+            if not msgid:
+                continue
+            key = (context, msgid)
+            entry = entries.get(key)
+            if entry is None:
+                entry = polib.POEntry(msgid=msgid, msgctxt=context)
+                if plural:
+                    entry.msgid_plural = plural
+                    entry.msgstr_plural = {0: "", 1: ""}
+                if _PLACEHOLDER.search(msgid + (plural or "")):
+                    entry.flags.append("python-format")
+                entries[key] = entry
+            entry.occurrences.append((ref, str(lineno)))
+            for comment in comments:
+                if comment not in entry.comment.split("\n"):
+                    entry.comment = f"{entry.comment}\n{comment}" if entry.comment else comment
+    for entry in entries.values():
+        po.append(entry)
+    return po
+
+
+def _jinja_messages(path: Path, ref: str) -> list[tuple[int, str | tuple[str | None, ...], list[str], str | None]]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TemplateError(f"cannot read template: {exc.strerror}", path=ref) from exc
+    try:
+        return list(babel_extract(
+            jinja_extract, io.BytesIO(data),
+            comment_tags=("Translators:",), strip_comment_tags=False,
+            options={"extensions": "jinja2.ext.i18n", "trimmed": "true", "silent": "false"},
+        ))
+    except TemplateSyntaxError as exc:
+        raise TemplateError(f"template syntax error: {exc.message}", path=ref, line=exc.lineno,
+                            hint="fix the Jinja2 syntax on that line") from None
+
+
+def build_templates(config: Config, articles: list[Article]) -> dict[Path, polib.POFile]:
+    """Every template the site should have, by path, built in memory."""
+    outdir = config.templates_po_dir
+    wanted = {outdir / f"{a.slug}.pot": article_template(a, config) for a in articles}
+    wanted[outdir / f"{SITE_DOMAIN}.pot"] = site_template(config, articles)
+    return wanted
+
+
+def extract(config: Config, articles: list[Article] | None = None, *,
+            dry_run: bool = False) -> ExtractReport:
+    """Write ``locales/templates/<slug>.pot`` for every article and ``site.pot``.
+
+    Templates of articles that no longer exist are removed (their catalogs are
+    kept: translators' work is the merge step's business).  With ``dry_run``
+    the report says what would change and nothing is written.
+    """
+    if articles is None:
+        articles = load_articles(config)
+    report = ExtractReport()
+    wanted = build_templates(config, articles)
+    report.units = sum(len(po) for path, po in wanted.items() if path.stem != SITE_DOMAIN)
+    # Render everything before writing anything.
+    texts = {path: pofile.format_po(po) for path, po in wanted.items()}
+    for path, text in texts.items():
+        if dry_run:
+            changed = not path.exists() or path.read_bytes() != text.encode("utf-8")
+        else:
+            changed = write_if_changed(path, text)
+        (report.written if changed else report.unchanged).append(config.rel(path))
+    outdir = config.templates_po_dir
+    if outdir.is_dir():
+        for stale in sorted(outdir.glob("*.pot")):
+            if stale not in wanted and (dry_run or remove_file(stale)):
+                report.removed.append(config.rel(stale))
+    return report

@@ -1,0 +1,731 @@
+"""Read and write PO/POT catalogs byte-for-byte as GNU ``msgcat`` 0.21 does.
+
+polib's in-memory model (:class:`polib.POFile`, :class:`polib.POEntry`) is kept,
+but the text format is ours:
+
+* :func:`format_po` is a port of gettext 0.21's ``write-po.c`` (``wrap()`` and
+  the comment/flag printers) on top of a port of libunistring 1.0's
+  ``u8_width_linebreaks_v2`` (UAX #14 line breaking, 79-column pages measured in
+  display columns, CJK counting 2).  The catalog is treated as UTF-8.
+* :func:`parse_po` is a strict parser: anything ``msgfmt`` rejects (and a few
+  things it merely tolerates) raises :class:`~twp_i18n.errors.CatalogError`
+  with the file and the 1-based line.
+
+``_TABLES`` below is data, not code: libunistring 1.0's UAX #14 pair table
+(33x33 bytes) followed by, for every code point range, ``class * 4 + width``
+(its line-break class and its ``uc_width`` column count, controls as 0),
+delta/varint encoded, zlib-compressed and base85-encoded.  It was dumped from
+``libunistring.so.2`` (the library msgcat 0.21 uses), so breaking does not
+depend on the running Python's Unicode version;
+``tests/test_pofile_write.py`` re-derives it from that library when present.
+"""
+
+from __future__ import annotations
+
+import base64
+import bisect
+import re
+import zlib
+from pathlib import Path
+
+import polib
+
+from .errors import CatalogError
+from .fsutil import write_if_changed
+
+__all__ = ["format_po", "parse_po", "read_po", "write_po"]
+
+PAGE_WIDTH = 79  # msgcat's default --width
+
+_TABLES = """
+c-rk*O>A9974H1ppLgH8wx1Ix{%Pza^-J?-CvMXuhNg{M9B^7%AFIDechr}bsuGn@)FO~jtWX6Ni
+Gt>}fJCK&Uhu0lULhe-b%QDdVgUjcP<6qgtXQz1D`3^~opY~UC$ZwRY-8!XnLBgl%=wu)=ghIu{A
+ci2b}IPz&uoogw5kvkI!Y;qkN@zs1;UnFTtz`&OJN<s$QH6@bA*zD7Ao?`Q`aDDNkLtQhfj;}|Nm
+{!B<o@mW8JtWwcbim)#MEzto^Aic+j7ihtgPU6tv!4)$0gqO9XX82zpZl>FTX0d>STiOb<6`O<`b
+DTilqK8~<+cwT5~{UDDrCe(=YtrDheW1vQV~Sv8|}$=4}01o)zw%T8%BEk$E97{%PK8I`LM;Q08G
+@}m(}%&P@Ms;dD)tD#6^3?of^b)#9;H8YBKb`?zk{$#qUi6H<G0ZG^LQo<<h_77X-8#eJdr9qQDh
+4El13EV2$4tQVrgx=(@eZV++3Jjsu3mEZJx$?}MW@w=w((_}%p0}h!eK968Zy=ENb)IV(I^>7uvU
+xQJA+hf17OzbfMLb|J6|9`gcwZS+H15Z++mpTye)=%8$JdxkUKzAk3z~Ldjl!t%P>YX%-49+zyg`
+q-u7`*wKu?F*r*zN{FDk#gqv*I-9pS!XeA==2;{6lKyv~`2CXZk}>qP^0pkM06kmbE)C3?UD@OMZ
+%tUX?3JVrr9&ufb2#mJD5dDb1~Di*wtsp@rLET*i3Wg3tJx(W&Q<Q<YZ@F&_+A**QBct5~KTG2X(
+5$q&*9oZl2`dQb)9k>EzXdgJ6OS_Sl5{+$;I3z;(N{LhORi2(0nqs~zT3wweEqxw0)CiWTfSTzTk
+-6kA?v%E!E%2Ji%M9q2Qtku{lpJ}}fmWa)<_f$B22;>$5{3k)yvBPpucVM|kSpQ6ML#+u;3h6DQB
+h!?bI7UJ^?ZO&s@Ptw@eLeH2B#{kv{0L8`PZ~M2x*5aOEGte*wkVr^Uk(OLyWz67Zn=4qbsVXSCU
+{CR4-Xc363Gxq16Me9<Y0`X>YjdXM$TpU&}bgR$}2?_iWgWdyf0j)Da+8k!nQ|cxZ{e2zydi-C=<
+lI2#7=!P=U{8SKM+l=B^rd>!0Q29;x_7x_ptRp>T~n7^qN+r#bv4W4vQ_$J#+(YGt6H-PzE_|?6b
++qtY~xP@;KTZ?v%KKs;jUwHlrT9C7&*S!(<4^-`*P3HLC&sP2W`Q{LO6^%jnqp;~?7=>Oi@{z^QD
+2s`y2XX@!k<cIxlL|H3#zz{;u3<!n2IZyEx!*g+BCRA4hefF8dJ5_WEdUIqR+OkcCI;Pt8)1*!Vz
+*-8W|ho6iM=8ybFVK2J`*x_PkfZIv#G8`jDum>)wEbe<6_!+?{KiaQ9dXzvVqc0cwJp;-8;U*96%
+k?GJh#lobeIoeHnUv_?iea-r}Ghk;@#(rH*`Qa3khYxy3QAQ4LxU*Foca?K|SSpj1BIhh??qqt9b
+F<SFg%q;RBsZA>0vKU{KPPUd`Z5;_Df>md~<op;#LT0TO2bvhD2po@2uKTSW<rJ*F;aGO>pUV{mY
+-G!FT-6uGTwxQ*#$=4k?c@nAI`~b3j1GM?r=ei~_b5_r&S;WU#{?Z3buD-23uEc!Gb6qtBdZ*+HO
+u<2kZDEJp+@coQ)nx1(5j<1I;2?@%Dt+vo2eXhM688ZtK%z3B-|vCTH5>%6g4-I0VmP-9Jf!IFM;
+le)S#=v^yBYO&#i^iovRke^BrW7*&Y4m<z95+Z*6?~;(O`(BjWA}hBCA&LKDkg}TrDtIwRwe82aE
+uY98fg8<`O98<iP>!xEfXTE42iV=TxDcqC3L~j62l*DewCr_G^L0fb5Y;rjkI;au2)S8sU|31^}#
++d<nRP6)CmI1Uv`q0(1*=0h`fCVMJDuZK**Gq0bqSD$1;=)JH$q+O|~cSfNcpyXkZh0Zi8x7(<IS
+4yy~<17Ip$La1(xIW6<p_X4*VEfUbug<jSdG>xKv8-VHCC9J&+{msUF=fSaA)7)mz9mgsJ1+44?M
+55t|%`oY;>k_&K{oeK7ZuxyfL-ISB!^?bHM{!ej<FvlV{!xdhg~QG9AXiuT;FFveAk*vf94~9)XR
+iZ(_iSID@(NB^NzZDAt9i>U=WXI*aNuj2cg}%Tu9Q(YylYmeu-A>QD);1S!@a9kM_psp_Nh_r^fW
+BQr}1jIc66G5wadJHRlDd_<)UfL)?LMnyBbCS6C1u`0lf;}Hf=GYZ*+yTjK3PWLtx(l9$9Tn54Z{
+R_IFeF!Erk6ez?L5{*$g6cVe|h(@?_q;IhOb1DrvI?Qqtd<7UX$H7&BU%p*A5-?OpS600Z-(|}i!
+8nS2IS^8`4!xN|MeGq+)H4&GPrfRyQGXPJW<`S{|AZ1NSP_f~y9;39=*WuNXc0aod$%?5WhOXj(p
+*S~XN{aRHB)teRCqrb4BteP=i(^4eI7&HAlt~GD)84JXzEdKVkz^o}$jZsfa4({|#1_rRf#VY*WL
+(99c*9Y=8~eUcCXfudB&cNseoTF7>?YiVn{X3u!cF)j5E{?z4EFh%aOpmGkxO9>#MbCMV$1oA)Oo
+xI&m+d2N6bC1E6C`DFhKv*oUhO#!qjojp78c=%yU2<xCg1nJ$j!cB?r}N><3)5S=w@K3gZ$0TBIp
+h@2<p1kw&Pq>I{BYEpgy|8S(EHAn(I+nJ9_ql8CD#BQcm8J6?Y8s#+m8qV7^7c+nPWDl4X@bTJW3
+ftb4vCYUqW&Y81XB5>x-8_10zZUf(=@(L>pM*SG;3w!CCA<Fq3JB1A7iSmU6wH%=-#Oaq5A+eyD(
+C_(;ZfO#seH;nRJ`Z)H$NA4B#?zdWn}hU|wb%8eAY0mx6zCW-lt%RyTq{@AulT;7-r^)=N8rlTus
+jwIN+o7q5(-Y84p((47G<aG`+1PAg`<@~5$(Z~mPO>;_%w23OWT2a#FvGE2-%sfYD2rEV#f&>9=)
+8`;v}5LNoa9BkD@$2z(t1RpqGFr4ap<W<?3Do3@_3`IDywx4oK*rw;_edZ)&a(Fx&i=l>*&EBK;0
+u$2L1?P#D-pw<1+UvR)SI=q}&SX*M%E$0a!_u!frCa#LKs;{1&CBGPisu@;%~2p1TU4;q@3+5q0(
+a~Z#Yr7)G!ZN4lVGab$@kAhAOb5@diF5gNP#-&BZ%8e9}>omwESuS@;uEuhdj{wft<~9^@O3P(A=
+c-4f@Rx>2IMUZCPfGnjD6bVK&3Yj*qKHR4m)xT8U8qIsz1mA^3C3+zT`Ox~CX9<vu_)2{vN%!M0X
+cA0@~tMCkfDVvHSZ@b*6x+1=>{2*K{NNwJZz&wWx*M<LL75kl{wxU3tF;ZE}g+z$f5Bt>ZRdroJ>
+(~Ssr<YPIFxm=OnFaoN1+i;ZDre%d)myR%%N#K>amraYk0$Ub60)`O1h;&lp#K<sj^5wzvW>hLc~
+e=U4NFrlo8nZ?>j^zH*$^m&>APi|aW-5anrtcL1)AX>yry99zO#j3HS)Uzmk;+wJqQltOuwYeKT6
+-14}>*xiZB*-EQb5j^}-OR0`k{FaiU_O5wL&5+}wzMh0<>8pWRsnc&%_``O38vMRzXUqsr_Q-~}I
+sJ<pO}_vSHaV(>RruWm{ZZ!W>*4MD>1~UvI1%KX1B*T!$~qp)73KUkIqDNACCjBGF9l<kZU`rDTl
+jfIkIOOmGCd$(L3K`q1lJ@Fr>Ct|q5i54eeS<ULh3HYOYfR+(AB~}=9h34mOy3+g1evTFg0yLa~j
+9cy<)<pLHY`)vp40+n!KslGr+umoAlFQj9=_8hP&zC%-`*pzgtXbItV@R0|||Tg;QaO?&Eq~c%3h
+4gC57Kk?^vjM+3V+`Da8~Oy_?M;k!}YQ<iV8Dzv86_pR0ajjDf<@Yr8?;R+YT@1Tp;pTH%#gP(%L
+RRzsA58j{6+aLa%LdSnEk5N;uYk4H1@K?q013V|<|M{N{?`R01LX!@AT$d0nsPKOIF0|_rNYQVZ^
+%^K0pwIEq;;R+xj1HZcK09Al;%s;jdiZs@aI9Las<@C<1k1u>EdLqXSco)N;a?4FbGA~E-9V3NH(
+^9msjL}}0ss5Duuc`Xw{7uEyHWJFH9!@8PT{xJ&boPFy5pp~pCQA&%c`p{XWhX<wNHL+)R}X+JAB
+T%+PTE(bA2v8_quX>iiWEd%AElu%gXf?DHpKZ(2{o1l5)|qaT?=*3p^eHzgci)&p7i^<nHAXSfQ3
+RFzRk-d7Cr9wpgVAOi?jaP*N2{JTHCi&T@TlDRBc!eJ<y69jIBraM8eSc3Ble7Zh4u<k;m1r3GR%
+=Fft*Sw=Q6Yo-iYcN=I9V628VD&l3~4zx`>LR)vbZJ@eZ+t7>c20dEXcH$asD6`#9Xz64-rK}y(e
+zfCIt8PC;jZ$itE~gF@K|2#kAr&|{ijh;0S_vrE6p3@UmmYy>`r6P`+Xy7>n%jl8&b%y}cIL2?OW
+Wx(X6Q9G_leMAuhISxhuD4iky)*N!?!N($4MUdPlb!hf1twu04D$VDg
+"""
+
+
+def _load_tables() -> tuple[bytes, list[int], list[int]]:
+    raw = zlib.decompress(base64.b85decode("".join(_TABLES.split())))
+    starts: list[int] = []
+    values: list[int] = []
+    pos, cp = 1089, 0
+    while pos < len(raw):
+        delta = shift = 0
+        while True:
+            byte = raw[pos]
+            pos += 1
+            delta |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                break
+        cp += delta
+        starts.append(cp)
+        values.append(raw[pos])
+        pos += 1
+    return raw[:1089], starts, values
+
+
+_PAIR, _STARTS, _VALUES = _load_tables()
+
+# libunistring's line-break classes (lbrktables.h); < 33 index the pair table.
+(_WJ, _GL, _B2, _BA, _BB, _HY, _CL, _CP1, _CP2, _EX, _IN, _NS, _OP1, _OP2, _QU,
+ _IS, _NU, _PO, _PR, _SY, _AL, _H2, _H3, _ID1) = range(24)
+_HL, _RI, _ZWJ = 28, 29, 30
+_BK, _CR, _LF, _CM, _ZW, _SP, _CB, _AI, _SA, _XX = range(33, 43)
+_HL_BA = 100
+_NO, _YES, _MUST = 0, 1, 2  # UC_BREAK_PROHIBITED, _POSSIBLE, _MANDATORY
+
+
+def _char_info(cp: int) -> int:
+    """``class * 4 + width`` of code point ``cp``."""
+    return _VALUES[bisect.bisect_right(_STARTS, cp) - 1]
+
+
+def _possible_breaks(cps: list[int]) -> list[int]:
+    """Break opportunity before each code point: u8_possible_linebreaks_v2."""
+    out = [_NO] * len(cps)
+    prev = last = _BK  # previous class; last class ignoring spaces
+    space = False
+    ri_count = 0
+    for i, cp in enumerate(cps):
+        prop = _char_info(cp) >> 2
+        if prop in (_BK, _LF, _CR):
+            out[i] = _MUST
+            prev, last, space = prop, _BK, False
+        else:
+            if prop in (_AI, _SA, _XX):
+                prop = _AL
+            elif prop == _CB:
+                prop = _ID1
+            if prop == _SP:
+                space = True
+            elif prop == _ZW:
+                last, space = _ZW, False
+            elif prop in (_CM, _ZWJ):
+                if last == _BK:
+                    last, space = _AL, False
+                elif last == _ZW or space:
+                    out[i] = _YES
+                    last, space = _AL, False
+            else:
+                if last in (_BK, _ZW):
+                    out[i] = _YES if last == _ZW else _NO
+                elif prev in (_ZWJ, _HL_BA):
+                    pass
+                elif last == _RI and prop == _RI:
+                    out[i] = _YES if space or ri_count % 2 == 0 else _NO
+                else:
+                    kind = _PAIR[last * 33 + prop]  # 1 direct, 2 indirect, 3 no
+                    if kind == 1 or (kind == 2 and space):
+                        out[i] = _YES
+                last, space = prop, False
+            prev = _HL_BA if prev == _HL and prop in (_HY, _BA) else prop
+        ri_count = ri_count + 1 if prop == _RI else 0
+    return out
+
+
+def _width_breaks(cps: list[int], width: int, start: int,
+                  overrides: list[bool]) -> list[bool]:
+    """Where to break so lines fit ``width``: u8_width_linebreaks_v2.
+
+    ``overrides[i]`` true forbids a break before ``cps[i]``.
+    """
+    brk = _possible_breaks(cps)
+    result = [False] * len(cps)
+    last_i = -1
+    column, piece = start, 0
+    for i, cp in enumerate(cps):
+        b = _NO if overrides[i] else brk[i]
+        if b != _NO and last_i >= 0 and column + piece > width:
+            result[last_i] = True
+            column = 0
+        if b == _MUST:
+            last_i, column, piece = -1, 0, 0
+        else:
+            if b == _YES:
+                last_i, column, piece = i, column + piece, 0
+            piece += _char_info(cp) & 3
+    if last_i >= 0 and column + piece > width:
+        result[last_i] = True
+    return result
+
+
+# ------------------------------------------------------------------ writing
+
+_ESCAPES = {"\a": "a", "\b": "b", "\f": "f", "\n": "n", "\r": "r", "\t": "t",
+            "\v": "v", "\\": "\\", '"': '"'}
+# Format languages in gettext 0.21's order, which is the order of the flags.
+_FORMAT_LANGS = (
+    "c objc python python-brace java java-printf csharp javascript scheme lisp"
+    " elisp librep ruby sh awk lua object-pascal smalltalk qt qt-plural kde"
+    " kde-kuit boost tcl perl perl-brace php gcc-internal gfc-internal ycp"
+).split()
+_PY_DIRECTIVE = re.compile(r"[-+ #0]*(\*|\d*)(?:\.(\*|\d*))?[hlL]?([%csrdiuoxXeEfgG])?")
+_C_DIRECTIVE = re.compile(
+    r"(?:[1-9]\d*\$)?[ +\-#0'I]*(?:\*(?:[1-9]\d*\$)?|\d+)?(?:\.(?:\*(?:[1-9]\d*\$)?|\d*))?"
+    r"(?:<PRI[diouxX](?:MAX|PTR|(?:LEAST|FAST)?(?:8|16|32|64))>"
+    r"|(?:hh|h|ll|l|L|q|j|z|Z|t)?[diouxXeEfFgGaAcspn%])")
+
+
+def _directive_interiors(value: str, lang: str | None) -> set[int]:
+    """Indices of ``value`` inside (not at the start of) a format directive.
+
+    msgcat never breaks a line there.  Only python-format and c-format are
+    modelled; the scan stops at the first invalid directive, as gettext does.
+    """
+    inside: set[int] = set()
+    if lang not in ("python", "c"):
+        return inside
+    pos, named, unnamed = 0, False, False
+    while (start := value.find("%", pos)) >= 0:
+        pos = start + 1
+        if lang == "c":
+            m = _C_DIRECTIVE.match(value, pos)
+            if m is None:
+                break
+        else:
+            is_named = value.startswith("(", pos)
+            if is_named:
+                depth = 0
+                for pos in range(pos + 1, len(value) + 1):
+                    if pos == len(value):
+                        return inside
+                    ch = value[pos]
+                    if ch == ")" and depth == 0:
+                        break
+                    depth += (ch == "(") - (ch == ")")
+                pos += 1
+            m = _PY_DIRECTIVE.match(value, pos)
+            assert m is not None
+            star = "*" in (m.group(1), m.group(2))
+            if (star and named) or m.group(3) is None:
+                break
+            unnamed = unnamed or star
+            if is_named or m.group(3) != "%":
+                if unnamed if is_named else named:
+                    break
+                named, unnamed = named or is_named, unnamed or not is_named
+        pos = m.end()
+        inside.update(range(start + 1, pos))
+    return inside
+
+
+def _wrap(prefix: str, name: str, value: str, wrap: bool,
+          inside: set[int]) -> list[str]:
+    """Lines for ``name "value"`` as write-po.c's ``wrap()`` prints them."""
+    if "\x04" in value or "\0" in value:
+        raise CatalogError(f"{name} {value[:40]!r} contains U+0004 or NUL, which PO cannot hold")
+    lines: list[str] = []
+    first = True
+    after_break = len(prefix) + 1
+    width = (PAGE_WIDTH if wrap else 2**31 - 1) - 1 - after_break
+    pos = 0
+    while True:
+        end = value.find("\n", pos) + 1 or len(value)
+        chars: list[str] = []
+        overrides: list[bool] = []
+        for k in range(pos, end):
+            ch = value[k]
+            if ch in _ESCAPES:
+                chars += ("\\", _ESCAPES[ch])
+                overrides += (k in inside, True)
+            else:
+                chars.append(ch)
+                overrides.append(k in inside)
+        if end > pos and value[end - 1] == "\n":
+            overrides[-2] = True  # never break just before a final "\n"
+        pos = end
+        cps = [ord(ch) for ch in chars]
+        while True:
+            start = len(prefix) + (len(name) + 1 if first else 0) + 1 - after_break
+            breaks = _width_breaks(cps, width, start, overrides)
+            if first and cps and (pos < len(value) or start > width or any(breaks)):
+                lines.append(f'{prefix}{name} ""')
+                first = False
+                continue
+            break
+        line = f"{prefix}{name} \"" if first else f'{prefix}"'
+        first = False
+        for ch, brk in zip(chars, breaks):
+            if brk:
+                lines.append(line + '"')
+                line = f'{prefix}"'
+            line += ch
+        lines.append(line + '"')
+        if pos >= len(value):
+            return lines
+
+
+def _flags(flags: list[str]) -> tuple[bool, list[str], str | None, bool]:
+    """msgcat's view of ``flags``: (fuzzy, format flags, range, wrap)."""
+    tokens = [t for t in re.split(r"[\n \t\r\f\v,]+", ",".join(flags)) if t]
+    fuzzy, formats, rng, wrap = False, {}, None, True
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        i += 1
+        if tok == "fuzzy":
+            fuzzy = True
+        elif tok in ("wrap", "no-wrap"):
+            wrap = tok == "wrap"
+        elif tok == "range:" and i < len(tokens):
+            m = re.match(r"(\d+)\.\.(\d+)", tokens[i])
+            i += 1
+            if m and int(m[1]) <= int(m[2]):
+                lo, hi = (min(int(x), 2**31 - 1) for x in m.groups())
+                rng = f"range: {lo}..{hi}"
+        elif tok.endswith("-format"):
+            m = re.fullmatch(r"(no-|possible-|impossible-)?(.*)-format", tok)
+            if m and m[2] in _FORMAT_LANGS:
+                formats[m[2]] = m[1] or ""
+    kept = [f"{'no-' if mode == 'no-' else ''}{lang}-format"
+            for lang in _FORMAT_LANGS
+            if (mode := formats.get(lang)) is not None and mode != "impossible-"]
+    return fuzzy, kept, rng, wrap
+
+
+def _comment_lines(mark: str, text: str | None) -> list[str]:
+    lines = [f"{mark} {line}" if line else mark for line in text.split("\n")] if text else []
+    for line in lines:
+        if line.endswith("\\"):
+            raise CatalogError(f"comment {line!r} ends with a backslash",
+                               hint="gettext would join it with the next line; remove it")
+    return lines
+
+
+def _references(occurrences: list[tuple[str, str]]) -> list[str]:
+    seen: set[tuple[str, int | None]] = set()
+    refs: list[str] = []
+    for path, line in occurrences:
+        num = int(line) if str(line).isdigit() else None
+        if (path, num) in seen:
+            continue
+        seen.add((path, num))
+        while path.startswith("./"):
+            path = path[2:]
+        refs.append(path if num is None else f"{path}:{num}")
+        if refs[-1].endswith("\\"):
+            raise CatalogError(f"reference {refs[-1]!r} ends with a backslash",
+                               hint="gettext would join it with the next line")
+    lines: list[str] = []
+    line, column = "#:", 2
+    for ref in refs:
+        size = len(ref.encode("utf-8")) + 1
+        if column > 2 and column + size > PAGE_WIDTH:
+            lines.append(line)
+            line, column = "#:", 2
+        line += " " + ref
+        column += size
+    return lines + [line] if refs else []
+
+
+def _entry_lines(entry: polib.POEntry) -> list[str]:
+    """The lines of one entry, or [] when msgcat would drop it."""
+    plural = bool(entry.msgid_plural or entry.msgstr_plural)
+    if plural:
+        forms = dict(entry.msgstr_plural or {})
+        count = max([int(k) + 1 for k in forms] + [2 if not forms else 1])
+        msgstrs = [forms.get(n, forms.get(str(n), "")) for n in range(count)]
+    else:
+        msgstrs = [entry.msgstr or ""]
+    if entry.obsolete and not msgstrs[0]:
+        return []
+    fuzzy, formats, rng, wrap = _flags(list(entry.flags))
+    flags = (["fuzzy"] if fuzzy and msgstrs[0] else []) + formats
+    flags += ([rng] if rng and not entry.obsolete else []) + ([] if wrap else ["no-wrap"])
+    lines = _comment_lines("#", entry.tcomment) + _comment_lines("#.", entry.comment)
+    lines += _references(list(entry.occurrences))
+    lines += [f"#, {', '.join(flags)}"] if flags else []
+    lang = next((f[:-7] for f in formats if not f.startswith("no-")), None)
+    prev = "#~| " if entry.obsolete else "#| "
+    for name in ("msgctxt", "msgid", "msgid_plural"):
+        value = getattr(entry, f"previous_{name}", None)
+        if value is not None:
+            lines += _wrap(prev, name, value, wrap, _directive_interiors(value, lang))
+    prefix = "#~ " if entry.obsolete else ""
+    fields = [("msgctxt", entry.msgctxt), ("msgid", entry.msgid)]
+    fields += [("msgid_plural", entry.msgid_plural or "")] if plural else []
+    if plural:
+        fields += [(f"msgstr[{n}]", s) for n, s in enumerate(msgstrs)]
+    else:
+        fields.append(("msgstr", msgstrs[0]))
+    for name, value in fields:
+        if value is not None:
+            lines += _wrap(prefix, name, value, wrap, _directive_interiors(value, lang))
+    return lines
+
+
+def format_po(po: polib.POFile) -> str:
+    """Canonical text of the catalog, as msgcat would write it.
+
+    UTF-8 text with ``\\n`` line ends: the header entry (built from
+    ``po.header``, ``po.metadata`` in dict order and ``po.metadata_is_fuzzy``),
+    then the live entries, then the obsolete ones, separated by blank lines.
+    Unknown flags are dropped, and so are obsolete entries without a
+    translation and the fuzzy flag of untranslated entries, as msgcat does.
+    """
+    blocks: list[list[str]] = []
+    if po.metadata or po.header or po.metadata_is_fuzzy or getattr(po, "twp_has_header", False):
+        header = polib.POEntry(
+            msgid="", msgstr="".join(f"{k}: {v}\n" for k, v in po.metadata.items()),
+            tcomment=po.header, flags=["fuzzy"] if po.metadata_is_fuzzy else [])
+        blocks.append(_entry_lines(header))
+    entries = [e for e in po if not e.obsolete] + [e for e in po if e.obsolete]
+    blocks += [lines for e in entries if (lines := _entry_lines(e))]
+    return "\n\n".join("\n".join(b) for b in blocks) + "\n" if blocks else ""
+
+
+# ------------------------------------------------------------------ reading
+
+_QUOTING_HINT = ("a translator's edit probably broke the quoting; open the file "
+                 "in a PO editor or fix line {line}")
+_STRUCTURE_HINT = ("each entry is [msgctxt] msgid then msgstr (or msgid_plural then "
+                   "msgstr[0], msgstr[1], ...); fix line {line} or open the file in a PO editor")
+_KEYWORD = re.compile(r"(msgctxt|msgid_plural|msgid|msgstr)(?:[ \t]*\[[ \t]*([0-9]+)[ \t]*\])?"
+                      r"(?=[\s\"]|$)")
+_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})(?![0-9a-fA-F])|([ntbrfva\\\"]))")
+_UNESCAPE = {"n": "\n", "t": "\t", "b": "\b", "r": "\r", "f": "\f", "v": "\v", "a": "\a"}
+_SOLARIS = re.compile(r" [Ff]ile:[ \t]*(.*?)[ \t]*,[ \t]*line[ \t]*(?:number[ \t]*)?:([0-9]+)[ \t]*")
+_OPEN = ("msgctxt", "msgid", "msgid_plural")  # states in which msgstr is still due
+
+
+class _Parser:
+    """Line-oriented PO parser; the state is the last keyword of the entry."""
+
+    def __init__(self, text: str, path: str) -> None:
+        self.path = path
+        self.lines = text.removeprefix("\ufeff").replace("\r\n", "\n").split("\n")
+        self.po = polib.POFile(encoding="utf-8")
+        self.po.metadata_is_fuzzy = False
+        self.seen: dict[tuple[str | None, str], int] = {}
+        self.state = "idle"
+        self.lineno = 0
+        self._new_pending()
+
+    def error(self, message: str, hint: str = _QUOTING_HINT, line: int | None = None) -> CatalogError:
+        line = line or self.lineno
+        return CatalogError(message, path=self.path, line=line, hint=hint.format(line=line))
+
+    def _new_pending(self) -> None:
+        self.comments: dict[str, list[str]] = {"#": [], "#.": []}
+        self.refs: list[tuple[str, str]] = []
+        self.flags: list[str] = []
+        self.prev: dict[str, str] = {}
+        self.prev_last: str | None = None
+
+    def strings(self, text: str) -> str:
+        """Decode the quoted strings making up the rest of a line."""
+        out: list[str] = []
+        pos = 0
+        while pos < len(text):
+            if text[pos] in " \t\f\v":
+                pos += 1
+                continue
+            m = _STRING.match(text, pos)
+            if m is None:
+                if text[pos] == '"':
+                    raise self.error("unterminated string (missing closing '\"')")
+                what = "after the string" if out else "where a quoted string was expected"
+                raise self.error(f"unexpected text {what}: {text[pos:pos + 20]!r}")
+            out.append(self.unescape(m.group(1)))
+            pos = m.end()
+        if not out:
+            raise self.error("missing quoted string after the keyword")
+        if "\x04" in (value := "".join(out)):
+            raise self.error("control character U+0004 (the msgctxt separator) in string")
+        return value
+
+    def unescape(self, body: str) -> str:
+        if "\\" not in body and "\0" not in body:
+            return body
+        data = bytearray()
+        pos = 0
+        for m in _ESCAPE.finditer(body):
+            chunk = body[pos:m.start()]
+            if "\\" in chunk:
+                bad = chunk[chunk.index("\\"):][:2]
+                raise self.error(f"invalid escape sequence {bad!r} in string")
+            data += chunk.encode("utf-8", "surrogatepass")
+            octal, hexa, simple = m.groups()
+            if simple:
+                data += _UNESCAPE.get(simple, simple).encode()
+            else:
+                data.append(int(octal, 8) & 0xFF if octal else int(hexa, 16))
+            pos = m.end()
+        tail = body[pos:]
+        if "\\" in tail:
+            raise self.error(f"invalid escape sequence {tail[tail.index(chr(92)):][:2]!r} in string")
+        data += tail.encode("utf-8", "surrogatepass")
+        if 0 in data:
+            raise self.error("NUL character in string", hint="remove the \\0 escape on line {line}")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise self.error("escape sequences do not form valid UTF-8") from None
+
+    def run(self) -> polib.POFile:
+        for self.lineno, raw in enumerate(self.lines, 1):
+            line = raw.lstrip(" \t\r\f\v")
+            if not line.rstrip(" \t\r\f\v"):
+                continue
+            if line.endswith("\\"):
+                raise self.error("line ends with a backslash, which gettext joins with the "
+                                 "next line", "remove the backslash at the end of line {line}")
+            if line.startswith("#~|") or line.startswith("#|"):
+                self.previous(line[3:] if line[1] == "~" else line[2:])
+            elif line.startswith("#~"):
+                if line[2:].strip():
+                    self.keyword(line[2:].strip(), obsolete=True)
+            elif line.startswith("#"):
+                self.comment(line[1:])
+            else:
+                self.keyword(line.rstrip(" \t\r\f\v"), obsolete=False)
+        self.lineno = len(self.lines)
+        self.close_entry()
+        return self.po
+
+    def close_entry(self) -> None:
+        """End the current entry (if any) before a comment or a new entry."""
+        if self.state in _OPEN:
+            raise self.error(
+                "missing msgstr after this msgid", _STRUCTURE_HINT,
+                line=self.entry.linenum or self.entry_line)
+        if self.state != "idle":
+            self.finish()
+        self.state = "idle"
+
+    def comment(self, text: str) -> None:
+        if self.state in _OPEN:
+            raise self.error("comment line inside an entry (before its msgstr)", _STRUCTURE_HINT)
+        self.close_entry()
+        if text.startswith("."):
+            self.comments["#."].append(text[2:] if text.startswith(". ") else text[1:])
+        elif text.startswith(":"):
+            self.references(text[1:])
+        elif text[:1] in (",", "!"):
+            self.flags += [f.strip() for f in text[1:].split(",") if f.strip()]
+        elif m := _SOLARIS.fullmatch(text):
+            self.refs.append((m[1], str(int(m[2]))))
+        else:
+            self.comments["#"].append(text[1:] if text.startswith(" ") else text)
+
+    def references(self, text: str) -> None:
+        tokens = text.split()
+        i = 0
+        while i < len(tokens):
+            tok, nxt = tokens[i], tokens[i + 1:i + 3]
+            i += 1
+            if nxt and re.fullmatch(r":[0-9]+", nxt[0]):
+                ref, i = (tok, nxt[0][1:]), i + 1
+            elif nxt[:1] == [":"] and len(nxt) == 2 and re.fullmatch(r"[0-9]+", nxt[1]):
+                ref, i = (tok, nxt[1]), i + 2
+            elif tok.endswith(":") and nxt and re.fullmatch(r"[0-9]+", nxt[0]):
+                ref, i = (tok[:-1], nxt[0]), i + 1
+            elif m := re.fullmatch(r"(.+):([0-9]+)", tok):
+                ref = (m[1], m[2])
+            else:
+                ref = (tok, "")
+            self.refs.append((ref[0], str(int(ref[1])) if ref[1] else ""))
+
+    def previous(self, text: str) -> None:
+        if self.state in _OPEN:
+            raise self.error("'#|' line inside an entry (before its msgstr)", _STRUCTURE_HINT)
+        self.close_entry()
+        text = text.strip(" \t\r\f\v")
+        if text.startswith('"'):
+            if self.prev_last is None:
+                raise self.error("'#|' string without a keyword", _STRUCTURE_HINT)
+            self.prev[self.prev_last] += self.strings(text)
+            return
+        m = _KEYWORD.match(text)
+        if m is None or m[1] == "msgstr":
+            raise self.error(f"unknown keyword in '#|' line: {text.split()[0]!r}", _STRUCTURE_HINT)
+        self.prev_last = m[1]
+        self.prev[m[1]] = self.strings(text[m.end():])
+
+    def keyword(self, text: str, obsolete: bool) -> None:
+        if text.startswith('"'):
+            if self.state == "idle":
+                raise self.error("string without a keyword before it", _STRUCTURE_HINT)
+            self.check_obsolete(obsolete)
+            value = self.strings(text)
+            if self.state == "msgstr[]":
+                forms = self.entry.msgstr_plural
+                forms[len(forms) - 1] += value
+            else:
+                setattr(self.entry, self.state, getattr(self.entry, self.state) + value)
+            return
+        m = _KEYWORD.match(text)
+        if m is None:
+            word = re.match(r"\S*", text)[0]  # type: ignore[index]
+            raise self.error(f"unknown keyword {word!r}", _STRUCTURE_HINT)
+        kw, index = m[1], m[2]
+        value = self.strings(text[m.end():])
+        state = self.state
+        if kw in ("msgctxt", "msgid") and state in ("idle", "msgstr", "msgstr[]"):
+            self.close_entry()
+            self.start_entry(obsolete)
+        elif kw == "msgid" and state == "msgctxt":
+            self.check_obsolete(obsolete)
+        elif kw in ("msgctxt", "msgid"):
+            self.close_entry()
+        elif kw == "msgid_plural" and state != "msgid":
+            raise self.error("msgid_plural without a msgid before it", _STRUCTURE_HINT)
+        elif kw == "msgstr" and index is None and state != "msgid":
+            what = ("msgstr after msgid_plural (use msgstr[0], msgstr[1], ...)"
+                    if state == "msgid_plural" else "msgstr without a msgid before it")
+            raise self.error(what, _STRUCTURE_HINT)
+        elif kw == "msgstr" and index is not None:
+            if state == "msgid":
+                raise self.error(f"msgstr[{index}] without msgid_plural", _STRUCTURE_HINT)
+            if state not in ("msgid_plural", "msgstr[]"):
+                raise self.error(f"msgstr[{index}] without a msgid before it", _STRUCTURE_HINT)
+            expected = len(self.entry.msgstr_plural)
+            if int(index) != expected:
+                raise self.error(f"plural form has wrong index: expected msgstr[{expected}]",
+                                 _STRUCTURE_HINT)
+        self.check_obsolete(obsolete)
+        if kw == "msgstr" and index is not None:
+            self.entry.msgstr_plural[int(index)] = value
+            self.state = "msgstr[]"
+            return
+        if kw == "msgid":
+            self.entry.linenum = self.lineno
+        setattr(self.entry, kw, value)
+        self.state = kw
+
+    def check_obsolete(self, obsolete: bool) -> None:
+        if obsolete != self.entry.obsolete:
+            raise self.error("inconsistent use of '#~' within one entry", _STRUCTURE_HINT)
+
+    def start_entry(self, obsolete: bool) -> None:
+        self.entry = polib.POEntry(
+            msgid="", obsolete=obsolete, tcomment="\n".join(self.comments["#"]),
+            comment="\n".join(self.comments["#."]), occurrences=self.refs, flags=self.flags,
+            previous_msgctxt=self.prev.get("msgctxt"), previous_msgid=self.prev.get("msgid"),
+            previous_msgid_plural=self.prev.get("msgid_plural"))
+        self.entry.linenum = None
+        self.entry_line = self.lineno
+        self._new_pending()
+
+    def finish(self) -> None:
+        entry = self.entry
+        key = (entry.msgctxt, entry.msgid)
+        if key in self.seen:
+            raise self.error(
+                f"duplicate message definition (first defined on line {self.seen[key]})",
+                "merge the two entries, or delete one; fix line {line}", line=entry.linenum)
+        self.seen[key] = entry.linenum
+        if entry.msgid or entry.msgctxt is not None or entry.obsolete:
+            self.po.append(entry)
+            return
+        if entry.msgid_plural or entry.msgstr_plural:
+            raise self.error("the header entry (msgid \"\") cannot have plural forms",
+                             _STRUCTURE_HINT, line=entry.linenum)
+        self.po.header = entry.tcomment
+        self.po.metadata_is_fuzzy = "fuzzy" in entry.flags
+        self.po.twp_has_header = True  # type: ignore[attr-defined]
+        for offset, field in enumerate(entry.msgstr.split("\n")):
+            if field:
+                name, colon, value = field.partition(":")
+                if not colon or not name.strip():
+                    raise self.error(
+                        f"header field {field[:30]!r} is not of the form 'Name: value'",
+                        "fix or remove that header line (line {line} is its msgid)",
+                        line=entry.linenum)
+                self.po.metadata[name] = value[1:] if value.startswith(" ") else value
+
+
+def parse_po(text: str, path: str = "<string>") -> polib.POFile:
+    """Parse PO text strictly into a :class:`polib.POFile`.
+
+    The header entry fills ``po.header`` (its comment), ``po.metadata`` (fields
+    in file order) and ``po.metadata_is_fuzzy``; every entry gets ``linenum``,
+    the 1-based line of its msgid keyword.  Syntax errors, bad escapes,
+    misplaced keywords, wrongly numbered plural forms and duplicate
+    (msgctxt, msgid) pairs raise :class:`CatalogError` naming ``path``:line.
+    """
+    return _Parser(text, path).run()
+
+
+def read_po(path: Path, display: str | None = None) -> polib.POFile:
+    """Read and parse the catalog at ``path`` (UTF-8, optional BOM, LF or CRLF).
+
+    ``display`` is the path shown in error messages (default ``str(path)``).
+    """
+    shown = display if display is not None else str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CatalogError(f"cannot read: {exc.strerror or exc}", path=shown) from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise CatalogError(
+            "not valid UTF-8", path=shown, line=line,
+            hint=f"save the file as UTF-8 (line {line} has the first bad byte)") from None
+    po = parse_po(text, shown)
+    po.fpath = str(path)
+    return po
+
+
+def write_po(path: Path, po: polib.POFile) -> bool:
+    """Atomically write :func:`format_po` of ``po`` unless unchanged; True if written."""
+    return write_if_changed(path, format_po(po))

@@ -1,0 +1,188 @@
+"""``twp status``: how far each language has come, per article.
+
+Message counts follow ``msgfmt --statistics``: the header and obsolete entries
+are not counted; an entry whose (first) msgstr is empty is untranslated, even
+when flagged fuzzy; a fuzzy entry with a translation is fuzzy; the rest are
+translated.
+
+Words are counted in the source text (the msgid) by this rule: Markdown
+markup, HTML tags, URLs and code spans are not words; what remains is split on
+whitespace and every piece holding a letter or a digit is one word.  The
+percent translated is by words, so a long paragraph weighs more than a
+heading.  An article is publishable in a language when that percentage
+reaches ``[publish] min_percent``; fuzzy entries count as untranslated.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import polib
+
+from . import pofile
+from .catalogs import SITE_DOMAIN, catalog_path, check_plural_counts, load_templates
+from .config import Config
+from .segments import markdown
+
+_URL = re.compile(r"(?:https?|mailto|ftp):\S+|www\.\S+", re.IGNORECASE)
+
+
+@lru_cache(maxsize=65536)
+def word_count(text: str) -> int:
+    """Words of a unit's source text, markup and URLs excluded.
+
+    >>> word_count("Read **our notes** at [the page](https://example.org/a) or `x.md`.")
+    6
+    """
+    tokens = markdown().parseInline(text)
+    plain: list[str] = []
+    for token in tokens:
+        for child in token.children or []:
+            if child.type == "text":
+                plain.append(child.content)
+            elif child.type == "image":
+                plain.append(" ".join(c.content for c in child.children or [] if c.type == "text"))
+            elif child.type in ("softbreak", "hardbreak"):
+                plain.append(" ")
+            else:
+                plain.append(" ")
+    words = _URL.sub(" ", "".join(plain)).split()
+    return sum(1 for word in words if any(_is_word_char(ch) for ch in word))
+
+
+def _is_word_char(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    return category.startswith("L") or category == "Nd"
+
+
+def entry_state(entry: polib.POEntry) -> str:
+    """``translated``, ``fuzzy`` or ``untranslated``, as msgfmt counts it."""
+    first = entry.msgstr_plural.get(0, "") if entry.msgid_plural else entry.msgstr
+    if not first:
+        return "untranslated"
+    return "fuzzy" if entry.fuzzy else "translated"
+
+
+@dataclass
+class Counts:
+    """Units and source words by state."""
+
+    units: int = 0
+    words: int = 0
+    translated: int = 0
+    translated_words: int = 0
+    fuzzy: int = 0
+    fuzzy_words: int = 0
+    untranslated: int = 0
+    untranslated_words: int = 0
+    obsolete: int = 0
+
+    @property
+    def percent(self) -> float:
+        """Percent of source words translated (fuzzy counts as untranslated)."""
+        return 100.0 if self.words == 0 else round(100.0 * self.translated_words / self.words, 1)
+
+    def add(self, other: Counts) -> None:
+        for name in ("units", "words", "translated", "translated_words", "fuzzy", "fuzzy_words",
+                     "untranslated", "untranslated_words", "obsolete"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def as_dict(self) -> dict[str, int | float]:
+        return {
+            "units": self.units, "words": self.words,
+            "translated": self.translated, "translated_words": self.translated_words,
+            "fuzzy": self.fuzzy, "fuzzy_words": self.fuzzy_words,
+            "untranslated": self.untranslated, "untranslated_words": self.untranslated_words,
+            "obsolete": self.obsolete, "percent": self.percent,
+        }
+
+
+def catalog_counts(po: polib.POFile) -> Counts:
+    """Count one catalog's entries and words."""
+    counts = Counts()
+    for entry in po:
+        if entry.obsolete:
+            counts.obsolete += 1
+            continue
+        if entry.msgid == "" and not entry.msgctxt:
+            continue
+        words = word_count(entry.msgid)
+        state = entry_state(entry)
+        counts.units += 1
+        counts.words += words
+        setattr(counts, state, getattr(counts, state) + 1)
+        setattr(counts, f"{state}_words", getattr(counts, f"{state}_words") + words)
+    return counts
+
+
+@dataclass
+class CatalogStatus:
+    """One catalog (an article, or ``site``) in one language."""
+
+    lang: str
+    domain: str
+    path: str
+    counts: Counts
+    exists: bool
+    publishable: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {"article": self.domain, "path": self.path, "exists": self.exists,
+                "publishable": self.publishable, **self.counts.as_dict()}
+
+
+@dataclass
+class LanguageStatus:
+    """All catalogs of one language, with totals."""
+
+    lang: str
+    catalogs: list[CatalogStatus] = field(default_factory=list)
+    total: Counts = field(default_factory=Counts)
+
+    @property
+    def articles(self) -> list[CatalogStatus]:
+        return [c for c in self.catalogs if c.domain != SITE_DOMAIN]
+
+    @property
+    def published(self) -> int:
+        return sum(1 for c in self.articles if c.publishable)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"language": self.lang, **self.total.as_dict(),
+                "articles_published": self.published, "articles_total": len(self.articles),
+                "catalogs": [c.as_dict() for c in self.catalogs]}
+
+
+def site_status(config: Config, *, languages: Iterable[str] | None = None,
+                articles: Iterable[str] | None = None) -> list[LanguageStatus]:
+    """Status of every (selected) language and article, from the catalogs on disk.
+
+    A language with no catalog yet for an article counts all of that article's
+    units as untranslated.
+    """
+    templates = load_templates(config)
+    wanted = set(articles) if articles is not None else None
+    result: list[LanguageStatus] = []
+    for lang in (list(languages) if languages is not None else config.languages):
+        status = LanguageStatus(lang)
+        for domain, template in templates.items():
+            if wanted is not None and domain not in wanted:
+                continue
+            path = catalog_path(config, lang, domain)
+            exists = path.exists()
+            if exists:
+                po = pofile.read_po(path, config.rel(path))
+                check_plural_counts(po, config.rel(path))
+            else:
+                po = template
+            counts = catalog_counts(po)
+            publishable = domain != SITE_DOMAIN and counts.percent >= config.min_percent
+            status.catalogs.append(CatalogStatus(lang, domain, config.rel(path), counts, exists,
+                                                 publishable))
+            status.total.add(counts)
+        result.append(status)
+    return result
