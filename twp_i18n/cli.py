@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -280,6 +281,75 @@ def sync(
 
 def _show_fetch(console: Console, report: object) -> None:
     console.say(f"fetch: {report}")
+
+
+@app.command()
+def build(
+    ctx: typer.Context,
+    lang: Annotated[Optional[list[str]], typer.Option("--lang", "-l", help="Only this language (repeatable); the source language is always built.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output directory (default: [paths] output).", file_okay=False)] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Render languages in this many processes.")] = 1,
+    ping: Annotated[bool, typer.Option("--ping", help="Tell the WebSub hub about feeds that changed.")] = False,
+) -> None:
+    """Publish: localized pages, feeds, sitemap, OPML, status dashboard and offline bundles."""
+    from .build import build as run_build
+
+    console: Console = ctx.obj
+    config = console.config()
+    langs = _check_languages(config, lang)
+    with _progress(console) as advance:
+        report = run_build(config, languages=langs, out=out, jobs=jobs,
+                           progress=(lambda d, t: advance("build", d, t)) if advance else None)
+    for warning in report.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    _files(console, "wrote", report.written)
+    _files(console, "removed", report.removed)
+    summary = ", ".join(f"{lang} {len(slugs)}" for lang, slugs in report.published.items())
+    console.say(f"build: {config.rel(report.output)}: {len(report.written)} files written, "
+                f"{len(report.unchanged)} unchanged"
+                + (f", {len(report.removed)} removed" if report.removed else "")
+                + f"; articles published: {summary}")
+    if ping:
+        _ping(console, config, report.changed_feeds)
+
+
+def _ping(console: Console, config: Config, feeds: list[str]) -> None:
+    hub = config.feeds.websub_hub
+    if hub is None:
+        raise ConfigError("--ping needs a hub", path="twp.toml",
+                          hint="set [feeds] websub_hub to your WebSub hub's URL")
+    if not feeds:
+        console.say("ping: no feed changed; the hub was not contacted")
+        return
+    from .fetch import ping_hub
+
+    pinged = ping_hub(hub, feeds, timeout=config.fetch.timeout if config.fetch else 30.0)
+    _files(console, "pinged", pinged)
+    console.say(f"ping: {hub}: {len(pinged)} feeds announced")
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    port: Annotated[int, typer.Option("--port", "-p", help="Port on 127.0.0.1.")] = 8000,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Directory to serve (default: [paths] output).", file_okay=False)] = None,
+) -> None:
+    """Preview the built site on http://127.0.0.1:PORT/ (local only)."""
+    from .serve import serve as run_serve
+
+    console: Console = ctx.obj
+    config = console.config()
+    directory = (out or config.output_dir).resolve()
+    if not (directory / "index.html").exists():
+        raise ConfigError("nothing to serve yet", path=config.rel(directory),
+                          hint="run 'twp build' first")
+    with run_serve(directory, port) as url:
+        typer.echo(f"serving {config.rel(directory)} on {url} (Ctrl+C to stop)")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            typer.echo("stopped")
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

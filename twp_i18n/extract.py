@@ -84,17 +84,23 @@ def article_template(article: Article, config: Config) -> polib.POFile:
     return po
 
 
-def units_to_entries(units: list[Unit], article: Article) -> list[polib.POEntry]:
-    """Merge identical units into one entry; give msgctxt only where roles clash."""
+def unit_contexts(units: list[Unit]) -> list[str | None]:
+    """The msgctxt of each unit: None, unless its text also appears in a more common role."""
     roles: dict[str, set[str]] = {}
     for unit in units:
         roles.setdefault(unit.text, set()).add(unit.role)
+    contexts: list[str | None] = []
+    for unit in units:
+        primary = min(roles[unit.text], key=ROLE_ORDER.index)
+        contexts.append(None if unit.role == primary else unit.role)
+    return contexts
+
+
+def units_to_entries(units: list[Unit], article: Article) -> list[polib.POEntry]:
+    """Merge identical units into one entry; give msgctxt only where roles clash."""
     entries: dict[tuple[str | None, str], polib.POEntry] = {}
     kinds: dict[tuple[str | None, str], list[str]] = {}
-    for unit in units:
-        text_roles = roles[unit.text]
-        primary = min(text_roles, key=ROLE_ORDER.index)
-        context = None if unit.role == primary else unit.role
+    for unit, context in zip(units, unit_contexts(units)):
         key = (context, unit.text)
         entry = entries.get(key)
         if entry is None:
@@ -136,6 +142,9 @@ def site_template(config: Config, articles: Iterable[Article]) -> polib.POFile:
     )
     po.metadata["Plural-Forms"] = "nplurals=INTEGER; plural=EXPRESSION;"
     entries: dict[tuple[str | None, str], polib.POEntry] = {}
+    title = polib.POEntry(msgid=config.title, comment="type: site title",
+                          occurrences=[("twp.toml", str(_title_line(config)))])
+    entries[(None, config.title)] = title
     for _name, (path, ref) in sorted(template_files(config).items()):
         for lineno, message, comments, context in _jinja_messages(path, ref):
             if isinstance(message, tuple):
@@ -161,6 +170,14 @@ def site_template(config: Config, articles: Iterable[Article]) -> polib.POFile:
     for entry in entries.values():
         po.append(entry)
     return po
+
+
+def _title_line(config: Config) -> int:
+    try:
+        lines = config.config_path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return 1
+    return next((n for n, line in enumerate(lines, 1) if line.strip().startswith("title")), 1)
 
 
 def _jinja_messages(path: Path, ref: str) -> list[tuple[int, str | tuple[str | None, ...], list[str], str | None]]:

@@ -1,0 +1,416 @@
+"""``twp build``: every language's pages, feeds, sitemap, OPML, dashboard and bundles.
+
+Everything is rendered in memory first; only then are files written, each
+atomically and only when its bytes changed, so a failed build leaves the
+previous ``dist/`` intact and a no-change rebuild writes nothing.  Files a
+previous build wrote and this one does not are removed (the list lives in
+``dist/.twp-build.json``).  No clock is read: dates come from the content.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import logging
+import zipfile
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date
+from jinja2 import Environment, TemplateError as JinjaTemplateError, TemplateSyntaxError
+from markupsafe import Markup
+
+from . import feeds
+from .catalogs import SITE_DOMAIN, catalog_path, load_catalog
+from .config import Config
+from .content import Article, load_articles
+from .errors import OutputError, TemplateError
+from .extract import THEME_DIR, template_files
+from .fsutil import remove_file, write_if_changed
+from .languages import bcp47_tag, native_name, text_direction
+from .render import Localized, Translations, jinja_environment, localize
+
+log = logging.getLogger("twp_i18n.build")
+
+MANIFEST = ".twp-build.json"
+STYLE = THEME_DIR.parent / "static" / "style.css"
+HELP_SLUG = "how-to-help-translate"
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def tag_dir(lang: str) -> str:
+    """The output directory of a language: its BCP 47 tag in lower case (``pt-br``)."""
+    return bcp47_tag(lang).lower()
+
+
+@dataclass
+class BuildReport:
+    """What ``build`` did (paths relative to the output directory)."""
+
+    output: Path
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    published: dict[str, list[str]] = field(default_factory=dict)
+    """Language -> slugs published in it."""
+    warnings: list[str] = field(default_factory=list)
+    changed_feeds: list[str] = field(default_factory=list)
+    """Absolute URLs of feeds whose content changed in this build (for WebSub pings)."""
+
+
+@dataclass
+class _Plan:
+    """Which article is published in which language, decided before rendering."""
+
+    languages: list[str]
+    articles: list[Article]
+    percent: dict[str, dict[str, float]]
+    published: dict[str, list[Article]]
+    site_percent: dict[str, float]
+
+
+def build(config: Config, *, languages: Iterable[str] | None = None, out: Path | None = None,
+          jobs: int = 1, progress: Callable[[int, int], None] | None = None) -> BuildReport:
+    """Render the whole site into ``out`` (default: ``[paths] output``)."""
+    output = (out or config.output_dir).resolve()
+    articles = load_articles(config)
+    _check_templates(config)
+    all_langs = [config.source_language, *config.languages]
+    selected = set(languages) if languages else set(all_langs)
+    selected.add(config.source_language)
+    plan = _plan(config, articles, all_langs)
+
+    files: dict[str, bytes] = {}
+    warnings: list[str] = []
+    todo = [lang for lang in all_langs if lang in selected]
+    done = 0
+    if jobs > 1 and len(todo) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            results = pool.map(_render_language, [config] * len(todo), todo, [plan] * len(todo))
+            for lang_files, lang_warnings in results:
+                files.update(lang_files)
+                warnings.extend(lang_warnings)
+                done += 1
+                if progress:
+                    progress(done, len(todo) + 1)
+    else:
+        for lang in todo:
+            lang_files, lang_warnings = _render_language(config, lang, plan)
+            files.update(lang_files)
+            warnings.extend(lang_warnings)
+            done += 1
+            if progress:
+                progress(done, len(todo) + 1)
+    files.update(_render_shared(config, plan))
+    if progress:
+        progress(len(todo) + 1, len(todo) + 1)
+
+    report = BuildReport(output, warnings=warnings,
+                         published={lang: [a.slug for a in plan.published[lang]]
+                                    for lang in all_langs})
+    previous = _read_manifest(output)
+    files[MANIFEST] = (json.dumps(sorted(files), indent=0) + "\n").encode("utf-8")
+    for rel, data in sorted(files.items()):
+        if write_if_changed(output / rel, data):
+            report.written.append(rel)
+            if rel.endswith(("/rss.xml", "/atom.xml", "/feed.json")):
+                report.changed_feeds.append(config.base_url + rel)
+        else:
+            report.unchanged.append(rel)
+    keep_dirs = {tag_dir(lang) for lang in all_langs if lang not in selected}
+    for rel in sorted(previous - set(files)):
+        if rel.split("/", 1)[0] in keep_dirs:
+            continue
+        if remove_file(output / rel):
+            report.removed.append(rel)
+    return report
+
+
+def _check_templates(config: Config) -> None:
+    """Compile every template first, so a syntax error names its file and line."""
+    env = jinja_environment(config)
+    for name, (_path, ref) in template_files(config).items():
+        try:
+            env.get_template(name)
+        except TemplateSyntaxError as exc:
+            raise TemplateError(f"template syntax error: {exc.message}", path=ref, line=exc.lineno,
+                                hint="fix the Jinja2 syntax on that line") from None
+
+
+def _plan(config: Config, articles: list[Article], langs: list[str]) -> _Plan:
+    percent: dict[str, dict[str, float]] = {}
+    published: dict[str, list[Article]] = {}
+    site_percent: dict[str, float] = {}
+    for lang in langs:
+        percent[lang] = {}
+        words = done = 0
+        for article in articles:
+            if lang == config.source_language:
+                value = 100.0
+            else:
+                po = load_catalog(config, lang, article.slug)
+                localized = localize(article, lang, config.source_language, po,
+                                     config.rel(catalog_path(config, lang, article.slug)))
+                value = localized.percent
+                words += localized.words
+                done += localized.translated_words
+            percent[lang][article.slug] = value
+        published[lang] = sorted(
+            (a for a in articles if percent[lang][a.slug] >= config.min_percent
+             or lang == config.source_language),
+            key=lambda a: (a.date, a.slug), reverse=True)
+        site_percent[lang] = 100.0 if lang == config.source_language or words == 0 \
+            else 100.0 * done / words
+    return _Plan(langs, articles, percent, published, site_percent)
+
+
+def _rel_root(depth: int) -> str:
+    return "../" * depth
+
+
+def _date_text(moment: dt.datetime, lang: str) -> str:
+    return format_date(moment.date(), format="long", locale=lang)
+
+
+def _render_language(config: Config, lang: str, plan: _Plan) -> tuple[dict[str, bytes], list[str]]:
+    """Every file under ``<tag>/`` for one language (none when nothing is published in it)."""
+    if not plan.published[lang]:
+        return {}, []
+    env = jinja_environment(config)
+    site_po = load_catalog(config, lang, SITE_DOMAIN) if lang != config.source_language else None
+    translations = Translations(site_po)
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        translations.gettext, translations.ngettext, newstyle=True,
+        pgettext=translations.pgettext, npgettext=translations.npgettext)
+    tag = bcp47_tag(lang)
+    base = tag_dir(lang)
+    site_title = translations.gettext(config.title)
+    files: dict[str, bytes] = {}
+    warnings: list[str] = []
+    items: list[feeds.FeedItem] = []
+    listing: list[dict[str, Any]] = []
+    for article in plan.published[lang]:
+        po = load_catalog(config, lang, article.slug) if lang != config.source_language else None
+        display = config.rel(catalog_path(config, lang, article.slug))
+        localized = localize(article, lang, config.source_language, po, display)
+        warnings.extend(localized.problems)
+        page = _article_page(env, config, plan, lang, localized, site_title)
+        files[f"{base}/{article.slug}/index.html"] = page.encode("utf-8")
+        listing.append({
+            "href": f"{article.slug}/", "title": localized.title, "summary": localized.summary,
+            "date_iso": article.date.date().isoformat(), "date_text": _date_text(article.date, lang),
+        })
+        items.append(_feed_item(config, plan, lang, localized))
+    page = _page(config, plan, lang, depth=1, canonical=f"{base}/",
+                 hreflang=[(l, f"{tag_dir(l)}/") for l in plan.languages if plan.published[l]])
+    languages = [{"href": f"../{tag_dir(l)}/", "lang_tag": bcp47_tag(l), "name": native_name(l),
+                  "current": l == lang} for l in plan.languages if plan.published[l]]
+    files[f"{base}/index.html"] = _render(env, "index.html", site=_site(config, site_title),
+                                          page=page, articles=listing,
+                                          languages=languages).encode("utf-8")
+    channel = _channel(config, plan, lang, site_title, items)
+    full = config.feeds.full_content
+    files[f"{base}/rss.xml"] = feeds.render_rss(channel, full)
+    files[f"{base}/atom.xml"] = feeds.render_atom(channel, full)
+    files[f"{base}/feed.json"] = feeds.render_json_feed(channel, full)
+    assets = _assets(config)
+    for rel, data in assets.items():
+        files[f"{base}/{rel}"] = data
+    files[f"bundles/{base}.zip"] = _bundle(base, {k: v for k, v in files.items()
+                                                  if k.startswith(base + "/")})
+    return files, warnings
+
+
+def _assets(config: Config) -> dict[str, bytes]:
+    """``content/images/`` is copied into every language, so ``../images/x.png`` works."""
+    images = config.content_dir / "images"
+    if not images.is_dir():
+        return {}
+    return {f"images/{p.relative_to(images).as_posix()}": p.read_bytes()
+            for p in sorted(images.rglob("*")) if p.is_file()}
+
+
+def _site(config: Config, title: str) -> dict[str, str]:
+    return {"title": title, "base_url": config.base_url}
+
+
+def _page(config: Config, plan: _Plan, lang: str, *, depth: int, canonical: str | None,
+          hreflang: list[tuple[str, str]], description: str | None = None) -> dict[str, Any]:
+    root = _rel_root(depth)
+    alternates = [{"hreflang": bcp47_tag(l), "url": config.base_url + path} for l, path in hreflang]
+    source_paths = [path for l, path in hreflang if l == config.source_language]
+    if source_paths:
+        alternates.append({"hreflang": "x-default", "url": config.base_url + source_paths[0]})
+    base = tag_dir(lang)
+    return {
+        "lang_tag": bcp47_tag(lang), "dir": text_direction(lang), "root": root,
+        "home": f"{root}{base}/", "canonical": config.base_url + canonical if canonical else None,
+        "hreflang": alternates, "description": description,
+        "feeds": {"rss": f"{root}{base}/rss.xml", "atom": f"{root}{base}/atom.xml",
+                  "json": f"{root}{base}/feed.json"},
+    }
+
+
+def _article_page(env: Environment, config: Config, plan: _Plan, lang: str, loc: Localized,
+                  site_title: str) -> str:
+    slug = loc.article.slug
+    versions = [l for l in plan.languages if any(a.slug == slug for a in plan.published[l])]
+    page = _page(config, plan, lang, depth=2, canonical=f"{tag_dir(lang)}/{slug}/",
+                 hreflang=[(l, f"{tag_dir(l)}/{slug}/") for l in versions],
+                 description=loc.summary)
+    alternates = [{"href": f"../../{tag_dir(l)}/{slug}/", "lang_tag": bcp47_tag(l),
+                   "name": native_name(l), "current": l == lang} for l in versions]
+    article = loc.article
+    help_url = (f"../../{tag_dir(config.source_language)}/{HELP_SLUG}/"
+                if any(a.slug == HELP_SLUG for a in plan.articles) else "../../status/")
+    data = {
+        "title": loc.title, "html": Markup(loc.html), "untranslated": loc.untranslated_units,
+        "date_iso": article.date.date().isoformat(), "date_text": _date_text(article.date, lang),
+        "updated_iso": article.updated.date().isoformat() if article.updated else None,
+        "updated_text": _date_text(article.updated, lang) if article.updated else None,
+        "help_url": help_url,
+    }
+    return _render(env, "article.html", site=_site(config, site_title), page=page, article=data,
+                   alternates=alternates)
+
+
+def _render(env: Environment, name: str, **context: Any) -> str:
+    try:
+        return env.get_template(name).render(**context)
+    except TemplateSyntaxError as exc:
+        raise TemplateError(f"template syntax error: {exc.message}", path=exc.filename or name,
+                            line=exc.lineno) from None
+    except JinjaTemplateError as exc:
+        raise TemplateError(f"template {name} failed: {exc}", path=name,
+                            hint="check the variable names the template uses") from None
+
+
+def _revision(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        return dt.datetime.strptime(value.strip(), "%Y-%m-%d %H:%M%z")
+    except ValueError:
+        return None
+
+
+def _feed_item(config: Config, plan: _Plan, lang: str, loc: Localized) -> feeds.FeedItem:
+    article = loc.article
+    revision = _revision(loc.revision)
+    updated = max(article.last_modified, revision) if revision else article.last_modified
+    others = tuple(
+        feeds.Alternate(bcp47_tag(l), f"{config.base_url}{tag_dir(l)}/{article.slug}/")
+        for l in plan.languages
+        if l != lang and any(a.slug == article.slug for a in plan.published[l]))
+    return feeds.FeedItem(
+        id=feeds.make_item_id(config.base_url, bcp47_tag(lang), article.slug),
+        url=f"{config.base_url}{tag_dir(lang)}/{article.slug}/",
+        title=loc.title, content_html=loc.html, summary=loc.summary,
+        published=article.date, updated=updated, author=article.author, alternates=others,
+    )
+
+
+def _channel(config: Config, plan: _Plan, lang: str, title: str,
+             items: list[feeds.FeedItem]) -> feeds.Channel:
+    base = f"{config.base_url}{tag_dir(lang)}/"
+    ordered = sorted(items, key=lambda i: (i.published, i.id), reverse=True)
+    others = tuple(feeds.Alternate(bcp47_tag(l), f"{config.base_url}{tag_dir(l)}/atom.xml")
+                   for l in plan.languages if l != lang and plan.published[l])
+    return feeds.Channel(
+        lang_tag=bcp47_tag(lang), title=title, description=title, home_url=base,
+        rss_url=base + "rss.xml", atom_url=base + "atom.xml", json_url=base + "feed.json",
+        items=tuple(ordered[: config.feeds.items]), rights=config.feeds.rights,
+        author=config.title, websub_hub=config.feeds.websub_hub, alternates=others,
+    )
+
+
+def _render_shared(config: Config, plan: _Plan) -> dict[str, bytes]:
+    """Root chooser, status dashboard, sitemap, OPML and the stylesheet."""
+    env = jinja_environment(config)
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    source = config.source_language
+    files: dict[str, bytes] = {"style.css": STYLE.read_bytes()}
+    chooser = []
+    for lang in plan.languages:
+        chooser.append({
+            "lang_tag": bcp47_tag(lang), "dir": text_direction(lang), "name": native_name(lang),
+            "href": f"{tag_dir(lang)}/" if plan.published[lang] else None,
+            "percent": plan.site_percent[lang], "percent_text": f"{plan.site_percent[lang]:.0f}%",
+        })
+    root_page = _page(config, plan, source, depth=0, canonical="",
+                      hreflang=[])
+    root_page["home"] = "./"
+    root_page["feeds"] = None
+    files["index.html"] = _render(env, "chooser.html", site=_site(config, config.title),
+                                  page=root_page, languages=chooser).encode("utf-8")
+    status_rows = []
+    for lang in plan.languages:
+        if lang == source:
+            continue
+        rows = [{"title": a.title, "percent": plan.percent[lang][a.slug],
+                 "percent_text": f"{plan.percent[lang][a.slug]:.0f}%",
+                 "published": a in plan.published[lang],
+                 "href": f"../{tag_dir(lang)}/{a.slug}/"} for a in plan.articles]
+        status_rows.append({"lang_tag": bcp47_tag(lang), "name": native_name(lang),
+                            "percent": plan.site_percent[lang],
+                            "percent_text": f"{plan.site_percent[lang]:.0f}%", "articles": rows})
+    status_page = _page(config, plan, source, depth=1, canonical="status/", hreflang=[])
+    status_page["home"] = "../"
+    status_page["feeds"] = None
+    files["status/index.html"] = _render(
+        env, "status.html", site=_site(config, config.title), page=status_page,
+        languages=status_rows, min_percent=f"{config.min_percent:g}").encode("utf-8")
+    files["sitemap.xml"] = feeds.render_sitemap(_sitemap_pages(config, plan))
+    channels = [_channel(config, plan, lang, config.title, []) for lang in plan.languages
+                if plan.published[lang]]
+    files["feeds.opml"] = feeds.render_opml(config.title, channels)
+    return files
+
+
+def _sitemap_pages(config: Config, plan: _Plan) -> list[tuple[str, tuple[feeds.Alternate, ...], dt.datetime | None]]:
+    pages: list[tuple[str, tuple[feeds.Alternate, ...], dt.datetime | None]] = []
+    source_dir = tag_dir(config.source_language)
+    for article in sorted(plan.articles, key=lambda a: a.slug):
+        versions = [l for l in plan.languages if article in plan.published[l]]
+        alternates = tuple(feeds.Alternate(bcp47_tag(l), f"{config.base_url}{tag_dir(l)}/{article.slug}/")
+                           for l in versions)
+        alternates += (feeds.Alternate("x-default", f"{config.base_url}{source_dir}/{article.slug}/"),)
+        for lang in versions:
+            pages.append((f"{config.base_url}{tag_dir(lang)}/{article.slug}/", alternates,
+                          article.last_modified))
+    return pages
+
+
+def _bundle(base: str, files: dict[str, bytes]) -> bytes:
+    """A deterministic zip of one language: sorted entries, fixed dates, a sha256 manifest."""
+    style = STYLE.read_bytes()
+    members = dict(files)
+    members["style.css"] = style
+    manifest = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n"
+                       for name, data in sorted(members.items()))
+    members["SHA256SUMS"] = manifest.encode("ascii")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in sorted(members):
+            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.create_system = 3
+            archive.writestr(info, members[name], compresslevel=9)
+    return buffer.getvalue()
+
+
+def _read_manifest(output: Path) -> set[str]:
+    try:
+        return set(json.loads((output / MANIFEST).read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return set()
+    except (OSError, ValueError) as exc:
+        raise OutputError(f"cannot read the previous build's file list: {exc}",
+                          path=output / MANIFEST,
+                          hint="delete the output directory and build again") from None

@@ -1,0 +1,222 @@
+"""Rendering one article in one language, and the Jinja2 environment of the theme.
+
+Translations are applied unit by unit to the parsed source (the same walk as
+extraction), then rendered with the same Markdown parser.  A unit that is not
+translated, is fuzzy, or has a ``twp check`` error is rendered from the source
+inside an element carrying the source ``lang`` (so screen readers switch
+voice).  The article HTML is then sanitized with nh3: only the tags the
+Markdown renderer makes plus those the source itself contains survive, and
+links keep only http, https, mailto and relative URLs.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nh3
+import polib
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+
+from .checks import unsafe_entry
+from .config import Config
+from .content import Article
+from .extract import THEME_DIR, unit_contexts
+from .segments import Unit, article_units, markdown, translate_tokens
+from .status import word_count
+
+MARKDOWN_TAGS = frozenset({
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "code",
+    "em", "strong", "a", "img", "br", "hr", "table", "thead", "tbody", "tr", "th", "td", "div",
+    "span",
+})
+_ATTRIBUTES = {
+    "*": {"lang", "dir", "class"},
+    "a": {"href", "title", "hreflang"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "ol": {"start"},
+    "th": {"style"},
+    "td": {"style"},
+    "code": {"class"},
+}
+_SOURCE_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
+_TABLE_ALIGN = re.compile(r"^text-align:(left|right|center)$")
+
+
+@dataclass
+class Localized:
+    """An article in one language, ready for the page template."""
+
+    article: Article
+    lang: str
+    title: str
+    summary: str | None
+    html: str
+    words: int
+    translated_words: int
+    untranslated_units: int
+    revision: str | None
+    """The catalog's PO-Revision-Date header, if any."""
+    problems: list[str] = field(default_factory=list)
+    """``path:line: ...`` of units rendered from the source because of a check error."""
+
+    @property
+    def percent(self) -> float:
+        return 100.0 if self.words == 0 else 100.0 * self.translated_words / self.words
+
+
+class Translations:
+    """gettext callables for one language's ``site.po``; untranslated strings stay in English."""
+
+    def __init__(self, po: polib.POFile | None) -> None:
+        self.singular: dict[tuple[str | None, str], str] = {}
+        self.plural: dict[tuple[str | None, str], dict[int, str]] = {}
+        expression = "n != 1"
+        if po is not None:
+            forms = po.metadata.get("Plural-Forms", "")
+            match = re.search(r"plural\s*=\s*([^;]+)", forms)
+            if match:
+                expression = match.group(1)
+            for entry in po:
+                if entry.obsolete or entry.fuzzy or unsafe_entry(entry):
+                    continue
+                if entry.msgid_plural:
+                    if all(entry.msgstr_plural.values()):
+                        self.plural[(entry.msgctxt, entry.msgid)] = dict(entry.msgstr_plural)
+                elif entry.msgstr:
+                    self.singular[(entry.msgctxt, entry.msgid)] = entry.msgstr
+        try:
+            self.plural_index: Callable[[int], int] = _gettext.c2py(expression)
+        except (ValueError, SyntaxError):
+            self.plural_index = _gettext.c2py("n != 1")
+
+    def gettext(self, message: str) -> str:
+        return self.singular.get((None, message), message)
+
+    def pgettext(self, context: str, message: str) -> str:
+        return self.singular.get((context, message), message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.npgettext(None, singular, plural, n)
+
+    def npgettext(self, context: str | None, singular: str, plural: str, n: int) -> str:
+        forms = self.plural.get((context, singular))
+        if forms is None:
+            return singular if n == 1 else plural
+        return forms.get(self.plural_index(n), plural)
+
+
+def jinja_environment(config: Config) -> Environment:
+    """The theme's templates, overridden file by file by the site's ``templates/``."""
+    loaders = []
+    if config.templates_dir.is_dir():
+        loaders.append(FileSystemLoader(config.templates_dir))
+    loaders.append(FileSystemLoader(THEME_DIR))
+    env = Environment(loader=ChoiceLoader(loaders), autoescape=True, undefined=StrictUndefined,
+                      extensions=["jinja2.ext.i18n"], keep_trailing_newline=True,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.policies["ext.i18n.trimmed"] = True
+    return env
+
+
+def entry_table(po: polib.POFile | None, display: str) -> tuple[dict[tuple[str | None, str], str], list[str]]:
+    """Usable translations of a catalog by (msgctxt, msgid), and the unsafe ones' locations."""
+    table: dict[tuple[str | None, str], str] = {}
+    problems: list[str] = []
+    if po is None:
+        return table, problems
+    for entry in po:
+        if entry.obsolete or entry.fuzzy or not entry.msgstr or entry.msgid_plural:
+            continue
+        if unsafe_entry(entry):
+            line = getattr(entry, "linenum", None)
+            problems.append(f"{display}:{line}: translation has a check error; "
+                            "the source text is shown instead (run 'twp check')")
+            continue
+        table[(entry.msgctxt, entry.msgid)] = entry.msgstr
+    return table, problems
+
+
+def localize(article: Article, lang: str, source_lang: str, po: polib.POFile | None,
+             display: str) -> Localized:
+    """Apply one catalog to one article and render its body to safe HTML."""
+    table, problems = entry_table(po, display)
+    units = article_units(article)
+    contexts = {(u.text, u.role): c for u, c in zip(units, unit_contexts(units))}
+    words = 0
+    done_words = 0
+    missing = 0
+
+    is_source = lang == source_lang
+
+    def lookup(text: str, kind: str) -> str | None:
+        nonlocal words, done_words, missing
+        role = Unit(text, kind, 0).role
+        found = text if is_source else table.get((contexts.get((text, role)), text))
+        count = word_count(text)
+        words += count
+        if found is None:
+            missing += 1
+        else:
+            done_words += count
+        return found
+
+    title = lookup(article.title, "title") or article.title
+    summary = None
+    if article.summary:
+        summary = lookup(units[1].text, "summary") or article.summary
+    env: dict[str, Any] = {}
+    tokens = markdown().parse(article.body, env)
+    if is_source:
+        marks = translate_tokens(tokens, lambda text, kind: lookup(text, kind) and None, env)
+    else:
+        marks = translate_tokens(tokens, lookup, env)
+    if not is_source:
+        source_tag = source_lang.replace("_", "-")
+        position = {id(token): index for index, token in enumerate(tokens)}
+        for token, _kind, translated in marks:
+            if not translated:
+                _mark_source(tokens, position[id(token)], source_tag)
+    html = markdown().renderer.render(tokens, markdown().options, env)
+    html = sanitize(html, source_tags(article.body))
+    revision = po.metadata.get("PO-Revision-Date") if po is not None else None
+    return Localized(article, lang, title, summary, html, words, done_words, missing,
+                     revision, problems)
+
+
+def _mark_source(tokens: list[Any], index: int, source_tag: str) -> None:
+    """Put ``lang`` (and a class) on the block element around an untranslated inline token."""
+    opener = tokens[index - 1]
+    if opener.hidden:  # a paragraph in a tight list: mark the list item instead
+        for back in range(index - 2, -1, -1):
+            if tokens[back].type == "list_item_open" and tokens[back].level < opener.level:
+                opener = tokens[back]
+                break
+    opener.attrSet("lang", source_tag)
+    opener.attrSet("class", "untranslated")
+
+
+def source_tags(markdown_source: str) -> set[str]:
+    """HTML tag names the (trusted) source itself uses."""
+    return {name.lower() for name in _SOURCE_TAG.findall(markdown_source)
+            if name.lower() not in {"script", "style", "iframe", "object", "embed"}}
+
+
+def sanitize(html: str, extra_tags: set[str] = frozenset()) -> str:  # type: ignore[assignment]
+    """Keep only markup the Markdown renderer makes (plus the source's own tags)."""
+    tags = set(MARKDOWN_TAGS) | set(extra_tags)
+    return nh3.clean(
+        html, tags=tags, attributes=_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
+        strip_comments=True, link_rel=None,
+        attribute_filter=_attribute_filter,
+    )
+
+
+def _attribute_filter(tag: str, name: str, value: str) -> str | None:
+    if name == "style":
+        return value if _TABLE_ALIGN.match(value) else None
+    return value
