@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import io
 import json
 import logging
+import re
 import zipfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 from babel.dates import format_date
 from jinja2 import Environment, TemplateError as JinjaTemplateError, TemplateSyntaxError
@@ -72,6 +75,7 @@ class _Plan:
     percent: dict[str, dict[str, float]]
     published: dict[str, list[Article]]
     site_percent: dict[str, float]
+    warnings: list[str]
 
 
 def build(config: Config, *, languages: Iterable[str] | None = None, out: Path | None = None,
@@ -86,23 +90,19 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     plan = _plan(config, articles, all_langs)
 
     files: dict[str, bytes] = {}
-    warnings: list[str] = []
     todo = [lang for lang in all_langs if lang in selected]
     done = 0
     if jobs > 1 and len(todo) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             results = pool.map(_render_language, [config] * len(todo), todo, [plan] * len(todo))
-            for lang_files, lang_warnings in results:
+            for lang_files in results:
                 files.update(lang_files)
-                warnings.extend(lang_warnings)
                 done += 1
                 if progress:
                     progress(done, len(todo) + 1)
     else:
         for lang in todo:
-            lang_files, lang_warnings = _render_language(config, lang, plan)
-            files.update(lang_files)
-            warnings.extend(lang_warnings)
+            files.update(_render_language(config, lang, plan))
             done += 1
             if progress:
                 progress(done, len(todo) + 1)
@@ -110,7 +110,7 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     if progress:
         progress(len(todo) + 1, len(todo) + 1)
 
-    report = BuildReport(output, warnings=warnings,
+    report = BuildReport(output, warnings=list(plan.warnings),
                          published={lang: [a.slug for a in plan.published[lang]]
                                     for lang in all_langs})
     previous = _read_manifest(output)
@@ -146,6 +146,7 @@ def _plan(config: Config, articles: list[Article], langs: list[str]) -> _Plan:
     percent: dict[str, dict[str, float]] = {}
     published: dict[str, list[Article]] = {}
     site_percent: dict[str, float] = {}
+    warnings: list[str] = []
     for lang in langs:
         percent[lang] = {}
         words = done = 0
@@ -157,6 +158,7 @@ def _plan(config: Config, articles: list[Article], langs: list[str]) -> _Plan:
                 localized = localize(article, lang, config.source_language, po,
                                      config.rel(catalog_path(config, lang, article.slug)))
                 value = localized.percent
+                warnings.extend(localized.problems)
                 words += localized.words
                 done += localized.translated_words
             percent[lang][article.slug] = value
@@ -166,7 +168,7 @@ def _plan(config: Config, articles: list[Article], langs: list[str]) -> _Plan:
             key=lambda a: (a.date, a.slug), reverse=True)
         site_percent[lang] = 100.0 if lang == config.source_language or words == 0 \
             else 100.0 * done / words
-    return _Plan(langs, articles, percent, published, site_percent)
+    return _Plan(langs, articles, percent, published, site_percent, warnings)
 
 
 def _rel_root(depth: int) -> str:
@@ -177,10 +179,10 @@ def _date_text(moment: dt.datetime, lang: str) -> str:
     return format_date(moment.date(), format="long", locale=lang)
 
 
-def _render_language(config: Config, lang: str, plan: _Plan) -> tuple[dict[str, bytes], list[str]]:
+def _render_language(config: Config, lang: str, plan: _Plan) -> dict[str, bytes]:
     """Every file under ``<tag>/`` for one language (none when nothing is published in it)."""
     if not plan.published[lang]:
-        return {}, []
+        return {}
     env = jinja_environment(config)
     site_po = load_catalog(config, lang, SITE_DOMAIN) if lang != config.source_language else None
     translations = Translations(site_po)
@@ -191,14 +193,12 @@ def _render_language(config: Config, lang: str, plan: _Plan) -> tuple[dict[str, 
     base = tag_dir(lang)
     site_title = translations.gettext(config.title)
     files: dict[str, bytes] = {}
-    warnings: list[str] = []
     items: list[feeds.FeedItem] = []
     listing: list[dict[str, Any]] = []
     for article in plan.published[lang]:
         po = load_catalog(config, lang, article.slug) if lang != config.source_language else None
         display = config.rel(catalog_path(config, lang, article.slug))
         localized = localize(article, lang, config.source_language, po, display)
-        warnings.extend(localized.problems)
         page = _article_page(env, config, plan, lang, localized, site_title)
         files[f"{base}/{article.slug}/index.html"] = page.encode("utf-8")
         listing.append({
@@ -223,7 +223,7 @@ def _render_language(config: Config, lang: str, plan: _Plan) -> tuple[dict[str, 
         files[f"{base}/{rel}"] = data
     files[f"bundles/{base}.zip"] = _bundle(base, {k: v for k, v in files.items()
                                                   if k.startswith(base + "/")})
-    return files, warnings
+    return files
 
 
 def _assets(config: Config) -> dict[str, bytes]:
@@ -310,9 +310,26 @@ def _feed_item(config: Config, plan: _Plan, lang: str, loc: Localized) -> feeds.
     return feeds.FeedItem(
         id=feeds.make_item_id(config.base_url, bcp47_tag(lang), article.slug),
         url=f"{config.base_url}{tag_dir(lang)}/{article.slug}/",
-        title=loc.title, content_html=loc.html, summary=loc.summary,
+        title=loc.title, content_html=absolute_links(loc.html, f"{config.base_url}{tag_dir(lang)}/{article.slug}/"),
+        summary=loc.summary,
         published=article.date, updated=updated, author=article.author, alternates=others,
     )
+
+
+_LINK_ATTR = re.compile(r'\b(href|src)="([^"]*)"')
+
+
+def absolute_links(html_text: str, base: str) -> str:
+    """Resolve relative ``href``/``src`` URLs against the page URL (feed readers need them).
+
+    >>> absolute_links('<a href="../x/">x</a>', "https://e.org/es/a/")
+    '<a href="https://e.org/es/x/">x</a>'
+    """
+    def resolve(match: re.Match[str]) -> str:
+        url = urljoin(base, html.unescape(match.group(2)))
+        return f'{match.group(1)}="{html.escape(url, quote=True)}"'
+
+    return _LINK_ATTR.sub(resolve, html_text)
 
 
 def _channel(config: Config, plan: _Plan, lang: str, title: str,

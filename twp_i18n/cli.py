@@ -252,6 +252,47 @@ def status(
             raise typer.Exit(1)
 
 
+class CheckFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    lang: Annotated[Optional[list[str]], typer.Option("--lang", "-l", help="Only this language (repeatable).")] = None,
+    article: Annotated[Optional[list[str]], typer.Option("--article", "-a", help="Only this article slug (repeatable).")] = None,
+    fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.text,
+) -> None:
+    """Check every translation: broken markup, unsafe links or HTML, placeholders, plural forms."""
+    import json
+
+    from .checks import check_site, finding_dict
+
+    console: Console = ctx.obj
+    config = console.config()
+    findings, checked = check_site(config, languages=_check_languages(config, lang),
+                                   articles=article)
+    errors = sum(1 for f in findings if f.severity == "error")
+    warnings = len(findings) - errors
+    if fmt is CheckFormat.json:
+        typer.echo(json.dumps({"catalogs": checked, "errors": errors, "warnings": warnings,
+                               "findings": [finding_dict(f) for f in findings]},
+                              indent=2, ensure_ascii=False))
+    else:
+        for finding in findings:
+            if console.quiet and finding.severity != "error":
+                continue
+            typer.echo(str(finding))
+            if finding.msgid:
+                unit = finding.msgid if len(finding.msgid) <= 70 else finding.msgid[:67] + "..."
+                typer.echo(f"  unit: {unit!r}")
+            typer.echo(f"  hint: {finding.hint}")
+        console.say(f"check: {checked} catalogs, {errors} errors, {warnings} warnings")
+    if errors:
+        raise typer.Exit(1)
+
+
 @app.command()
 def sync(
     ctx: typer.Context,

@@ -120,7 +120,7 @@ def _catalog_names(lang: str) -> tuple[str, str]:
     return "_".join([language, *rest]), language
 
 
-class _IntegerGettextCompiler(_GettextCompiler):  # type: ignore[misc]
+class _IntegerGettextCompiler(_GettextCompiler):
     """Babel's gettext compiler, also mapping CLDR's ``c``/``e`` operands to 0.
 
     Babel leaves the compact-decimal exponent as a bare ``e``, which is not a
@@ -145,7 +145,8 @@ def _cldr_plural_forms(locale: Locale) -> str:
     compile_ = _IntegerGettextCompiler().compile
     parts = [f"nplurals={len(order)}; plural=("]
     for tag, ast in rule.abstract:
-        parts.append(f"{compile_(ast)} ? {order.index(tag)} : ")
+        condition: str = compile_(ast)  # type: ignore[no-untyped-call]
+        parts.append(f"{condition} ? {order.index(tag)} : ")
     parts.append(f"{order.index('other')});")
     return "".join(parts)
 

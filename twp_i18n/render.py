@@ -22,7 +22,7 @@ import nh3
 import polib
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
-from .checks import unsafe_entry
+from .checks import single_count_forms, unsafe_entry
 from .config import Config
 from .content import Article
 from .extract import THEME_DIR, unit_contexts
@@ -81,8 +81,10 @@ class Translations:
             match = re.search(r"plural\s*=\s*([^;]+)", forms)
             if match:
                 expression = match.group(1)
+            single = single_count_forms(forms)
             for entry in po:
-                if entry.obsolete or entry.fuzzy or unsafe_entry(entry):
+                if entry.obsolete or entry.fuzzy or unsafe_entry(entry, kind="site",
+                                                                 single_forms=single):
                     continue
                 if entry.msgid_plural:
                     if all(entry.msgstr_plural.values()):

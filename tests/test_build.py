@@ -1,0 +1,220 @@
+"""``twp build``: localized pages, feeds and bundles that are safe, stable and reachable."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import feedparser
+import pytest
+from lxml import etree
+
+from twp_i18n import pofile
+from twp_i18n.build import build
+from twp_i18n.config import load_config
+from twp_i18n.errors import TemplateError
+
+from .conftest import REPO, snapshot
+
+MINIMAL = REPO / "tests" / "data" / "minimal"
+HTML_PARSER = etree.HTMLParser(recover=False)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    root = tmp_path / "minimal"
+    shutil.copytree(MINIMAL, root)
+    return root
+
+
+def built(root: Path) -> Path:
+    build(load_config(root))
+    return root / "dist"
+
+
+def pages(dist: Path) -> list[Path]:
+    return sorted(dist.rglob("*.html"))
+
+
+def test_golden_pages_and_feeds(site, golden, tmp_path):
+    dist = built(site)
+    chosen = tmp_path / "chosen"
+    for rel in ["es/rest-and-sleep/index.html", "ar/rest-and-sleep/index.html", "es/index.html",
+                "index.html", "es/rss.xml", "es/atom.xml", "es/feed.json", "sitemap.xml",
+                "feeds.opml"]:
+        (chosen / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(dist / rel, chosen / rel)
+    golden("build-minimal", chosen)
+
+
+def test_layout_and_publish_policy(site):
+    dist = built(site)
+    assert (dist / "es/rest-and-sleep/index.html").exists()
+    assert (dist / "ar/rest-and-sleep/index.html").exists()  # 76% >= min_percent 70
+    assert not (dist / "ar/journal/index.html").exists()  # 0%: not published in Arabic
+    for name in ("index.html", "sitemap.xml", "feeds.opml", "status/index.html", "style.css",
+                 "bundles/es.zip", "es/rss.xml", "es/atom.xml", "es/feed.json"):
+        assert (dist / name).exists(), name
+
+
+def test_untranslated_units_fall_back_marked_with_source_language(site):
+    html = (built(site) / "ar/rest-and-sleep/index.html").read_text(encoding="utf-8")
+    assert '<html lang="ar" dir="rtl">' in html
+    assert '<li lang="en" class="untranslated">Dim lights in the evening.</li>' in html
+    assert 'class="notice"' in html and 'href="../../status/"' in html
+    es = (site / "dist/es/rest-and-sleep/index.html").read_text(encoding="utf-8")
+    assert '<p lang="en" class="untranslated">It took weeks, not days.<br>' in es
+
+
+def test_every_page_is_valid_reachable_and_light(site):
+    dist = built(site)
+    css = (dist / "style.css").stat().st_size
+    for page in pages(dist):
+        data = page.read_bytes()
+        etree.fromstring(data, HTML_PARSER)  # raises on malformed HTML
+        assert b"<script" not in data, page
+        if page.parent.parent.name in ("es", "ar", "en") and page.name == "index.html":
+            assert len(data) + css < 30_000, f"{page} weighs {len(data) + css} bytes with CSS"
+    for feed in ("rss.xml", "atom.xml", "sitemap.xml", "feeds.opml"):
+        for path in dist.rglob(feed):
+            etree.fromstring(path.read_bytes())  # well-formed XML
+
+
+def test_hreflang_links_are_reciprocal(site):
+    dist = built(site)
+    links: dict[str, set[tuple[str, str]]] = {}
+    for page in dist.glob("*/rest-and-sleep/index.html"):
+        html = page.read_text(encoding="utf-8")
+        canonical = re.search(r'<link rel="canonical" href="([^"]+)"', html).group(1)
+        links[canonical] = set(re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)"', html))
+    assert len(links) == 3
+    for canonical, alternates in links.items():
+        assert any(url == canonical for _, url in alternates), "a page lists itself"
+        assert ("x-default", "https://minimal.example.org/en/rest-and-sleep/") in alternates
+        for lang, url in alternates:
+            if lang != "x-default":
+                assert url in links and (lang, url) in links[url]
+
+
+def test_feeds_parse_with_the_right_language(site):
+    dist = built(site)
+    for lang in ("en", "es", "ar"):
+        for name in ("rss.xml", "atom.xml"):
+            parsed = feedparser.parse((dist / lang / name).read_bytes())
+            assert parsed.bozo == 0, (lang, name, parsed.get("bozo_exception"))
+            assert parsed.feed.get("language", "").lower().startswith(lang), (lang, name)
+        data = json.loads((dist / lang / "feed.json").read_text(encoding="utf-8"))
+        assert data["language"].lower().startswith(lang)
+
+
+def test_two_builds_are_identical_and_a_rebuild_writes_nothing(site, tmp_path):
+    config = load_config(site)
+    first = build(config)
+    assert first.written
+    before = snapshot(site / "dist")
+    mtimes = {p: p.stat().st_mtime_ns for p in (site / "dist").rglob("*") if p.is_file()}
+    again = build(config)
+    assert again.written == [] and again.removed == []
+    assert mtimes == {p: p.stat().st_mtime_ns for p in (site / "dist").rglob("*") if p.is_file()}
+    other = tmp_path / "other"
+    build(config, out=other)
+    assert snapshot(other) == before
+
+
+def test_one_language_changed_rewrites_only_its_files(site):
+    config = load_config(site)
+    build(config)
+    path = site / "locales/es/LC_MESSAGES/journal.po"
+    po = pofile.read_po(path)
+    po.find("Keeping a journal").msgstr = "Llevar un diario personal"
+    pofile.write_po(path, po)
+    report = build(config)
+    assert report.written
+    assert all(not rel.startswith(("en/", "ar/", "bundles/en", "bundles/ar")) for rel in report.written), report.written
+    assert "es/journal/index.html" in report.written
+
+
+def test_bundle_is_deterministic_with_checksums(site):
+    dist = built(site)
+    data = (dist / "bundles/es.zip").read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = archive.namelist()
+        assert names == sorted(names)
+        assert "es/rest-and-sleep/index.html" in names and "style.css" in names
+        sums = archive.read("SHA256SUMS").decode().splitlines()
+        for line in sums:
+            digest, name = line.split("  ")
+            assert hashlib.sha256(archive.read(name)).hexdigest() == digest
+        assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+HOSTILE = {
+    "Sleep came back slowly, one night at a time.":
+        'Sleep <script>alert(1)</script> came <img src=x onerror="alert(2)"> back.',
+    "Dim lights in the evening.": "[click](javascript:alert(3)) here",
+    "**Short** walks, *outside* if possible.": "**Short** [walks](data:text/html,<script>alert(4)</script>) *x*",
+    "Poor": "</textarea><iframe src=https://evil.example/></iframe>",
+    "Better": "<a href=\"https://evil.example/\" onclick=\"steal()\">Better</a>",
+    "Week": "W" * 200_000,
+}
+
+
+def test_hostile_catalog_leaves_no_unsafe_markup_anywhere(site):
+    path = site / "locales/es/LC_MESSAGES/rest-and-sleep.po"
+    po = pofile.read_po(path)
+    for entry in po:
+        if entry.msgid in HOSTILE:
+            entry.msgstr = HOSTILE[entry.msgid]
+    pofile.write_po(path, po)
+    path = site / "locales/es/LC_MESSAGES/site.po"
+    po = pofile.read_po(path)
+    po.find("Skip to content").msgstr = "<script>alert(5)</script>"
+    pofile.write_po(path, po)
+    report = build(load_config(site))
+    assert any("rest-and-sleep.po:" in w for w in report.warnings)
+    everything = b"".join(p.read_bytes() for p in (site / "dist").rglob("*") if p.is_file()
+                          and p.suffix != ".zip").lower()
+    for bad in (b"<script", b"javascript:", b"onerror", b"onclick", b"<iframe", b"data:text/html",
+                b"evil.example"):
+        assert bad not in everything, bad
+
+
+def test_template_error_names_file_and_keeps_previous_output(site, twp):
+    dist = built(site)
+    before = snapshot(dist)
+    (site / "templates/index.html").write_text("{% extends 'base.html' %}\n{% block main %}\n{% for %}\n",
+                                               encoding="utf-8")
+    with pytest.raises(TemplateError) as info:
+        build(load_config(site))
+    assert info.value.path == "templates/index.html" and info.value.line == 3
+    assert snapshot(dist) == before
+    result = twp("--site", site, "build")
+    assert result.code == 2 and "templates/index.html:3:" in result.err
+
+
+def test_unpublished_article_is_removed_on_rebuild(site):
+    config = load_config(site)
+    build(config)
+    assert (site / "dist/es/journal/index.html").exists()
+    path = site / "locales/es/LC_MESSAGES/journal.po"
+    po = pofile.read_po(path)
+    for entry in po:
+        entry.msgstr = ""
+    pofile.write_po(path, po)
+    report = build(config)
+    assert "es/journal/index.html" in report.removed
+    assert not (site / "dist/es/journal/index.html").exists()
+
+
+def test_cli_build_reports_and_jobs_give_same_output(site, twp, tmp_path):
+    result = twp("--site", site, "build", "--jobs", "2")
+    assert result.code == 0, result
+    assert "articles published: en 2, es 2, ar 1" in result.out
+    serial = tmp_path / "serial"
+    assert twp("--site", site, "build", "--out", serial).code == 0
+    assert snapshot(serial) == snapshot(site / "dist")

@@ -1,0 +1,444 @@
+"""QA checks of translations: one test per finding, both ways, plus hostile input."""
+
+from __future__ import annotations
+
+import polib
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from twp_i18n.checks import (
+    Finding,
+    check_catalog,
+    check_entry,
+    finding_from_error,
+    unsafe_entry,
+    url_scheme,
+)
+from twp_i18n.errors import CatalogError
+from twp_i18n.languages import plural_forms
+
+PATH = "locales/fr/LC_MESSAGES/sleep.po"
+
+
+def entry(msgid: str, msgstr: str = "", *, line: int = 10, **kwargs: object) -> polib.POEntry:
+    made = polib.POEntry(msgid=msgid, msgstr=msgstr, **kwargs)
+    made.linenum = line
+    return made
+
+
+def findings(msgid: str, msgstr: str, kind: str = "article", **kwargs: object) -> list[Finding]:
+    item = entry(msgid, msgstr, **kwargs)
+    return check_entry(item, path=PATH, kind=kind)  # type: ignore[arg-type]
+
+
+def codes(msgid: str, msgstr: str, kind: str = "article", **kwargs: object) -> set[str]:
+    return {f.code for f in findings(msgid, msgstr, kind, **kwargs)}
+
+
+def catalog(lang: str, entries: list[polib.POEntry], plural: str | None = None) -> polib.POFile:
+    po = polib.POFile()
+    po.metadata = {"Content-Type": "text/plain; charset=UTF-8", "Language": lang}
+    if plural is not None:
+        po.metadata["Plural-Forms"] = plural
+    po.extend(entries)
+    return po
+
+
+# --------------------------------------------------------------------------- Finding
+
+def test_finding_str_is_gcc_style() -> None:
+    finding = Finding(PATH, 12, "error", "unsafe-link", "link with a forbidden scheme",
+                      "use an https link", "Read [this](https://x.org).")
+    assert str(finding) == f"{PATH}:12: error: link with a forbidden scheme [unsafe-link]"
+    no_line = Finding(PATH, None, "warning", "whitespace", "differs", "fix it", None)
+    assert str(no_line) == f"{PATH}: warning: differs [whitespace]"
+
+
+def test_finding_from_catalog_error() -> None:
+    exc = CatalogError("unterminated string", path=PATH, line=4, hint="close the quote")
+    finding = finding_from_error(exc)
+    assert (finding.code, finding.severity, finding.line) == ("syntax", "error", 4)
+    assert finding.path == PATH
+    assert str(finding) == f"{PATH}:4: error: unterminated string [syntax]"
+    assert finding.hint == "close the quote"
+    assert finding_from_error(CatalogError("not UTF-8", path=PATH)).hint  # a default hint
+
+
+def test_every_finding_has_a_hint_and_the_entry_line() -> None:
+    found = findings("See [x](https://a.org) on 3 days.", " Voir [x](javascript:x) 4 jours <b>",
+                     line=42)
+    assert found and all(f.hint and f.line == 42 and f.msgid for f in found)
+    assert [f.severity for f in found] == sorted((f.severity for f in found),
+                                                 key=lambda s: s != "error")
+
+
+# --------------------------------------------------------------------------- clean translations
+
+SOURCE = ("Read **the guide** first, then *ask* on [our forum](https://example.org/forum) "
+          "or run `twp check` before <abbr title=\"as soon as possible\">ASAP</abbr> 2 weeks.")
+
+
+@pytest.mark.parametrize("translation", [
+    # markup moved around inside the sentence, link text translated
+    "Lancez `twp check` ou *demandez* sur [notre forum](https://example.org/forum) après "
+    "avoir lu **le guide**, <abbr title=\"as soon as possible\">ASAP</abbr> 2 semaines.",
+    # right to left, same markup
+    "اقرأ **الدليل** أولاً، ثم *اسأل* في [منتدانا](https://example.org/forum) أو شغّل "
+    "`twp check` قبل <abbr title=\"as soon as possible\">ASAP</abbr> خلال ٢ أسابيع.",
+    "קראו את **המדריך** קודם, ואז *שאלו* ב[פורום שלנו](https://example.org/forum) או הריצו "
+    "`twp check` <abbr title=\"as soon as possible\">ASAP</abbr> 2 שבועות.",
+])
+def test_correct_translations_give_no_finding(translation: str) -> None:
+    assert findings(SOURCE, translation) == []
+
+
+def test_unchecked_entries() -> None:
+    hostile = "<script>alert(1)</script>"
+    fuzzy = entry("Hello world.", hostile, flags=["fuzzy"])
+    obsolete = entry("Hello world.", hostile, obsolete=True)
+    untranslated = entry("Hello world.", "")
+    for item in (fuzzy, obsolete, untranslated):
+        assert check_entry(item, path=PATH, kind="article") == []
+        assert not unsafe_entry(item)
+
+
+# --------------------------------------------------------------------------- markup-mismatch
+
+@pytest.mark.parametrize(("source", "broken", "fixed"), [
+    ("Go *slowly*.", "Allez lentement.", "Allez *lentement*."),
+    ("Go **slowly**.", "Allez *lentement*.", "Allez **lentement**."),
+    ("Run `twp`.", "Lancez twp.", "Lancez `twp`."),
+    ("See [the FAQ](/faq).", "Voir [la FAQ] (/faq).", "Voir [la FAQ](/faq)."),
+    ("See [the FAQ](/faq).", "Voir la FAQ.", "Voir [la FAQ](/faq)."),
+    ("A ![chart](c.png) here", "Un graphique ici", "Un ![graphique](c.png) ici"),
+    ("Press <kbd>Enter</kbd>.", "Appuyez sur Entrée.", "Appuyez sur <kbd>Entrée</kbd>."),
+    ("Press <kbd>Enter</kbd>.", "Appuyez sur <kbd>Entrée.", "Appuyez sur <kbd>Entrée</kbd>."),
+    ("Plain text.", "Texte **simple**.", "Texte simple."),
+    ("Visit <https://example.org>.", "Visitez example.org.", "Visitez <https://example.org>."),
+])
+def test_markup_mismatch(source: str, broken: str, fixed: str) -> None:
+    found = findings(source, broken)
+    assert "markup-mismatch" in {f.code for f in found}
+    assert all(f.severity == "error" for f in found if f.code == "markup-mismatch")
+    assert "markup-mismatch" not in codes(source, fixed)
+
+
+def test_markup_mismatch_message_names_what_differs() -> None:
+    [finding] = [f for f in findings("Go *slowly*.", "Allez **lentement**.")
+                 if f.code == "markup-mismatch"]
+    assert "missing emphasis" in finding.message and "added strong" in finding.message
+
+
+# --------------------------------------------------------------------------- unsafe-link
+
+@pytest.mark.parametrize("hostile", [
+    "Voir [x](javascript:alert(1)).",
+    "Voir [x](JaVaScRiPt:alert(1)).",
+    "Voir [x](   javascript:alert(1)).",
+    "Voir [x](\x01javascript:alert(1)).",
+    "Voir [x]( \x0bjavascript:alert(1)).",
+    "Voir [x](&#106;avascript:alert(1)).",
+    "Voir [x](&#x6A;avascript:alert(1)).",
+    "Voir [x](javascript&colon;alert(1)).",
+    "Voir [x](<java script:alert(1)>).",
+    "Voir [x](java%73cript:alert(1)).",
+    "Voir [x](vbscript:msgbox(1)).",
+    "Voir [x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==).",
+    "Voir [x](file:///etc/passwd).",
+    "Voir [x](https://example.org \"t\") ![y](javascript:alert(1)).",
+    "Voir <a href=\"javascript:alert(1)\">x</a>.",
+    "Voir <a href=\"&#106;avascript:alert(1)\">x</a>.",
+    "Voir <a href=' jAvAsCrIpT:alert(1)'>x</a>.",
+    "Voir <javascript:alert(1)>.",
+])
+def test_unsafe_link(hostile: str) -> None:
+    source = "See [x](https://example.org)."
+    found = [f for f in findings(source, hostile) if f.code == "unsafe-link"]
+    assert found and all(f.severity == "error" for f in found)
+    assert unsafe_entry(entry(source, hostile))
+
+
+@pytest.mark.parametrize("url", [
+    "https://example.org/fr/", "http://example.org", "mailto:team@example.org", "/fr/about",
+    "../sleep", "#notes", "sleep.md", "//cdn.example.org/x.png", "?page=2",
+])
+def test_safe_links(url: str) -> None:
+    assert "unsafe-link" not in codes("See [x](https://example.org).", f"Voir [x]({url}).")
+    assert url_scheme(url) in (None, "http", "https", "mailto")
+
+
+def test_a_link_the_author_wrote_may_be_kept() -> None:
+    source = "Call [the helpline](tel:+15551234)."
+    assert "unsafe-link" not in codes(source, "Appelez [la ligne d'écoute](tel:+15551234).")
+    assert "unsafe-link" in codes(source, "Appelez [la ligne](tel:+15559999).")
+
+
+def test_url_scheme_sees_through_disguises() -> None:
+    for disguised in ("JAVASCRIPT:x", " \t\njavascript:x", "\x00javascript:x", "java\tscript:x",
+                      "&#106;&#97;vascript:x", "&#0000106avascript:x", "javascript&#58;x",
+                      "%6Aavascript:x", "\u200bjavascript:x", "ｊavascript:x"):
+        assert url_scheme(disguised) == "javascript", disguised
+
+
+# --------------------------------------------------------------------------- unsafe-html
+
+@pytest.mark.parametrize(("hostile", "what"), [
+    ("Bonjour <script>alert(1)</script>.", "<script>"),
+    ("Bonjour <iframe src=\"https://evil.example\"></iframe>.", "<iframe>"),
+    ("Bonjour <img src=x onerror=alert(1)>.", "<img>"),
+    ("Bonjour <span class=\"n\" onmouseover=\"alert(1)\">monde</span>.", "'onmouseover'"),
+    ("Bonjour <span class=\"n\" style=\"position:fixed;top:0\">monde</span>.", "'style'"),
+    ("Bonjour <span class=\"n\" id=\"x\">monde</span>.", "'id'"),
+    ("Bonjour <span class=\"n\">monde</span><meta http-equiv=\"refresh\" content=\"0\">.",
+     "<meta>"),
+    ("Bonjour <span class=\"n\">monde</span><!-- caché -->.", "HTML comment"),
+])
+def test_unsafe_html(hostile: str, what: str) -> None:
+    source = "Hello <span class=\"n\">world</span>."
+    found = [f for f in findings(source, hostile) if f.code == "unsafe-html"]
+    assert found and all(f.severity == "error" for f in found)
+    assert any(what in f.message for f in found), found
+
+
+def test_html_of_the_source_may_stay_and_move() -> None:
+    source = "Hello <span class=\"n\" style=\"color:red\">world</span>, <br> friends."
+    moved = "<br> Bonjour, amis du <span class=\"n\" style=\"color:red\">monde</span>."
+    assert findings(source, moved) == []
+    # a source attribute keeps its value when it could restyle the page
+    assert "unsafe-html" in codes(
+        source, "<br> Bonjour, amis du <span class=\"n\" style=\"position:fixed\">monde</span>.")
+
+
+# --------------------------------------------------------------------------- placeholders
+
+@pytest.mark.parametrize(("source", "bad", "good"), [
+    ("Hello, {name}!", "Bonjour !", "Bonjour, {name} !"),
+    ("Hello, {name}!", "Bonjour {name} et {other} !", "{name}, bonjour !"),
+    ("%(count)s comments", "commentaires", "%(count)s commentaires"),
+    ("Page %d of %d", "Page %d", "Page %d sur %d"),
+    ("By %s", "Par %s, %d", "Par %s"),
+    ("100%% done, {{literal}}", "fait à 100%% {x}", "fait à 100%%, {{littéral}}"),
+])
+def test_placeholder(source: str, bad: str, good: str) -> None:
+    found = [f for f in findings(source, bad, kind="site") if f.code == "placeholder"]
+    assert found and all(f.severity == "error" for f in found)
+    assert "placeholder" not in codes(source, good, kind="site")
+
+
+def test_placeholders_are_only_checked_in_interface_strings() -> None:
+    assert "placeholder" not in codes("Use {braces} like this.", "Utilisez des accolades.")
+
+
+def test_placeholders_in_every_plural_form() -> None:
+    def plural(forms: dict[int, str]) -> set[str]:
+        item = polib.POEntry(msgid="One comment", msgid_plural="%(num)s comments",
+                             msgstr_plural=forms)
+        return {f.code for f in check_entry(item, path=PATH, kind="site", nplurals=3)}
+
+    assert plural({0: "%(num)s komentarz", 1: "%(num)s komentarze",
+                   2: "%(num)s komentarzy"}) == set()
+    assert plural({0: "jeden komentarz", 1: "%(num)s komentarze", 2: "%(num)s komentarzy"}) == set()
+    assert plural({0: "komentarz", 1: "%(num)s komentarze", 2: "komentarzy"}) == {"placeholder"}
+    assert plural({0: "komentarz %(n)s", 1: "%(num)s komentarze",
+                   2: "%(num)s x"}) == {"placeholder"}
+
+
+# --------------------------------------------------------------------------- plural-forms
+
+def test_wrong_number_of_plural_forms() -> None:
+    item = polib.POEntry(msgid="one day", msgid_plural="%d days",
+                         msgstr_plural={0: "%d dzień", 1: "%d dni"})
+    item.linenum = 30
+    [finding] = check_entry(item, path=PATH, kind="site", nplurals=3)
+    assert (finding.code, finding.severity, finding.line) == ("plural-forms", "error", 30)
+    assert "2 plural forms" in finding.message and "3" in finding.message
+    assert check_entry(item, path=PATH, kind="site", nplurals=2) == []
+    # the count is checked even before the entry is translated
+    empty = polib.POEntry(msgid="one day", msgid_plural="%d days", msgstr_plural={0: "", 1: ""})
+    found = check_entry(empty, path=PATH, kind="site", nplurals=6)
+    assert [f.code for f in found] == ["plural-forms"]
+
+
+@pytest.mark.parametrize(("lang", "header", "ok"), [
+    ("fr", plural_forms("fr"), True),
+    ("fr", "nplurals=2; plural=n>1;", True),                       # same formula, other spelling
+    ("fr", "nplurals=2; plural=(n != 1);", False),                 # 0 is singular in French
+    ("fr", "nplurals=3; plural=(n==1 ? 0 : n==0 ? 1 : 2);", False),  # Babel-style third form
+    ("fr", None, False),
+    ("fr", "nplurals=INTEGER; plural=EXPRESSION;", False),
+    ("fr", "nplurals=2; plural=(n > 1 ? 0 : 5);", False),         # form outside 0..1
+    ("pl", plural_forms("pl"), True),
+    ("pl", plural_forms("ru"), False),
+    ("ar", "nplurals=6; plural=n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 "
+           ": n%100>=11 ? 4 : 5;", True),
+    ("ja", "nplurals=1; plural=0;", True),
+    ("ja", "nplurals=2; plural=(n != 1);", False),
+])
+def test_header_plural_forms(lang: str, header: str | None, ok: bool) -> None:
+    found = check_catalog(catalog(lang, [], header), path=PATH, lang=lang, kind="site")
+    if ok:
+        assert found == []
+    else:
+        [finding] = found
+        assert (finding.code, finding.severity) == ("plural-forms", "error")
+        assert plural_forms(lang) in finding.hint
+
+
+# --------------------------------------------------------------------------- warnings
+
+def test_link_changed() -> None:
+    source = "See [one](https://a.org/1) and [two](https://a.org/2)."
+    [finding] = findings(source, "Voir [un](https://a.org/1) et [deux](https://evil.example/2).")
+    assert (finding.code, finding.severity) == ("link-changed", "warning")
+    assert "https://evil.example/2" in finding.message
+    # swapping the order of the links is fine
+    assert findings(source, "Voir [deux](https://a.org/2) puis [un](https://a.org/1).") == []
+
+
+def test_number_changed() -> None:
+    [finding] = findings("Take 20 mg for 3 weeks.", "Prenez 25 mg pendant 3 semaines.")
+    assert (finding.code, finding.severity) == ("number-changed", "warning")
+    assert "20" in finding.message and "25" in finding.message
+    assert findings("Take 20 mg for 3 weeks.", "خذ ٢٠ ملغ لمدة ٣ أسابيع.") == []
+    assert findings("About 1,000 people, 2.5%", "Environ 1 000 personnes, 2,5 %") == []
+    assert findings("About 1,000 people", "Ungefähr 1.000 Menschen") == []
+
+
+def test_untranslated_copy() -> None:
+    [finding] = findings("Tapering is a slow process.", "Tapering is a slow process.")
+    assert (finding.code, finding.severity) == ("untranslated-copy", "warning")
+    for same in ("2026", "`twp check --all`", "<https://example.org/>", "https://example.org/x",
+                 "RSS", "`pip install twp-i18n` ok", "— 42 —"):
+        assert findings(same, same) == [], same
+    assert findings("Tapering is slow.", "Le sevrage est lent.") == []
+
+
+def test_whitespace() -> None:
+    found = findings("Hello world.", " Bonjour le monde.\n")
+    assert [(f.code, f.severity) for f in found] == [("whitespace", "warning")] * 2
+    assert findings(" Hello. ", " Bonjour. ") == []
+    assert "whitespace" in codes("Hello.\n", "Bonjour.")
+
+
+# --------------------------------------------------------------------------- twp-ignore
+
+def test_translator_comment_silences_a_warning() -> None:
+    source, translation = "See [the FAQ](https://a.org/faq) for 3 tips.", \
+        "Voir [la FAQ](https://a.org/fr/faq) pour 5 conseils."
+    assert codes(source, translation) == {"link-changed", "number-changed"}
+    assert codes(source, translation, tcomment="twp-ignore: link-changed") == {"number-changed"}
+    assert codes(source, translation,
+                 tcomment="reviewed by Ana\ntwp-ignore: link-changed, number-changed") == set()
+
+
+def test_errors_cannot_be_silenced() -> None:
+    hostile = "Voir [x](javascript:alert(1)) <script>x</script>"
+    item = entry("See [x](https://a.org).", hostile,
+                 tcomment="twp-ignore: unsafe-link unsafe-html markup-mismatch")
+    found = {f.code for f in check_entry(item, path=PATH, kind="article")}
+    assert {"unsafe-link", "unsafe-html", "markup-mismatch"} <= found
+    assert unsafe_entry(item)
+
+
+def test_unsafe_entry_only_for_errors() -> None:
+    assert not unsafe_entry(entry("Take 20 mg.", "Prenez 25 mg."))  # a warning only
+    assert unsafe_entry(entry("Take *20* mg.", "Prenez 20 mg."))
+    assert not unsafe_entry(entry("Take *20* mg.", "Prenez *20* mg."))
+
+
+# --------------------------------------------------------------------------- robustness
+
+PIECES = list("ab1 *_`[]()<>!\\/:=\"'&#;%{}-\n\x00\x01") + [
+    "javascript:", "<a href=", "<script>", "](", "&#106;", "%(x)s", "{name}", "<!--", "-->",
+    "<![CDATA[", "<!", "<?", "é", "٣", "\u202e", "**", "<span class=x>", "</span>", "onclick="]
+#: Text made of markup-like pieces, more likely than random text to reach every check.
+MARKUPISH = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(msgid=st.one_of(st.text(min_size=1), MARKUPISH.filter(bool)),
+       msgstr=st.one_of(st.text(), MARKUPISH),
+       kind=st.sampled_from(["article", "site"]))
+def test_check_entry_never_crashes(msgid: str, msgstr: str, kind: str) -> None:
+    result = check_entry(entry(msgid, msgstr), path=PATH, kind=kind)  # type: ignore[arg-type]
+    assert all(isinstance(f, Finding) and f.code and f.hint for f in result)
+    plural = polib.POEntry(msgid=msgid, msgid_plural=msgid + "s",
+                           msgstr_plural={0: msgstr, 1: msgstr + msgid})
+    check_entry(plural, path=PATH, kind=kind, nplurals=2)  # type: ignore[arg-type]
+
+
+@settings(max_examples=100, deadline=None)
+@given(header=st.text(max_size=60))
+def test_check_catalog_never_crashes_on_headers(header: str) -> None:
+    check_catalog(catalog("ru", [], "nplurals=3; plural=" + header), path=PATH, lang="ru",
+                  kind="site")
+
+
+def test_hostile_catalog() -> None:
+    """A seeded set of hostile entries gives the expected errors at the right lines."""
+    def at(line: int, msgid: str, msgstr: str = "", **kwargs: object) -> polib.POEntry:
+        return entry(msgid, msgstr, line=line, **kwargs)
+
+    plural = polib.POEntry(msgid="one reply", msgid_plural="%(num)s replies",
+                           msgstr_plural={0: "%(num)s réponse", 1: "%(num)s réponses",
+                                          2: "%(num)s réponses"})
+    plural.linenum = 70
+    entries = [
+        at(20, "Hello world.", "Bonjour <script>document.location='https://evil.example'</script>"),
+        at(24, "See [the FAQ](https://example.org/faq).", "Voir [la FAQ](javascript:alert(1))."),
+        at(28, "Hello <span class=\"n\">world</span>.",
+           "Bonjour <span class=\"n\" onclick=\"steal()\">monde</span>."),
+        at(32, "Go **slowly** and *carefully*.", "Allez **lentement et *prudemment."),
+        at(36, "Read <a href=\"https://example.org\">this</a>.",
+           "Lisez <a href=\"&#106;avascript:alert(1)\">ceci</a>."),
+        at(40, "Fine text.", "Texte correct."),
+        at(44, "Fuzzy text.", "<iframe src=x></iframe>", flags=["fuzzy"]),
+        at(48, "Take 20 mg.", "Prenez 20 mg <img src=x onerror=alert(1)>."),
+        at(52, "Plain.", "Simple <JaVaScRiPt:alert(1)>."),
+        plural,
+    ]
+    po = catalog("fr", entries, "nplurals=3; plural=(n != 1);")
+    found = check_catalog(po, path=PATH, lang="fr", kind="article")
+    errors = {(f.line, f.code) for f in found if f.severity == "error"}
+    assert errors == {
+        (None, "plural-forms"),
+        (20, "unsafe-html"), (20, "markup-mismatch"),
+        (24, "unsafe-link"),
+        (28, "unsafe-html"),
+        (32, "markup-mismatch"),
+        (36, "unsafe-link"),
+        (48, "unsafe-html"), (48, "markup-mismatch"),
+        (52, "unsafe-link"), (52, "markup-mismatch"),
+        (70, "plural-forms"),
+    }
+    assert [str(f) for f in found if f.line == 24 and f.code == "unsafe-link"] == [
+        f"{PATH}:24: error: link with a forbidden scheme 'javascript:': "
+        "'javascript:alert(1)' [unsafe-link]"]
+    flagged = {e.linenum for e in entries if unsafe_entry(e, nplurals=2)}
+    assert flagged == {20, 24, 28, 32, 36, 48, 52, 70}
+
+
+def test_forms_for_one_count_may_leave_the_number_out():
+    """Arabic's 'one' and 'two' forms say the count in words, as gettext allows."""
+    from twp_i18n.checks import check_catalog
+    from twp_i18n.languages import plural_forms
+
+    po = polib.POFile()
+    po.metadata = {"Content-Type": "text/plain; charset=UTF-8", "Plural-Forms": plural_forms("ar")}
+    entry = polib.POEntry(msgid="One part is not translated.",
+                          msgid_plural="%(count)s parts are not translated.",
+                          msgstr_plural={0: "لا أجزاء", 1: "جزء واحد غير مترجم.", 2: "جزءان غير مترجمين.",
+                                         3: "%(count)s أجزاء", 4: "%(count)s جزءًا", 5: "%(count)s جزء"})
+    po.append(entry)
+    assert [f.code for f in check_catalog(po, path=PATH, lang="ar", kind="site")] == []
+    entry.msgstr_plural[4] = "أجزاء كثيرة"  # form 4 covers 11..99: the number is needed
+    assert [f.code for f in check_catalog(po, path=PATH, lang="ar", kind="site")] == ["placeholder"]
+
+
+def test_single_form_language_is_checked_against_the_plural():
+    entry = polib.POEntry(msgid="One part", msgid_plural="%(count)s parts",
+                          msgstr_plural={0: "部分"})
+    assert {f.code for f in check_entry(entry, path=PATH, kind="site", nplurals=1)} == {"placeholder"}
+    entry.msgstr_plural = {0: "%(count)s 部分"}
+    assert check_entry(entry, path=PATH, kind="site", nplurals=1) == []

@@ -1,0 +1,765 @@
+"""Quality checks of translations: the library behind ``twp check``.
+
+Translations come from volunteers and are untrusted: nothing a translator
+writes may inject script or send readers elsewhere unnoticed.  Every finding
+names the file and line of the entry, a short code and a hint saying how to
+fix it.
+
+Errors (the renderer then shows the source text instead of the translation,
+see :func:`unsafe_entry`):
+
+``syntax``
+    the PO file cannot be read (made by the caller from a CatalogError with
+    :func:`finding_from_error`);
+``plural-forms``
+    the header's ``Plural-Forms`` is missing or does not match the language,
+    or a plural entry has the wrong number of ``msgstr[n]``;
+``markup-mismatch``
+    the translation's inline markup (emphasis, strong, code spans, links,
+    images, HTML tags and comments) does not match the source's, kind by kind
+    (markup may move within the sentence, but none may be lost or added);
+``unsafe-link``
+    a link, image or HTML URL whose scheme is not http, https, mailto or
+    relative (``javascript:``, ``data:``, ``vbscript:``, ..., however it is
+    disguised: mixed case, leading spaces or control characters, entities or
+    percent-encoding), unless the very same URL is in the source;
+``unsafe-html``
+    an HTML tag or attribute that the source unit does not have (``<script>``,
+    ``<iframe>``, ``on*=`` handlers, ``style``, ...);
+``placeholder``
+    in interface strings (``site.po``), a ``{name}``, ``%(name)s``, ``%s`` or
+    ``%d`` placeholder missing or added (every ``msgstr[n]`` is checked).
+
+Warnings (shown, never blocking):
+
+``link-changed``
+    the links are all there but point elsewhere;
+``number-changed``
+    the numbers differ (digit sequences compared as multisets; grouping
+    separators and non-ASCII digits such as Arabic-Indic ones are normalised);
+``untranslated-copy``
+    the translation is the source text itself (not reported for text without
+    letters, a lone acronym such as ``RSS``, or text made mostly of code and URLs);
+``whitespace``
+    leading or trailing whitespace differs from the source.
+
+Silencing a warning
+-------------------
+A translator who checked a warning and wants to keep the translation adds a
+translator comment naming its code to the entry::
+
+    # twp-ignore: link-changed
+    msgid "Read [the guide](https://example.org/guide)."
+    msgstr "Lisez [le guide](https://example.org/fr/guide)."
+
+Several codes may be given, separated by commas or spaces.  Errors cannot be
+silenced: an unsafe or broken translation must be fixed.
+
+Only translated entries are checked (not fuzzy, obsolete or untranslated
+ones); the header is checked for ``Plural-Forms``.
+"""
+
+from __future__ import annotations
+
+import copy
+import gettext
+import html
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Literal
+from urllib.parse import unquote
+
+import polib
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from .config import Config
+from .errors import CatalogError
+from .languages import nplurals as language_nplurals
+from .languages import plural_forms
+from .segments import markdown
+
+__all__ = [
+    "ERRORS",
+    "SAFE_SCHEMES",
+    "WARNINGS",
+    "Finding",
+    "check_catalog",
+    "check_entry",
+    "finding_from_error",
+    "ignored_codes",
+    "unsafe_entry",
+]
+
+Severity = Literal["error", "warning"]
+Kind = Literal["article", "site"]
+
+#: Codes of findings that make an entry unusable.
+ERRORS = frozenset({"syntax", "plural-forms", "markup-mismatch", "unsafe-link", "unsafe-html",
+                    "placeholder"})
+#: Codes of findings a translator may silence with ``# twp-ignore: CODE``.
+WARNINGS = frozenset({"link-changed", "number-changed", "untranslated-copy", "whitespace"})
+#: URL schemes a translation may use; relative URLs (no scheme) are fine too.
+SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+
+_HINTS = {
+    "syntax": "fix the PO syntax at that line (an editor such as Poedit shows it), "
+              "or check it with 'msgfmt -c'",
+    "plural-forms": "use the Plural-Forms header of the language ('{expected}') and one "
+                    "msgstr[N] per plural form",
+    "markup-mismatch": "keep every **strong**, *emphasis*, `code`, [link](url), ![image](src) "
+                       "and HTML tag of the source (they may move within the sentence); "
+                       "no space between ']' and '('",
+    "unsafe-link": "use the source's URL, or an http(s)://, mailto: or relative one",
+    "unsafe-html": "remove the HTML the source does not have; keep the source's tags and "
+                   "attributes as they are",
+    "placeholder": "keep every placeholder of the source exactly as written ({name}, "
+                   "%(name)s, %s, %d); do not add others",
+    "link-changed": "check the link targets; if a different URL is intended (a localized "
+                    "page), add the translator comment '# twp-ignore: link-changed'",
+    "number-changed": "check the numbers; if the change is intended, add the translator "
+                      "comment '# twp-ignore: number-changed'",
+    "untranslated-copy": "translate the text, or leave msgstr empty; if it really reads "
+                         "the same, add '# twp-ignore: untranslated-copy'",
+    "whitespace": "start and end the translation like the source (spaces and line breaks); "
+                  "or add '# twp-ignore: whitespace'",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in a catalog."""
+
+    path: str
+    line: int | None
+    severity: Severity
+    code: str
+    message: str
+    hint: str
+    msgid: str | None = None
+
+    def __str__(self) -> str:
+        """``path:line: error: message [code]``, the form editors and CI annotators parse."""
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        return f"{where}: {self.severity}: {self.message} [{self.code}]"
+
+
+def finding_from_error(exc: CatalogError) -> Finding:
+    """The ``syntax`` finding for a catalog that could not be read at all."""
+    return Finding(path=exc.path or "", line=exc.line, severity="error", code="syntax",
+                   message=exc.message, hint=exc.hint or _HINTS["syntax"], msgid=None)
+
+
+# --------------------------------------------------------------------------- analysis
+
+@lru_cache(maxsize=1)
+def _inspecting_parser() -> MarkdownIt:
+    """The site's Markdown parser, but keeping every link so its URL can be inspected.
+
+    markdown-it silently turns ``[x](javascript:...)`` into plain text; checks
+    must see such links to report them.
+    """
+    md = copy.copy(markdown())  # same rules and options; only link validation differs
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    return md
+
+
+@dataclass
+class _Tag:
+    """One piece of raw HTML: a tag (``name``/``/name``), comment or declaration."""
+
+    name: str
+    attrs: list[tuple[str, str | None]] = field(default_factory=list)
+
+
+class _TagCollector(HTMLParser):
+    """Collects the tags of a piece of raw HTML, with lower-cased names and unescaped values."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[_Tag] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(_Tag(tag, attrs))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(_Tag(tag, attrs))
+
+    def handle_endtag(self, tag: str) -> None:
+        self.tags.append(_Tag("/" + tag))
+
+    def handle_comment(self, data: str) -> None:
+        self.tags.append(_Tag("!--"))
+
+    def handle_decl(self, decl: str) -> None:
+        self.tags.append(_Tag("!" + (decl.split() or [""])[0].lower()))
+
+    def unknown_decl(self, data: str) -> None:
+        self.tags.append(_Tag("![" + (data.split("[") or [""])[0].lower()))
+
+    def handle_pi(self, data: str) -> None:
+        self.tags.append(_Tag("?"))
+
+
+def _parse_html(source: str) -> list[_Tag]:
+    """The tags in ``source``; anything the parser chokes on counts as an unknown tag."""
+    collector = _TagCollector()
+    try:
+        collector.feed(source)
+        collector.close()
+    except (AssertionError, AttributeError, IndexError, ValueError):
+        collector.tags.append(_Tag("?unparsable"))
+    return collector.tags
+
+
+#: Attributes whose value is a URL (or a list of them) a browser may load or follow.
+_URL_ATTRIBUTES = frozenset({
+    "href", "src", "srcset", "action", "formaction", "xlink:href", "poster", "background",
+    "cite", "longdesc", "data", "codebase", "ping", "manifest", "icon", "dynsrc", "lowsrc",
+    "archive", "classid", "profile", "usemap",
+})
+#: Attributes whose value must be one the source has, not just the attribute name.
+_VALUE_SENSITIVE = frozenset({"style", "srcdoc", "content", "http-equiv"})
+
+_LINKISH_MARKDOWN = re.compile(r"\]\(([^)]*)\)?")
+_LINKISH_ANGLE = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^<>]*)>")
+_LINKISH_ATTRIBUTE = re.compile(
+    r"(?i)\b(?:href|src|action|formaction|srcset|poster|data)\s*=\s*(\"[^\"]*\"?|'[^']*'?|[^\s>]+)")
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f-\xa0\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5"
+                        r"\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\u3164\ufeff]")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+
+
+def url_scheme(url: str) -> str | None:
+    """The scheme a browser could see in ``url``, lower-cased, or None for a relative URL.
+
+    Deliberately suspicious: entities and percent-escapes are decoded (repeatedly)
+    and every control, space and invisible character is dropped before looking,
+    so ``" &#106;ava\\tscript:"`` is ``javascript``.
+
+    >>> url_scheme("JaVaScRiPt:alert(1)"), url_scheme("/fr/about"), url_scheme("#top")
+    ('javascript', None, None)
+    >>> url_scheme("&#x6A;avascript&colon;alert(1)"), url_scheme("\\x01 java%09script:x")
+    ('javascript', 'javascript')
+    """
+    text = url
+    for _ in range(4):
+        decoded = unquote(html.unescape(text))
+        if decoded == text:
+            break
+        text = decoded
+    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
+    text = _INVISIBLE.sub("", text)
+    match = _SCHEME.match(text)
+    return match.group(1).lower() if match else None
+
+
+def _unsafe_scheme(url: str) -> str | None:
+    scheme = url_scheme(url)
+    return scheme if scheme is not None and scheme not in SAFE_SCHEMES else None
+
+
+def _same_url_key(url: str) -> str:
+    """How URLs are compared between source and translation (whitespace-insensitive)."""
+    return _INVISIBLE.sub("", html.unescape(url))
+
+
+@dataclass
+class _Analysis:
+    """What the checks need to know about one text (a msgid or a msgstr)."""
+
+    markup: Counter[str] = field(default_factory=Counter)
+    tags: list[_Tag] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+    """Every URL a browser may follow or load: links, images, HTML attributes."""
+    loose_urls: list[str] = field(default_factory=list)
+    """URL-like text that is *not* markup, e.g. a link broken by a control character."""
+    targets: list[str] = field(default_factory=list)
+    """Link and image targets, compared by the ``link-changed`` warning."""
+    numbers: Counter[str] = field(default_factory=Counter)
+    prose: str = ""
+    technical: str = ""
+    placeholders: Counter[str] = field(default_factory=Counter)
+
+
+_MARKUP_NAMES = {
+    "em_open": "emphasis (*...*)",
+    "strong_open": "strong emphasis (**...**)",
+    "code_inline": "code span (`...`)",
+    "link_open": "link ([...](...))",
+    "image": "image (![...](...))",
+}
+
+
+def _add_tags(result: _Analysis, tags: list[_Tag]) -> None:
+    for tag in tags:
+        result.tags.append(tag)
+        if tag.name == "!--":
+            result.markup["HTML comment"] += 1
+        elif tag.name.startswith("/"):
+            result.markup[f"HTML tag </{tag.name[1:]}>"] += 1
+        else:
+            result.markup[f"HTML tag <{tag.name}>"] += 1
+        for name, value in tag.attrs:
+            if name in _URL_ATTRIBUTES and value is not None:
+                urls = [part.strip().split(" ")[0] for part in value.split(",")] \
+                    if name == "srcset" else [value]
+                result.urls.extend(urls)
+                if name in ("href", "src"):
+                    result.targets.extend(urls)
+
+
+def _walk(tokens: Iterable[Token], result: _Analysis, prose: list[str], technical: list[str],
+          numbers_from: list[str]) -> None:
+    in_autolink = False
+    for token in tokens:
+        kind = token.type
+        if kind in _MARKUP_NAMES:
+            result.markup[_MARKUP_NAMES[kind]] += 1
+        if kind == "link_open":
+            href = str(token.attrs.get("href", ""))
+            result.urls.append(href)
+            result.targets.append(href)
+            in_autolink = token.markup == "autolink"
+        elif kind == "link_close":
+            in_autolink = False
+        elif kind == "image":
+            src = str(token.attrs.get("src", ""))
+            result.urls.append(src)
+            result.targets.append(src)
+            prose.append(token.content)
+            numbers_from.append(token.content)
+        elif kind == "code_inline":
+            technical.append(token.content)
+            numbers_from.append(token.content)
+        elif kind == "html_inline":
+            _add_tags(result, _parse_html(token.content))
+        elif kind == "text":
+            if in_autolink:
+                technical.append(token.content)
+            else:
+                prose.append(token.content)
+                numbers_from.append(token.content)
+
+
+# Bounded repeats keep this linear on huge input (a translator's 200 kB string).
+_BARE_URL = re.compile(r"(?:\b[A-Za-z][A-Za-z0-9+.\-]{0,31}://|\bwww\.)[^\s<>]*"
+                       r"|\b[\w.+\-]{1,64}@[\w\-]{1,63}(?:\.[\w\-]{1,63})+")
+_PLACEHOLDER = re.compile(
+    r"%%"                                                          # escaped percent
+    r"|%\([^()\s]+\)[#0\-+]*\d*(?:\.\d+)?[sdifr]"                  # %(name)s
+    r"|%[#0\-+]*\d*(?:\.\d+)?[sdifr]"                              # %s, %d
+    r"|\{\{|\}\}"                                                  # escaped braces
+    r"|\{[A-Za-z0-9_]*(?:\.[A-Za-z_]\w*|\[[^\]{}]*\])*(?:![rsa])?(?::[^{}]*)?\}")  # {name}
+#: Digits grouped by thousands (1,000 / 1.000 / 1 000 / ١٬٠٠٠) count as one number.
+_NUMBER = re.compile(r"\d+(?:[,.\u00a0\u202f\u2009 '\u2019\u066c]\d{3}(?!\d))*")
+_GROUPING = re.compile(r"[,.\u00a0\u202f\u2009 '\u2019\u066c]")
+
+
+def placeholders(text: str) -> Counter[str]:
+    """The format placeholders of an interface string, as a multiset.
+
+    >>> sorted(placeholders("%(count)d files in {folder}, 100%% done, {{literal}} %s").elements())
+    ['%(count)d', '%s', '{folder}']
+    """
+    found: Counter[str] = Counter()
+    for match in _PLACEHOLDER.finditer(text):
+        token = match.group(0)
+        if token not in ("%%", "{{", "}}"):
+            found[token] += 1
+    return found
+
+
+def numbers(text: str) -> Counter[str]:
+    """The numbers in ``text`` as a multiset of canonical digit strings.
+
+    >>> sorted(numbers("1,000 people in 2026, ٣ times, 1 000 and 1.5").elements())
+    ['1', '1000', '1000', '2026', '3', '5']
+    """
+    found: Counter[str] = Counter()
+    for match in _NUMBER.finditer(text):
+        digits = _GROUPING.sub("", match.group(0))
+        try:
+            found[str(int(digits))] += 1
+        except ValueError:  # pragma: no cover - \d only matches decimal digits
+            found[digits] += 1
+    return found
+
+
+def _analyze(text: str, kind: Kind) -> _Analysis:
+    result = _Analysis()
+    prose: list[str] = []
+    technical: list[str] = []
+    numbers_from: list[str] = []
+    if kind == "article":
+        env: dict[str, object] = {}
+        tokens = _inspecting_parser().parseInline(text, env)
+        _walk(tokens[0].children or [] if tokens else [], result, prose, technical, numbers_from)
+    else:
+        result.placeholders = placeholders(text)
+        without = _PLACEHOLDER.sub(" ", text)
+        tags = _parse_html(without) if "<" in without else []
+        _add_tags(result, tags)
+        plain = re.sub(r"<[^>]*>", " ", without)
+        prose.append(plain)
+        numbers_from.append(plain)
+    for match in _LINKISH_MARKDOWN.finditer(text):
+        result.loose_urls.append(match.group(1).strip().lstrip("<"))
+    for match in _LINKISH_ANGLE.finditer(text):
+        result.loose_urls.append(match.group(1))
+    for match in _LINKISH_ATTRIBUTE.finditer(text):
+        result.loose_urls.append(match.group(1).strip("\"'"))
+    joined = " ".join(prose)
+    urls = _BARE_URL.findall(joined)
+    result.prose = _BARE_URL.sub(" ", joined)
+    result.technical = " ".join(technical + urls)
+    result.numbers = numbers(_BARE_URL.sub(" ", " ".join(numbers_from)))
+    return result
+
+
+def _tag_label(name: str) -> str:
+    """How a raw HTML piece is named in messages: ``HTML tag <script>``, ``HTML comment``."""
+    name = name.lstrip("/")
+    if name == "!--":
+        return "HTML comment"
+    if name.startswith("?"):
+        return "HTML processing instruction"
+    if name.startswith("!"):
+        return f"HTML declaration <{name}>"
+    return f"HTML tag <{name}>"
+
+
+def _letters(text: str) -> int:
+    return sum(1 for ch in text if unicodedata.category(ch).startswith("L"))
+
+
+def _describe(counter: Counter[str]) -> str:
+    return ", ".join(f"{name} ×{count}" if count > 1 else name
+                     for name, count in sorted(counter.items()))
+
+
+# --------------------------------------------------------------------------- entries
+
+_IGNORE = re.compile(r"twp-ignore\s*:\s*([A-Za-z0-9_\-, \t]+)")
+
+
+def ignored_codes(entry: polib.POEntry) -> frozenset[str]:
+    """The codes a translator silenced with ``# twp-ignore: CODE[, CODE...]`` on the entry."""
+    codes: set[str] = set()
+    for match in _IGNORE.finditer(entry.tcomment or ""):
+        codes.update(code for code in re.split(r"[,\s]+", match.group(1).strip().lower()) if code)
+    return frozenset(codes)
+
+
+def _forms(entry: polib.POEntry) -> list[tuple[str, str, str]]:
+    """``(label, source, translation)`` for each msgstr of the entry.
+
+    ``msgstr[0]`` is compared with the singular msgid, the other forms with
+    the plural one; a language with a single form (Japanese, say) uses it for
+    every count, so it is compared with the plural msgid.
+    """
+    if entry.msgid_plural:
+        single = len(entry.msgstr_plural) == 1
+        return [(f"msgstr[{index}]",
+                 entry.msgid if index == 0 and not single else entry.msgid_plural, text)
+                for index, text in sorted(entry.msgstr_plural.items())]
+    return [("msgstr", entry.msgid, entry.msgstr)]
+
+
+class _Reporter:
+    """Collects the findings of one entry, without duplicates and honouring ``twp-ignore``."""
+
+    def __init__(self, entry: polib.POEntry, path: str) -> None:
+        self.entry = entry
+        self.path = path
+        self.line: int | None = getattr(entry, "linenum", None)
+        self.ignored = ignored_codes(entry)
+        self.findings: list[Finding] = []
+
+    def add(self, code: str, message: str, label: str, plural: bool,
+            hint: str | None = None) -> None:
+        severity: Severity = "error" if code in ERRORS else "warning"
+        if severity == "warning" and code in self.ignored:
+            return
+        if plural:
+            message = f"{label}: {message}"
+        finding = Finding(self.path, self.line, severity, code, message,
+                          hint or _HINTS[code], self.entry.msgid)
+        if finding not in self.findings:
+            self.findings.append(finding)
+
+
+def check_entry(entry: polib.POEntry, *, path: str, kind: Kind,
+                nplurals: int | None = None,
+                single_forms: frozenset[int] = frozenset()) -> list[Finding]:
+    """All findings for one entry, errors first.
+
+    ``nplurals`` is the language's number of plural forms; when given, a plural
+    entry with another number of ``msgstr[n]`` is an error (checked whether
+    or not the entry is translated).  ``single_forms`` are the plural forms
+    that serve one count only (Arabic's "one" and "two"): those may leave the
+    number placeholder out, as gettext allows.  Fuzzy, obsolete and untranslated entries
+    are otherwise not checked.
+    """
+    report = _Reporter(entry, path)
+    if entry.obsolete or not entry.msgid:
+        return []
+    plural = bool(entry.msgid_plural)
+    if plural and nplurals is not None and len(entry.msgstr_plural) != nplurals:
+        report.add("plural-forms", f"the entry has {len(entry.msgstr_plural)} plural forms "
+                   f"but the language has {nplurals}", "msgstr", False,
+                   hint=f"give the entry exactly msgstr[0] to msgstr[{nplurals - 1}], one per "
+                        "plural form of the language")
+    if entry.fuzzy or not entry.translated():
+        return _sorted(report.findings)
+    known_placeholders = placeholders(entry.msgid) | placeholders(entry.msgid_plural or "") \
+        if kind == "site" else Counter()
+    forms = _forms(entry)
+    for label, source_text, translation in forms:
+        if not translation:
+            continue
+        _check_text(report, label, plural, source_text, translation, kind, known_placeholders,
+                    may_omit=plural and int(label[7:-1]) in single_forms)
+    return _sorted(report.findings)
+
+
+def _check_text(report: _Reporter, label: str, plural: bool, source_text: str,
+                translation: str, kind: Kind, known_placeholders: Counter[str],
+                may_omit: bool = False) -> None:
+    source = _analyze(source_text, kind)
+    target = _analyze(translation, kind)
+
+    def add(code: str, message: str) -> None:
+        report.add(code, message, label, plural)
+
+    # Markup.
+    if source.markup != target.markup:
+        missing = source.markup - target.markup
+        extra = target.markup - source.markup
+        parts = []
+        if missing:
+            parts.append(f"missing {_describe(missing)}")
+        if extra:
+            parts.append(f"added {_describe(extra)}")
+        add("markup-mismatch", "inline markup does not match the source: " + "; ".join(parts))
+
+    # Links and URLs.
+    # Markup is looked at first; URL-like text that is not markup (a link broken
+    # on purpose with a control character, say) only if the markup is clean.
+    allowed = {_same_url_key(url) for url in source.urls + source.loose_urls}
+    unsafe: set[str] = set()
+    for candidates in (target.urls, target.loose_urls):
+        for url in candidates:
+            scheme = _unsafe_scheme(url)
+            if scheme and _same_url_key(url) not in allowed:
+                shown = url if len(url) <= 60 else url[:57] + "..."
+                add("unsafe-link", f"link with a forbidden scheme '{scheme}:': {shown!r}")
+                unsafe.add(_same_url_key(url))
+        if unsafe:
+            break
+
+    # Raw HTML.
+    source_tags = {tag.name for tag in source.tags}
+    source_attrs = {(tag.name, name) for tag in source.tags for name, _ in tag.attrs}
+    source_values = {(tag.name, name, value) for tag in source.tags for name, value in tag.attrs}
+    for tag in target.tags:
+        if tag.name not in source_tags:
+            add("unsafe-html", f"{_tag_label(tag.name)} is not in the source")
+            continue
+        for name, value in tag.attrs:
+            if (tag.name, name) not in source_attrs:
+                add("unsafe-html", f"HTML attribute '{name}' on <{tag.name}> is not in the source")
+            elif ((name in _VALUE_SENSITIVE or name.startswith("on"))
+                  and (tag.name, name, value) not in source_values):
+                add("unsafe-html", f"HTML attribute '{name}' on <{tag.name}> has a value "
+                    "that is not in the source")
+
+    # Placeholders of interface strings.
+    if kind == "site":
+        missing = Counter() if may_omit else source.placeholders - target.placeholders
+        extra = target.placeholders - known_placeholders
+        if missing:
+            add("placeholder", "missing placeholder " + ", ".join(sorted(missing)))
+        if extra:
+            add("placeholder", "added placeholder " + ", ".join(sorted(extra)))
+
+    # Warnings.
+    if (source.markup == target.markup and len(source.targets) == len(target.targets)
+            and sorted(map(_same_url_key, source.targets))
+            != sorted(map(_same_url_key, target.targets))):
+        changed = sorted(set(map(_same_url_key, target.targets))
+                         - set(map(_same_url_key, source.targets)) - unsafe)
+        if changed:
+            add("link-changed", "link target changed: " + ", ".join(changed))
+    if source.numbers != target.numbers:
+        lost, gained = source.numbers - target.numbers, target.numbers - source.numbers
+        parts = []
+        if lost:
+            parts.append("missing " + ", ".join(sorted(lost.elements())))
+        if gained:
+            parts.append("added " + ", ".join(sorted(gained.elements())))
+        add("number-changed", "numbers differ from the source: " + "; ".join(parts))
+    if translation.strip() == source_text.strip():
+        prose_letters = _letters(source.prose)
+        words = source.prose.split()
+        acronym = len(words) == 1 and not any(ch.islower() for ch in words[0])
+        if prose_letters >= 2 and prose_letters >= _letters(source.technical) and not acronym:
+            add("untranslated-copy", "the translation is a copy of the source text")
+    for where, pattern in (("leading", r"^\s*"), ("trailing", r"\s*\Z")):
+        expected = re.search(pattern, source_text)
+        got = re.search(pattern, translation)
+        if expected and got and expected.group(0) != got.group(0):
+            add("whitespace", f"{where} whitespace differs from the source: "
+                f"{expected.group(0)!r} in the source, {got.group(0)!r} in the translation")
+
+
+def _sorted(findings: list[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (f.line or 0, f.severity != "error"))
+
+
+def unsafe_entry(entry: polib.POEntry, *, kind: Kind = "article",
+                 nplurals: int | None = None, single_forms: frozenset[int] = frozenset()) -> bool:
+    """True when the entry has any error finding: the renderer then uses the source text."""
+    return any(f.severity == "error"
+               for f in check_entry(entry, path="", kind=kind, nplurals=nplurals,
+                                    single_forms=single_forms))
+
+
+# --------------------------------------------------------------------------- catalogs
+
+_PLURAL_FORMS = re.compile(r"^\s*nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*(.+?)\s*;?\s*$", re.S)
+#: The counts at which two plural formulas are compared.
+_SAMPLES = (*range(0, 1001), 1001, 1011, 1100, 10_000, 10_001, 100_000, 1_000_000, 1_000_001,
+            2_000_000, 1_000_000_000)
+
+
+def _plural_function(value: str) -> tuple[int, list[int]] | None:
+    """``(nplurals, [form of n for n in _SAMPLES])`` for a Plural-Forms value, or None."""
+    match = _PLURAL_FORMS.match(value)
+    if not match:
+        return None
+    count = int(match.group(1))
+    try:
+        function = gettext.c2py(match.group(2))
+        forms = [int(function(n)) for n in _SAMPLES]
+    except (ValueError, SyntaxError, RecursionError, ZeroDivisionError, TypeError,
+            OverflowError, MemoryError):
+        return None
+    return count, forms
+
+
+def _header_line(po: polib.POFile) -> int | None:
+    line = getattr(po, "header_linenum", None)
+    if isinstance(line, int):
+        return line
+    fpath = getattr(po, "fpath", None)
+    if fpath and Path(fpath).is_file():
+        try:
+            with open(fpath, encoding="utf-8", errors="replace") as handle:
+                for number, text in enumerate(handle, 1):
+                    if text.startswith("msgid "):
+                        return number
+        except OSError:
+            return None
+    return None
+
+
+def _check_header(po: polib.POFile, path: str, lang: str) -> Iterator[Finding]:
+    try:
+        expected = plural_forms(lang)
+    except ValueError:
+        return
+    hint = _HINTS["plural-forms"].format(expected=expected)
+    line = _header_line(po)
+    value = po.metadata.get("Plural-Forms", "").strip()
+
+    def finding(message: str) -> Finding:
+        return Finding(path, line, "error", "plural-forms", message, hint, None)
+
+    if not value:
+        yield finding("the header has no Plural-Forms")
+        return
+    got = _plural_function(value)
+    want = _plural_function(expected)
+    assert want is not None, expected
+    if got is None:
+        yield finding(f"Plural-Forms is not a valid gettext formula: {value!r}")
+    elif got[0] != want[0]:
+        yield finding(f"Plural-Forms says nplurals={got[0]} but {lang} has {want[0]} plural forms")
+    elif any(form < 0 or form >= got[0] for form in got[1]):
+        yield finding(f"Plural-Forms gives a form number outside 0..{got[0] - 1}: {value!r}")
+    elif got[1] != want[1]:
+        first = next(n for n, a, b in zip(_SAMPLES, got[1], want[1]) if a != b)
+        yield finding(f"Plural-Forms does not fit {lang}: n={first} gets form "
+                      f"{got[1][_SAMPLES.index(first)]}, not {want[1][_SAMPLES.index(first)]}")
+
+
+def check_catalog(po: polib.POFile, *, path: str, lang: str, kind: Kind) -> list[Finding]:
+    """All findings of one catalog: its header, then each entry in file order.
+
+    The header's ``Plural-Forms`` must be equivalent to
+    :func:`~twp_i18n.languages.plural_forms` (same ``nplurals``, same form for
+    every count; spacing and parentheses may differ).
+    """
+    findings = list(_check_header(po, path, lang))
+    try:
+        count: int | None = language_nplurals(lang)
+    except ValueError:
+        count = None
+    single = single_count_forms(po.metadata.get("Plural-Forms", ""))
+    for entry in po:
+        findings.extend(check_entry(entry, path=path, kind=kind, nplurals=count,
+                                    single_forms=single))
+    return findings
+
+
+def single_count_forms(plural_forms_value: str) -> frozenset[int]:
+    """Plural forms that serve exactly one count (n == 1, n == 2 in Arabic, ...)."""
+    parsed = _plural_function(plural_forms_value)
+    if parsed is None:
+        return frozenset()
+    _count, forms = parsed
+    hits = Counter(forms)
+    return frozenset(form for form, times in hits.items() if times == 1)
+
+
+# --------------------------------------------------------------------------- a whole site
+
+def check_site(config: Config, *, languages: Iterable[str] | None = None,
+               articles: Iterable[str] | None = None) -> tuple[list[Finding], int]:
+    """Check every catalog of the (selected) languages; returns the findings and the
+    number of catalogs checked.  A catalog that cannot be read is a ``syntax`` finding."""
+    from . import pofile
+    from .catalogs import SITE_DOMAIN
+
+    wanted = set(articles) if articles is not None else None
+    findings: list[Finding] = []
+    checked = 0
+    for lang in (list(languages) if languages is not None else config.languages):
+        directory = config.po_dir(lang)
+        for path in sorted(directory.glob("*.po")) if directory.is_dir() else []:
+            if wanted is not None and path.stem not in wanted:
+                continue
+            display = config.rel(path)
+            checked += 1
+            try:
+                po = pofile.read_po(path, display)
+            except CatalogError as exc:
+                findings.append(finding_from_error(exc))
+                continue
+            kind: Kind = "site" if path.stem == SITE_DOMAIN else "article"
+            findings.extend(check_catalog(po, path=display, lang=lang, kind=kind))
+    return findings, checked
+
+
+def finding_dict(finding: Finding) -> dict[str, object]:
+    """A finding as JSON-ready data (the shape of ``twp check --format json``)."""
+    return {"path": finding.path, "line": finding.line, "severity": finding.severity,
+            "code": finding.code, "message": finding.message, "hint": finding.hint,
+            "unit": finding.msgid}
