@@ -18,7 +18,7 @@ MINIMAL = REPO / "tests" / "data" / "minimal"
 
 def minimal_copy(tmp_path: Path) -> Path:
     root = tmp_path / "minimal"
-    shutil.copytree(MINIMAL, root)
+    shutil.copytree(MINIMAL, root, ignore=shutil.ignore_patterns("locales"))
     return root
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 from pathlib import Path
 
@@ -277,7 +278,7 @@ def test_wrong_plural_count_is_refused(demo_site):
     target = demo_site / "locales/ar/LC_MESSAGES/site.po"
     text = target.read_text(encoding="utf-8")
     assert "msgstr[5]" in text
-    target.write_text(text.replace('msgstr[5] ""\n', ""), encoding="utf-8")
+    target.write_text(re.sub(r'msgstr\[5\] ".*"\n', "", text), encoding="utf-8")
     with pytest.raises(CatalogError, match="plural forms"):
         update(config)
 
@@ -305,4 +306,5 @@ def test_deleted_article_catalog_keeps_translations_as_obsolete(demo_site):
     update(config)
     left = pofile.read_po(po_path)
     assert left and all(e.obsolete and e.msgstr == "traducido" for e in left)
-    assert not (demo_site / "locales/fr/LC_MESSAGES/our-values.po").exists()
+    # Japanese had translated nothing of it: its catalog goes, nothing is lost.
+    assert not (demo_site / "locales/ja/LC_MESSAGES/our-values.po").exists()

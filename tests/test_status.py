@@ -105,9 +105,9 @@ def test_table_reads_at_a_glance(translated_demo, twp):
 
 def test_fail_under_is_a_quality_gate(translated_demo, twp):
     assert twp("--site", translated_demo, "status", "--fail-under", "0").code == 0
-    result = twp("--site", translated_demo, "status", "--fail-under", "50", "-l", "de")
+    result = twp("--site", translated_demo, "status", "--fail-under", "95", "-l", "de")
     assert result.code == 1
-    assert "below 50%: de" in result.err
+    assert "below 95%: de" in result.err
 
 
 def test_unknown_language_or_article_is_exit_2(translated_demo, twp):

@@ -295,7 +295,8 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
     written.  Then every catalog is merged in memory, and only then written.
     """
     langs = list(languages) if languages is not None else list(config.languages)
-    templates = load_templates(config)
+    if templates is None:
+        templates = load_templates(config)
     existing: dict[str, dict[str, polib.POFile]] = {}
     broken: list[CatalogError] = []
     for lang in langs:

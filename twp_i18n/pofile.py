@@ -1,23 +1,17 @@
 """Read and write PO/POT catalogs byte-for-byte as GNU ``msgcat`` 0.21 does.
 
-polib's in-memory model (:class:`polib.POFile`, :class:`polib.POEntry`) is kept,
-but the text format is ours:
+polib's model (:class:`polib.POFile`, :class:`polib.POEntry`) is kept; the text
+format is ours.  :func:`format_po` ports gettext 0.21's ``write-po.c`` (``wrap()``
+and the comment/flag printers) on top of a port of libunistring 1.0's
+``u8_width_linebreaks_v2`` (UAX #14 breaking, 79 display columns, CJK counting
+2).  Catalogs are UTF-8.  :func:`parse_po` is at least as strict as ``msgfmt``
+and raises :class:`~twp_i18n.errors.CatalogError` with file and line.
 
-* :func:`format_po` is a port of gettext 0.21's ``write-po.c`` (``wrap()`` and
-  the comment/flag printers) on top of a port of libunistring 1.0's
-  ``u8_width_linebreaks_v2`` (UAX #14 line breaking, 79-column pages measured in
-  display columns, CJK counting 2).  The catalog is treated as UTF-8.
-* :func:`parse_po` is a strict parser: anything ``msgfmt`` rejects (and a few
-  things it merely tolerates) raises :class:`~twp_i18n.errors.CatalogError`
-  with the file and the 1-based line.
-
-``_TABLES`` below is data, not code: libunistring 1.0's UAX #14 pair table
-(33x33 bytes) followed by, for every code point range, ``class * 4 + width``
-(its line-break class and its ``uc_width`` column count, controls as 0),
-delta/varint encoded, zlib-compressed and base85-encoded.  It was dumped from
-``libunistring.so.2`` (the library msgcat 0.21 uses), so breaking does not
-depend on the running Python's Unicode version;
-``tests/test_pofile_write.py`` re-derives it from that library when present.
+``_TABLES`` is data dumped from ``libunistring.so.2`` (what msgcat 0.21 uses), so
+results do not depend on the running Python's Unicode version: the 33x33 UAX #14
+pair table, then per code point range ``line_break_class * 4 + uc_width``
+(controls as 0), delta/varint encoded, zlib-compressed, base85.
+``tests/test_pofile_write.py`` checks it against the library when present.
 """
 
 from __future__ import annotations
@@ -38,64 +32,52 @@ __all__ = ["format_po", "parse_po", "read_po", "write_po"]
 PAGE_WIDTH = 79  # msgcat's default --width
 
 _TABLES = """
-c-rk*O>A9974H1ppLgH8wx1Ix{%Pza^-J?-CvMXuhNg{M9B^7%AFIDechr}bsuGn@)FO~jtWX6Ni
-Gt>}fJCK&Uhu0lULhe-b%QDdVgUjcP<6qgtXQz1D`3^~opY~UC$ZwRY-8!XnLBgl%=wu)=ghIu{A
-ci2b}IPz&uoogw5kvkI!Y;qkN@zs1;UnFTtz`&OJN<s$QH6@bA*zD7Ao?`Q`aDDNkLtQhfj;}|Nm
-{!B<o@mW8JtWwcbim)#MEzto^Aic+j7ihtgPU6tv!4)$0gqO9XX82zpZl>FTX0d>STiOb<6`O<`b
-DTilqK8~<+cwT5~{UDDrCe(=YtrDheW1vQV~Sv8|}$=4}01o)zw%T8%BEk$E97{%PK8I`LM;Q08G
-@}m(}%&P@Ms;dD)tD#6^3?of^b)#9;H8YBKb`?zk{$#qUi6H<G0ZG^LQo<<h_77X-8#eJdr9qQDh
-4El13EV2$4tQVrgx=(@eZV++3Jjsu3mEZJx$?}MW@w=w((_}%p0}h!eK968Zy=ENb)IV(I^>7uvU
-xQJA+hf17OzbfMLb|J6|9`gcwZS+H15Z++mpTye)=%8$JdxkUKzAk3z~Ldjl!t%P>YX%-49+zyg`
-q-u7`*wKu?F*r*zN{FDk#gqv*I-9pS!XeA==2;{6lKyv~`2CXZk}>qP^0pkM06kmbE)C3?UD@OMZ
-%tUX?3JVrr9&ufb2#mJD5dDb1~Di*wtsp@rLET*i3Wg3tJx(W&Q<Q<YZ@F&_+A**QBct5~KTG2X(
-5$q&*9oZl2`dQb)9k>EzXdgJ6OS_Sl5{+$;I3z;(N{LhORi2(0nqs~zT3wweEqxw0)CiWTfSTzTk
--6kA?v%E!E%2Ji%M9q2Qtku{lpJ}}fmWa)<_f$B22;>$5{3k)yvBPpucVM|kSpQ6ML#+u;3h6DQB
-h!?bI7UJ^?ZO&s@Ptw@eLeH2B#{kv{0L8`PZ~M2x*5aOEGte*wkVr^Uk(OLyWz67Zn=4qbsVXSCU
-{CR4-Xc363Gxq16Me9<Y0`X>YjdXM$TpU&}bgR$}2?_iWgWdyf0j)Da+8k!nQ|cxZ{e2zydi-C=<
-lI2#7=!P=U{8SKM+l=B^rd>!0Q29;x_7x_ptRp>T~n7^qN+r#bv4W4vQ_$J#+(YGt6H-PzE_|?6b
-+qtY~xP@;KTZ?v%KKs;jUwHlrT9C7&*S!(<4^-`*P3HLC&sP2W`Q{LO6^%jnqp;~?7=>Oi@{z^QD
-2s`y2XX@!k<cIxlL|H3#zz{;u3<!n2IZyEx!*g+BCRA4hefF8dJ5_WEdUIqR+OkcCI;Pt8)1*!Vz
-*-8W|ho6iM=8ybFVK2J`*x_PkfZIv#G8`jDum>)wEbe<6_!+?{KiaQ9dXzvVqc0cwJp;-8;U*96%
-k?GJh#lobeIoeHnUv_?iea-r}Ghk;@#(rH*`Qa3khYxy3QAQ4LxU*Foca?K|SSpj1BIhh??qqt9b
-F<SFg%q;RBsZA>0vKU{KPPUd`Z5;_Df>md~<op;#LT0TO2bvhD2po@2uKTSW<rJ*F;aGO>pUV{mY
--G!FT-6uGTwxQ*#$=4k?c@nAI`~b3j1GM?r=ei~_b5_r&S;WU#{?Z3buD-23uEc!Gb6qtBdZ*+HO
-u<2kZDEJp+@coQ)nx1(5j<1I;2?@%Dt+vo2eXhM688ZtK%z3B-|vCTH5>%6g4-I0VmP-9Jf!IFM;
-le)S#=v^yBYO&#i^iovRke^BrW7*&Y4m<z95+Z*6?~;(O`(BjWA}hBCA&LKDkg}TrDtIwRwe82aE
-uY98fg8<`O98<iP>!xEfXTE42iV=TxDcqC3L~j62l*DewCr_G^L0fb5Y;rjkI;au2)S8sU|31^}#
-+d<nRP6)CmI1Uv`q0(1*=0h`fCVMJDuZK**Gq0bqSD$1;=)JH$q+O|~cSfNcpyXkZh0Zi8x7(<IS
-4yy~<17Ip$La1(xIW6<p_X4*VEfUbug<jSdG>xKv8-VHCC9J&+{msUF=fSaA)7)mz9mgsJ1+44?M
-55t|%`oY;>k_&K{oeK7ZuxyfL-ISB!^?bHM{!ej<FvlV{!xdhg~QG9AXiuT;FFveAk*vf94~9)XR
-iZ(_iSID@(NB^NzZDAt9i>U=WXI*aNuj2cg}%Tu9Q(YylYmeu-A>QD);1S!@a9kM_psp_Nh_r^fW
-BQr}1jIc66G5wadJHRlDd_<)UfL)?LMnyBbCS6C1u`0lf;}Hf=GYZ*+yTjK3PWLtx(l9$9Tn54Z{
-R_IFeF!Erk6ez?L5{*$g6cVe|h(@?_q;IhOb1DrvI?Qqtd<7UX$H7&BU%p*A5-?OpS600Z-(|}i!
-8nS2IS^8`4!xN|MeGq+)H4&GPrfRyQGXPJW<`S{|AZ1NSP_f~y9;39=*WuNXc0aod$%?5WhOXj(p
-*S~XN{aRHB)teRCqrb4BteP=i(^4eI7&HAlt~GD)84JXzEdKVkz^o}$jZsfa4({|#1_rRf#VY*WL
-(99c*9Y=8~eUcCXfudB&cNseoTF7>?YiVn{X3u!cF)j5E{?z4EFh%aOpmGkxO9>#MbCMV$1oA)Oo
-xI&m+d2N6bC1E6C`DFhKv*oUhO#!qjojp78c=%yU2<xCg1nJ$j!cB?r}N><3)5S=w@K3gZ$0TBIp
-h@2<p1kw&Pq>I{BYEpgy|8S(EHAn(I+nJ9_ql8CD#BQcm8J6?Y8s#+m8qV7^7c+nPWDl4X@bTJW3
-ftb4vCYUqW&Y81XB5>x-8_10zZUf(=@(L>pM*SG;3w!CCA<Fq3JB1A7iSmU6wH%=-#Oaq5A+eyD(
-C_(;ZfO#seH;nRJ`Z)H$NA4B#?zdWn}hU|wb%8eAY0mx6zCW-lt%RyTq{@AulT;7-r^)=N8rlTus
-jwIN+o7q5(-Y84p((47G<aG`+1PAg`<@~5$(Z~mPO>;_%w23OWT2a#FvGE2-%sfYD2rEV#f&>9=)
-8`;v}5LNoa9BkD@$2z(t1RpqGFr4ap<W<?3Do3@_3`IDywx4oK*rw;_edZ)&a(Fx&i=l>*&EBK;0
-u$2L1?P#D-pw<1+UvR)SI=q}&SX*M%E$0a!_u!frCa#LKs;{1&CBGPisu@;%~2p1TU4;q@3+5q0(
-a~Z#Yr7)G!ZN4lVGab$@kAhAOb5@diF5gNP#-&BZ%8e9}>omwESuS@;uEuhdj{wft<~9^@O3P(A=
-c-4f@Rx>2IMUZCPfGnjD6bVK&3Yj*qKHR4m)xT8U8qIsz1mA^3C3+zT`Ox~CX9<vu_)2{vN%!M0X
-cA0@~tMCkfDVvHSZ@b*6x+1=>{2*K{NNwJZz&wWx*M<LL75kl{wxU3tF;ZE}g+z$f5Bt>ZRdroJ>
-(~Ssr<YPIFxm=OnFaoN1+i;ZDre%d)myR%%N#K>amraYk0$Ub60)`O1h;&lp#K<sj^5wzvW>hLc~
-e=U4NFrlo8nZ?>j^zH*$^m&>APi|aW-5anrtcL1)AX>yry99zO#j3HS)Uzmk;+wJqQltOuwYeKT6
--14}>*xiZB*-EQb5j^}-OR0`k{FaiU_O5wL&5+}wzMh0<>8pWRsnc&%_``O38vMRzXUqsr_Q-~}I
-sJ<pO}_vSHaV(>RruWm{ZZ!W>*4MD>1~UvI1%KX1B*T!$~qp)73KUkIqDNACCjBGF9l<kZU`rDTl
-jfIkIOOmGCd$(L3K`q1lJ@Fr>Ct|q5i54eeS<ULh3HYOYfR+(AB~}=9h34mOy3+g1evTFg0yLa~j
-9cy<)<pLHY`)vp40+n!KslGr+umoAlFQj9=_8hP&zC%-`*pzgtXbItV@R0|||Tg;QaO?&Eq~c%3h
-4gC57Kk?^vjM+3V+`Da8~Oy_?M;k!}YQ<iV8Dzv86_pR0ajjDf<@Yr8?;R+YT@1Tp;pTH%#gP(%L
-RRzsA58j{6+aLa%LdSnEk5N;uYk4H1@K?q013V|<|M{N{?`R01LX!@AT$d0nsPKOIF0|_rNYQVZ^
-%^K0pwIEq;;R+xj1HZcK09Al;%s;jdiZs@aI9Las<@C<1k1u>EdLqXSco)N;a?4FbGA~E-9V3NH(
-^9msjL}}0ss5Duuc`Xw{7uEyHWJFH9!@8PT{xJ&boPFy5pp~pCQA&%c`p{XWhX<wNHL+)R}X+JAB
-T%+PTE(bA2v8_quX>iiWEd%AElu%gXf?DHpKZ(2{o1l5)|qaT?=*3p^eHzgci)&p7i^<nHAXSfQ3
-RFzRk-d7Cr9wpgVAOi?jaP*N2{JTHCi&T@TlDRBc!eJ<y69jIBraM8eSc3Ble7Zh4u<k;m1r3GR%
-=Fft*Sw=Q6Yo-iYcN=I9V628VD&l3~4zx`>LR)vbZJ@eZ+t7>c20dEXcH$asD6`#9Xz64-rK}y(e
-zfCIt8PC;jZ$itE~gF@K|2#kAr&|{ijh;0S_vrE6p3@UmmYy>`r6P`+Xy7>n%jl8&b%y}cIL2?OW
-Wx(X6Q9G_leMAuhISxhuD4iky)*N!?!N($4MUdPlb!hf1twu04D$VDg
+c-rk*O>A9974H1ppLgH8wx1Ix{%Pza^-J?-CvMXuhNg{M9B^7%AFIDechr}bsuGn@)FO~jtWX6NiGt>}fJCK&Uhu0lULhe-b
+%QDdVgUjcP<6qgtXQz1D`3^~opY~UC$ZwRY-8!XnLBgl%=wu)=ghIu{Aci2b}IPz&uoogw5kvkI!Y;qkN@zs1;UnFTtz`&OJ
+N<s$QH6@bA*zD7Ao?`Q`aDDNkLtQhfj;}|Nm{!B<o@mW8JtWwcbim)#MEzto^Aic+j7ihtgPU6tv!4)$0gqO9XX82zpZl>FT
+X0d>STiOb<6`O<`bDTilqK8~<+cwT5~{UDDrCe(=YtrDheW1vQV~Sv8|}$=4}01o)zw%T8%BEk$E97{%PK8I`LM;Q08G@}m(
+}%&P@Ms;dD)tD#6^3?of^b)#9;H8YBKb`?zk{$#qUi6H<G0ZG^LQo<<h_77X-8#eJdr9qQDh4El13EV2$4tQVrgx=(@eZV++
+3Jjsu3mEZJx$?}MW@w=w((_}%p0}h!eK968Zy=ENb)IV(I^>7uvUxQJA+hf17OzbfMLb|J6|9`gcwZS+H15Z++mpTye)=%8$
+JdxkUKzAk3z~Ldjl!t%P>YX%-49+zyg`q-u7`*wKu?F*r*zN{FDk#gqv*I-9pS!XeA==2;{6lKyv~`2CXZk}>qP^0pkM06km
+bE)C3?UD@OMZ%tUX?3JVrr9&ufb2#mJD5dDb1~Di*wtsp@rLET*i3Wg3tJx(W&Q<Q<YZ@F&_+A**QBct5~KTG2X(5$q&*9oZ
+l2`dQb)9k>EzXdgJ6OS_Sl5{+$;I3z;(N{LhORi2(0nqs~zT3wweEqxw0)CiWTfSTzTk-6kA?v%E!E%2Ji%M9q2Qtku{lpJ}
+}fmWa)<_f$B22;>$5{3k)yvBPpucVM|kSpQ6ML#+u;3h6DQBh!?bI7UJ^?ZO&s@Ptw@eLeH2B#{kv{0L8`PZ~M2x*5aOEGte
+*wkVr^Uk(OLyWz67Zn=4qbsVXSCU{CR4-Xc363Gxq16Me9<Y0`X>YjdXM$TpU&}bgR$}2?_iWgWdyf0j)Da+8k!nQ|cxZ{e2
+zydi-C=<lI2#7=!P=U{8SKM+l=B^rd>!0Q29;x_7x_ptRp>T~n7^qN+r#bv4W4vQ_$J#+(YGt6H-PzE_|?6b+qtY~xP@;KTZ
+?v%KKs;jUwHlrT9C7&*S!(<4^-`*P3HLC&sP2W`Q{LO6^%jnqp;~?7=>Oi@{z^QD2s`y2XX@!k<cIxlL|H3#zz{;u3<!n2IZ
+yEx!*g+BCRA4hefF8dJ5_WEdUIqR+OkcCI;Pt8)1*!Vz*-8W|ho6iM=8ybFVK2J`*x_PkfZIv#G8`jDum>)wEbe<6_!+?{Ki
+aQ9dXzvVqc0cwJp;-8;U*96%k?GJh#lobeIoeHnUv_?iea-r}Ghk;@#(rH*`Qa3khYxy3QAQ4LxU*Foca?K|SSpj1BIhh??q
+qt9bF<SFg%q;RBsZA>0vKU{KPPUd`Z5;_Df>md~<op;#LT0TO2bvhD2po@2uKTSW<rJ*F;aGO>pUV{mY-G!FT-6uGTwxQ*#$
+=4k?c@nAI`~b3j1GM?r=ei~_b5_r&S;WU#{?Z3buD-23uEc!Gb6qtBdZ*+HOu<2kZDEJp+@coQ)nx1(5j<1I;2?@%Dt+vo2e
+XhM688ZtK%z3B-|vCTH5>%6g4-I0VmP-9Jf!IFM;le)S#=v^yBYO&#i^iovRke^BrW7*&Y4m<z95+Z*6?~;(O`(BjWA}hBCA
+&LKDkg}TrDtIwRwe82aEuY98fg8<`O98<iP>!xEfXTE42iV=TxDcqC3L~j62l*DewCr_G^L0fb5Y;rjkI;au2)S8sU|31^}#
++d<nRP6)CmI1Uv`q0(1*=0h`fCVMJDuZK**Gq0bqSD$1;=)JH$q+O|~cSfNcpyXkZh0Zi8x7(<IS4yy~<17Ip$La1(xIW6<p
+_X4*VEfUbug<jSdG>xKv8-VHCC9J&+{msUF=fSaA)7)mz9mgsJ1+44?M55t|%`oY;>k_&K{oeK7ZuxyfL-ISB!^?bHM{!ej<
+FvlV{!xdhg~QG9AXiuT;FFveAk*vf94~9)XRiZ(_iSID@(NB^NzZDAt9i>U=WXI*aNuj2cg}%Tu9Q(YylYmeu-A>QD);1S!@
+a9kM_psp_Nh_r^fWBQr}1jIc66G5wadJHRlDd_<)UfL)?LMnyBbCS6C1u`0lf;}Hf=GYZ*+yTjK3PWLtx(l9$9Tn54Z{R_IF
+eF!Erk6ez?L5{*$g6cVe|h(@?_q;IhOb1DrvI?Qqtd<7UX$H7&BU%p*A5-?OpS600Z-(|}i!8nS2IS^8`4!xN|MeGq+)H4&G
+PrfRyQGXPJW<`S{|AZ1NSP_f~y9;39=*WuNXc0aod$%?5WhOXj(p*S~XN{aRHB)teRCqrb4BteP=i(^4eI7&HAlt~GD)84JX
+zEdKVkz^o}$jZsfa4({|#1_rRf#VY*WL(99c*9Y=8~eUcCXfudB&cNseoTF7>?YiVn{X3u!cF)j5E{?z4EFh%aOpmGkxO9>#
+MbCMV$1oA)OoxI&m+d2N6bC1E6C`DFhKv*oUhO#!qjojp78c=%yU2<xCg1nJ$j!cB?r}N><3)5S=w@K3gZ$0TBIph@2<p1kw
+&Pq>I{BYEpgy|8S(EHAn(I+nJ9_ql8CD#BQcm8J6?Y8s#+m8qV7^7c+nPWDl4X@bTJW3ftb4vCYUqW&Y81XB5>x-8_10zZUf
+(=@(L>pM*SG;3w!CCA<Fq3JB1A7iSmU6wH%=-#Oaq5A+eyD(C_(;ZfO#seH;nRJ`Z)H$NA4B#?zdWn}hU|wb%8eAY0mx6zCW
+-lt%RyTq{@AulT;7-r^)=N8rlTusjwIN+o7q5(-Y84p((47G<aG`+1PAg`<@~5$(Z~mPO>;_%w23OWT2a#FvGE2-%sfYD2rE
+V#f&>9=)8`;v}5LNoa9BkD@$2z(t1RpqGFr4ap<W<?3Do3@_3`IDywx4oK*rw;_edZ)&a(Fx&i=l>*&EBK;0u$2L1?P#D-pw
+<1+UvR)SI=q}&SX*M%E$0a!_u!frCa#LKs;{1&CBGPisu@;%~2p1TU4;q@3+5q0(a~Z#Yr7)G!ZN4lVGab$@kAhAOb5@diF5
+gNP#-&BZ%8e9}>omwESuS@;uEuhdj{wft<~9^@O3P(A=c-4f@Rx>2IMUZCPfGnjD6bVK&3Yj*qKHR4m)xT8U8qIsz1mA^3C3
++zT`Ox~CX9<vu_)2{vN%!M0XcA0@~tMCkfDVvHSZ@b*6x+1=>{2*K{NNwJZz&wWx*M<LL75kl{wxU3tF;ZE}g+z$f5Bt>ZRd
+roJ>(~Ssr<YPIFxm=OnFaoN1+i;ZDre%d)myR%%N#K>amraYk0$Ub60)`O1h;&lp#K<sj^5wzvW>hLc~e=U4NFrlo8nZ?>j^
+zH*$^m&>APi|aW-5anrtcL1)AX>yry99zO#j3HS)Uzmk;+wJqQltOuwYeKT6-14}>*xiZB*-EQb5j^}-OR0`k{FaiU_O5wL&
+5+}wzMh0<>8pWRsnc&%_``O38vMRzXUqsr_Q-~}IsJ<pO}_vSHaV(>RruWm{ZZ!W>*4MD>1~UvI1%KX1B*T!$~qp)73KUkIq
+DNACCjBGF9l<kZU`rDTljfIkIOOmGCd$(L3K`q1lJ@Fr>Ct|q5i54eeS<ULh3HYOYfR+(AB~}=9h34mOy3+g1evTFg0yLa~j
+9cy<)<pLHY`)vp40+n!KslGr+umoAlFQj9=_8hP&zC%-`*pzgtXbItV@R0|||Tg;QaO?&Eq~c%3h4gC57Kk?^vjM+3V+`Da8
+~Oy_?M;k!}YQ<iV8Dzv86_pR0ajjDf<@Yr8?;R+YT@1Tp;pTH%#gP(%LRRzsA58j{6+aLa%LdSnEk5N;uYk4H1@K?q013V|<
+|M{N{?`R01LX!@AT$d0nsPKOIF0|_rNYQVZ^%^K0pwIEq;;R+xj1HZcK09Al;%s;jdiZs@aI9Las<@C<1k1u>EdLqXSco)N;
+a?4FbGA~E-9V3NH(^9msjL}}0ss5Duuc`Xw{7uEyHWJFH9!@8PT{xJ&boPFy5pp~pCQA&%c`p{XWhX<wNHL+)R}X+JABT%+P
+TE(bA2v8_quX>iiWEd%AElu%gXf?DHpKZ(2{o1l5)|qaT?=*3p^eHzgci)&p7i^<nHAXSfQ3RFzRk-d7Cr9wpgVAOi?jaP*N
+2{JTHCi&T@TlDRBc!eJ<y69jIBraM8eSc3Ble7Zh4u<k;m1r3GR%=Fft*Sw=Q6Yo-iYcN=I9V628VD&l3~4zx`>LR)vbZJ@e
+Z+t7>c20dEXcH$asD6`#9Xz64-rK}y(ezfCIt8PC;jZ$itE~gF@K|2#kAr&|{ijh;0S_vrE6p3@UmmYy>`r6P`+Xy7>n%jl8
+&b%y}cIL2?OWWx(X6Q9G_leMAuhISxhuD4iky)*N!?!N($4MUdPlb!hf1twu04D$VDg
 """
 
 
@@ -217,9 +199,9 @@ _FORMAT_LANGS = (
 ).split()
 _PY_DIRECTIVE = re.compile(r"[-+ #0]*(\*|\d*)(?:\.(\*|\d*))?[hlL]?([%csrdiuoxXeEfgG])?")
 _C_DIRECTIVE = re.compile(
-    r"(?:[1-9]\d*\$)?[ +\-#0'I]*(?:\*(?:[1-9]\d*\$)?|\d+)?(?:\.(?:\*(?:[1-9]\d*\$)?|\d*))?"
+    r"([1-9]\d*\$)?[ +\-#0'I]*(?:(\*)([1-9]\d*\$)?|\d+)?(?:\.(?:(\*)([1-9]\d*\$)?|\d*))?"
     r"(?:<PRI[diouxX](?:MAX|PTR|(?:LEAST|FAST)?(?:8|16|32|64))>"
-    r"|(?:hh|h|ll|l|L|q|j|z|Z|t)?[diouxXeEfFgGaAcspn%])")
+    r"|(?:hh|h|ll|l|L|q|j|z|Z|t)?([diouxXeEfFgGaAcspn%]))")
 
 
 def _directive_interiors(value: str, lang: str | None) -> set[int]:
@@ -238,6 +220,13 @@ def _directive_interiors(value: str, lang: str | None) -> set[int]:
             m = _C_DIRECTIVE.match(value, pos)
             if m is None:
                 break
+            args = [m[3], m[5]] if m[2] and m[4] else [m[3]] if m[2] else [m[5]] if m[4] else []
+            if m[1] or m[6] != "%":
+                args.append(m[1])  # main argument: numbered "n$" or unnumbered
+            for arg in args:
+                if unnamed if arg else named:  # numbered and unnumbered mixed
+                    return inside
+                named, unnamed = named or bool(arg), unnamed or not arg
         else:
             is_named = value.startswith("(", pos)
             if is_named:
@@ -680,7 +669,7 @@ class _Parser:
                              _STRUCTURE_HINT, line=entry.linenum)
         self.po.header = entry.tcomment
         self.po.metadata_is_fuzzy = "fuzzy" in entry.flags
-        self.po.twp_has_header = True  # type: ignore[attr-defined]
+        setattr(self.po, "twp_has_header", True)  # header present even if empty
         for offset, field in enumerate(entry.msgstr.split("\n")):
             if field:
                 name, colon, value = field.partition(":")

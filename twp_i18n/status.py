@@ -36,7 +36,7 @@ def word_count(text: str) -> int:
     """Words of a unit's source text, markup and URLs excluded.
 
     >>> word_count("Read **our notes** at [the page](https://example.org/a) or `x.md`.")
-    6
+    7
     """
     tokens = markdown().parseInline(text)
     plain: list[str] = []

@@ -66,20 +66,20 @@ def sync(config: Config, *, dry_run: bool = False, fetch: bool = True,
          progress: Callable[[str, int, int], None] | None = None) -> SyncReport:
     """Fetch (when configured), extract, update, and return the status."""
     fetched = None
+    if dry_run:  # reads only: no lock, no fetch
+        articles = load_articles(config)
+        extracted = extract(config, articles, dry_run=True)
+        planned = {path.stem: po for path, po in build_templates(config, articles).items()}
+        updated = update(config, dry_run=True, templates=planned)
+        return SyncReport(None, extracted, updated, site_status(config))
     with site_lock(config.root):
-        if fetch and config.fetch is not None and not dry_run:
+        if fetch and config.fetch is not None:
             from .fetch import fetch as run_fetch
 
             fetched = run_fetch(config, progress=(lambda d, t: progress("fetch", d, t))
                                 if progress else None)
             config = load_config(config.root)
-        if dry_run:
-            articles = load_articles(config)
-            extracted = extract(config, articles, dry_run=True)
-            planned = {path.stem: po for path, po in build_templates(config, articles).items()}
-            updated = update(config, dry_run=True, templates=planned)
-        else:
-            extracted = extract(config)
-            updated = update(config, progress=(lambda d, t: progress("update", d, t))
-                             if progress else None)
+        extracted = extract(config)
+        updated = update(config, progress=(lambda d, t: progress("update", d, t))
+                         if progress else None)
     return SyncReport(fetched, extracted, updated, site_status(config))
