@@ -66,7 +66,7 @@ def test_untranslated_units_fall_back_marked_with_source_language(site):
     html = (built(site) / "ar/rest-and-sleep/index.html").read_text(encoding="utf-8")
     assert '<html lang="ar" dir="rtl">' in html
     assert '<li lang="en" class="untranslated">Dim lights in the evening.</li>' in html
-    assert 'class="notice"' in html and 'href="../../status/"' in html
+    assert 'class="notice"' in html and 'href="../../status/index.html"' in html
     es = (site / "dist/es/rest-and-sleep/index.html").read_text(encoding="utf-8")
     assert '<p lang="en" class="untranslated">It took weeks, not days.<br>' in es
 
@@ -218,3 +218,45 @@ def test_cli_build_reports_and_jobs_give_same_output(site, twp, tmp_path):
     serial = tmp_path / "serial"
     assert twp("--site", site, "build", "--out", serial).code == 0
     assert snapshot(serial) == snapshot(site / "dist")
+
+
+def test_status_and_build_agree_on_what_is_published(demo_site):
+    from twp_i18n.status import site_status
+
+    config = load_config(demo_site)
+    report = build(config)
+    for status in site_status(config):
+        assert sorted(c.domain for c in status.articles if c.publishable) == \
+            sorted(report.published[status.lang]), status.lang
+
+
+def test_status_does_not_count_unsafe_translations(site):
+    from twp_i18n.status import site_status
+
+    config = load_config(site)
+    [es] = site_status(config, languages=["es"], articles=["journal"])
+    assert es.catalogs[0].publishable
+    path = site / "locales/es/LC_MESSAGES/journal.po"
+    po = pofile.read_po(path)
+    po.find("Keeping a journal").msgstr = "<script>x</script>"
+    po.find("Writing things down helped. Use a file such as `journal.md`.").msgstr = "Escribir [ayudó](javascript:x)."
+    pofile.write_po(path, po)
+    [es] = site_status(config, languages=["es"], articles=["journal"])
+    assert es.catalogs[0].counts.translated == 4  # as msgfmt counts
+    assert not es.catalogs[0].publishable
+    assert "es/journal/index.html" not in {p.relative_to(site / "dist").as_posix()
+                                           for p in built(site).rglob("*.html")}
+
+
+def test_links_to_articles_not_published_in_the_language_lead_to_the_source(demo_site):
+    config = load_config(demo_site)
+    report = build(config)
+    assert "finding-peer-support" not in report.published["de"]
+    html = (demo_site / "dist/de/about-this-library/index.html").read_text(encoding="utf-8")
+    assert 'href="../../en/finding-peer-support/index.html" hreflang="en"' in html
+    assert 'href="../finding-peer-support/' not in html
+    dist = demo_site / "dist"
+    for page in dist.glob("*/*/index.html"):  # every relative link resolves to a built file
+        for href in re.findall(r'href="(\.\.?/[^"#?]*)', page.read_text(encoding="utf-8")):
+            target = (page.parent / href).resolve()
+            assert target.exists() and (target.is_file() or (target / "index.html").exists()), (page, href)

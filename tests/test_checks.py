@@ -442,3 +442,11 @@ def test_single_form_language_is_checked_against_the_plural():
     assert {f.code for f in check_entry(entry, path=PATH, kind="site", nplurals=1)} == {"placeholder"}
     entry.msgstr_plural = {0: "%(count)s 部分"}
     assert check_entry(entry, path=PATH, kind="site", nplurals=1) == []
+
+
+def test_lost_hard_line_break_is_a_warning():
+    entry = polib.POEntry(msgid="First line\\\nsecond line", msgstr="Première ligne deuxième ligne")
+    findings = check_entry(entry, path=PATH, kind="article")
+    assert [(f.code, f.severity) for f in findings] == [("line-break", "warning")]
+    entry.msgstr = "Première ligne\\\ndeuxième ligne"
+    assert check_entry(entry, path=PATH, kind="article") == []

@@ -199,6 +199,9 @@ def _render_language(config: Config, lang: str, plan: _Plan) -> dict[str, bytes]
         po = load_catalog(config, lang, article.slug) if lang != config.source_language else None
         display = config.rel(catalog_path(config, lang, article.slug))
         localized = localize(article, lang, config.source_language, po, display)
+        localized.html = link_to_source_when_unpublished(
+            localized.html, {a.slug for a in plan.published[lang]},
+            {a.slug for a in plan.articles}, config.source_language)
         page = _article_page(env, config, plan, lang, localized, site_title)
         files[f"{base}/{article.slug}/index.html"] = page.encode("utf-8")
         listing.append({
@@ -279,9 +282,25 @@ def _article_page(env: Environment, config: Config, plan: _Plan, lang: str, loc:
                    alternates=alternates)
 
 
+_RELATIVE_DIR_LINK = re.compile(r'\b(href)="((?![a-z][a-z0-9+.-]*:|/|#)[^"?#]*/)([?#][^"]*)?"')
+
+
+def disk_friendly_links(html_text: str) -> str:
+    """Relative links to a directory get an explicit ``index.html``.
+
+    Browsers opening pages from disk (an offline bundle) show a directory
+    listing for ``../es/``; ``../es/index.html`` works from disk and on a server.
+
+    >>> disk_friendly_links('<a href="../b/#top">b</a> <a href="https://x.org/a/">x</a>')
+    '<a href="../b/index.html#top">b</a> <a href="https://x.org/a/">x</a>'
+    """
+    return _RELATIVE_DIR_LINK.sub(lambda m: f'{m.group(1)}="{m.group(2)}index.html{m.group(3) or ""}"',
+                                  html_text)
+
+
 def _render(env: Environment, name: str, **context: Any) -> str:
     try:
-        return env.get_template(name).render(**context)
+        return disk_friendly_links(env.get_template(name).render(**context))
     except TemplateSyntaxError as exc:
         raise TemplateError(f"template syntax error: {exc.message}", path=exc.filename or name,
                             line=exc.lineno) from None
@@ -314,6 +333,25 @@ def _feed_item(config: Config, plan: _Plan, lang: str, loc: Localized) -> feeds.
         summary=loc.summary,
         published=article.date, updated=updated, author=article.author, alternates=others,
     )
+
+
+_SIBLING = re.compile(r'href="\.\./([^/"#?]+)/?((?:[?#][^"]*)?)"')
+
+
+def link_to_source_when_unpublished(html_text: str, published: set[str], slugs: set[str],
+                                    source_lang: str) -> str:
+    """Point links to sibling articles not published in this language at the source version.
+
+    >>> link_to_source_when_unpublished('<a href="../b/">b</a>', {"a"}, {"a", "b"}, "en")
+    '<a href="../../en/b/" hreflang="en">b</a>'
+    """
+    def fix(match: re.Match[str]) -> str:
+        slug = match.group(1)
+        if slug not in slugs or slug in published:
+            return match.group(0)
+        return f'href="../../{tag_dir(source_lang)}/{slug}/{match.group(2)}" hreflang="{bcp47_tag(source_lang)}"'
+
+    return _SIBLING.sub(fix, html_text)
 
 
 _LINK_ATTR = re.compile(r'\b(href|src)="([^"]*)"')

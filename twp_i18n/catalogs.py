@@ -89,6 +89,20 @@ def check_plural_counts(po: polib.POFile, display: str) -> None:
             )
 
 
+TRANSLATOR_NOTE = ("Translators: edit this file in a PO editor (see docs/translating.md); "
+                   "twp update keeps your work when the source changes.")
+
+
+def translator_header(template_header: str, language_name: str) -> str:
+    """The header comment of a new catalog: what it is, and that it is the translators' own."""
+    first = template_header.split("\n", 1)[0]
+    if first.startswith("Translation template for"):
+        first = first.replace("Translation template for", f"{language_name} translation of", 1)
+    else:
+        first = f"{language_name} translation: {first[:1].lower()}{first[1:]}"
+    return f"{first}\n{TRANSLATOR_NOTE}"
+
+
 def new_catalog(template: polib.POFile, lang: str) -> polib.POFile:
     """A fresh catalog for ``lang`` from a template, as ``msginit`` would make it.
 
@@ -97,7 +111,7 @@ def new_catalog(template: polib.POFile, lang: str) -> polib.POFile:
     """
     po = polib.POFile(wrapwidth=79)
     english = Locale.parse(lang).english_name or lang
-    po.header = template.header.replace("Translation template for", f"{english} translation of")
+    po.header = translator_header(template.header, english)
     po.metadata_is_fuzzy = False
     metadata = dict(template.metadata)
     created = metadata.get("POT-Creation-Date", "")

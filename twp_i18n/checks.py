@@ -41,7 +41,10 @@ Warnings (shown, never blocking):
     the translation is the source text itself (not reported for text without
     letters, a lone acronym such as ``RSS``, or text made mostly of code and URLs);
 ``whitespace``
-    leading or trailing whitespace differs from the source.
+    leading or trailing whitespace differs from the source;
+``line-break``
+    the translation has more or fewer hard line breaks (a backslash at the
+    end of a line) than the source.
 
 Silencing a warning
 -------------------
@@ -104,7 +107,8 @@ Kind = Literal["article", "site"]
 ERRORS = frozenset({"syntax", "plural-forms", "markup-mismatch", "unsafe-link", "unsafe-html",
                     "placeholder"})
 #: Codes of findings a translator may silence with ``# twp-ignore: CODE``.
-WARNINGS = frozenset({"link-changed", "number-changed", "untranslated-copy", "whitespace"})
+WARNINGS = frozenset({"link-changed", "number-changed", "untranslated-copy", "whitespace",
+                      "line-break"})
 #: URL schemes a translation may use; relative URLs (no scheme) are fine too.
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 
@@ -127,6 +131,8 @@ _HINTS = {
                       "comment '# twp-ignore: number-changed'",
     "untranslated-copy": "translate the text, or leave msgstr empty; if it really reads "
                          "the same, add '# twp-ignore: untranslated-copy'",
+    "line-break": "keep the source's line breaks: end the line with a backslash (\\) where "
+                  "the source does; or add '# twp-ignore: line-break'",
     "whitespace": "start and end the translation like the source (spaces and line breaks); "
                   "or add '# twp-ignore: whitespace'",
 }
@@ -286,6 +292,7 @@ class _Analysis:
     prose: str = ""
     technical: str = ""
     placeholders: Counter[str] = field(default_factory=Counter)
+    line_breaks: int = 0
 
 
 _MARKUP_NAMES = {
@@ -335,6 +342,8 @@ def _walk(tokens: Iterable[Token], result: _Analysis, prose: list[str], technica
             result.targets.append(src)
             prose.append(token.content)
             numbers_from.append(token.content)
+        elif kind == "hardbreak":
+            result.line_breaks += 1
         elif kind == "code_inline":
             technical.append(token.content)
             numbers_from.append(token.content)
@@ -597,6 +606,9 @@ def _check_text(report: _Reporter, label: str, plural: bool, source_text: str,
                          - set(map(_same_url_key, source.targets)) - unsafe)
         if changed:
             add("link-changed", "link target changed: " + ", ".join(changed))
+    if source.line_breaks != target.line_breaks:
+        add("line-break", f"the source has {source.line_breaks} line break(s), "
+            f"the translation {target.line_breaks}")
     if source.numbers != target.numbers:
         lost, gained = source.numbers - target.numbers, target.numbers - source.numbers
         parts = []

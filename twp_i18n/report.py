@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .status import Counts, LanguageStatus
+from .status import Counts, LanguageStatus, floor1
 
 COUNT_FIELDS = ("units", "words", "translated", "translated_words", "fuzzy", "fuzzy_words",
                 "untranslated", "untranslated_words", "obsolete", "percent")
@@ -70,13 +70,13 @@ def _markdown(statuses: list[LanguageStatus], per_article: bool) -> str:
     for status in statuses:
         t = status.total
         lines.append(f"| {status.lang} | **all** | {t.translated} | {t.fuzzy} | {t.untranslated} | "
-                     f"{t.obsolete} | {t.words} | {t.percent:.1f} | "
+                     f"{t.obsolete} | {t.words} | {floor1(t.percent):.1f} | "
                      f"{status.published}/{len(status.articles)} |")
         if per_article:
             for cat in status.catalogs:
                 c = cat.counts
                 lines.append(f"| {status.lang} | {cat.domain} | {c.translated} | {c.fuzzy} | "
-                             f"{c.untranslated} | {c.obsolete} | {c.words} | {c.percent:.1f} | "
+                             f"{c.untranslated} | {c.obsolete} | {c.words} | {floor1(c.percent):.1f} | "
                              f"{'yes' if cat.publishable else 'no'} |")
     return "\n".join(lines) + "\n"
 
@@ -96,7 +96,7 @@ def _table(statuses: list[LanguageStatus], min_percent: float, per_article: bool
         t = status.total
         style = "green" if t.percent >= min_percent else ("yellow" if t.percent >= 20 else "red")
         table.add_row(
-            Text(status.lang, style="bold"), Text(bar(t.percent), style=style), f"{t.percent:.1f}",
+            Text(status.lang, style="bold"), Text(bar(t.percent), style=style), f"{floor1(t.percent):.1f}",
             str(t.translated), str(t.fuzzy), str(t.untranslated), str(t.obsolete),
             f"{status.published}/{len(status.articles)}",
         )
@@ -105,7 +105,7 @@ def _table(statuses: list[LanguageStatus], min_percent: float, per_article: bool
                 c = cat.counts
                 mark = "✓" if cat.publishable else ("" if cat.domain == "site" else "·")
                 table.add_row(
-                    f"  {cat.domain}", Text(bar(c.percent, 10), style="dim"), f"{c.percent:.1f}",
+                    f"  {cat.domain}", Text(bar(c.percent, 10), style="dim"), f"{floor1(c.percent):.1f}",
                     str(c.translated), str(c.fuzzy), str(c.untranslated), str(c.obsolete), mark,
                 )
     console = Console(file=io.StringIO(), width=120, force_terminal=color, no_color=not color,

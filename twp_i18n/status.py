@@ -5,16 +5,20 @@ are not counted; an entry whose (first) msgstr is empty is untranslated, even
 when flagged fuzzy; a fuzzy entry with a translation is fuzzy; the rest are
 translated.
 
-Words are counted in the source text (the msgid) by this rule: Markdown
+Words are counted in the source text (the msgid), once for every place the
+unit is used, by this rule: Markdown
 markup, HTML tags, URLs and code spans are not words; what remains is split on
 whitespace and every piece holding a letter or a digit is one word.  The
 percent translated is by words, so a long paragraph weighs more than a
 heading.  An article is publishable in a language when that percentage
-reaches ``[publish] min_percent``; fuzzy entries count as untranslated.
+reaches ``[publish] min_percent``; fuzzy entries, and translations with a
+``twp check`` error (the build shows the source text for those), count as
+untranslated.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -25,6 +29,7 @@ import polib
 
 from . import pofile
 from .catalogs import SITE_DOMAIN, catalog_path, check_plural_counts, load_templates
+from .checks import single_count_forms, unsafe_entry
 from .config import Config
 from .segments import markdown
 
@@ -59,6 +64,15 @@ def _is_word_char(ch: str) -> bool:
     return category.startswith("L") or category == "Nd"
 
 
+def floor1(percent: float) -> float:
+    """A percentage cut (not rounded) to one decimal: 79.96 shows as 79.9, never 80.0.
+
+    >>> floor1(79.96)
+    79.9
+    """
+    return math.floor(percent * 10 + 1e-9) / 10
+
+
 def entry_state(entry: polib.POEntry) -> str:
     """``translated``, ``fuzzy`` or ``untranslated``, as msgfmt counts it."""
     first = entry.msgstr_plural.get(0, "") if entry.msgid_plural else entry.msgstr
@@ -83,8 +97,8 @@ class Counts:
 
     @property
     def percent(self) -> float:
-        """Percent of source words translated (fuzzy counts as untranslated)."""
-        return 100.0 if self.words == 0 else round(100.0 * self.translated_words / self.words, 1)
+        """Percent of source words translated (fuzzy counts as untranslated); not rounded."""
+        return 100.0 if self.words == 0 else 100.0 * self.translated_words / self.words
 
     def add(self, other: Counts) -> None:
         for name in ("units", "words", "translated", "translated_words", "fuzzy", "fuzzy_words",
@@ -97,25 +111,36 @@ class Counts:
             "translated": self.translated, "translated_words": self.translated_words,
             "fuzzy": self.fuzzy, "fuzzy_words": self.fuzzy_words,
             "untranslated": self.untranslated, "untranslated_words": self.untranslated_words,
-            "obsolete": self.obsolete, "percent": self.percent,
+            "obsolete": self.obsolete, "percent": floor1(self.percent),
         }
 
 
-def catalog_counts(po: polib.POFile) -> Counts:
-    """Count one catalog's entries and words."""
+def catalog_counts(po: polib.POFile, kind: str = "article") -> Counts:
+    """Count one catalog's entries and words.
+
+    Entries are counted as msgfmt counts them.  Words are weighed the way the
+    build publishes: a unit used twice in the article counts twice, and a
+    translation with a ``twp check`` error does not count as translated (the
+    page shows the source text there).
+    """
     counts = Counts()
+    single = single_count_forms(po.metadata.get("Plural-Forms", ""))
     for entry in po:
         if entry.obsolete:
             counts.obsolete += 1
             continue
         if entry.msgid == "" and not entry.msgctxt:
             continue
-        words = word_count(entry.msgid)
+        words = word_count(entry.msgid) * max(1, len(entry.occurrences))
         state = entry_state(entry)
         counts.units += 1
         counts.words += words
         setattr(counts, state, getattr(counts, state) + 1)
-        setattr(counts, f"{state}_words", getattr(counts, f"{state}_words") + words)
+        if state == "translated" and unsafe_entry(entry, kind=kind,  # type: ignore[arg-type]
+                                                  single_forms=single):
+            counts.untranslated_words += words
+        else:
+            setattr(counts, f"{state}_words", getattr(counts, f"{state}_words") + words)
     return counts
 
 
@@ -179,7 +204,7 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
                 check_plural_counts(po, config.rel(path))
             else:
                 po = template
-            counts = catalog_counts(po)
+            counts = catalog_counts(po, "site" if domain == SITE_DOMAIN else "article")
             publishable = domain != SITE_DOMAIN and counts.percent >= config.min_percent
             status.catalogs.append(CatalogStatus(lang, domain, config.rel(path), counts, exists,
                                                  publishable))
