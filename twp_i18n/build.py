@@ -448,7 +448,7 @@ def _bundle(base: str, files: dict[str, bytes]) -> bytes:
     members["style.css"] = style
     manifest = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n"
                        for name, data in sorted(members.items()))
-    members["SHA256SUMS"] = manifest.encode("ascii")
+    members["SHA256SUMS"] = manifest.encode("utf-8")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name in sorted(members):

@@ -33,6 +33,7 @@ except ImportError:  # pragma: no cover - older typer uses click itself
 if TYPE_CHECKING:
     from rich.progress import TaskID
 
+    from .fetch import FetchReport
     from .merge import UpdateReport
 
 app = typer.Typer(
@@ -41,6 +42,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -153,6 +155,8 @@ def _progress(console: Console) -> Iterator[Callable[[str, int, int], None] | No
 def _check_languages(config: Config, langs: list[str] | None) -> list[str] | None:
     if not langs:
         return None
+    by_key = {lang.replace("_", "-").lower(): lang for lang in config.languages}
+    langs = [by_key.get(lang.replace("_", "-").lower(), lang) for lang in langs]  # pt-BR -> pt_BR
     unknown = [lang for lang in langs if lang not in config.languages]
     if unknown:
         raise ConfigError(
@@ -187,7 +191,7 @@ def _show_update(console: Console, report: UpdateReport, dry_run: bool = False) 
 @app.command()
 def update(
     ctx: typer.Context,
-    lang: Annotated[Optional[list[str]], typer.Option("--lang", "-l", help="Only this language (repeatable).")] = None,
+    lang: Annotated[Optional[list[str]], typer.Option("--lang", "-l", metavar="LANG", help="Only this language (repeatable).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would change; write nothing.")] = False,
 ) -> None:
     """Merge the templates into every language's catalogs, keeping every translation."""
@@ -223,8 +227,8 @@ def add_language(
 @app.command()
 def status(
     ctx: typer.Context,
-    lang: Annotated[Optional[list[str]], typer.Option("--lang", "-l", help="Only this language (repeatable).")] = None,
-    article: Annotated[Optional[list[str]], typer.Option("--article", "-a", help="Only this article slug (repeatable).")] = None,
+    lang: Annotated[Optional[list[str]], typer.Option("--lang", "-l", metavar="LANG", help="Only this language (repeatable).")] = None,
+    article: Annotated[Optional[list[str]], typer.Option("--article", "-a", metavar="SLUG", help="Only this article slug (repeatable).")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
     fail_under: Annotated[Optional[float], typer.Option("--fail-under", metavar="PCT",
                           help="Exit 1 when a selected language is below PCT percent.")] = None,
@@ -260,8 +264,8 @@ class CheckFormat(str, Enum):
 @app.command()
 def check(
     ctx: typer.Context,
-    lang: Annotated[Optional[list[str]], typer.Option("--lang", "-l", help="Only this language (repeatable).")] = None,
-    article: Annotated[Optional[list[str]], typer.Option("--article", "-a", help="Only this article slug (repeatable).")] = None,
+    lang: Annotated[Optional[list[str]], typer.Option("--lang", "-l", metavar="LANG", help="Only this language (repeatable).")] = None,
+    article: Annotated[Optional[list[str]], typer.Option("--article", "-a", metavar="SLUG", help="Only this article slug (repeatable).")] = None,
     fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.text,
 ) -> None:
     """Check every translation: broken markup, unsafe links or HTML, placeholders, plural forms."""
@@ -318,18 +322,60 @@ def sync(
     if not console.quiet:
         typer.echo(render_status(report.status, "table", config.min_percent, per_article=False,
                                  color=sys.stdout.isatty()), nl=False)
+    if report.fetched is not None and report.fetched.exit_code:
+        raise typer.Exit(report.fetched.exit_code)
 
 
-def _show_fetch(console: Console, report: object) -> None:
-    console.say(f"fetch: {report}")
+def _show_fetch(console: Console, report: FetchReport) -> None:
+    _files(console, "wrote", [f"content: {slug}" for slug in report.written])
+    for slug in report.skipped_edited:
+        typer.echo(f"warning: {slug}: edited here since the last fetch; kept (use --force to "
+                   "overwrite)", err=True)
+    for slug in report.deleted_upstream:
+        typer.echo(f"warning: {slug}: deleted on the site; the file is kept (use --prune to "
+                   "remove it)", err=True)
+    for problem in report.page_problems:
+        typer.echo(f"warning: skipped {problem}", err=True)
+    console.say(
+        f"fetch: {len(report.written)} articles written, {len(report.unchanged)} unchanged "
+        f"({report.not_modified} not modified), {len(report.skipped_edited)} kept as edited, "
+        f"{len(report.deleted_upstream)} deleted upstream"
+        + (f", {len(report.pruned)} pruned" if report.pruned else "")
+        + (f", {len(report.page_problems)} pages skipped" if report.page_problems else "")
+        + f"; {report.requests} requests"
+    )
+
+
+@app.command()
+def fetch(
+    ctx: typer.Context,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite articles edited here since the last fetch.")] = False,
+    prune: Annotated[bool, typer.Option("--prune", help="Remove articles deleted on the site.")] = False,
+) -> None:
+    """Pull the canonical articles from the live site ([fetch] in twp.toml)."""
+    from .fetch import fetch as run_fetch
+    from .lock import site_lock
+
+    console: Console = ctx.obj
+    config = console.config()
+    if config.fetch is None:
+        raise ConfigError("no [fetch] section", path="twp.toml",
+                          hint='add [fetch] with type = "drupal", "wordpress" or "sitemap" and url')
+    with site_lock(config.root):
+        with _progress(console) as advance:
+            report = run_fetch(config, force=force, prune=prune,
+                               progress=(lambda d, t: advance("fetch", d, t)) if advance else None)
+    _show_fetch(console, report)
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)
 
 
 @app.command()
 def build(
     ctx: typer.Context,
-    lang: Annotated[Optional[list[str]], typer.Option("--lang", "-l", help="Only this language (repeatable); the source language is always built.")] = None,
+    lang: Annotated[Optional[list[str]], typer.Option("--lang", "-l", metavar="LANG", help="Only this language (repeatable); the source language is always built.")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output directory (default: [paths] output).", file_okay=False)] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Render languages in this many processes.")] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, metavar="N", help="Render languages in this many processes.")] = 1,
     ping: Annotated[bool, typer.Option("--ping", help="Tell the WebSub hub about feeds that changed.")] = False,
 ) -> None:
     """Publish: localized pages, feeds, sitemap, OPML, status dashboard and offline bundles."""
@@ -372,7 +418,7 @@ def _ping(console: Console, config: Config, feeds: list[str]) -> None:
 @app.command()
 def serve(
     ctx: typer.Context,
-    port: Annotated[int, typer.Option("--port", "-p", help="Port on 127.0.0.1.")] = 8000,
+    port: Annotated[int, typer.Option("--port", "-p", metavar="PORT", help="Port on 127.0.0.1.")] = 8000,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Directory to serve (default: [paths] output).", file_okay=False)] = None,
 ) -> None:
     """Preview the built site on http://127.0.0.1:PORT/ (local only)."""

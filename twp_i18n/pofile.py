@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import bisect
+import functools
 import re
 import zlib
 from pathlib import Path
@@ -113,19 +114,28 @@ _HL_BA = 100
 _NO, _YES, _MUST = 0, 1, 2  # UC_BREAK_PROHIBITED, _POSSIBLE, _MANDATORY
 
 
-def _char_info(cp: int) -> int:
-    """``class * 4 + width`` of code point ``cp``."""
+def _char_info_slow(cp: int) -> int:
     return _VALUES[bisect.bisect_right(_STARTS, cp) - 1]
 
 
-def _possible_breaks(cps: list[int]) -> list[int]:
-    """Break opportunity before each code point: u8_possible_linebreaks_v2."""
-    out = [_NO] * len(cps)
+# A direct table for the Basic Multilingual Plane: one lookup instead of a bisection.
+_BMP_INFO = bytes(_char_info_slow(cp) for cp in range(0x10000))
+
+
+def _char_info(cp: int) -> int:
+    """``class * 4 + width`` of code point ``cp``."""
+    return _BMP_INFO[cp] if cp < 0x10000 else _char_info_slow(cp)
+
+
+def _possible_breaks(infos: list[int]) -> list[int]:
+    """Break opportunity before each code point (given its ``_char_info``):
+    u8_possible_linebreaks_v2."""
+    out = [_NO] * len(infos)
     prev = last = _BK  # previous class; last class ignoring spaces
     space = False
     ri_count = 0
-    for i, cp in enumerate(cps):
-        prop = _char_info(cp) >> 2
+    for i, info in enumerate(infos):
+        prop = info >> 2
         if prop in (_BK, _LF, _CR):
             out[i] = _MUST
             prev, last, space = prop, _BK, False
@@ -167,11 +177,12 @@ def _width_breaks(cps: list[int], width: int, start: int,
 
     ``overrides[i]`` true forbids a break before ``cps[i]``.
     """
-    brk = _possible_breaks(cps)
+    infos = [_BMP_INFO[cp] if cp < 0x10000 else _char_info_slow(cp) for cp in cps]
+    brk = _possible_breaks(infos)
     result = [False] * len(cps)
     last_i = -1
     column, piece = start, 0
-    for i, cp in enumerate(cps):
+    for i, info in enumerate(infos):
         b = _NO if overrides[i] else brk[i]
         if b != _NO and last_i >= 0 and column + piece > width:
             result[last_i] = True
@@ -181,7 +192,7 @@ def _width_breaks(cps: list[int], width: int, start: int,
         else:
             if b == _YES:
                 last_i, column, piece = i, column + piece, 0
-            piece += _char_info(cp) & 3
+            piece += info & 3
     if last_i >= 0 and column + piece > width:
         result[last_i] = True
     return result
@@ -257,6 +268,18 @@ def _directive_interiors(value: str, lang: str | None) -> set[int]:
 def _wrap(prefix: str, name: str, value: str, wrap: bool,
           inside: set[int]) -> list[str]:
     """Lines for ``name "value"`` as write-po.c's ``wrap()`` prints them."""
+    return list(_wrap_cached(prefix, name, value, wrap, frozenset(inside)))
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _wrap_cached(prefix: str, name: str, value: str, wrap: bool,
+                 inside: frozenset[int]) -> tuple[str, ...]:
+    # The same msgid is written in the template and in every language's catalog.
+    return tuple(_wrap_uncached(prefix, name, value, wrap, inside))
+
+
+def _wrap_uncached(prefix: str, name: str, value: str, wrap: bool,
+                   inside: frozenset[int]) -> list[str]:
     if "\x04" in value or "\0" in value:
         raise CatalogError(f"{name} {value[:40]!r} contains U+0004 or NUL, which PO cannot hold")
     lines: list[str] = []
@@ -280,6 +303,12 @@ def _wrap(prefix: str, name: str, value: str, wrap: bool,
             overrides[-2] = True  # never break just before a final "\n"
         pos = end
         cps = [ord(ch) for ch in chars]
+        start = len(prefix) + (len(name) + 1 if first else 0) + 1 - after_break
+        if pos >= len(value) and start + len(cps) <= width and max(cps, default=0) < 0x1100:
+            # Fast path: it fits on the first line (every character here is at most one
+            # column wide), so there is no break to compute.
+            return [f'{prefix}{name} "' + "".join(chars) + '"'] if first else \
+                [*lines, f'{prefix}"' + "".join(chars) + '"']
         while True:
             start = len(prefix) + (len(name) + 1 if first else 0) + 1 - after_break
             breaks = _width_breaks(cps, width, start, overrides)

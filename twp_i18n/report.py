@@ -85,13 +85,13 @@ def _table(statuses: list[LanguageStatus], min_percent: float, per_article: bool
            color: bool) -> str:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column("language")
-    table.add_column("progress (words)")
+    table.add_column("words translated")
     table.add_column("%", justify="right")
-    table.add_column("translated", justify="right")
+    table.add_column("units: done", justify="right")
     table.add_column("fuzzy", justify="right")
-    table.add_column("untranslated", justify="right")
+    table.add_column("to do", justify="right")
     table.add_column("obsolete", justify="right")
-    table.add_column("published", justify="right")
+    table.add_column("articles published", justify="right")
     for status in statuses:
         t = status.total
         style = "green" if t.percent >= min_percent else ("yellow" if t.percent >= 20 else "red")
@@ -111,8 +111,8 @@ def _table(statuses: list[LanguageStatus], min_percent: float, per_article: bool
     console = Console(file=io.StringIO(), width=120, force_terminal=color, no_color=not color,
                       color_system="standard" if color else None, highlight=False)
     console.print(table)
-    console.print(f"published: articles with at least {min_percent:g}% of their words translated "
-                  "(fuzzy counts as untranslated)", style="dim")
+    console.print(f"% = source words translated; an article is published at {min_percent:g}% "
+                  "(fuzzy counts as not done)", style="dim")
     out = console.file
     assert isinstance(out, io.StringIO)
     return out.getvalue()

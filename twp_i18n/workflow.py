@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from dataclasses import dataclass, field
 
 from .config import CONFIG_NAME, Config, add_languages_text, load_config, validate_language
@@ -10,6 +11,9 @@ from .errors import ConfigError
 from .content import load_articles
 from .extract import ExtractReport, build_templates, extract
 from .fsutil import write_if_changed
+
+if TYPE_CHECKING:
+    from .fetch import FetchReport
 from .lock import site_lock
 from .merge import UpdateReport, update
 from .status import LanguageStatus, site_status
@@ -56,7 +60,7 @@ def add_languages(config: Config, languages: list[str]) -> AddLanguageReport:
 
 @dataclass
 class SyncReport:
-    fetched: object | None
+    fetched: FetchReport | None
     extracted: ExtractReport
     updated: UpdateReport
     status: list[LanguageStatus]
