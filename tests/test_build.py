@@ -260,3 +260,44 @@ def test_links_to_articles_not_published_in_the_language_lead_to_the_source(demo
         for href in re.findall(r'href="(\.\.?/[^"#?]*)', page.read_text(encoding="utf-8")):
             target = (page.parent / href).resolve()
             assert target.exists() and (target.is_file() or (target / "index.html").exists()), (page, href)
+
+
+def test_incremental_rebuild_equals_a_clean_build(site, tmp_path, monkeypatch):
+    """Build, change one catalog, rebuild: the result is byte-identical to a fresh build,
+    and only the changed language was rendered again."""
+    import twp_i18n.build as build_module
+
+    config = load_config(site)
+    build(config)
+    path = site / "locales/ar/LC_MESSAGES/rest-and-sleep.po"
+    po = pofile.read_po(path)
+    po.find("Dim lights in the evening.").msgstr = "أضواء خافتة في المساء."
+    pofile.write_po(path, po)
+    rendered: list[str] = []
+    original = build_module._render_language
+    monkeypatch.setattr(build_module, "_render_language",
+                        lambda cfg, lang, plan: rendered.append(lang) or original(cfg, lang, plan))
+    report = build(config)
+    assert rendered == ["ar"]
+    assert report.written and all(r.startswith(("ar/", "bundles/ar", "status/", "index.html"))
+                                   or r in ("sitemap.xml", "feeds.opml", ".twp-build.json")
+                                   for r in report.written), report.written
+    monkeypatch.undo()
+    fresh = tmp_path / "fresh"
+    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns("dist", ".twp"))
+    build(load_config(fresh))
+    assert snapshot(fresh / "dist") == snapshot(site / "dist")
+    rendered.clear()
+    monkeypatch.setattr(build_module, "_render_language",
+                        lambda cfg, lang, plan: rendered.append(lang) or original(cfg, lang, plan))
+    assert build(config).written == [] and rendered == []
+
+
+def test_tampered_output_is_rendered_again(site):
+    config = load_config(site)
+    build(config)
+    page = site / "dist/es/journal/index.html"
+    page.write_text("broken", encoding="utf-8")
+    report = build(config)
+    assert "es/journal/index.html" in report.written
+    assert "broken" not in page.read_text(encoding="utf-8")

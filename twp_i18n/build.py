@@ -28,7 +28,7 @@ from babel.dates import format_date
 from jinja2 import Environment, TemplateError as JinjaTemplateError, TemplateSyntaxError
 from markupsafe import Markup
 
-from . import feeds
+from . import cache, feeds
 from .catalogs import SITE_DOMAIN, catalog_path, load_catalog
 from .config import Config
 from .content import Article, load_articles
@@ -36,7 +36,8 @@ from .errors import OutputError, TemplateError
 from .extract import THEME_DIR, template_files
 from .fsutil import remove_file, write_if_changed
 from .languages import bcp47_tag, native_name, text_direction
-from .render import Localized, Translations, jinja_environment, localize
+from .render import (Localized, Translations, UnitKeys, catalog_view, coverage, jinja_environment,
+                     localize, unit_keys)
 
 log = logging.getLogger("twp_i18n.build")
 
@@ -76,36 +77,65 @@ class _Plan:
     published: dict[str, list[Article]]
     site_percent: dict[str, float]
     warnings: list[str]
+    memo: dict[str, Any] = field(default_factory=dict)
+    """The per-language part, cached for the next build."""
 
 
 def build(config: Config, *, languages: Iterable[str] | None = None, out: Path | None = None,
           jobs: int = 1, progress: Callable[[int, int], None] | None = None) -> BuildReport:
-    """Render the whole site into ``out`` (default: ``[paths] output``)."""
+    """Render the whole site into ``out`` (default: ``[paths] output``).
+
+    Work is skipped where its inputs are byte-for-byte those of the previous
+    build: a language's publishing plan when the content, theme, config and
+    its catalogs are unchanged, and its pages when, in addition, no language
+    published or unpublished an article.  Files are still only written when
+    their bytes change, so skipped and rendered work give the same output.
+    """
     output = (out or config.output_dir).resolve()
     articles = load_articles(config)
     _check_templates(config)
     all_langs = [config.source_language, *config.languages]
     selected = set(languages) if languages else set(all_langs)
     selected.add(config.source_language)
-    plan = _plan(config, articles, all_langs)
+    shared, per_lang = _input_digests(config, all_langs)
+    memo_name = "build-" + cache.digest(str(output).encode("utf-8"))
+    memo = cache.load(config, memo_name)
+    if memo.get("shared") != shared:
+        memo = {}
+    plan = _plan(config, articles, all_langs, memo.get("plans", {}), per_lang)
+    published_key = cache.digest(json.dumps(
+        {lang: [a.slug for a in plan.published[lang]] for lang in all_langs}).encode("utf-8"))
 
     files: dict[str, bytes] = {}
-    todo = [lang for lang in all_langs if lang in selected]
+    kept: dict[str, list[str]] = {}
+    todo: list[str] = []
+    rendered_before = memo.get("rendered", {})
+    for lang in all_langs:
+        if lang not in selected:
+            continue
+        key = cache.digest(f"{per_lang[lang]} {published_key}".encode("utf-8"))
+        previous = rendered_before.get(lang)
+        if previous and previous["key"] == key and _intact(output, previous["files"]):
+            kept[lang] = list(previous["files"])
+        else:
+            todo.append(lang)
     done = 0
+    results: Iterable[dict[str, bytes]]
     if jobs > 1 and len(todo) > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = pool.map(_render_language, [config] * len(todo), todo, [plan] * len(todo))
-            for lang_files in results:
-                files.update(lang_files)
-                done += 1
-                if progress:
-                    progress(done, len(todo) + 1)
+        pool = ProcessPoolExecutor(max_workers=jobs)
+        results = pool.map(_render_language, [config] * len(todo), todo, [plan] * len(todo))
     else:
-        for lang in todo:
-            files.update(_render_language(config, lang, plan))
+        pool = None
+        results = (_render_language(config, lang, plan) for lang in todo)
+    try:
+        for lang_files in results:
+            files.update(lang_files)
             done += 1
             if progress:
                 progress(done, len(todo) + 1)
+    finally:
+        if pool is not None:
+            pool.shutdown()
     files.update(_render_shared(config, plan))
     if progress:
         progress(len(todo) + 1, len(todo) + 1)
@@ -113,8 +143,9 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     report = BuildReport(output, warnings=list(plan.warnings),
                          published={lang: [a.slug for a in plan.published[lang]]
                                     for lang in all_langs})
-    previous = _read_manifest(output)
-    files[MANIFEST] = (json.dumps(sorted(files), indent=0) + "\n").encode("utf-8")
+    previous_files = _read_manifest(output)
+    kept_files = {rel for names in kept.values() for rel in names}
+    files[MANIFEST] = (json.dumps(sorted(set(files) | kept_files), indent=0) + "\n").encode("utf-8")
     for rel, data in sorted(files.items()):
         if write_if_changed(output / rel, data):
             report.written.append(rel)
@@ -122,13 +153,55 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
                 report.changed_feeds.append(config.base_url + rel)
         else:
             report.unchanged.append(rel)
+    report.unchanged.extend(sorted(kept_files))
     keep_dirs = {tag_dir(lang) for lang in all_langs if lang not in selected}
-    for rel in sorted(previous - set(files)):
-        if rel.split("/", 1)[0] in keep_dirs:
+    for rel in sorted(previous_files - set(files) - kept_files):
+        if rel.split("/", 1)[0] in keep_dirs or rel.startswith(tuple(f"bundles/{d}." for d in keep_dirs)):
             continue
         if remove_file(output / rel):
             report.removed.append(rel)
+
+    rendered = {lang: info for lang, info in rendered_before.items() if lang not in todo}
+    for lang in todo:
+        base = tag_dir(lang)
+        names = sorted(rel for rel in files if rel.startswith(f"{base}/") or rel == f"bundles/{base}.zip")
+        rendered[lang] = {"key": cache.digest(f"{per_lang[lang]} {published_key}".encode("utf-8")),
+                          "files": {rel: _stamp(output / rel) for rel in names}}
+    for lang, names in kept.items():
+        rendered[lang]["files"] = {rel: _stamp(output / rel) for rel in names}
+    cache.save(config, memo_name, {"shared": shared, "plans": plan.memo, "rendered": rendered})
     return report
+
+
+def _input_digests(config: Config, langs: list[str]) -> tuple[str, dict[str, str]]:
+    """A digest of everything all languages share, and one per language adding its catalogs."""
+    paths = [config.config_path]
+    for directory, pattern in ((config.source_dir, "*.md"), (config.content_dir / "images", "**/*"),
+                               (config.templates_dir, "*"), (THEME_DIR.parent, "**/*"),
+                               (Path(__file__).parent, "*.py")):
+        if directory.is_dir():
+            paths.extend(sorted(p for p in directory.glob(pattern) if p.is_file()))
+    shared = cache.digest(json.dumps(cache.file_digests(paths), sort_keys=True).encode("utf-8"))
+    per_lang = {}
+    for lang in langs:
+        directory = config.po_dir(lang)
+        catalogs = sorted(directory.glob("*.po")) if directory.is_dir() else []
+        per_lang[lang] = cache.digest(
+            (shared + json.dumps(cache.file_digests(catalogs), sort_keys=True)).encode("utf-8"))
+    return shared, per_lang
+
+
+def _stamp(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def _intact(output: Path, files: dict[str, list[int]]) -> bool:
+    """True when every file a previous build wrote is still there, untouched."""
+    try:
+        return all(_stamp(output / rel) == stamp for rel, stamp in files.items())
+    except OSError:
+        return False
 
 
 def _check_templates(config: Config) -> None:
@@ -142,33 +215,50 @@ def _check_templates(config: Config) -> None:
                                 hint="fix the Jinja2 syntax on that line") from None
 
 
-def _plan(config: Config, articles: list[Article], langs: list[str]) -> _Plan:
+def _plan(config: Config, articles: list[Article], langs: list[str],
+          memo: dict[str, Any], per_lang: dict[str, str]) -> _Plan:
+    """Decide, for every language and article, the share translated and what is published."""
     percent: dict[str, dict[str, float]] = {}
     published: dict[str, list[Article]] = {}
     site_percent: dict[str, float] = {}
     warnings: list[str] = []
+    fresh_memo: dict[str, Any] = {}
+    keys: dict[str, UnitKeys] | None = None
     for lang in langs:
-        percent[lang] = {}
         words = done = 0
-        for article in articles:
-            if lang == config.source_language:
-                value = 100.0
-            else:
-                po = load_catalog(config, lang, article.slug)
-                localized = localize(article, lang, config.source_language, po,
-                                     config.rel(catalog_path(config, lang, article.slug)))
-                value = localized.percent
-                warnings.extend(localized.problems)
-                words += localized.words
-                done += localized.translated_words
-            percent[lang][article.slug] = value
+        if lang == config.source_language:
+            percent[lang] = {a.slug: 100.0 for a in articles}
+        elif memo.get(lang, {}).get("key") == per_lang[lang]:
+            cached = memo[lang]
+            percent[lang] = dict(cached["percent"])
+            words, done = cached["words"], cached["done"]
+            warnings.extend(cached["warnings"])
+        else:
+            if keys is None:
+                keys = {a.slug: unit_keys(a) for a in articles}
+            percent[lang] = {}
+            lang_warnings: list[str] = []
+            for article in articles:
+                display = config.rel(catalog_path(config, lang, article.slug))
+                view = catalog_view(load_catalog(config, lang, article.slug), display)
+                article_words, article_done = coverage(keys[article.slug], view)
+                percent[lang][article.slug] = (100.0 if article_words == 0
+                                               else 100.0 * article_done / article_words)
+                lang_warnings.extend(view.problems)
+                words += article_words
+                done += article_done
+            warnings.extend(lang_warnings)
+            memo = {**memo, lang: {"key": per_lang[lang], "percent": percent[lang], "words": words,
+                                   "done": done, "warnings": lang_warnings}}
+        if lang != config.source_language:
+            fresh_memo[lang] = memo[lang]
         published[lang] = sorted(
             (a for a in articles if percent[lang][a.slug] >= config.min_percent
              or lang == config.source_language),
             key=lambda a: (a.date, a.slug), reverse=True)
         site_percent[lang] = 100.0 if lang == config.source_language or words == 0 \
             else 100.0 * done / words
-    return _Plan(langs, articles, percent, published, site_percent, warnings)
+    return _Plan(langs, articles, percent, published, site_percent, warnings, fresh_memo)
 
 
 def _rel_root(depth: int) -> str:
@@ -196,9 +286,11 @@ def _render_language(config: Config, lang: str, plan: _Plan) -> dict[str, bytes]
     items: list[feeds.FeedItem] = []
     listing: list[dict[str, Any]] = []
     for article in plan.published[lang]:
-        po = load_catalog(config, lang, article.slug) if lang != config.source_language else None
-        display = config.rel(catalog_path(config, lang, article.slug))
-        localized = localize(article, lang, config.source_language, po, display)
+        view = None
+        if lang != config.source_language:
+            display = config.rel(catalog_path(config, lang, article.slug))
+            view = catalog_view(load_catalog(config, lang, article.slug), display)
+        localized = localize(article, lang, config.source_language, view)
         localized.html = link_to_source_when_unpublished(
             localized.html, {a.slug for a in plan.published[lang]},
             {a.slug for a in plan.articles}, config.source_language)

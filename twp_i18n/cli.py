@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
-from rich.console import Console as RichConsole
 
 from . import __version__
 from .config import Config, load_config
@@ -138,6 +137,7 @@ def _progress(console: Console) -> Iterator[Callable[[str, int, int], None] | No
     if console.quiet or not sys.stderr.isatty():
         yield None
         return
+    from rich.console import Console as RichConsole
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),

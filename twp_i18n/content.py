@@ -24,7 +24,10 @@ RESERVED_SLUGS = frozenset({"site", "templates"})
 
 
 
-class _Loader(yaml.SafeLoader):
+_SafeBase: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster
+
+
+class _Loader(_SafeBase):  # type: ignore[misc, valid-type]
     """Safe YAML, but dates stay strings so a bad one is reported with its line."""
 
 

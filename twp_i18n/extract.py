@@ -15,11 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import polib
-from babel.messages.extract import extract as babel_extract
-from jinja2 import TemplateSyntaxError
-from jinja2.ext import babel_extract as jinja_extract
 
-from . import pofile
+from . import cache, pofile
 from .config import Config
 from .content import Article, load_articles
 from .errors import TemplateError
@@ -181,6 +178,10 @@ def _title_line(config: Config) -> int:
 
 
 def _jinja_messages(path: Path, ref: str) -> list[tuple[int, str | tuple[str | None, ...], list[str], str | None]]:
+    from babel.messages.extract import extract as babel_extract
+    from jinja2 import TemplateSyntaxError
+    from jinja2.ext import babel_extract as jinja_extract
+
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -212,6 +213,11 @@ def extract(config: Config, articles: list[Article] | None = None, *,
     kept: translators' work is the merge step's business).  With ``dry_run``
     the report says what would change and nothing is written.
     """
+    inputs = _input_digests(config) if articles is None else None
+    if inputs is not None and not dry_run:
+        unchanged = _unchanged_by_cache(config, inputs)
+        if unchanged is not None:
+            return unchanged
     if articles is None:
         articles = load_articles(config)
     report = ExtractReport()
@@ -230,4 +236,38 @@ def extract(config: Config, articles: list[Article] | None = None, *,
         for stale in sorted(outdir.glob("*.pot")):
             if stale not in wanted and (dry_run or remove_file(stale)):
                 report.removed.append(config.rel(stale))
+    if inputs is not None and not dry_run:
+        cache.save(config, "extract", {
+            "inputs": inputs, "units": report.units,
+            "outputs": {config.rel(path): cache.digest(text.encode("utf-8"))
+                        for path, text in texts.items()},
+        })
     return report
+
+
+def _input_digests(config: Config) -> dict[str, str]:
+    """Digests of everything a template depends on: articles, twp.toml, templates."""
+    sources = sorted(config.source_dir.glob("*.md")) if config.source_dir.is_dir() else []
+    themes = [path for path, _ref in template_files(config).values()]
+    digests = cache.file_digests([config.config_path, *sources, *themes])
+    digests["#code"] = cache.digest(Path(__file__).read_bytes())
+    return digests
+
+
+def _unchanged_by_cache(config: Config, inputs: dict[str, str]) -> ExtractReport | None:
+    """The report of a run that would change nothing, if the cache proves it; else None."""
+    stored = cache.load(config, "extract")
+    if stored.get("inputs") != inputs:
+        return None
+    outputs: dict[str, str] = stored.get("outputs", {})
+    directory = config.templates_po_dir
+    present = sorted(config.rel(p) for p in directory.glob("*.pot")) if directory.is_dir() else []
+    if present != sorted(outputs):
+        return None
+    for rel, expected in outputs.items():
+        try:
+            if cache.digest((config.root / rel).read_bytes()) != expected:
+                return None
+        except OSError:
+            return None
+    return ExtractReport(unchanged=sorted(outputs), units=int(stored.get("units", 0)))

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import bisect
 import functools
+import itertools
 import re
 import zlib
 from pathlib import Path
@@ -119,7 +120,17 @@ def _char_info_slow(cp: int) -> int:
 
 
 # A direct table for the Basic Multilingual Plane: one lookup instead of a bisection.
-_BMP_INFO = bytes(_char_info_slow(cp) for cp in range(0x10000))
+def _bmp_table() -> bytes:
+    table = bytearray()
+    for index, start in enumerate(_STARTS):
+        if start >= 0x10000:
+            break
+        end = min(_STARTS[index + 1] if index + 1 < len(_STARTS) else 0x10000, 0x10000)
+        table += bytes([_VALUES[index]]) * (end - start)
+    return bytes(table)
+
+
+_BMP_INFO = _bmp_table()
 
 
 def _char_info(cp: int) -> int:
@@ -127,15 +138,40 @@ def _char_info(cp: int) -> int:
     return _BMP_INFO[cp] if cp < 0x10000 else _char_info_slow(cp)
 
 
-def _possible_breaks(infos: list[int]) -> list[int]:
+def _run_class_pattern() -> re.Pattern[str]:
+    """A regex character class of the BMP characters whose line-break class acts as AL or NU.
+
+    Between two such characters there is never a break opportunity, so a run of them
+    can be skipped in one step (checked below against the pair table).
+    """
+    wanted = {_AL, _AI, _SA, _XX, _NU}
+    ranges: list[str] = []
+    begin = None
+    for cp in range(0x10000 + 1):
+        inside = cp < 0x10000 and (_BMP_INFO[cp] >> 2) in wanted and not 0xD800 <= cp < 0xE000
+        if inside and begin is None:
+            begin = cp
+        elif not inside and begin is not None:
+            ranges.append(f"\\u{begin:04x}-\\u{cp - 1:04x}")
+            begin = None
+    return re.compile(f"[{''.join(ranges)}]{{2,}}")
+
+
+_RUN = _run_class_pattern()
+assert all(_PAIR[a * 33 + b] != 1 for a in (_AL, _NU) for b in (_AL, _NU))
+
+
+def _possible_breaks(infos: list[int], text: str) -> list[int]:
     """Break opportunity before each code point (given its ``_char_info``):
-    u8_possible_linebreaks_v2."""
+    u8_possible_linebreaks_v2.  Runs of letters and digits are skipped in one step."""
     out = [_NO] * len(infos)
+    runs = {m.start(): m.end() for m in _RUN.finditer(text)} if len(text) == len(infos) else {}
     prev = last = _BK  # previous class; last class ignoring spaces
     space = False
     ri_count = 0
-    for i, info in enumerate(infos):
-        prop = info >> 2
+    i, n = 0, len(infos)
+    while i < n:
+        prop = infos[i] >> 2
         if prop in (_BK, _LF, _CR):
             out[i] = _MUST
             prev, last, space = prop, _BK, False
@@ -168,32 +204,39 @@ def _possible_breaks(infos: list[int]) -> list[int]:
                 last, space = prop, False
             prev = _HL_BA if prev == _HL and prop in (_HY, _BA) else prop
         ri_count = ri_count + 1 if prop == _RI else 0
+        end = runs.get(i)
+        if end is not None:  # the rest of a letter/digit run: no break, state follows
+            tail = infos[end - 1] >> 2
+            prev = last = _NU if tail == _NU else _AL
+            ri_count = 0
+            i = end
+        else:
+            i += 1
     return out
 
 
 def _width_breaks(cps: list[int], width: int, start: int,
-                  overrides: list[bool]) -> list[bool]:
+                  overrides: list[bool], text: str = "") -> list[bool]:
     """Where to break so lines fit ``width``: u8_width_linebreaks_v2.
 
-    ``overrides[i]`` true forbids a break before ``cps[i]``.
+    ``overrides[i]`` true forbids a break before ``cps[i]``; ``text`` is the same
+    characters as a string (it lets letter runs be skipped).
     """
     infos = [_BMP_INFO[cp] if cp < 0x10000 else _char_info_slow(cp) for cp in cps]
-    brk = _possible_breaks(infos)
+    brk = _possible_breaks(infos, text)
     result = [False] * len(cps)
+    cumulative = [0, *itertools.accumulate(info & 3 for info in infos)]
     last_i = -1
-    column, piece = start, 0
-    for i, info in enumerate(infos):
-        b = _NO if overrides[i] else brk[i]
-        if b != _NO and last_i >= 0 and column + piece > width:
+    column, segment = start, 0  # the current piece's width is cumulative[i] - cumulative[segment]
+    for i in [i for i, b in enumerate(brk) if b != _NO and not overrides[i]]:
+        if last_i >= 0 and column + cumulative[i] - cumulative[segment] > width:
             result[last_i] = True
             column = 0
-        if b == _MUST:
-            last_i, column, piece = -1, 0, 0
+        if brk[i] == _MUST:
+            last_i, column, segment = -1, 0, i + 1
         else:
-            if b == _YES:
-                last_i, column, piece = i, column + piece, 0
-            piece += info & 3
-    if last_i >= 0 and column + piece > width:
+            last_i, column, segment = i, column + cumulative[i] - cumulative[segment], i
+    if last_i >= 0 and column + cumulative[-1] - cumulative[segment] > width:
         result[last_i] = True
     return result
 
@@ -302,7 +345,8 @@ def _wrap_uncached(prefix: str, name: str, value: str, wrap: bool,
         if end > pos and value[end - 1] == "\n":
             overrides[-2] = True  # never break just before a final "\n"
         pos = end
-        cps = [ord(ch) for ch in chars]
+        text = "".join(chars)
+        cps = [ord(ch) for ch in text]
         start = len(prefix) + (len(name) + 1 if first else 0) + 1 - after_break
         if pos >= len(value) and start + len(cps) <= width and max(cps, default=0) < 0x1100:
             # Fast path: it fits on the first line (every character here is at most one
@@ -311,7 +355,7 @@ def _wrap_uncached(prefix: str, name: str, value: str, wrap: bool,
                 [*lines, f'{prefix}"' + "".join(chars) + '"']
         while True:
             start = len(prefix) + (len(name) + 1 if first else 0) + 1 - after_break
-            breaks = _width_breaks(cps, width, start, overrides)
+            breaks = _width_breaks(cps, width, start, overrides, text)
             if first and cps and (pos < len(value) or start > width or any(breaks)):
                 lines.append(f'{prefix}{name} ""')
                 first = False
@@ -732,16 +776,20 @@ def read_po(path: Path, display: str | None = None) -> polib.POFile:
         data = path.read_bytes()
     except OSError as exc:
         raise CatalogError(f"cannot read: {exc.strerror or exc}", path=shown) from exc
+    po = parse_po(decode(data, shown), shown)
+    po.fpath = str(path)
+    return po
+
+
+def decode(data: bytes, shown: str) -> str:
+    """The text of a catalog's bytes; invalid UTF-8 is a CatalogError naming the line."""
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise CatalogError(
             "not valid UTF-8", path=shown, line=line,
             hint=f"save the file as UTF-8 (line {line} has the first bad byte)") from None
-    po = parse_po(text, shown)
-    po.fpath = str(path)
-    return po
 
 
 def write_po(path: Path, po: polib.POFile) -> bool:

@@ -125,28 +125,53 @@ def jinja_environment(config: Config) -> Environment:
     return env
 
 
-def entry_table(po: polib.POFile | None, display: str) -> tuple[dict[tuple[str | None, str], str], list[str]]:
-    """Usable translations of a catalog by (msgctxt, msgid), and the unsafe ones' locations."""
-    table: dict[tuple[str | None, str], str] = {}
-    problems: list[str] = []
+@dataclass
+class CatalogView:
+    """What rendering needs of one catalog: usable translations and the unsafe ones."""
+
+    table: dict[tuple[str | None, str], str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    revision: str | None = None
+
+
+def catalog_view(po: polib.POFile | None, display: str) -> CatalogView:
+    """Usable translations of a catalog by (msgctxt, msgid), and where the unsafe ones are."""
+    view = CatalogView()
     if po is None:
-        return table, problems
+        return view
+    view.revision = po.metadata.get("PO-Revision-Date")
     for entry in po:
         if entry.obsolete or entry.fuzzy or not entry.msgstr or entry.msgid_plural:
             continue
         if unsafe_entry(entry):
             line = getattr(entry, "linenum", None)
-            problems.append(f"{display}:{line}: translation has a check error; "
-                            "the source text is shown instead (run 'twp check')")
+            view.problems.append(f"{display}:{line}: translation has a check error; "
+                                 "the source text is shown instead (run 'twp check')")
             continue
-        table[(entry.msgctxt, entry.msgid)] = entry.msgstr
-    return table, problems
+        view.table[(entry.msgctxt, entry.msgid)] = entry.msgstr
+    return view
 
 
-def localize(article: Article, lang: str, source_lang: str, po: polib.POFile | None,
-             display: str) -> Localized:
+UnitKeys = list[tuple[tuple[str | None, str], int]]
+
+
+def unit_keys(article: Article) -> UnitKeys:
+    """``((msgctxt, msgid), words)`` of every unit of an article, in order."""
+    units = article_units(article)
+    return [((context, unit.text), word_count(unit.text))
+            for unit, context in zip(units, unit_contexts(units))]
+
+
+def coverage(keys: UnitKeys, view: CatalogView) -> tuple[int, int]:
+    """``(words, translated words)`` of an article under a catalog: what publishing weighs."""
+    words = sum(count for _, count in keys)
+    done = sum(count for key, count in keys if key in view.table)
+    return words, done
+
+
+def localize(article: Article, lang: str, source_lang: str, view: CatalogView | None) -> Localized:
     """Apply one catalog to one article and render its body to safe HTML."""
-    table, problems = entry_table(po, display)
+    view = view or CatalogView()
     units = article_units(article)
     contexts = {(u.text, u.role): c for u, c in zip(units, unit_contexts(units))}
     words = 0
@@ -158,7 +183,7 @@ def localize(article: Article, lang: str, source_lang: str, po: polib.POFile | N
     def lookup(text: str, kind: str) -> str | None:
         nonlocal words, done_words, missing
         role = Unit(text, kind, 0).role
-        found = text if is_source else table.get((contexts.get((text, role)), text))
+        found = text if is_source else view.table.get((contexts.get((text, role)), text))
         count = word_count(text)
         words += count
         if found is None:
@@ -185,9 +210,8 @@ def localize(article: Article, lang: str, source_lang: str, po: polib.POFile | N
                 _mark_source(tokens, position[id(token)], source_tag)
     html = markdown().renderer.render(tokens, markdown().options, env)
     html = sanitize(html, source_tags(article.body))
-    revision = po.metadata.get("PO-Revision-Date") if po is not None else None
     return Localized(article, lang, title, summary, html, words, done_words, missing,
-                     revision, problems)
+                     view.revision, list(view.problems))
 
 
 def _mark_source(tokens: list[Any], index: int, source_tag: str) -> None:

@@ -22,13 +22,16 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
 from functools import lru_cache
 
 import polib
 
-from . import pofile
-from .catalogs import SITE_DOMAIN, catalog_path, check_plural_counts, load_templates
+from . import cache, pofile
+from . import checks as checks_module
+from .catalogs import SITE_DOMAIN, catalog_path, check_plural_counts, load_templates, template_path
 from .checks import single_count_forms, unsafe_entry
 from .config import Config
 from .segments import markdown
@@ -187,27 +190,49 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
     """Status of every (selected) language and article, from the catalogs on disk.
 
     A language with no catalog yet for an article counts all of that article's
-    units as untranslated.
+    units as untranslated.  Counts are cached by the digest of each file's
+    bytes, so only catalogs that changed are parsed again.
     """
-    templates = load_templates(config)
+    directory = config.templates_po_dir
+    domains = sorted(p.stem for p in directory.glob("*.pot")) if directory.is_dir() else []
+    if not domains:
+        load_templates(config)  # raises the "run twp extract first" error
     wanted = set(articles) if articles is not None else None
+    stored = cache.load(config, "status")
+    code = cache.code_digest(__file__, checks_module.__file__, pofile.__file__)
+    known: dict[str, list[Any]] = stored.get("files", {}) if stored.get("code") == code else {}
+    fresh: dict[str, list[Any]] = {}
+
+    def counts_of(path: Path, kind: str) -> Counts:
+        data = path.read_bytes()
+        key = cache.digest(data)
+        rel = config.rel(path)
+        hit = known.get(rel)
+        if hit is not None and hit[0] == key:
+            counts = Counts(**hit[1])
+        else:
+            po = pofile.parse_po(pofile.decode(data, rel), rel)
+            if path.suffix == ".po":
+                check_plural_counts(po, rel)
+            counts = catalog_counts(po, kind)
+        fresh[rel] = [key, asdict(counts)]
+        return counts
+
     result: list[LanguageStatus] = []
     for lang in (list(languages) if languages is not None else config.languages):
         status = LanguageStatus(lang)
-        for domain, template in templates.items():
+        for domain in domains:
             if wanted is not None and domain not in wanted:
                 continue
+            kind = "site" if domain == SITE_DOMAIN else "article"
             path = catalog_path(config, lang, domain)
             exists = path.exists()
-            if exists:
-                po = pofile.read_po(path, config.rel(path))
-                check_plural_counts(po, config.rel(path))
-            else:
-                po = template
-            counts = catalog_counts(po, "site" if domain == SITE_DOMAIN else "article")
+            counts = counts_of(path if exists else template_path(config, domain), kind)
             publishable = domain != SITE_DOMAIN and counts.percent >= config.min_percent
             status.catalogs.append(CatalogStatus(lang, domain, config.rel(path), counts, exists,
                                                  publishable))
             status.total.add(counts)
         result.append(status)
+    if fresh.keys() - known.keys() or any(known.get(k) != v for k, v in fresh.items()):
+        cache.save(config, "status", {"code": code, "files": {**known, **fresh}})
     return result
