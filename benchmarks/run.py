@@ -26,10 +26,12 @@ import os
 import platform
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,10 +106,20 @@ class Result:
 
 
 GNU_TIME = "/usr/bin/time"
+TIMED_OUT = -999
+
+
+def _kill_group(pid: int) -> None:
+    """End a measured command that ran past --timeout (it runs in its own session)."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def measure(cmd: list[str], *, cwd: Path | None = None, env: dict | None = None,
-            stdout: Path | None = None, stderr: Path | None = None) -> Run:
+            stdout: Path | None = None, stderr: Path | None = None,
+            timeout: float | None = None) -> Run:
     """Run one command as a fresh process: wall time, and peak RSS.
 
     Linux carries a process's peak RSS across exec, so a child forked from this
@@ -128,8 +140,14 @@ def measure(cmd: list[str], *, cwd: Path | None = None, env: dict | None = None,
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err,
                                 stdin=subprocess.DEVNULL)
+        timer = None
+        if timeout:
+            timer = threading.Timer(timeout, _kill_group, (proc.pid,))
+            timer.start()
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
+        if timer:
+            timer.cancel()
         proc.returncode = os.waitstatus_to_exitcode(status)
     finally:
         for f in (out, err):
@@ -141,7 +159,10 @@ def measure(cmd: list[str], *, cwd: Path | None = None, env: dict | None = None,
         os.unlink(peak_file)
         if lines and lines[-1].isdigit():
             peak_kb = int(lines[-1])
-    return Run(seconds, peak_kb / 1024, proc.returncode)
+    rc = proc.returncode
+    if timeout and seconds >= timeout and rc < 0:
+        rc = TIMED_OUT
+    return Run(seconds, peak_kb / 1024, rc)
 
 
 # --------------------------------------------------------------------------- file helpers
@@ -483,7 +504,12 @@ class Bench:
             stem = f"n{result.n}-{result.stage}-{result.tool}-{rep}"
             run = measure(cmd, cwd=ctx.get("cwd"), env=self.env,
                           stdout=ctx.get("stdout") or log_dir / f"{stem}.out",
-                          stderr=ctx.get("stderr") or log_dir / f"{stem}.err")
+                          stderr=ctx.get("stderr") or log_dir / f"{stem}.err",
+                          timeout=self.args.timeout or None)
+            if run.rc == TIMED_OUT:
+                result.error = f"timed out after {self.args.timeout:g} s (--timeout)"
+                log(f"  {result.tool} {result.stage}: {result.error}")
+                return result
             if run.rc not in ok_codes:
                 err = Path(ctx.get("stderr") or log_dir / f"{stem}.err")
                 tail = err.read_text(errors="replace")[-400:].strip() if err.exists() else ""
@@ -799,8 +825,10 @@ def markdown_table(results: list[Result]) -> str:
         for t in pairs:
             label = ANCHOR_LABELS.get(t.tool, t.tool)
             if t.error and not t.runs or t.error.startswith("skipped"):
+                late = re.search(r"timed out after ([\d.]+) s", t.error)
+                ratio = f"< {o.median() / float(late.group(1)):.2f}" if late and o.ok else "—"
                 rows.append(f"| {stage} | {n} | {o_time} | {_fmt_mem(o)} | {label} | "
-                            f"{t.error[:120]} | — | — | {_units(o)} / — |")
+                            f"{t.error[:120]} | — | {ratio} | {_units(o)} / — |")
                 continue
             t_time = _fmt_time(t) if not t.error else f"FAILED: {t.error[:80]}"
             ratio = (f"{o.median() / t.median():.2f}" if o.ok and t.ok and t.median() > 0
@@ -933,6 +961,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse-corpus", action="store_true",
                         help="keep a cached corpus even if twp_i18n changed since it was made")
     parser.add_argument("--keep-scratch", action="store_true")
+    parser.add_argument("--timeout", type=float, default=900,
+                        help="seconds after which one run is ended and reported as timed out "
+                             "(default 900; 0: none)")
     parser.add_argument("--scaling", action="store_true",
                         help="also print the fitted exponents of time and memory against N")
     parser.add_argument("--markdown", type=Path, help="also write the report to this file")

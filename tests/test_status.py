@@ -118,7 +118,6 @@ def test_unknown_language_or_article_is_exit_2(translated_demo, twp):
 
 
 def test_obsolete_entries_counted_apart(translated_demo):
-    config = load_config(translated_demo)
     po = pofile.read_po(translated_demo / "locales/de/LC_MESSAGES/our-values.po")
     live = catalog_counts(po)
     assert live.obsolete == 0

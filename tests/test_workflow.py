@@ -121,7 +121,6 @@ def test_check_flags_a_hostile_catalog_with_file_and_line(demo_site, twp):
     site.write_text(text, encoding="utf-8")
     result = twp("--site", demo_site, "check", "--lang", "fr")
     assert result.code == 1, result
-    lines = {line.split(" [")[0]: line for line in result.out.splitlines()}
     reread = pofile.read_po(path)
     for entry, code in ((plain[0], "unsafe-html"), (plain[1], "unsafe-html"),
                         (link_entry, "unsafe-link"), (bold, "markup-mismatch")):

@@ -9,6 +9,7 @@ previous build wrote and this one does not are removed (the list lives in
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import html
@@ -36,7 +37,7 @@ from .errors import OutputError, TemplateError
 from .extract import THEME_DIR, template_files
 from .fsutil import remove_file, write_if_changed
 from .languages import bcp47_tag, native_name, text_direction
-from .render import (Localized, Translations, UnitKeys, catalog_view, coverage, jinja_environment,
+from .render import (CatalogView, Localized, Translations, UnitKeys, catalog_view, coverage, jinja_environment,
                      localize, unit_keys)
 
 log = logging.getLogger("twp_i18n.build")
@@ -79,6 +80,13 @@ class _Plan:
     warnings: list[str]
     memo: dict[str, Any] = field(default_factory=dict)
     """The per-language part, cached for the next build."""
+    views: dict[str, dict[str, CatalogView]] = field(default_factory=dict, repr=False)
+    slugs: dict[str, set[str]] = field(default_factory=dict, repr=False)
+    """Slugs published per language, for membership tests."""
+
+    def __post_init__(self) -> None:
+        self.slugs = {lang: {a.slug for a in articles} for lang, articles in self.published.items()}
+    """Catalogs read while planning, reused when rendering in the same process."""
 
 
 def build(config: Config, *, languages: Iterable[str] | None = None, out: Path | None = None,
@@ -123,7 +131,8 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     results: Iterable[dict[str, bytes]]
     if jobs > 1 and len(todo) > 1:
         pool = ProcessPoolExecutor(max_workers=jobs)
-        results = pool.map(_render_language, [config] * len(todo), todo, [plan] * len(todo))
+        light = dataclasses.replace(plan, views={})  # workers read their own catalogs
+        results = pool.map(_render_language, [config] * len(todo), todo, [light] * len(todo))
     else:
         pool = None
         results = (_render_language(config, lang, plan) for lang in todo)
@@ -223,6 +232,7 @@ def _plan(config: Config, articles: list[Article], langs: list[str],
     site_percent: dict[str, float] = {}
     warnings: list[str] = []
     fresh_memo: dict[str, Any] = {}
+    views: dict[str, dict[str, CatalogView]] = {}
     keys: dict[str, UnitKeys] | None = None
     for lang in langs:
         words = done = 0
@@ -238,9 +248,11 @@ def _plan(config: Config, articles: list[Article], langs: list[str],
                 keys = {a.slug: unit_keys(a) for a in articles}
             percent[lang] = {}
             lang_warnings: list[str] = []
+            views[lang] = {}
             for article in articles:
                 display = config.rel(catalog_path(config, lang, article.slug))
                 view = catalog_view(load_catalog(config, lang, article.slug), display)
+                views[lang][article.slug] = view
                 article_words, article_done = coverage(keys[article.slug], view)
                 percent[lang][article.slug] = (100.0 if article_words == 0
                                                else 100.0 * article_done / article_words)
@@ -258,7 +270,7 @@ def _plan(config: Config, articles: list[Article], langs: list[str],
             key=lambda a: (a.date, a.slug), reverse=True)
         site_percent[lang] = 100.0 if lang == config.source_language or words == 0 \
             else 100.0 * done / words
-    return _Plan(langs, articles, percent, published, site_percent, warnings, fresh_memo)
+    return _Plan(langs, articles, percent, published, site_percent, warnings, fresh_memo, views)
 
 
 def _rel_root(depth: int) -> str:
@@ -279,20 +291,19 @@ def _render_language(config: Config, lang: str, plan: _Plan) -> dict[str, bytes]
     env.install_gettext_callables(  # type: ignore[attr-defined]
         translations.gettext, translations.ngettext, newstyle=True,
         pgettext=translations.pgettext, npgettext=translations.npgettext)
-    tag = bcp47_tag(lang)
     base = tag_dir(lang)
     site_title = translations.gettext(config.title)
     files: dict[str, bytes] = {}
     items: list[feeds.FeedItem] = []
     listing: list[dict[str, Any]] = []
     for article in plan.published[lang]:
-        view = None
-        if lang != config.source_language:
+        view = plan.views.get(lang, {}).get(article.slug)
+        if view is None and lang != config.source_language:
             display = config.rel(catalog_path(config, lang, article.slug))
             view = catalog_view(load_catalog(config, lang, article.slug), display)
         localized = localize(article, lang, config.source_language, view)
         localized.html = link_to_source_when_unpublished(
-            localized.html, {a.slug for a in plan.published[lang]},
+            localized.html, plan.slugs[lang],
             {a.slug for a in plan.articles}, config.source_language)
         page = _article_page(env, config, plan, lang, localized, site_title)
         files[f"{base}/{article.slug}/index.html"] = page.encode("utf-8")
@@ -354,7 +365,7 @@ def _page(config: Config, plan: _Plan, lang: str, *, depth: int, canonical: str 
 def _article_page(env: Environment, config: Config, plan: _Plan, lang: str, loc: Localized,
                   site_title: str) -> str:
     slug = loc.article.slug
-    versions = [l for l in plan.languages if any(a.slug == slug for a in plan.published[l])]
+    versions = [l for l in plan.languages if slug in plan.slugs[l]]
     page = _page(config, plan, lang, depth=2, canonical=f"{tag_dir(lang)}/{slug}/",
                  hreflang=[(l, f"{tag_dir(l)}/{slug}/") for l in versions],
                  description=loc.summary)
@@ -417,7 +428,7 @@ def _feed_item(config: Config, plan: _Plan, lang: str, loc: Localized) -> feeds.
     others = tuple(
         feeds.Alternate(bcp47_tag(l), f"{config.base_url}{tag_dir(l)}/{article.slug}/")
         for l in plan.languages
-        if l != lang and any(a.slug == article.slug for a in plan.published[l]))
+        if l != lang and article.slug in plan.slugs[l])
     return feeds.FeedItem(
         id=feeds.make_item_id(config.base_url, bcp47_tag(lang), article.slug),
         url=f"{config.base_url}{tag_dir(lang)}/{article.slug}/",
@@ -501,7 +512,7 @@ def _render_shared(config: Config, plan: _Plan) -> dict[str, bytes]:
             continue
         rows = [{"title": a.title, "percent": plan.percent[lang][a.slug],
                  "percent_text": f"{plan.percent[lang][a.slug]:.0f}%",
-                 "published": a in plan.published[lang],
+                 "published": a.slug in plan.slugs[lang],
                  "href": f"../{tag_dir(lang)}/{a.slug}/"} for a in plan.articles]
         status_rows.append({"lang_tag": bcp47_tag(lang), "name": native_name(lang),
                             "percent": plan.site_percent[lang],
@@ -523,7 +534,7 @@ def _sitemap_pages(config: Config, plan: _Plan) -> list[tuple[str, tuple[feeds.A
     pages: list[tuple[str, tuple[feeds.Alternate, ...], dt.datetime | None]] = []
     source_dir = tag_dir(config.source_language)
     for article in sorted(plan.articles, key=lambda a: a.slug):
-        versions = [l for l in plan.languages if article in plan.published[l]]
+        versions = [l for l in plan.languages if article.slug in plan.slugs[l]]
         alternates = tuple(feeds.Alternate(bcp47_tag(l), f"{config.base_url}{tag_dir(l)}/{article.slug}/")
                            for l in versions)
         alternates += (feeds.Alternate("x-default", f"{config.base_url}{source_dir}/{article.slug}/"),)

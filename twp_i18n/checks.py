@@ -635,9 +635,16 @@ def _sorted(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (f.line or 0, f.severity != "error"))
 
 
+#: Characters without which a text holds no Markdown markup, link, HTML or entity.
+_MARKUP_CHARS = re.compile(r"[*_`\[\]()<>&!\\:]")
+
+
 def unsafe_entry(entry: polib.POEntry, *, kind: Kind = "article",
                  nplurals: int | None = None, single_forms: frozenset[int] = frozenset()) -> bool:
     """True when the entry has any error finding: the renderer then uses the source text."""
+    if (kind == "article" and not entry.msgid_plural and not _MARKUP_CHARS.search(entry.msgid)
+            and not _MARKUP_CHARS.search(entry.msgstr)):
+        return False  # plain prose on both sides: no markup, link or HTML to get wrong
     return any(f.severity == "error"
                for f in check_entry(entry, path="", kind=kind, nplurals=nplurals,
                                     single_forms=single_forms))

@@ -20,15 +20,18 @@ The rules, per catalog (msgmerge's semantics, plus a translation memory):
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import polib
 from rapidfuzz import fuzz, process
 
-from . import pofile
-from .catalogs import catalog_path, header_nplurals, load_language, load_templates, new_catalog
+from . import cache, pofile
+from .catalogs import (catalog_path, header_nplurals, load_language, load_templates, new_catalog,
+                       template_path)
 from .config import Config
 from .errors import CatalogError
 from .fsutil import remove_file, write_if_changed
@@ -293,62 +296,152 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
     All catalogs are read and checked first: if any is broken, a
     :class:`CatalogError` naming every broken file is raised and no file is
     written.  Then every catalog is merged in memory, and only then written.
+    ``templates`` (by domain) stands in for the files in ``locales/templates``
+    (``sync --dry-run`` passes the ones it would write).
+
+    A catalog whose template and own bytes are those of the previous update is
+    already up to date and is skipped; a language with nothing to merge is not
+    even read.  Languages are merged in parallel processes when there is much
+    to do.
     """
     langs = list(languages) if languages is not None else list(config.languages)
     if templates is None:
-        templates = load_templates(config)
-    existing: dict[str, dict[str, polib.POFile]] = {}
-    broken: list[CatalogError] = []
-    for lang in langs:
-        try:
-            existing[lang] = load_language(config, lang)
-        except CatalogError as exc:
-            broken.append(exc)
+        texts = {p.stem: p.read_bytes() for p in sorted(config.templates_po_dir.glob("*.pot"))} \
+            if config.templates_po_dir.is_dir() else {}
+        if not texts:
+            load_templates(config)  # raises the "run twp extract first" error
+        source = _Templates(config, texts, {})
+    else:
+        source = _Templates(config, {d: pofile.format_po(po).encode("utf-8")
+                                     for d, po in templates.items()}, dict(templates))
+    code = cache.code_digest(__file__, pofile.__file__)
+    stored = cache.load(config, "update")
+    memo: dict[str, list[str]] = stored.get("catalogs", {}) if stored.get("code") == code else {}
+
+    global _JOB
+    _JOB = (config, source, memo)
+    results: list[_LanguageResult] = []
+    workers = min(len(langs), os.cpu_count() or 1)
+    if workers > 1 and len(langs) * len(source.texts) >= 400:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for done, result in enumerate(pool.map(_update_language, langs), start=1):
+                results.append(result)
+                if progress:
+                    progress(done, len(langs))
+    else:
+        for done, lang in enumerate(langs, start=1):
+            results.append(_update_language(lang))
+            if progress:
+                progress(done, len(langs))
+    _JOB = None
+    broken = [error for result in results for error in result.errors]
     if broken:
         raise _combined(broken)
 
     report = UpdateReport()
-    outputs: dict[Path, str] = {}
-    removals: list[Path] = []
-    total = len(langs) * len(templates)
-    done = 0
-    for lang in langs:
-        old = existing[lang]
-        memory = Memory(old)
-        result = LanguageUpdate(lang)
-        for domain, template in templates.items():
-            merged, stats = merge_catalog(template, old.get(domain), lang, domain, memory)
-            path = catalog_path(config, lang, domain)
-            outputs[path] = pofile.format_po(merged)
-            _add_stats(result.stats, stats)
-            if stats.created:
-                result.created.append(config.rel(path))
-            done += 1
-            if progress:
-                progress(done, total)
-        for domain, po in old.items():
-            if domain in templates:
-                continue
-            path = catalog_path(config, lang, domain)
-            orphan = _orphaned(po)
-            if orphan is None:
-                removals.append(path)
+    fresh = dict(memo)
+    for result in results:
+        item = LanguageUpdate(result.lang, stats=result.stats, created=result.created)
+        item.unchanged.extend(result.skipped)
+        for rel, text in sorted(result.outputs.items()):
+            path = config.root / rel
+            data = text.encode("utf-8")
+            if dry_run:
+                changed = not path.exists() or path.read_bytes() != data
             else:
-                outputs[path] = pofile.format_po(orphan)
-        report.languages.append(result)
-
-    by_lang = {item.lang: item for item in report.languages}
-    for path, text in outputs.items():
-        lang = path.parent.parent.name
-        if dry_run:
-            changed = not path.exists() or path.read_bytes() != text.encode("utf-8")
-        else:
-            changed = write_if_changed(path, text)
-        (by_lang[lang].written if changed else by_lang[lang].unchanged).append(config.rel(path))
-    for path in removals:
-        if dry_run or remove_file(path):
-            report.removed.append(config.rel(path))
+                changed = write_if_changed(path, data)
+            (item.written if changed else item.unchanged).append(rel)
+            fresh[rel] = [result.template_digests.get(rel, ""), cache.digest(data)]
+        item.unchanged.sort()
+        for rel in result.removals:
+            if dry_run or remove_file(config.root / rel):
+                report.removed.append(rel)
+            fresh.pop(rel, None)
+        report.languages.append(item)
+    if not dry_run:
+        cache.save(config, "update", {"code": code, "catalogs": fresh})
     return report
+
+
+_JOB: tuple[Config, _Templates, dict[str, list[str]]] | None = None
+"""The work shared by every language (set before the worker processes fork)."""
+
+
+@dataclass
+class _Templates:
+    """Template bytes by domain, parsed on first use."""
+
+    config: Config
+    texts: dict[str, bytes]
+    parsed: dict[str, polib.POFile]
+
+    def get(self, domain: str) -> polib.POFile:
+        if domain not in self.parsed:
+            path = template_path(self.config, domain)
+            self.parsed[domain] = pofile.parse_po(pofile.decode(self.texts[domain], self.config.rel(path)),
+                                                  self.config.rel(path))
+        return self.parsed[domain]
+
+
+@dataclass
+class _LanguageResult:
+    lang: str
+    outputs: dict[str, str] = field(default_factory=dict)
+    """Catalog text by path relative to the site root."""
+    template_digests: dict[str, str] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    removals: list[str] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+    stats: MergeStats = field(default_factory=MergeStats)
+    errors: list[CatalogError] = field(default_factory=list)
+
+
+def _update_language(lang: str) -> _LanguageResult:
+    """Merge one language's catalogs that need it; runs in a worker process or inline."""
+    assert _JOB is not None
+    config, source, memo = _JOB
+    result = _LanguageResult(lang)
+    directory = config.po_dir(lang)
+    on_disk = {p.stem: p for p in sorted(directory.glob("*.po"))} if directory.is_dir() else {}
+    digests = {domain: cache.digest(path.read_bytes()) for domain, path in on_disk.items()}
+    todo: list[str] = []
+    for domain, text in source.texts.items():
+        rel = config.rel(catalog_path(config, lang, domain))
+        template_digest = cache.digest(text)
+        result.template_digests[rel] = template_digest
+        if domain in digests and memo.get(rel) == [template_digest, digests[domain]]:
+            result.skipped.append(rel)
+        else:
+            todo.append(domain)
+    orphans = [domain for domain in on_disk if domain not in source.texts
+               and memo.get(config.rel(on_disk[domain])) != ["", digests[domain]]]
+    for domain in on_disk:
+        if domain not in source.texts and domain not in orphans:
+            result.skipped.append(config.rel(on_disk[domain]))
+    if not todo and not orphans:
+        return result
+    try:
+        old = load_language(config, lang)
+    except CatalogError as exc:
+        result.errors.append(exc)
+        return result
+    memory = Memory(old)
+    for domain in todo:
+        merged, stats = merge_catalog(source.get(domain), old.get(domain), lang, domain, memory)
+        rel = config.rel(catalog_path(config, lang, domain))
+        result.outputs[rel] = pofile.format_po(merged)
+        _add_stats(result.stats, stats)
+        if stats.created:
+            result.created.append(rel)
+    for domain in orphans:
+        rel = config.rel(catalog_path(config, lang, domain))
+        orphan = _orphaned(old[domain])
+        if orphan is None:
+            result.removals.append(rel)
+        else:
+            result.outputs[rel] = pofile.format_po(orphan)
+    return result
 
 
 def _orphaned(po: polib.POFile) -> polib.POFile | None:

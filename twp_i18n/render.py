@@ -15,7 +15,6 @@ import gettext as _gettext
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import nh3

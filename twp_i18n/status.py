@@ -186,12 +186,14 @@ class LanguageStatus:
 
 
 def site_status(config: Config, *, languages: Iterable[str] | None = None,
-                articles: Iterable[str] | None = None) -> list[LanguageStatus]:
+                articles: Iterable[str] | None = None, remember: bool = True
+                ) -> list[LanguageStatus]:
     """Status of every (selected) language and article, from the catalogs on disk.
 
     A language with no catalog yet for an article counts all of that article's
     units as untranslated.  Counts are cached by the digest of each file's
-    bytes, so only catalogs that changed are parsed again.
+    bytes, so only catalogs that changed are parsed again (``remember=False``
+    reads the cache but writes nothing, for dry runs).
     """
     directory = config.templates_po_dir
     domains = sorted(p.stem for p in directory.glob("*.pot")) if directory.is_dir() else []
@@ -233,6 +235,6 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
                                                  publishable))
             status.total.add(counts)
         result.append(status)
-    if fresh.keys() - known.keys() or any(known.get(k) != v for k, v in fresh.items()):
+    if remember and (fresh.keys() - known.keys() or any(known.get(k) != v for k, v in fresh.items())):
         cache.save(config, "status", {"code": code, "files": {**known, **fresh}})
     return result

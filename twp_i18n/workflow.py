@@ -75,7 +75,7 @@ def sync(config: Config, *, dry_run: bool = False, fetch: bool = True,
         extracted = extract(config, articles, dry_run=True)
         planned = {path.stem: po for path, po in build_templates(config, articles).items()}
         updated = update(config, dry_run=True, templates=planned)
-        return SyncReport(None, extracted, updated, site_status(config))
+        return SyncReport(None, extracted, updated, site_status(config, remember=False))
     with site_lock(config.root):
         if fetch and config.fetch is not None:
             from .fetch import fetch as run_fetch
