@@ -139,7 +139,7 @@ def measure(cmd: list[str], *, cwd: Path | None = None, env: dict | None = None,
     try:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err,
-                                stdin=subprocess.DEVNULL)
+                                stdin=subprocess.DEVNULL, start_new_session=True)
         timer = None
         if timeout:
             timer = threading.Timer(timeout, _kill_group, (proc.pid,))

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import multiprocessing
+import os
 import re
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -221,10 +224,9 @@ def extract(config: Config, articles: list[Article] | None = None, *,
     if articles is None:
         articles = load_articles(config)
     report = ExtractReport()
-    wanted = build_templates(config, articles)
-    report.units = sum(len(po) for path, po in wanted.items() if path.stem != SITE_DOMAIN)
     # Render everything before writing anything.
-    texts = {path: pofile.format_po(po) for path, po in wanted.items()}
+    texts, report.units = _template_texts(config, articles)
+    wanted = set(texts)
     for path, text in texts.items():
         if dry_run:
             changed = not path.exists() or path.read_bytes() != text.encode("utf-8")
@@ -243,6 +245,37 @@ def extract(config: Config, articles: list[Article] | None = None, *,
                         for path, text in texts.items()},
         })
     return report
+
+
+_JOB: tuple[Config, list[Article]] | None = None
+"""Articles to extract (set before worker processes fork)."""
+
+
+def _article_text(index: int) -> tuple[str, int]:
+    assert _JOB is not None
+    config, articles = _JOB
+    po = article_template(articles[index], config)
+    return pofile.format_po(po), len(po)
+
+
+def _template_texts(config: Config, articles: list[Article]) -> tuple[dict[Path, str], int]:
+    """The text of every template (articles in parallel processes when there are many)."""
+    global _JOB
+    _JOB = (config, articles)
+    workers = min(os.cpu_count() or 1, 8)
+    try:
+        if workers > 1 and len(articles) >= 200:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                results = list(pool.map(_article_text, range(len(articles)), chunksize=32))
+        else:
+            results = [_article_text(index) for index in range(len(articles))]
+    finally:
+        _JOB = None
+    outdir = config.templates_po_dir
+    texts = {outdir / f"{a.slug}.pot": text for a, (text, _) in zip(articles, results)}
+    texts[outdir / f"{SITE_DOMAIN}.pot"] = pofile.format_po(site_template(config, articles))
+    return texts, sum(count for _, count in results)
 
 
 def _input_digests(config: Config) -> dict[str, str]:

@@ -161,11 +161,23 @@ _RUN = _run_class_pattern()
 assert all(_PAIR[a * 33 + b] != 1 for a in (_AL, _NU) for b in (_AL, _NU))
 
 
-def _possible_breaks(infos: list[int], text: str) -> list[int]:
-    """Break opportunity before each code point (given its ``_char_info``):
-    u8_possible_linebreaks_v2.  Runs of letters and digits are skipped in one step."""
-    out = [_NO] * len(infos)
-    runs = {m.start(): m.end() for m in _RUN.finditer(text)} if len(text) == len(infos) else {}
+# Printable ASCII is one column wide: the common case needs no width table.
+_ASCII_INFO = bytes(_BMP_INFO[:256])
+assert all(_BMP_INFO[cp] & 3 == 1 for cp in range(0x20, 0x7F))
+
+def _infos(text: str) -> bytes | list[int]:
+    """``_char_info`` of every character of ``text`` (a bytes object for ASCII: C speed)."""
+    if text.isascii():
+        return text.encode("ascii").translate(_ASCII_INFO)
+    return [_BMP_INFO[cp] if cp < 0x10000 else _char_info_slow(cp) for cp in map(ord, text)]
+
+
+def _possible_breaks(infos: bytes | list[int], text: str) -> list[tuple[int, int]]:
+    """Break opportunities as ``(index, kind)`` (kind ``_YES`` or ``_MUST``), given each
+    character's ``_char_info``: u8_possible_linebreaks_v2.  Runs of letters and digits,
+    which never hold a break, are skipped in one step."""
+    out: list[tuple[int, int]] = []
+    runs = {m.start(): m.end() for m in _RUN.finditer(text)}
     prev = last = _BK  # previous class; last class ignoring spaces
     space = False
     ri_count = 0
@@ -173,7 +185,7 @@ def _possible_breaks(infos: list[int], text: str) -> list[int]:
     while i < n:
         prop = infos[i] >> 2
         if prop in (_BK, _LF, _CR):
-            out[i] = _MUST
+            out.append((i, _MUST))
             prev, last, space = prop, _BK, False
         else:
             if prop in (_AI, _SA, _XX):
@@ -188,19 +200,21 @@ def _possible_breaks(infos: list[int], text: str) -> list[int]:
                 if last == _BK:
                     last, space = _AL, False
                 elif last == _ZW or space:
-                    out[i] = _YES
+                    out.append((i, _YES))
                     last, space = _AL, False
             else:
                 if last in (_BK, _ZW):
-                    out[i] = _YES if last == _ZW else _NO
+                    if last == _ZW:
+                        out.append((i, _YES))
                 elif prev in (_ZWJ, _HL_BA):
                     pass
                 elif last == _RI and prop == _RI:
-                    out[i] = _YES if space or ri_count % 2 == 0 else _NO
+                    if space or ri_count % 2 == 0:
+                        out.append((i, _YES))
                 else:
                     kind = _PAIR[last * 33 + prop]  # 1 direct, 2 indirect, 3 no
                     if kind == 1 or (kind == 2 and space):
-                        out[i] = _YES
+                        out.append((i, _YES))
                 last, space = prop, False
             prev = _HL_BA if prev == _HL and prop in (_HY, _BA) else prop
         ri_count = ri_count + 1 if prop == _RI else 0
@@ -215,30 +229,39 @@ def _possible_breaks(infos: list[int], text: str) -> list[int]:
     return out
 
 
-def _width_breaks(cps: list[int], width: int, start: int,
-                  overrides: list[bool], text: str = "") -> list[bool]:
-    """Where to break so lines fit ``width``: u8_width_linebreaks_v2.
-
-    ``overrides[i]`` true forbids a break before ``cps[i]``; ``text`` is the same
-    characters as a string (it lets letter runs be skipped).
-    """
-    infos = [_BMP_INFO[cp] if cp < 0x10000 else _char_info_slow(cp) for cp in cps]
-    brk = _possible_breaks(infos, text)
-    result = [False] * len(cps)
-    cumulative = [0, *itertools.accumulate(info & 3 for info in infos)]
+def _line_breaks(text: str, width: int, start: int, forbidden: set[int],
+                 prepared: tuple[list[tuple[int, int]], list[int] | range] | None = None
+                 ) -> list[int]:
+    """Indices of ``text`` before which a line is broken so lines fit ``width``:
+    u8_width_linebreaks_v2.  No break is made before an index in ``forbidden``.
+    ``prepared`` is :func:`_prepare`'s result, to reuse it for another ``start``."""
+    opportunities, cumulative = prepared or _prepare(text, forbidden)
+    result: list[int] = []
     last_i = -1
     column, segment = start, 0  # the current piece's width is cumulative[i] - cumulative[segment]
-    for i in [i for i, b in enumerate(brk) if b != _NO and not overrides[i]]:
+    for i, kind in opportunities:
         if last_i >= 0 and column + cumulative[i] - cumulative[segment] > width:
-            result[last_i] = True
+            result.append(last_i)
             column = 0
-        if brk[i] == _MUST:
+        if kind == _MUST:
             last_i, column, segment = -1, 0, i + 1
         else:
             last_i, column, segment = i, column + cumulative[i] - cumulative[segment], i
     if last_i >= 0 and column + cumulative[-1] - cumulative[segment] > width:
-        result[last_i] = True
+        result.append(last_i)
     return result
+
+
+def _prepare(text: str, forbidden: set[int]) -> tuple[list[tuple[int, int]], list[int] | range]:
+    """The allowed break opportunities of ``text`` and the running sum of its widths."""
+    infos = _infos(text)
+    cumulative: list[int] | range
+    if text.isascii() and text.isprintable():
+        cumulative = range(len(text) + 1)
+    else:
+        cumulative = [0, *itertools.accumulate(info & 3 for info in infos)]
+    opportunities = [(i, kind) for i, kind in _possible_breaks(infos, text) if i not in forbidden]
+    return opportunities, cumulative
 
 
 # ------------------------------------------------------------------ writing
@@ -321,6 +344,10 @@ def _wrap_cached(prefix: str, name: str, value: str, wrap: bool,
     return tuple(_wrap_uncached(prefix, name, value, wrap, inside))
 
 
+_ESCAPE_TABLE = str.maketrans({ch: "\\" + code for ch, code in _ESCAPES.items()})
+_NEEDS_ESCAPE = re.compile("[" + re.escape("".join(_ESCAPES)) + "]")
+
+
 def _wrap_uncached(prefix: str, name: str, value: str, wrap: bool,
                    inside: frozenset[int]) -> list[str]:
     if "\x04" in value or "\0" in value:
@@ -332,43 +359,44 @@ def _wrap_uncached(prefix: str, name: str, value: str, wrap: bool,
     pos = 0
     while True:
         end = value.find("\n", pos) + 1 or len(value)
-        chars: list[str] = []
-        overrides: list[bool] = []
-        for k in range(pos, end):
-            ch = value[k]
-            if ch in _ESCAPES:
-                chars += ("\\", _ESCAPES[ch])
-                overrides += (k in inside, True)
-            else:
-                chars.append(ch)
-                overrides.append(k in inside)
-        if end > pos and value[end - 1] == "\n":
-            overrides[-2] = True  # never break just before a final "\n"
+        segment = value[pos:end]
+        text = segment.translate(_ESCAPE_TABLE)
+        # No break inside an escape sequence, nor inside a format directive.
+        forbidden: set[int] = set()
+        shift = 0
+        for match in _NEEDS_ESCAPE.finditer(segment):
+            forbidden.add(match.start() + shift + 1)
+            shift += 1
+        if inside:
+            shift = 0
+            for k, ch in enumerate(segment):
+                if pos + k in inside:
+                    forbidden.add(k + shift)
+                shift += ch in _ESCAPES
+        if segment.endswith("\n"):
+            forbidden.add(len(text) - 2)  # never break just before a final "\n"
         pos = end
-        text = "".join(chars)
-        cps = [ord(ch) for ch in text]
         start = len(prefix) + (len(name) + 1 if first else 0) + 1 - after_break
-        if pos >= len(value) and start + len(cps) <= width and max(cps, default=0) < 0x1100:
+        if pos >= len(value) and start + len(text) <= width and \
+                (text.isascii() or max(map(ord, text)) < 0x1100):
             # Fast path: it fits on the first line (every character here is at most one
             # column wide), so there is no break to compute.
-            return [f'{prefix}{name} "' + "".join(chars) + '"'] if first else \
-                [*lines, f'{prefix}"' + "".join(chars) + '"']
+            return [f'{prefix}{name} "{text}"'] if first else [*lines, f'{prefix}"{text}"']
+        prepared = _prepare(text, forbidden)
         while True:
             start = len(prefix) + (len(name) + 1 if first else 0) + 1 - after_break
-            breaks = _width_breaks(cps, width, start, overrides, text)
-            if first and cps and (pos < len(value) or start > width or any(breaks)):
+            breaks = _line_breaks(text, width, start, forbidden, prepared)
+            if first and text and (pos < len(value) or start > width or breaks):
                 lines.append(f'{prefix}{name} ""')
                 first = False
                 continue
             break
-        line = f"{prefix}{name} \"" if first else f'{prefix}"'
+        head = f"{prefix}{name} \"" if first else f'{prefix}"'
         first = False
-        for ch, brk in zip(chars, breaks):
-            if brk:
-                lines.append(line + '"')
-                line = f'{prefix}"'
-            line += ch
-        lines.append(line + '"')
+        cuts = [0, *breaks, len(text)]
+        pieces = [text[a:b] for a, b in zip(cuts, cuts[1:])]
+        lines.append(head + pieces[0] + '"')
+        lines.extend(f'{prefix}"{piece}"' for piece in pieces[1:])
         if pos >= len(value):
             return lines
 
