@@ -289,9 +289,15 @@ def test_header_plural_forms(lang: str, header: str | None, ok: bool) -> None:
 
 def test_link_changed() -> None:
     source = "See [one](https://a.org/1) and [two](https://a.org/2)."
-    [finding] = findings(source, "Voir [un](https://a.org/1) et [deux](https://evil.example/2).")
+    [finding] = findings(source, "Voir [un](https://a.org/1) et [deux](https://a.org/fr/2).")
     assert (finding.code, finding.severity) == ("link-changed", "warning")
-    assert "https://evil.example/2" in finding.message
+    assert "https://a.org/fr/2" in finding.message
+    # another site is an error that no comment can silence: readers would be redirected
+    found = findings(source, "Voir [un](https://a.org/1) et [deux](https://evil.example/2).")
+    assert ("foreign-link", "error") in {(f.code, f.severity) for f in found}
+    moved = entry(source, "Voir [un](https://a.org/1) et [deux](//evil.example/2).")
+    moved.tcomment = "twp-ignore: link-changed, foreign-link"
+    assert unsafe_entry(moved)
     # swapping the order of the links is fine
     assert findings(source, "Voir [deux](https://a.org/2) puis [un](https://a.org/1).") == []
 

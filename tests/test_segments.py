@@ -141,3 +141,30 @@ def test_random_markdown_never_crashes(pieces):
     tokens = markdown().parse(body, env)
     translate_tokens(tokens, lambda text, kind: text.upper(), env)
     markdown().renderer.render(tokens, markdown().options, env)
+
+
+def render_with(source: str, table: dict[str, str]) -> tuple[str, list[str]]:
+    env: dict[str, object] = {}
+    tokens = markdown().parse(source, env)
+    rejected: list[str] = []
+    translate_tokens(tokens, lambda text, kind: table.get(text), env,
+                     lambda token, text: rejected.append(text))
+    return markdown().renderer.render(tokens, markdown().options, env), rejected
+
+
+def test_translation_cannot_reach_another_site_through_reference_links():
+    source = "Read the notes.\n\n[donate]: https://cms.example.net/donate\n"
+    html, rejected = render_with(source, {"Read the notes.": "Lisez [les notes][donate]."})
+    assert "cms.example.net" not in html and "<p>Read the notes.</p>" in html
+    assert rejected == ["Read the notes."]
+    same_site = "See [the notes](https://example.org/notes).\n"
+    html, rejected = render_with(same_site, {"See [the notes](https://example.org/notes).":
+                                             "Voir [les notes](https://example.org/fr/notes)."})
+    assert 'href="https://example.org/fr/notes"' in html and rejected == []
+
+
+def test_alt_text_translation_is_text_not_markdown():
+    source = "![A notebook](journal.png)\n"
+    hostile = "Un carnet\\](https://evil.example/p.png) \\[Clic\\](https://evil.example/x) \\![x"
+    html, _ = render_with(source, {"A notebook": hostile})
+    assert html.count("<img") == 1 and "<a " not in html and 'src="journal.png"' in html

@@ -128,7 +128,8 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
         else:
             todo.append(lang)
     done = 0
-    results: Iterable[dict[str, bytes]]
+    render_problems: list[str] = []
+    results: Iterable[tuple[dict[str, bytes], list[str]]]
     if jobs > 1 and len(todo) > 1:
         pool = ProcessPoolExecutor(max_workers=jobs)
         light = dataclasses.replace(plan, views={})  # workers read their own catalogs
@@ -137,8 +138,9 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
         pool = None
         results = (_render_language(config, lang, plan) for lang in todo)
     try:
-        for lang_files in results:
+        for lang_files, lang_problems in results:
             files.update(lang_files)
+            render_problems.extend(lang_problems)
             done += 1
             if progress:
                 progress(done, len(todo) + 1)
@@ -149,7 +151,7 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     if progress:
         progress(len(todo) + 1, len(todo) + 1)
 
-    report = BuildReport(output, warnings=list(plan.warnings),
+    report = BuildReport(output, warnings=list(plan.warnings) + render_problems,
                          published={lang: [a.slug for a in plan.published[lang]]
                                     for lang in all_langs})
     previous_files = _read_manifest(output)
@@ -281,19 +283,20 @@ def _date_text(moment: dt.datetime, lang: str) -> str:
     return format_date(moment.date(), format="long", locale=lang)
 
 
-def _render_language(config: Config, lang: str, plan: _Plan) -> dict[str, bytes]:
+def _render_language(config: Config, lang: str, plan: _Plan) -> tuple[dict[str, bytes], list[str]]:
     """Every file under ``<tag>/`` for one language (none when nothing is published in it)."""
     if not plan.published[lang]:
-        return {}
+        return {}, []
     env = jinja_environment(config)
     site_po = load_catalog(config, lang, SITE_DOMAIN) if lang != config.source_language else None
-    translations = Translations(site_po)
+    translations = Translations(site_po, lang)
     env.install_gettext_callables(  # type: ignore[attr-defined]
         translations.gettext, translations.ngettext, newstyle=True,
         pgettext=translations.pgettext, npgettext=translations.npgettext)
     base = tag_dir(lang)
-    site_title = translations.gettext(config.title)
+    site_title = translations.text(config.title)
     files: dict[str, bytes] = {}
+    problems: list[str] = []
     items: list[feeds.FeedItem] = []
     listing: list[dict[str, Any]] = []
     for article in plan.published[lang]:
@@ -302,6 +305,7 @@ def _render_language(config: Config, lang: str, plan: _Plan) -> dict[str, bytes]
             display = config.rel(catalog_path(config, lang, article.slug))
             view = catalog_view(load_catalog(config, lang, article.slug), display)
         localized = localize(article, lang, config.source_language, view)
+        problems.extend(p for p in localized.problems if view is None or p not in view.problems)
         localized.html = link_to_source_when_unpublished(
             localized.html, plan.slugs[lang],
             {a.slug for a in plan.articles}, config.source_language)
@@ -329,7 +333,7 @@ def _render_language(config: Config, lang: str, plan: _Plan) -> dict[str, bytes]
         files[f"{base}/{rel}"] = data
     files[f"bundles/{base}.zip"] = _bundle(base, {k: v for k, v in files.items()
                                                   if k.startswith(base + "/")})
-    return files
+    return files, problems
 
 
 def _assets(config: Config) -> dict[str, bytes]:

@@ -23,6 +23,10 @@ see :func:`unsafe_entry`):
     relative (``javascript:``, ``data:``, ``vbscript:``, ..., however it is
     disguised: mixed case, leading spaces or control characters, entities or
     percent-encoding), unless the very same URL is in the source;
+``foreign-link``
+    a link, image or HTML URL leading to a site that none of the source's URLs
+    lead to (a changed target on the same site is only the ``link-changed``
+    warning);
 ``unsafe-html``
     an HTML tag or attribute that the source unit does not have (``<script>``,
     ``<iframe>``, ``on*=`` handlers, ``style``, ...);
@@ -87,6 +91,7 @@ from .errors import CatalogError
 from .languages import nplurals as language_nplurals
 from .languages import plural_forms
 from .segments import markdown
+from .urls import foreign_urls
 
 __all__ = [
     "ERRORS",
@@ -104,8 +109,8 @@ Severity = Literal["error", "warning"]
 Kind = Literal["article", "site"]
 
 #: Codes of findings that make an entry unusable.
-ERRORS = frozenset({"syntax", "plural-forms", "markup-mismatch", "unsafe-link", "unsafe-html",
-                    "placeholder"})
+ERRORS = frozenset({"syntax", "plural-forms", "markup-mismatch", "unsafe-link", "foreign-link",
+                    "unsafe-html", "placeholder"})
 #: Codes of findings a translator may silence with ``# twp-ignore: CODE``.
 WARNINGS = frozenset({"link-changed", "number-changed", "untranslated-copy", "whitespace",
                       "line-break"})
@@ -121,6 +126,8 @@ _HINTS = {
                        "and HTML tag of the source (they may move within the sentence); "
                        "no space between ']' and '('",
     "unsafe-link": "use the source's URL, or an http(s)://, mailto: or relative one",
+    "foreign-link": "keep the link on the sites the source links to: use the source's URL, "
+                    "or a page of the same site (a translated version, say)",
     "unsafe-html": "remove the HTML the source does not have; keep the source's tags and "
                    "attributes as they are",
     "placeholder": "keep every placeholder of the source exactly as written ({name}, "
@@ -573,6 +580,12 @@ def _check_text(report: _Reporter, label: str, plural: bool, source_text: str,
         if unsafe:
             break
 
+    # Links to other sites: readers must never be sent elsewhere by a translation.
+    for url in foreign_urls(target.urls, source.urls + source.loose_urls):
+        if _same_url_key(url) not in unsafe and not _unsafe_scheme(url):
+            shown = url if len(url) <= 60 else url[:57] + "..."
+            add("foreign-link", f"link to a site the source does not link to: {shown!r}")
+
     # Raw HTML.
     source_tags = {tag.name for tag in source.tags}
     source_attrs = {(tag.name, name) for tag in source.tags for name, _ in tag.attrs}
@@ -658,8 +671,9 @@ _SAMPLES = (*range(0, 1001), 1001, 1011, 1100, 10_000, 10_001, 100_000, 1_000_00
             2_000_000, 1_000_000_000)
 
 
-def _plural_function(value: str) -> tuple[int, list[int]] | None:
-    """``(nplurals, [form of n for n in _SAMPLES])`` for a Plural-Forms value, or None."""
+def plural_function(value: str) -> tuple[int, list[int]] | None:
+    """``(nplurals, [form of n for n in _SAMPLES])`` for a Plural-Forms value, or None
+    when it is malformed or fails on some count (a division by zero, say)."""
     match = _PLURAL_FORMS.match(value)
     if not match:
         return None
@@ -704,8 +718,8 @@ def _check_header(po: polib.POFile, path: str, lang: str) -> Iterator[Finding]:
     if not value:
         yield finding("the header has no Plural-Forms")
         return
-    got = _plural_function(value)
-    want = _plural_function(expected)
+    got = plural_function(value)
+    want = plural_function(expected)
     assert want is not None, expected
     if got is None:
         yield finding(f"Plural-Forms is not a valid gettext formula: {value!r}")
@@ -740,7 +754,7 @@ def check_catalog(po: polib.POFile, *, path: str, lang: str, kind: Kind) -> list
 
 def single_count_forms(plural_forms_value: str) -> frozenset[int]:
     """Plural forms that serve exactly one count (n == 1, n == 2 in Arabic, ...)."""
-    parsed = _plural_function(plural_forms_value)
+    parsed = plural_function(plural_forms_value)
     if parsed is None:
         return frozenset()
     _count, forms = parsed

@@ -20,11 +20,13 @@ from typing import Any
 import nh3
 import polib
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
 
-from .checks import single_count_forms, unsafe_entry
+from .checks import plural_function, single_count_forms, unsafe_entry
 from .config import Config
 from .content import Article
 from .extract import THEME_DIR, unit_contexts
+from .languages import plural_forms
 from .segments import Unit, article_units, markdown, translate_tokens
 from .status import word_count
 
@@ -69,17 +71,26 @@ class Localized:
 
 
 class Translations:
-    """gettext callables for one language's ``site.po``; untranslated strings stay in English."""
+    """gettext callables for one language's ``site.po``; untranslated strings stay in English.
 
-    def __init__(self, po: polib.POFile | None) -> None:
+    Every string comes back HTML-escaped (as Markup, so Jinja2 does not escape it
+    twice): a translation of an interface string is text, never markup, wherever the
+    template puts it, attribute values included.  Entries with a ``twp check`` error
+    are not used, and a broken ``Plural-Forms`` falls back to the language's own.
+    """
+
+    def __init__(self, po: polib.POFile | None, lang: str) -> None:
         self.singular: dict[tuple[str | None, str], str] = {}
         self.plural: dict[tuple[str | None, str], dict[int, str]] = {}
-        expression = "n != 1"
+        forms = po.metadata.get("Plural-Forms", "") if po is not None else ""
+        if plural_function(forms) is None:
+            try:
+                forms = plural_forms(lang)
+            except ValueError:
+                forms = "nplurals=2; plural=(n != 1);"
+        match = re.search(r"plural\s*=\s*([^;]+)", forms)
+        self.plural_index: Callable[[int], int] = _gettext.c2py(match.group(1) if match else "n != 1")
         if po is not None:
-            forms = po.metadata.get("Plural-Forms", "")
-            match = re.search(r"plural\s*=\s*([^;]+)", forms)
-            if match:
-                expression = match.group(1)
             single = single_count_forms(forms)
             for entry in po:
                 if entry.obsolete or entry.fuzzy or unsafe_entry(entry, kind="site",
@@ -90,25 +101,29 @@ class Translations:
                         self.plural[(entry.msgctxt, entry.msgid)] = dict(entry.msgstr_plural)
                 elif entry.msgstr:
                     self.singular[(entry.msgctxt, entry.msgid)] = entry.msgstr
-        try:
-            self.plural_index: Callable[[int], int] = _gettext.c2py(expression)
-        except (ValueError, SyntaxError):
-            self.plural_index = _gettext.c2py("n != 1")
 
-    def gettext(self, message: str) -> str:
+    def text(self, message: str) -> str:
+        """The translation as plain text (for feeds; templates escape it themselves)."""
         return self.singular.get((None, message), message)
 
-    def pgettext(self, context: str, message: str) -> str:
-        return self.singular.get((context, message), message)
+    def gettext(self, message: str) -> Markup:
+        return escape(self.text(message))
 
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
+    def pgettext(self, context: str, message: str) -> Markup:
+        return escape(self.singular.get((context, message), message))
+
+    def ngettext(self, singular: str, plural: str, n: int) -> Markup:
         return self.npgettext(None, singular, plural, n)
 
-    def npgettext(self, context: str | None, singular: str, plural: str, n: int) -> str:
+    def npgettext(self, context: str | None, singular: str, plural: str, n: int) -> Markup:
         forms = self.plural.get((context, singular))
         if forms is None:
-            return singular if n == 1 else plural
-        return forms.get(self.plural_index(n), plural)
+            return escape(singular if n == 1 else plural)
+        try:
+            index = int(self.plural_index(n))
+        except (ArithmeticError, ValueError, TypeError):
+            index = 0
+        return escape(forms.get(index, plural))
 
 
 def jinja_environment(config: Config) -> Environment:
@@ -197,10 +212,20 @@ def localize(article: Article, lang: str, source_lang: str, view: CatalogView | 
         summary = lookup(units[1].text, "summary") or article.summary
     env: dict[str, Any] = {}
     tokens = markdown().parse(article.body, env)
+    problems = list(view.problems)
+
+    def reject(token: Any, text: str) -> None:
+        nonlocal done_words, missing
+        done_words -= word_count(text)
+        missing += 1
+        line = article.body_line + (token.map[0] if token.map else 0)
+        problems.append(f"{article.rel_path}:{line}: the {lang} translation links to another "
+                        "site; the source text is shown instead (run 'twp check')")
+
     if is_source:
         marks = translate_tokens(tokens, lambda text, kind: lookup(text, kind) and None, env)
     else:
-        marks = translate_tokens(tokens, lookup, env)
+        marks = translate_tokens(tokens, lookup, env, reject)
     if not is_source:
         source_tag = source_lang.replace("_", "-")
         position = {id(token): index for index, token in enumerate(tokens)}
@@ -210,7 +235,7 @@ def localize(article: Article, lang: str, source_lang: str, view: CatalogView | 
     html = markdown().renderer.render(tokens, markdown().options, env)
     html = sanitize(html, source_tags(article.body))
     return Localized(article, lang, title, summary, html, words, done_words, missing,
-                     view.revision, list(view.problems))
+                     view.revision, problems)
 
 
 def _mark_source(tokens: list[Any], index: int, source_tag: str) -> None:

@@ -25,6 +25,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from .content import Article
+from .urls import foreign_urls
 
 #: Order of preference when one text appears in several roles: the first kind
 #: keeps a plain entry, the others get a msgctxt naming their role.
@@ -168,13 +169,30 @@ def article_units(article: Article) -> list[Unit]:
     return units
 
 
+def link_urls(tokens: list[Token] | None) -> list[str]:
+    """Every link target and image source among inline tokens (reference links resolved)."""
+    found: list[str] = []
+    for token in tokens or []:
+        if token.type == "link_open":
+            found.append(str(token.attrs.get("href", "")))
+        elif token.type == "image":
+            found.append(str(token.attrs.get("src", "")))
+            found.extend(link_urls(token.children))
+    return found
+
+
 def translate_tokens(tokens: list[Token], lookup: Callable[[str, str], str | None],
-                     env: dict[str, Any]) -> list[tuple[Token, str, bool]]:
+                     env: dict[str, Any],
+                     on_reject: Callable[[Token, str], None] | None = None,
+                     ) -> list[tuple[Token, str, bool]]:
     """Replace every block's inline content with its translation, in place.
 
     ``lookup(text, kind)`` returns the translation of a unit or None.  Returns
     ``(token, kind, translated)`` for every unit so callers can mark the blocks
-    that fell back to the source language.
+    that fell back to the source language.  A translation whose links lead to a
+    site the source unit does not link to (reference-style links included, as
+    resolved here) is not used: ``on_reject(token, text)`` is told and the source
+    stays.  An image's alt text is replaced as text, never as Markdown source.
     """
     md = markdown()
     result: list[tuple[Token, str, bool]] = []
@@ -187,14 +205,18 @@ def translate_tokens(tokens: list[Token], lookup: Callable[[str, str], str | Non
             result.append((token, kind, False))
             continue
         if kind == "image alt text":
-            match = image_alt(token)
-            assert match is not None
-            escaped = translation.replace("[", "\\[").replace("]", "\\]").replace("\n", " ")
-            source = token.content.strip()
-            new_content = source[: match.start("alt")] + escaped + source[match.end("alt"):]
-        else:
-            new_content = translation
-        token.content = new_content
-        token.children = md.parseInline(new_content, env)[0].children
+            image = next(child for child in token.children or [] if child.type == "image")
+            image.children = md.parseInline(translation.replace("\n", " "), {})[0].children
+            image.content = translation
+            result.append((token, kind, True))
+            continue
+        children = md.parseInline(translation, env)[0].children
+        if foreign_urls(link_urls(children), link_urls(token.children)):
+            if on_reject is not None:
+                on_reject(token, text)
+            result.append((token, kind, False))
+            continue
+        token.content = translation
+        token.children = children
         result.append((token, kind, True))
     return result
