@@ -348,3 +348,22 @@ def test_tampered_output_is_rendered_again(site):
     report = build(config)
     assert "es/journal/index.html" in report.written
     assert "broken" not in page.read_text(encoding="utf-8")
+
+
+def test_partial_build_does_not_forget_other_languages_files(site):
+    config = load_config(site)
+    build(config)
+    build(config, languages=["ar"])
+    shutil.rmtree(site / "locales/es")  # Spanish withdrawn
+    report = build(config)
+    assert "es/journal/index.html" in report.removed and "bundles/es.zip" in report.removed
+    assert not (site / "dist/es").exists() or not list((site / "dist/es").rglob("*.html"))
+
+
+def test_slugs_that_would_collide_with_outputs_are_refused(make_site, twp):
+    from .conftest import article
+
+    for slug in ("rss.xml", "images", "index.html"):
+        root = make_site({"content/en/x.md": article(slug=f'"{slug}"')})
+        result = twp("--site", root, "build")
+        assert result.code == 2 and "reserved" in result.err, result

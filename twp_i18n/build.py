@@ -26,7 +26,8 @@ from typing import Any
 from urllib.parse import urljoin
 
 from babel.dates import format_date
-from jinja2 import Environment, TemplateError as JinjaTemplateError, TemplateSyntaxError
+from jinja2 import Environment, TemplateSyntaxError
+from jinja2 import TemplateError as JinjaTemplateError
 from markupsafe import Markup
 
 from . import cache, feeds
@@ -35,10 +36,19 @@ from .config import Config
 from .content import Article, load_articles
 from .errors import OutputError, TemplateError
 from .extract import THEME_DIR, template_files
-from .fsutil import remove_file, write_if_changed
+from .fsutil import files, remove_file, write_if_changed
 from .languages import bcp47_tag, native_name, text_direction
-from .render import (CatalogView, Localized, Translations, UnitKeys, catalog_view, coverage, jinja_environment,
-                     localize, unit_keys)
+from .render import (
+    CatalogView,
+    Localized,
+    Translations,
+    UnitKeys,
+    catalog_view,
+    coverage,
+    jinja_environment,
+    localize,
+    unit_keys,
+)
 
 log = logging.getLogger("twp_i18n.build")
 
@@ -155,8 +165,13 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
                          published={lang: [a.slug for a in plan.published[lang]]
                                     for lang in all_langs})
     previous_files = _read_manifest(output)
+    keep_dirs = {tag_dir(lang) for lang in all_langs if lang not in selected}
     kept_files = {rel for names in kept.values() for rel in names}
-    files[MANIFEST] = (json.dumps(sorted(set(files) | kept_files), indent=0) + "\n").encode("utf-8")
+    # Files of languages not built this time stay listed, so a later build can still remove them.
+    kept_files |= {rel for rel in previous_files
+                   if rel.split("/", 1)[0] in keep_dirs
+                   or rel.startswith(tuple(f"bundles/{d}." for d in keep_dirs))}
+    manifest = (json.dumps(sorted(set(files) | kept_files), indent=0) + "\n").encode("utf-8")
     for rel, data in sorted(files.items()):
         if write_if_changed(output / rel, data):
             report.written.append(rel)
@@ -165,12 +180,10 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
         else:
             report.unchanged.append(rel)
     report.unchanged.extend(sorted(kept_files))
-    keep_dirs = {tag_dir(lang) for lang in all_langs if lang not in selected}
     for rel in sorted(previous_files - set(files) - kept_files):
-        if rel.split("/", 1)[0] in keep_dirs or rel.startswith(tuple(f"bundles/{d}." for d in keep_dirs)):
-            continue
         if remove_file(output / rel):
             report.removed.append(rel)
+    write_if_changed(output / MANIFEST, manifest)  # last: it lists only files that exist
 
     rendered = {lang: info for lang, info in rendered_before.items() if lang not in todo}
     for lang in todo:
@@ -188,18 +201,25 @@ def _input_digests(config: Config, langs: list[str]) -> tuple[str, dict[str, str
     """A digest of everything all languages share, and one per language adding its catalogs."""
     paths = [config.config_path]
     for directory, pattern in ((config.source_dir, "*.md"), (config.content_dir / "images", "**/*"),
-                               (config.templates_dir, "*"), (THEME_DIR.parent, "**/*"),
-                               (Path(__file__).parent, "*.py")):
+                               (config.templates_dir, "*")):
         if directory.is_dir():
             paths.extend(sorted(p for p in directory.glob(pattern) if p.is_file()))
-    shared = cache.digest(json.dumps(cache.file_digests(paths), sort_keys=True).encode("utf-8"))
+    shared = cache.digest((cache.code_digest() + json.dumps(cache.file_digests(paths), sort_keys=True))
+                          .encode("utf-8"))
     per_lang = {}
     for lang in langs:
         directory = config.po_dir(lang)
-        catalogs = sorted(directory.glob("*.po")) if directory.is_dir() else []
+        catalogs = files(directory, "*.po")
         per_lang[lang] = cache.digest(
             (shared + json.dumps(cache.file_digests(catalogs), sort_keys=True)).encode("utf-8"))
     return shared, per_lang
+
+
+def _inside(rel: str) -> bool:
+    """True for a plain relative path that stays inside the output directory."""
+    parts = rel.split("/")
+    return bool(rel) and not rel.startswith("/") and "\\" not in rel and ".." not in parts \
+        and "" not in parts and ":" not in parts[0]
 
 
 def _stamp(path: Path) -> list[int]:
@@ -568,8 +588,10 @@ def _bundle(base: str, files: dict[str, bytes]) -> bytes:
 
 
 def _read_manifest(output: Path) -> set[str]:
+    """Files the previous build wrote: only relative paths inside the output directory."""
     try:
-        return set(json.loads((output / MANIFEST).read_text(encoding="utf-8")))
+        names = json.loads((output / MANIFEST).read_text(encoding="utf-8"))
+        return {name for name in names if isinstance(name, str) and _inside(name)}
     except FileNotFoundError:
         return set()
     except (OSError, ValueError) as exc:

@@ -8,14 +8,16 @@ directory at any time.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .config import Config
-from .errors import OutputError
+from .errors import OutputError, TwpError
 from .fsutil import atomic_write
 
 CACHE_DIR = ".twp/cache"
@@ -49,10 +51,32 @@ def save(config: Config, name: str, data: dict[str, Any]) -> None:
 
 
 def file_digests(paths: list[Path]) -> dict[str, str]:
-    """Digest of each file's bytes, by path string."""
-    return {str(p): digest(p.read_bytes()) for p in paths}
+    """Digest of each file's bytes, by path string (a path that is not a file is an error)."""
+    result = {}
+    for path in paths:
+        try:
+            result[str(path)] = digest(path.read_bytes())
+        except OSError as exc:
+            raise TwpError(f"cannot read: {exc.strerror or exc}", path=path,
+                           hint="it should be a readable file") from None
+    return result
 
 
-def code_digest(*files: str) -> str:
-    """A digest of source files whose logic a cache entry depends on."""
-    return digest(b"".join(Path(f).read_bytes() for f in files))
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """A digest of this package's code and theme and of the libraries whose output we keep.
+
+    Every cache entry depends on it: any upgrade of the tool or of those libraries
+    invalidates every cache.
+    """
+    package = Path(__file__).parent
+    files = sorted(p for p in package.rglob("*") if p.is_file() and p.suffix in (".py", ".html", ".css"))
+    versions = []
+    for name in ("markdown-it-py", "PyYAML", "babel", "polib", "Jinja2", "nh3", "rapidfuzz",
+                 "feedgen", "lxml"):
+        try:
+            versions.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name}==?")
+    data = b"".join(p.read_bytes() for p in files) + "\n".join(versions).encode("utf-8")
+    return digest(data)

@@ -15,6 +15,7 @@ from babel import Locale
 from . import pofile
 from .config import Config
 from .errors import CatalogError
+from .fsutil import files
 from .languages import nplurals, plural_forms
 
 SITE_DOMAIN = "site"
@@ -31,7 +32,7 @@ def catalog_path(config: Config, lang: str, domain: str) -> Path:
 def load_templates(config: Config) -> dict[str, polib.POFile]:
     """Every template, by domain (sorted).  Run ``twp extract`` first."""
     directory = config.templates_po_dir
-    found = sorted(directory.glob("*.pot")) if directory.is_dir() else []
+    found = files(directory, "*.pot")
     if not found:
         raise CatalogError(
             "no templates found",
@@ -57,7 +58,7 @@ def load_language(config: Config, lang: str) -> dict[str, polib.POFile]:
     directory = config.po_dir(lang)
     result: dict[str, polib.POFile] = {}
     if directory.is_dir():
-        for path in sorted(directory.glob("*.po")):
+        for path in files(directory, "*.po"):
             po = load_catalog(config, lang, path.stem)
             assert po is not None
             result[path.stem] = po

@@ -88,6 +88,7 @@ from markdown_it.token import Token
 
 from .config import Config
 from .errors import CatalogError
+from .fsutil import files
 from .languages import nplurals as language_nplurals
 from .languages import plural_forms
 from .segments import markdown
@@ -776,7 +777,7 @@ def check_site(config: Config, *, languages: Iterable[str] | None = None,
     checked = 0
     for lang in (list(languages) if languages is not None else config.languages):
         directory = config.po_dir(lang)
-        for path in sorted(directory.glob("*.po")) if directory.is_dir() else []:
+        for path in files(directory, "*.po"):
             if wanted is not None and path.stem not in wanted:
                 continue
             display = config.rel(path)

@@ -20,7 +20,8 @@ from .config import Config
 from .errors import ContentError
 
 #: Slugs that would collide with files the tool itself owns.
-RESERVED_SLUGS = frozenset({"site", "templates"})
+RESERVED_SLUGS = frozenset({"site", "templates", "index.html", "rss.xml", "atom.xml", "feed.json",
+                            "images", "bundles", "status"})
 
 
 

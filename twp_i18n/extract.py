@@ -23,7 +23,7 @@ from . import cache, pofile
 from .config import Config
 from .content import Article, load_articles
 from .errors import TemplateError
-from .fsutil import remove_file, write_if_changed
+from .fsutil import files, remove_file, write_if_changed
 from .segments import ROLE_ORDER, Unit, article_units
 
 SITE_DOMAIN = "site"
@@ -235,7 +235,7 @@ def extract(config: Config, articles: list[Article] | None = None, *,
         (report.written if changed else report.unchanged).append(config.rel(path))
     outdir = config.templates_po_dir
     if outdir.is_dir():
-        for stale in sorted(outdir.glob("*.pot")):
+        for stale in files(outdir, "*.pot"):
             if stale not in wanted and (dry_run or remove_file(stale)):
                 report.removed.append(config.rel(stale))
     if inputs is not None and not dry_run:
@@ -283,7 +283,7 @@ def _input_digests(config: Config) -> dict[str, str]:
     sources = sorted(config.source_dir.glob("*.md")) if config.source_dir.is_dir() else []
     themes = [path for path, _ref in template_files(config).values()]
     digests = cache.file_digests([config.config_path, *sources, *themes])
-    digests["#code"] = cache.digest(Path(__file__).read_bytes())
+    digests["#code"] = cache.code_digest()
     return digests
 
 
@@ -294,7 +294,7 @@ def _unchanged_by_cache(config: Config, inputs: dict[str, str]) -> ExtractReport
         return None
     outputs: dict[str, str] = stored.get("outputs", {})
     directory = config.templates_po_dir
-    present = sorted(config.rel(p) for p in directory.glob("*.pot")) if directory.is_dir() else []
+    present = sorted(config.rel(p) for p in files(directory, "*.pot"))
     if present != sorted(outputs):
         return None
     for rel, expected in outputs.items():

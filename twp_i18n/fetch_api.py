@@ -13,8 +13,21 @@ import httpx
 from .config import bcp47
 from .errors import FetchError
 from .fetch_http import HTTPStatusProblem
-from .fetch_sources import (ACCEPT_JSON, ACCEPT_JSONAPI, MAX_PAGES, PAGE_GUESS, Context, Harvest, Item,
-                            as_text, expect, norm_date, parse_json, safe_slug, validators_of)
+from .fetch_sources import (
+    ACCEPT_JSON,
+    ACCEPT_JSONAPI,
+    MAX_PAGES,
+    PAGE_GUESS,
+    Context,
+    Harvest,
+    Item,
+    as_text,
+    expect,
+    norm_date,
+    parse_json,
+    safe_slug,
+    validators_of,
+)
 from .htmlmd import ConversionError, html_to_markdown, html_to_text
 
 log = logging.getLogger("twp_i18n.fetch")

@@ -17,8 +17,17 @@ from lxml import etree
 from .config import FetchConfig
 from .errors import FetchError
 from .fetch_http import BadResponse, HTTPStatusProblem, Response, TimedOut, TooLarge
-from .fetch_sources import (ACCEPT_HTML, ACCEPT_XML, MAX_SITEMAP_DEPTH, Context, Harvest, Item,
-                            norm_date, safe_slug, validators_of)
+from .fetch_sources import (
+    ACCEPT_HTML,
+    ACCEPT_XML,
+    MAX_SITEMAP_DEPTH,
+    Context,
+    Harvest,
+    Item,
+    norm_date,
+    safe_slug,
+    validators_of,
+)
 from .htmlmd import ConversionError, html_to_markdown, html_to_text, parse_html
 
 

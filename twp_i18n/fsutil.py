@@ -62,8 +62,15 @@ def remove_file(path: Path) -> bool:
     """Delete ``path`` if it exists; True when something was removed."""
     try:
         path.unlink()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # gone, or a parent is no longer a directory
         return False
     except OSError as exc:
         raise OutputError(f"cannot remove: {exc.strerror}", path=path) from exc
     return True
+
+
+def files(directory: Path, pattern: str) -> list[Path]:
+    """Regular files in ``directory`` matching ``pattern``, sorted ([] if it does not exist)."""
+    if not directory.is_dir():
+        return []
+    return sorted(path for path in directory.glob(pattern) if path.is_file())

@@ -30,11 +30,17 @@ import polib
 from rapidfuzz import fuzz, process
 
 from . import cache, pofile
-from .catalogs import (catalog_path, header_nplurals, load_language, load_templates, new_catalog,
-                       template_path)
+from .catalogs import (
+    catalog_path,
+    header_nplurals,
+    load_language,
+    load_templates,
+    new_catalog,
+    template_path,
+)
 from .config import Config
 from .errors import CatalogError
-from .fsutil import remove_file, write_if_changed
+from .fsutil import files, remove_file, write_if_changed
 from .languages import nplurals
 
 FUZZY_THRESHOLD = 60.0
@@ -306,15 +312,14 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
     """
     langs = list(languages) if languages is not None else list(config.languages)
     if templates is None:
-        texts = {p.stem: p.read_bytes() for p in sorted(config.templates_po_dir.glob("*.pot"))} \
-            if config.templates_po_dir.is_dir() else {}
+        texts = {p.stem: p.read_bytes() for p in files(config.templates_po_dir, "*.pot")}
         if not texts:
             load_templates(config)  # raises the "run twp extract first" error
         source = _Templates(config, texts, {})
     else:
         source = _Templates(config, {d: pofile.format_po(po).encode("utf-8")
                                      for d, po in templates.items()}, dict(templates))
-    code = cache.code_digest(__file__, pofile.__file__)
+    code = cache.code_digest()
     stored = cache.load(config, "update")
     memo: dict[str, list[str]] = stored.get("catalogs", {}) if stored.get("code") == code else {}
 
@@ -403,7 +408,7 @@ def _update_language(lang: str) -> _LanguageResult:
     config, source, memo = _JOB
     result = _LanguageResult(lang)
     directory = config.po_dir(lang)
-    on_disk = {p.stem: p for p in sorted(directory.glob("*.po"))} if directory.is_dir() else {}
+    on_disk = {p.stem: p for p in files(directory, "*.po")}
     digests = {domain: cache.digest(path.read_bytes()) for domain, path in on_disk.items()}
     todo: list[str] = []
     for domain, text in source.texts.items():

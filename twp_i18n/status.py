@@ -23,17 +23,23 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from functools import lru_cache
 
 import polib
 
 from . import cache, pofile
-from . import checks as checks_module
-from .catalogs import SITE_DOMAIN, catalog_path, check_plural_counts, load_templates, template_path
+from .catalogs import (
+    SITE_DOMAIN,
+    catalog_path,
+    check_plural_counts,
+    load_templates,
+    template_path,
+)
 from .checks import single_count_forms, unsafe_entry
 from .config import Config
+from .fsutil import files
 from .segments import markdown
 
 _URL = re.compile(r"(?:https?|mailto|ftp):\S+|www\.\S+", re.IGNORECASE)
@@ -196,12 +202,12 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
     reads the cache but writes nothing, for dry runs).
     """
     directory = config.templates_po_dir
-    domains = sorted(p.stem for p in directory.glob("*.pot")) if directory.is_dir() else []
+    domains = [p.stem for p in files(directory, "*.pot")]
     if not domains:
         load_templates(config)  # raises the "run twp extract first" error
     wanted = set(articles) if articles is not None else None
     stored = cache.load(config, "status")
-    code = cache.code_digest(__file__, checks_module.__file__, pofile.__file__)
+    code = cache.code_digest()
     known: dict[str, list[Any]] = stored.get("files", {}) if stored.get("code") == code else {}
     fresh: dict[str, list[Any]] = {}
 

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from .config import CONFIG_NAME, Config, add_languages_text, load_config, validate_language
-from .errors import ConfigError
+from .config import (
+    CONFIG_NAME,
+    Config,
+    add_languages_text,
+    load_config,
+    validate_language,
+)
 from .content import load_articles
+from .errors import ConfigError
 from .extract import ExtractReport, build_templates, extract
 from .fsutil import write_if_changed
 
