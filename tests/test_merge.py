@@ -308,3 +308,29 @@ def test_deleted_article_catalog_keeps_translations_as_obsolete(demo_site):
     assert left and all(e.obsolete and e.msgstr == "traducido" for e in left)
     # Japanese had translated nothing of it: its catalog goes, nothing is lost.
     assert not (demo_site / "locales/ja/LC_MESSAGES/our-values.po").exists()
+
+
+def test_catalog_saved_during_update_is_not_overwritten(demo_site, monkeypatch):
+    import twp_i18n.merge as merge_module
+
+    config = load_config(demo_site)
+    (demo_site / "content/en/our-values.md").write_text(
+        (demo_site / "content/en/our-values.md").read_text(encoding="utf-8") + "\nNew words.\n",
+        encoding="utf-8")
+    extract(config)
+    target = demo_site / "locales/fr/LC_MESSAGES/our-values.po"
+    original = merge_module._update_language
+
+    def slow_update(lang):
+        result = original(lang)
+        if lang == "fr":  # a translator saves while the merge runs
+            target.write_text(target.read_text(encoding="utf-8").replace(
+                "#: content/en/our-values.md:2", "# merci\n#: content/en/our-values.md:2"), encoding="utf-8")
+        return result
+
+    monkeypatch.setattr(merge_module, "_update_language", slow_update)
+    saved = None
+    with pytest.raises(CatalogError, match="changed while twp update was running"):
+        saved = target.read_bytes()
+        update(config, languages=["fr"])
+    assert "# merci" in target.read_text(encoding="utf-8") and saved is not None

@@ -11,8 +11,30 @@ from __future__ import annotations
 import random
 
 from twp_i18n import pofile
-from twp_i18n.pofile import (_AI, _AL, _BA, _BK, _CB, _CM, _CR, _HL, _HL_BA, _HY, _ID1, _LF,
-                             _MUST, _NO, _PAIR, _RI, _SA, _SP, _XX, _YES, _ZW, _ZWJ)
+from twp_i18n.pofile import (
+    _AI,
+    _AL,
+    _BA,
+    _BK,
+    _CB,
+    _CM,
+    _CR,
+    _HL,
+    _HL_BA,
+    _HY,
+    _ID1,
+    _LF,
+    _MUST,
+    _NO,
+    _PAIR,
+    _RI,
+    _SA,
+    _SP,
+    _XX,
+    _YES,
+    _ZW,
+    _ZWJ,
+)
 
 
 def reference_possible_breaks(infos: list[int]) -> list[int]:

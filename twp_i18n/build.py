@@ -329,8 +329,8 @@ def _render_language(config: Config, lang: str, plan: _Plan) -> tuple[dict[str, 
         localized.html = link_to_source_when_unpublished(
             localized.html, plan.slugs[lang],
             {a.slug for a in plan.articles}, config.source_language)
-        page = _article_page(env, config, plan, lang, localized, site_title)
-        files[f"{base}/{article.slug}/index.html"] = page.encode("utf-8")
+        article_page = _article_page(env, config, plan, lang, localized, site_title)
+        files[f"{base}/{article.slug}/index.html"] = article_page.encode("utf-8")
         listing.append({
             "href": f"{article.slug}/", "title": localized.title, "summary": localized.summary,
             "date_iso": article.date.date().isoformat(), "date_text": _date_text(article.date, lang),

@@ -27,7 +27,7 @@ from .errors import ConfigError, TwpError
 try:  # typer >= 0.20 vendors its own copy of click
     from typer._click.exceptions import ClickException
 except ImportError:  # pragma: no cover - older typer uses click itself
-    from click import ClickException
+    from click import ClickException  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from rich.progress import TaskID
@@ -140,14 +140,16 @@ def _progress(console: Console) -> Iterator[Callable[[str, int, int], None] | No
     from rich.console import Console as RichConsole
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    # No refresh thread (auto_refresh=False): update and extract fork worker processes.
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  transient=True, console=RichConsole(stderr=True)) as bar:
+                  transient=True, auto_refresh=False, console=RichConsole(stderr=True)) as bar:
         tasks: dict[str, TaskID] = {}
 
         def advance(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
+            bar.refresh()
 
         yield advance
 

@@ -191,7 +191,7 @@ def _jinja_messages(path: Path, ref: str) -> list[tuple[int, str | tuple[str | N
         raise TemplateError(f"cannot read template: {exc.strerror}", path=ref) from exc
     try:
         return list(babel_extract(
-            jinja_extract, io.BytesIO(data),
+            jinja_extract, io.BytesIO(data),  # type: ignore[arg-type]
             comment_tags=("Translators:",), strip_comment_tags=False,
             options={"extensions": "jinja2.ext.i18n", "trimmed": "true", "silent": "false"},
         ))

@@ -25,6 +25,7 @@ import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import polib
 from rapidfuzz import fuzz, process
@@ -344,6 +345,14 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
     if broken:
         raise _combined(broken)
 
+    moved = [rel for result in results for rel, seen in result.read_digests.items()
+             if rel in result.outputs and _digest_now(config.root / rel) != seen]
+    if moved:
+        raise CatalogError(
+            "changed while twp update was running (saved by an editor or a git pull?); "
+            "nothing was written", path=moved[0],
+            hint="run twp update again: it will merge the new version")
+
     report = UpdateReport()
     fresh = dict(memo)
     for result in results:
@@ -367,6 +376,13 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
     if not dry_run:
         cache.save(config, "update", {"code": code, "catalogs": fresh})
     return report
+
+
+def _digest_now(path: Path) -> str | None:
+    try:
+        return cache.digest(path.read_bytes())
+    except OSError:
+        return None
 
 
 _JOB: tuple[Config, _Templates, dict[str, list[str]]] | None = None
@@ -395,6 +411,8 @@ class _LanguageResult:
     outputs: dict[str, str] = field(default_factory=dict)
     """Catalog text by path relative to the site root."""
     template_digests: dict[str, str] = field(default_factory=dict)
+    read_digests: dict[str, str] = field(default_factory=dict)
+    """Digest of each catalog as it was read, to notice an edit made meanwhile."""
     skipped: list[str] = field(default_factory=list)
     removals: list[str] = field(default_factory=list)
     created: list[str] = field(default_factory=list)
@@ -410,6 +428,7 @@ def _update_language(lang: str) -> _LanguageResult:
     directory = config.po_dir(lang)
     on_disk = {p.stem: p for p in files(directory, "*.po")}
     digests = {domain: cache.digest(path.read_bytes()) for domain, path in on_disk.items()}
+    result.read_digests = {config.rel(path): digests[domain] for domain, path in on_disk.items()}
     todo: list[str] = []
     for domain, text in source.texts.items():
         rel = config.rel(catalog_path(config, lang, domain))

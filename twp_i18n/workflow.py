@@ -54,9 +54,9 @@ def add_languages(config: Config, languages: list[str]) -> AddLanguageReport:
     if problems:
         raise ConfigError("; ".join(problems), path=CONFIG_NAME,
                           hint="use POSIX locale ids such as 'es', 'pt_BR' or 'zh_Hant'")
-    text = config.config_path.read_text(encoding="utf-8")
-    new_text = add_languages_text(text, wanted)
     with site_lock(config.root):
+        text = config.config_path.read_text(encoding="utf-8")
+        new_text = add_languages_text(text, wanted)
         result = update(config, languages=wanted)
         write_if_changed(config.config_path, new_text)
     report = AddLanguageReport(wanted)
