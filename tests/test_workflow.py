@@ -97,12 +97,6 @@ def test_add_language_header_matches_msginit(demo_site, tmp_path, twp):
         assert ours[key] == theirs[key], key
 
 
-HOSTILE = [
-    ("Our values", 'Nos <script>alert(1)</script> valeurs', "unsafe-html"),
-    ("Kindness comes first", "[clic](javascript:alert(1))", "unsafe-link"),
-]
-
-
 def test_check_flags_a_hostile_catalog_with_file_and_line(demo_site, twp):
     path = demo_site / "locales/fr/LC_MESSAGES/our-values.po"
     po = pofile.read_po(path)

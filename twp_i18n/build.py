@@ -91,12 +91,12 @@ class _Plan:
     memo: dict[str, Any] = field(default_factory=dict)
     """The per-language part, cached for the next build."""
     views: dict[str, dict[str, CatalogView]] = field(default_factory=dict, repr=False)
+    """Catalogs read while planning, reused when rendering in the same process."""
     slugs: dict[str, set[str]] = field(default_factory=dict, repr=False)
     """Slugs published per language, for membership tests."""
 
     def __post_init__(self) -> None:
         self.slugs = {lang: {a.slug for a in articles} for lang, articles in self.published.items()}
-    """Catalogs read while planning, reused when rendering in the same process."""
 
 
 def build(config: Config, *, languages: Iterable[str] | None = None, out: Path | None = None,

@@ -112,9 +112,12 @@ def _files(console: Console, verb: str, paths: list[str], always: bool = False) 
 def extract(ctx: typer.Context) -> None:
     """Write one gettext template per article (locales/templates/<slug>.pot) and site.pot."""
     from .extract import extract as run_extract
+    from .lock import site_lock
 
     console: Console = ctx.obj
-    report = run_extract(console.config())
+    config = console.config()
+    with site_lock(config.root):
+        report = run_extract(config)
     _files(console, "wrote", report.written)
     _files(console, "removed", report.removed)
     console.say(
@@ -385,8 +388,10 @@ def build(
 
     console: Console = ctx.obj
     config = console.config()
+    from .lock import site_lock
+
     langs = _check_languages(config, lang)
-    with _progress(console) as advance:
+    with site_lock(config.root), _progress(console) as advance:
         report = run_build(config, languages=langs, out=out, jobs=jobs,
                            progress=(lambda d, t: advance("build", d, t)) if advance else None)
     for warning in report.warnings:
