@@ -10,13 +10,15 @@ writes two complete twp sites:
     realistic Markdown with YAML front matter), ``locales/templates/*.pot`` made by
     the real ``twp extract``, and ``locales/<lang>/LC_MESSAGES/*.po`` made by the
     real ``twp update`` and then filled in: ~90% of units translated, ~2% fuzzy,
-    ~8% empty (title and summary always translated).  Fake translations keep every
-    piece of Markdown markup, link target, inline code, number and placeholder, so
+    ~8% empty (title and summary always translated), then ``twp update`` once more
+    (as a maintainer would have run it since).  Fake translations keep every piece
+    of Markdown markup, link target, inline code, number and placeholder, so
     ``twp check`` passes.
 ``OUT_DIR-edited/``
     the same site with P% of the paragraphs edited (a few words changed), about
-    P/5% more added and P/5% deleted; its catalogs are the *old* ones and its
-    templates were re-extracted: the state in which a maintainer runs ``twp update``.
+    P/5% more added and P/5% deleted; its catalogs (and twp's ``.twp/`` cache) are
+    the *old* ones and its templates were re-extracted: the state in which a
+    maintainer runs ``twp update``.
 
 ``OUT_DIR/corpus.json`` records the parameters and what was generated.  The same
 arguments always give the same bytes.
@@ -718,6 +720,14 @@ def generate(out: Path, articles: int, languages: int, edit_percent: float, seed
     writer = canonicalize([p for job in jobs_list for p in job[1]], max(1, jobs))
     log(f"corpus: catalogs translated, canonical form by {writer} "
         f"({time.perf_counter() - started:.1f} s)")
+    # The state a maintainer has: update has run since the translators' work (this also
+    # fills twp's own cache in .twp/, if it keeps one); it must find nothing to change.
+    before = {p: p.stat().st_mtime_ns for p in (out / "locales").rglob("*.po")}
+    run_twp(out, "update")
+    rewritten = [p for p, m in before.items() if p.stat().st_mtime_ns != m]
+    if rewritten:
+        log(f"corpus: warning: twp update rewrote {len(rewritten)} filled catalogs "
+            f"(e.g. {rewritten[0]}): they were not in twp's canonical form")
 
     # The edited version: new content, old catalogs, re-extracted templates.
     stats = EditStats()
@@ -725,6 +735,9 @@ def generate(out: Path, articles: int, languages: int, edit_percent: float, seed
     write_config(edited, langs)
     write_articles(edited, edited_models)
     shutil.copytree(out / "locales", edited / "locales")
+    if (out / ".twp").is_dir():
+        shutil.copytree(out / ".twp", edited / ".twp",
+                        ignore=shutil.ignore_patterns("lock"))
     run_twp(edited, "extract")
     log(f"corpus: edited version written and extracted ({time.perf_counter() - started:.1f} s)")
 

@@ -45,17 +45,20 @@ REPO = HERE.parent
 VENV = HERE / ".venv-anchors"
 ANCHOR_PACKAGES = ["translate-toolkit", "mistletoe", "mdpo", "hugo"]
 
-OUR_STAGES = ["extract", "extract-nochange", "update", "status", "check", "build",
-              "rebuild-nochange", "rebuild-onelang"]
-EXTRA_STAGES = ["build-j2"]
+OUR_STAGES = ["extract", "extract-nochange", "update", "update-cold", "status", "check",
+              "build", "rebuild-nochange", "rebuild-onelang"]
+EXTRA_STAGES = ["build-j2", "status-cold", "check-cold"]
 ANCHORS = ["tt-md2po", "mdpo", "tt-html2po", "msgmerge", "msgmerge-nofuzzy",
            "msgfmt-stats", "pocount", "pofilter", "hugo"]
 #: Which anchors sit next to which stage of ours.
 PAIRS = {
     "extract": ["tt-md2po", "mdpo", "tt-html2po"],
     "update": ["msgmerge", "msgmerge-nofuzzy"],
+    "update-cold": ["msgmerge", "msgmerge-nofuzzy"],
     "status": ["msgfmt-stats", "pocount"],
+    "status-cold": ["msgfmt-stats", "pocount"],
     "check": ["pofilter"],
+    "check-cold": ["pofilter"],
     "build": ["hugo"],
     "build-j2": ["hugo"],
     "rebuild-nochange": ["hugo"],
@@ -76,6 +79,8 @@ class Run:
     seconds: float
     peak_mb: float
     rc: int
+    tree_mb: float | None = None
+    """Largest sampled sum of RSS over the whole process tree (parallel workers)."""
 
 
 @dataclass
@@ -107,6 +112,43 @@ class Result:
 
 GNU_TIME = "/usr/bin/time"
 TIMED_OUT = -999
+PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def _tree_rss(pid: int) -> int:
+    """Bytes resident in ``pid`` and all its descendants now (Linux /proc)."""
+    total = 0
+    stack = [pid]
+    seen: set[int] = set()
+    while stack:
+        p = stack.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        try:
+            with open(f"/proc/{p}/statm") as f:
+                total += int(f.read().split()[1]) * PAGE
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    stack.extend(int(c) for c in f.read().split())
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
+
+class _TreeSampler(threading.Thread):
+    """Samples the process tree's total RSS every ``interval`` seconds."""
+
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.interval = interval
+        self.peak = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(self.interval):
+            self.peak = max(self.peak, _tree_rss(self.pid))
 
 
 def _kill_group(pid: int) -> None:
@@ -144,10 +186,16 @@ def measure(cmd: list[str], *, cwd: Path | None = None, env: dict | None = None,
         if timeout:
             timer = threading.Timer(timeout, _kill_group, (proc.pid,))
             timer.start()
+        sampler = _TreeSampler(proc.pid) if os.path.isdir(f"/proc/{proc.pid}/task") else None
+        if sampler:
+            sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
         if timer:
             timer.cancel()
+        if sampler:
+            sampler.done.set()
+            sampler.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
     finally:
         for f in (out, err):
@@ -162,19 +210,24 @@ def measure(cmd: list[str], *, cwd: Path | None = None, env: dict | None = None,
     rc = proc.returncode
     if timeout and seconds >= timeout and rc < 0:
         rc = TIMED_OUT
-    return Run(seconds, peak_kb / 1024, rc)
+    tree = sampler.peak / 2**20 if sampler and sampler.peak else None
+    return Run(seconds, peak_kb / 1024, rc, tree)
 
 
 # --------------------------------------------------------------------------- file helpers
 
-def copy_site(src: Path, dst: Path, *, with_locales: bool = True, with_dist: bool = True) -> Path:
+def copy_site(src: Path, dst: Path, *, with_locales: bool = True, with_dist: bool = True,
+              with_cache: bool = True) -> Path:
+    """Copy a site; without its catalogs, its output or twp's ``.twp/`` cache if asked."""
     if dst.exists():
         shutil.rmtree(dst)
-    ignore = []
+    ignore = ["lock"]
     if not with_locales:
         ignore.append("locales")
     if not with_dist:
         ignore.append("dist")
+    if not with_cache:
+        ignore.append(".twp")
     shutil.copytree(src, dst, ignore=shutil.ignore_patterns(*ignore) if ignore else None)
     return dst
 
@@ -454,7 +507,7 @@ class Bench:
         path = self.work / f"n{n}" / "built"
         if not (path / "dist" / ".twp-build.json").exists():
             log(f"N={n}: building the site once for the rebuild stages")
-            copy_site(base, path, with_dist=False)
+            copy_site(base, path, with_dist=False, with_cache=False)
             self.check_rc(subprocess.run([*twp_cmd(), "--site", str(path), "--quiet", "build"],
                                          env=self.env, capture_output=True, text=True))
         return path
@@ -479,6 +532,10 @@ class Bench:
                     shutil.copyfile(page, tmp / f"{md.stem}.html")
             tmp.rename(path)
         return path
+
+    def warm_up(self, cmd: list[str]) -> None:
+        """One untimed run (fills twp's cache, if any, as a previous run would have)."""
+        subprocess.run(cmd, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     @staticmethod
     def check_rc(result: subprocess.CompletedProcess) -> None:
@@ -530,7 +587,7 @@ class Bench:
         if stage == "extract":
             def setup(rep):
                 s = copy_site(base, self.scratch(n, "extract"), with_locales=False,
-                              with_dist=False)
+                              with_dist=False, with_cache=False)
                 return [*twp, "--site", str(s), "extract"], {"site": s}
 
             def after(rep, ctx):
@@ -540,6 +597,7 @@ class Bench:
             return self.repeat(r, setup, after)
         if stage == "extract-nochange":
             s = copy_site(base, self.scratch(n, "extract-nochange"), with_dist=False)
+            self.warm_up([*twp, "--site", str(s), "extract"])
             before = snapshot(s / "locales")
 
             def after(rep, ctx):
@@ -548,9 +606,10 @@ class Bench:
                 r.units = f"{r.unit_count} msgids in {len(pots)} POT"
                 r.note = f"{len(written_since(s / 'locales', before))} files written"
             return self.repeat(r, lambda rep: ([*twp, "--site", str(s), "extract"], {}), after)
-        if stage == "update":
+        if stage in ("update", "update-cold"):
             def setup(rep):
-                s = copy_site(edited, self.scratch(n, "update"), with_dist=False)
+                s = copy_site(edited, self.scratch(n, "update"), with_dist=False,
+                              with_cache=stage == "update")
                 ctx = {"site": s, "before": snapshot(s / "locales")}
                 return [*twp, "--site", str(s), "update"], ctx
 
@@ -561,19 +620,27 @@ class Bench:
                 r.units = f"{r.unit_count} entries in {len(pos)} PO"
                 r.note = f"{len(written_since(s / 'locales', ctx['before']))} files written"
             return self.repeat(r, setup, after)
-        if stage in ("status", "check"):
+        if stage in ("status", "check", "status-cold", "check-cold"):
+            command = stage.split("-")[0]
             s = self.scratch(n, "readonly")
             if not (s / "twp.toml").exists():
                 copy_site(base, s, with_dist=False)
             pos = [p for p in (s / "locales").glob("*/LC_MESSAGES/*.po")]
             r.unit_count = count_entries(pos)
             r.units = f"{r.unit_count} entries in {len(pos)} PO"
-            return self.repeat(r, lambda rep: ([*twp, "--site", str(s), stage], {}))
+            cmd = [*twp, "--site", str(s), command]
+            if stage.endswith("-cold"):
+                def setup(rep):
+                    shutil.rmtree(s / ".twp" / "cache", ignore_errors=True)
+                    return cmd, {}
+                return self.repeat(r, setup)
+            self.warm_up(cmd)
+            return self.repeat(r, lambda rep: (cmd, {}))
         if stage in ("build", "build-j2"):
             extra = ["--jobs", "2"] if stage == "build-j2" else []
 
             def setup(rep):
-                s = copy_site(base, self.scratch(n, "build"), with_dist=False)
+                s = copy_site(base, self.scratch(n, "build"), with_dist=False, with_cache=False)
                 return [*twp, "--site", str(s), "build", *extra], {"site": s}
 
             def after(rep, ctx):
@@ -784,10 +851,17 @@ def _fmt_time(r: Result) -> str:
 
 
 def _fmt_mem(r: Result) -> str:
+    """Median peak RSS of the largest process; with the sampled sum over the process tree
+    when parallel processes made it clearly larger."""
     if not r.runs:
         return "—"
-    mems = [x.peak_mb for x in r.runs]
-    return f"{statistics.median(mems):.0f}"
+    single = statistics.median(x.peak_mb for x in r.runs)
+    trees = [x.tree_mb for x in r.runs if x.tree_mb]
+    text = f"{single:.0f}"
+    tree = statistics.median(trees) if trees else 0
+    if tree > 1.25 * single and tree - single > 20:
+        text += f" (Σ {tree:.0f})"
+    return text
 
 
 def _units(r: Result) -> str:

@@ -367,3 +367,16 @@ def test_slugs_that_would_collide_with_outputs_are_refused(make_site, twp):
         root = make_site({"content/en/x.md": article(slug=f'"{slug}"')})
         result = twp("--site", root, "build")
         assert result.code == 2 and "reserved" in result.err, result
+
+
+def test_caches_survive_moving_the_site(site, tmp_path, monkeypatch):
+    import twp_i18n.build as build_module
+
+    build(load_config(site))
+    moved = tmp_path / "moved"
+    shutil.copytree(site, moved)  # keeps file times, as git checkouts of CI caches do not
+    rendered: list[str] = []
+    original = build_module._render_language
+    monkeypatch.setattr(build_module, "_render_language",
+                        lambda cfg, lang, plan: rendered.append(lang) or original(cfg, lang, plan))
+    assert build(load_config(moved)).written == [] and rendered == []

@@ -116,7 +116,7 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     selected = set(languages) if languages else set(all_langs)
     selected.add(config.source_language)
     shared, per_lang = _input_digests(config, all_langs)
-    memo_name = "build-" + cache.digest(str(output).encode("utf-8"))
+    memo_name = "build-" + cache.digest(config.rel(output).encode("utf-8"))
     memo = cache.load(config, memo_name)
     if memo.get("shared") != shared:
         memo = {}
@@ -204,14 +204,14 @@ def _input_digests(config: Config, langs: list[str]) -> tuple[str, dict[str, str
                                (config.templates_dir, "*")):
         if directory.is_dir():
             paths.extend(sorted(p for p in directory.glob(pattern) if p.is_file()))
-    shared = cache.digest((cache.code_digest() + json.dumps(cache.file_digests(paths), sort_keys=True))
+    shared = cache.digest((cache.code_digest() + json.dumps(cache.file_digests(config, paths), sort_keys=True))
                           .encode("utf-8"))
     per_lang = {}
     for lang in langs:
         directory = config.po_dir(lang)
         catalogs = files(directory, "*.po")
         per_lang[lang] = cache.digest(
-            (shared + json.dumps(cache.file_digests(catalogs), sort_keys=True)).encode("utf-8"))
+            (shared + json.dumps(cache.file_digests(config, catalogs), sort_keys=True)).encode("utf-8"))
     return shared, per_lang
 
 

@@ -50,14 +50,15 @@ def save(config: Config, name: str, data: dict[str, Any]) -> None:
         pass
 
 
-def file_digests(paths: list[Path]) -> dict[str, str]:
-    """Digest of each file's bytes, by path string (a path that is not a file is an error)."""
+def file_digests(config: Config, paths: list[Path]) -> dict[str, str]:
+    """Digest of each file's bytes, by path relative to the site (so a copied site keeps its
+    caches); a path that is not a readable file is an error."""
     result = {}
     for path in paths:
         try:
-            result[str(path)] = digest(path.read_bytes())
+            result[config.rel(path)] = digest(path.read_bytes())
         except OSError as exc:
-            raise TwpError(f"cannot read: {exc.strerror or exc}", path=path,
+            raise TwpError(f"cannot read: {exc.strerror or exc}", path=config.rel(path),
                            hint="it should be a readable file") from None
     return result
 

@@ -282,7 +282,7 @@ def _input_digests(config: Config) -> dict[str, str]:
     """Digests of everything a template depends on: articles, twp.toml, templates."""
     sources = sorted(config.source_dir.glob("*.md")) if config.source_dir.is_dir() else []
     themes = [path for path, _ref in template_files(config).values()]
-    digests = cache.file_digests([config.config_path, *sources, *themes])
+    digests = cache.file_digests(config, [config.config_path, *sources, *themes])
     digests["#code"] = cache.code_digest()
     return digests
 
