@@ -142,8 +142,9 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     results: Iterable[tuple[dict[str, bytes], list[str]]]
     if jobs > 1 and len(todo) > 1:
         pool = ProcessPoolExecutor(max_workers=jobs)
-        light = dataclasses.replace(plan, views={})  # workers read their own catalogs
-        results = pool.map(_render_language, [config] * len(todo), todo, [light] * len(todo))
+        # Each worker gets the catalogs its language's plan already read, not all of them.
+        plans = [dataclasses.replace(plan, views={lang: plan.views.get(lang, {})}) for lang in todo]
+        results = pool.map(_render_language, [config] * len(todo), todo, plans)
     else:
         pool = None
         results = (_render_language(config, lang, plan) for lang in todo)

@@ -9,6 +9,7 @@ exit code 2, no traceback unless ``--debug``.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -380,7 +381,7 @@ def build(
     ctx: typer.Context,
     lang: Annotated[Optional[list[str]], typer.Option("--lang", "-l", metavar="LANG", help="Only this language (repeatable); the source language is always built.")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output directory (default: [paths] output).", file_okay=False)] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, metavar="N", help="Render languages in this many processes.")] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, metavar="N", help="Render languages in N processes (default 0: one per CPU core).")] = 0,
     ping: Annotated[bool, typer.Option("--ping", help="Tell the WebSub hub about feeds that changed.")] = False,
 ) -> None:
     """Publish: localized pages, feeds, sitemap, OPML, status dashboard and offline bundles."""
@@ -392,7 +393,7 @@ def build(
 
     langs = _check_languages(config, lang)
     with site_lock(config.root), _progress(console) as advance:
-        report = run_build(config, languages=langs, out=out, jobs=jobs,
+        report = run_build(config, languages=langs, out=out, jobs=jobs or (os.cpu_count() or 1),
                            progress=(lambda d, t: advance("build", d, t)) if advance else None)
     for warning in report.warnings:
         typer.echo(f"warning: {warning}", err=True)
