@@ -651,6 +651,8 @@ class Bench:
         if stage == "rebuild-nochange":
             built = self.built(n, base)
             s = copy_site(built, self.scratch(n, "rebuild-nochange"))
+            # The previous build happened here (twp's cache may name the code or the place).
+            self.warm_up([*twp, "--site", str(s), "build"])
 
             def setup(rep):
                 return [*twp, "--site", str(s), "build"], {"before": snapshot(s / "dist")}
@@ -665,6 +667,7 @@ class Bench:
 
             def setup(rep):
                 s = copy_site(built, self.scratch(n, "rebuild-onelang"))
+                self.warm_up([*twp, "--site", str(s), "build"])
                 change_one_language(s, CHANGED_LANG)
                 return [*twp, "--site", str(s), "build"], {"site": s,
                                                            "before": snapshot(s / "dist")}
@@ -1001,10 +1004,15 @@ def report_from_json(args: argparse.Namespace) -> int:
         for item in data["results"]:
             runs = [Run(**run) for run in item.pop("runs")]
             result = Result(**item, runs=runs)
+            # A later file replaces an earlier one's cell (stage, N, tool).
+            results = [r for r in results if (r.stage, r.n, r.tool)
+                       != (result.stage, result.n, result.tool)]
             results.append(result)
             if runs:
                 repeats.add(len(runs))
-    results.sort(key=lambda r: (r.n, OUR_STAGES.index(r.stage) if r.stage in OUR_STAGES else 99))
+    order = ["extract", "extract-nochange", "update", "update-cold", "status", "status-cold",
+             "check", "check-cold", "build", "build-j2", "rebuild-nochange", "rebuild-onelang"]
+    results.sort(key=lambda r: (r.n, order.index(r.stage) if r.stage in order else 99))
     report = render_report(info, results, languages=args.languages,
                            edit_percent=args.edit_percent, seed=args.seed,
                            repeat="/".join(map(str, sorted(repeats))) or "?", skipped=skipped,
@@ -1043,8 +1051,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", type=Path, help="also write the report to this file")
     parser.add_argument("--json", type=Path, help="write every run as JSON to this file")
     parser.add_argument("--from-json", type=Path, nargs="+", metavar="FILE",
-                        help="measure nothing: merge the runs saved by --json and print the "
-                             "report (with --scaling across all their sizes)")
+                        help="measure nothing: merge the runs saved by --json (a later file "
+                             "replaces an earlier one's cells) and print the report (with "
+                             "--scaling across all their sizes)")
     args = parser.parse_args(argv)
     if args.from_json:
         return report_from_json(args)
