@@ -484,8 +484,10 @@ class Bench:
         if not self.args.reuse_corpus:
             key["twp"] = _tree_hash(list((REPO / "twp_i18n").rglob("*.py")))
         stamp = base.parent / "corpus-key.json"
-        if (base / "corpus.json").exists() and stamp.exists() \
-                and json.loads(stamp.read_text()) == key:
+        stored = json.loads(stamp.read_text()) if stamp.exists() else None
+        if stored is not None and self.args.reuse_corpus:
+            stored.pop("twp", None)
+        if (base / "corpus.json").exists() and stored == key:
             log(f"N={n}: reusing the corpus in {base}")
         else:
             log(f"N={n}: generating the corpus in {base}")
@@ -494,6 +496,7 @@ class Bench:
             base.parent.mkdir(parents=True, exist_ok=True)
             corpus.generate(base, n, self.args.languages, self.args.edit_percent,
                             self.args.seed, log=log)
+            key["twp"] = _tree_hash(list((REPO / "twp_i18n").rglob("*.py")))
             stamp.write_text(json.dumps(key))
         return base, base.with_name(base.name + "-edited")
 
