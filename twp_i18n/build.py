@@ -15,7 +15,6 @@ import hashlib
 import html
 import io
 import json
-import logging
 import re
 import zipfile
 from collections.abc import Callable, Iterable
@@ -49,8 +48,6 @@ from .render import (
     localize,
     unit_keys,
 )
-
-log = logging.getLogger("twp_i18n.build")
 
 MANIFEST = ".twp-build.json"
 STYLE = THEME_DIR.parent / "static" / "style.css"

@@ -396,6 +396,10 @@ class _Templates:
     config: Config
     texts: dict[str, bytes]
     parsed: dict[str, polib.POFile]
+    digests: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.digests = {domain: cache.digest(text) for domain, text in self.texts.items()}
 
     def get(self, domain: str) -> polib.POFile:
         if domain not in self.parsed:
@@ -430,9 +434,9 @@ def _update_language(lang: str) -> _LanguageResult:
     digests = {domain: cache.digest(path.read_bytes()) for domain, path in on_disk.items()}
     result.read_digests = {config.rel(path): digests[domain] for domain, path in on_disk.items()}
     todo: list[str] = []
-    for domain, text in source.texts.items():
+    for domain in source.texts:
         rel = config.rel(catalog_path(config, lang, domain))
-        template_digest = cache.digest(text)
+        template_digest = source.digests[domain]
         result.template_digests[rel] = template_digest
         if domain in digests and memo.get(rel) == [template_digest, digests[domain]]:
             result.skipped.append(rel)
