@@ -258,7 +258,10 @@ def test_unpublished_article_is_removed_on_rebuild(site):
     assert not (site / "dist/es/journal/index.html").exists()
 
 
-def test_cli_build_reports_and_jobs_give_same_output(site, twp, tmp_path):
+def test_cli_build_reports_and_jobs_give_same_output(site, twp, tmp_path, monkeypatch):
+    import twp_i18n.build as build_module
+
+    monkeypatch.setattr(build_module, "PARALLEL_READ_MIN", 0)  # catalogs read in processes too
     result = twp("--site", site, "build", "--jobs", "2")
     assert result.code == 0, result
     assert "articles published: en 2, es 2, ar 1" in result.out
@@ -380,3 +383,25 @@ def test_caches_survive_moving_the_site(site, tmp_path, monkeypatch):
     monkeypatch.setattr(build_module, "_render_language",
                         lambda cfg, lang, plan: rendered.append(lang) or original(cfg, lang, plan))
     assert build(load_config(moved)).written == [] and rendered == []
+
+
+def test_build_after_status_still_refuses_a_translation_made_unsafe_since(site):
+    """Check verdicts remembered by status are keyed by the texts: an entry edited
+    afterwards is checked again, in status and in build."""
+    from twp_i18n.status import site_status
+
+    config = load_config(site)
+    site_status(config, languages=["es"])
+    assert (site / ".twp/cache/verdicts.json").is_file()
+    built(site)
+    path = site / "locales/es/LC_MESSAGES/journal.po"
+    po = pofile.read_po(path)
+    po.find("Writing things down helped. Use a file such as `journal.md`.").msgstr = \
+        "Escribir [ayudó](javascript:alert(1)). Usa `journal.md`."
+    pofile.write_po(path, po)
+    [es] = site_status(config, languages=["es"], articles=["journal"])
+    assert es.catalogs[0].counts.untranslated_words > 0
+    report = build(config)
+    assert any("journal.po:" in w and "check error" in w for w in report.warnings)
+    assert "journal" not in report.published["es"]  # too little left translated to publish
+    assert not (site / "dist/es/journal/index.html").exists()

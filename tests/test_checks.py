@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from twp_i18n.checks import (
+    Verdicts,
     Finding,
     check_catalog,
     check_entry,
@@ -456,3 +457,29 @@ def test_lost_hard_line_break_is_a_warning():
     assert [(f.code, f.severity) for f in findings] == [("line-break", "warning")]
     entry.msgstr = "Première ligne\\\ndeuxième ligne"
     assert check_entry(entry, path=PATH, kind="article") == []
+
+
+def test_verdicts_are_remembered_by_text_and_checked_again_when_it_changes(make_site, monkeypatch):
+    import twp_i18n.checks as checks_module
+    from twp_i18n.config import load_config
+
+    root = make_site()
+    config = load_config(root)
+    entry = polib.POEntry(msgid="Read [this](https://example.org/a) **now**.",
+                          msgstr="Lee [esto](https://example.org/a) **ya**.")
+    first = Verdicts(config)
+    assert first.unsafe(entry) is False
+    first.save()
+    calls: list[str] = []
+    real = checks_module.unsafe_entry
+    monkeypatch.setattr(checks_module, "unsafe_entry",
+                        lambda e, **kw: calls.append(e.msgstr) or real(e, **kw))
+    again = Verdicts(config)
+    assert again.unsafe(entry) is False and calls == []  # remembered
+    entry.msgstr = "Lee [esto](javascript:alert(1)) **ya**."
+    assert again.unsafe(entry) is True and calls == [entry.msgstr]
+    assert again.unsafe(entry, kind="site") is True and len(calls) == 2  # another kind: checked
+    again.save()
+    assert Verdicts(config).unsafe(entry) is True and len(calls) == 2
+    (root / ".twp/cache/verdicts.json").write_text("{not json", encoding="utf-8")
+    assert Verdicts(config).unsafe(entry) is True and len(calls) == 3  # a broken cache is ignored

@@ -15,6 +15,7 @@ import hashlib
 import html
 import io
 import json
+import multiprocessing
 import re
 import zipfile
 from collections.abc import Callable, Iterable
@@ -31,6 +32,7 @@ from markupsafe import Markup
 
 from . import cache, feeds
 from .catalogs import SITE_DOMAIN, catalog_path, load_catalog
+from .checks import Verdicts
 from .config import Config
 from .content import Article, load_articles
 from .errors import OutputError, TemplateError
@@ -117,7 +119,8 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     memo = cache.load(config, memo_name)
     if memo.get("shared") != shared:
         memo = {}
-    plan = _plan(config, articles, all_langs, memo.get("plans", {}), per_lang)
+    verdicts = Verdicts(config)
+    plan = _plan(config, articles, all_langs, memo.get("plans", {}), per_lang, verdicts, jobs)
     published_key = cache.digest(json.dumps(
         {lang: [a.slug for a in plan.published[lang]] for lang in all_langs}).encode("utf-8"))
 
@@ -134,6 +137,11 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
             kept[lang] = list(previous["files"])
         else:
             todo.append(lang)
+    for lang in todo:  # a cached plan read no catalogs: read those to render here, once
+        if lang != config.source_language and lang not in plan.views and plan.published[lang]:
+            plan.views[lang] = {article.slug: _view(config, lang, article.slug, verdicts)
+                                for article in plan.published[lang]}
+    verdicts.save()
     done = 0
     render_problems: list[str] = []
     results: Iterable[tuple[dict[str, bytes], list[str]]]
@@ -244,35 +252,59 @@ def _check_templates(config: Config) -> None:
                                 hint="fix the Jinja2 syntax on that line") from None
 
 
+def _unit_keys(config: Config, articles: list[Article]) -> dict[str, UnitKeys]:
+    """:func:`unit_keys` of every article, remembered by a digest of what decides them."""
+    code = cache.code_digest()
+    stored = cache.load(config, "units")
+    known: dict[str, Any] = stored.get("articles", {}) if stored.get("code") == code else {}
+    fresh: dict[str, Any] = {}
+    result: dict[str, UnitKeys] = {}
+    for article in articles:
+        key = cache.digest(repr((article.title, article.summary, article.body)).encode("utf-8"))
+        hit = known.get(key)
+        if hit is None:
+            result[article.slug] = unit_keys(article)
+            fresh[key] = [[context, text, words] for (context, text), words in result[article.slug]]
+        else:
+            result[article.slug] = [((context, text), words) for context, text, words in hit]
+            fresh[key] = hit
+    if fresh.keys() != known.keys():
+        cache.save(config, "units", {"code": code, "articles": fresh})
+    return result
+
+
+def _view(config: Config, lang: str, slug: str, verdicts: Verdicts | None = None) -> CatalogView:
+    display = config.rel(catalog_path(config, lang, slug))
+    return catalog_view(load_catalog(config, lang, slug), display, verdicts)
+
+
 def _plan(config: Config, articles: list[Article], langs: list[str],
-          memo: dict[str, Any], per_lang: dict[str, str]) -> _Plan:
+          memo: dict[str, Any], per_lang: dict[str, str], verdicts: Verdicts,
+          jobs: int = 1) -> _Plan:
     """Decide, for every language and article, the share translated and what is published."""
     percent: dict[str, dict[str, float]] = {}
     published: dict[str, list[Article]] = {}
     site_percent: dict[str, float] = {}
     warnings: list[str] = []
     fresh_memo: dict[str, Any] = {}
-    views: dict[str, dict[str, CatalogView]] = {}
-    keys: dict[str, UnitKeys] | None = None
+    stale = [lang for lang in langs if lang != config.source_language
+             and memo.get(lang, {}).get("key") != per_lang[lang]]
+    views = _read_views(config, articles, stale, verdicts, jobs)
+    keys = _unit_keys(config, articles) if stale else {}
     for lang in langs:
         words = done = 0
         if lang == config.source_language:
             percent[lang] = {a.slug: 100.0 for a in articles}
-        elif memo.get(lang, {}).get("key") == per_lang[lang]:
+        elif lang not in stale:
             cached = memo[lang]
             percent[lang] = dict(cached["percent"])
             words, done = cached["words"], cached["done"]
             warnings.extend(cached["warnings"])
         else:
-            if keys is None:
-                keys = {a.slug: unit_keys(a) for a in articles}
             percent[lang] = {}
             lang_warnings: list[str] = []
-            views[lang] = {}
             for article in articles:
-                display = config.rel(catalog_path(config, lang, article.slug))
-                view = catalog_view(load_catalog(config, lang, article.slug), display)
-                views[lang][article.slug] = view
+                view = views[lang][article.slug]
                 article_words, article_done = coverage(keys[article.slug], view)
                 percent[lang][article.slug] = (100.0 if article_words == 0
                                                else 100.0 * article_done / article_words)
@@ -291,6 +323,59 @@ def _plan(config: Config, articles: list[Article], langs: list[str],
         site_percent[lang] = 100.0 if lang == config.source_language or words == 0 \
             else 100.0 * done / words
     return _Plan(langs, articles, percent, published, site_percent, warnings, fresh_memo, views)
+
+
+PARALLEL_READ_MIN = 400
+"""Catalogs to read below which starting processes costs more than it saves."""
+
+_VIEWS_JOB: tuple[Config, list[str], Verdicts] | None = None
+"""What every worker reading catalogs shares (set before the processes fork)."""
+
+
+def _read_views(config: Config, articles: list[Article], langs: list[str], verdicts: Verdicts,
+                jobs: int) -> dict[str, dict[str, CatalogView]]:
+    """Every catalog of ``langs`` for ``articles``, read and checked.
+
+    Articles are taken one after the other with all their languages, so that each
+    source text is analysed once for all of them; chunks of articles go to
+    parallel processes when there is much to read.
+    """
+    global _VIEWS_JOB
+    views: dict[str, dict[str, CatalogView]] = {lang: {} for lang in langs}
+    if not langs:
+        return views
+    slugs = [article.slug for article in articles]
+    _VIEWS_JOB = (config, langs, verdicts)
+    try:
+        if jobs > 1 and len(slugs) * len(langs) >= PARALLEL_READ_MIN:
+            size = max(1, -(-len(slugs) // (jobs * 4)))
+            chunks = [slugs[i:i + size] for i in range(0, len(slugs), size)]
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+                parts = list(pool.map(_read_chunk, chunks))
+        else:
+            parts = [_read_chunk(slugs)]
+    finally:
+        _VIEWS_JOB = None
+    for part, used in parts:
+        for lang, found in part.items():
+            views[lang].update(found)
+        verdicts.used.update(used)
+    return views
+
+
+def _read_chunk(slugs: list[str]) -> tuple[dict[str, dict[str, CatalogView]], dict[str, bool]]:
+    assert _VIEWS_JOB is not None
+    config, langs, verdicts = _VIEWS_JOB
+    before, verdicts.used = verdicts.used, {}
+    found: dict[str, dict[str, CatalogView]] = {lang: {} for lang in langs}
+    try:
+        for slug in slugs:
+            for lang in langs:
+                found[lang][slug] = _view(config, lang, slug, verdicts)
+        return found, verdicts.used
+    finally:
+        verdicts.used = before
 
 
 def _rel_root(depth: int) -> str:
@@ -320,8 +405,7 @@ def _render_language(config: Config, lang: str, plan: _Plan) -> tuple[dict[str, 
     for article in plan.published[lang]:
         view = plan.views.get(lang, {}).get(article.slug)
         if view is None and lang != config.source_language:
-            display = config.rel(catalog_path(config, lang, article.slug))
-            view = catalog_view(load_catalog(config, lang, article.slug), display)
+            view = _view(config, lang, article.slug)
         localized = localize(article, lang, config.source_language, view)
         problems.extend(p for p in localized.problems if view is None or p not in view.problems)
         localized.html = link_to_source_when_unpublished(

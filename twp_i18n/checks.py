@@ -86,6 +86,7 @@ import polib
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from . import cache
 from .config import Config
 from .errors import CatalogError
 from .fsutil import files
@@ -440,6 +441,13 @@ def _analyze(text: str, kind: Kind) -> _Analysis:
     return result
 
 
+@lru_cache(maxsize=8192)
+def _source_analysis(text: str, kind: Kind) -> _Analysis:
+    """:func:`_analyze` of a source text, which every language's entry compares with
+    (read only: the checks never change an analysis)."""
+    return _analyze(text, kind)
+
+
 def _tag_label(name: str) -> str:
     """How a raw HTML piece is named in messages: ``HTML tag <script>``, ``HTML comment``."""
     name = name.lstrip("/")
@@ -549,7 +557,7 @@ def check_entry(entry: polib.POEntry, *, path: str, kind: Kind,
 def _check_text(report: _Reporter, label: str, plural: bool, source_text: str,
                 translation: str, kind: Kind, known_placeholders: Counter[str],
                 may_omit: bool = False) -> None:
-    source = _analyze(source_text, kind)
+    source = _source_analysis(source_text, kind)
     target = _analyze(translation, kind)
 
     def add(code: str, message: str) -> None:
@@ -662,6 +670,58 @@ def unsafe_entry(entry: polib.POEntry, *, kind: Kind = "article",
     return any(f.severity == "error"
                for f in check_entry(entry, path="", kind=kind, nplurals=nplurals,
                                     single_forms=single_forms))
+
+
+class Verdicts:
+    """:func:`unsafe_entry` results remembered across runs (``.twp/cache/verdicts.json``).
+
+    Checking a translation parses its Markdown, which is the costly part of
+    ``status`` and of planning a build; the verdict only depends on the texts of
+    the entry, the kind of catalog and the language's plural forms, so it is
+    kept by a digest of exactly those.  ``status`` and ``build`` share it: after
+    one of them ran, the other only checks entries that changed since.
+    """
+
+    NAME = "verdicts"
+
+    def __init__(self, config: Config | None = None) -> None:
+        self.config = config
+        self.known: dict[str, bool] = {}
+        self.used: dict[str, bool] = {}
+        if config is not None:
+            stored = cache.load(config, self.NAME)
+            if stored.get("code") == cache.code_digest():
+                self.known = dict.fromkeys(stored.get("safe", []), False)
+                self.known.update(dict.fromkeys(stored.get("unsafe", []), True))
+
+    def unsafe(self, entry: polib.POEntry, *, kind: Kind = "article",
+               nplurals: int | None = None, single_forms: frozenset[int] = frozenset()) -> bool:
+        """:func:`unsafe_entry`, from memory when the same texts were checked before."""
+        if (kind == "article" and not entry.msgid_plural and not _MARKUP_CHARS.search(entry.msgid)
+                and not _MARKUP_CHARS.search(entry.msgstr)):
+            return False
+        forms = (sorted(entry.msgstr_plural.items()) if entry.msgid_plural else entry.msgstr)
+        key = cache.digest(repr((kind, nplurals, sorted(single_forms), entry.msgctxt,
+                                 entry.msgid, entry.msgid_plural, forms,
+                                 entry.fuzzy, entry.obsolete)).encode("utf-8"))
+        verdict = self.known.get(key)
+        if verdict is None:
+            verdict = unsafe_entry(entry, kind=kind, nplurals=nplurals, single_forms=single_forms)
+        self.used[key] = verdict
+        return verdict
+
+    def save(self) -> None:
+        """Store the verdicts (those of earlier runs too, unless they far outnumber this run's)."""
+        if self.config is None or self.used.keys() <= self.known.keys():
+            return
+        kept = {**self.known, **self.used}
+        if len(kept) > 3 * len(self.used) + 10_000:  # mostly texts that are long gone
+            kept = self.used
+        cache.save(self.config, self.NAME, {
+            "code": cache.code_digest(),
+            "safe": sorted(k for k, v in kept.items() if not v),
+            "unsafe": sorted(k for k, v in kept.items() if v),
+        })
 
 
 # --------------------------------------------------------------------------- catalogs

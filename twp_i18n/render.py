@@ -22,7 +22,7 @@ import polib
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from .checks import plural_function, single_count_forms, unsafe_entry
+from .checks import Verdicts, plural_function, single_count_forms, unsafe_entry
 from .config import Config
 from .content import Article
 from .extract import THEME_DIR, unit_contexts
@@ -148,16 +148,18 @@ class CatalogView:
     revision: str | None = None
 
 
-def catalog_view(po: polib.POFile | None, display: str) -> CatalogView:
+def catalog_view(po: polib.POFile | None, display: str,
+                 verdicts: Verdicts | None = None) -> CatalogView:
     """Usable translations of a catalog by (msgctxt, msgid), and where the unsafe ones are."""
     view = CatalogView()
+    unsafe = verdicts.unsafe if verdicts is not None else unsafe_entry
     if po is None:
         return view
     view.revision = po.metadata.get("PO-Revision-Date")
     for entry in po:
         if entry.obsolete or entry.fuzzy or not entry.msgstr or entry.msgid_plural:
             continue
-        if unsafe_entry(entry):
+        if unsafe(entry):
             line = getattr(entry, "linenum", None)
             view.problems.append(f"{display}:{line}: translation has a check error; "
                                  "the source text is shown instead (run 'twp check')")
@@ -186,7 +188,9 @@ def coverage(keys: UnitKeys, view: CatalogView) -> tuple[int, int]:
 def localize(article: Article, lang: str, source_lang: str, view: CatalogView | None) -> Localized:
     """Apply one catalog to one article and render its body to safe HTML."""
     view = view or CatalogView()
-    units = article_units(article)
+    env: dict[str, Any] = {}
+    tokens = markdown().parse(article.body, env)
+    units = article_units(article, tokens)
     contexts = {(u.text, u.role): c for u, c in zip(units, unit_contexts(units))}
     words = 0
     done_words = 0
@@ -210,8 +214,6 @@ def localize(article: Article, lang: str, source_lang: str, view: CatalogView | 
     summary = None
     if article.summary:
         summary = lookup(units[1].text, "summary") or article.summary
-    env: dict[str, Any] = {}
-    tokens = markdown().parse(article.body, env)
     problems = list(view.problems)
 
     def reject(token: Any, text: str) -> None:

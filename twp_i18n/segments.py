@@ -153,13 +153,17 @@ def block_text(token: Token, kind: str) -> str:
     return normalize_inline(token.content)
 
 
-def article_units(article: Article) -> list[Unit]:
-    """All units of an article, in document order: title, summary, then the body."""
+def article_units(article: Article, tokens: list[Token] | None = None) -> list[Unit]:
+    """All units of an article, in document order: title, summary, then the body.
+
+    ``tokens`` are the body's tokens when the caller already parsed it (untouched).
+    """
     units = [Unit(article.title, "title", article.field_lines.get("title", 1))]
     if article.summary:
         units.append(Unit(normalize_inline(article.summary), "summary",
                           article.field_lines.get("summary", 1)))
-    tokens = markdown().parse(article.body)
+    if tokens is None:
+        tokens = markdown().parse(article.body)
     for token, kind in translatable_blocks(tokens):
         text = block_text(token, kind)
         if not has_words(text):

@@ -37,7 +37,7 @@ from .catalogs import (
     load_templates,
     template_path,
 )
-from .checks import single_count_forms, unsafe_entry
+from .checks import Verdicts, single_count_forms, unsafe_entry
 from .config import Config
 from .fsutil import files
 from .segments import markdown
@@ -124,7 +124,8 @@ class Counts:
         }
 
 
-def catalog_counts(po: polib.POFile, kind: str = "article") -> Counts:
+def catalog_counts(po: polib.POFile, kind: str = "article",
+                   verdicts: Verdicts | None = None) -> Counts:
     """Count one catalog's entries and words.
 
     Entries are counted as msgfmt counts them.  Words are weighed the way the
@@ -133,6 +134,7 @@ def catalog_counts(po: polib.POFile, kind: str = "article") -> Counts:
     page shows the source text there).
     """
     counts = Counts()
+    unsafe = verdicts.unsafe if verdicts is not None else unsafe_entry
     single = single_count_forms(po.metadata.get("Plural-Forms", ""))
     for entry in po:
         if entry.obsolete:
@@ -145,8 +147,8 @@ def catalog_counts(po: polib.POFile, kind: str = "article") -> Counts:
         counts.units += 1
         counts.words += words
         setattr(counts, state, getattr(counts, state) + 1)
-        if state == "translated" and unsafe_entry(entry, kind=kind,  # type: ignore[arg-type]
-                                                  single_forms=single):
+        if state == "translated" and unsafe(entry, kind=kind,  # type: ignore[arg-type]
+                                            single_forms=single):
             counts.untranslated_words += words
         else:
             setattr(counts, f"{state}_words", getattr(counts, f"{state}_words") + words)
@@ -210,6 +212,7 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
     code = cache.code_digest()
     known: dict[str, list[Any]] = stored.get("files", {}) if stored.get("code") == code else {}
     fresh: dict[str, list[Any]] = {}
+    verdicts = Verdicts(config)
 
     def counts_of(path: Path, kind: str) -> Counts:
         data = path.read_bytes()
@@ -222,7 +225,7 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
             po = pofile.parse_po(pofile.decode(data, rel), rel)
             if path.suffix == ".po":
                 check_plural_counts(po, rel)
-            counts = catalog_counts(po, kind)
+            counts = catalog_counts(po, kind, verdicts)
         fresh[rel] = [key, asdict(counts)]
         return counts
 
@@ -243,4 +246,5 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
         result.append(status)
     if remember and (fresh.keys() - known.keys() or any(known.get(k) != v for k, v in fresh.items())):
         cache.save(config, "status", {"code": code, "files": {**known, **fresh}})
+        verdicts.save()
     return result
