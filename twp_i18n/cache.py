@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +69,8 @@ def code_digest() -> str:
     Every cache entry depends on it: any upgrade of the tool or of those libraries
     invalidates every cache.
     """
+    from importlib import metadata
+
     package = Path(__file__).parent
     files = sorted(p for p in package.rglob("*") if p.is_file() and p.suffix in (".py", ".html", ".css"))
     versions = []

@@ -17,14 +17,21 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import polib
+from typing import TYPE_CHECKING
 
-from . import cache, pofile
+from . import cache
 from .config import Config
-from .content import Article, load_articles
 from .errors import TemplateError
 from .fsutil import files, remove_file, write_if_changed
-from .segments import ROLE_ORDER, Unit, article_units
+
+if TYPE_CHECKING:
+    import polib
+
+    from .content import Article
+    from .segments import Unit
+
+# The PO, Markdown and YAML machinery is imported where it is used, so that a run
+# that finds nothing changed (the cache check in :func:`extract`) starts quickly.
 
 SITE_DOMAIN = "site"
 THEME_DIR = Path(__file__).parent / "theme" / "templates"
@@ -53,6 +60,8 @@ def po_date(moment: dt.datetime) -> str:
 
 def new_template(config: Config, comment: str, created: dt.datetime) -> polib.POFile:
     """An empty POT with gettext's usual header fields."""
+    import polib
+
     po = polib.POFile(wrapwidth=79)
     po.header = comment
     po.metadata_is_fuzzy = True
@@ -73,6 +82,8 @@ def new_template(config: Config, comment: str, created: dt.datetime) -> polib.PO
 
 def article_template(article: Article, config: Config) -> polib.POFile:
     """The template of one article: one entry per distinct unit, in document order."""
+    from .segments import article_units
+
     po = new_template(
         config,
         f"Translation template for the article \u201c{article.title}\u201d.\n"
@@ -86,6 +97,8 @@ def article_template(article: Article, config: Config) -> polib.POFile:
 
 def unit_contexts(units: list[Unit]) -> list[str | None]:
     """The msgctxt of each unit: None, unless its text also appears in a more common role."""
+    from .segments import ROLE_ORDER
+
     roles: dict[str, set[str]] = {}
     for unit in units:
         roles.setdefault(unit.text, set()).add(unit.role)
@@ -98,6 +111,8 @@ def unit_contexts(units: list[Unit]) -> list[str | None]:
 
 def units_to_entries(units: list[Unit], article: Article) -> list[polib.POEntry]:
     """Merge identical units into one entry; give msgctxt only where roles clash."""
+    import polib
+
     entries: dict[tuple[str | None, str], polib.POEntry] = {}
     kinds: dict[tuple[str | None, str], list[str]] = {}
     for unit, context in zip(units, unit_contexts(units)):
@@ -132,6 +147,8 @@ def template_files(config: Config) -> dict[str, tuple[Path, str]]:
 
 def site_template(config: Config, articles: Iterable[Article]) -> polib.POFile:
     """``site.pot``: the interface strings marked in the templates."""
+    import polib
+
     dates = [a.last_modified for a in articles]
     created = max(dates) if dates else dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
     po = new_template(
@@ -222,6 +239,8 @@ def extract(config: Config, articles: list[Article] | None = None, *,
         if unchanged is not None:
             return unchanged
     if articles is None:
+        from .content import load_articles
+
         articles = load_articles(config)
     report = ExtractReport()
     # Render everything before writing anything.
@@ -252,6 +271,8 @@ _JOB: tuple[Config, list[Article]] | None = None
 
 
 def _article_text(index: int) -> tuple[str, int]:
+    from . import pofile
+
     assert _JOB is not None
     config, articles = _JOB
     po = article_template(articles[index], config)
@@ -260,6 +281,8 @@ def _article_text(index: int) -> tuple[str, int]:
 
 def _template_texts(config: Config, articles: list[Article]) -> tuple[dict[Path, str], int]:
     """The text of every template (articles in parallel processes when there are many)."""
+    from . import pofile
+
     global _JOB
     _JOB = (config, articles)
     workers = min(os.cpu_count() or 1, 8)
