@@ -109,8 +109,6 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     their bytes change, so skipped and rendered work give the same output.
     """
     output = (out or config.output_dir).resolve()
-    articles = load_articles(config)
-    _check_templates(config)
     all_langs = [config.source_language, *config.languages]
     selected = set(languages) if languages else set(all_langs)
     selected.add(config.source_language)
@@ -119,6 +117,12 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     memo = cache.load(config, memo_name)
     if memo.get("shared") != shared:
         memo = {}
+    if selected == set(all_langs):
+        unchanged = _unchanged_build(config, output, memo, all_langs, per_lang)
+        if unchanged is not None:
+            return unchanged
+    articles = load_articles(config)
+    _check_templates(config)
     verdicts = Verdicts(config)
     plan = _plan(config, articles, all_langs, memo.get("plans", {}), per_lang, verdicts, jobs)
     published_key = cache.digest(json.dumps(
@@ -163,7 +167,13 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     finally:
         if pool is not None:
             pool.shutdown()
-    files.update(_render_shared(config, plan))
+    shared_key = _shared_key(all_langs, per_lang, published_key)
+    previous = rendered_before.get(SHARED)
+    if previous and previous["key"] == shared_key and _intact(output, previous["files"]):
+        kept[SHARED] = list(previous["files"])
+    else:
+        shared_files = _render_shared(config, plan)
+        files.update(shared_files)
     if progress:
         progress(len(todo) + 1, len(todo) + 1)
 
@@ -197,27 +207,73 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
         names = sorted(rel for rel in files if rel.startswith(f"{base}/") or rel == f"bundles/{base}.zip")
         rendered[lang] = {"key": cache.digest(f"{per_lang[lang]} {published_key}".encode("utf-8")),
                           "files": {rel: _stamp(output / rel) for rel in names}}
+    if SHARED not in kept:
+        rendered[SHARED] = {"key": shared_key,
+                            "files": {rel: _stamp(output / rel) for rel in sorted(shared_files)}}
     for lang, names in kept.items():
         rendered[lang]["files"] = {rel: _stamp(output / rel) for rel in names}
-    cache.save(config, memo_name, {"shared": shared, "plans": plan.memo, "rendered": rendered})
+    cache.save(config, memo_name, {"shared": shared, "plans": plan.memo, "rendered": rendered,
+                                   "published": report.published, "published_key": published_key})
     return report
+
+
+def _unchanged_build(config: Config, output: Path, memo: dict[str, Any], langs: list[str],
+                     per_lang: dict[str, str]) -> BuildReport | None:
+    """The report of a build that would change nothing, when the memo proves it; else None.
+
+    Every input (content, config, theme, code and each language's catalogs) has the
+    digest it had at the last build, and every file that build wrote is still there,
+    untouched: the output is already what rendering would give.
+    """
+    plans = memo.get("plans", {})
+    rendered = memo.get("rendered", {})
+    published_key = memo.get("published_key")
+    if published_key is None or any(plans.get(lang, {}).get("key") != per_lang[lang]
+                                    for lang in langs if lang != config.source_language):
+        return None
+    expected = {lang: cache.digest(f"{per_lang[lang]} {published_key}".encode("utf-8"))
+                for lang in langs}
+    expected[SHARED] = _shared_key(langs, per_lang, published_key)
+    names: set[str] = set()
+    for key, digest in expected.items():
+        entry = rendered.get(key)
+        if entry is None or entry["key"] != digest or not _intact(output, entry["files"]):
+            return None
+        names.update(entry["files"])
+    if _read_manifest(output) != names:
+        return None
+    warnings = [w for lang in langs if lang != config.source_language
+                for w in plans[lang]["warnings"]]
+    published = memo.get("published", {})
+    if set(published) != set(langs):
+        return None
+    return BuildReport(output, unchanged=sorted(names),
+                       published={lang: published[lang] for lang in langs}, warnings=warnings)
+
+
+def _shared_key(langs: list[str], per_lang: dict[str, str], published_key: str) -> str:
+    return cache.digest(json.dumps([per_lang[lang] for lang in langs] + [published_key])
+                        .encode("utf-8"))
+
+
+SHARED = "#shared"
+"""Key of the files common to all languages (chooser, dashboard, sitemap, OPML, stylesheet)
+in the build memo, next to the language codes."""
 
 
 def _input_digests(config: Config, langs: list[str]) -> tuple[str, dict[str, str]]:
     """A digest of everything all languages share, and one per language adding its catalogs."""
     paths = [config.config_path]
-    for directory, pattern in ((config.source_dir, "*.md"), (config.content_dir / "images", "**/*"),
-                               (config.templates_dir, "*")):
+    for directory, pattern in ((config.content_dir / "images", "**/*"), (config.templates_dir, "*")):
         if directory.is_dir():
             paths.extend(sorted(p for p in directory.glob(pattern) if p.is_file()))
-    shared = cache.digest((cache.code_digest() + json.dumps(cache.file_digests(config, paths), sort_keys=True))
-                          .encode("utf-8"))
+    inputs = cache.file_digests(config, paths)
+    inputs.update(cache.directory_digests(config, config.source_dir, ".md"))
+    shared = cache.digest((cache.code_digest() + json.dumps(inputs, sort_keys=True)).encode("utf-8"))
     per_lang = {}
     for lang in langs:
-        directory = config.po_dir(lang)
-        catalogs = files(directory, "*.po")
-        per_lang[lang] = cache.digest(
-            (shared + json.dumps(cache.file_digests(config, catalogs), sort_keys=True)).encode("utf-8"))
+        catalogs = cache.directory_digests(config, config.po_dir(lang), ".po")
+        per_lang[lang] = cache.digest((shared + json.dumps(catalogs, sort_keys=True)).encode("utf-8"))
     return shared, per_lang
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,30 @@ def file_digests(config: Config, paths: list[Path]) -> dict[str, str]:
             result[config.rel(path)] = digest(path.read_bytes())
         except OSError as exc:
             raise TwpError(f"cannot read: {exc.strerror or exc}", path=config.rel(path),
+                           hint="it should be a readable file") from None
+    return result
+
+
+def directory_digests(config: Config, directory: Path, suffix: str) -> dict[str, str]:
+    """:func:`file_digests` of the regular files in ``directory`` whose names end with
+    ``suffix`` (none if it does not exist), by relative path, in name order.
+
+    The same result as listing and digesting them one by one, without the per-file
+    cost of path objects: a site has thousands of catalogs.
+    """
+    try:
+        entries = sorted((entry.name, entry.path) for entry in os.scandir(directory)
+                         if entry.name.endswith(suffix) and entry.is_file())
+    except (FileNotFoundError, NotADirectoryError):
+        return {}
+    prefix = config.rel(directory) + "/"
+    result = {}
+    for name, path in entries:
+        try:
+            with open(path, "rb") as handle:
+                result[prefix + name] = hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
+        except OSError as exc:
+            raise TwpError(f"cannot read: {exc.strerror or exc}", path=prefix + name,
                            hint="it should be a readable file") from None
     return result
 
