@@ -686,13 +686,20 @@ class Verdicts:
 
     def __init__(self, config: Config | None = None) -> None:
         self.config = config
-        self.known: dict[str, bool] = {}
+        self._known: dict[str, bool] | None = None if config is not None else {}
         self.used: dict[str, bool] = {}
-        if config is not None:
-            stored = cache.load(config, self.NAME)
+
+    @property
+    def known(self) -> dict[str, bool]:
+        """The verdicts stored by earlier runs (read on first use)."""
+        if self._known is None:
+            self._known = {}
+            assert self.config is not None
+            stored = cache.load(self.config, self.NAME)
             if stored.get("code") == cache.code_digest():
-                self.known = dict.fromkeys(stored.get("safe", []), False)
-                self.known.update(dict.fromkeys(stored.get("unsafe", []), True))
+                self._known = dict.fromkeys(stored.get("safe", []), False)
+                self._known.update(dict.fromkeys(stored.get("unsafe", []), True))
+        return self._known
 
     def unsafe(self, entry: polib.POEntry, *, kind: Kind = "article",
                nplurals: int | None = None, single_forms: frozenset[int] = frozenset()) -> bool:
@@ -712,7 +719,7 @@ class Verdicts:
 
     def save(self) -> None:
         """Store the verdicts (those of earlier runs too, unless they far outnumber this run's)."""
-        if self.config is None or self.used.keys() <= self.known.keys():
+        if self.config is None or not self.used or self.used.keys() <= self.known.keys():
             return
         kept = {**self.known, **self.used}
         if len(kept) > 3 * len(self.used) + 10_000:  # mostly texts that are long gone

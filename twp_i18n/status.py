@@ -22,7 +22,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -30,13 +30,7 @@ from typing import Any
 import polib
 
 from . import cache, pofile
-from .catalogs import (
-    SITE_DOMAIN,
-    catalog_path,
-    check_plural_counts,
-    load_templates,
-    template_path,
-)
+from .catalogs import SITE_DOMAIN, check_plural_counts, load_templates
 from .checks import Verdicts, single_count_forms, unsafe_entry
 from .config import Config
 from .fsutil import files
@@ -214,10 +208,8 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
     fresh: dict[str, list[Any]] = {}
     verdicts = Verdicts(config)
 
-    def counts_of(path: Path, kind: str) -> Counts:
-        data = path.read_bytes()
+    def counts_of(path: Path, rel: str, data: bytes, kind: str) -> Counts:
         key = cache.digest(data)
-        rel = config.rel(path)
         hit = known.get(rel)
         if hit is not None and hit[0] == key:
             counts = Counts(**hit[1])
@@ -226,22 +218,33 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
             if path.suffix == ".po":
                 check_plural_counts(po, rel)
             counts = catalog_counts(po, kind, verdicts)
-        fresh[rel] = [key, asdict(counts)]
+        fresh[rel] = [key, dict(vars(counts))]
         return counts
 
+    template_dir = config.rel(directory) + "/"
     result: list[LanguageStatus] = []
     for lang in (list(languages) if languages is not None else config.languages):
         status = LanguageStatus(lang)
+        lang_dir = config.po_dir(lang)
+        prefix = config.rel(lang_dir) + "/"
         for domain in domains:
             if wanted is not None and domain not in wanted:
                 continue
             kind = "site" if domain == SITE_DOMAIN else "article"
-            path = catalog_path(config, lang, domain)
-            exists = path.exists()
-            counts = counts_of(path if exists else template_path(config, domain), kind)
+            rel = prefix + domain + ".po"
+            path = lang_dir / f"{domain}.po"
+            try:
+                with open(path, "rb") as handle:
+                    data = handle.read()
+                exists = True
+                counts = counts_of(path, rel, data, kind)
+            except FileNotFoundError:
+                exists = False
+                template = directory / f"{domain}.pot"
+                counts = counts_of(template, template_dir + template.name, template.read_bytes(),
+                                   kind)
             publishable = domain != SITE_DOMAIN and counts.percent >= config.min_percent
-            status.catalogs.append(CatalogStatus(lang, domain, config.rel(path), counts, exists,
-                                                 publishable))
+            status.catalogs.append(CatalogStatus(lang, domain, rel, counts, exists, publishable))
             status.total.add(counts)
         result.append(status)
     if remember and (fresh.keys() - known.keys() or any(known.get(k) != v for k, v in fresh.items())):
