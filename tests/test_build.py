@@ -262,6 +262,7 @@ def test_cli_build_reports_and_jobs_give_same_output(site, twp, tmp_path, monkey
     import twp_i18n.build as build_module
 
     monkeypatch.setattr(build_module, "PARALLEL_READ_MIN", 0)  # catalogs read in processes too
+    monkeypatch.setattr(build_module, "PARALLEL_RENDER_MIN", 0)  # and pages rendered in them
     result = twp("--site", site, "build", "--jobs", "2")
     assert result.code == 0, result
     assert "articles published: en 2, es 2, ar 1" in result.out
@@ -326,7 +327,7 @@ def test_incremental_rebuild_equals_a_clean_build(site, tmp_path, monkeypatch):
     rendered: list[str] = []
     original = build_module._render_language
     monkeypatch.setattr(build_module, "_render_language",
-                        lambda cfg, lang, plan: rendered.append(lang) or original(cfg, lang, plan))
+                        lambda cfg, lang, *rest: rendered.append(lang) or original(cfg, lang, *rest))
     report = build(config)
     assert rendered == ["ar"]
     assert report.written and all(r.startswith(("ar/", "bundles/ar", "status/", "index.html"))
@@ -339,7 +340,7 @@ def test_incremental_rebuild_equals_a_clean_build(site, tmp_path, monkeypatch):
     assert snapshot(fresh / "dist") == snapshot(site / "dist")
     rendered.clear()
     monkeypatch.setattr(build_module, "_render_language",
-                        lambda cfg, lang, plan: rendered.append(lang) or original(cfg, lang, plan))
+                        lambda cfg, lang, *rest: rendered.append(lang) or original(cfg, lang, *rest))
     assert build(config).written == [] and rendered == []
 
 
@@ -381,7 +382,7 @@ def test_caches_survive_moving_the_site(site, tmp_path, monkeypatch):
     rendered: list[str] = []
     original = build_module._render_language
     monkeypatch.setattr(build_module, "_render_language",
-                        lambda cfg, lang, plan: rendered.append(lang) or original(cfg, lang, plan))
+                        lambda cfg, lang, *rest: rendered.append(lang) or original(cfg, lang, *rest))
     assert build(load_config(moved)).written == [] and rendered == []
 
 
@@ -405,3 +406,24 @@ def test_build_after_status_still_refuses_a_translation_made_unsafe_since(site):
     assert any("journal.po:" in w and "check error" in w for w in report.warnings)
     assert "journal" not in report.published["es"]  # too little left translated to publish
     assert not (site / "dist/es/journal/index.html").exists()
+
+
+def test_one_parse_localized_into_several_languages_keeps_them_apart(site):
+    """An article is parsed once and localized into every language: a translation
+    (alt text included) must never leak into the rendering of another language."""
+    from twp_i18n.catalogs import load_catalog
+    from twp_i18n.content import load_articles
+    from twp_i18n.render import catalog_view, localize, parse_source
+
+    config = load_config(site)
+    [journal] = [a for a in load_articles(config) if a.slug == "journal"]
+    source = parse_source(journal)
+    view = catalog_view(load_catalog(config, "es", "journal"), "es/journal.po")
+    spanish = localize(journal, "es", "en", view, source)
+    english = localize(journal, "en", "en", None, source)
+    spanish_again = localize(journal, "es", "en", view, source)
+    assert 'alt="Un cuaderno junto a una taza de té"' in spanish.html
+    assert 'alt="A notebook beside a cup of tea"' in english.html
+    assert "Escribir" in spanish.html and "Escribir" not in english.html
+    assert spanish_again.html == spanish.html
+    assert english.html == localize(journal, "en", "en", None).html  # same as a fresh parse

@@ -9,7 +9,6 @@ previous build wrote and this one does not are removed (the list lives in
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import html
@@ -48,6 +47,7 @@ from .render import (
     coverage,
     jinja_environment,
     localize,
+    parse_source,
     unit_keys,
 )
 
@@ -93,6 +93,8 @@ class _Plan:
     """Catalogs read while planning, reused when rendering in the same process."""
     slugs: dict[str, set[str]] = field(default_factory=dict, repr=False)
     """Slugs published per language, for membership tests."""
+    words: dict[str, int] = field(default_factory=dict, repr=False)
+    """Word count of unit texts, when planning counted them."""
 
     def __post_init__(self) -> None:
         self.slugs = {lang: {a.slug for a in articles} for lang, articles in self.published.items()}
@@ -146,27 +148,22 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
             plan.views[lang] = {article.slug: _view(config, lang, article.slug, verdicts)
                                 for article in plan.published[lang]}
     verdicts.save()
-    done = 0
     render_problems: list[str] = []
-    results: Iterable[tuple[dict[str, bytes], list[str]]]
-    if jobs > 1 and len(todo) > 1:
-        pool = ProcessPoolExecutor(max_workers=jobs)
-        # Each worker gets the catalogs its language's plan already read, not all of them.
-        plans = [dataclasses.replace(plan, views={lang: plan.views.get(lang, {})}) for lang in todo]
-        results = pool.map(_render_language, [config] * len(todo), todo, plans)
-    else:
-        pool = None
-        results = (_render_language(config, lang, plan) for lang in todo)
-    try:
-        for lang_files, lang_problems in results:
-            files.update(lang_files)
-            render_problems.extend(lang_problems)
-            done += 1
-            if progress:
-                progress(done, len(todo) + 1)
-    finally:
-        if pool is not None:
-            pool.shutdown()
+    steps = [0, 0]
+
+    def step(count: int = 1, total: int = 0) -> None:
+        steps[0] += count
+        steps[1] += total
+        if progress:
+            progress(steps[0], steps[1])
+
+    pages = _render_articles(config, plan, todo, jobs, step)
+    step(total=len(todo) + 1)
+    for lang in todo:
+        lang_files, lang_problems = _render_language(config, lang, plan, pages[lang])
+        files.update(lang_files)
+        render_problems.extend(lang_problems)
+        step()
     shared_key = _shared_key(all_langs, per_lang, published_key)
     previous = rendered_before.get(SHARED)
     if previous and previous["key"] == shared_key and _intact(output, previous["files"]):
@@ -174,8 +171,7 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     else:
         shared_files = _render_shared(config, plan)
         files.update(shared_files)
-    if progress:
-        progress(len(todo) + 1, len(todo) + 1)
+    step()
 
     report = BuildReport(output, warnings=list(plan.warnings) + render_problems,
                          published={lang: [a.slug for a in plan.published[lang]]
@@ -378,7 +374,9 @@ def _plan(config: Config, articles: list[Article], langs: list[str],
             key=lambda a: (a.date, a.slug), reverse=True)
         site_percent[lang] = 100.0 if lang == config.source_language or words == 0 \
             else 100.0 * done / words
-    return _Plan(langs, articles, percent, published, site_percent, warnings, fresh_memo, views)
+    words = {text: count for article_keys in keys.values() for (_, text), count in article_keys}
+    return _Plan(langs, articles, percent, published, site_percent, warnings, fresh_memo, views,
+                 words=words)
 
 
 PARALLEL_READ_MIN = 400
@@ -442,16 +440,116 @@ def _date_text(moment: dt.datetime, lang: str) -> str:
     return format_date(moment.date(), format="long", locale=lang)
 
 
-def _render_language(config: Config, lang: str, plan: _Plan) -> tuple[dict[str, bytes], list[str]]:
-    """Every file under ``<tag>/`` for one language (none when nothing is published in it)."""
-    if not plan.published[lang]:
-        return {}, []
+@dataclass
+class _ArticleOutput:
+    """One article rendered in one language, for its language's index, feeds and bundle."""
+
+    page: bytes
+    listing: dict[str, Any]
+    item: feeds.FeedItem | None
+    """Its feed entry, when the article is recent enough to be in the feeds."""
+    problems: list[str]
+
+
+PARALLEL_RENDER_MIN = 200
+"""Article pages to render below which starting processes costs more than it saves."""
+
+_RENDER_JOB: tuple[Config, _Plan, list[str]] | None = None
+"""What every worker rendering articles shares (set before the processes fork)."""
+
+
+def _render_articles(config: Config, plan: _Plan, langs: list[str], jobs: int,
+                     step: Callable[..., None]) -> dict[str, dict[str, _ArticleOutput]]:
+    """Every published article page of ``langs``, by language and slug.
+
+    Each article is parsed once and localized into all its languages; chunks of
+    articles go to parallel processes when there are many pages to render.
+    """
+    global _RENDER_JOB
+    pages: dict[str, dict[str, _ArticleOutput]] = {lang: {} for lang in langs}
+    slugs = [a.slug for a in plan.articles if any(a.slug in plan.slugs[lang] for lang in langs)]
+    if not slugs:
+        return pages
+    count = sum(len(plan.published[lang]) for lang in langs)
+    workers = jobs if jobs > 1 and count >= PARALLEL_RENDER_MIN else 1
+    size = max(1, -(-len(slugs) // (workers * 8)))
+    chunks = [slugs[i:i + size] for i in range(0, len(slugs), size)]
+    step(0, len(chunks))
+    _RENDER_JOB = (config, plan, langs)
+    try:
+        if workers > 1:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                for part in pool.map(_render_chunk, chunks):
+                    for lang, slug, output in part:
+                        pages[lang][slug] = output
+                    step()
+        else:
+            for chunk in chunks:
+                for lang, slug, output in _render_chunk(chunk):
+                    pages[lang][slug] = output
+                step()
+    finally:
+        _RENDER_JOB = None
+    return pages
+
+
+def _render_chunk(slugs: list[str]) -> list[tuple[str, str, _ArticleOutput]]:
+    """Render some articles in every language of the job that publishes them."""
+    assert _RENDER_JOB is not None
+    config, plan, langs = _RENDER_JOB
+    by_slug = {a.slug: a for a in plan.articles}
+    all_slugs = set(by_slug)
+    settings: dict[str, tuple[Environment, str, set[str]]] = {}
+    result: list[tuple[str, str, _ArticleOutput]] = []
+    for slug in slugs:
+        article = by_slug[slug]
+        source = parse_source(article, plan.words)
+        for lang in langs:
+            if slug not in plan.slugs[lang]:
+                continue
+            if lang not in settings:
+                env, translations = _language_environment(config, lang)
+                recent = {a.slug for a in plan.published[lang][:config.feeds.items]}
+                settings[lang] = (env, translations.text(config.title), recent)
+            env, site_title, recent = settings[lang]
+            view = plan.views.get(lang, {}).get(slug)
+            if view is None and lang != config.source_language:
+                view = _view(config, lang, slug)
+            localized = localize(article, lang, config.source_language, view, source)
+            problems = [p for p in localized.problems if view is None or p not in view.problems]
+            localized.html = link_to_source_when_unpublished(
+                localized.html, plan.slugs[lang], all_slugs, config.source_language)
+            page = _article_page(env, config, plan, lang, localized, site_title)
+            listing = {
+                "href": f"{slug}/", "title": localized.title, "summary": localized.summary,
+                "date_iso": article.date.date().isoformat(),
+                "date_text": _date_text(article.date, lang),
+            }
+            item = _feed_item(config, plan, lang, localized) if slug in recent else None
+            result.append((lang, slug, _ArticleOutput(page.encode("utf-8"), listing, item,
+                                                      problems)))
+    return result
+
+
+def _language_environment(config: Config, lang: str) -> tuple[Environment, Translations]:
+    """The theme's templates speaking ``lang`` (its ``site.po``), and those translations."""
     env = jinja_environment(config)
     site_po = load_catalog(config, lang, SITE_DOMAIN) if lang != config.source_language else None
     translations = Translations(site_po, lang)
     env.install_gettext_callables(  # type: ignore[attr-defined]
         translations.gettext, translations.ngettext, newstyle=True,
         pgettext=translations.pgettext, npgettext=translations.npgettext)
+    return env, translations
+
+
+def _render_language(config: Config, lang: str, plan: _Plan,
+                     pages: dict[str, _ArticleOutput]) -> tuple[dict[str, bytes], list[str]]:
+    """Every file under ``<tag>/`` for one language (none when nothing is published in it),
+    from its article pages rendered by :func:`_render_articles`."""
+    if not plan.published[lang]:
+        return {}, []
+    env, translations = _language_environment(config, lang)
     base = tag_dir(lang)
     site_title = translations.text(config.title)
     files: dict[str, bytes] = {}
@@ -459,21 +557,12 @@ def _render_language(config: Config, lang: str, plan: _Plan) -> tuple[dict[str, 
     items: list[feeds.FeedItem] = []
     listing: list[dict[str, Any]] = []
     for article in plan.published[lang]:
-        view = plan.views.get(lang, {}).get(article.slug)
-        if view is None and lang != config.source_language:
-            view = _view(config, lang, article.slug)
-        localized = localize(article, lang, config.source_language, view)
-        problems.extend(p for p in localized.problems if view is None or p not in view.problems)
-        localized.html = link_to_source_when_unpublished(
-            localized.html, plan.slugs[lang],
-            {a.slug for a in plan.articles}, config.source_language)
-        article_page = _article_page(env, config, plan, lang, localized, site_title)
-        files[f"{base}/{article.slug}/index.html"] = article_page.encode("utf-8")
-        listing.append({
-            "href": f"{article.slug}/", "title": localized.title, "summary": localized.summary,
-            "date_iso": article.date.date().isoformat(), "date_text": _date_text(article.date, lang),
-        })
-        items.append(_feed_item(config, plan, lang, localized))
+        output = pages[article.slug]
+        files[f"{base}/{article.slug}/index.html"] = output.page
+        listing.append(output.listing)
+        problems.extend(output.problems)
+        if output.item is not None:
+            items.append(output.item)
     page = _page(config, plan, lang, depth=1, canonical=f"{base}/",
                  hreflang=[(l, f"{tag_dir(l)}/") for l in plan.languages if plan.published[l]])
     languages = [{"href": f"../{tag_dir(l)}/", "lang_tag": bcp47_tag(l), "name": native_name(l),

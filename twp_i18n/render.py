@@ -11,7 +11,9 @@ links keep only http, https, mailto and relative URLs.
 
 from __future__ import annotations
 
+import dataclasses
 import gettext as _gettext
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +22,7 @@ from typing import Any
 import nh3
 import polib
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from markdown_it.token import Token
 from markupsafe import Markup, escape
 
 from .checks import Verdicts, plural_function, single_count_forms, unsafe_entry
@@ -27,7 +30,7 @@ from .config import Config
 from .content import Article
 from .extract import THEME_DIR, unit_contexts
 from .languages import plural_forms
-from .segments import Unit, article_units, markdown, translate_tokens
+from .segments import Unit, article_units, markdown, translate_tokens, unit_blocks
 from .status import word_count
 
 MARKDOWN_TAGS = frozenset({
@@ -133,6 +136,7 @@ def jinja_environment(config: Config) -> Environment:
         loaders.append(FileSystemLoader(config.templates_dir))
     loaders.append(FileSystemLoader(THEME_DIR))
     env = Environment(loader=ChoiceLoader(loaders), autoescape=True, undefined=StrictUndefined,
+                      auto_reload=False,  # one build: no need to stat templates at every page
                       extensions=["jinja2.ext.i18n"], keep_trailing_newline=True,
                       trim_blocks=True, lstrip_blocks=True)
     env.policies["ext.i18n.trimmed"] = True
@@ -185,13 +189,69 @@ def coverage(keys: UnitKeys, view: CatalogView) -> tuple[int, int]:
     return words, done
 
 
-def localize(article: Article, lang: str, source_lang: str, view: CatalogView | None) -> Localized:
-    """Apply one catalog to one article and render its body to safe HTML."""
-    view = view or CatalogView()
+_TOKEN_FIELDS = operator.attrgetter(*(f.name for f in dataclasses.fields(Token)))
+"""A token's fields in constructor order (a faster copy than :func:`copy.copy`)."""
+
+
+@dataclass
+class SourceDocument:
+    """An article's body parsed once, to be localized into any number of languages."""
+
+    tokens: list[Any]
+    env: dict[str, Any]
+    units: list[Unit]
+    contexts: dict[tuple[str, str], str | None]
+    tags: set[str]
+    """HTML tag names the source itself uses (kept by the sanitizer)."""
+    blocks: list[tuple[int, str, str]]
+    """:func:`~twp_i18n.segments.unit_blocks` of the tokens."""
+    words: dict[str, int]
+    """Word count of each unit text (filled on demand)."""
+
+    def fresh_tokens(self) -> list[Any]:
+        """The tokens, with copies of those localizing changes: inline tokens get new
+        content and children (children lists are replaced, never changed in place, so
+        they are shared) and opening tags may get ``lang`` and ``class``."""
+        copies = []
+        for token in self.tokens:
+            if token.type == "inline" or token.nesting == 1:
+                attrs = dict(token.attrs)
+                token = Token(*_TOKEN_FIELDS(token))
+                token.attrs = attrs
+            copies.append(token)
+        return copies
+
+    def word_count(self, text: str) -> int:
+        count = self.words.get(text)
+        if count is None:
+            count = self.words[text] = word_count(text)
+        return count
+
+
+def parse_source(article: Article, words: dict[str, int] | None = None) -> SourceDocument:
+    """Parse an article's body for :func:`localize` (``words``: known word counts by text)."""
     env: dict[str, Any] = {}
     tokens = markdown().parse(article.body, env)
     units = article_units(article, tokens)
     contexts = {(u.text, u.role): c for u, c in zip(units, unit_contexts(units))}
+    known = {u.text: words[u.text] for u in units if u.text in words} if words else {}
+    return SourceDocument(tokens, env, units, contexts, source_tags(article.body),
+                          unit_blocks(tokens), known)
+
+
+def localize(article: Article, lang: str, source_lang: str, view: CatalogView | None,
+             source: SourceDocument | None = None) -> Localized:
+    """Apply one catalog to one article and render its body to safe HTML.
+
+    ``source`` is the article parsed by :func:`parse_source`, when the caller
+    localizes it into several languages.
+    """
+    view = view or CatalogView()
+    source = source or parse_source(article)
+    env = source.env
+    tokens = source.fresh_tokens()
+    units = source.units
+    contexts = source.contexts
     words = 0
     done_words = 0
     missing = 0
@@ -202,7 +262,7 @@ def localize(article: Article, lang: str, source_lang: str, view: CatalogView | 
         nonlocal words, done_words, missing
         role = Unit(text, kind, 0).role
         found = text if is_source else view.table.get((contexts.get((text, role)), text))
-        count = word_count(text)
+        count = source.word_count(text)
         words += count
         if found is None:
             missing += 1
@@ -218,16 +278,17 @@ def localize(article: Article, lang: str, source_lang: str, view: CatalogView | 
 
     def reject(token: Any, text: str) -> None:
         nonlocal done_words, missing
-        done_words -= word_count(text)
+        done_words -= source.word_count(text)
         missing += 1
         line = article.body_line + (token.map[0] if token.map else 0)
         problems.append(f"{article.rel_path}:{line}: the {lang} translation links to another "
                         "site; the source text is shown instead (run 'twp check')")
 
     if is_source:
-        marks = translate_tokens(tokens, lambda text, kind: lookup(text, kind) and None, env)
+        marks = translate_tokens(tokens, lambda text, kind: lookup(text, kind) and None, env,
+                                 blocks=source.blocks)
     else:
-        marks = translate_tokens(tokens, lookup, env, reject)
+        marks = translate_tokens(tokens, lookup, env, reject, blocks=source.blocks)
     if not is_source:
         source_tag = source_lang.replace("_", "-")
         position = {id(token): index for index, token in enumerate(tokens)}
@@ -235,7 +296,7 @@ def localize(article: Article, lang: str, source_lang: str, view: CatalogView | 
             if not translated:
                 _mark_source(tokens, position[id(token)], source_tag)
     html = markdown().renderer.render(tokens, markdown().options, env)
-    html = sanitize(html, source_tags(article.body))
+    html = sanitize(html, source.tags)
     return Localized(article, lang, title, summary, html, words, done_words, missing,
                      view.revision, problems)
 

@@ -14,6 +14,7 @@ replaced when rendering.
 
 from __future__ import annotations
 
+import copy
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -185,9 +186,21 @@ def link_urls(tokens: list[Token] | None) -> list[str]:
     return found
 
 
+def unit_blocks(tokens: list[Token]) -> list[tuple[int, str, str]]:
+    """``(index in tokens, kind, unit text)`` of every translatable block that is a unit."""
+    position = {id(token): index for index, token in enumerate(tokens)}
+    found = []
+    for token, kind in translatable_blocks(tokens):
+        text = block_text(token, kind)
+        if has_words(text):
+            found.append((position[id(token)], kind, text))
+    return found
+
+
 def translate_tokens(tokens: list[Token], lookup: Callable[[str, str], str | None],
                      env: dict[str, Any],
                      on_reject: Callable[[Token, str], None] | None = None,
+                     blocks: list[tuple[int, str, str]] | None = None,
                      ) -> list[tuple[Token, str, bool]]:
     """Replace every block's inline content with its translation, in place.
 
@@ -197,21 +210,24 @@ def translate_tokens(tokens: list[Token], lookup: Callable[[str, str], str | Non
     site the source unit does not link to (reference-style links included, as
     resolved here) is not used: ``on_reject(token, text)`` is told and the source
     stays.  An image's alt text is replaced as text, never as Markdown source.
+    ``blocks`` is :func:`unit_blocks` of these tokens, when the caller has it.
     """
     md = markdown()
     result: list[tuple[Token, str, bool]] = []
-    for token, kind in list(translatable_blocks(tokens)):
-        text = block_text(token, kind)
-        if not has_words(text):
-            continue
+    for index, kind, text in unit_blocks(tokens) if blocks is None else blocks:
+        token = tokens[index]
         translation = lookup(text, kind)
         if translation is None:
             result.append((token, kind, False))
             continue
         if kind == "image alt text":
-            image = next(child for child in token.children or [] if child.type == "image")
+            # The token's children may be shared with other renderings: replace, never mutate.
+            children = list(token.children or [])
+            at = next(i for i, child in enumerate(children) if child.type == "image")
+            image = children[at] = copy.copy(children[at])
             image.children = md.parseInline(translation.replace("\n", " "), {})[0].children
             image.content = translation
+            token.children = children
             result.append((token, kind, True))
             continue
         children = md.parseInline(translation, env)[0].children
