@@ -157,13 +157,7 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
         if progress:
             progress(steps[0], steps[1])
 
-    pages = _render_articles(config, plan, todo, jobs, step)
-    step(total=len(todo) + 1)
-    for lang in todo:
-        lang_files, lang_problems = _render_language(config, lang, plan, pages[lang])
-        files.update(lang_files)
-        render_problems.extend(lang_problems)
-        step()
+    step(0, 1)  # first the pages common to all languages, while memory is low
     shared_key = _shared_key(all_langs, per_lang, published_key)
     previous = rendered_before.get(SHARED)
     if previous and previous["key"] == shared_key and _intact(output, previous["files"]):
@@ -172,6 +166,14 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
         shared_files = _render_shared(config, plan)
         files.update(shared_files)
     step()
+    pages = _render_articles(config, plan, todo, jobs, step)
+    plan.views.clear()  # the pages are made: the catalogs' memory can go
+    step(total=len(todo))
+    for lang in todo:
+        lang_files, lang_problems = _render_language(config, lang, plan, pages[lang])
+        files.update(lang_files)
+        render_problems.extend(lang_problems)
+        step()
 
     report = BuildReport(output, warnings=list(plan.warnings) + render_problems,
                          published={lang: [a.slug for a in plan.published[lang]]
@@ -411,8 +413,12 @@ def _read_views(config: Config, articles: list[Article], langs: list[str], verdi
             parts = [_read_chunk(slugs)]
     finally:
         _VIEWS_JOB = None
+    texts: dict[str, str] = {}  # one copy of each source text for all languages' tables
     for part, used in parts:
         for lang, found in part.items():
+            for view in found.values():
+                view.table = {(context, texts.setdefault(msgid, msgid)): msgstr
+                              for (context, msgid), msgstr in view.table.items()}
             views[lang].update(found)
         verdicts.used.update(used)
     return views
