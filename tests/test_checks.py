@@ -483,3 +483,21 @@ def test_verdicts_are_remembered_by_text_and_checked_again_when_it_changes(make_
     assert Verdicts(config).unsafe(entry) is True and len(calls) == 2
     (root / ".twp/cache/verdicts.json").write_text("{not json", encoding="utf-8")
     assert Verdicts(config).unsafe(entry) is True and len(calls) == 3  # a broken cache is ignored
+
+
+def test_check_in_parallel_processes_reports_the_same_in_the_same_order(demo_site, monkeypatch):
+    import twp_i18n.checks as checks_module
+    from twp_i18n.checks import check_site
+    from twp_i18n.config import load_config
+
+    config = load_config(demo_site)
+    broken = demo_site / "locales/fr/LC_MESSAGES/site.po"
+    broken.write_text(broken.read_text(encoding="utf-8") + '\nmsgid "x"\n', encoding="utf-8")
+    serial, count = check_site(config, jobs=1)
+    monkeypatch.setattr(checks_module, "PARALLEL_CHECK_MIN", 0)
+    parallel, parallel_count = check_site(config, jobs=2)
+    assert parallel == serial and parallel_count == count
+    assert [f.path for f in serial] == sorted((f.path for f in serial),
+                                              key=lambda p: (config.languages.index(p.split("/")[1]), p))
+    assert any(f.code == "syntax" and f.path.endswith("fr/LC_MESSAGES/site.po") for f in serial)
+    assert any(f.severity == "warning" for f in serial)

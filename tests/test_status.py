@@ -12,6 +12,7 @@ import pytest
 
 from twp_i18n import pofile
 from twp_i18n.config import load_config
+from twp_i18n.errors import CatalogError
 from twp_i18n.extract import extract
 from twp_i18n.merge import update
 from twp_i18n.status import catalog_counts, site_status, word_count
@@ -124,3 +125,22 @@ def test_obsolete_entries_counted_apart(translated_demo):
     po[0].obsolete = True
     after = catalog_counts(po)
     assert after.obsolete == 1 and after.units == live.units - 1
+
+
+def test_counting_in_parallel_processes_gives_the_same_status_and_errors(translated_demo,
+                                                                         monkeypatch):
+    import twp_i18n.status as status_module
+
+    config = load_config(translated_demo)
+    serial = [s.as_dict() for s in site_status(config, remember=False)]
+    monkeypatch.setattr(status_module, "PARALLEL_COUNT_MIN", 0)
+    parallel = [s.as_dict() for s in site_status(config, remember=False)]
+    assert parallel == serial
+    for lang in ("fr", "de"):  # two broken catalogs: the first in language order is named
+        broken = translated_demo / f"locales/{lang}/LC_MESSAGES/site.po"
+        broken.write_text(broken.read_text(encoding="utf-8") + '\nmsgid "x"\n', encoding="utf-8")
+    with pytest.raises(CatalogError) as caught:
+        site_status(config)
+    first = config.languages[min(config.languages.index("fr"), config.languages.index("de"))]
+    assert caught.value.path == f"locales/{first}/LC_MESSAGES/site.po"
+    assert caught.value.line is not None

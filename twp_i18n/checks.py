@@ -71,10 +71,13 @@ from __future__ import annotations
 import copy
 import gettext
 import html
+import multiprocessing
+import os
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -833,30 +836,68 @@ def single_count_forms(plural_forms_value: str) -> frozenset[int]:
 # --------------------------------------------------------------------------- a whole site
 
 def check_site(config: Config, *, languages: Iterable[str] | None = None,
-               articles: Iterable[str] | None = None) -> tuple[list[Finding], int]:
+               articles: Iterable[str] | None = None,
+               jobs: int | None = None) -> tuple[list[Finding], int]:
     """Check every catalog of the (selected) languages; returns the findings and the
-    number of catalogs checked.  A catalog that cannot be read is a ``syntax`` finding."""
+    number of catalogs checked.  A catalog that cannot be read is a ``syntax`` finding.
+
+    Findings come language by language, file by file.  The work is done article by
+    article (each source text is then analysed once for all languages), in ``jobs``
+    parallel processes (default: one per core) when there are many catalogs.
+    """
+    global _CHECK_JOB
+    wanted = set(articles) if articles is not None else None
+    tasks: list[tuple[str, Path]] = []
+    for lang in (list(languages) if languages is not None else config.languages):
+        tasks.extend((lang, path) for path in files(config.po_dir(lang), "*.po")
+                     if wanted is None or path.stem in wanted)
+    by_article: dict[str, list[int]] = {}
+    for index, (_, path) in enumerate(tasks):
+        by_article.setdefault(path.stem, []).append(index)
+    groups = list(by_article.values())
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    _CHECK_JOB = (config, tasks)
+    try:
+        if workers > 1 and len(tasks) >= PARALLEL_CHECK_MIN:
+            size = max(1, -(-len(groups) // (workers * 8)))
+            chunks = [[i for group in groups[at:at + size] for i in group]
+                      for at in range(0, len(groups), size)]
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                parts = list(pool.map(_check_tasks, chunks))
+        else:
+            parts = [_check_tasks([i for group in groups for i in group])]
+    finally:
+        _CHECK_JOB = None
+    found = dict(pair for part in parts for pair in part)
+    return [f for index in range(len(tasks)) for f in found[index]], len(tasks)
+
+
+PARALLEL_CHECK_MIN = 400
+"""Catalogs to check below which starting processes costs more than it saves."""
+
+_CHECK_JOB: tuple[Config, list[tuple[str, Path]]] | None = None
+"""The catalogs ``check_site`` checks (set before worker processes fork)."""
+
+
+def _check_tasks(indexes: list[int]) -> list[tuple[int, list[Finding]]]:
     from . import pofile
     from .catalogs import SITE_DOMAIN
 
-    wanted = set(articles) if articles is not None else None
-    findings: list[Finding] = []
-    checked = 0
-    for lang in (list(languages) if languages is not None else config.languages):
-        directory = config.po_dir(lang)
-        for path in files(directory, "*.po"):
-            if wanted is not None and path.stem not in wanted:
-                continue
-            display = config.rel(path)
-            checked += 1
-            try:
-                po = pofile.read_po(path, display)
-            except CatalogError as exc:
-                findings.append(finding_from_error(exc))
-                continue
-            kind: Kind = "site" if path.stem == SITE_DOMAIN else "article"
-            findings.extend(check_catalog(po, path=display, lang=lang, kind=kind))
-    return findings, checked
+    assert _CHECK_JOB is not None
+    config, tasks = _CHECK_JOB
+    result = []
+    for index in indexes:
+        lang, path = tasks[index]
+        display = config.rel(path)
+        try:
+            po = pofile.read_po(path, display)
+        except CatalogError as exc:
+            result.append((index, [finding_from_error(exc)]))
+            continue
+        kind: Kind = "site" if path.stem == SITE_DOMAIN else "article"
+        result.append((index, check_catalog(po, path=display, lang=lang, kind=kind)))
+    return result
 
 
 def finding_dict(finding: Finding) -> dict[str, object]:

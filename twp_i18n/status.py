@@ -19,9 +19,12 @@ untranslated.
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
 import re
 import unicodedata
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +36,7 @@ from . import cache, pofile
 from .catalogs import SITE_DOMAIN, check_plural_counts, load_templates
 from .checks import Verdicts, single_count_forms, unsafe_entry
 from .config import Config
+from .errors import CatalogError
 from .fsutil import files
 from .segments import markdown
 
@@ -208,23 +212,12 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
     fresh: dict[str, list[Any]] = {}
     verdicts = Verdicts(config)
 
-    def counts_of(path: Path, rel: str, data: bytes, kind: str) -> Counts:
-        key = cache.digest(data)
-        hit = known.get(rel)
-        if hit is not None and hit[0] == key:
-            counts = Counts(**hit[1])
-        else:
-            po = pofile.parse_po(pofile.decode(data, rel), rel)
-            if path.suffix == ".po":
-                check_plural_counts(po, rel)
-            counts = catalog_counts(po, kind, verdicts)
-        fresh[rel] = [key, dict(vars(counts))]
-        return counts
-
+    # Which file each (language, article) is counted from, and the counts the cache has.
+    rows: list[tuple[str, str, str, bool, str]] = []  # language, article, path, exists, counted
+    todo: dict[str, tuple[Path, str]] = {}  # counted path -> (file, kind)
     template_dir = config.rel(directory) + "/"
-    result: list[LanguageStatus] = []
-    for lang in (list(languages) if languages is not None else config.languages):
-        status = LanguageStatus(lang)
+    langs = list(dict.fromkeys(languages if languages is not None else config.languages))
+    for lang in langs:
         lang_dir = config.po_dir(lang)
         prefix = config.rel(lang_dir) + "/"
         for domain in domains:
@@ -236,18 +229,100 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
             try:
                 with open(path, "rb") as handle:
                     data = handle.read()
-                exists = True
-                counts = counts_of(path, rel, data, kind)
+                exists, counted = True, rel
             except FileNotFoundError:
-                exists = False
-                template = directory / f"{domain}.pot"
-                counts = counts_of(template, template_dir + template.name, template.read_bytes(),
-                                   kind)
-            publishable = domain != SITE_DOMAIN and counts.percent >= config.min_percent
-            status.catalogs.append(CatalogStatus(lang, domain, rel, counts, exists, publishable))
-            status.total.add(counts)
-        result.append(status)
+                path = directory / f"{domain}.pot"
+                exists, counted = False, template_dir + path.name
+                data = path.read_bytes()
+            rows.append((lang, domain, rel, exists, counted))
+            if counted in fresh or counted in todo:
+                continue
+            key = cache.digest(data)
+            hit = known.get(counted)
+            if hit is not None and hit[0] == key:
+                fresh[counted] = hit
+            else:
+                todo[counted] = (path, kind)
+    fresh.update(_count_catalogs(todo, verdicts))
+
+    result = [LanguageStatus(lang) for lang in langs]
+    by_lang = {status.lang: status for status in result}
+    for lang, domain, rel, exists, counted in rows:
+        status = by_lang[lang]
+        counts = Counts(**fresh[counted][1])
+        publishable = domain != SITE_DOMAIN and counts.percent >= config.min_percent
+        status.catalogs.append(CatalogStatus(lang, domain, rel, counts, exists, publishable))
+        status.total.add(counts)
     if remember and (fresh.keys() - known.keys() or any(known.get(k) != v for k, v in fresh.items())):
         cache.save(config, "status", {"code": code, "files": {**known, **fresh}})
         verdicts.save()
     return result
+
+
+PARALLEL_COUNT_MIN = 200
+"""Catalogs to count below which starting processes costs more than it saves."""
+
+_COUNT_JOB: tuple[list[tuple[str, Path, str]], Verdicts] | None = None
+"""The catalogs :func:`_count_catalogs` counts (set before worker processes fork)."""
+
+
+def _count_catalogs(todo: dict[str, tuple[Path, str]], verdicts: Verdicts) -> dict[str, list[Any]]:
+    """``[digest, counts]`` of catalogs the cache could not answer for, by path.
+
+    Catalogs are taken article by article (each source text is then checked once
+    for all languages), in parallel processes when there are many.  The first
+    broken catalog, in the order given, raises its :class:`CatalogError`.
+    """
+    global _COUNT_JOB
+    tasks = sorted(((rel, path, kind) for rel, (path, kind) in todo.items()),
+                   key=lambda task: (task[1].name, task[0]))
+    order = {rel: index for index, rel in enumerate(todo)}
+    workers = os.cpu_count() or 1
+    _COUNT_JOB = (tasks, verdicts)
+    try:
+        if workers > 1 and len(tasks) >= PARALLEL_COUNT_MIN:
+            size = max(1, -(-len(tasks) // (workers * 8)))
+            chunks = [range(at, min(at + size, len(tasks))) for at in range(0, len(tasks), size)]
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                parts = list(pool.map(_count_tasks, chunks))
+        else:
+            parts = [_count_tasks(range(len(tasks)))]
+    finally:
+        _COUNT_JOB = None
+    counted: dict[str, list[Any]] = {}
+    errors: list[tuple[int, CatalogError]] = []
+    for part, used in parts:
+        verdicts.used.update(used)
+        for rel, outcome in part:
+            if isinstance(outcome, list):
+                counted[rel] = outcome
+            else:
+                message, line, hint = outcome
+                errors.append((order[rel], CatalogError(message, path=rel, line=line, hint=hint)))
+    if errors:
+        raise min(errors, key=lambda item: item[0])[1]
+    return counted
+
+
+def _count_tasks(indexes: range) -> tuple[list[tuple[str, Any]], dict[str, bool]]:
+    assert _COUNT_JOB is not None
+    tasks, verdicts = _COUNT_JOB
+    before, verdicts.used = verdicts.used, {}
+    result: list[tuple[str, Any]] = []
+    try:
+        for index in indexes:
+            rel, path, kind = tasks[index]
+            data = path.read_bytes()
+            try:
+                po = pofile.parse_po(pofile.decode(data, rel), rel)
+                if path.suffix == ".po":
+                    check_plural_counts(po, rel)
+            except CatalogError as exc:  # sent back as plain data: the parent raises it
+                result.append((rel, (exc.message, exc.line, exc.hint)))
+                continue
+            counts = catalog_counts(po, kind, verdicts)
+            result.append((rel, [cache.digest(data), dict(vars(counts))]))
+        return result, verdicts.used
+    finally:
+        verdicts.used = before
