@@ -18,7 +18,7 @@ import multiprocessing
 import re
 import zipfile
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -169,11 +169,13 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     pages = _render_articles(config, plan, todo, jobs, step)
     plan.views.clear()  # the pages are made: the catalogs' memory can go
     step(total=len(todo))
-    for lang in todo:
-        lang_files, lang_problems = _render_language(config, lang, plan, pages[lang])
-        files.update(lang_files)
-        render_problems.extend(lang_problems)
-        step()
+    # Threads suffice here: most of the time goes to zlib, which releases the GIL.
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
+        for lang_files, lang_problems in threads.map(
+                lambda lang: _render_language(config, lang, plan, pages[lang]), todo):
+            files.update(lang_files)
+            render_problems.extend(lang_problems)
+            step()
 
     report = BuildReport(output, warnings=list(plan.warnings) + render_problems,
                          published={lang: [a.slug for a in plan.published[lang]]
