@@ -14,11 +14,10 @@ import hashlib
 import html
 import io
 import json
-import multiprocessing
 import re
 import zipfile
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from jinja2 import Environment, TemplateSyntaxError
 from jinja2 import TemplateError as JinjaTemplateError
 from markupsafe import Markup
 
-from . import cache, feeds
+from . import cache, feeds, parallel
 from .catalogs import SITE_DOMAIN, catalog_path, load_catalog
 from .checks import Verdicts
 from .config import Config
@@ -386,10 +385,6 @@ def _plan(config: Config, articles: list[Article], langs: list[str],
 PARALLEL_READ_MIN = 400
 """Catalogs to read below which starting processes costs more than it saves."""
 
-_VIEWS_JOB: tuple[Config, list[str], Verdicts] | None = None
-"""What every worker reading catalogs shares (set before the processes fork)."""
-
-
 def _read_views(config: Config, articles: list[Article], langs: list[str], verdicts: Verdicts,
                 jobs: int) -> dict[str, dict[str, CatalogView]]:
     """Every catalog of ``langs`` for ``articles``, read and checked.
@@ -398,23 +393,13 @@ def _read_views(config: Config, articles: list[Article], langs: list[str], verdi
     source text is analysed once for all of them; chunks of articles go to
     parallel processes when there is much to read.
     """
-    global _VIEWS_JOB
     views: dict[str, dict[str, CatalogView]] = {lang: {} for lang in langs}
     if not langs:
         return views
     slugs = [article.slug for article in articles]
-    _VIEWS_JOB = (config, langs, verdicts)
-    try:
-        if jobs > 1 and len(slugs) * len(langs) >= PARALLEL_READ_MIN:
-            size = max(1, -(-len(slugs) // (jobs * 4)))
-            chunks = [slugs[i:i + size] for i in range(0, len(slugs), size)]
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-                parts = list(pool.map(_read_chunk, chunks))
-        else:
-            parts = [_read_chunk(slugs)]
-    finally:
-        _VIEWS_JOB = None
+    workers = jobs if len(slugs) * len(langs) >= PARALLEL_READ_MIN else 1
+    parts = parallel.fork_map(_read_chunk, parallel.chunks(slugs, workers, 4), workers,
+                              job=(config, langs, verdicts))
     texts: dict[str, str] = {}  # one copy of each source text for all languages' tables
     for part, used in parts:
         for lang, found in part.items():
@@ -427,8 +412,7 @@ def _read_views(config: Config, articles: list[Article], langs: list[str], verdi
 
 
 def _read_chunk(slugs: list[str]) -> tuple[dict[str, dict[str, CatalogView]], dict[str, bool]]:
-    assert _VIEWS_JOB is not None
-    config, langs, verdicts = _VIEWS_JOB
+    config, langs, verdicts = parallel.job()
     before, verdicts.used = verdicts.used, {}
     found: dict[str, dict[str, CatalogView]] = {lang: {} for lang in langs}
     try:
@@ -462,10 +446,6 @@ class _ArticleOutput:
 PARALLEL_RENDER_MIN = 200
 """Article pages to render below which starting processes costs more than it saves."""
 
-_RENDER_JOB: tuple[Config, _Plan, list[str]] | None = None
-"""What every worker rendering articles shares (set before the processes fork)."""
-
-
 def _render_articles(config: Config, plan: _Plan, langs: list[str], jobs: int,
                      step: Callable[..., None]) -> dict[str, dict[str, _ArticleOutput]]:
     """Every published article page of ``langs``, by language and slug.
@@ -473,39 +453,24 @@ def _render_articles(config: Config, plan: _Plan, langs: list[str], jobs: int,
     Each article is parsed once and localized into all its languages; chunks of
     articles go to parallel processes when there are many pages to render.
     """
-    global _RENDER_JOB
     pages: dict[str, dict[str, _ArticleOutput]] = {lang: {} for lang in langs}
     slugs = [a.slug for a in plan.articles if any(a.slug in plan.slugs[lang] for lang in langs)]
     if not slugs:
         return pages
     count = sum(len(plan.published[lang]) for lang in langs)
-    workers = jobs if jobs > 1 and count >= PARALLEL_RENDER_MIN else 1
-    size = max(1, -(-len(slugs) // (workers * 8)))
-    chunks = [slugs[i:i + size] for i in range(0, len(slugs), size)]
-    step(0, len(chunks))
-    _RENDER_JOB = (config, plan, langs)
-    try:
-        if workers > 1:
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                for part in pool.map(_render_chunk, chunks):
-                    for lang, slug, output in part:
-                        pages[lang][slug] = output
-                    step()
-        else:
-            for chunk in chunks:
-                for lang, slug, output in _render_chunk(chunk):
-                    pages[lang][slug] = output
-                step()
-    finally:
-        _RENDER_JOB = None
+    workers = jobs if count >= PARALLEL_RENDER_MIN else 1
+    pieces = parallel.chunks(slugs, workers)
+    step(0, len(pieces))
+    for part in parallel.fork_map(_render_chunk, pieces, workers, job=(config, plan, langs),
+                                  done=step):
+        for lang, slug, output in part:
+            pages[lang][slug] = output
     return pages
 
 
 def _render_chunk(slugs: list[str]) -> list[tuple[str, str, _ArticleOutput]]:
     """Render some articles in every language of the job that publishes them."""
-    assert _RENDER_JOB is not None
-    config, plan, langs = _RENDER_JOB
+    config, plan, langs = parallel.job()
     by_slug = {a.slug: a for a in plan.articles}
     all_slugs = set(by_slug)
     settings: dict[str, tuple[Environment, str, set[str]]] = {}

@@ -71,13 +71,11 @@ from __future__ import annotations
 import copy
 import gettext
 import html
-import multiprocessing
 import os
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -89,7 +87,7 @@ import polib
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from . import cache
+from . import cache, parallel
 from .config import Config
 from .errors import CatalogError
 from .fsutil import files
@@ -845,7 +843,6 @@ def check_site(config: Config, *, languages: Iterable[str] | None = None,
     article (each source text is then analysed once for all languages), in ``jobs``
     parallel processes (default: one per core) when there are many catalogs.
     """
-    global _CHECK_JOB
     wanted = set(articles) if articles is not None else None
     tasks: list[tuple[str, Path]] = []
     for lang in (list(languages) if languages is not None else config.languages):
@@ -854,21 +851,12 @@ def check_site(config: Config, *, languages: Iterable[str] | None = None,
     by_article: dict[str, list[int]] = {}
     for index, (_, path) in enumerate(tasks):
         by_article.setdefault(path.stem, []).append(index)
-    groups = list(by_article.values())
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    _CHECK_JOB = (config, tasks)
-    try:
-        if workers > 1 and len(tasks) >= PARALLEL_CHECK_MIN:
-            size = max(1, -(-len(groups) // (workers * 8)))
-            chunks = [[i for group in groups[at:at + size] for i in group]
-                      for at in range(0, len(groups), size)]
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                parts = list(pool.map(_check_tasks, chunks))
-        else:
-            parts = [_check_tasks([i for group in groups for i in group])]
-    finally:
-        _CHECK_JOB = None
+    if len(tasks) < PARALLEL_CHECK_MIN:
+        workers = 1
+    pieces = [[index for group in groups for index in group]
+              for groups in parallel.chunks(list(by_article.values()), workers)]
+    parts = parallel.fork_map(_check_tasks, pieces, workers, job=(config, tasks))
     found = dict(pair for part in parts for pair in part)
     return [f for index in range(len(tasks)) for f in found[index]], len(tasks)
 
@@ -876,16 +864,11 @@ def check_site(config: Config, *, languages: Iterable[str] | None = None,
 PARALLEL_CHECK_MIN = 400
 """Catalogs to check below which starting processes costs more than it saves."""
 
-_CHECK_JOB: tuple[Config, list[tuple[str, Path]]] | None = None
-"""The catalogs ``check_site`` checks (set before worker processes fork)."""
-
-
 def _check_tasks(indexes: list[int]) -> list[tuple[int, list[Finding]]]:
     from . import pofile
     from .catalogs import SITE_DOMAIN
 
-    assert _CHECK_JOB is not None
-    config, tasks = _CHECK_JOB
+    config, tasks = parallel.job()
     result = []
     for index in indexes:
         lang, path = tasks[index]

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import multiprocessing
 import os
 import re
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from . import cache
+from . import cache, parallel
 from .config import Config
 from .errors import TemplateError
 from .fsutil import files, remove_file, write_if_changed
@@ -266,35 +264,26 @@ def extract(config: Config, articles: list[Article] | None = None, *,
     return report
 
 
-_JOB: tuple[Config, list[Article]] | None = None
-"""Articles to extract (set before worker processes fork)."""
-
-
-def _article_text(index: int) -> tuple[str, int]:
+def _article_texts(indexes: list[int]) -> list[tuple[str, int]]:
+    """The text and entry count of some articles' templates (in a worker process, or here)."""
     from . import pofile
 
-    assert _JOB is not None
-    config, articles = _JOB
-    po = article_template(articles[index], config)
-    return pofile.format_po(po), len(po)
+    config, articles = parallel.job()
+    results = []
+    for index in indexes:
+        po = article_template(articles[index], config)
+        results.append((pofile.format_po(po), len(po)))
+    return results
 
 
 def _template_texts(config: Config, articles: list[Article]) -> tuple[dict[Path, str], int]:
     """The text of every template (articles in parallel processes when there are many)."""
     from . import pofile
 
-    global _JOB
-    _JOB = (config, articles)
-    workers = min(os.cpu_count() or 1, 8)
-    try:
-        if workers > 1 and len(articles) >= 200:
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                results = list(pool.map(_article_text, range(len(articles)), chunksize=32))
-        else:
-            results = [_article_text(index) for index in range(len(articles))]
-    finally:
-        _JOB = None
+    workers = min(os.cpu_count() or 1, 8) if len(articles) >= 200 else 1
+    parts = parallel.fork_map(_article_texts, parallel.chunks(range(len(articles)), workers),
+                              workers, job=(config, articles))
+    results = [result for part in parts for result in part]
     outdir = config.templates_po_dir
     texts = {outdir / f"{a.slug}.pot": text for a, (text, _) in zip(articles, results)}
     texts[outdir / f"{SITE_DOMAIN}.pot"] = pofile.format_po(site_template(config, articles))

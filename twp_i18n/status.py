@@ -19,12 +19,10 @@ untranslated.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 import re
 import unicodedata
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -32,7 +30,7 @@ from typing import Any
 
 import polib
 
-from . import cache, pofile
+from . import cache, parallel, pofile
 from .catalogs import SITE_DOMAIN, check_plural_counts, load_templates
 from .checks import Verdicts, single_count_forms, unsafe_entry
 from .config import Config
@@ -262,10 +260,6 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
 PARALLEL_COUNT_MIN = 200
 """Catalogs to count below which starting processes costs more than it saves."""
 
-_COUNT_JOB: tuple[list[tuple[str, Path, str]], Verdicts] | None = None
-"""The catalogs :func:`_count_catalogs` counts (set before worker processes fork)."""
-
-
 def _count_catalogs(todo: dict[str, tuple[Path, str]], verdicts: Verdicts) -> dict[str, list[Any]]:
     """``[digest, counts]`` of catalogs the cache could not answer for, by path.
 
@@ -273,23 +267,12 @@ def _count_catalogs(todo: dict[str, tuple[Path, str]], verdicts: Verdicts) -> di
     for all languages), in parallel processes when there are many.  The first
     broken catalog, in the order given, raises its :class:`CatalogError`.
     """
-    global _COUNT_JOB
     tasks = sorted(((rel, path, kind) for rel, (path, kind) in todo.items()),
                    key=lambda task: (task[1].name, task[0]))
     order = {rel: index for index, rel in enumerate(todo)}
-    workers = os.cpu_count() or 1
-    _COUNT_JOB = (tasks, verdicts)
-    try:
-        if workers > 1 and len(tasks) >= PARALLEL_COUNT_MIN:
-            size = max(1, -(-len(tasks) // (workers * 8)))
-            chunks = [range(at, min(at + size, len(tasks))) for at in range(0, len(tasks), size)]
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                parts = list(pool.map(_count_tasks, chunks))
-        else:
-            parts = [_count_tasks(range(len(tasks)))]
-    finally:
-        _COUNT_JOB = None
+    workers = (os.cpu_count() or 1) if len(tasks) >= PARALLEL_COUNT_MIN else 1
+    parts = parallel.fork_map(_count_tasks, parallel.chunks(range(len(tasks)), workers), workers,
+                              job=(tasks, verdicts))
     counted: dict[str, list[Any]] = {}
     errors: list[tuple[int, CatalogError]] = []
     for part, used in parts:
@@ -305,9 +288,8 @@ def _count_catalogs(todo: dict[str, tuple[Path, str]], verdicts: Verdicts) -> di
     return counted
 
 
-def _count_tasks(indexes: range) -> tuple[list[tuple[str, Any]], dict[str, bool]]:
-    assert _COUNT_JOB is not None
-    tasks, verdicts = _COUNT_JOB
+def _count_tasks(indexes: list[int]) -> tuple[list[tuple[str, Any]], dict[str, bool]]:
+    tasks, verdicts = parallel.job()
     before, verdicts.used = verdicts.used, {}
     result: list[tuple[str, Any]] = []
     try:
