@@ -411,7 +411,9 @@ def numbers(text: str) -> Counter[str]:
     return found
 
 
-def _analyze(text: str, kind: Kind) -> _Analysis:
+def _analyze(text: str, kind: Kind, for_warnings: bool = True) -> _Analysis:
+    """What the checks look at in ``text``; without ``for_warnings``, only what the
+    errors need (markup, tags, URLs, placeholders): no prose or numbers."""
     result = _Analysis()
     prose: list[str] = []
     technical: list[str] = []
@@ -434,6 +436,8 @@ def _analyze(text: str, kind: Kind) -> _Analysis:
         result.loose_urls.append(match.group(1))
     for match in _LINKISH_ATTRIBUTE.finditer(text):
         result.loose_urls.append(match.group(1).strip("\"'"))
+    if not for_warnings:
+        return result
     joined = " ".join(prose)
     urls = _BARE_URL.findall(joined)
     result.prose = _BARE_URL.sub(" ", joined)
@@ -523,7 +527,8 @@ class _Reporter:
 
 def check_entry(entry: polib.POEntry, *, path: str, kind: Kind,
                 nplurals: int | None = None,
-                single_forms: frozenset[int] = frozenset()) -> list[Finding]:
+                single_forms: frozenset[int] = frozenset(),
+                errors_only: bool = False) -> list[Finding]:
     """All findings for one entry, errors first.
 
     ``nplurals`` is the language's number of plural forms; when given, a plural
@@ -551,15 +556,15 @@ def check_entry(entry: polib.POEntry, *, path: str, kind: Kind,
         if not translation:
             continue
         _check_text(report, label, plural, source_text, translation, kind, known_placeholders,
-                    may_omit=plural and int(label[7:-1]) in single_forms)
+                    may_omit=plural and int(label[7:-1]) in single_forms, errors_only=errors_only)
     return _sorted(report.findings)
 
 
 def _check_text(report: _Reporter, label: str, plural: bool, source_text: str,
                 translation: str, kind: Kind, known_placeholders: Counter[str],
-                may_omit: bool = False) -> None:
+                may_omit: bool = False, errors_only: bool = False) -> None:
     source = _source_analysis(source_text, kind)
-    target = _analyze(translation, kind)
+    target = _analyze(translation, kind, for_warnings=not errors_only)
 
     def add(code: str, message: str) -> None:
         report.add(code, message, label, plural)
@@ -621,6 +626,9 @@ def _check_text(report: _Reporter, label: str, plural: bool, source_text: str,
         if extra:
             add("placeholder", "added placeholder " + ", ".join(sorted(extra)))
 
+    if errors_only:
+        return
+
     # Warnings.
     if (source.markup == target.markup and len(source.targets) == len(target.targets)
             and sorted(map(_same_url_key, source.targets))
@@ -670,7 +678,7 @@ def unsafe_entry(entry: polib.POEntry, *, kind: Kind = "article",
         return False  # plain prose on both sides: no markup, link or HTML to get wrong
     return any(f.severity == "error"
                for f in check_entry(entry, path="", kind=kind, nplurals=nplurals,
-                                    single_forms=single_forms))
+                                    single_forms=single_forms, errors_only=True))
 
 
 class Verdicts:
