@@ -260,9 +260,10 @@ def test_unpublished_article_is_removed_on_rebuild(site):
 
 def test_cli_build_reports_and_jobs_give_same_output(site, twp, tmp_path, monkeypatch):
     import twp_i18n.build as build_module
+    import twp_i18n.pages as pages_module
 
     monkeypatch.setattr(build_module, "PARALLEL_READ_MIN", 0)  # catalogs read in processes too
-    monkeypatch.setattr(build_module, "PARALLEL_RENDER_MIN", 0)  # and pages rendered in them
+    monkeypatch.setattr(pages_module, "PARALLEL_RENDER_MIN", 0)  # and pages rendered in them
     result = twp("--site", site, "build", "--jobs", "2")
     assert result.code == 0, result
     assert "articles published: en 2, es 2, ar 1" in result.out
@@ -316,7 +317,7 @@ def test_links_to_articles_not_published_in_the_language_lead_to_the_source(demo
 def test_incremental_rebuild_equals_a_clean_build(site, tmp_path, monkeypatch):
     """Build, change one catalog, rebuild: the result is byte-identical to a fresh build,
     and only the changed language was rendered again."""
-    import twp_i18n.build as build_module
+    import twp_i18n.pages as pages_module
 
     config = load_config(site)
     build(config)
@@ -325,8 +326,8 @@ def test_incremental_rebuild_equals_a_clean_build(site, tmp_path, monkeypatch):
     po.find("Dim lights in the evening.").msgstr = "أضواء خافتة في المساء."
     pofile.write_po(path, po)
     rendered: list[str] = []
-    original = build_module._render_language
-    monkeypatch.setattr(build_module, "_render_language",
+    original = pages_module.render_language
+    monkeypatch.setattr(pages_module, "render_language",
                         lambda cfg, lang, *rest: rendered.append(lang) or original(cfg, lang, *rest))
     report = build(config)
     assert rendered == ["ar"]
@@ -339,7 +340,7 @@ def test_incremental_rebuild_equals_a_clean_build(site, tmp_path, monkeypatch):
     build(load_config(fresh))
     assert snapshot(fresh / "dist") == snapshot(site / "dist")
     rendered.clear()
-    monkeypatch.setattr(build_module, "_render_language",
+    monkeypatch.setattr(pages_module, "render_language",
                         lambda cfg, lang, *rest: rendered.append(lang) or original(cfg, lang, *rest))
     assert build(config).written == [] and rendered == []
 
@@ -374,14 +375,14 @@ def test_slugs_that_would_collide_with_outputs_are_refused(make_site, twp):
 
 
 def test_caches_survive_moving_the_site(site, tmp_path, monkeypatch):
-    import twp_i18n.build as build_module
+    import twp_i18n.pages as pages_module
 
     build(load_config(site))
     moved = tmp_path / "moved"
     shutil.copytree(site, moved)  # keeps file times, as git checkouts of CI caches do not
     rendered: list[str] = []
-    original = build_module._render_language
-    monkeypatch.setattr(build_module, "_render_language",
+    original = pages_module.render_language
+    monkeypatch.setattr(pages_module, "render_language",
                         lambda cfg, lang, *rest: rendered.append(lang) or original(cfg, lang, *rest))
     assert build(load_config(moved)).written == [] and rendered == []
 

@@ -9,56 +9,27 @@ previous build wrote and this one does not are removed (the list lives in
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import html
-import io
 import json
-import re
-import zipfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from urllib.parse import urljoin
+from typing import TYPE_CHECKING, Any
 
-from babel.dates import format_date
-from jinja2 import Environment, TemplateSyntaxError
-from jinja2 import TemplateError as JinjaTemplateError
-from markupsafe import Markup
-
-from . import cache, feeds, parallel
-from .catalogs import SITE_DOMAIN, catalog_path, load_catalog
-from .checks import Verdicts
+from . import cache, parallel
 from .config import Config
-from .content import Article, load_articles
 from .errors import OutputError, TemplateError
-from .extract import THEME_DIR, template_files
-from .fsutil import files, remove_file, write_if_changed
-from .languages import bcp47_tag, native_name, text_direction
-from .render import (
-    CatalogView,
-    Localized,
-    Translations,
-    UnitKeys,
-    catalog_view,
-    coverage,
-    jinja_environment,
-    localize,
-    parse_source,
-    unit_keys,
-)
+from .fsutil import remove_file, write_if_changed
+
+if TYPE_CHECKING:
+    from .checks import Verdicts
+    from .content import Article
+    from .render import CatalogView, UnitKeys
+
+# Markdown, templates, feeds and catalogs are imported where there is work for them:
+# a build with nothing changed answers from digests alone and should start quickly.
 
 MANIFEST = ".twp-build.json"
-STYLE = THEME_DIR.parent / "static" / "style.css"
-HELP_SLUG = "how-to-help-translate"
-_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-
-
-def tag_dir(lang: str) -> str:
-    """The output directory of a language: its BCP 47 tag in lower case (``pt-br``)."""
-    return bcp47_tag(lang).lower()
 
 
 @dataclass
@@ -122,6 +93,11 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
         unchanged = _unchanged_build(config, output, memo, all_langs, per_lang)
         if unchanged is not None:
             return unchanged
+    from . import pages
+    from .checks import Verdicts
+    from .content import load_articles
+    from .render import read_view
+
     articles = load_articles(config)
     _check_templates(config)
     verdicts = Verdicts(config)
@@ -144,7 +120,7 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
             todo.append(lang)
     for lang in todo:  # a cached plan read no catalogs: read those to render here, once
         if lang != config.source_language and lang not in plan.views and plan.published[lang]:
-            plan.views[lang] = {article.slug: _view(config, lang, article.slug, verdicts)
+            plan.views[lang] = {article.slug: read_view(config, lang, article.slug, verdicts)
                                 for article in plan.published[lang]}
     verdicts.save()
     render_problems: list[str] = []
@@ -162,16 +138,16 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     if previous and previous["key"] == shared_key and _intact(output, previous["files"]):
         kept[SHARED] = list(previous["files"])
     else:
-        shared_files = _render_shared(config, plan)
+        shared_files = pages.render_shared(config, plan)
         files.update(shared_files)
     step()
-    pages = _render_articles(config, plan, todo, jobs, step)
+    article_pages = pages.render_articles(config, plan, todo, jobs, step)
     plan.views.clear()  # the pages are made: the catalogs' memory can go
     step(total=len(todo))
     # Threads suffice here: most of the time goes to zlib, which releases the GIL.
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
         for lang_files, lang_problems in threads.map(
-                lambda lang: _render_language(config, lang, plan, pages[lang]), todo):
+                lambda lang: pages.render_language(config, lang, plan, article_pages[lang]), todo):
             files.update(lang_files)
             render_problems.extend(lang_problems)
             step()
@@ -180,7 +156,7 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
                          published={lang: [a.slug for a in plan.published[lang]]
                                     for lang in all_langs})
     previous_files = _read_manifest(output)
-    keep_dirs = {tag_dir(lang) for lang in all_langs if lang not in selected}
+    keep_dirs = {pages.tag_dir(lang) for lang in all_langs if lang not in selected}
     kept_files = {rel for names in kept.values() for rel in names}
     # Files of languages not built this time stay listed, so a later build can still remove them.
     kept_files |= {rel for rel in previous_files
@@ -202,7 +178,7 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
 
     rendered = {lang: info for lang, info in rendered_before.items() if lang not in todo}
     for lang in todo:
-        base = tag_dir(lang)
+        base = pages.tag_dir(lang)
         names = sorted(rel for rel in files if rel.startswith(f"{base}/") or rel == f"bundles/{base}.zip")
         rendered[lang] = {"key": cache.digest(f"{per_lang[lang]} {published_key}".encode("utf-8")),
                           "files": {rel: _stamp(output / rel) for rel in names}}
@@ -298,6 +274,11 @@ def _intact(output: Path, files: dict[str, list[int]]) -> bool:
 
 def _check_templates(config: Config) -> None:
     """Compile every template first, so a syntax error names its file and line."""
+    from jinja2 import TemplateSyntaxError
+
+    from .extract import template_files
+    from .render import jinja_environment
+
     env = jinja_environment(config)
     for name, (_path, ref) in template_files(config).items():
         try:
@@ -309,6 +290,8 @@ def _check_templates(config: Config) -> None:
 
 def _unit_keys(config: Config, articles: list[Article]) -> dict[str, UnitKeys]:
     """:func:`unit_keys` of every article, remembered by a digest of what decides them."""
+    from .render import unit_keys
+
     code = cache.code_digest()
     stored = cache.load(config, "units")
     known: dict[str, Any] = stored.get("articles", {}) if stored.get("code") == code else {}
@@ -328,15 +311,12 @@ def _unit_keys(config: Config, articles: list[Article]) -> dict[str, UnitKeys]:
     return result
 
 
-def _view(config: Config, lang: str, slug: str, verdicts: Verdicts | None = None) -> CatalogView:
-    display = config.rel(catalog_path(config, lang, slug))
-    return catalog_view(load_catalog(config, lang, slug), display, verdicts)
-
-
 def _plan(config: Config, articles: list[Article], langs: list[str],
           memo: dict[str, Any], per_lang: dict[str, str], verdicts: Verdicts,
           jobs: int = 1) -> _Plan:
     """Decide, for every language and article, the share translated and what is published."""
+    from .render import coverage
+
     percent: dict[str, dict[str, float]] = {}
     published: dict[str, list[Article]] = {}
     site_percent: dict[str, float] = {}
@@ -412,379 +392,18 @@ def _read_views(config: Config, articles: list[Article], langs: list[str], verdi
 
 
 def _read_chunk(slugs: list[str]) -> tuple[dict[str, dict[str, CatalogView]], dict[str, bool]]:
+    from .render import read_view
+
     config, langs, verdicts = parallel.job()
     before, verdicts.used = verdicts.used, {}
     found: dict[str, dict[str, CatalogView]] = {lang: {} for lang in langs}
     try:
         for slug in slugs:
             for lang in langs:
-                found[lang][slug] = _view(config, lang, slug, verdicts)
+                found[lang][slug] = read_view(config, lang, slug, verdicts)
         return found, verdicts.used
     finally:
         verdicts.used = before
-
-
-def _rel_root(depth: int) -> str:
-    return "../" * depth
-
-
-def _date_text(moment: dt.datetime, lang: str) -> str:
-    return format_date(moment.date(), format="long", locale=lang)
-
-
-@dataclass
-class _ArticleOutput:
-    """One article rendered in one language, for its language's index, feeds and bundle."""
-
-    page: bytes
-    listing: dict[str, Any]
-    item: feeds.FeedItem | None
-    """Its feed entry, when the article is recent enough to be in the feeds."""
-    problems: list[str]
-
-
-PARALLEL_RENDER_MIN = 200
-"""Article pages to render below which starting processes costs more than it saves."""
-
-def _render_articles(config: Config, plan: _Plan, langs: list[str], jobs: int,
-                     step: Callable[..., None]) -> dict[str, dict[str, _ArticleOutput]]:
-    """Every published article page of ``langs``, by language and slug.
-
-    Each article is parsed once and localized into all its languages; chunks of
-    articles go to parallel processes when there are many pages to render.
-    """
-    pages: dict[str, dict[str, _ArticleOutput]] = {lang: {} for lang in langs}
-    slugs = [a.slug for a in plan.articles if any(a.slug in plan.slugs[lang] for lang in langs)]
-    if not slugs:
-        return pages
-    count = sum(len(plan.published[lang]) for lang in langs)
-    workers = jobs if count >= PARALLEL_RENDER_MIN else 1
-    pieces = parallel.chunks(slugs, workers)
-    step(0, len(pieces))
-    for part in parallel.fork_map(_render_chunk, pieces, workers, job=(config, plan, langs),
-                                  done=step):
-        for lang, slug, output in part:
-            pages[lang][slug] = output
-    return pages
-
-
-def _render_chunk(slugs: list[str]) -> list[tuple[str, str, _ArticleOutput]]:
-    """Render some articles in every language of the job that publishes them."""
-    config, plan, langs = parallel.job()
-    by_slug = {a.slug: a for a in plan.articles}
-    all_slugs = set(by_slug)
-    settings: dict[str, tuple[Environment, str, set[str]]] = {}
-    result: list[tuple[str, str, _ArticleOutput]] = []
-    for slug in slugs:
-        article = by_slug[slug]
-        source = parse_source(article, plan.words)
-        for lang in langs:
-            if slug not in plan.slugs[lang]:
-                continue
-            if lang not in settings:
-                env, translations = _language_environment(config, lang)
-                recent = {a.slug for a in plan.published[lang][:config.feeds.items]}
-                settings[lang] = (env, translations.text(config.title), recent)
-            env, site_title, recent = settings[lang]
-            view = plan.views.get(lang, {}).get(slug)
-            if view is None and lang != config.source_language:
-                view = _view(config, lang, slug)
-            localized = localize(article, lang, config.source_language, view, source)
-            problems = [p for p in localized.problems if view is None or p not in view.problems]
-            localized.html = link_to_source_when_unpublished(
-                localized.html, plan.slugs[lang], all_slugs, config.source_language)
-            page = _article_page(env, config, plan, lang, localized, site_title)
-            listing = {
-                "href": f"{slug}/", "title": localized.title, "summary": localized.summary,
-                "date_iso": article.date.date().isoformat(),
-                "date_text": _date_text(article.date, lang),
-            }
-            item = _feed_item(config, plan, lang, localized) if slug in recent else None
-            result.append((lang, slug, _ArticleOutput(page.encode("utf-8"), listing, item,
-                                                      problems)))
-    return result
-
-
-def _language_environment(config: Config, lang: str) -> tuple[Environment, Translations]:
-    """The theme's templates speaking ``lang`` (its ``site.po``), and those translations."""
-    env = jinja_environment(config)
-    site_po = load_catalog(config, lang, SITE_DOMAIN) if lang != config.source_language else None
-    translations = Translations(site_po, lang)
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        translations.gettext, translations.ngettext, newstyle=True,
-        pgettext=translations.pgettext, npgettext=translations.npgettext)
-    return env, translations
-
-
-def _render_language(config: Config, lang: str, plan: _Plan,
-                     pages: dict[str, _ArticleOutput]) -> tuple[dict[str, bytes], list[str]]:
-    """Every file under ``<tag>/`` for one language (none when nothing is published in it),
-    from its article pages rendered by :func:`_render_articles`."""
-    if not plan.published[lang]:
-        return {}, []
-    env, translations = _language_environment(config, lang)
-    base = tag_dir(lang)
-    site_title = translations.text(config.title)
-    files: dict[str, bytes] = {}
-    problems: list[str] = []
-    items: list[feeds.FeedItem] = []
-    listing: list[dict[str, Any]] = []
-    for article in plan.published[lang]:
-        output = pages[article.slug]
-        files[f"{base}/{article.slug}/index.html"] = output.page
-        listing.append(output.listing)
-        problems.extend(output.problems)
-        if output.item is not None:
-            items.append(output.item)
-    page = _page(config, plan, lang, depth=1, canonical=f"{base}/",
-                 hreflang=[(l, f"{tag_dir(l)}/") for l in plan.languages if plan.published[l]])
-    languages = [{"href": f"../{tag_dir(l)}/", "lang_tag": bcp47_tag(l), "name": native_name(l),
-                  "current": l == lang} for l in plan.languages if plan.published[l]]
-    files[f"{base}/index.html"] = _render(env, "index.html", site=_site(config, site_title),
-                                          page=page, articles=listing,
-                                          languages=languages).encode("utf-8")
-    channel = _channel(config, plan, lang, site_title, items)
-    full = config.feeds.full_content
-    files[f"{base}/rss.xml"] = feeds.render_rss(channel, full)
-    files[f"{base}/atom.xml"] = feeds.render_atom(channel, full)
-    files[f"{base}/feed.json"] = feeds.render_json_feed(channel, full)
-    assets = _assets(config)
-    for rel, data in assets.items():
-        files[f"{base}/{rel}"] = data
-    files[f"bundles/{base}.zip"] = _bundle(base, {k: v for k, v in files.items()
-                                                  if k.startswith(base + "/")})
-    return files, problems
-
-
-def _assets(config: Config) -> dict[str, bytes]:
-    """``content/images/`` is copied into every language, so ``../images/x.png`` works."""
-    images = config.content_dir / "images"
-    if not images.is_dir():
-        return {}
-    return {f"images/{p.relative_to(images).as_posix()}": p.read_bytes()
-            for p in sorted(images.rglob("*")) if p.is_file()}
-
-
-def _site(config: Config, title: str) -> dict[str, str]:
-    return {"title": title, "base_url": config.base_url}
-
-
-def _page(config: Config, plan: _Plan, lang: str, *, depth: int, canonical: str | None,
-          hreflang: list[tuple[str, str]], description: str | None = None) -> dict[str, Any]:
-    root = _rel_root(depth)
-    alternates = [{"hreflang": bcp47_tag(l), "url": config.base_url + path} for l, path in hreflang]
-    source_paths = [path for l, path in hreflang if l == config.source_language]
-    if source_paths:
-        alternates.append({"hreflang": "x-default", "url": config.base_url + source_paths[0]})
-    base = tag_dir(lang)
-    return {
-        "lang_tag": bcp47_tag(lang), "dir": text_direction(lang), "root": root,
-        "home": f"{root}{base}/", "canonical": config.base_url + canonical if canonical else None,
-        "hreflang": alternates, "description": description,
-        "feeds": {"rss": f"{root}{base}/rss.xml", "atom": f"{root}{base}/atom.xml",
-                  "json": f"{root}{base}/feed.json"},
-    }
-
-
-def _article_page(env: Environment, config: Config, plan: _Plan, lang: str, loc: Localized,
-                  site_title: str) -> str:
-    slug = loc.article.slug
-    versions = [l for l in plan.languages if slug in plan.slugs[l]]
-    page = _page(config, plan, lang, depth=2, canonical=f"{tag_dir(lang)}/{slug}/",
-                 hreflang=[(l, f"{tag_dir(l)}/{slug}/") for l in versions],
-                 description=loc.summary)
-    alternates = [{"href": f"../../{tag_dir(l)}/{slug}/", "lang_tag": bcp47_tag(l),
-                   "name": native_name(l), "current": l == lang} for l in versions]
-    article = loc.article
-    help_url = (f"../../{tag_dir(config.source_language)}/{HELP_SLUG}/"
-                if any(a.slug == HELP_SLUG for a in plan.articles) else "../../status/")
-    data = {
-        "title": loc.title, "html": Markup(loc.html), "untranslated": loc.untranslated_units,
-        "date_iso": article.date.date().isoformat(), "date_text": _date_text(article.date, lang),
-        "updated_iso": article.updated.date().isoformat() if article.updated else None,
-        "updated_text": _date_text(article.updated, lang) if article.updated else None,
-        "help_url": help_url,
-    }
-    return _render(env, "article.html", site=_site(config, site_title), page=page, article=data,
-                   alternates=alternates)
-
-
-_RELATIVE_DIR_LINK = re.compile(r'\b(href)="((?![a-z][a-z0-9+.-]*:|/|#)[^"?#]*/)([?#][^"]*)?"')
-
-
-def disk_friendly_links(html_text: str) -> str:
-    """Relative links to a directory get an explicit ``index.html``.
-
-    Browsers opening pages from disk (an offline bundle) show a directory
-    listing for ``../es/``; ``../es/index.html`` works from disk and on a server.
-
-    >>> disk_friendly_links('<a href="../b/#top">b</a> <a href="https://x.org/a/">x</a>')
-    '<a href="../b/index.html#top">b</a> <a href="https://x.org/a/">x</a>'
-    """
-    return _RELATIVE_DIR_LINK.sub(lambda m: f'{m.group(1)}="{m.group(2)}index.html{m.group(3) or ""}"',
-                                  html_text)
-
-
-def _render(env: Environment, name: str, **context: Any) -> str:
-    try:
-        return disk_friendly_links(env.get_template(name).render(**context))
-    except TemplateSyntaxError as exc:
-        raise TemplateError(f"template syntax error: {exc.message}", path=exc.filename or name,
-                            line=exc.lineno) from None
-    except JinjaTemplateError as exc:
-        raise TemplateError(f"template {name} failed: {exc}", path=name,
-                            hint="check the variable names the template uses") from None
-
-
-def _revision(value: str | None) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        return dt.datetime.strptime(value.strip(), "%Y-%m-%d %H:%M%z")
-    except ValueError:
-        return None
-
-
-def _feed_item(config: Config, plan: _Plan, lang: str, loc: Localized) -> feeds.FeedItem:
-    article = loc.article
-    revision = _revision(loc.revision)
-    updated = max(article.last_modified, revision) if revision else article.last_modified
-    others = tuple(
-        feeds.Alternate(bcp47_tag(l), f"{config.base_url}{tag_dir(l)}/{article.slug}/")
-        for l in plan.languages
-        if l != lang and article.slug in plan.slugs[l])
-    return feeds.FeedItem(
-        id=feeds.make_item_id(config.base_url, bcp47_tag(lang), article.slug),
-        url=f"{config.base_url}{tag_dir(lang)}/{article.slug}/",
-        title=loc.title, content_html=absolute_links(loc.html, f"{config.base_url}{tag_dir(lang)}/{article.slug}/"),
-        summary=loc.summary,
-        published=article.date, updated=updated, author=article.author, alternates=others,
-    )
-
-
-_SIBLING = re.compile(r'href="\.\./([^/"#?]+)/?((?:[?#][^"]*)?)"')
-
-
-def link_to_source_when_unpublished(html_text: str, published: set[str], slugs: set[str],
-                                    source_lang: str) -> str:
-    """Point links to sibling articles not published in this language at the source version.
-
-    >>> link_to_source_when_unpublished('<a href="../b/">b</a>', {"a"}, {"a", "b"}, "en")
-    '<a href="../../en/b/" hreflang="en">b</a>'
-    """
-    def fix(match: re.Match[str]) -> str:
-        slug = match.group(1)
-        if slug not in slugs or slug in published:
-            return match.group(0)
-        return f'href="../../{tag_dir(source_lang)}/{slug}/{match.group(2)}" hreflang="{bcp47_tag(source_lang)}"'
-
-    return _SIBLING.sub(fix, html_text)
-
-
-_LINK_ATTR = re.compile(r'\b(href|src)="([^"]*)"')
-
-
-def absolute_links(html_text: str, base: str) -> str:
-    """Resolve relative ``href``/``src`` URLs against the page URL (feed readers need them).
-
-    >>> absolute_links('<a href="../x/">x</a>', "https://e.org/es/a/")
-    '<a href="https://e.org/es/x/">x</a>'
-    """
-    def resolve(match: re.Match[str]) -> str:
-        url = urljoin(base, html.unescape(match.group(2)))
-        return f'{match.group(1)}="{html.escape(url, quote=True)}"'
-
-    return _LINK_ATTR.sub(resolve, html_text)
-
-
-def _channel(config: Config, plan: _Plan, lang: str, title: str,
-             items: list[feeds.FeedItem]) -> feeds.Channel:
-    base = f"{config.base_url}{tag_dir(lang)}/"
-    ordered = sorted(items, key=lambda i: (i.published, i.id), reverse=True)
-    others = tuple(feeds.Alternate(bcp47_tag(l), f"{config.base_url}{tag_dir(l)}/atom.xml")
-                   for l in plan.languages if l != lang and plan.published[l])
-    return feeds.Channel(
-        lang_tag=bcp47_tag(lang), title=title, description=title, home_url=base,
-        rss_url=base + "rss.xml", atom_url=base + "atom.xml", json_url=base + "feed.json",
-        items=tuple(ordered[: config.feeds.items]), rights=config.feeds.rights,
-        author=config.title, websub_hub=config.feeds.websub_hub, alternates=others,
-    )
-
-
-def _render_shared(config: Config, plan: _Plan) -> dict[str, bytes]:
-    """Root chooser, status dashboard, sitemap, OPML and the stylesheet."""
-    env = jinja_environment(config)
-    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
-    source = config.source_language
-    files: dict[str, bytes] = {"style.css": STYLE.read_bytes()}
-    chooser = []
-    for lang in plan.languages:
-        chooser.append({
-            "lang_tag": bcp47_tag(lang), "dir": text_direction(lang), "name": native_name(lang),
-            "href": f"{tag_dir(lang)}/" if plan.published[lang] else None,
-            "percent": plan.site_percent[lang], "percent_text": f"{plan.site_percent[lang]:.0f}%",
-        })
-    root_page = _page(config, plan, source, depth=0, canonical="",
-                      hreflang=[])
-    root_page["home"] = "./"
-    root_page["feeds"] = None
-    files["index.html"] = _render(env, "chooser.html", site=_site(config, config.title),
-                                  page=root_page, languages=chooser).encode("utf-8")
-    status_rows = []
-    for lang in plan.languages:
-        if lang == source:
-            continue
-        rows = [{"title": a.title, "percent": plan.percent[lang][a.slug],
-                 "percent_text": f"{plan.percent[lang][a.slug]:.0f}%",
-                 "published": a.slug in plan.slugs[lang],
-                 "href": f"../{tag_dir(lang)}/{a.slug}/"} for a in plan.articles]
-        status_rows.append({"lang_tag": bcp47_tag(lang), "name": native_name(lang),
-                            "percent": plan.site_percent[lang],
-                            "percent_text": f"{plan.site_percent[lang]:.0f}%", "articles": rows})
-    status_page = _page(config, plan, source, depth=1, canonical="status/", hreflang=[])
-    status_page["home"] = "../"
-    status_page["feeds"] = None
-    files["status/index.html"] = _render(
-        env, "status.html", site=_site(config, config.title), page=status_page,
-        languages=status_rows, min_percent=f"{config.min_percent:g}").encode("utf-8")
-    files["sitemap.xml"] = feeds.render_sitemap(_sitemap_pages(config, plan))
-    channels = [_channel(config, plan, lang, config.title, []) for lang in plan.languages
-                if plan.published[lang]]
-    files["feeds.opml"] = feeds.render_opml(config.title, channels)
-    return files
-
-
-def _sitemap_pages(config: Config, plan: _Plan) -> list[tuple[str, tuple[feeds.Alternate, ...], dt.datetime | None]]:
-    pages: list[tuple[str, tuple[feeds.Alternate, ...], dt.datetime | None]] = []
-    source_dir = tag_dir(config.source_language)
-    for article in sorted(plan.articles, key=lambda a: a.slug):
-        versions = [l for l in plan.languages if article.slug in plan.slugs[l]]
-        alternates = tuple(feeds.Alternate(bcp47_tag(l), f"{config.base_url}{tag_dir(l)}/{article.slug}/")
-                           for l in versions)
-        alternates += (feeds.Alternate("x-default", f"{config.base_url}{source_dir}/{article.slug}/"),)
-        for lang in versions:
-            pages.append((f"{config.base_url}{tag_dir(lang)}/{article.slug}/", alternates,
-                          article.last_modified))
-    return pages
-
-
-def _bundle(base: str, files: dict[str, bytes]) -> bytes:
-    """A deterministic zip of one language: sorted entries, fixed dates, a sha256 manifest."""
-    style = STYLE.read_bytes()
-    members = dict(files)
-    members["style.css"] = style
-    manifest = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n"
-                       for name, data in sorted(members.items()))
-    members["SHA256SUMS"] = manifest.encode("utf-8")
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name in sorted(members):
-            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            info.create_system = 3
-            archive.writestr(info, members[name], compresslevel=9)
-    return buffer.getvalue()
 
 
 def _read_manifest(output: Path) -> set[str]:

@@ -25,6 +25,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
+from .catalogs import catalog_path, load_catalog
 from .checks import Verdicts, plural_function, single_count_forms, unsafe_entry
 from .config import Config
 from .content import Article
@@ -170,6 +171,12 @@ def catalog_view(po: polib.POFile | None, display: str,
             continue
         view.table[(entry.msgctxt, entry.msgid)] = entry.msgstr
     return view
+
+
+def read_view(config: Config, lang: str, slug: str, verdicts: Verdicts | None = None) -> CatalogView:
+    """:func:`catalog_view` of the catalog of article ``slug`` in ``lang`` (empty if none)."""
+    display = config.rel(catalog_path(config, lang, slug))
+    return catalog_view(load_catalog(config, lang, slug), display, verdicts)
 
 
 UnitKeys = list[tuple[tuple[str | None, str], int]]
