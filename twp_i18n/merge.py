@@ -20,8 +20,11 @@ The rules, per catalog (msgmerge's semantics, plus a translation memory):
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import multiprocessing
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -46,6 +49,20 @@ from .languages import nplurals
 
 FUZZY_THRESHOLD = 60.0
 """Minimum similarity (0-100) for a fuzzy match; msgmerge uses 0.6."""
+
+MEMORY_CANDIDATES = 8
+"""The translation memory proposes the best of this many most similar entries that is
+from another catalog (an entry of the unit's own catalog was already tried)."""
+SHORTLIST_MIN_LENGTH = 100
+"""Units at least this long are compared only with the entries sharing distinctive words..."""
+SHORTLIST_MIN_WORDS = 3
+"""...if they have at least this many distinctive words (else: the whole length window)."""
+SHORTLIST_SHARE = 10
+"""...and share at least a tenth of them (rounded up) with the unit."""
+COMMON_WORD_SHARE = 0.02
+"""A word found in more than this share of a language's entries is not distinctive..."""
+COMMON_WORD_MIN = 20
+"""...unless in this many entries or fewer (small memories)."""
 
 Key = tuple[str | None, str]
 
@@ -78,7 +95,32 @@ class MergeStats:
 
 
 class Memory:
-    """The translated entries of one language's catalogs, for reuse across articles."""
+    """The translated entries of one language's catalogs, for reuse across articles.
+
+    :meth:`closest` must find, among thousands of entries, the ones at least
+    :data:`FUZZY_THRESHOLD` similar to a new unit; comparing the unit with every
+    entry costs a long paragraph about 90 ms.  Two filters make it cheap:
+
+    * Length: an Indel ratio of at least ``t`` needs ``min/max >= t / (2 - t)``
+      (3/7 for 60%), so only entries in that length window can qualify.  This
+      bound is exact.
+    * Words, for long units (:data:`SHORTLIST_MIN_LENGTH` characters or more):
+      an index of *distinctive* words (space-separated, lowercased, found in at
+      most :data:`COMMON_WORD_SHARE` of the entries: not ``the`` or ``and``)
+      shortlists the entries that share at least a tenth of the unit's
+      distinctive words.  A paragraph at least 60% similar to another (moved and
+      edited, say) shares most of its words with it, so in practice no such
+      match is lost; what is given up are texts that share almost none of the
+      unit's rare words yet reach 60% character by character: coincidences,
+      not earlier versions of the same text.  Entries with too few distinctive
+      words to be found that way are always compared, and a unit with too few
+      (text without spaces, or only common words) is compared with the whole
+      length window, as short units are, whose window is cheap.
+
+    The score is always the exact rapidfuzz ratio and ties are broken as
+    rapidfuzz's ``process.extract`` over all entries would: highest score, then
+    first entry, among the best :data:`MEMORY_CANDIDATES`.
+    """
 
     def __init__(self, catalogs: dict[str, polib.POFile]) -> None:
         self.exact: dict[str, list[tuple[str, polib.POEntry]]] = {}
@@ -91,6 +133,10 @@ class Memory:
                 self.exact.setdefault(entry.msgid, []).append((domain, entry))
                 self.texts.append(entry.msgid)
                 self.entries.append((domain, entry))
+        self._by_length: list[int] | None = None  # entry indices, shortest first
+        self._lengths: list[int] = []
+        self._words: dict[str, list[int]] = {}  # distinctive word -> entry indices
+        self._plain: list[int] = []  # entries with too few distinctive words to be found so
 
     def lookup(self, entry: polib.POEntry, domain: str) -> tuple[polib.POEntry, bool] | None:
         """An exact-text entry from another catalog; True when its role matches too."""
@@ -102,14 +148,52 @@ class Memory:
 
     def closest(self, text: str, domain: str) -> polib.POEntry | None:
         """The most similar translated entry of another catalog, if similar enough."""
-        best: tuple[float, int] | None = None
-        for _, score, index in process.extract(text, self.texts, scorer=fuzz.ratio,
-                                               score_cutoff=FUZZY_THRESHOLD, limit=8):
-            if self.entries[index][0] == domain:
-                continue
-            if best is None or score > best[0] or (score == best[0] and index < best[1]):
-                best = (score, index)
-        return self.entries[best[1]][1] if best else None
+        candidates = self._candidates(text)
+        found = process.extract(text, [self.texts[i] for i in candidates], scorer=fuzz.ratio,
+                                score_cutoff=FUZZY_THRESHOLD, limit=None)
+        ranked = sorted((-score, candidates[position]) for _, score, position in found)
+        for _, index in ranked[:MEMORY_CANDIDATES]:
+            if self.entries[index][0] != domain:
+                return self.entries[index][1]
+        return None
+
+    def _candidates(self, text: str) -> list[int]:
+        """Indices of the entries that may be similar enough to ``text``."""
+        if self._by_length is None:
+            self._index()
+            assert self._by_length is not None
+        # ratio >= t needs 2 * min(a, b) / (a + b) >= t; one character of slack each side.
+        size = len(text)
+        shortest = size * FUZZY_THRESHOLD / (200 - FUZZY_THRESHOLD) - 1
+        longest = size * (200 - FUZZY_THRESHOLD) / FUZZY_THRESHOLD + 1
+        if size >= SHORTLIST_MIN_LENGTH:
+            postings = [self._words[w] for w in set(text.lower().split()) if w in self._words]
+            if len(postings) >= SHORTLIST_MIN_WORDS:
+                shared = Counter(itertools.chain.from_iterable(postings))
+                need = -(-len(postings) // SHORTLIST_SHARE)  # rounded up
+                found = [i for i, count in shared.items() if count >= need]
+                return sorted(i for i in itertools.chain(found, self._plain)
+                              if shortest <= len(self.texts[i]) <= longest)
+        low = bisect.bisect_left(self._lengths, shortest)
+        return self._by_length[low:bisect.bisect_right(self._lengths, longest)]
+
+    def _index(self) -> None:
+        self._by_length = sorted(range(len(self.texts)), key=lambda i: len(self.texts[i]))
+        self._lengths = [len(self.texts[i]) for i in self._by_length]
+        words: dict[str, list[int]] = {}
+        for index, text in enumerate(self.texts):
+            for word in set(text.lower().split()):
+                posting = words.get(word)
+                if posting is None:
+                    words[word] = [index]
+                else:
+                    posting.append(index)
+        common = max(COMMON_WORD_MIN, int(len(self.texts) * COMMON_WORD_SHARE))
+        self._words = {w: p for w, p in words.items() if len(p) <= common}
+        counts = Counter(itertools.chain.from_iterable(self._words.values()))
+        self._plain = [i for i, text in enumerate(self.texts) if counts[i] < SHORTLIST_MIN_WORDS
+                       and len(text) * (200 - FUZZY_THRESHOLD) / FUZZY_THRESHOLD + 1
+                       >= SHORTLIST_MIN_LENGTH]
 
 
 def merge_catalog(template: polib.POFile, old: polib.POFile | None, lang: str, domain: str,
