@@ -314,6 +314,25 @@ def test_update_on_disk_is_byte_stable_and_canonical(demo_site):
         assert subprocess.run([msgcat, str(po)], capture_output=True, check=True).stdout == po.read_bytes()
 
 
+def test_hand_edited_catalog_is_wrapped_again(demo_site):
+    """Lines are reused only from files the previous update wrote; others become canonical."""
+    msgcat = gettext_tool("msgcat")
+    config = load_config(demo_site)
+    extract(config)
+    update(config)
+    path = demo_site / "locales/es/LC_MESSAGES/coping-with-sleep-problems.po"
+    text = path.read_text(encoding="utf-8")
+    wrapped = re.search(r'\nmsgstr ""\n((?:"[^\n]*"\n)+)', text)
+    assert wrapped is not None
+    one_line = 'msgstr "' + "".join(line[1:-1] for line in wrapped[1].splitlines()) + '"\n'
+    edited = text.replace(wrapped[0], "\n" + one_line)  # same value, not msgcat's wrapping
+    path.write_text(edited, encoding="utf-8")
+    report = update(config)
+    assert report.written == [config.rel(path)]
+    assert path.read_text(encoding="utf-8") == text
+    assert subprocess.run([msgcat, str(path)], capture_output=True, check=True).stdout == text.encode()
+
+
 def test_broken_catalog_stops_everything(demo_site, twp):
     config = load_config(demo_site)
     extract(config)

@@ -533,8 +533,13 @@ def _update_language(lang: str) -> _LanguageResult:
             result.skipped.append(config.rel(on_disk[domain]))
     if not todo and not orphans:
         return result
+    # A catalog whose bytes are those the previous update wrote is in canonical form: the
+    # lines of its fields are kept, and written again as they are where nothing changed.
+    canonical = {domain for domain, path in on_disk.items()
+                 if _written_digest(memo, config.rel(path)) == digests[domain]}
+    wrapped: pofile.Wrapped = {}
     try:
-        old = load_language(config, lang)
+        old = load_language(config, lang, canonical, wrapped)
     except CatalogError as exc:
         result.errors.append(exc)
         return result
@@ -542,7 +547,7 @@ def _update_language(lang: str) -> _LanguageResult:
     for domain in todo:
         merged, stats = merge_catalog(source.get(domain), old.get(domain), lang, domain, memory)
         rel = config.rel(catalog_path(config, lang, domain))
-        result.outputs[rel] = pofile.format_po(merged)
+        result.outputs[rel] = pofile.format_po(merged, wrapped)
         _add_stats(result.stats, stats)
         if stats.created:
             result.created.append(rel)
@@ -552,8 +557,14 @@ def _update_language(lang: str) -> _LanguageResult:
         if orphan is None:
             result.removals.append(rel)
         else:
-            result.outputs[rel] = pofile.format_po(orphan)
+            result.outputs[rel] = pofile.format_po(orphan, wrapped)
     return result
+
+
+def _written_digest(memo: dict[str, list[str]], rel: str) -> str | None:
+    """The digest of the bytes the previous update wrote at ``rel``, if known."""
+    entry = memo.get(rel)
+    return entry[1] if isinstance(entry, list) and len(entry) == 2 else None
 
 
 def _orphaned(po: polib.POFile) -> polib.POFile | None:
