@@ -26,7 +26,7 @@ import multiprocessing
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -413,6 +413,12 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
     results: list[_LanguageResult] = []
     workers = min(len(langs), os.cpu_count() or 1)
     if workers > 1 and len(langs) * len(source.texts) >= 400:
+        # Parse, once for every language, the templates that changed since the previous update
+        # (all of them without a cache); the others are parsed by the workers that need them.
+        for domain, digest in source.digests.items():
+            if any(_remembered(memo, config.rel(catalog_path(config, lang, domain)))[0] != digest
+                   for lang in langs):
+                source.get(domain)
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             for done, result in enumerate(pool.map(_update_language, langs), start=1):
@@ -437,20 +443,26 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
             "nothing was written", path=moved[0],
             hint="run twp update again: it will merge the new version")
 
+    outputs = [(rel, text.encode("utf-8")) for result in results
+               for rel, text in sorted(result.outputs.items())]
+    if dry_run:
+        changes = [not (config.root / rel).exists() or (config.root / rel).read_bytes() != data
+                   for rel, data in outputs]
+    else:
+        # Each write waits for the disk (fsync): threads let those waits overlap.
+        with ThreadPoolExecutor(max_workers=_WRITERS) as writers:
+            changes = list(writers.map(lambda item: write_if_changed(config.root / item[0], item[1]),
+                                       outputs))
+    changed = {rel for (rel, _), change in zip(outputs, changes) if change}
+
     report = UpdateReport()
     fresh = dict(memo)
     for result in results:
         item = LanguageUpdate(result.lang, stats=result.stats, created=result.created)
         item.unchanged.extend(result.skipped)
         for rel, text in sorted(result.outputs.items()):
-            path = config.root / rel
-            data = text.encode("utf-8")
-            if dry_run:
-                changed = not path.exists() or path.read_bytes() != data
-            else:
-                changed = write_if_changed(path, data)
-            (item.written if changed else item.unchanged).append(rel)
-            fresh[rel] = [result.template_digests.get(rel, ""), cache.digest(data)]
+            (item.written if rel in changed else item.unchanged).append(rel)
+            fresh[rel] = [result.template_digests.get(rel, ""), cache.digest(text.encode("utf-8"))]
         item.unchanged.sort()
         for rel in result.removals:
             if dry_run or remove_file(config.root / rel):
@@ -468,6 +480,9 @@ def _digest_now(path: Path) -> str | None:
     except OSError:
         return None
 
+
+_WRITERS = 16
+"""Threads writing catalogs (most of a write is waiting for the disk)."""
 
 _JOB: tuple[Config, _Templates, dict[str, list[str]]] | None = None
 """The work shared by every language (set before the worker processes fork)."""
@@ -536,7 +551,7 @@ def _update_language(lang: str) -> _LanguageResult:
     # A catalog whose bytes are those the previous update wrote is in canonical form: the
     # lines of its fields are kept, and written again as they are where nothing changed.
     canonical = {domain for domain, path in on_disk.items()
-                 if _written_digest(memo, config.rel(path)) == digests[domain]}
+                 if _remembered(memo, config.rel(path))[1] == digests[domain]}
     wrapped: pofile.Wrapped = {}
     try:
         old = load_language(config, lang, canonical, wrapped)
@@ -561,10 +576,11 @@ def _update_language(lang: str) -> _LanguageResult:
     return result
 
 
-def _written_digest(memo: dict[str, list[str]], rel: str) -> str | None:
-    """The digest of the bytes the previous update wrote at ``rel``, if known."""
+def _remembered(memo: dict[str, list[str]], rel: str) -> list[str | None]:
+    """The digests of the template merged into the catalog ``rel`` the previous time and of
+    the bytes written then, as far as the cache knows."""
     entry = memo.get(rel)
-    return entry[1] if isinstance(entry, list) and len(entry) == 2 else None
+    return list(entry) if isinstance(entry, list) and len(entry) == 2 else [None, None]
 
 
 def _orphaned(po: polib.POFile) -> polib.POFile | None:
