@@ -136,7 +136,8 @@ class Memory:
         self._by_length: list[int] | None = None  # entry indices, shortest first
         self._lengths: list[int] = []
         self._words: dict[str, list[int]] = {}  # distinctive word -> entry indices
-        self._plain: list[int] = []  # entries with too few distinctive words to be found so
+        self._plain: list[int] = []  # entries with too few distinctive words, shortest first
+        self._plain_lengths: list[int] = []
 
     def lookup(self, entry: polib.POEntry, domain: str) -> tuple[polib.POEntry, bool] | None:
         """An exact-text entry from another catalog; True when its role matches too."""
@@ -171,9 +172,11 @@ class Memory:
             if len(postings) >= SHORTLIST_MIN_WORDS:
                 shared = Counter(itertools.chain.from_iterable(postings))
                 need = -(-len(postings) // SHORTLIST_SHARE)  # rounded up
-                found = [i for i, count in shared.items() if count >= need]
-                return sorted(i for i in itertools.chain(found, self._plain)
-                              if shortest <= len(self.texts[i]) <= longest)
+                found = [i for i, count in shared.items() if count >= need
+                         and shortest <= len(self.texts[i]) <= longest]
+                low = bisect.bisect_left(self._plain_lengths, shortest)
+                high = bisect.bisect_right(self._plain_lengths, longest)
+                return sorted(found + self._plain[low:high])
         low = bisect.bisect_left(self._lengths, shortest)
         return self._by_length[low:bisect.bisect_right(self._lengths, longest)]
 
@@ -191,9 +194,8 @@ class Memory:
         common = max(COMMON_WORD_MIN, int(len(self.texts) * COMMON_WORD_SHARE))
         self._words = {w: p for w, p in words.items() if len(p) <= common}
         counts = Counter(itertools.chain.from_iterable(self._words.values()))
-        self._plain = [i for i, text in enumerate(self.texts) if counts[i] < SHORTLIST_MIN_WORDS
-                       and len(text) * (200 - FUZZY_THRESHOLD) / FUZZY_THRESHOLD + 1
-                       >= SHORTLIST_MIN_LENGTH]
+        self._plain = [i for i in self._by_length if counts[i] < SHORTLIST_MIN_WORDS]
+        self._plain_lengths = [len(self.texts[i]) for i in self._plain]
 
 
 def merge_catalog(template: polib.POFile, old: polib.POFile | None, lang: str, domain: str,

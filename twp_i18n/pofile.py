@@ -403,6 +403,13 @@ def _wrap_uncached(prefix: str, name: str, value: str, wrap: bool,
 
 def _flags(flags: list[str]) -> tuple[bool, list[str], str | None, bool]:
     """msgcat's view of ``flags``: (fuzzy, format flags, range, wrap)."""
+    fuzzy, formats, rng, wrap = _flags_cached(tuple(flags))
+    return fuzzy, list(formats), rng, wrap
+
+
+@functools.lru_cache(maxsize=1024)
+def _flags_cached(flags: tuple[str, ...]) -> tuple[bool, tuple[str, ...], str | None, bool]:
+    # A catalog holds a handful of distinct flag lists, each on thousands of entries.
     tokens = [t for t in re.split(r"[\n \t\r\f\v,]+", ",".join(flags)) if t]
     fuzzy, formats, rng, wrap = False, {}, None, True
     i = 0
@@ -426,7 +433,7 @@ def _flags(flags: list[str]) -> tuple[bool, list[str], str | None, bool]:
     kept = [f"{'no-' if mode == 'no-' else ''}{lang}-format"
             for lang in _FORMAT_LANGS
             if (mode := formats.get(lang)) is not None and mode != "impossible-"]
-    return fuzzy, kept, rng, wrap
+    return fuzzy, tuple(kept), rng, wrap
 
 
 def _comment_lines(mark: str, text: str | None) -> list[str]:
