@@ -21,6 +21,7 @@ The rules, per catalog (msgmerge's semantics, plus a translation memory):
 from __future__ import annotations
 
 import bisect
+import gc
 import itertools
 import multiprocessing
 import os
@@ -113,9 +114,11 @@ class Memory:
       match is lost; what is given up are texts that share almost none of the
       unit's rare words yet reach 60% character by character: coincidences,
       not earlier versions of the same text.  Entries with too few distinctive
-      words to be found that way are always compared, and a unit with too few
-      (text without spaces, or only common words) is compared with the whole
-      length window, as short units are, whose window is cheap.
+      words to be found that way are indexed by pairs of consecutive words
+      instead (which a similar text shares too, however common its words), and
+      a unit with too few (text without spaces, or only common words) is
+      compared with the whole length window, as short units are, whose window
+      is cheap.
 
     The score is always the exact rapidfuzz ratio and ties are broken as
     rapidfuzz's ``process.extract`` over all entries would: highest score, then
@@ -136,8 +139,8 @@ class Memory:
         self._by_length: list[int] | None = None  # entry indices, shortest first
         self._lengths: list[int] = []
         self._words: dict[str, list[int]] = {}  # distinctive word -> entry indices
-        self._plain: list[int] = []  # entries with too few distinctive words, shortest first
-        self._plain_lengths: list[int] = []
+        # Pairs of consecutive words -> entries with too few distinctive words to be found by them.
+        self._plain_pairs: dict[tuple[str, str], list[int]] = {}
 
     def lookup(self, entry: polib.POEntry, domain: str) -> tuple[polib.POEntry, bool] | None:
         """An exact-text entry from another catalog; True when its role matches too."""
@@ -172,11 +175,11 @@ class Memory:
             if len(postings) >= SHORTLIST_MIN_WORDS:
                 shared = Counter(itertools.chain.from_iterable(postings))
                 need = -(-len(postings) // SHORTLIST_SHARE)  # rounded up
-                found = [i for i, count in shared.items() if count >= need
-                         and shortest <= len(self.texts[i]) <= longest]
-                low = bisect.bisect_left(self._plain_lengths, shortest)
-                high = bisect.bisect_right(self._plain_lengths, longest)
-                return sorted(found + self._plain[low:high])
+                found = {i for i, count in shared.items() if count >= need}
+                words = text.lower().split()
+                for pair in zip(words, words[1:]):
+                    found.update(self._plain_pairs.get(pair, ()))
+                return sorted(i for i in found if shortest <= len(self.texts[i]) <= longest)
         low = bisect.bisect_left(self._lengths, shortest)
         return self._by_length[low:bisect.bisect_right(self._lengths, longest)]
 
@@ -194,8 +197,13 @@ class Memory:
         common = max(COMMON_WORD_MIN, int(len(self.texts) * COMMON_WORD_SHARE))
         self._words = {w: p for w, p in words.items() if len(p) <= common}
         counts = Counter(itertools.chain.from_iterable(self._words.values()))
-        self._plain = [i for i in self._by_length if counts[i] < SHORTLIST_MIN_WORDS]
-        self._plain_lengths = [len(self.texts[i]) for i in self._plain]
+        pairs: dict[tuple[str, str], list[int]] = {}
+        for index, text in enumerate(self.texts):
+            if counts[index] < SHORTLIST_MIN_WORDS:
+                tokens = text.lower().split()
+                for pair in set(zip(tokens, tokens[1:])):
+                    pairs.setdefault(pair, []).append(index)
+        self._plain_pairs = {pair: p for pair, p in pairs.items() if len(p) <= common}
 
 
 def merge_catalog(template: polib.POFile, old: polib.POFile | None, lang: str, domain: str,
@@ -527,6 +535,18 @@ class _LanguageResult:
 
 def _update_language(lang: str) -> _LanguageResult:
     """Merge one language's catalogs that need it; runs in a worker process or inline."""
+    # Everything read stays until the end and holds no cycles: the cyclic collector would
+    # only walk the growing heap again and again.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _merge_language(lang)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _merge_language(lang: str) -> _LanguageResult:
     assert _JOB is not None
     config, source, memo = _JOB
     result = _LanguageResult(lang)
