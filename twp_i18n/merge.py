@@ -453,26 +453,26 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
             "nothing was written", path=moved[0],
             hint="run twp update again: it will merge the new version")
 
-    outputs = [(rel, text.encode("utf-8")) for result in results
-               for rel, text in sorted(result.outputs.items())]
+    outputs = {rel: text.encode("utf-8") for result in results
+               for rel, text in sorted(result.outputs.items())}
     if dry_run:
         changes = [not (config.root / rel).exists() or (config.root / rel).read_bytes() != data
-                   for rel, data in outputs]
+                   for rel, data in outputs.items()]
     else:
         # Each write waits for the disk (fsync): threads let those waits overlap.
         with ThreadPoolExecutor(max_workers=_WRITERS) as writers:
             changes = list(writers.map(lambda item: write_if_changed(config.root / item[0], item[1]),
-                                       outputs))
-    changed = {rel for (rel, _), change in zip(outputs, changes) if change}
+                                       outputs.items()))
+    changed = {rel for rel, change in zip(outputs, changes) if change}
 
     report = UpdateReport()
     fresh = dict(memo)
     for result in results:
         item = LanguageUpdate(result.lang, stats=result.stats, created=result.created)
         item.unchanged.extend(result.skipped)
-        for rel, text in sorted(result.outputs.items()):
+        for rel in sorted(result.outputs):
             (item.written if rel in changed else item.unchanged).append(rel)
-            fresh[rel] = [result.template_digests.get(rel, ""), cache.digest(text.encode("utf-8"))]
+            fresh[rel] = [result.template_digests.get(rel, ""), cache.digest(outputs[rel])]
         item.unchanged.sort()
         for rel in result.removals:
             if dry_run or remove_file(config.root / rel):
