@@ -171,12 +171,12 @@ class Memory:
         shortest = size * FUZZY_THRESHOLD / (200 - FUZZY_THRESHOLD) - 1
         longest = size * (200 - FUZZY_THRESHOLD) / FUZZY_THRESHOLD + 1
         if size >= SHORTLIST_MIN_LENGTH:
-            postings = [self._words[w] for w in set(text.lower().split()) if w in self._words]
+            words = text.lower().split()
+            postings = [self._words[w] for w in set(words) if w in self._words]
             if len(postings) >= SHORTLIST_MIN_WORDS:
                 shared = Counter(itertools.chain.from_iterable(postings))
                 need = -(-len(postings) // SHORTLIST_SHARE)  # rounded up
                 found = {i for i, count in shared.items() if count >= need}
-                words = text.lower().split()
                 for pair in zip(words, words[1:]):
                     found.update(self._plain_pairs.get(pair, ()))
                 return sorted(i for i in found if shortest <= len(self.texts[i]) <= longest)
