@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 import re
 import subprocess
 from pathlib import Path
@@ -11,6 +12,7 @@ import polib
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rapidfuzz import fuzz
 
 from twp_i18n import pofile
 from twp_i18n.config import load_config
@@ -136,6 +138,71 @@ def test_small_edit_in_long_paragraph_is_still_matched(site_config):
     assert stats.fuzzy_matched == 1
 
 
+def many_catalogs(count: int = 400, seed: int = 3) -> dict[str, polib.POFile]:
+    """Translated catalogs of made-up paragraphs: a memory of thousands of entries."""
+    rng = random.Random(seed)
+    vocabulary = ["".join(rng.choices("abdefgiklmnoprstuvz", k=rng.randint(3, 9)))
+                  for _ in range(5000)]
+    vocabulary += ["the", "and", "of", "to", "a", "in", "we", "it"] * 40  # common words
+    catalogs = {}
+    for number in range(count):
+        po = polib.POFile()
+        for _ in range(8):
+            text = " ".join(rng.choices(vocabulary, k=rng.randint(40, 90))).capitalize() + "."
+            po.append(polib.POEntry(msgid=text, msgstr="ES " + text))
+        catalogs[f"b{number:03}"] = po
+    return catalogs
+
+
+def test_memory_finds_moved_and_edited_paragraph_among_many(site_config):
+    catalogs = many_catalogs()
+    memory = Memory(catalogs)
+    moved = catalogs["b123"][5]
+    words = moved.msgid.split()
+    words[3], words[20], words[-5] = "changed", "edited", "rewritten"
+    edited = " ".join(words[:30] + words[32:])
+    assert 60 < fuzz.ratio(edited, moved.msgid) < 95
+    new, stats = merge_catalog(template_of(edited + "\n", site_config), None, "es", "a", memory)
+    entry = new.find(edited)
+    assert entry.fuzzy and entry.msgstr == moved.msgstr and entry.previous_msgid == moved.msgid
+    assert stats.from_memory == 1
+    # Found through the word index: far fewer entries were compared than the memory holds.
+    assert len(memory._candidates(edited)) < len(memory.texts) / 20
+    # Its own catalog is not a source: the unit was already matched against it.
+    assert memory.closest(edited, "b123") is None
+
+
+def test_memory_does_not_propose_unrelated_text(site_config):
+    memory = Memory(many_catalogs())
+    unrelated = ("Our volunteers meet every Thursday evening in the library to compare notes, "
+                 "share recipes and plan the spring walk along the river.")
+    new, stats = merge_catalog(template_of(unrelated + "\n", site_config), None, "es", "a", memory)
+    assert new.find(unrelated).msgstr == "" and stats.from_memory == 0
+    best = max(fuzz.ratio(unrelated, text) for text in memory.texts)
+    assert best < 60  # and no entry was close enough anyway, as a brute-force search shows
+
+
+def test_memory_agrees_with_brute_force_search(site_config):
+    """Short and long units, near and far, against every entry one by one."""
+    catalogs = many_catalogs(count=60, seed=5)
+    memory = Memory(catalogs)
+    rng = random.Random(9)
+    found = 0
+    for _ in range(60):
+        domain = rng.choice(sorted(catalogs))
+        source = rng.choice(catalogs[domain]).msgid
+        words = source.split()
+        cut = rng.randint(2, len(words))
+        text = " ".join(words[:cut] if rng.random() < 0.3 else
+                        [w if rng.random() > 0.2 else "zed" for w in words])
+        ranked = sorted((-fuzz.ratio(text, t), i) for i, t in enumerate(memory.texts))
+        expected = next((memory.entries[i][1] for score, i in ranked[:8]
+                         if -score >= 60 and memory.entries[i][0] != "a"), None)
+        assert memory.closest(text, "a") is expected
+        found += expected is not None
+    assert found > 20
+
+
 WORDS = ["sleep", "rest", "night", "walk", "tea", "friend", "journal", "calm", "morning", "step",
          "slow", "patience", "group", "share", "listen", "write", "breathe", "light", "dark", "week"]
 
@@ -245,6 +312,25 @@ def test_update_on_disk_is_byte_stable_and_canonical(demo_site):
     assert snapshot(demo_site / "locales") == before
     for po in (demo_site / "locales").rglob("*.po"):
         assert subprocess.run([msgcat, str(po)], capture_output=True, check=True).stdout == po.read_bytes()
+
+
+def test_hand_edited_catalog_is_wrapped_again(demo_site):
+    """Lines are reused only from files the previous update wrote; others become canonical."""
+    msgcat = gettext_tool("msgcat")
+    config = load_config(demo_site)
+    extract(config)
+    update(config)
+    path = demo_site / "locales/es/LC_MESSAGES/coping-with-sleep-problems.po"
+    text = path.read_text(encoding="utf-8")
+    wrapped = re.search(r'\nmsgstr ""\n((?:"[^\n]*"\n)+)', text)
+    assert wrapped is not None
+    one_line = 'msgstr "' + "".join(line[1:-1] for line in wrapped[1].splitlines()) + '"\n'
+    edited = text.replace(wrapped[0], "\n" + one_line)  # same value, not msgcat's wrapping
+    path.write_text(edited, encoding="utf-8")
+    report = update(config)
+    assert report.written == [config.rel(path)]
+    assert path.read_text(encoding="utf-8") == text
+    assert subprocess.run([msgcat, str(path)], capture_output=True, check=True).stdout == text.encode()
 
 
 def test_broken_catalog_stops_everything(demo_site, twp):

@@ -7,6 +7,7 @@ Templates are ``locales/templates/<domain>.pot``.
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from pathlib import Path
 
 import polib
@@ -42,24 +43,34 @@ def load_templates(config: Config) -> dict[str, polib.POFile]:
     return {path.stem: pofile.read_po(path, config.rel(path)) for path in found}
 
 
-def load_catalog(config: Config, lang: str, domain: str) -> polib.POFile | None:
-    """Read one catalog strictly, or None when it does not exist yet."""
+def load_catalog(config: Config, lang: str, domain: str,
+                 wrapped: pofile.Wrapped | None = None) -> polib.POFile | None:
+    """Read one catalog strictly, or None when it does not exist yet.
+
+    ``wrapped``: only for a catalog known to be in canonical form, see :func:`pofile.parse_po`.
+    """
     path = catalog_path(config, lang, domain)
     if not path.exists():
         return None
     display = config.rel(path)
-    po = pofile.read_po(path, display)
+    po = pofile.read_po(path, display, wrapped)
     check_plural_counts(po, display)
     return po
 
 
-def load_language(config: Config, lang: str) -> dict[str, polib.POFile]:
-    """Every existing catalog of a language, by domain.  Raises on the first broken one."""
+def load_language(config: Config, lang: str, canonical: Container[str] = (),
+                  wrapped: pofile.Wrapped | None = None) -> dict[str, polib.POFile]:
+    """Every existing catalog of a language, by domain.  Raises on the first broken one.
+
+    The lines of the catalogs whose domain is in ``canonical`` (known to be as
+    twp wrote them) are recorded in ``wrapped``, see :func:`pofile.parse_po`.
+    """
     directory = config.po_dir(lang)
     result: dict[str, polib.POFile] = {}
     if directory.is_dir():
         for path in files(directory, "*.po"):
-            po = load_catalog(config, lang, path.stem)
+            po = load_catalog(config, lang, path.stem,
+                              wrapped if path.stem in canonical else None)
             assert po is not None
             result[path.stem] = po
     return result

@@ -403,6 +403,13 @@ def _wrap_uncached(prefix: str, name: str, value: str, wrap: bool,
 
 def _flags(flags: list[str]) -> tuple[bool, list[str], str | None, bool]:
     """msgcat's view of ``flags``: (fuzzy, format flags, range, wrap)."""
+    fuzzy, formats, rng, wrap = _flags_cached(tuple(flags))
+    return fuzzy, list(formats), rng, wrap
+
+
+@functools.lru_cache(maxsize=1024)
+def _flags_cached(flags: tuple[str, ...]) -> tuple[bool, tuple[str, ...], str | None, bool]:
+    # A catalog holds a handful of distinct flag lists, each on thousands of entries.
     tokens = [t for t in re.split(r"[\n \t\r\f\v,]+", ",".join(flags)) if t]
     fuzzy, formats, rng, wrap = False, {}, None, True
     i = 0
@@ -426,7 +433,7 @@ def _flags(flags: list[str]) -> tuple[bool, list[str], str | None, bool]:
     kept = [f"{'no-' if mode == 'no-' else ''}{lang}-format"
             for lang in _FORMAT_LANGS
             if (mode := formats.get(lang)) is not None and mode != "impossible-"]
-    return fuzzy, kept, rng, wrap
+    return fuzzy, tuple(kept), rng, wrap
 
 
 def _comment_lines(mark: str, text: str | None) -> list[str]:
@@ -464,7 +471,27 @@ def _references(occurrences: list[tuple[str, str]]) -> list[str]:
     return lines + [line] if refs else []
 
 
-def _entry_lines(entry: polib.POEntry) -> list[str]:
+Wrapped = dict[tuple[str, str, str, bool, "str | None"], tuple[str, ...]]
+"""Lines of fields already in canonical form, by (prefix, keyword, value, wrap, format
+language): filled by :func:`parse_po` from a canonical file, reused by :func:`format_po`."""
+
+
+def _field_lines(prefix: str, name: str, value: str, wrap: bool, lang: str | None,
+                 wrapped: Wrapped | None) -> list[str] | tuple[str, ...]:
+    """The lines of one field: the known ones if the same field was read in canonical form."""
+    if wrapped is not None:
+        known = wrapped.get((prefix, name, value, wrap, lang))
+        if known is not None:
+            return known
+    return _wrap(prefix, name, value, wrap, _directive_interiors(value, lang))
+
+
+def _format_language(formats: list[str]) -> str | None:
+    """The format language whose directives are never broken: the first one, if not ``no-``."""
+    return next((f[:-7] for f in formats if not f.startswith("no-")), None)
+
+
+def _entry_lines(entry: polib.POEntry, wrapped: Wrapped | None = None) -> list[str]:
     """The lines of one entry, or [] when msgcat would drop it."""
     plural = bool(entry.msgid_plural or entry.msgstr_plural)
     if plural:
@@ -481,12 +508,12 @@ def _entry_lines(entry: polib.POEntry) -> list[str]:
     lines = _comment_lines("#", entry.tcomment) + _comment_lines("#.", entry.comment)
     lines += _references(list(entry.occurrences))
     lines += [f"#, {', '.join(flags)}"] if flags else []
-    lang = next((f[:-7] for f in formats if not f.startswith("no-")), None)
+    lang = _format_language(formats)
     prev = "#~| " if entry.obsolete else "#| "
     for name in ("msgctxt", "msgid", "msgid_plural"):
         value = getattr(entry, f"previous_{name}", None)
         if value is not None:
-            lines += _wrap(prev, name, value, wrap, _directive_interiors(value, lang))
+            lines += _field_lines(prev, name, value, wrap, lang, wrapped)
     prefix = "#~ " if entry.obsolete else ""
     fields = [("msgctxt", entry.msgctxt), ("msgid", entry.msgid)]
     fields += [("msgid_plural", entry.msgid_plural or "")] if plural else []
@@ -496,12 +523,15 @@ def _entry_lines(entry: polib.POEntry) -> list[str]:
         fields.append(("msgstr", msgstrs[0]))
     for name, value in fields:
         if value is not None:
-            lines += _wrap(prefix, name, value, wrap, _directive_interiors(value, lang))
+            lines += _field_lines(prefix, name, value, wrap, lang, wrapped)
     return lines
 
 
-def format_po(po: polib.POFile) -> str:
+def format_po(po: polib.POFile, wrapped: Wrapped | None = None) -> str:
     """Canonical text of the catalog, as msgcat would write it.
+
+    ``wrapped`` (filled by :func:`parse_po` from files known to be canonical)
+    saves wrapping again the fields that are the same as in those files.
 
     UTF-8 text with ``\\n`` line ends: the header entry (built from
     ``po.header``, ``po.metadata`` in dict order and ``po.metadata_is_fuzzy``),
@@ -514,9 +544,9 @@ def format_po(po: polib.POFile) -> str:
         header = polib.POEntry(
             msgid="", msgstr="".join(f"{k}: {v}\n" for k, v in po.metadata.items()),
             tcomment=po.header, flags=["fuzzy"] if po.metadata_is_fuzzy else [])
-        blocks.append(_entry_lines(header))
+        blocks.append(_entry_lines(header, wrapped))
     entries = [e for e in po if not e.obsolete] + [e for e in po if e.obsolete]
-    blocks += [lines for e in entries if (lines := _entry_lines(e))]
+    blocks += [lines for e in entries if (lines := _entry_lines(e, wrapped))]
     return "\n\n".join("\n".join(b) for b in blocks) + "\n" if blocks else ""
 
 
@@ -532,14 +562,24 @@ _STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})(?![0-9a-fA-F])|([ntbrfva\\\"]))")
 _UNESCAPE = {"n": "\n", "t": "\t", "b": "\b", "r": "\r", "f": "\f", "v": "\v", "a": "\a"}
 _SOLARIS = re.compile(r" [Ff]ile:[ \t]*(.*?)[ \t]*,[ \t]*line[ \t]*(?:number[ \t]*)?:([0-9]+)[ \t]*")
+_NUMBER = re.compile(r"[0-9]+")
+_COLON_NUMBER = re.compile(r":[0-9]+")
+_REFERENCE = re.compile(r"(.+):([0-9]+)")
 _OPEN = ("msgctxt", "msgid", "msgid_plural")  # states in which msgstr is still due
+# A keyword (or none: a continuation) and one string without escapes: most lines.
+_PLAIN_LINE = re.compile(r'(?:(msgctxt|msgid_plural|msgid|msgstr)(?:\[([0-9]+)\])? )?'
+                         r'"([^"\\\x00\x04]*)"')
+_PLAIN_COMMENTS = (".", ":", ",", " ")  # after "#": comment lines with nothing special
 
 
 class _Parser:
     """Line-oriented PO parser; the state is the last keyword of the entry."""
 
-    def __init__(self, text: str, path: str) -> None:
+    def __init__(self, text: str, path: str, wrapped: Wrapped | None = None) -> None:
         self.path = path
+        self.wrapped = wrapped
+        self.raw: list[tuple[str, str, list[str]]] = []  # (prefix, keyword, lines) per field
+        self.raw_lines: list[str] = []  # the lines of the field being read
         self.lines = text.removeprefix("\ufeff").replace("\r\n", "\n").split("\n")
         self.po = polib.POFile(encoding="utf-8")
         self.po.metadata_is_fuzzy = False
@@ -558,6 +598,7 @@ class _Parser:
         self.flags: list[str] = []
         self.prev: dict[str, str] = {}
         self.prev_last: str | None = None
+        self.prev_raw: list[tuple[str, str, list[str]]] = []
 
     def strings(self, text: str) -> str:
         """Decode the quoted strings making up the rest of a line."""
@@ -610,13 +651,29 @@ class _Parser:
             raise self.error("escape sequences do not form valid UTF-8") from None
 
     def run(self) -> polib.POFile:
+        plain = _PLAIN_LINE.fullmatch
         for self.lineno, raw in enumerate(self.lines, 1):
+            # Fast paths for the lines of canonical files; anything else takes the general one.
+            if not raw:
+                continue
+            if (m := plain(raw)) is not None and (m[1] or self.state != "idle"):
+                self.line = raw
+                if m[1] is None:
+                    self.check_obsolete(False)
+                    self.more(m[3])
+                else:
+                    self.field(m[1], m[2], m[3], obsolete=False)
+                continue
+            if raw[0] == "#" and raw[1:2] in _PLAIN_COMMENTS and raw[-1] != "\\":
+                self.comment(raw[1:])
+                continue
             line = raw.lstrip(" \t\r\f\v")
             if not line.rstrip(" \t\r\f\v"):
                 continue
             if line.endswith("\\"):
                 raise self.error("line ends with a backslash, which gettext joins with the "
                                  "next line", "remove the backslash at the end of line {line}")
+            self.line = raw
             if line.startswith("#~|") or line.startswith("#|"):
                 self.previous(line[3:] if line[1] == "~" else line[2:])
             elif line.startswith("#~"):
@@ -661,13 +718,13 @@ class _Parser:
         while i < len(tokens):
             tok, nxt = tokens[i], tokens[i + 1:i + 3]
             i += 1
-            if nxt and re.fullmatch(r":[0-9]+", nxt[0]):
+            if nxt and _COLON_NUMBER.fullmatch(nxt[0]):
                 ref, i = (tok, nxt[0][1:]), i + 1
-            elif nxt[:1] == [":"] and len(nxt) == 2 and re.fullmatch(r"[0-9]+", nxt[1]):
+            elif nxt[:1] == [":"] and len(nxt) == 2 and _NUMBER.fullmatch(nxt[1]):
                 ref, i = (tok, nxt[1]), i + 2
-            elif tok.endswith(":") and nxt and re.fullmatch(r"[0-9]+", nxt[0]):
+            elif tok.endswith(":") and nxt and _NUMBER.fullmatch(nxt[0]):
                 ref, i = (tok[:-1], nxt[0]), i + 1
-            elif m := re.fullmatch(r"(.+):([0-9]+)", tok):
+            elif m := _REFERENCE.fullmatch(tok):
                 ref = (m[1], m[2])
             else:
                 ref = (tok, "")
@@ -682,31 +739,40 @@ class _Parser:
             if self.prev_last is None:
                 raise self.error("'#|' string without a keyword", _STRUCTURE_HINT)
             self.prev[self.prev_last] += self.strings(text)
+            self.raw_lines.append(self.line)
             return
         m = _KEYWORD.match(text)
         if m is None or m[1] == "msgstr":
             raise self.error(f"unknown keyword in '#|' line: {text.split()[0]!r}", _STRUCTURE_HINT)
         self.prev_last = m[1]
         self.prev[m[1]] = self.strings(text[m.end():])
+        self.raw_lines = [self.line]
+        self.prev_raw.append((self.line[:self.line.index("|") + 1] + " ", m[1], self.raw_lines))
 
     def keyword(self, text: str, obsolete: bool) -> None:
         if text.startswith('"'):
             if self.state == "idle":
                 raise self.error("string without a keyword before it", _STRUCTURE_HINT)
             self.check_obsolete(obsolete)
-            value = self.strings(text)
-            if self.state == "msgstr[]":
-                forms = self.entry.msgstr_plural
-                forms[len(forms) - 1] += value
-            else:
-                setattr(self.entry, self.state, getattr(self.entry, self.state) + value)
+            self.more(self.strings(text))
             return
         m = _KEYWORD.match(text)
         if m is None:
             word = re.match(r"\S*", text)[0]  # type: ignore[index]
             raise self.error(f"unknown keyword {word!r}", _STRUCTURE_HINT)
-        kw, index = m[1], m[2]
-        value = self.strings(text[m.end():])
+        self.field(m[1], m[2], self.strings(text[m.end():]), obsolete)
+
+    def more(self, value: str) -> None:
+        """A string continuing the current field."""
+        self.raw_lines.append(self.line)
+        if self.state == "msgstr[]":
+            forms = self.entry.msgstr_plural
+            forms[len(forms) - 1] += value
+        else:
+            setattr(self.entry, self.state, getattr(self.entry, self.state) + value)
+
+    def field(self, kw: str, index: str | None, value: str, obsolete: bool) -> None:
+        """A keyword line: ``kw`` (``msgstr`` with ``index`` for a plural form) and its value."""
         state = self.state
         if kw in ("msgctxt", "msgid") and state in ("idle", "msgstr", "msgstr[]"):
             self.close_entry()
@@ -731,6 +797,9 @@ class _Parser:
                 raise self.error(f"plural form has wrong index: expected msgstr[{expected}]",
                                  _STRUCTURE_HINT)
         self.check_obsolete(obsolete)
+        self.raw_lines = [self.line]
+        self.raw.append(("#~ " if obsolete else "", kw if index is None else f"msgstr[{index}]",
+                         self.raw_lines))
         if kw == "msgstr" and index is not None:
             self.entry.msgstr_plural[int(index)] = value
             self.state = "msgstr[]"
@@ -752,6 +821,7 @@ class _Parser:
             previous_msgid_plural=self.prev.get("msgid_plural"))
         self.entry.linenum = None
         self.entry_line = self.lineno
+        self.raw = self.prev_raw
         self._new_pending()
 
     def finish(self) -> None:
@@ -762,6 +832,8 @@ class _Parser:
                 f"duplicate message definition (first defined on line {self.seen[key]})",
                 "merge the two entries, or delete one; fix line {line}", line=entry.linenum)
         self.seen[key] = entry.linenum
+        if self.wrapped is not None:
+            self.remember_lines(entry)
         if entry.msgid or entry.msgctxt is not None or entry.obsolete:
             self.po.append(entry)
             return
@@ -782,7 +854,22 @@ class _Parser:
                 self.po.metadata[name] = value[1:] if value.startswith(" ") else value
 
 
-def parse_po(text: str, path: str = "<string>") -> polib.POFile:
+    def remember_lines(self, entry: polib.POEntry) -> None:
+        """Record the lines of each field of ``entry``, as read, in ``self.wrapped``."""
+        assert self.wrapped is not None
+        _, formats, _, wrap = _flags(list(entry.flags))
+        lang = _format_language(formats)
+        for prefix, name, lines in self.raw:
+            if prefix.endswith("| "):
+                value = getattr(entry, f"previous_{name}")
+            elif name.startswith("msgstr["):
+                value = entry.msgstr_plural[int(name[7:-1])]
+            else:
+                value = getattr(entry, name)
+            self.wrapped[(prefix, name, value, wrap, lang)] = tuple(lines)
+
+
+def parse_po(text: str, path: str = "<string>", wrapped: Wrapped | None = None) -> polib.POFile:
     """Parse PO text strictly into a :class:`polib.POFile`.
 
     The header entry fills ``po.header`` (its comment), ``po.metadata`` (fields
@@ -790,21 +877,28 @@ def parse_po(text: str, path: str = "<string>") -> polib.POFile:
     the 1-based line of its msgid keyword.  Syntax errors, bad escapes,
     misplaced keywords, wrongly numbered plural forms and duplicate
     (msgctxt, msgid) pairs raise :class:`CatalogError` naming ``path``:line.
+
+    ``wrapped``, only for text known to be in canonical form (written by
+    :func:`format_po`, unchanged since): the lines of every field are recorded
+    there, so that :func:`format_po` given the same dict writes a field with
+    the same value, keyword and flags without wrapping it again.
     """
-    return _Parser(text, path).run()
+    return _Parser(text, path, wrapped).run()
 
 
-def read_po(path: Path, display: str | None = None) -> polib.POFile:
+def read_po(path: Path, display: str | None = None, wrapped: Wrapped | None = None
+            ) -> polib.POFile:
     """Read and parse the catalog at ``path`` (UTF-8, optional BOM, LF or CRLF).
 
-    ``display`` is the path shown in error messages (default ``str(path)``).
+    ``display`` is the path shown in error messages (default ``str(path)``);
+    ``wrapped`` as for :func:`parse_po`.
     """
     shown = display if display is not None else str(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise CatalogError(f"cannot read: {exc.strerror or exc}", path=shown) from exc
-    po = parse_po(decode(data, shown), shown)
+    po = parse_po(decode(data, shown), shown, wrapped)
     po.fpath = str(path)
     return po
 
