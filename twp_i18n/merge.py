@@ -23,18 +23,17 @@ from __future__ import annotations
 import bisect
 import gc
 import itertools
-import multiprocessing
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polib
 from rapidfuzz import fuzz, process
 
-from . import cache, pofile
+from . import cache, parallel, pofile
 from .catalogs import (
     catalog_path,
     header_nplurals,
@@ -418,9 +417,6 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
     stored = cache.load(config, "update")
     memo: dict[str, list[str]] = stored.get("catalogs", {}) if stored.get("code") == code else {}
 
-    global _JOB
-    _JOB = (config, source, memo)
-    results: list[_LanguageResult] = []
     workers = min(len(langs), os.cpu_count() or 1)
     if workers > 1 and len(langs) * len(source.texts) >= 400:
         # Parse, once for every language, the templates that changed since the previous update
@@ -429,18 +425,17 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
             if any(_remembered(memo, config.rel(catalog_path(config, lang, domain)))[0] != digest
                    for lang in langs):
                 source.get(domain)
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            for done, result in enumerate(pool.map(_update_language, langs), start=1):
-                results.append(result)
-                if progress:
-                    progress(done, len(langs))
     else:
-        for done, lang in enumerate(langs, start=1):
-            results.append(_update_language(lang))
-            if progress:
-                progress(done, len(langs))
-    _JOB = None
+        workers = 1
+    finished = [0]
+
+    def done() -> None:
+        finished[0] += 1
+        if progress:
+            progress(finished[0], len(langs))
+
+    results = parallel.fork_map(_update_language, langs, workers, job=(config, source, memo),
+                                done=done)
     broken = [error for result in results for error in result.errors]
     if broken:
         raise _combined(broken)
@@ -494,9 +489,6 @@ def _digest_now(path: Path) -> str | None:
 _WRITERS = 16
 """Threads writing catalogs (most of a write is waiting for the disk)."""
 
-_JOB: tuple[Config, _Templates, dict[str, list[str]]] | None = None
-"""The work shared by every language (set before the worker processes fork)."""
-
 
 @dataclass
 class _Templates:
@@ -547,8 +539,7 @@ def _update_language(lang: str) -> _LanguageResult:
 
 
 def _merge_language(lang: str) -> _LanguageResult:
-    assert _JOB is not None
-    config, source, memo = _JOB
+    config, source, memo = parallel.job()
     result = _LanguageResult(lang)
     directory = config.po_dir(lang)
     on_disk = {p.stem: p for p in files(directory, "*.po")}
