@@ -515,6 +515,24 @@ class Bench:
                                          env=self.env, capture_output=True, text=True))
         return path
 
+    def update_memo(self, n: int, base: Path) -> Path:
+        """twp's update cache as this version of twp leaves it on the site before the edit.
+
+        The edited corpus has the old catalogs, which the previous ``twp update``
+        wrote; a cache made by another version of twp (say with --reuse-corpus) would
+        be ignored and the "warm" update would run cold.
+        """
+        path = self.scratch(n, "update-warm")
+        copy_site(base, path, with_dist=False, with_cache=False)
+        self.check_rc(subprocess.run([*twp_cmd(), "--site", str(path), "--quiet", "update"],
+                                     env=self.env, capture_output=True, text=True))
+        changed = [p for p in (path / "locales").rglob("*.po")
+                   if p.read_bytes() != (base / p.relative_to(path)).read_bytes()]
+        if changed:
+            raise RuntimeError(f"twp update changed {len(changed)} catalogs of the unedited "
+                               f"corpus (e.g. {changed[0]}): regenerate it without --reuse-corpus")
+        return path / ".twp" / "cache" / "update.json"
+
     def hugo_site(self, n: int, base: Path) -> Path:
         path = self.work / f"n{n}" / "hugo-site"
         if not (path / "hugo.toml").exists():
@@ -610,9 +628,14 @@ class Bench:
                 r.note = f"{len(written_since(s / 'locales', before))} files written"
             return self.repeat(r, lambda rep: ([*twp, "--site", str(s), "extract"], {}), after)
         if stage in ("update", "update-cold"):
+            warm = self.update_memo(n, base) if stage == "update" else None
+
             def setup(rep):
                 s = copy_site(edited, self.scratch(n, "update"), with_dist=False,
                               with_cache=stage == "update")
+                if warm is not None:  # the update before the edit was made by this twp
+                    (s / ".twp" / "cache").mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(warm, s / ".twp" / "cache" / warm.name)
                 ctx = {"site": s, "before": snapshot(s / "locales")}
                 return [*twp, "--site", str(s), "update"], ctx
 
