@@ -82,8 +82,10 @@ def render_articles(config: Config, plan: _Plan, langs: list[str], jobs: int,
     workers = jobs if count >= PARALLEL_RENDER_MIN else 1
     pieces = parallel.chunks(slugs, workers)
     step(0, len(pieces))
+    # Once the workers are forked they have the catalogs; this process can let them go
+    # before the pages come back (a worker started later would read what it needs again).
     for part in parallel.fork_map(_render_chunk, pieces, workers, job=(config, plan, langs),
-                                  done=step):
+                                  done=step, forked=plan.views.clear):
         for lang, slug, output in part:
             pages[lang][slug] = output
     return pages

@@ -26,11 +26,14 @@ def chunks(items: Sequence[T], workers: int, per_worker: int = 8) -> list[list[T
 
 
 def fork_map(function: Callable[[T], R], pieces: Sequence[T], workers: int, job: Any,
-             done: Callable[[], None] | None = None) -> list[R]:
+             done: Callable[[], None] | None = None,
+             forked: Callable[[], None] | None = None) -> list[R]:
     """``function`` applied to every piece, in order, in up to ``workers`` forked
     processes (in this one when ``workers`` is 1 or there is one piece).
 
-    ``done`` is called after each piece, in order, for progress reports.
+    ``done`` is called after each piece, in order, for progress reports;
+    ``forked`` once the worker processes exist (never when the work runs here):
+    what only they need can then be dropped from this process.
     """
     global _JOB
     _JOB = job
@@ -40,7 +43,10 @@ def fork_map(function: Callable[[T], R], pieces: Sequence[T], workers: int, job:
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(max_workers=min(workers, len(pieces)),
                                      mp_context=context) as pool:
-                for result in pool.map(function, pieces):
+                mapped = pool.map(function, pieces)  # with fork, every worker starts here
+                if forked:
+                    forked()
+                for result in mapped:
                     results.append(result)
                     if done:
                         done()
