@@ -365,6 +365,7 @@ def _plan(config: Config, articles: list[Article], langs: list[str],
 PARALLEL_READ_MIN = 400
 """Catalogs to read below which starting processes costs more than it saves."""
 
+
 def _read_views(config: Config, articles: list[Article], langs: list[str], verdicts: Verdicts,
                 jobs: int) -> dict[str, dict[str, CatalogView]]:
     """Every catalog of ``langs`` for ``articles``, read and checked.

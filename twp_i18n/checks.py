@@ -872,6 +872,7 @@ def check_site(config: Config, *, languages: Iterable[str] | None = None,
 PARALLEL_CHECK_MIN = 400
 """Catalogs to check below which starting processes costs more than it saves."""
 
+
 def _check_tasks(indexes: list[int]) -> list[tuple[int, list[Finding]]]:
     from . import pofile
     from .catalogs import SITE_DOMAIN

@@ -67,8 +67,9 @@ class _ArticleOutput:
 PARALLEL_RENDER_MIN = 200
 """Article pages to render below which starting processes costs more than it saves."""
 
+
 def render_articles(config: Config, plan: _Plan, langs: list[str], jobs: int,
-                     step: Callable[..., None]) -> dict[str, dict[str, _ArticleOutput]]:
+                    step: Callable[..., None]) -> dict[str, dict[str, _ArticleOutput]]:
     """Every published article page of ``langs``, by language and slug.
 
     Each article is parsed once and localized into all its languages; chunks of
@@ -140,7 +141,7 @@ def _language_environment(config: Config, lang: str) -> tuple[Environment, Trans
 
 
 def render_language(config: Config, lang: str, plan: _Plan,
-                     pages: dict[str, _ArticleOutput]) -> tuple[dict[str, bytes], list[str]]:
+                    pages: dict[str, _ArticleOutput]) -> tuple[dict[str, bytes], list[str]]:
     """Every file under ``<tag>/`` for one language (none when nothing is published in it),
     from its article pages rendered by :func:`render_articles`."""
     if not plan.published[lang]:

@@ -165,6 +165,7 @@ assert all(_PAIR[a * 33 + b] != 1 for a in (_AL, _NU) for b in (_AL, _NU))
 _ASCII_INFO = bytes(_BMP_INFO[:256])
 assert all(_BMP_INFO[cp] & 3 == 1 for cp in range(0x20, 0x7F))
 
+
 def _infos(text: str) -> bytes | list[int]:
     """``_char_info`` of every character of ``text`` (a bytes object for ASCII: C speed)."""
     if text.isascii():
@@ -852,7 +853,6 @@ class _Parser:
                         "fix or remove that header line (line {line} is its msgid)",
                         line=entry.linenum)
                 self.po.metadata[name] = value[1:] if value.startswith(" ") else value
-
 
     def remember_lines(self, entry: polib.POEntry) -> None:
         """Record the lines of each field of ``entry``, as read, in ``self.wrapped``."""

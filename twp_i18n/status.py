@@ -260,6 +260,7 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
 PARALLEL_COUNT_MIN = 200
 """Catalogs to count below which starting processes costs more than it saves."""
 
+
 def _count_catalogs(todo: dict[str, tuple[Path, str]], verdicts: Verdicts) -> dict[str, list[Any]]:
     """``[digest, counts]`` of catalogs the cache could not answer for, by path.
 
