@@ -37,6 +37,17 @@ def built(root: Path) -> Path:
     return root / "dist"
 
 
+def record_rendered_languages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The languages whose files the next builds render (in the order rendered)."""
+    import twp_i18n.pages as pages_module
+
+    rendered: list[str] = []
+    original = pages_module.render_language
+    monkeypatch.setattr(pages_module, "render_language",
+                        lambda cfg, lang, *rest: rendered.append(lang) or original(cfg, lang, *rest))
+    return rendered
+
+
 def pages(dist: Path) -> list[Path]:
     return sorted(dist.rglob("*.html"))
 
@@ -317,18 +328,13 @@ def test_links_to_articles_not_published_in_the_language_lead_to_the_source(demo
 def test_incremental_rebuild_equals_a_clean_build(site, tmp_path, monkeypatch):
     """Build, change one catalog, rebuild: the result is byte-identical to a fresh build,
     and only the changed language was rendered again."""
-    import twp_i18n.pages as pages_module
-
     config = load_config(site)
     build(config)
     path = site / "locales/ar/LC_MESSAGES/rest-and-sleep.po"
     po = pofile.read_po(path)
     po.find("Dim lights in the evening.").msgstr = "أضواء خافتة في المساء."
     pofile.write_po(path, po)
-    rendered: list[str] = []
-    original = pages_module.render_language
-    monkeypatch.setattr(pages_module, "render_language",
-                        lambda cfg, lang, *rest: rendered.append(lang) or original(cfg, lang, *rest))
+    rendered = record_rendered_languages(monkeypatch)
     report = build(config)
     assert rendered == ["ar"]
     assert report.written and all(r.startswith(("ar/", "bundles/ar", "status/", "index.html"))
@@ -339,9 +345,7 @@ def test_incremental_rebuild_equals_a_clean_build(site, tmp_path, monkeypatch):
     shutil.copytree(site, fresh, ignore=shutil.ignore_patterns("dist", ".twp"))
     build(load_config(fresh))
     assert snapshot(fresh / "dist") == snapshot(site / "dist")
-    rendered.clear()
-    monkeypatch.setattr(pages_module, "render_language",
-                        lambda cfg, lang, *rest: rendered.append(lang) or original(cfg, lang, *rest))
+    rendered = record_rendered_languages(monkeypatch)
     assert build(config).written == [] and rendered == []
 
 
@@ -375,15 +379,10 @@ def test_slugs_that_would_collide_with_outputs_are_refused(make_site, twp):
 
 
 def test_caches_survive_moving_the_site(site, tmp_path, monkeypatch):
-    import twp_i18n.pages as pages_module
-
     build(load_config(site))
     moved = tmp_path / "moved"
     shutil.copytree(site, moved)  # keeps file times, as git checkouts of CI caches do not
-    rendered: list[str] = []
-    original = pages_module.render_language
-    monkeypatch.setattr(pages_module, "render_language",
-                        lambda cfg, lang, *rest: rendered.append(lang) or original(cfg, lang, *rest))
+    rendered = record_rendered_languages(monkeypatch)
     assert build(load_config(moved)).written == [] and rendered == []
 
 

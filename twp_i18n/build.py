@@ -396,15 +396,12 @@ def _read_chunk(slugs: list[str]) -> tuple[dict[str, dict[str, CatalogView]], di
     from .render import read_view
 
     config, langs, verdicts = parallel.job()
-    before, verdicts.used = verdicts.used, {}
     found: dict[str, dict[str, CatalogView]] = {lang: {} for lang in langs}
-    try:
+    with verdicts.recording() as used:
         for slug in slugs:
             for lang in langs:
                 found[lang][slug] = read_view(config, lang, slug, verdicts)
-        return found, verdicts.used
-    finally:
-        verdicts.used = before
+    return found, used
 
 
 def _read_manifest(output: Path) -> set[str]:

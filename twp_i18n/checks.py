@@ -76,6 +76,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -670,12 +671,18 @@ def _sorted(findings: list[Finding]) -> list[Finding]:
 _MARKUP_CHARS = re.compile(r"[*_`\[\]()<>&!\\:]")
 
 
+def _plain_prose(entry: polib.POEntry, kind: Kind) -> bool:
+    """True for an article entry with no markup, link or HTML on either side: nothing to
+    get wrong, so no check needed."""
+    return (kind == "article" and not entry.msgid_plural
+            and not _MARKUP_CHARS.search(entry.msgid) and not _MARKUP_CHARS.search(entry.msgstr))
+
+
 def unsafe_entry(entry: polib.POEntry, *, kind: Kind = "article",
                  nplurals: int | None = None, single_forms: frozenset[int] = frozenset()) -> bool:
     """True when the entry has any error finding: the renderer then uses the source text."""
-    if (kind == "article" and not entry.msgid_plural and not _MARKUP_CHARS.search(entry.msgid)
-            and not _MARKUP_CHARS.search(entry.msgstr)):
-        return False  # plain prose on both sides: no markup, link or HTML to get wrong
+    if _plain_prose(entry, kind):
+        return False
     return any(f.severity == "error"
                for f in check_entry(entry, path="", kind=kind, nplurals=nplurals,
                                     single_forms=single_forms, errors_only=True))
@@ -713,8 +720,7 @@ class Verdicts:
     def unsafe(self, entry: polib.POEntry, *, kind: Kind = "article",
                nplurals: int | None = None, single_forms: frozenset[int] = frozenset()) -> bool:
         """:func:`unsafe_entry`, from memory when the same texts were checked before."""
-        if (kind == "article" and not entry.msgid_plural and not _MARKUP_CHARS.search(entry.msgid)
-                and not _MARKUP_CHARS.search(entry.msgstr)):
+        if _plain_prose(entry, kind):
             return False
         forms = (sorted(entry.msgstr_plural.items()) if entry.msgid_plural else entry.msgstr)
         key = cache.digest(repr((kind, nplurals, sorted(single_forms), entry.msgctxt,
@@ -725,6 +731,16 @@ class Verdicts:
             verdict = unsafe_entry(entry, kind=kind, nplurals=nplurals, single_forms=single_forms)
         self.used[key] = verdict
         return verdict
+
+    @contextmanager
+    def recording(self) -> Iterator[dict[str, bool]]:
+        """Collect apart the verdicts used inside the block (in a worker process, to send
+        them back to the parent, which saves them)."""
+        before, self.used = self.used, {}
+        try:
+            yield self.used
+        finally:
+            self.used = before
 
     def save(self) -> None:
         """Store the verdicts (those of earlier runs too, unless they far outnumber this run's)."""

@@ -11,12 +11,11 @@ links keep only http, https, mailto and relative URLs.
 
 from __future__ import annotations
 
-import dataclasses
 import gettext as _gettext
 import operator
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import nh3
@@ -196,7 +195,7 @@ def coverage(keys: UnitKeys, view: CatalogView) -> tuple[int, int]:
     return words, done
 
 
-_TOKEN_FIELDS = operator.attrgetter(*(f.name for f in dataclasses.fields(Token)))
+_TOKEN_FIELDS = operator.attrgetter(*(f.name for f in fields(Token)))
 """A token's fields in constructor order (a faster copy than :func:`copy.copy`)."""
 
 

@@ -291,9 +291,8 @@ def _count_catalogs(todo: dict[str, tuple[Path, str]], verdicts: Verdicts) -> di
 
 def _count_tasks(indexes: list[int]) -> tuple[list[tuple[str, Any]], dict[str, bool]]:
     tasks, verdicts = parallel.job()
-    before, verdicts.used = verdicts.used, {}
     result: list[tuple[str, Any]] = []
-    try:
+    with verdicts.recording() as used:
         for index in indexes:
             rel, path, kind = tasks[index]
             data = path.read_bytes()
@@ -306,6 +305,4 @@ def _count_tasks(indexes: list[int]) -> tuple[list[tuple[str, Any]], dict[str, b
                 continue
             counts = catalog_counts(po, kind, verdicts)
             result.append((rel, [cache.digest(data), dict(vars(counts))]))
-        return result, verdicts.used
-    finally:
-        verdicts.used = before
+    return result, used
