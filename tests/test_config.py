@@ -118,3 +118,29 @@ def test_bool_is_not_a_number(make_site):
     root = make_site(config=MINIMAL_CONFIG + "\n[publish]\nmin_percent = true\n")
     with pytest.raises(ConfigError, match="min_percent must be a number"):
         load_config(root)
+
+
+def test_limits_have_defaults_and_can_be_set(make_site):
+    config = load_config(make_site())
+    assert config.limits.max_article_bytes == 2 * 1024 * 1024
+    assert config.limits.max_catalog_bytes == 32 * 1024 * 1024
+    root = make_site(config=MINIMAL_CONFIG + "[limits]\nmax_article_bytes = 1000\nmax_nesting = 8\n")
+    config = load_config(root)
+    assert (config.limits.max_article_bytes, config.limits.max_nesting) == (1000, 8)
+
+
+def test_limits_must_be_positive(make_site):
+    root = make_site(config=MINIMAL_CONFIG + "[limits]\nmax_entry_bytes = 0\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(root)
+    assert "max_entry_bytes must be greater than 0" in str(info.value)
+    assert info.value.line is not None
+
+
+def test_fetch_bounds(make_site):
+    root = make_site(config=MINIMAL_CONFIG + '[fetch]\ntype = "wordpress"\nurl = "https://cms.example.org/"\n'
+                     'deadline = 60\nmax_pages = 10\nredirect_hosts = ["CDN.example.net"]\n')
+    fetch = load_config(root).fetch
+    assert fetch is not None
+    assert (fetch.deadline, fetch.max_pages, fetch.max_retry_after) == (60.0, 10, 60.0)
+    assert fetch.redirect_hosts == ("cdn.example.net",)

@@ -37,6 +37,28 @@ class FetchConfig:
     sitemap: str | None = None
     title_selector: str | None = None
     body_selector: str | None = None
+    deadline: float = 900.0
+    """The whole fetch run must finish within this many seconds."""
+    max_pages: int = 5000
+    """At most this many pages (articles, listing pages) are requested from one source."""
+    max_retry_after: float = 60.0
+    """The longest ``Retry-After`` wait honoured; a server asking longer is an error."""
+    redirect_hosts: tuple[str, ...] = ()
+    """Hosts besides the configured site that redirects may lead to."""
+
+
+@dataclass(frozen=True)
+class LimitsConfig:
+    """``[limits]``: the largest inputs twp accepts; a larger one is refused at once."""
+
+    max_article_bytes: int = 2 * 1024 * 1024
+    """One Markdown article (front matter included)."""
+    max_catalog_bytes: int = 32 * 1024 * 1024
+    """One PO/POT file."""
+    max_entry_bytes: int = 1024 * 1024
+    """One msgid, msgstr or comment of a PO entry, and one translation unit of an article."""
+    max_nesting: int = 32
+    """Nested lists and block quotes in an article."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +87,7 @@ class Config:
     min_percent: float = 80.0
     feeds: FeedsConfig = field(default_factory=FeedsConfig)
     fetch: FetchConfig | None = None
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
 
     @property
     def config_path(self) -> Path:
@@ -125,6 +148,16 @@ _SCHEMA: dict[str, _Schema] = {
         "sitemap": (str, "a string"),
         "title_selector": (str, "a string"),
         "body_selector": (str, "a string"),
+        "deadline": ((int, float), "a number"),
+        "max_pages": (int, "an integer"),
+        "max_retry_after": ((int, float), "a number"),
+        "redirect_hosts": (list, "a list of strings"),
+    },
+    "limits": {
+        "max_article_bytes": (int, "an integer"),
+        "max_catalog_bytes": (int, "an integer"),
+        "max_entry_bytes": (int, "an integer"),
+        "max_nesting": (int, "an integer"),
     },
 }
 
@@ -331,6 +364,12 @@ def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
     if "fetch" in data:
         fetch = _fetch_config(data["fetch"], problems)
 
+    limits_data = data.get("limits", {})
+    for key, value in limits_data.items():
+        if value <= 0:
+            problems.add(f"[limits] {key} must be greater than 0", "limits", key)
+    limits = LimitsConfig(**limits_data)
+
     problems.raise_if_any()
     return Config(
         root=root,
@@ -345,6 +384,7 @@ def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
         min_percent=min_percent,
         feeds=feeds,
         fetch=fetch,
+        limits=limits,
     )
 
 
@@ -364,12 +404,15 @@ def _fetch_config(table: dict[str, Any], problems: _Problems) -> FetchConfig | N
         for key in ("title_selector", "body_selector"):
             if key not in table:
                 problems.add(f"[fetch] {key} is required for type = \"sitemap\"", "fetch")
-    for key in ("timeout", "max_bytes", "concurrency"):
+    for key in ("timeout", "max_bytes", "concurrency", "deadline", "max_pages", "max_retry_after"):
         if key in table and table[key] <= 0:
             problems.add(f"[fetch] {key} must be greater than 0", "fetch", key)
     values = dict(table)
-    if "timeout" in values:
-        values["timeout"] = float(values["timeout"])
+    for key in ("timeout", "deadline", "max_retry_after"):
+        if key in values:
+            values[key] = float(values[key])
+    if "redirect_hosts" in values:
+        values["redirect_hosts"] = tuple(host.strip().lower() for host in values["redirect_hosts"])
     return FetchConfig(**values)
 
 
