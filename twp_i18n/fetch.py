@@ -37,7 +37,7 @@ from .fetch_api import drupal, wordpress
 from .fetch_http import Counter, check_scheme, make_client
 from .fetch_http import ping_hub as _ping_hub
 from .fetch_sitemap import sitemap
-from .fetch_sources import Context, Harvest, Item
+from .fetch_sources import Context, Harvest, Item, load_json
 from .fsutil import remove_file, write_if_changed
 
 log = logging.getLogger("twp_i18n.fetch")
@@ -306,8 +306,8 @@ class _State:
             raise FetchError(f"cannot read: {exc.strerror}", path=STATE_PATH) from exc
         hint = f"delete {STATE_PATH} to start afresh (files that differ are then kept as local edits)"
         try:
-            data = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            data = load_json(raw)
+        except ValueError as exc:
             raise FetchError(f"the fetch state is not valid JSON: {exc}", path=STATE_PATH,
                              hint=hint) from None
         if not isinstance(data, dict) or data.get("format") != STATE_FORMAT or not all(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +23,7 @@ from .fetch_sources import (
     Context,
     Harvest,
     Item,
+    load_json,
     norm_date,
     safe_slug,
     validators_of,
@@ -205,8 +205,8 @@ def _page_metadata(soup: BeautifulSoup) -> dict[str, str]:
             metas.setdefault(name.strip().lower(), content.strip())
     for script in soup.find_all("script", attrs={"type": "application/ld+json"}):
         try:
-            data = json.loads(script.get_text() or "null")
-        except json.JSONDecodeError:
+            data = load_json(script.get_text() or "null")
+        except ValueError:  # broken or hostile metadata: the page's other dates still count
             continue
         for obj in data if isinstance(data, list) else [data]:
             if isinstance(obj, dict):

@@ -14,10 +14,12 @@ import datetime as dt
 import email.utils
 import json
 import logging
+import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
@@ -232,13 +234,89 @@ def norm_date(value: Any) -> str | None:
     return when.astimezone(dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
+#: JSON nested deeper than this is refused before parsing (the parser would recurse
+#: into a RecursionError); real API answers nest a dozen levels at most.
+MAX_JSON_DEPTH = 200
+#: A number longer than this is refused (int() gives up at 4,300 digits; no id needs 100).
+MAX_JSON_DIGITS = 100
+
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+class JSONProblem(ValueError):
+    """JSON that parses but is refused: too deep, a huge number, NaN or Infinity."""
+
+
+def json_depth(text: str) -> int:
+    """How deeply arrays and objects nest in ``text``; brackets inside strings do not count.
+
+    A few linear passes at C speed, safe on any input.  Escaped backslashes and
+    quotes are dropped first, so every remaining ``"`` opens or closes a string (an
+    unclosed string may miscount; such text is not JSON anyway).
+
+    >>> json_depth('{"a": [1, {"b": "[[[["}]}'), json_depth("[]"), json_depth("7")
+    (3, 1, 0)
+    >>> json_depth(r'["\\", "\"[[", [[]]]')
+    3
+    """
+    outside = "".join(text.replace("\\\\", "").replace('\\"', "").split('"')[::2])
+    brackets = _NOT_BRACKET.sub("", outside)
+    return max(accumulate(map(_BRACKET_STEP.__getitem__, brackets)), default=0)
+
+
+def _json_constant(name: str) -> Any:
+    raise JSONProblem(f"{name} is not a number JSON allows")
+
+
+def _json_int(text: str) -> int:
+    if len(text) > MAX_JSON_DIGITS:
+        raise JSONProblem(f"a number of more than {MAX_JSON_DIGITS} digits ({text[:20]}...)")
+    return int(text)
+
+
+def _json_float(text: str) -> float:
+    if len(text) > MAX_JSON_DIGITS:
+        raise JSONProblem(f"a number of more than {MAX_JSON_DIGITS} digits ({text[:20]}...)")
+    value = float(text)
+    if not math.isfinite(value):
+        raise JSONProblem(f"the number {text} is too large")
+    return value
+
+
+def load_json(data: bytes | str) -> Any:
+    """Parse JSON that came from a server (or any file not written by us), refusing what
+    would crash or mislead: nesting deeper than :data:`MAX_JSON_DEPTH`, numbers longer
+    than :data:`MAX_JSON_DIGITS`, ``NaN`` and ``Infinity`` (not JSON, though Python's
+    parser takes them), and numbers too large for a float.
+
+    Raises :class:`ValueError` (:class:`JSONProblem`, :class:`json.JSONDecodeError` or
+    :class:`UnicodeDecodeError`) with a one-line message.
+
+    >>> load_json(b'{"id": 7}')
+    {'id': 7}
+    >>> load_json('{"id": NaN}')
+    Traceback (most recent call last):
+    ...
+    twp_i18n.fetch_sources.JSONProblem: NaN is not a number JSON allows
+    """
+    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+    depth = json_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise JSONProblem(f"nested more than {MAX_JSON_DEPTH} deep ({depth} levels)")
+    return json.loads(text, parse_constant=_json_constant, parse_int=_json_int,
+                      parse_float=_json_float)
+
+
 def parse_json(response: Response) -> Any:
+    """The JSON body of ``response``; a :class:`FetchError` naming its URL when it is not
+    JSON that :func:`load_json` accepts."""
     try:
-        return json.loads(response.body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return load_json(response.body)
+    except ValueError as exc:
         where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
-        raise FetchError(f"{response.url} did not return valid JSON{where}: "
-                         f"{getattr(exc, 'msg', None) or exc}",
+        message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+        raise FetchError(f"{response.url} did not return valid JSON{where}: {message}",
                          hint="is [fetch] url the site's address, and its API enabled?") from None
 
 
