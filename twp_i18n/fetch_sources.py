@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import json
-import logging
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -28,15 +27,12 @@ import httpx
 from .config import FetchConfig
 from .content import check_slug
 from .errors import FetchError
-from .fetch_http import Counter, Response, request
-
-log = logging.getLogger("twp_i18n.fetch")
+from .fetch_http import Bounds, Counter, Response, request
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: Guards against servers that paginate forever or nest sitemap indexes deeply.
-MAX_PAGES = 10_000
+#: Guards against sitemap indexes nested deeply (pages in all are bounded by max_pages).
 MAX_SITEMAP_DEPTH = 4
 #: Drupal's default page size: how many more articles a ``links.next`` promises, for progress.
 PAGE_GUESS = 50
@@ -75,6 +71,8 @@ class Harvest:
     """Every slug listed upstream -> where it came from (for duplicate and deletion checks)."""
     problems: list[tuple[str | None, str]] = field(default_factory=list)
     """(slug or None, "URL: reason") for pages skipped with a warning."""
+    notes: list[str] = field(default_factory=list)
+    """Other warnings for the report (e.g. a password-protected post left out)."""
     listings: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Listing URL -> validators and what it listed, for the next run's conditional requests."""
 
@@ -95,7 +93,7 @@ class Harvest:
         return True
 
     def problem(self, slug: str | None, url: str, reason: str) -> None:
-        log.warning("skipped %s: %s", url, reason)
+        """A page skipped: reported once, in :attr:`FetchReport.warnings` (not logged)."""
         self.problems.append((slug, f"{url}: {reason}"))
 
 
@@ -112,10 +110,27 @@ class Context:
     trust: Callable[[Iterable[str]], bool]
     """Whether a conditional request is fine for these slugs (their files are as fetched)."""
     progress: Callable[[int, int], None] | None = None
+    bounds: Bounds = field(default_factory=Bounds)
+    """The run's deadline, longest Retry-After and redirect hosts, shared by every request."""
+    pages: int = 0
+    """Pages (listing pages, sitemaps, articles) counted against ``max_pages`` so far."""
 
     @property
     def base(self) -> str:
         return self.config.url.rstrip("/")
+
+    def claim(self, count: int, url: str, what: str) -> None:
+        """Count ``count`` more pages about to be requested; past ``[fetch] max_pages`` the
+        run stops with a :class:`FetchError` (before those requests are sent).
+
+        Readers call it from their own thread, before handing pages to :meth:`pool_map`.
+        """
+        self.pages += count
+        if self.pages > self.config.max_pages:
+            raise FetchError(f"{url}: {what}; that makes {self.pages} pages to request, more "
+                             f"than max_pages = {self.config.max_pages}",
+                             hint="raise [fetch] max_pages in twp.toml if the site really has "
+                                  "that many pages")
 
     def get(self, url: str, accept: str, validators: dict[str, Any] | None = None) -> Response:
         headers = {"Accept": accept}
@@ -125,7 +140,8 @@ class Context:
             if validators.get("last_modified"):
                 headers["If-Modified-Since"] = validators["last_modified"]
         response = request(self.client, "GET", url, max_bytes=self.config.max_bytes,
-                           counter=self.counter, timeout=self.config.timeout, headers=headers)
+                           counter=self.counter, timeout=self.config.timeout, headers=headers,
+                           bounds=self.bounds)
         if response.not_modified and not validators:
             raise FetchError(f"{url} answered 304 Not Modified to an unconditional request")
         return response
