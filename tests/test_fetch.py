@@ -47,7 +47,7 @@ def quick_retries(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Backoff and Retry-After are recorded, not slept; the deadline counts them as time spent."""
     slept: list[float] = []
     monkeypatch.setattr(fetch_http, "_sleep", slept.append)
-    monkeypatch.setattr(fetch_http, "_now", lambda: time.monotonic() + sum(slept), raising=False)
+    monkeypatch.setattr(fetch_http, "_now", lambda: time.monotonic() + sum(slept))
     monkeypatch.setattr(fetch_http, "BACKOFF", 0.01)
     return slept
 

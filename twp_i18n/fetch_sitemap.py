@@ -158,7 +158,7 @@ def _sitemap_page(ctx: Context, loc: str, slug: str, lastmod: str | None) -> Ite
     conditional = old if old and old.get("source_url") == loc and ctx.trust([slug]) else None
     try:
         response = ctx.get(loc, ACCEPT_HTML, conditional)
-    except PageProblem as exc:  # a bound of the whole run (deadline, Retry-After) is not
+    except PageProblem as exc:  # this page's trouble; the run's own bounds stop the run
         return exc.reason
     if response.not_modified:
         return None
