@@ -10,7 +10,8 @@ One :class:`FakeSite` serves, under three prefixes:
 Every 200 carries an ETag (and pages a Last-Modified) and a matching conditional
 request gets a 304.  Tests change the content on the fly and queue faults per path
 (:meth:`FakeSite.fault`): a status (500, 429 with Retry-After), a delay longer than
-the client's timeout, an oversized body, malformed JSON, a redirect.
+the client's timeout, an oversized body, malformed JSON, a redirect, a body of the
+test's choosing, a body dripped one byte at a time.
 """
 
 from __future__ import annotations
@@ -31,12 +32,13 @@ LAST_MODIFIED = "Mon, 15 Jan 2024 10:00:00 GMT"
 
 @dataclass
 class Fault:
-    kind: str  # "status", "slow", "big", "big-stream", "malformed", "redirect"
+    kind: str  # "status", "slow", "big", "big-stream", "malformed", "redirect", "body", "drip"
     status: int = 500
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     size: int = 0
     location: str = ""
+    body: bytes = b""
     query: str | None = None
     times: int = 1
 
@@ -146,6 +148,8 @@ class FakeSite:
         self.in_flight = 0
         self.max_in_flight = 0
         self.page_delay = 0.0
+        self.wp_total_pages: str | None = None  # overrides X-WP-TotalPages when set
+        self.drupal_endless = False  # links.next on every page, past the last node
 
     # -- test helpers ----------------------------------------------------------------------
     def fault(self, path: str, kind: str, **kwargs: Any) -> None:
@@ -203,7 +207,7 @@ class FakeSite:
         data = self.drupal_nodes[offset:offset + PAGE_SIZE]
         doc: dict[str, Any] = {"jsonapi": {"version": "1.0"}, "data": data,
                                "links": {"self": {"href": "..."}}}
-        if offset + PAGE_SIZE < len(self.drupal_nodes):
+        if offset + PAGE_SIZE < len(self.drupal_nodes) or self.drupal_endless:
             doc["links"]["next"] = {
                 "href": f"{self.base}/drupal/jsonapi/node/article?page%5Boffset%5D="
                         f"{offset + PAGE_SIZE}&page%5Blimit%5D={PAGE_SIZE}"}
@@ -217,7 +221,8 @@ class FakeSite:
             return 400, {"Content-Type": "application/json"}, json.dumps(body).encode()
         chunk = items[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
         headers = {"Content-Type": "application/json; charset=UTF-8",
-                   "X-WP-Total": str(len(items)), "X-WP-TotalPages": str(pages)}
+                   "X-WP-Total": str(len(items)),
+                   "X-WP-TotalPages": self.wp_total_pages or str(pages)}
         return 200, headers, json.dumps(chunk).encode()
 
 
@@ -262,6 +267,25 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(200, {"Content-Type": "application/json"}, b'{"data": [{"id": ')
             elif fault.kind == "redirect":
                 return self._send(302, {"Location": fault.location}, b"")
+            elif fault.kind == "body":
+                headers = fault.headers or {"Content-Type": "application/json"}
+                return self._send(200, headers, fault.body)
+            elif fault.kind == "drip":
+                # One byte every ``delay`` seconds: each read is quick, the whole is not.
+                self._record.status = 200
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(fault.size))
+                self.end_headers()
+                try:
+                    for _ in range(fault.size):
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                        time.sleep(fault.delay)
+                except OSError:
+                    pass
+                self.close_connection = True
+                return 200
             elif fault.kind == "big":
                 return self._send(200, {"Content-Type": "text/html"}, b"<p>" + b"x" * fault.size)
             elif fault.kind == "big-stream":

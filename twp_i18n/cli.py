@@ -334,14 +334,8 @@ def sync(
 
 def _show_fetch(console: Console, report: FetchReport) -> None:
     _files(console, "wrote", [f"content: {slug}" for slug in report.written])
-    for slug in report.skipped_edited:
-        typer.echo(f"warning: {slug}: edited here since the last fetch; kept (use --force to "
-                   "overwrite)", err=True)
-    for slug in report.deleted_upstream:
-        typer.echo(f"warning: {slug}: deleted on the site; the file is kept (use --prune to "
-                   "remove it)", err=True)
-    for problem in report.page_problems:
-        typer.echo(f"warning: skipped {problem}", err=True)
+    for warning in report.warnings:  # each once: the library returns them and logs none
+        typer.echo(f"warning: {warning}", err=True)
     console.say(
         f"fetch: {len(report.written)} articles written, {len(report.unchanged)} unchanged "
         f"({report.not_modified} not modified), {len(report.skipped_edited)} kept as edited, "

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import yaml
@@ -34,13 +34,11 @@ from .config import Config
 from .content import parse_article
 from .errors import ContentError, FetchError
 from .fetch_api import drupal, wordpress
-from .fetch_http import Counter, check_scheme, make_client
+from .fetch_http import Bounds, Counter, check_scheme, make_client
 from .fetch_http import ping_hub as _ping_hub
 from .fetch_sitemap import sitemap
-from .fetch_sources import Context, Harvest, Item
+from .fetch_sources import Context, Harvest, Item, load_json
 from .fsutil import remove_file, write_if_changed
-
-log = logging.getLogger("twp_i18n.fetch")
 
 SOURCES: dict[str, Callable[[Context], Harvest]] = {
     "drupal": drupal,
@@ -67,6 +65,9 @@ class FetchReport:
     pruned: list[str] = field(default_factory=list)
     page_problems: list[str] = field(default_factory=list)
     """``"URL: reason"`` for each page skipped with a warning."""
+    warnings: list[str] = field(default_factory=list)
+    """Every warning of the run, each once, in the order met (the library logs none of them:
+    the caller shows them)."""
     requests: int = 0
     not_modified: int = 0
 
@@ -148,12 +149,16 @@ def fetch(config: Config, *, force: bool = False, prune: bool = False,
                 return False
         return True
 
+    # The configured addresses are the site; redirects may also go to redirect_hosts.
+    home = tuple(urlsplit(url).hostname or "" for url in (settings.url, settings.sitemap) if url)
+    bounds = Bounds(deadline=settings.deadline, max_retry_after=settings.max_retry_after,
+                    redirect_hosts=(*home, *settings.redirect_hosts))
     http = make_client(settings.timeout) if client is None else client
     try:
         ctx = Context(client=http, config=settings, source_language=config.source_language,
                       counter=counter, old_articles=state.articles if same_source else {},
                       old_listings=state.listings if same_source else {}, trust=trust,
-                      progress=progress)
+                      progress=progress, bounds=bounds)
         harvest = SOURCES[settings.type](ctx)
     finally:
         if client is None:
@@ -176,8 +181,10 @@ def _apply(config: Config, harvest: Harvest, state: _State, files: _Files, repor
            *, force: bool, prune: bool) -> None:
     """Write what came back, respecting local edits; then handle deletions."""
     troubled: set[str] = set()
+    report.warnings.extend(harvest.notes)
     for slug, reason in harvest.problems:
         report.page_problems.append(reason)
+        report.warnings.append(f"skipped {reason}")
         if slug is not None:
             troubled.add(slug)
     old_articles = dict(state.articles)
@@ -197,7 +204,7 @@ def _apply(config: Config, harvest: Harvest, state: _State, files: _Files, repor
         if problem is not None:
             troubled.add(item.slug)
             report.page_problems.append(f"{item.source_url}: {problem}")
-            log.warning("skipped %s: %s", item.source_url, problem)
+            report.warnings.append(f"skipped {item.source_url}: {problem}")
             continue
         entry = {"source_url": item.source_url, "source_id": item.source_id,
                  "etag": item.etag, "last_modified": item.last_modified,
@@ -211,7 +218,7 @@ def _apply(config: Config, harvest: Harvest, state: _State, files: _Files, repor
             write_if_changed(path, data)
             report.written.append(item.slug)
         else:
-            _warn_edited(rel, "a newer version was fetched")
+            report.warnings.append(_edited(rel, "a newer version was fetched"))
             report.skipped_edited.append(item.slug)
             troubled.add(item.slug)
             continue
@@ -221,7 +228,8 @@ def _apply(config: Config, harvest: Harvest, state: _State, files: _Files, repor
         old = old_articles.get(slug)
         digest = files.sha(slug)
         if old is not None and digest is not None and digest != old.get("sha256"):
-            _warn_edited(config.rel(files.path(slug)), "it differs from the fetched version")
+            report.warnings.append(_edited(config.rel(files.path(slug)),
+                                           "it differs from the fetched version"))
             report.skipped_edited.append(slug)
         else:
             report.unchanged.append(slug)
@@ -240,22 +248,23 @@ def _apply(config: Config, harvest: Harvest, state: _State, files: _Files, repor
         report.deleted_upstream.append(slug)
         rel = config.rel(files.path(slug))
         if not prune:
-            log.warning("%s: deleted upstream (%s); kept (use --prune to delete it)",
-                        rel, old_articles[slug].get("source_url", "?"))
+            report.warnings.append(f"{rel}: deleted upstream "
+                                   f"({old_articles[slug].get('source_url', '?')}); kept "
+                                   "(use --prune to delete it)")
             continue
         digest = files.sha(slug)
         if digest is not None and digest != old_articles[slug].get("sha256") and not force:
-            log.warning("%s: deleted upstream but edited locally; kept (use --force --prune to delete it)",
-                        rel)
+            report.warnings.append(f"{rel}: deleted upstream but edited locally; kept "
+                                   "(use --force --prune to delete it)")
             continue
         remove_file(files.path(slug))
         del state.articles[slug]
         report.pruned.append(slug)
 
 
-def _warn_edited(rel: str, why: str) -> None:
-    log.warning("%s: edited locally since the last fetch and %s; not overwritten "
-                "(use --force to overwrite)", rel, why)
+def _edited(rel: str, why: str) -> str:
+    return (f"{rel}: edited locally since the last fetch and {why}; not overwritten "
+            "(use --force to overwrite)")
 
 
 class _Files:
@@ -306,8 +315,8 @@ class _State:
             raise FetchError(f"cannot read: {exc.strerror}", path=STATE_PATH) from exc
         hint = f"delete {STATE_PATH} to start afresh (files that differ are then kept as local edits)"
         try:
-            data = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            data = load_json(raw)
+        except ValueError as exc:
             raise FetchError(f"the fetch state is not valid JSON: {exc}", path=STATE_PATH,
                              hint=hint) from None
         if not isinstance(data, dict) or data.get("format") != STATE_FORMAT or not all(

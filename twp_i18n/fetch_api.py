@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +15,6 @@ from .fetch_http import HTTPStatusProblem
 from .fetch_sources import (
     ACCEPT_JSON,
     ACCEPT_JSONAPI,
-    MAX_PAGES,
     PAGE_GUESS,
     Context,
     Harvest,
@@ -30,8 +28,6 @@ from .fetch_sources import (
 )
 from .htmlmd import ConversionError, html_to_markdown, html_to_text
 
-log = logging.getLogger("twp_i18n.fetch")
-
 def drupal(ctx: Context) -> Harvest:
     """Every published source-language node of ``[fetch] bundle``, following ``links.next``."""
     harvest = Harvest()
@@ -40,8 +36,9 @@ def drupal(ctx: Context) -> Harvest:
     visited: set[str] = set()
     count = 0
     while url is not None:
-        if url in visited or len(visited) >= MAX_PAGES:
+        if url in visited:
             raise FetchError(f"{url}: the pagination (links.next) goes round in circles")
+        ctx.claim(1, url, f"links.next still leads on after {len(visited)} pages")
         visited.add(url)
         old = ctx.old_listings.get(url)
         response = ctx.get(url, ACCEPT_JSONAPI, old if old and ctx.trust(old.get("slugs", [])) else None)
@@ -164,9 +161,11 @@ def wordpress(ctx: Context) -> Harvest:
                                "order": "asc", "_fields": _WP_FIELDS})
             return f"{ctx.base}/wp-json/wp/v2/{kind}?{query}"
 
+        ctx.claim(1, page_url(1), f"the listing of {kind} starts here")
         first = _wp_page(ctx, page_url(1), 1)
         pages = {1: first}
         total = first.total_pages
+        told_by = first.url  # the page whose X-WP-TotalPages gave ``total``
         size = len(first.slugs)  # the server's page size, for the estimate
         got = [len(harvest.seen) + size]
 
@@ -176,6 +175,9 @@ def wordpress(ctx: Context) -> Harvest:
 
         while True:
             ctx.report(got[0], got[0] + size * (total - len(pages)))
+            known = sum(1 for n in pages if 2 <= n <= total)
+            ctx.claim(total - 1 - known, told_by,  # before a list of ``total`` pages is made
+                      f"X-WP-TotalPages says there are {total} pages of {kind}")
             todo = [n for n in range(2, total + 1) if n not in pages]
             fetched = ctx.pool_map(lambda n: _wp_page(ctx, page_url(n), n), todo, step)
             pages.update(zip(todo, fetched))
@@ -185,6 +187,7 @@ def wordpress(ctx: Context) -> Harvest:
                 break
             last = pages[total]
             if not last.fresh:
+                ctx.claim(1, page_url(total + 1), "probing for a page past the last one")
                 probe = _wp_page(ctx, page_url(total + 1), total + 1, conditional=False)
                 if probe.missing:
                     break
@@ -192,7 +195,7 @@ def wordpress(ctx: Context) -> Harvest:
                 last = probe
             if last.total_pages <= len(pages):
                 break
-            total = min(last.total_pages, MAX_PAGES)
+            total, told_by = last.total_pages, last.url
         for n in sorted(pages):
             page = pages[n]
             for slug in page.unchanged:
@@ -201,6 +204,7 @@ def wordpress(ctx: Context) -> Harvest:
             for item in page.items:
                 if harvest.see(item.slug, _origin_of(item), item.source_url):
                     harvest.items.append(item)
+            harvest.notes.extend(page.notes)
             harvest.listings[page.url] = page.listing
         ctx.report(len(harvest.seen), len(harvest.seen))
     return harvest
@@ -217,6 +221,8 @@ class _WpPage:
     """False when the page answered 304 (its total is last run's)."""
     missing: bool = False
     """True when WordPress said there is no such page (400 past the last page)."""
+    notes: list[str] = field(default_factory=list)
+    """Warnings about the page's posts (password-protected ones left out)."""
 
     @property
     def slugs(self) -> list[str]:
@@ -238,21 +244,39 @@ def _wp_page(ctx: Context, url: str, number: int, *, conditional: bool = True) -
     data = parse_json(response)
     expect(isinstance(data, list), url, "expected a list of posts")
     header = response.headers.get("X-WP-TotalPages", "1").strip()
-    total_pages = min(int(header), MAX_PAGES) if header.isdigit() and int(header) > 0 else 1
-    items = [item for item in (_wp_item(post, url) for post in data) if item is not None]
+    total_pages = _page_count(header)
+    items: list[Item] = []
+    notes: list[str] = []
+    for post in data:
+        item = _wp_item(post, url)
+        if isinstance(item, Item):
+            items.append(item)
+        elif item is not None:
+            notes.append(item)
     listing = {**validators_of(response), "slugs": [i.slug for i in items], "total_pages": total_pages}
-    return _WpPage(url, items, [], total_pages, listing)
+    return _WpPage(url, items, [], total_pages, listing, notes=notes)
 
 
-def _wp_item(post: Any, url: str) -> Item | None:
+def _page_count(header: str) -> int:
+    """``X-WP-TotalPages`` as a number: 1 when unreadable, at most 10**12 (max_pages stops it).
+
+    >>> _page_count("3"), _page_count("²"), _page_count("0"), _page_count("9" * 5000)
+    (3, 1, 1, 1000000000000)
+    """
+    if not re.fullmatch(r"[0-9]+", header):
+        return 1
+    return max(1, int(header)) if len(header) <= 12 else 10 ** 12
+
+
+def _wp_item(post: Any, url: str) -> Item | str | None:
+    """The post as an :class:`Item`; None for a draft; a warning for a post left out."""
     expect(isinstance(post, dict) and "slug" in post and "id" in post, url,
            "a post without 'slug' or 'id'")
     if post.get("status", "publish") != "publish":
         return None
     content = post.get("content")
     if isinstance(content, dict) and content.get("protected"):
-        log.warning("%s is password-protected; left out", post.get("link") or url)
-        return None
+        return f"{as_text(post.get('link')) or url} is password-protected; left out"
     link = as_text(post.get("link")) or url
     slug = safe_slug(as_text(post["slug"]), link, path=False)
     assert slug is not None

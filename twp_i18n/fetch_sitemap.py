@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,7 +15,7 @@ from lxml import etree
 
 from .config import FetchConfig
 from .errors import FetchError
-from .fetch_http import BadResponse, HTTPStatusProblem, Response, TimedOut, TooLarge
+from .fetch_http import PageProblem, Response, TooLarge
 from .fetch_sources import (
     ACCEPT_HTML,
     ACCEPT_XML,
@@ -24,6 +23,7 @@ from .fetch_sources import (
     Context,
     Harvest,
     Item,
+    load_json,
     norm_date,
     safe_slug,
     validators_of,
@@ -50,6 +50,7 @@ def sitemap(ctx: Context) -> Harvest:
     harvest = Harvest()
     start = ctx.config.sitemap or f"{ctx.base}/sitemap.xml"
     entries: dict[str, str | None] = {}
+    ctx.claim(1, start, "the sitemap")
     _read_sitemap(ctx, harvest, start, entries, depth=0, visited=set())
     jobs: list[tuple[str, str, str | None]] = []
     for loc, lastmod in entries.items():
@@ -67,6 +68,7 @@ def sitemap(ctx: Context) -> Harvest:
             continue
         if harvest.see(slug, loc, loc):
             jobs.append((loc, slug, lastmod))
+    ctx.claim(len(jobs), start, f"the sitemaps list {len(jobs)} pages")
     total = len(jobs)
     ctx.report(0, total)
     results = ctx.pool_map(lambda job: _sitemap_page(ctx, *job), jobs,
@@ -98,7 +100,10 @@ def _read_sitemap(ctx: Context, harvest: Harvest, url: str, entries: dict[str, s
     harvest.listings[url] = listing
     for loc, lastmod in listing.get("urls", []):
         entries.setdefault(loc, lastmod)
-    for child in listing.get("sitemaps", []):
+    children = [child for child in dict.fromkeys(listing.get("sitemaps", [])) if child not in visited]
+    if children:
+        ctx.claim(len(children), url, f"the sitemap index lists {len(children)} sitemaps")
+    for child in children:
         _read_sitemap(ctx, harvest, child, entries, depth + 1, visited)
 
 
@@ -153,8 +158,8 @@ def _sitemap_page(ctx: Context, loc: str, slug: str, lastmod: str | None) -> Ite
     conditional = old if old and old.get("source_url") == loc and ctx.trust([slug]) else None
     try:
         response = ctx.get(loc, ACCEPT_HTML, conditional)
-    except (TooLarge, TimedOut, HTTPStatusProblem, BadResponse) as exc:
-        return exc.message
+    except PageProblem as exc:  # this page's trouble; the run's own bounds stop the run
+        return exc.reason
     if response.not_modified:
         return None
     content_type = response.headers.get("Content-Type", "text/html")
@@ -205,8 +210,8 @@ def _page_metadata(soup: BeautifulSoup) -> dict[str, str]:
             metas.setdefault(name.strip().lower(), content.strip())
     for script in soup.find_all("script", attrs={"type": "application/ld+json"}):
         try:
-            data = json.loads(script.get_text() or "null")
-        except json.JSONDecodeError:
+            data = load_json(script.get_text() or "null")
+        except ValueError:  # broken or hostile metadata: the page's other dates still count
             continue
         for obj in data if isinstance(data, list) else [data]:
             if isinstance(obj, dict):

@@ -13,11 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import json
-import logging
+import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
@@ -26,15 +27,12 @@ import httpx
 from .config import FetchConfig
 from .content import check_slug
 from .errors import FetchError
-from .fetch_http import Counter, Response, request
-
-log = logging.getLogger("twp_i18n.fetch")
+from .fetch_http import Bounds, Counter, Response, request
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: Guards against servers that paginate forever or nest sitemap indexes deeply.
-MAX_PAGES = 10_000
+#: Guards against sitemap indexes nested deeply (pages in all are bounded by max_pages).
 MAX_SITEMAP_DEPTH = 4
 #: Drupal's default page size: how many more articles a ``links.next`` promises, for progress.
 PAGE_GUESS = 50
@@ -73,6 +71,8 @@ class Harvest:
     """Every slug listed upstream -> where it came from (for duplicate and deletion checks)."""
     problems: list[tuple[str | None, str]] = field(default_factory=list)
     """(slug or None, "URL: reason") for pages skipped with a warning."""
+    notes: list[str] = field(default_factory=list)
+    """Other warnings for the report (e.g. a password-protected post left out)."""
     listings: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Listing URL -> validators and what it listed, for the next run's conditional requests."""
 
@@ -93,7 +93,7 @@ class Harvest:
         return True
 
     def problem(self, slug: str | None, url: str, reason: str) -> None:
-        log.warning("skipped %s: %s", url, reason)
+        """A page skipped: reported once, in :attr:`FetchReport.warnings` (not logged)."""
         self.problems.append((slug, f"{url}: {reason}"))
 
 
@@ -110,10 +110,27 @@ class Context:
     trust: Callable[[Iterable[str]], bool]
     """Whether a conditional request is fine for these slugs (their files are as fetched)."""
     progress: Callable[[int, int], None] | None = None
+    bounds: Bounds = field(default_factory=Bounds)
+    """The run's deadline, longest Retry-After and redirect hosts, shared by every request."""
+    pages: int = 0
+    """Pages (listing pages, sitemaps, articles) counted against ``max_pages`` so far."""
 
     @property
     def base(self) -> str:
         return self.config.url.rstrip("/")
+
+    def claim(self, count: int, url: str, what: str) -> None:
+        """Count ``count`` more pages about to be requested; past ``[fetch] max_pages`` the
+        run stops with a :class:`FetchError` (before those requests are sent).
+
+        Readers call it from their own thread, before handing pages to :meth:`pool_map`.
+        """
+        self.pages += count
+        if self.pages > self.config.max_pages:
+            raise FetchError(f"{url}: {what}; that makes {self.pages} pages to request, more "
+                             f"than max_pages = {self.config.max_pages}",
+                             hint="raise [fetch] max_pages in twp.toml if the site really has "
+                                  "that many pages")
 
     def get(self, url: str, accept: str, validators: dict[str, Any] | None = None) -> Response:
         headers = {"Accept": accept}
@@ -123,7 +140,8 @@ class Context:
             if validators.get("last_modified"):
                 headers["If-Modified-Since"] = validators["last_modified"]
         response = request(self.client, "GET", url, max_bytes=self.config.max_bytes,
-                           counter=self.counter, timeout=self.config.timeout, headers=headers)
+                           counter=self.counter, timeout=self.config.timeout, headers=headers,
+                           bounds=self.bounds)
         if response.not_modified and not validators:
             raise FetchError(f"{url} answered 304 Not Modified to an unconditional request")
         return response
@@ -232,13 +250,89 @@ def norm_date(value: Any) -> str | None:
     return when.astimezone(dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
+#: JSON nested deeper than this is refused before parsing (the parser would recurse
+#: into a RecursionError); real API answers nest a dozen levels at most.
+MAX_JSON_DEPTH = 200
+#: A number longer than this is refused (int() gives up at 4,300 digits; no id needs 100).
+MAX_JSON_DIGITS = 100
+
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+class JSONProblem(ValueError):
+    """JSON that parses but is refused: too deep, a huge number, NaN or Infinity."""
+
+
+def json_depth(text: str) -> int:
+    """How deeply arrays and objects nest in ``text``; brackets inside strings do not count.
+
+    A few linear passes at C speed, safe on any input.  Escaped backslashes and
+    quotes are dropped first, so every remaining ``"`` opens or closes a string (an
+    unclosed string may miscount; such text is not JSON anyway).
+
+    >>> json_depth('{"a": [1, {"b": "[[[["}]}'), json_depth("[]"), json_depth("7")
+    (3, 1, 0)
+    >>> json_depth(r'["\\", "\"[[", [[]]]')
+    3
+    """
+    outside = "".join(text.replace("\\\\", "").replace('\\"', "").split('"')[::2])
+    brackets = _NOT_BRACKET.sub("", outside)
+    return max(accumulate(map(_BRACKET_STEP.__getitem__, brackets)), default=0)
+
+
+def _json_constant(name: str) -> Any:
+    raise JSONProblem(f"{name} is not a number JSON allows")
+
+
+def _json_int(text: str) -> int:
+    if len(text) > MAX_JSON_DIGITS:
+        raise JSONProblem(f"a number of more than {MAX_JSON_DIGITS} digits ({text[:20]}...)")
+    return int(text)
+
+
+def _json_float(text: str) -> float:
+    if len(text) > MAX_JSON_DIGITS:
+        raise JSONProblem(f"a number of more than {MAX_JSON_DIGITS} digits ({text[:20]}...)")
+    value = float(text)
+    if not math.isfinite(value):
+        raise JSONProblem(f"the number {text} is too large")
+    return value
+
+
+def load_json(data: bytes | str) -> Any:
+    """Parse JSON that came from a server (or any file not written by us), refusing what
+    would crash or mislead: nesting deeper than :data:`MAX_JSON_DEPTH`, numbers longer
+    than :data:`MAX_JSON_DIGITS`, ``NaN`` and ``Infinity`` (not JSON, though Python's
+    parser takes them), and numbers too large for a float.
+
+    Raises :class:`ValueError` (:class:`JSONProblem`, :class:`json.JSONDecodeError` or
+    :class:`UnicodeDecodeError`) with a one-line message.
+
+    >>> load_json(b'{"id": 7}')
+    {'id': 7}
+    >>> load_json('{"id": NaN}')
+    Traceback (most recent call last):
+    ...
+    twp_i18n.fetch_sources.JSONProblem: NaN is not a number JSON allows
+    """
+    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+    depth = json_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise JSONProblem(f"nested more than {MAX_JSON_DEPTH} deep ({depth} levels)")
+    return json.loads(text, parse_constant=_json_constant, parse_int=_json_int,
+                      parse_float=_json_float)
+
+
 def parse_json(response: Response) -> Any:
+    """The JSON body of ``response``; a :class:`FetchError` naming its URL when it is not
+    JSON that :func:`load_json` accepts."""
     try:
-        return json.loads(response.body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return load_json(response.body)
+    except ValueError as exc:
         where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
-        raise FetchError(f"{response.url} did not return valid JSON{where}: "
-                         f"{getattr(exc, 'msg', None) or exc}",
+        message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+        raise FetchError(f"{response.url} did not return valid JSON{where}: {message}",
                          hint="is [fetch] url the site's address, and its API enabled?") from None
 
 
