@@ -225,15 +225,13 @@ class _Problems:
             line, message = self.items[0]
             raise ConfigError(message, path=rel, line=line, hint="fix twp.toml and run again")
         first_line = next((line for line, _ in self.items if line is not None), None)
-        body = "\n".join(
-            f"  {rel}:{line}: {message}" if line else f"  {rel}: {message}"
-            for line, message in self.items
-        )
         raise ConfigError(
-            f"{len(self.items)} problems in the configuration:\n{body}",
+            f"{len(self.items)} problems in the configuration:",
             path=rel,
             line=first_line,
             hint="fix twp.toml and run again",
+            details=[f"{rel}:{line}: {message}" if line else f"{rel}: {message}"
+                     for line, message in self.items],
         )
 
 
