@@ -39,6 +39,7 @@ from .fetch_http import ping_hub as _ping_hub
 from .fetch_sitemap import sitemap
 from .fetch_sources import Context, Harvest, Item
 from .fsutil import remove_file, write_if_changed
+from .paths import check_slug, inside, language_folders
 
 log = logging.getLogger("twp_i18n.fetch")
 
@@ -184,11 +185,14 @@ def _apply(config: Config, harvest: Harvest, state: _State, files: _Files, repor
     old_listings = dict(state.listings)
     state.listings = {}
 
+    reserved = language_folders((config.source_language, *config.languages))
     for item in sorted(harvest.items, key=lambda i: i.slug):
         path = files.path(item.slug)
         rel = config.rel(path)
         data = render_article(item)
         problem = item.problem
+        if problem is None and check_slug(item.slug, reserved=reserved):
+            problem = f"slug '{item.slug}' {check_slug(item.slug, reserved=reserved)}"
         if problem is None:
             try:
                 parse_article(data, path, rel)
@@ -266,7 +270,12 @@ class _Files:
         self._sha: dict[str, str | None] = {}
 
     def path(self, slug: str) -> Path:
-        return self.dir / f"{slug}.md"
+        path = inside(self.dir, f"{slug}.md")
+        if path is None:
+            raise FetchError(f"refusing the slug '{slug}': its file would land outside "
+                             f"{self.dir.as_posix()}",
+                             hint=f"delete {STATE_PATH} if it lists that slug, and fix it on the site")
+        return path
 
     def read(self, slug: str) -> bytes | None:
         try:
