@@ -68,10 +68,13 @@ def load_articles(config: Config) -> list[Article]:
     """Read every ``*.md`` under the source-language content directory, sorted by slug."""
     source_dir = config.source_dir
     if not source_dir.is_dir():
+        line = config.key_lines.get("paths.content")
         raise ContentError(
-            "the source-language content directory does not exist",
-            path=config.rel(source_dir),
-            hint=f"put the canonical articles in {config.rel(source_dir)}/<slug>.md",
+            f"the source-language content directory {config.rel(source_dir)} does not exist"
+            if line else "the source-language content directory does not exist",
+            path="twp.toml" if line else config.rel(source_dir), line=line,
+            hint=f"put the canonical articles in {config.rel(source_dir)}/<slug>.md"
+                 + (", or fix [paths] content" if line else ""),
         )
     articles: list[Article] = []
     seen: dict[str, Article] = {}

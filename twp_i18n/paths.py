@@ -179,25 +179,33 @@ def is_within(path: Path, folder: Path) -> bool:
     return path == folder or path.is_relative_to(folder)
 
 
+def protected_folders(root: Path, content: Path, locales: Path, templates: Path) -> dict[str, Path]:
+    """The folders an output folder must keep clear of, by what they are called in messages."""
+    return {"content folder": content, "locales folder": locales,
+            "templates folder": templates, "tool's own folder": root / ".twp"}
+
+
 def output_problem(output: Path, *, root: Path, folders: dict[str, Path],
-                   explicit: bool) -> str | None:
+                   explicit: bool) -> tuple[str, str | None] | None:
     """Why ``output`` cannot be the folder a build writes (and cleans), or None.
 
     ``folders`` maps a description (``"content folder"``) to a folder the build
-    reads or the tool owns.  The output may not be, contain or lie inside any of
-    them, nor be or contain the site root; it may lie outside the site only
-    when ``explicit`` (the user named it on the command line).
+    reads or the tool owns (:func:`protected_folders`).  The output may not be,
+    contain or lie inside any of them, nor be or contain the site root; it may
+    lie outside the site only when ``explicit`` (the user named it on the
+    command line).  Returns the reason and the description of the folder in the
+    way (None when it is the site itself).
     """
     output = output.resolve()
     root = root.resolve()
     if is_within(root, output):
-        return "would be or contain the site folder itself"
+        return "would be or contain the site folder itself", None
     for name, folder in folders.items():
         folder = folder.resolve()
         if is_within(output, folder) or is_within(folder, output):
             relation = ("is" if output == folder else
                         "is inside" if is_within(output, folder) else "contains")
-            return f"{relation} the {name}"
+            return f"{relation} the {name}", name
     if not explicit and not is_within(output, root):
-        return "lies outside the site"
+        return "lies outside the site", None
     return None
