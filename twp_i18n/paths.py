@@ -14,9 +14,13 @@ import re
 import unicodedata
 from collections.abc import Collection, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import OutputError
 from .languages import bcp47_tag
+
+if TYPE_CHECKING:
+    from .config import Config
 
 MAX_SEGMENT_BYTES = 200
 """The longest slug segment, in UTF-8 bytes (file systems allow 255 for a whole name, and
@@ -209,3 +213,26 @@ def output_problem(output: Path, *, root: Path, folders: dict[str, Path],
     if not explicit and not is_within(output, root):
         return "lies outside the site", None
     return None
+
+
+def site_images(config: Config) -> tuple[list[tuple[str, Path]], list[str]]:
+    """The files of ``content/images/`` to publish, as ``(name under images/, path)``, and a
+    warning for each symbolic link that leads outside the site (its target is never read)."""
+    images = config.content_dir / "images"
+    if not images.is_dir():
+        return [], []
+    allowed = (config.root.resolve(), config.content_dir.resolve())
+    found: list[tuple[str, Path]] = []
+    warnings: list[str] = []
+    for path in sorted(images.rglob("*")):
+        try:
+            real = path.resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            real = None
+        if real is None or not any(is_within(real, folder) for folder in allowed):
+            warnings.append(f"{config.rel(path)}: a symbolic link leading outside the site; "
+                            f"not published (copy the file itself into {config.rel(images)}/)")
+            continue
+        if path.is_file():
+            found.append((path.relative_to(images).as_posix(), path))
+    return found, warnings
