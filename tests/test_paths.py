@@ -369,3 +369,37 @@ def test_a_build_killed_while_writing_leaves_nothing_the_next_build_keeps(site: 
     assert leftovers and all(TEMP_NAME.fullmatch(p.name) for p in leftovers)
     build(config)
     assert [p for p in site.rglob("*.tmp")] == []
+
+
+def test_a_build_that_writes_removes_leftovers_of_killed_updates_and_fetches(site: Path) -> None:
+    config = load_config(site)
+    build(config)
+    dead = dead_pid()
+    stale = [site / "locales" / "es" / "LC_MESSAGES" / f".journal.po.twp-{dead}-abcdefgh.tmp",
+             site / "locales" / "templates" / f".journal.pot.twp-{dead}-abcdefgh.tmp",
+             site / "content" / "en" / f".journal.md.twp-{dead}-abcdefgh.tmp",
+             site / "dist" / "es" / "journal" / f".index.html.twp-{dead}-abcdefgh.tmp"]
+    live = site / "locales" / "es" / "LC_MESSAGES" / f".journal.po.twp-{os.getpid()}-abcdefgh.tmp"
+    for path in [*stale, live]:
+        path.write_bytes(b"partial")
+    (site / "dist" / "es" / "index.html").write_text("tampered")  # this build has work to do
+    build(config)
+    assert [p for p in stale if p.exists()] == [] and live.exists()
+
+
+def test_fetch_removes_leftovers_of_a_killed_fetch(make_site) -> None:
+    from twp_i18n.fetch import fetch
+
+    from .fetch_server import FakeSite, Running
+
+    running = Running(FakeSite())
+    try:
+        root = make_site(config=MINIMAL_CONFIG + f'\n[fetch]\ntype = "wordpress"\n'
+                                                 f'url = "{running.url}/wp"\ntimeout = 2\n')
+        leftover = root / "content" / "en" / f".about.md.twp-{dead_pid()}-abcdefgh.tmp"
+        leftover.parent.mkdir(parents=True)
+        leftover.write_bytes(b"partial")
+        fetch(load_config(root))
+    finally:
+        running.close()
+    assert not leftover.exists() and (root / "content" / "en" / "about.md").exists()

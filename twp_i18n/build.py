@@ -172,7 +172,8 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
                    or rel.startswith(tuple(f"bundles/{d}." for d in keep_dirs))}
     manifest = (json.dumps(sorted(set(files) | kept_files), indent=0) + "\n").encode("utf-8")
     targets = {rel: inside_or_fail(output, rel) for rel in files}  # all checked before any write
-    remove_stale_temp_files(output)
+    for folder, depth in ((output, None), (config.locales_dir, 2), (config.source_dir, 0)):
+        remove_stale_temp_files(folder, depth=depth)
     for rel, data in sorted(files.items()):
         if write_if_changed(targets[rel], data):
             report.written.append(rel)

@@ -38,7 +38,7 @@ from .fetch_http import Counter, check_scheme, make_client
 from .fetch_http import ping_hub as _ping_hub
 from .fetch_sitemap import sitemap
 from .fetch_sources import Context, Harvest, Item
-from .fsutil import remove_file, write_if_changed
+from .fsutil import remove_file, remove_stale_temp_files, write_if_changed
 from .paths import check_slug, inside, language_folders
 
 log = logging.getLogger("twp_i18n.fetch")
@@ -134,6 +134,7 @@ def fetch(config: Config, *, force: bool = False, prune: bool = False,
     check_scheme(settings.url)
     if settings.sitemap:
         check_scheme(settings.sitemap)
+    remove_stale_temp_files(config.source_dir, depth=0)  # of a fetch killed while writing
     state = _State.load(config)
     same_source = state.source == {"type": settings.type, "url": settings.url}
     counter = Counter()

@@ -127,17 +127,17 @@ def remove_stale_temp_files(directory: Path, *, depth: int | None = None) -> lis
             entries = list(os.scandir(folder))
         except OSError:  # gone, not a folder, or unreadable: nothing of ours to clean there
             continue
+        deeper = depth is None or level < depth
         for entry in entries:
+            name = entry.name
             try:
-                if entry.is_dir(follow_symlinks=False):
-                    if depth is None or level < depth:
-                        pending.append((Path(entry.path), level + 1))
-                    continue
-                pid = temp_writer(entry.name)
-                if pid is None or _alive(pid) or not entry.is_file(follow_symlinks=False):
-                    continue
-                os.unlink(entry.path)
+                if name.startswith(".") and name.endswith(".tmp"):
+                    pid = temp_writer(name)
+                    if pid is not None and not _alive(pid) and entry.is_file(follow_symlinks=False):
+                        os.unlink(entry.path)
+                        removed.append(Path(entry.path))
+                elif deeper and entry.is_dir(follow_symlinks=False):
+                    pending.append((Path(entry.path), level + 1))
             except OSError:
                 continue
-            removed.append(Path(entry.path))
     return sorted(removed)
