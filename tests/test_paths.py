@@ -9,10 +9,14 @@ import re
 import shutil
 import subprocess
 import sys
+import unicodedata
 import zipfile
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from twp_i18n.build import build
 from twp_i18n.config import load_config
@@ -403,3 +407,20 @@ def test_fetch_removes_leftovers_of_a_killed_fetch(make_site) -> None:
     finally:
         running.close()
     assert not leftover.exists() and (root / "content" / "en" / "about.md").exists()
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(min_size=1, max_size=12) | st.sampled_from(sorted(BAD_SLUGS)))
+def test_every_accepted_slug_is_a_safe_file_name_url_and_feed_id(slug: str) -> None:
+    if check_slug(slug) is not None:
+        return
+    assert unicodedata.normalize("NFC", slug) == slug
+    assert not any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zs", "Zl", "Zp")
+                   for ch in slug)
+    assert unquote(slug) == slug  # no percent-escape a server or browser would decode
+    base = Path("/srv/site/dist")
+    for name in (slug, f"{slug}.md", f"{slug}.po", f"es/{slug}/index.html"):
+        assert inside(base, name) is not None
+    assert not slug.startswith(".") and not slug.endswith(".")
+    feed_id = make_item_id("https://example.org/", "es", slug)
+    assert feed_id.isascii() and unquote(feed_id.rsplit("/", 1)[1]) == slug
