@@ -424,3 +424,15 @@ def test_every_accepted_slug_is_a_safe_file_name_url_and_feed_id(slug: str) -> N
     assert not slug.startswith(".") and not slug.endswith(".")
     feed_id = make_item_id("https://example.org/", "es", slug)
     assert feed_id.isascii() and unquote(feed_id.rsplit("/", 1)[1]) == slug
+
+
+def test_an_image_whose_name_holds_a_control_character_is_skipped_with_a_warning(site: Path) -> None:
+    images = site / "content" / "images"
+    images.mkdir(parents=True, exist_ok=True)
+    (images / "bad\x1bname.png").write_bytes(b"x")
+    (images / "fine name.png").write_bytes(b"y")
+    report = build(load_config(site))
+    assert any("content/images/bad\x1bname.png: the file name holds a control character" in w
+               for w in report.warnings)
+    assert (site / "dist" / "en" / "images" / "fine name.png").exists()
+    assert not [p for p in (site / "dist").rglob("*") if "\x1b" in p.name]

@@ -134,9 +134,8 @@ def language_folders(languages: Iterable[str]) -> set[str]:
 def slug_hint(nested: bool = False) -> str:
     """What a good slug looks like, for error hints."""
     if nested:
-        return ("a slug is one or more segments joined by '/', each made of letters, digits, "
-                "'-', '_' or '.', such as 'guides/finding-peer-support'")
-    return "a slug is one path segment such as 'finding-peer-support' (letters, digits, '-', '_')"
+        return "a slug is path segments joined by '/', such as 'guides/finding-peer-support'"
+    return "a slug is one path segment such as 'finding-peer-support'"
 
 
 _PLAIN_REL = re.compile(r"[^\x00-\x1f\\]+")
@@ -233,6 +232,12 @@ def site_images(config: Config) -> tuple[list[tuple[str, Path]], list[str]]:
             warnings.append(f"{config.rel(path)}: a symbolic link leading outside the site; "
                             f"not published (copy the file itself into {config.rel(images)}/)")
             continue
-        if path.is_file():
-            found.append((path.relative_to(images).as_posix(), path))
+        if not path.is_file():
+            continue
+        name = path.relative_to(images).as_posix()
+        if "\\" in name or any(unicodedata.category(ch) in _INVISIBLE for ch in name):
+            warnings.append(f"{config.rel(path)}: the file name holds a control character or "
+                            "a backslash; not published (rename the file)")
+            continue
+        found.append((name, path))
     return found, warnings
