@@ -20,7 +20,7 @@ from . import cache, parallel
 from .config import Config
 from .errors import OutputError, TemplateError
 from .fsutil import remove_file, remove_stale_temp_files, write_if_changed
-from .paths import inside, inside_or_fail, output_problem, protected_folders, site_images
+from .paths import Folder, output_problem, protected_folders, site_images
 
 if TYPE_CHECKING:
     from .checks import Verdicts
@@ -171,9 +171,10 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
                    if rel.split("/", 1)[0] in keep_dirs
                    or rel.startswith(tuple(f"bundles/{d}." for d in keep_dirs))}
     manifest = (json.dumps(sorted(set(files) | kept_files), indent=0) + "\n").encode("utf-8")
-    targets = {rel: inside_or_fail(output, rel) for rel in files}  # all checked before any write
-    for folder, depth in ((output, None), (config.locales_dir, 2), (config.source_dir, 0)):
-        remove_stale_temp_files(folder, depth=depth)
+    folder = Folder(output)
+    targets = {rel: folder.inside_or_fail(rel) for rel in files}  # all checked before any write
+    for directory, depth in ((output, None), (config.locales_dir, 2), (config.source_dir, 0)):
+        remove_stale_temp_files(directory, depth=depth)
     for rel, data in sorted(files.items()):
         if write_if_changed(targets[rel], data):
             report.written.append(rel)
@@ -183,7 +184,7 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
             report.unchanged.append(rel)
     report.unchanged.extend(sorted(kept_files))
     for rel in sorted(previous_files - set(files) - kept_files):
-        path = inside(output, rel)
+        path = folder.inside(rel)
         if path is None:
             report.warnings.append(f"{config.rel(output / MANIFEST)}: lists '{rel}', which is not "
                                    "inside the output folder; left alone")

@@ -10,6 +10,7 @@ the folder it belongs to.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Collection, Iterable
@@ -141,40 +142,66 @@ def slug_hint(nested: bool = False) -> str:
 _PLAIN_REL = re.compile(r"[^\x00-\x1f\\]+")
 
 
-def inside(base: Path, rel: str, *, follow: bool = False) -> Path | None:
-    """``base / rel`` when it lies inside ``base``, else None.
+class Folder:
+    """A folder that files are written to or read from, checking each stays inside it.
 
-    ``rel`` must be a relative path with ``/`` separators: no empty, ``.`` or ``..``
-    segment, no backslash or control character, no drive.  Symbolic links among the
-    existing folders of the path are resolved, so a link leading out of ``base``
-    does not count as inside.  With ``follow``, the file itself is resolved too
-    (for reading it); without, a link in its place is the file (it is what a
-    rename replaces or an unlink removes).
+    Symbolic links are resolved one folder at a time and remembered, so checking
+    the thousands of files of a build costs one ``lstat`` per folder.
     """
-    if not rel or not _PLAIN_REL.fullmatch(rel) or rel.startswith("/"):
-        return None
-    parts = rel.split("/")
-    if any(part in ("", ".", "..") for part in parts) or ":" in parts[0]:
-        return None
-    path = base.joinpath(*parts)
-    try:
-        root = base.resolve()
-        real = path.resolve() if follow else path.parent.resolve() / path.name
-    except (OSError, RuntimeError):  # a symlink loop
-        return None
-    if real == root or not real.is_relative_to(root):
-        return None
-    return path
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.root = os.path.realpath(base)
+        self._real: dict[str, str] = {"": self.root}
+
+    def _resolve(self, rel_dir: str) -> str:
+        real = self._real.get(rel_dir)
+        if real is None:
+            parent, _, name = rel_dir.rpartition("/")
+            real = os.path.join(self._resolve(parent), name)
+            if os.path.islink(real):
+                real = os.path.realpath(real)
+            self._real[rel_dir] = real
+        return real
+
+    def inside(self, rel: str, *, follow: bool = False) -> Path | None:
+        """``base / rel`` when it lies inside the folder, else None.
+
+        ``rel`` must be a relative path with ``/`` separators: no empty, ``.`` or
+        ``..`` segment, no backslash or control character, no drive.  Symbolic links
+        among the existing folders of the path are resolved, so a link leading out
+        of the folder does not count as inside.  With ``follow``, the file itself is
+        resolved too (for reading it); without, a link in its place is the file (it
+        is what a rename replaces or an unlink removes).
+        """
+        if not rel or not _PLAIN_REL.fullmatch(rel) or rel.startswith("/"):
+            return None
+        parts = rel.split("/")
+        if any(part in ("", ".", "..") for part in parts) or ":" in parts[0]:
+            return None
+        try:
+            real = os.path.join(self._resolve(rel.rpartition("/")[0]), parts[-1])
+            if follow and os.path.islink(real):
+                real = os.path.realpath(real)
+        except (OSError, RuntimeError, ValueError):  # a symlink loop
+            return None
+        if not real.startswith(self.root.rstrip(os.sep) + os.sep):
+            return None
+        return self.base.joinpath(rel)
+
+    def inside_or_fail(self, rel: str, *, what: str = "output folder") -> Path:
+        """:meth:`inside`, raising :class:`~twp_i18n.errors.OutputError` for a path outside."""
+        path = self.inside(rel)
+        if path is None:
+            raise OutputError(f"refusing to write '{rel}': it would land outside the {what}",
+                              path=self.base.as_posix(),
+                              hint=f"remove any symbolic link in the {what} that leads elsewhere")
+        return path
 
 
-def inside_or_fail(base: Path, rel: str, *, what: str = "output folder") -> Path:
-    """:func:`inside`, raising :class:`~twp_i18n.errors.OutputError` for a path outside ``base``."""
-    path = inside(base, rel)
-    if path is None:
-        raise OutputError(f"refusing to write '{rel}': it would land outside the {what}",
-                          path=base.as_posix(),
-                          hint=f"remove any symbolic link in the {what} that leads elsewhere")
-    return path
+def inside(base: Path, rel: str, *, follow: bool = False) -> Path | None:
+    """``base / rel`` when it lies inside ``base``, else None (see :meth:`Folder.inside`)."""
+    return Folder(base).inside(rel, follow=follow)
 
 
 def is_within(path: Path, folder: Path) -> bool:
