@@ -496,7 +496,9 @@ def test_drupal_alias_with_dot_dot(site, server: Running) -> None:
     assert_untouched(root, before)
 
 
-@pytest.mark.parametrize("slug", ["../../evil", "..%2F..%2Fevil", "a%5Cb", "%2e%2e"])
+@pytest.mark.parametrize("slug", ["../../evil", "..%2F..%2Fevil", "a%5Cb", "%2e%2e", "a%20b",
+                                  "a%C2%A0b", "a%E3%80%80b", "CON", "nul.txt", "a%252e",
+                                  "cafe%CC%81"])
 def test_wordpress_slug_escaping(site, server: Running, slug: str) -> None:
     server.site.wp_posts.append(wp_post(6, slug, "Evil", "<p>x</p>"))
     root = site("wordpress")

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from . import cache, parallel
 from .config import Config
 from .errors import OutputError, TemplateError
-from .fsutil import remove_file, write_if_changed
+from .fsutil import remove_file, remove_stale_temp_files, write_if_changed
+from .paths import Folder, output_problem, protected_folders, site_images
 
 if TYPE_CHECKING:
     from .checks import Verdicts
@@ -81,10 +82,16 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     their bytes change, so skipped and rendered work give the same output.
     """
     output = (out or config.output_dir).resolve()
+    if out is not None:
+        _check_out(config, out, output)
+    # Leftovers of runs killed while writing: the folders every build writes, and .twp/.
+    remove_stale_temp_files(config.root / ".twp")
+    remove_stale_temp_files(output, depth=1)
     all_langs = [config.source_language, *config.languages]
     selected = set(languages) if languages else set(all_langs)
     selected.add(config.source_language)
-    shared, per_lang = _input_digests(config, all_langs)
+    images, image_warnings = site_images(config)
+    shared, per_lang = _input_digests(config, all_langs, [path for _, path in images])
     memo_name = "build-" + cache.digest(config.rel(output).encode("utf-8"))
     memo = cache.load(config, memo_name)
     if memo.get("shared") != shared:
@@ -92,6 +99,7 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     if selected == set(all_langs):
         unchanged = _unchanged_build(config, output, memo, all_langs, per_lang)
         if unchanged is not None:
+            unchanged.warnings[:0] = image_warnings
             return unchanged
     from . import pages
     from .checks import Verdicts
@@ -152,7 +160,7 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
             render_problems.extend(lang_problems)
             step()
 
-    report = BuildReport(output, warnings=list(plan.warnings) + render_problems,
+    report = BuildReport(output, warnings=image_warnings + list(plan.warnings) + render_problems,
                          published={lang: [a.slug for a in plan.published[lang]]
                                     for lang in all_langs})
     previous_files = _read_manifest(output)
@@ -163,8 +171,12 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
                    if rel.split("/", 1)[0] in keep_dirs
                    or rel.startswith(tuple(f"bundles/{d}." for d in keep_dirs))}
     manifest = (json.dumps(sorted(set(files) | kept_files), indent=0) + "\n").encode("utf-8")
+    folder = Folder(output)
+    targets = {rel: folder.inside_or_fail(rel) for rel in files}  # all checked before any write
+    for directory, depth in ((output, None), (config.locales_dir, 2), (config.source_dir, 0)):
+        remove_stale_temp_files(directory, depth=depth)
     for rel, data in sorted(files.items()):
-        if write_if_changed(output / rel, data):
+        if write_if_changed(targets[rel], data):
             report.written.append(rel)
             if rel.endswith(("/rss.xml", "/atom.xml", "/feed.json")):
                 report.changed_feeds.append(config.base_url + rel)
@@ -172,7 +184,11 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
             report.unchanged.append(rel)
     report.unchanged.extend(sorted(kept_files))
     for rel in sorted(previous_files - set(files) - kept_files):
-        if remove_file(output / rel):
+        path = folder.inside(rel)
+        if path is None:
+            report.warnings.append(f"{config.rel(output / MANIFEST)}: lists '{rel}', which is not "
+                                   "inside the output folder; left alone")
+        elif remove_file(path):
             report.removed.append(rel)
     write_if_changed(output / MANIFEST, manifest)  # last: it lists only files that exist
 
@@ -236,12 +252,23 @@ SHARED = "#shared"
 in the build memo, next to the language codes."""
 
 
-def _input_digests(config: Config, langs: list[str]) -> tuple[str, dict[str, str]]:
+def _check_out(config: Config, out: Path, output: Path) -> None:
+    """An output folder named on the command line may lie anywhere, but not on the site's own
+    folders (a build cleans its output folder)."""
+    found = output_problem(output, root=config.root, explicit=True,
+                           folders=protected_folders(config.root, config.content_dir,
+                                                     config.locales_dir, config.templates_dir))
+    if found:
+        raise OutputError(f"cannot build into '{out}': it {found[0]}",
+                          hint="give --out a folder of its own, such as 'dist'")
+
+
+def _input_digests(config: Config, langs: list[str],
+                   images: list[Path]) -> tuple[str, dict[str, str]]:
     """A digest of everything all languages share, and one per language adding its catalogs."""
-    paths = [config.config_path]
-    for directory, pattern in ((config.content_dir / "images", "**/*"), (config.templates_dir, "*")):
-        if directory.is_dir():
-            paths.extend(sorted(p for p in directory.glob(pattern) if p.is_file()))
+    paths = [config.config_path, *images]
+    if config.templates_dir.is_dir():
+        paths.extend(sorted(p for p in config.templates_dir.glob("*") if p.is_file()))
     inputs = cache.file_digests(config, paths)
     inputs.update(cache.directory_digests(config, config.source_dir, ".md"))
     shared = cache.digest((cache.code_digest() + json.dumps(inputs, sort_keys=True)).encode("utf-8"))

@@ -23,7 +23,7 @@ import typer
 
 from . import __version__
 from .config import Config, load_config
-from .errors import ConfigError, TwpError
+from .errors import ConfigError, TwpError, safe_text
 
 try:  # typer >= 0.20 vendors its own copy of click
     from typer._click.exceptions import ClickException
@@ -73,7 +73,7 @@ class Console:
 class _WarningHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         prefix = "warning" if record.levelno < logging.ERROR else "error"
-        typer.echo(f"{prefix}: {record.getMessage()}", err=True)
+        typer.echo(f"{prefix}: {safe_text(record.getMessage())}", err=True)
 
 
 def _version(value: bool) -> None:
@@ -293,11 +293,11 @@ def check(
         for finding in findings:
             if console.quiet and finding.severity != "error":
                 continue
-            typer.echo(str(finding))
+            typer.echo(safe_text(str(finding)))
             if finding.msgid:
                 unit = finding.msgid if len(finding.msgid) <= 70 else finding.msgid[:67] + "..."
-                typer.echo(f"  unit: {unit!r}")
-            typer.echo(f"  hint: {finding.hint}")
+                typer.echo(f"  unit: {safe_text(repr(unit))}")
+            typer.echo(f"  hint: {safe_text(finding.hint)}")
         console.say(f"check: {checked} catalogs, {errors} errors, {warnings} warnings")
     if errors:
         raise typer.Exit(1)
@@ -335,7 +335,7 @@ def sync(
 def _show_fetch(console: Console, report: FetchReport) -> None:
     _files(console, "wrote", [f"content: {slug}" for slug in report.written])
     for warning in report.warnings:  # each once: the library returns them and logs none
-        typer.echo(f"warning: {warning}", err=True)
+        typer.echo(f"warning: {safe_text(warning)}", err=True)
     console.say(
         f"fetch: {len(report.written)} articles written, {len(report.unchanged)} unchanged "
         f"({report.not_modified} not modified), {len(report.skipped_edited)} kept as edited, "
@@ -390,7 +390,7 @@ def build(
         report = run_build(config, languages=langs, out=out, jobs=jobs or (os.cpu_count() or 1),
                            progress=(lambda d, t: advance("build", d, t)) if advance else None)
     for warning in report.warnings:
-        typer.echo(f"warning: {warning}", err=True)
+        typer.echo(f"warning: {safe_text(warning)}", err=True)
     _files(console, "wrote", report.written)
     _files(console, "removed", report.removed)
     summary = ", ".join(f"{lang} {len(slugs)}" for lang, slugs in report.published.items())

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from babel import Locale, UnknownLocaleError
 
 from .errors import ConfigError
+from .paths import output_problem, protected_folders
 
 CONFIG_NAME = "twp.toml"
 
@@ -88,6 +89,8 @@ class Config:
     feeds: FeedsConfig = field(default_factory=FeedsConfig)
     fetch: FetchConfig | None = None
     limits: LimitsConfig = field(default_factory=LimitsConfig)
+    key_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    """Line in twp.toml of each key set there, as ``"section.key"`` (for messages)."""
 
     @property
     def config_path(self) -> Path:
@@ -225,15 +228,13 @@ class _Problems:
             line, message = self.items[0]
             raise ConfigError(message, path=rel, line=line, hint="fix twp.toml and run again")
         first_line = next((line for line, _ in self.items if line is not None), None)
-        body = "\n".join(
-            f"  {rel}:{line}: {message}" if line else f"  {rel}: {message}"
-            for line, message in self.items
-        )
         raise ConfigError(
-            f"{len(self.items)} problems in the configuration:\n{body}",
+            f"{len(self.items)} problems in the configuration:",
             path=rel,
             line=first_line,
             hint="fix twp.toml and run again",
+            details=[f"{rel}:{line}: {message}" if line else f"{rel}: {message}"
+                     for line, message in self.items],
         )
 
 
@@ -343,10 +344,19 @@ def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
         candidate = (root / value).resolve()
         if not value.strip():
             problems.add(f"[paths] {key} must not be empty", "paths", key)
-        elif key == "output" and candidate in (root, *root.parents):
-            problems.add(f"[paths] output must be a directory inside or beside the site, not '{value}'",
-                         "paths", key)
         dirs[key] = candidate
+    key_lines = {f"paths.{key}": line for key in paths
+                 if (line := problems.line_of("paths", key)) is not None}
+    if all(str(value).strip() for value in paths.values()):
+        folders = protected_folders(root, dirs["content"], dirs["locales"], dirs["templates"])
+        found = output_problem(dirs["output"], root=root, folders=folders, explicit=False)
+        if found:
+            why, folder = found
+            blamed = next((key for key in ("content", "locales", "templates")
+                           if folder == f"{key} folder" and key in paths), "output")
+            problems.add(f"[paths] output '{paths.get('output', 'dist')}' {why}: the build writes "
+                         "and cleans it, so it must be a folder of its own inside the site "
+                         "(use 'twp build --out DIR' to write elsewhere)", "paths", blamed)
 
     publish = data.get("publish", {})
     min_percent = float(publish.get("min_percent", 80))
@@ -385,6 +395,7 @@ def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
         feeds=feeds,
         fetch=fetch,
         limits=limits,
+        key_lines=key_lines,
     )
 
 

@@ -9,7 +9,6 @@ on (a safe, unique slug; a title; real dates), and raises
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,12 +17,9 @@ import yaml
 
 from .config import Config
 from .errors import ContentError
+from .paths import check_slug, language_folders, slug_hint
 
-#: Slugs that would collide with files the tool itself owns.
-RESERVED_SLUGS = frozenset({"site", "templates", "index.html", "rss.xml", "atom.xml", "feed.json",
-                            "images", "bundles", "status"})
-
-
+__all__ = ["Article", "check_slug", "load_article", "load_articles", "parse_article"]
 
 _SafeBase: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster
 
@@ -68,47 +64,27 @@ class Article:
         return max(self.date, self.updated) if self.updated else self.date
 
 
-def check_slug(slug: str) -> str | None:
-    """Return why ``slug`` is not one safe path segment, or None when it is fine.
-
-    >>> check_slug("finding-peer-support") is None
-    True
-    >>> check_slug("../etc")
-    "contains '/'"
-    """
-    if slug == "":
-        return "is empty"
-    if slug in (".", ".."):
-        return f"is '{slug}'"
-    for bad in ("/", "\\"):
-        if bad in slug:
-            return f"contains '{bad}'"
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in slug):
-        return "contains a control character"
-    if slug != slug.strip():
-        return "starts or ends with whitespace"
-    if slug.startswith("."):
-        return "starts with '.' (hidden files are not published)"
-    if slug.lower() in RESERVED_SLUGS:
-        return f"'{slug}' is reserved for the tool's own files"
-    if len(slug.encode("utf-8")) > 200:
-        return "is longer than 200 bytes"
-    return None
-
-
 def load_articles(config: Config) -> list[Article]:
     """Read every ``*.md`` under the source-language content directory, sorted by slug."""
     source_dir = config.source_dir
     if not source_dir.is_dir():
+        line = config.key_lines.get("paths.content")
         raise ContentError(
-            "the source-language content directory does not exist",
-            path=config.rel(source_dir),
-            hint=f"put the canonical articles in {config.rel(source_dir)}/<slug>.md",
+            f"the source-language content directory {config.rel(source_dir)} does not exist"
+            if line else "the source-language content directory does not exist",
+            path="twp.toml" if line else config.rel(source_dir), line=line,
+            hint=f"put the canonical articles in {config.rel(source_dir)}/<slug>.md"
+                 + (", or fix [paths] content" if line else ""),
         )
     articles: list[Article] = []
     seen: dict[str, Article] = {}
+    language_dirs = language_folders((config.source_language, *config.languages))
     for path in sorted(source_dir.glob("*.md")):
         article = load_article(path, config.rel(path))
+        problem = check_slug(article.slug, reserved=language_dirs)
+        if problem:
+            raise ContentError(f"slug '{article.slug}' {problem}", path=article.rel_path,
+                               line=article.field_lines.get("slug", 1), hint=slug_hint())
         other = seen.get(article.slug.casefold())
         if other is not None:
             raise ContentError(
@@ -222,7 +198,7 @@ def _article_from(meta: dict[str, Any], key_lines: dict[str, int], body: str, bo
     problem = check_slug(slug)
     if problem:
         raise fail(f"slug '{slug}' {problem}", "slug" if "slug" in meta else None,
-                   hint="a slug is one path segment such as 'finding-peer-support'")
+                   hint=slug_hint())
 
     tags_value = meta.get("tags") or []
     if isinstance(tags_value, str):

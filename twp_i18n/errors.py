@@ -5,11 +5,48 @@ translator broke, an unreachable site) is a :class:`TwpError`.  Its ``str()`` is
 the gcc-style ``path:line: message`` text that editors and CI annotators pick
 up, followed by a hint saying what to do.  Anything that is not a ``TwpError``
 is a bug and keeps its traceback.
+
+Messages quote untrusted text (a remote slug, a file name, a translation), so
+:func:`safe_text` escapes every control and format character before a message
+reaches a terminal: ``str()`` of an error applies it, and so does the CLI to
+every warning it prints.
 """
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
+
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if ch in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[ch]
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def safe_text(text: str) -> str:
+    r"""``text`` with control, format (bidi included), surrogate and line/paragraph separator
+    characters shown as escapes, so printing it cannot move the cursor, recolour the
+    terminal, reorder the line or start a new one.
+
+    >>> safe_text("a\x1b[2Jb\nc\u202ed")
+    'a\\x1b[2Jb\\nc\\u202ed'
+    >>> safe_text("sueño, 日本語, العربية")
+    'sueño, 日本語, العربية'
+    """
+    if text.isprintable():
+        return text
+    return "".join(_escape(ch) if unicodedata.category(ch) in _UNSAFE_CATEGORIES else ch
+                   for ch in text)
 
 
 class TwpError(Exception):
@@ -24,12 +61,15 @@ class TwpError(Exception):
         path: str | Path | None = None,
         line: int | None = None,
         hint: str | None = None,
+        details: Sequence[str] = (),
     ) -> None:
         super().__init__(message)
         self.message = message
         self.path = str(path) if path is not None else None
         self.line = line
         self.hint = hint
+        self.details = tuple(details)
+        """Lines shown under the message, indented (e.g. each problem of several)."""
 
     @property
     def location(self) -> str:
@@ -41,9 +81,11 @@ class TwpError(Exception):
         return f"{self.path}:{self.line}"
 
     def __str__(self) -> str:
-        text = f"{self.location}: {self.message}" if self.path else self.message
+        text = safe_text(f"{self.location}: {self.message}" if self.path else self.message)
+        for detail in self.details:
+            text += f"\n  {safe_text(detail)}"
         if self.hint:
-            text += f"\n  hint: {self.hint}"
+            text += f"\n  hint: {safe_text(self.hint)}"
         return text
 
 

@@ -52,6 +52,8 @@ from urllib.parse import quote, urlsplit
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
+from .paths import check_slug
+
 __all__ = [
     "EPOCH", "GENERATOR", "JSON_FEED_VERSION", "TAG_DATE", "Alternate", "Channel", "FeedItem",
     "is_valid_bcp47", "make_item_id", "render_atom", "render_json_feed", "render_opml",
@@ -172,10 +174,11 @@ def make_item_id(base_url: str, lang_tag: str, slug: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"base_url must be an absolute http(s) URL: {base_url!r}")
     _check_lang(lang_tag)
-    if not slug.strip("/") or any(ch.isspace() for ch in slug):
-        raise ValueError(f"bad slug: {slug!r}")
+    problem = check_slug(slug, nested=True)
+    if problem:
+        raise ValueError(f"bad slug: {slug!r} {problem}")
     host = parts.hostname.encode("idna").decode("ascii")
-    specific = "/".join(p for p in (parts.path.strip("/"), lang_tag, slug.strip("/")) if p)
+    specific = "/".join(p for p in (parts.path.strip("/"), lang_tag, slug) if p)
     return f"tag:{host},{TAG_DATE}:{quote(specific, safe='/-._~!$&()*+,;=:@')}"
 
 

@@ -38,7 +38,8 @@ from .fetch_http import Bounds, Counter, check_scheme, make_client
 from .fetch_http import ping_hub as _ping_hub
 from .fetch_sitemap import sitemap
 from .fetch_sources import Context, Harvest, Item, load_json
-from .fsutil import remove_file, write_if_changed
+from .fsutil import remove_file, remove_stale_temp_files, write_if_changed
+from .paths import check_slug, inside, language_folders
 
 SOURCES: dict[str, Callable[[Context], Harvest]] = {
     "drupal": drupal,
@@ -134,6 +135,7 @@ def fetch(config: Config, *, force: bool = False, prune: bool = False,
     check_scheme(settings.url)
     if settings.sitemap:
         check_scheme(settings.sitemap)
+    remove_stale_temp_files(config.source_dir, depth=0)  # of a fetch killed while writing
     state = _State.load(config)
     same_source = state.source == {"type": settings.type, "url": settings.url}
     counter = Counter()
@@ -191,11 +193,14 @@ def _apply(config: Config, harvest: Harvest, state: _State, files: _Files, repor
     old_listings = dict(state.listings)
     state.listings = {}
 
+    reserved = language_folders((config.source_language, *config.languages))
     for item in sorted(harvest.items, key=lambda i: i.slug):
         path = files.path(item.slug)
         rel = config.rel(path)
         data = render_article(item)
         problem = item.problem
+        if problem is None and check_slug(item.slug, reserved=reserved):
+            problem = f"slug '{item.slug}' {check_slug(item.slug, reserved=reserved)}"
         if problem is None:
             try:
                 parse_article(data, path, rel)
@@ -275,7 +280,12 @@ class _Files:
         self._sha: dict[str, str | None] = {}
 
     def path(self, slug: str) -> Path:
-        return self.dir / f"{slug}.md"
+        path = inside(self.dir, f"{slug}.md")
+        if path is None:
+            raise FetchError(f"refusing the slug '{slug}': its file would land outside "
+                             f"{self.dir.as_posix()}",
+                             hint=f"delete {STATE_PATH} if it lists that slug, and fix it on the site")
+        return path
 
     def read(self, slug: str) -> bytes | None:
         try:

@@ -25,9 +25,9 @@ from urllib.parse import unquote
 import httpx
 
 from .config import FetchConfig
-from .content import check_slug
 from .errors import FetchError
 from .fetch_http import Bounds, Counter, Response, request
+from .paths import check_slug, slug_hint
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -185,7 +185,7 @@ def safe_slug(raw: str, origin: str, *, path: bool) -> str | None:
     """The slug for an upstream path (its last segment) or slug, percent-decoded.
 
     Any ``..`` segment, a decoded ``/`` or ``\\`` in the slug, or anything
-    :func:`~twp_i18n.content.check_slug` refuses is a :class:`FetchError`.
+    :func:`~twp_i18n.paths.check_slug` refuses is a :class:`FetchError`.
     Returns None for a path with no segment at all (``/``).
 
     >>> safe_slug("/blog/caf%C3%A9", "https://x/", path=True)
@@ -216,7 +216,7 @@ def safe_slug(raw: str, origin: str, *, path: bool) -> str | None:
     problem = check_slug(slug)
     if problem:
         raise FetchError(f"{origin}: slug '{slug}' (from the {what} '{raw}') {problem}",
-                         hint="a slug must be one safe path segment; fix it on the site")
+                         hint=f"{slug_hint()}; fix it on the site")
     return slug
 
 

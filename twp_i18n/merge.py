@@ -622,8 +622,8 @@ def _combined(errors: list[CatalogError]) -> CatalogError:
     if len(errors) == 1:
         return errors[0]
     first = errors[0]
-    listing = "\n".join(f"  {error.location}: {error.message}" for error in errors)
     return CatalogError(
-        f"{len(errors)} catalogs are broken; nothing was written:\n{listing}",
+        f"{len(errors)} catalogs are broken; nothing was written:",
         path=first.path, line=first.line, hint=first.hint,
+        details=[f"{error.location}: {error.message}" for error in errors],
     )

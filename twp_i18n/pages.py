@@ -30,6 +30,7 @@ from .config import Config
 from .errors import TemplateError
 from .extract import THEME_DIR
 from .languages import bcp47_tag, native_name, text_direction
+from .paths import site_images
 from .render import Localized, Translations, jinja_environment, localize, parse_source, read_view
 
 if TYPE_CHECKING:
@@ -181,12 +182,10 @@ def render_language(config: Config, lang: str, plan: _Plan,
 
 
 def _assets(config: Config) -> dict[str, bytes]:
-    """``content/images/`` is copied into every language, so ``../images/x.png`` works."""
-    images = config.content_dir / "images"
-    if not images.is_dir():
-        return {}
-    return {f"images/{p.relative_to(images).as_posix()}": p.read_bytes()
-            for p in sorted(images.rglob("*")) if p.is_file()}
+    """``content/images/`` is copied into every language, so ``../images/x.png`` works
+    (not a symbolic link leading outside the site: :func:`~twp_i18n.paths.site_images`)."""
+    images, _warnings = site_images(config)
+    return {f"images/{name}": path.read_bytes() for name, path in images}
 
 
 def _site(config: Config, title: str) -> dict[str, str]:
