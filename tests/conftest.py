@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from twp_i18n.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
+
+# Hypothesis: in CI (``CI`` set) every property test draws the same examples on every run
+# and prints a reproduction blob, so a failure there reproduces anywhere.  Tests keep
+# their own ``max_examples``; the fuzz suite (tests/test_fuzz.py) starts from the "fuzz"
+# profile, bounded so the whole file runs in about half a minute.
+_CI = bool(os.environ.get("CI"))
+settings.register_profile("twp", derandomize=_CI, print_blob=_CI)
+settings.register_profile(
+    "fuzz",
+    settings.get_profile("twp"),
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                           HealthCheck.filter_too_much, HealthCheck.large_base_example],
+)
+settings.load_profile("twp")
 
 MINIMAL_CONFIG = """\
 [site]

@@ -8,8 +8,10 @@ line in the file.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -166,6 +168,13 @@ _SCHEMA: dict[str, _Schema] = {
 
 _REQUIRED = {"site": ("title", "base_url", "source_language")}
 
+#: The largest integer any key takes (sizes, counts); larger ones overflow the calls they reach.
+MAX_INT = 2**31 - 1
+#: The longest ``[fetch]`` duration, in seconds; longer ones overflow the platform's timers.
+MAX_SECONDS = 86_400.0
+#: The longest name of one file or directory on common file systems.
+MAX_NAME_BYTES = 255
+
 
 def validate_language(code: str) -> str:
     """Return the canonical POSIX locale id for ``code`` or raise ``ValueError``.
@@ -269,6 +278,14 @@ def load_config(site: Path | str = ".") -> Config:
             line=int(match.group(1)) if match else None,
             hint="see https://toml.io for the syntax",
         ) from None
+    except ValueError:  # tomllib's int() past Python's 4300-digit limit
+        digits = re.search(r"[0-9_]{4300,}", text)
+        raise ConfigError("a number has more than 4300 digits", path=CONFIG_NAME,
+                          line=text.count("\n", 0, digits.start()) + 1 if digits else None,
+                          hint="fix twp.toml and run again") from None
+    except RecursionError:
+        raise ConfigError("arrays or tables are nested too deeply", path=CONFIG_NAME,
+                          hint="fix twp.toml and run again") from None
     return _build(root, path, text, data)
 
 
@@ -297,6 +314,16 @@ def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
                 ok = all(isinstance(x, str) for x in item)
             if not ok:
                 problems.add(f"[{section}] {key} must be {described}, not {_type_name(item)}", section, key)
+            elif isinstance(item, int) and not isinstance(item, bool) and abs(item) > MAX_INT:
+                problems.add(f"[{section}] {key} must be at most {MAX_INT}", section, key)
+            elif isinstance(item, float) and not math.isfinite(item):
+                problems.add(f"[{section}] {key} must be a finite number, not {item}", section, key)
+            elif isinstance(item, (str, list)):
+                control = next(filter(None, map(_control_character,
+                                                item if isinstance(item, list) else [item])), None)
+                if control:
+                    problems.add(f"[{section}] {key} contains a control character ({control})",
+                                 section, key)
     for section, keys in _REQUIRED.items():
         table = data.get(section)
         for key in keys:
@@ -310,8 +337,7 @@ def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
         problems.add("[site] title must not be empty", "site", "title")
 
     base_url = site["base_url"].strip()
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not _is_http_url(base_url):
         problems.add(f"[site] base_url must be an http(s) URL, not '{base_url}'", "site", "base_url")
     elif not base_url.endswith("/"):
         base_url += "/"
@@ -344,6 +370,9 @@ def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
         candidate = (root / value).resolve()
         if not value.strip():
             problems.add(f"[paths] {key} must not be empty", "paths", key)
+        elif any(len(part.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES for part in candidate.parts):
+            problems.add(f"[paths] {key} has a name longer than {MAX_NAME_BYTES} bytes (too long "
+                         "for the file system)", "paths", key)
         dirs[key] = candidate
     key_lines = {f"paths.{key}": line for key in paths
                  if (line := problems.line_of("paths", key)) is not None}
@@ -367,7 +396,7 @@ def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
     feeds = FeedsConfig(**feeds_data)
     if feeds.items < 1:
         problems.add("[feeds] items must be at least 1", "feeds", "items")
-    if feeds.websub_hub is not None and urlsplit(feeds.websub_hub).scheme not in ("http", "https"):
+    if feeds.websub_hub is not None and not _is_http_url(feeds.websub_hub):
         problems.add("[feeds] websub_hub must be an http(s) URL", "feeds", "websub_hub")
 
     fetch: FetchConfig | None = None
@@ -409,8 +438,9 @@ def _fetch_config(table: dict[str, Any], problems: _Problems) -> FetchConfig | N
         problems.add(f"[fetch] type must be one of {', '.join(FETCH_TYPES)}, not '{table['type']}'",
                      "fetch", "type")
         return None
-    if urlsplit(table["url"]).scheme not in ("http", "https"):
-        problems.add("[fetch] url must be an http or https URL", "fetch", "url")
+    for key in ("url", "sitemap"):
+        if key in table and not _is_http_url(table[key]):
+            problems.add(f"[fetch] {key} must be an http or https URL", "fetch", key)
     if table["type"] == "sitemap":
         for key in ("title_selector", "body_selector"):
             if key not in table:
@@ -418,6 +448,9 @@ def _fetch_config(table: dict[str, Any], problems: _Problems) -> FetchConfig | N
     for key in ("timeout", "max_bytes", "concurrency", "deadline", "max_pages", "max_retry_after"):
         if key in table and table[key] <= 0:
             problems.add(f"[fetch] {key} must be greater than 0", "fetch", key)
+    for key in ("timeout", "deadline", "max_retry_after"):
+        if key in table and table[key] > MAX_SECONDS:
+            problems.add(f"[fetch] {key} must be at most {MAX_SECONDS:g} seconds (a day)", "fetch", key)
     values = dict(table)
     for key in ("timeout", "deadline", "max_retry_after"):
         if key in values:
@@ -425,6 +458,24 @@ def _fetch_config(table: dict[str, Any], problems: _Problems) -> FetchConfig | N
     if "redirect_hosts" in values:
         values["redirect_hosts"] = tuple(host.strip().lower() for host in values["redirect_hosts"])
     return FetchConfig(**values)
+
+
+def _is_http_url(value: str) -> bool:
+    """Whether ``value`` is an absolute http(s) URL with a host."""
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:  # e.g. "http://[::1" (an unclosed IPv6 address)
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _control_character(text: str) -> str | None:
+    """The first control character in ``text`` other than tab and line feed, as ``U+XXXX``."""
+    for ch in text:
+        if ch not in "\t\n" and unicodedata.category(ch) == "Cc":
+            return f"U+{ord(ch):04X}"
+    return None
 
 
 def _type_name(value: Any) -> str:

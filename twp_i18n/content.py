@@ -9,6 +9,7 @@ on (a safe, unique slug; a title; real dates), and raises
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,13 +26,49 @@ _SafeBase: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when 
 
 
 class _Loader(_SafeBase):  # type: ignore[misc, valid-type]
-    """Safe YAML, but dates stay strings so a bad one is reported with its line."""
+    """Safe YAML, but dates stay strings so a bad one is reported with its line.
+
+    Plain numbers stay strings too: no front-matter field is a number, and YAML 1.1
+    would read ``12:30`` as 750, ``010`` as 8, and choke on an integer of 5000 digits.
+    """
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, KeyError, TypeError, OverflowError):  # e.g. "!!int abc", "!!bool maybe"
+            kind = str(node.tag).rsplit(":", 1)[-1]
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{_shown(node.value)} is not a valid {kind}", node.start_mark) from None
 
 
 _Loader.add_constructor(
     "tag:yaml.org,2002:timestamp",
     lambda loader, node: loader.construct_scalar(node),  # type: ignore[arg-type]
 )
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers
+            if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")]
+    for first, resolvers in _SafeBase.yaml_implicit_resolvers.items()
+}
+
+
+def _shown(value: Any) -> str:
+    """A value for a message: a string quoted and cut short, anything else by its kind."""
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:40] + "...")
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return repr(value) if isinstance(value, (bool, int, float)) and len(str(value)) <= 40 else "a value"
+
+
+def _control_character(text: str) -> str | None:
+    """The first control character in ``text`` other than tab and line feed, as ``U+XXXX``."""
+    for ch in text:
+        if ch not in "\t\n" and unicodedata.category(ch) == "Cc":
+            return f"U+{ord(ch):04X}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -130,6 +167,10 @@ def parse_article(raw: bytes, path: Path, rel_path: str) -> Article:
                            hint="end the front matter with a line holding only '---'")
     meta, key_lines = _parse_front_matter("\n".join(lines[1:end]), rel_path)
     body = "\n".join(lines[end + 1:])
+    if "\x04" in body:  # MO files separate msgctxt from msgid with it: no catalog can hold it
+        raise ContentError("contains the control character U+0004", path=rel_path,
+                           line=end + 2 + body[: body.index("\x04")].count("\n"),
+                           hint="delete the invisible character on that line")
     return _article_from(meta, key_lines, body, end + 2, path, rel_path)
 
 
@@ -138,10 +179,15 @@ def _parse_front_matter(source: str, rel_path: str) -> tuple[dict[str, Any], dic
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else {}
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, RecursionError) as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if isinstance(exc, yaml.reader.ReaderError):  # libyaml counts bytes, PyYAML characters
+            head = source.encode("utf-8")[: exc.position] if _SafeBase is not yaml.SafeLoader \
+                else source[: exc.position].encode("utf-8")
+            line = head.count(b"\n") + 2
+        problem = "nested too deeply" if isinstance(exc, RecursionError) else \
+            getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ContentError(
             f"front matter is not valid YAML: {problem}",
             path=rel_path, line=line,
@@ -175,20 +221,31 @@ def _article_from(meta: dict[str, Any], key_lines: dict[str, int], body: str, bo
             return None
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise fail(f"'{key}' must be text", key)
-        return str(value).strip() or None
+        value = str(value).strip()
+        control = _control_character(value)
+        if control:
+            raise fail(f"'{key}' contains a control character ({control})", key,
+                       hint="remove the escape sequence (such as \\0 or \\e) from the value")
+        return value or None
 
     title = text("title")
     if title is None:
         raise fail("'title' is empty", "title")
+    if "\n" in title:
+        raise fail("'title' must be one line", "title", hint="write the title on one line")
+    notes = text("translator_notes")
+    if notes and any(line.endswith("\\") for line in notes.split("\n")):
+        raise fail("a line of 'translator_notes' ends with a backslash", "translator_notes",
+                   hint="gettext would join it with the next line; remove the backslash")
     date = _to_datetime(meta["date"])
     if date is None:
-        raise fail(f"'date' is not a date: {meta['date']!r}", "date",
+        raise fail(f"'date' is not a date: {_shown(meta['date'])}", "date",
                    hint="write dates as YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS+00:00")
     updated = None
     if meta.get("updated") is not None:
         updated = _to_datetime(meta["updated"])
         if updated is None:
-            raise fail(f"'updated' is not a date: {meta['updated']!r}", "updated",
+            raise fail(f"'updated' is not a date: {_shown(meta['updated'])}", "updated",
                        hint="write dates as YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS+00:00")
 
     slug = text("slug") if "slug" in meta else path.stem
@@ -205,6 +262,10 @@ def _article_from(meta: dict[str, Any], key_lines: dict[str, int], body: str, bo
         tags_value = [tags_value]
     if not isinstance(tags_value, list) or not all(isinstance(t, (str, int)) for t in tags_value):
         raise fail("'tags' must be a list of words", "tags", hint="write tags: [sleep, journaling]")
+    control = next(filter(None, (_control_character(str(t)) for t in tags_value)), None)
+    if control:
+        raise fail(f"'tags' contains a control character ({control})", "tags",
+                   hint="remove the escape sequence (such as \\0 or \\e) from the tag")
 
     return Article(
         slug=slug,
@@ -218,7 +279,7 @@ def _article_from(meta: dict[str, Any], key_lines: dict[str, int], body: str, bo
         summary=text("summary"),
         author=text("author"),
         tags=tuple(str(t) for t in tags_value),
-        translator_notes=text("translator_notes"),
+        translator_notes=notes,
         source_url=text("source_url"),
         source_id=text("source_id"),
         field_lines=key_lines,
