@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from twp_i18n.config import bcp47, load_config
+from twp_i18n.config import load_config
+from twp_i18n.languages import bcp47_tag
 from twp_i18n.errors import ConfigError
 
 from .conftest import MINIMAL_CONFIG
@@ -84,7 +85,7 @@ def test_valid_languages_accepted(make_site):
     root = make_site(config=MINIMAL_CONFIG.replace('["es", "fr"]', langs))
     config = load_config(root)
     assert "ckb" in config.languages and "zh_CN" in config.languages
-    assert bcp47("pt_BR") == "pt-BR"
+    assert bcp47_tag("pt_BR") == "pt-BR"
 
 
 def test_all_problems_reported_at_once(make_site):

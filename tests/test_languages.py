@@ -202,3 +202,33 @@ def test_native_name(lang: str, name: str) -> None:
 ])
 def test_bcp47_tag(lang: str, tag: str) -> None:
     assert bcp47_tag(lang) == tag
+
+
+def test_sr_latin_is_one_tag_everywhere(make_site, tmp_path):
+    """A POSIX modifier locale gets the same BCP 47 tag in config, CLI, pages and feeds."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from twp_i18n.cli import app
+    from twp_i18n.config import load_config
+
+    from .conftest import MINIMAL_CONFIG
+
+    root = make_site(config=MINIMAL_CONFIG.replace('languages = ["es", "fr"]',
+                                                   'languages = ["es", "sr@latin"]'),
+                     files={"content/en/sleep.md": '---\ntitle: "Sleep"\ndate: 2026-01-05\n---\n\nText.\n'})
+    config = load_config(root)
+    assert config.languages == ("es", "sr@latin")
+    runner = CliRunner()
+    for args in (["extract"], ["update"]):
+        result = runner.invoke(app, ["--site", str(root), "--quiet", *args])
+        assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["--site", str(root), "status", "--lang", "sr-Latn", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert [row["language"] for row in json.loads(result.output)["languages"]] == ["sr@latin"]
+    result = runner.invoke(app, ["--site", str(root), "--quiet", "build"])
+    assert result.exit_code == 0, result.output
+    chooser = (root / "dist" / "index.html").read_text(encoding="utf-8")
+    assert 'hreflang="sr-Latn"' in chooser or 'lang="sr-Latn"' in chooser
+    assert "sr@latin" not in chooser and "sr-latin" not in chooser.lower()

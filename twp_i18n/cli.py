@@ -24,6 +24,7 @@ import typer
 from . import __version__
 from .config import Config, load_config
 from .errors import ConfigError, TwpError, safe_text
+from .languages import bcp47_tag
 
 try:  # typer >= 0.20 vendors its own copy of click
     from typer._click.exceptions import ClickException
@@ -161,8 +162,10 @@ def _progress(console: Console) -> Iterator[Callable[[str, int, int], None] | No
 def _check_languages(config: Config, langs: list[str] | None) -> list[str] | None:
     if not langs:
         return None
-    by_key = {lang.replace("_", "-").lower(): lang for lang in config.languages}
-    langs = [by_key.get(lang.replace("_", "-").lower(), lang) for lang in langs]  # pt-BR -> pt_BR
+    by_key = {bcp47_tag(lang).lower(): lang for lang in config.languages}
+    by_key.update({lang.lower(): lang for lang in config.languages})
+    langs = [by_key.get(lang.lower(), by_key.get(bcp47_tag(lang).lower(), lang))  # pt-BR -> pt_BR
+             for lang in langs]
     unknown = [lang for lang in langs if lang not in config.languages]
     if unknown:
         raise ConfigError(

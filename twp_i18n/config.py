@@ -179,29 +179,26 @@ MAX_NAME_BYTES = 255
 def validate_language(code: str) -> str:
     """Return the canonical POSIX locale id for ``code`` or raise ``ValueError``.
 
-    >>> validate_language("pt_BR")
-    'pt_BR'
+    >>> validate_language("pt_BR"), validate_language("sr@latin")
+    ('pt_BR', 'sr@latin')
     >>> validate_language("xx")
     Traceback (most recent call last):
     ...
     ValueError: unknown language 'xx'
     """
-    if not re.fullmatch(r"[A-Za-z]{2,3}(_[A-Za-z0-9]{2,8})*", code):
-        raise ValueError(f"'{code}' is not a POSIX locale id (like 'es', 'pt_BR' or 'zh_Hant')")
+    if not re.fullmatch(r"[A-Za-z]{2,3}(_[A-Za-z0-9]{2,8})*(@[a-z]{2,16})?", code):
+        raise ValueError(f"'{code}' is not a POSIX locale id (like 'es', 'pt_BR' or 'sr@latin')")
     try:
         locale = Locale.parse(code, sep="_")
     except (UnknownLocaleError, ValueError):
         raise ValueError(f"unknown language '{code}'") from None
-    first, *rest = code.split("_")
+    base, _, modifier = code.partition("@")
+    first, *rest = base.split("_")
     known = {locale.territory, locale.script, locale.variant}
-    if first != locale.language or any(part not in known for part in rest):
+    if first != locale.language or any(part not in known for part in rest) \
+            or (modifier or None) != locale.modifier:
         raise ValueError(f"'{code}' is not written the usual way; did you mean '{locale}'?")
     return code
-
-
-def bcp47(lang: str) -> str:
-    """The BCP 47 tag of a POSIX locale id: ``pt_BR`` -> ``pt-BR``."""
-    return lang.replace("_", "-")
 
 
 class _Problems:

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 import httpx
 
-from .config import bcp47
 from .errors import FetchError
 from .fetch_http import HTTPStatusProblem
 from .fetch_sources import (
@@ -27,6 +26,7 @@ from .fetch_sources import (
     validators_of,
 )
 from .htmlmd import ConversionError, html_to_markdown, html_to_text
+from .languages import bcp47_tag
 
 def drupal(ctx: Context) -> Harvest:
     """Every published source-language node of ``[fetch] bundle``, following ``links.next``."""
@@ -102,7 +102,7 @@ def _convert(html: str, url: str) -> tuple[str, str | None]:
 
 def _same_language(code: str, source: str) -> bool:
     code = code.lower().replace("_", "-")
-    return code in (bcp47(source).lower(), "und", "zxx")
+    return code in (bcp47_tag(source).lower(), "und", "zxx")
 
 
 def _drupal_item(ctx: Context, node: Any, url: str) -> Item | None:

@@ -29,7 +29,7 @@ from .checks import Verdicts, plural_function, single_count_forms, unsafe_entry
 from .config import Config
 from .content import Article
 from .extract import THEME_DIR, unit_contexts
-from .languages import plural_forms
+from .languages import bcp47_tag, plural_forms
 from .segments import Unit, article_units, markdown, translate_tokens, unit_blocks
 from .status import word_count
 
@@ -296,7 +296,7 @@ def localize(article: Article, lang: str, source_lang: str, view: CatalogView | 
     else:
         marks = translate_tokens(tokens, lookup, env, reject, blocks=source.blocks)
     if not is_source:
-        source_tag = source_lang.replace("_", "-")
+        source_tag = bcp47_tag(source_lang)
         position = {id(token): index for index, token in enumerate(tokens)}
         for token, _kind, translated in marks:
             if not translated:
