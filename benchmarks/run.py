@@ -1062,8 +1062,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="anchors to run (default all); 'none' for ours only")
     parser.add_argument("--no-install", action="store_true",
                         help="do not pip-install missing anchors into benchmarks/.venv-anchors")
-    parser.add_argument("--work", type=Path, default=Path("/tmp/twp-bench"),
-                        help="where corpora and scratch copies go (default /tmp/twp-bench)")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "twp-bench",
+                        help="where corpora and scratch copies go (default: twp-bench in the "
+                             "system's temporary folder)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--edit-percent", type=float, default=10.0)
     parser.add_argument("--reuse-corpus", action="store_true",

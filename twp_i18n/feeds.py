@@ -5,7 +5,7 @@ the same bytes.  RSS 2.0 and Atom are built with feedgen 1.0.0 and then
 repaired with lxml where feedgen falls short; JSON Feed 1.1, the sitemap and
 the OPML list are written by hand.
 
-feedgen 1.0.0 workarounds (see ``/work/shared/REFERENCE.md``):
+feedgen 1.0.0 workarounds (its known traps, each checked by a test):
 
 * ``updated``/``lastBuildDate`` default to *now*: both are set to the newest
   item's ``updated`` (:data:`EPOCH` for an empty feed), and every entry's
