@@ -26,10 +26,6 @@ from .config import Config, load_config
 from .errors import ConfigError, TwpError, safe_text
 from .languages import bcp47_tag
 
-try:  # typer >= 0.20 vendors its own copy of click
-    from typer._click.exceptions import ClickException
-except ImportError:  # pragma: no cover - older typer uses click itself
-    from click import ClickException  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from rich.progress import TaskID
@@ -448,22 +444,14 @@ def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point of the ``twp`` script."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
-    try:
-        result = app(args=args, prog_name="twp", standalone_mode=False)
+    try:  # typer reports usage errors itself (exit 2) and ends with SystemExit
+        app(args=args, prog_name="twp")
     except TwpError as exc:
         if debug:
             raise
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        typer.echo("aborted", err=True)
-        sys.exit(130)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
-    sys.exit(result if isinstance(result, int) else 0)
+    sys.exit(0)
