@@ -29,7 +29,7 @@ import polib
 from .errors import CatalogError
 from .fsutil import write_if_changed
 
-__all__ = ["format_po", "parse_po", "read_po", "write_po"]
+__all__ = ["UnsupportedSyntax", "format_po", "parse_po", "read_po", "write_po"]
 
 PAGE_WIDTH = 79  # msgcat's default --width
 
@@ -573,6 +573,21 @@ _PLAIN_LINE = re.compile(r'(?:(msgctxt|msgid_plural|msgid|msgstr)(?:\[([0-9]+)\]
 _PLAIN_COMMENTS = (".", ":", ",", " ")  # after "#": comment lines with nothing special
 
 
+class UnsupportedSyntax(CatalogError):
+    """A catalog that GNU gettext reads but twp does not, rather than guess: the error says
+    how to write the same thing in a form twp reads.  Everything else the reader refuses,
+    ``msgfmt`` refuses too.
+
+    The forms refused: a carriage return not followed by a line feed (old Mac line
+    endings, or a raw CR in a string or comment); a line ending in a backslash (which
+    gettext joins with the next line); a keyword and its string on different lines, or
+    several keywords on one line; a ``domain`` directive; a string that is not preceded by
+    a keyword; escape sequences that do not stand for valid UTF-8 text (``\\0``, ``\\400``,
+    ``\\xff``, ``\\x`` with more than two hex digits); a ``#~`` line holding a comment;
+    a header declaring a charset other than UTF-8 (or ASCII).
+    """
+
+
 class _Parser:
     """Line-oriented PO parser; the state is the last keyword of the entry."""
 
@@ -581,7 +596,17 @@ class _Parser:
         self.wrapped = wrapped
         self.raw: list[tuple[str, str, list[str]]] = []  # (prefix, keyword, lines) per field
         self.raw_lines: list[str] = []  # the lines of the field being read
-        self.lines = text.removeprefix("\ufeff").replace("\r\n", "\n").split("\n")
+        text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+        if (cr := text.find("\r")) >= 0:
+            # gettext ends a comment line only at LF: an old Mac file (CR only) is one long
+            # comment to it, and a lone CR elsewhere is whitespace or part of a string.
+            line = text.count("\n", 0, cr) + 1
+            raise UnsupportedSyntax(
+                "carriage return (CR) without a line feed: the file does not have LF or CRLF "
+                "line endings", path=path, line=line,
+                hint=f"save the file again with LF (Unix) line endings (line {line} has the "
+                     "first lone CR; inside a string, write it as \\r)")
+        self.lines = text.split("\n")
         self.po = polib.POFile(encoding="utf-8")
         self.po.metadata_is_fuzzy = False
         self.seen: dict[tuple[str | None, str], int] = {}

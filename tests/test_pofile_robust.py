@@ -1,0 +1,61 @@
+"""The reader refuses what it cannot read exactly as gettext does, and stays linear and bounded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from twp_i18n.errors import CatalogError
+from twp_i18n.pofile import parse_po, read_po
+
+from .conftest import snapshot
+
+CATALOG = "locales/es/LC_MESSAGES/our-values.po"
+
+
+def test_update_refuses_a_catalog_with_cr_only_line_endings(demo_site: Path, twp) -> None:
+    target = demo_site / CATALOG
+    data = target.read_bytes().replace(b"\n", b"\r")  # saved by an old Mac editor
+    target.write_bytes(data)
+    before = snapshot(demo_site / "locales")
+    result = twp("--site", demo_site, "update")
+    assert result.code == 2, result
+    assert f"{CATALOG}:1: " in result.err
+    assert "LF" in result.err and "Traceback" not in result.err
+    assert snapshot(demo_site / "locales") == before
+
+
+def test_update_refuses_a_catalog_whose_second_half_is_cr_only(demo_site: Path, twp) -> None:
+    target = demo_site / CATALOG
+    lines = target.read_bytes().split(b"\n")
+    half = next(i for i in range(len(lines) // 2, len(lines)) if lines[i].startswith(b"#"))
+    data = b"\n".join(lines[:half]) + b"\n" + b"\r".join(lines[half:])
+    target.write_bytes(data)
+    result = twp("--site", demo_site, "update")
+    assert result.code == 2, result
+    assert f"{CATALOG}:{half + 1}: " in result.err and "LF" in result.err
+    assert target.read_bytes() == data
+
+
+HEAD = 'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'  # lines 1-3
+
+
+@pytest.mark.parametrize("text, line", [
+    (HEAD + '# a note\rmsgid "a"\nmsgstr "b"\n', 4),   # would hide the entry in the comment
+    (HEAD + 'msgid "a"\nmsgstr "b\rc"\n', 5),          # a raw CR inside a string
+    (HEAD + 'msgid "a"\nmsgstr "b"\r\r\n', 5),          # CR CR LF
+    (HEAD + 'msgid "a"\nmsgstr "b"\n\r', 6),            # a CR at the very end
+])
+def test_lone_carriage_returns_are_refused_with_their_line(text: str, line: int) -> None:
+    with pytest.raises(CatalogError) as info:
+        parse_po(text, "x.po")
+    assert (info.value.path, info.value.line) == ("x.po", line)
+    assert "LF" in (info.value.hint or "")
+
+
+def test_crlf_is_still_read(tmp_path: Path) -> None:
+    target = tmp_path / "fr.po"
+    target.write_bytes((HEAD + '# note\nmsgid "a"\nmsgstr "b"\n').replace("\n", "\r\n").encode())
+    po = read_po(target)
+    assert po[0].msgstr == "b" and po[0].tcomment == "note"
