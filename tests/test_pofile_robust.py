@@ -59,3 +59,50 @@ def test_crlf_is_still_read(tmp_path: Path) -> None:
     target.write_bytes((HEAD + '# note\nmsgid "a"\nmsgstr "b"\n').replace("\n", "\r\n").encode())
     po = read_po(target)
     assert po[0].msgstr == "b" and po[0].tcomment == "note"
+
+
+def assigned_characters(monkeypatch: pytest.MonkeyPatch, text: str) -> int:
+    """Characters stored into entries while ``text`` is read: the reader's copying work.
+
+    Building a field by appending each continuation line to the value read so far copies
+    the whole value again for every line; joining the lines once copies it once.
+    """
+    import polib
+
+    total = [0]
+    original = polib.POEntry.__setattr__
+
+    class CountingDict(dict):
+        def __setitem__(self, key: object, value: str) -> None:
+            total[0] += len(value)
+            super().__setitem__(key, value)
+
+    def counting_setattr(entry: polib.POEntry, name: str, value: object) -> None:
+        if isinstance(value, str):
+            total[0] += len(value)
+        elif name == "msgstr_plural" and isinstance(value, dict):
+            total[0] += sum(len(v) for v in value.values())
+            value = CountingDict(value)
+        original(entry, name, value)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(polib.POEntry, "__setattr__", counting_setattr)
+        parse_po(text)
+    return total[0]
+
+
+def long_fields(lines: int) -> str:
+    piece = "".join(f'"Part {n} of a very long translation, split over many lines. "\n'
+                    for n in range(lines))
+    return (HEAD + 'msgid ""\n' + piece + 'msgstr ""\n' + piece + '\n'
+            'msgid "one"\nmsgid_plural "many"\nmsgstr[0] ""\n' + piece + 'msgstr[1] ""\n' + piece)
+
+
+def test_reading_is_linear_in_continuation_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    small = assigned_characters(monkeypatch, long_fields(500))
+    large = assigned_characters(monkeypatch, long_fields(5000))
+    assert large <= 15 * small, (small, large)
+    po = parse_po(long_fields(50))
+    assert po[0].msgstr.startswith("Part 0 of") and po[0].msgstr.endswith("Part 49 of a very long "
+                                                                          "translation, split over many lines. ")
+    assert po[1].msgstr_plural[0] == po[1].msgstr_plural[1] == po[0].msgid

@@ -612,6 +612,9 @@ class _Parser:
         self.seen: dict[tuple[str | None, str], int] = {}
         self.state = "idle"
         self.lineno = 0
+        # The strings read so far of the field being read (``self.state``): joined once, when
+        # the field ends, so that a field of many lines costs its length, not its length squared.
+        self.pieces: list[str] = []
         self._new_pending()
 
     def error(self, message: str, hint: str = _QUOTING_HINT, line: int | None = None) -> CatalogError:
@@ -622,7 +625,7 @@ class _Parser:
         self.comments: dict[str, list[str]] = {"#": [], "#.": []}
         self.refs: list[tuple[str, str]] = []
         self.flags: list[str] = []
-        self.prev: dict[str, str] = {}
+        self.prev: dict[str, list[str]] = {}  # previous (#|) fields: their strings
         self.prev_last: str | None = None
         self.prev_raw: list[tuple[str, str, list[str]]] = []
 
@@ -720,6 +723,7 @@ class _Parser:
                 "missing msgstr after this msgid", _STRUCTURE_HINT,
                 line=self.entry.linenum or self.entry_line)
         if self.state != "idle":
+            self.flush()
             self.finish()
         self.state = "idle"
 
@@ -764,14 +768,14 @@ class _Parser:
         if text.startswith('"'):
             if self.prev_last is None:
                 raise self.error("'#|' string without a keyword", _STRUCTURE_HINT)
-            self.prev[self.prev_last] += self.strings(text)
+            self.prev[self.prev_last].append(self.strings(text))
             self.raw_lines.append(self.line)
             return
         m = _KEYWORD.match(text)
         if m is None or m[1] == "msgstr":
             raise self.error(f"unknown keyword in '#|' line: {text.split()[0]!r}", _STRUCTURE_HINT)
         self.prev_last = m[1]
-        self.prev[m[1]] = self.strings(text[m.end():])
+        self.prev[m[1]] = [self.strings(text[m.end():])]
         self.raw_lines = [self.line]
         self.prev_raw.append((self.line[:self.line.index("|") + 1] + " ", m[1], self.raw_lines))
 
@@ -791,15 +795,22 @@ class _Parser:
     def more(self, value: str) -> None:
         """A string continuing the current field."""
         self.raw_lines.append(self.line)
+        self.pieces.append(value)
+
+    def flush(self) -> None:
+        """Store the value of the field just read into the entry."""
+        value = self.pieces[0] if len(self.pieces) == 1 else "".join(self.pieces)
         if self.state == "msgstr[]":
-            forms = self.entry.msgstr_plural
-            forms[len(forms) - 1] += value
-        else:
-            setattr(self.entry, self.state, getattr(self.entry, self.state) + value)
+            self.entry.msgstr_plural[len(self.entry.msgstr_plural) - 1] = value
+        elif self.state != "idle":
+            setattr(self.entry, self.state, value)
+        self.pieces = []
 
     def field(self, kw: str, index: str | None, value: str, obsolete: bool) -> None:
         """A keyword line: ``kw`` (``msgstr`` with ``index`` for a plural form) and its value."""
         state = self.state
+        if state not in ("idle", "msgstr", "msgstr[]"):
+            self.flush()  # the end of msgctxt, msgid or msgid_plural
         if kw in ("msgctxt", "msgid") and state in ("idle", "msgstr", "msgstr[]"):
             self.close_entry()
             self.start_entry(obsolete)
@@ -827,12 +838,15 @@ class _Parser:
         self.raw.append(("#~ " if obsolete else "", kw if index is None else f"msgstr[{index}]",
                          self.raw_lines))
         if kw == "msgstr" and index is not None:
-            self.entry.msgstr_plural[int(index)] = value
+            if state == "msgstr[]":
+                self.flush()
+            self.entry.msgstr_plural[int(index)] = ""  # filled by flush()
+            self.pieces = [value]
             self.state = "msgstr[]"
             return
         if kw == "msgid":
             self.entry.linenum = self.lineno
-        setattr(self.entry, kw, value)
+        self.pieces = [value]
         self.state = kw
 
     def check_obsolete(self, obsolete: bool) -> None:
@@ -843,8 +857,8 @@ class _Parser:
         self.entry = polib.POEntry(
             msgid="", obsolete=obsolete, tcomment="\n".join(self.comments["#"]),
             comment="\n".join(self.comments["#."]), occurrences=self.refs, flags=self.flags,
-            previous_msgctxt=self.prev.get("msgctxt"), previous_msgid=self.prev.get("msgid"),
-            previous_msgid_plural=self.prev.get("msgid_plural"))
+            **{f"previous_{name}": "".join(self.prev[name]) if name in self.prev else None
+               for name in ("msgctxt", "msgid", "msgid_plural")})
         self.entry.linenum = None
         self.entry_line = self.lineno
         self.raw = self.prev_raw
