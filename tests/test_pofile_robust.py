@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from twp_i18n.config import LimitsConfig
 from twp_i18n.errors import CatalogError
 from twp_i18n.pofile import parse_po, read_po
 
@@ -106,3 +107,68 @@ def test_reading_is_linear_in_continuation_lines(monkeypatch: pytest.MonkeyPatch
     assert po[0].msgstr.startswith("Part 0 of") and po[0].msgstr.endswith("Part 49 of a very long "
                                                                           "translation, split over many lines. ")
     assert po[1].msgstr_plural[0] == po[1].msgstr_plural[1] == po[0].msgid
+
+
+LIMITED = {"catalog": "[limits]\nmax_catalog_bytes = 100000\n",
+           "entry": "[limits]\nmax_entry_bytes = 20000\n"}
+
+
+def oversized(demo_site: Path, bound: str) -> tuple[Path, int]:
+    """Make one catalog of the demo exceed ``bound``; returns it and the line to blame."""
+    config = demo_site / "twp.toml"
+    config.write_text(config.read_text(encoding="utf-8") + LIMITED[bound], encoding="utf-8")
+    target = demo_site / CATALOG
+    lines = target.read_text(encoding="utf-8").split("\n")
+    line = 0
+    if bound == "catalog":
+        lines[:0] = ["# " + "padding " * 10] * 2000  # a long header comment
+    else:
+        index = next(i for i, line in enumerate(lines) if line.startswith("msgstr") and i > 20)
+        lines[index] = 'msgstr "' + "Una traducción muy larga. " * 1000 + '"'
+        line = index + 1
+    target.write_text("\n".join(lines), encoding="utf-8")
+    return target, line
+
+
+@pytest.mark.parametrize("command", [["update"], ["status"], ["check"], ["build"], ["sync"]])
+@pytest.mark.parametrize("bound", ["catalog", "entry"])
+def test_catalog_over_a_bound_is_refused_by_every_command(demo_site: Path, twp, command: list[str],
+                                                          bound: str) -> None:
+    target, line = oversized(demo_site, bound)
+    data = target.read_bytes()
+    result = twp("--site", demo_site, *command)
+    where = f"{CATALOG}:{line}: " if line else f"{CATALOG}: "
+    if command == ["check"]:  # a finding like any other broken catalog: exit 1
+        assert result.code == 1, result
+        assert f"{where}error: " in result.out and f"[limits] max_{bound}_bytes" in result.out
+    else:
+        assert result.code == 2, result
+        assert where in result.err and f"[limits] max_{bound}_bytes" in result.err, result.err
+    assert "Traceback" not in result.err
+    assert target.read_bytes() == data
+
+
+def test_oversized_file_is_refused_without_reading_it(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.po"
+    with open(huge, "wb") as handle:
+        handle.truncate(64 * 1024 * 1024 + 1)  # sparse: nothing to read, but too large
+    with pytest.raises(CatalogError) as info:
+        read_po(huge, "huge.po")
+    assert info.value.path == "huge.po" and info.value.line is None
+    assert "max_catalog_bytes" in str(info.value) and "33554432" in str(info.value)
+
+
+@pytest.mark.parametrize("field, line", [
+    ('msgid "a"\nmsgstr ""\n' + '"0123456789"\n' * 11, 5),
+    ('msgid ""\n' + '"0123456789"\n' * 11 + 'msgstr "x"\n', 4),
+    ('msgid "a"\nmsgid_plural "b"\nmsgstr[0] "x"\nmsgstr[1] "' + "é" * 51 + '"\n', 7),
+    ('#| msgid "' + "0123456789" * 11 + '"\nmsgid "a"\nmsgstr "b"\n', 4),
+    ('msgctxt "' + "0123456789" * 11 + '"\nmsgid "a"\nmsgstr "b"\n', 4),
+    ("# " + "0123456789" * 5 + "\n# " + "0123456789" * 6 + '\nmsgid "a"\nmsgstr "b"\n', 5),
+])
+def test_entry_over_max_entry_bytes_names_its_line(field: str, line: int) -> None:
+    with pytest.raises(CatalogError) as info:
+        parse_po(HEAD + field, "x.po", limits=LimitsConfig(max_entry_bytes=100))
+    assert (info.value.path, info.value.line) == ("x.po", line), str(info.value)
+    assert "[limits] max_entry_bytes" in str(info.value) and "100 bytes" in str(info.value)
+    parse_po(HEAD + field, "x.po", limits=LimitsConfig(max_entry_bytes=200))  # within the bound: read

@@ -40,7 +40,8 @@ def load_templates(config: Config) -> dict[str, polib.POFile]:
             path=config.rel(directory),
             hint="run 'twp extract' (or 'twp sync') first",
         )
-    return {path.stem: pofile.read_po(path, config.rel(path)) for path in found}
+    return {path.stem: pofile.read_po(path, config.rel(path), limits=config.limits)
+            for path in found}
 
 
 def load_catalog(config: Config, lang: str, domain: str,
@@ -53,7 +54,7 @@ def load_catalog(config: Config, lang: str, domain: str,
     if not path.exists():
         return None
     display = config.rel(path)
-    po = pofile.read_po(path, display, wrapped)
+    po = pofile.read_po(path, display, wrapped, limits=config.limits)
     check_plural_counts(po, display)
     return po
 

@@ -406,7 +406,8 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
     """
     langs = list(languages) if languages is not None else list(config.languages)
     if templates is None:
-        texts = {p.stem: p.read_bytes() for p in files(config.templates_po_dir, "*.pot")}
+        texts = {p.stem: pofile.read_bytes(p, config.rel(p), config.limits)
+                 for p in files(config.templates_po_dir, "*.pot")}
         if not texts:
             load_templates(config)  # raises the "run twp extract first" error
         source = _Templates(config, texts, {})
@@ -506,7 +507,7 @@ class _Templates:
         if domain not in self.parsed:
             path = template_path(self.config, domain)
             self.parsed[domain] = pofile.parse_po(pofile.decode(self.texts[domain], self.config.rel(path)),
-                                                  self.config.rel(path))
+                                                  self.config.rel(path), limits=self.config.limits)
         return self.parsed[domain]
 
 
@@ -543,7 +544,13 @@ def _merge_language(lang: str) -> _LanguageResult:
     result = _LanguageResult(lang)
     directory = config.po_dir(lang)
     on_disk = {p.stem: p for p in files(directory, "*.po")}
-    digests = {domain: cache.digest(path.read_bytes()) for domain, path in on_disk.items()}
+    try:
+        data = {domain: pofile.read_bytes(path, config.rel(path), config.limits)
+                for domain, path in on_disk.items()}
+    except CatalogError as exc:
+        result.errors.append(exc)
+        return result
+    digests = {domain: cache.digest(data[domain]) for domain in on_disk}
     result.read_digests = {config.rel(path): digests[domain] for domain, path in on_disk.items()}
     todo: list[str] = []
     for domain in source.texts:

@@ -20,12 +20,14 @@ import base64
 import bisect
 import functools
 import itertools
+import os
 import re
 import zlib
 from pathlib import Path
 
 import polib
 
+from .config import LimitsConfig
 from .errors import CatalogError
 from .fsutil import write_if_changed
 
@@ -573,6 +575,17 @@ _PLAIN_LINE = re.compile(r'(?:(msgctxt|msgid_plural|msgid|msgstr)(?:\[([0-9]+)\]
 _PLAIN_COMMENTS = (".", ":", ",", " ")  # after "#": comment lines with nothing special
 
 
+_LIMITS = LimitsConfig()
+
+
+def _too_large(path: str, bound: int, size: int | None = None) -> CatalogError:
+    what = f"{size} bytes, " if size is not None else ""
+    return CatalogError(
+        f"the file is larger than [limits] max_catalog_bytes ({what}the bound is {bound} bytes)",
+        path=path, hint="a translation catalog is rarely that large: check that this is the right "
+                        "file; if it is, raise [limits] max_catalog_bytes in twp.toml")
+
+
 class UnsupportedSyntax(CatalogError):
     """A catalog that GNU gettext reads but twp does not, rather than guess: the error says
     how to write the same thing in a form twp reads.  Everything else the reader refuses,
@@ -591,9 +604,15 @@ class UnsupportedSyntax(CatalogError):
 class _Parser:
     """Line-oriented PO parser; the state is the last keyword of the entry."""
 
-    def __init__(self, text: str, path: str, wrapped: Wrapped | None = None) -> None:
+    def __init__(self, text: str, path: str, wrapped: Wrapped | None = None,
+                 limits: LimitsConfig = _LIMITS) -> None:
         self.path = path
         self.wrapped = wrapped
+        if len(text) > limits.max_catalog_bytes or (
+                4 * len(text) > limits.max_catalog_bytes
+                and len(text.encode("utf-8", "surrogatepass")) > limits.max_catalog_bytes):
+            raise _too_large(path, limits.max_catalog_bytes)
+        self.max_entry = limits.max_entry_bytes
         self.raw: list[tuple[str, str, list[str]]] = []  # (prefix, keyword, lines) per field
         self.raw_lines: list[str] = []  # the lines of the field being read
         text = text.removeprefix("\ufeff").replace("\r\n", "\n")
@@ -615,6 +634,8 @@ class _Parser:
         # The strings read so far of the field being read (``self.state``): joined once, when
         # the field ends, so that a field of many lines costs its length, not its length squared.
         self.pieces: list[str] = []
+        self.field_bytes = 0  # their size in UTF-8
+        self.field_line = 0  # the line of their keyword
         self._new_pending()
 
     def error(self, message: str, hint: str = _QUOTING_HINT, line: int | None = None) -> CatalogError:
@@ -626,8 +647,21 @@ class _Parser:
         self.refs: list[tuple[str, str]] = []
         self.flags: list[str] = []
         self.prev: dict[str, list[str]] = {}  # previous (#|) fields: their strings
+        self.prev_bytes = 0
+        self.comment_bytes: dict[str, int] = {}  # by kind of comment
         self.prev_last: str | None = None
         self.prev_raw: list[tuple[str, str, list[str]]] = []
+
+    def grow(self, size: int, value: str, what: str, line: int) -> int:
+        """``size`` plus the UTF-8 length of ``value``; an error if that exceeds the bound."""
+        size += len(value) if value.isascii() else len(value.encode("utf-8", "surrogatepass"))
+        if size > self.max_entry:
+            raise CatalogError(
+                f"{what} is larger than [limits] max_entry_bytes ({self.max_entry} bytes)",
+                path=self.path, line=line,
+                hint=f"shorten it (from line {line}), or raise [limits] max_entry_bytes in "
+                     "twp.toml if it is really meant to be that long")
+        return size
 
     def strings(self, text: str) -> str:
         """Decode the quoted strings making up the rest of a line."""
@@ -731,6 +765,10 @@ class _Parser:
         if self.state in _OPEN:
             raise self.error("comment line inside an entry (before its msgstr)", _STRUCTURE_HINT)
         self.close_entry()
+        kind = text[:1] if text[:1] in ".:,!" else " "
+        self.comment_bytes[kind] = self.grow(
+            self.comment_bytes.get(kind, 0), text, f"the '#{kind.strip()}' comment of an entry",
+            self.lineno)
         if text.startswith("."):
             self.comments["#."].append(text[2:] if text.startswith(". ") else text[1:])
         elif text.startswith(":"):
@@ -768,14 +806,20 @@ class _Parser:
         if text.startswith('"'):
             if self.prev_last is None:
                 raise self.error("'#|' string without a keyword", _STRUCTURE_HINT)
-            self.prev[self.prev_last].append(self.strings(text))
+            value = self.strings(text)
+            self.prev_bytes = self.grow(self.prev_bytes, value, f"'#| {self.prev_last}'",
+                                        self.prev_line)
+            self.prev[self.prev_last].append(value)
             self.raw_lines.append(self.line)
             return
         m = _KEYWORD.match(text)
         if m is None or m[1] == "msgstr":
             raise self.error(f"unknown keyword in '#|' line: {text.split()[0]!r}", _STRUCTURE_HINT)
         self.prev_last = m[1]
-        self.prev[m[1]] = [self.strings(text[m.end():])]
+        value = self.strings(text[m.end():])
+        self.prev_line = self.lineno
+        self.prev_bytes = self.grow(0, value, f"'#| {m[1]}'", self.lineno)
+        self.prev[m[1]] = [value]
         self.raw_lines = [self.line]
         self.prev_raw.append((self.line[:self.line.index("|") + 1] + " ", m[1], self.raw_lines))
 
@@ -796,6 +840,7 @@ class _Parser:
         """A string continuing the current field."""
         self.raw_lines.append(self.line)
         self.pieces.append(value)
+        self.field_bytes = self.grow(self.field_bytes, value, self.field_name, self.field_line)
 
     def flush(self) -> None:
         """Store the value of the field just read into the entry."""
@@ -841,13 +886,15 @@ class _Parser:
             if state == "msgstr[]":
                 self.flush()
             self.entry.msgstr_plural[int(index)] = ""  # filled by flush()
-            self.pieces = [value]
             self.state = "msgstr[]"
-            return
-        if kw == "msgid":
-            self.entry.linenum = self.lineno
+        else:
+            if kw == "msgid":
+                self.entry.linenum = self.lineno
+            self.state = kw
         self.pieces = [value]
-        self.state = kw
+        self.field_name = kw if index is None else f"msgstr[{index}]"
+        self.field_line = self.lineno
+        self.field_bytes = self.grow(0, value, self.field_name, self.lineno)
 
     def check_obsolete(self, obsolete: bool) -> None:
         if obsolete != self.entry.obsolete:
@@ -908,7 +955,8 @@ class _Parser:
             self.wrapped[(prefix, name, value, wrap, lang)] = tuple(lines)
 
 
-def parse_po(text: str, path: str = "<string>", wrapped: Wrapped | None = None) -> polib.POFile:
+def parse_po(text: str, path: str = "<string>", wrapped: Wrapped | None = None, *,
+             limits: LimitsConfig = _LIMITS) -> polib.POFile:
     """Parse PO text strictly into a :class:`polib.POFile`.
 
     The header entry fills ``po.header`` (its comment), ``po.metadata`` (fields
@@ -921,25 +969,50 @@ def parse_po(text: str, path: str = "<string>", wrapped: Wrapped | None = None) 
     :func:`format_po`, unchanged since): the lines of every field are recorded
     there, so that :func:`format_po` given the same dict writes a field with
     the same value, keyword and flags without wrapping it again.
+
+    ``limits``: text longer than ``max_catalog_bytes``, and any msgctxt, msgid,
+    msgstr, previous field or comment of an entry longer than ``max_entry_bytes``
+    (in UTF-8), is a :class:`CatalogError` naming the ``[limits]`` key.
     """
-    return _Parser(text, path, wrapped).run()
+    return _Parser(text, path, wrapped, limits).run()
 
 
-def read_po(path: Path, display: str | None = None, wrapped: Wrapped | None = None
-            ) -> polib.POFile:
+def read_po(path: Path, display: str | None = None, wrapped: Wrapped | None = None, *,
+            limits: LimitsConfig = _LIMITS) -> polib.POFile:
     """Read and parse the catalog at ``path`` (UTF-8, optional BOM, LF or CRLF).
 
     ``display`` is the path shown in error messages (default ``str(path)``);
-    ``wrapped`` as for :func:`parse_po`.
+    ``wrapped`` and ``limits`` as for :func:`parse_po`.
     """
     shown = display if display is not None else str(path)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
+        data = read_bytes(path, shown, limits)
+    except FileNotFoundError as exc:
         raise CatalogError(f"cannot read: {exc.strerror or exc}", path=shown) from exc
-    po = parse_po(decode(data, shown), shown, wrapped)
+    po = parse_po(decode(data, shown), shown, wrapped, limits=limits)
     po.fpath = str(path)
     return po
+
+
+def read_bytes(path: Path | str, shown: str, limits: LimitsConfig = _LIMITS) -> bytes:
+    """The bytes of the catalog at ``path``; refused before it is read when larger than
+    ``limits.max_catalog_bytes``.  A missing file raises :class:`FileNotFoundError`, any
+    other failure a :class:`CatalogError` naming ``shown``."""
+    bound = limits.max_catalog_bytes
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > bound:
+                raise _too_large(shown, bound, size)
+            data = handle.read(bound + 1)  # no more, even if the file grows meanwhile
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise CatalogError(f"cannot read: {exc.strerror or exc}", path=shown,
+                           hint="it should be a readable file") from exc
+    if len(data) > bound:
+        raise _too_large(shown, bound)
+    return data
 
 
 def decode(data: bytes, shown: str) -> str:
