@@ -172,3 +172,53 @@ def test_entry_over_max_entry_bytes_names_its_line(field: str, line: int) -> Non
     assert (info.value.path, info.value.line) == ("x.po", line), str(info.value)
     assert "[limits] max_entry_bytes" in str(info.value) and "100 bytes" in str(info.value)
     parse_po(HEAD + field, "x.po", limits=LimitsConfig(max_entry_bytes=200))  # within the bound: read
+
+
+# Files msgfmt reads, that we refuse with a message saying how to write the same thing.
+UNSUPPORTED = {
+    "keyword and string on two lines": (HEAD + 'msgid\n"a"\nmsgstr "b"\n', 4),
+    "two keywords on one line": (HEAD + 'msgid "a" msgstr "b"\n', 4),
+    "comment after a string": (HEAD + 'msgid "a"\nmsgstr "b" # note\n', 5),
+    "comment after #~": (HEAD + '#~ # note\n#~ msgid "a"\n#~ msgstr "b"\n', 4),
+    "backslash newline": (HEAD + 'msgid "a"\nmsgstr "b"\\\n\n', 5),
+    "domain": (HEAD + 'domain "other"\nmsgid "a"\nmsgstr "b"\n', 4),
+    "long hex escape": (HEAD + 'msgid "a"\nmsgstr "\\x414"\n', 5),
+    "nul": (HEAD + 'msgid "a"\nmsgstr "x\\0y"\n', 5),
+    "escapes not utf-8": (HEAD + 'msgid "a"\nmsgstr "\\xff"\n', 5),
+    "other charset": ('msgid ""\nmsgstr "Content-Type: text/plain; charset=ISO-8859-1\\n"\n', 1),
+    "header line without colon": ('msgid ""\nmsgstr "Language fr\\n"\n', 1),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNSUPPORTED))
+def test_what_gettext_reads_but_we_do_not_is_refused_clearly(case: str) -> None:
+    from twp_i18n.pofile import UnsupportedSyntax
+
+    text, line = UNSUPPORTED[case]
+    with pytest.raises(UnsupportedSyntax) as info:
+        parse_po(text, "x.po")
+    assert info.value.line == line and str(line) in (info.value.hint or ""), str(info.value)
+
+
+@pytest.mark.parametrize("text, line", [
+    (HEAD + '#| msgctxt "old"\nmsgid "a"\nmsgstr "b"\n', 4),       # no '#| msgid'
+    (HEAD + '#| msgid "x"\n# note\nmsgid "a"\nmsgstr "b"\n', 5),    # comment after '#|'
+    (HEAD + '#| msgid "x"\n#| msgctxt "c"\nmsgid "a"\nmsgstr "b"\n', 5),  # out of order
+    (HEAD + '#~| msgid "x"\nmsgid "a"\nmsgstr "b"\n', 5),           # obsolete previous, live entry
+    (HEAD + 'msgid "a"\nmsgstr "b"\n\n#| msgid "x"\n', 7),          # no entry after '#|'
+    (HEAD + 'msgid "a"\nmsgstr "\udcff"\n', 5),                    # a byte that is not UTF-8
+])
+def test_what_msgfmt_refuses_we_refuse(text: str, line: int) -> None:
+    from twp_i18n.pofile import UnsupportedSyntax, decode
+
+    with pytest.raises(CatalogError) as info:
+        parse_po(decode(text.encode("utf-8", "surrogateescape"), "x.po"), "x.po")
+    assert info.value.line == line and not isinstance(info.value, UnsupportedSyntax), info.value
+
+
+def test_the_header_entry_line_is_recorded() -> None:
+    from .test_pofile_read import CANONICAL
+
+    assert parse_po(CANONICAL).header_linenum == 5
+    assert parse_po(HEAD).header_linenum == 1
+    assert not hasattr(parse_po('msgid "a"\nmsgstr "b"\n'), "header_linenum")

@@ -4,8 +4,10 @@ polib's model (:class:`polib.POFile`, :class:`polib.POEntry`) is kept; the text
 format is ours.  :func:`format_po` ports gettext 0.21's ``write-po.c`` (``wrap()``
 and the comment/flag printers) on top of a port of libunistring 1.0's
 ``u8_width_linebreaks_v2`` (UAX #14 breaking, 79 display columns, CJK counting
-2).  Catalogs are UTF-8.  :func:`parse_po` is at least as strict as ``msgfmt``
-and raises :class:`~twp_i18n.errors.CatalogError` with file and line.
+2).  Catalogs are UTF-8.  :func:`parse_po` refuses whatever ``msgfmt`` cannot
+read, and reads the rest as msgfmt does or refuses it as :class:`UnsupportedSyntax`
+(a :class:`~twp_i18n.errors.CatalogError`, with file and line, like every refusal).
+It is linear in the size of its input and bounded by ``[limits]``.
 
 ``_TABLES`` is data dumped from ``libunistring.so.2`` (what msgcat 0.21 uses), so
 results do not depend on the running Python's Unicode version: the 33x33 UAX #14
@@ -562,7 +564,8 @@ _STRUCTURE_HINT = ("each entry is [msgctxt] msgid then msgstr (or msgid_plural t
 _KEYWORD = re.compile(r"(msgctxt|msgid_plural|msgid|msgstr)(?:[ \t]*\[[ \t]*([0-9]+)[ \t]*\])?"
                       r"(?=[\s\"]|$)")
 _STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
-_ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})(?![0-9a-fA-F])|([ntbrfva\\\"]))")
+_ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9a-fA-F]+)|([ntbrfva\\\"]))")
+_WORD = re.compile(r"(?:msgctxt|msgid_plural|msgid|msgstr|domain)(?![A-Za-z0-9_$])")
 _UNESCAPE = {"n": "\n", "t": "\t", "b": "\b", "r": "\r", "f": "\f", "v": "\v", "a": "\a"}
 _SOLARIS = re.compile(r" [Ff]ile:[ \t]*(.*?)[ \t]*,[ \t]*line[ \t]*(?:number[ \t]*)?:([0-9]+)[ \t]*")
 _NUMBER = re.compile(r"[0-9]+")
@@ -573,6 +576,10 @@ _OPEN = ("msgctxt", "msgid", "msgid_plural")  # states in which msgstr is still 
 _PLAIN_LINE = re.compile(r'(?:(msgctxt|msgid_plural|msgid|msgstr)(?:\[([0-9]+)\])? )?'
                          r'"([^"\\\x00\x04]*)"')
 _PLAIN_COMMENTS = (".", ":", ",", " ")  # after "#": comment lines with nothing special
+_SPACE = " \t\f\v"  # what gettext skips between tokens (with CR and LF)
+_FLAG_SEPARATORS = re.compile(r"[ \t\n\v\f\r,]+")
+_PREVIOUS_NEXT = {None: "msgctxt", "msgctxt": "msgid", "msgid": "msgid_plural",
+                  "msgid_plural": None}  # the '#|' keyword that may come next
 
 
 _LIMITS = LimitsConfig()
@@ -589,15 +596,18 @@ def _too_large(path: str, bound: int, size: int | None = None) -> CatalogError:
 class UnsupportedSyntax(CatalogError):
     """A catalog that GNU gettext reads but twp does not, rather than guess: the error says
     how to write the same thing in a form twp reads.  Everything else the reader refuses,
-    ``msgfmt`` refuses too.
+    ``msgfmt`` refuses too (``tests/test_pofile_msgfmt.py`` checks both against msgfmt).
 
     The forms refused: a carriage return not followed by a line feed (old Mac line
     endings, or a raw CR in a string or comment); a line ending in a backslash (which
-    gettext joins with the next line); a keyword and its string on different lines, or
-    several keywords on one line; a ``domain`` directive; a string that is not preceded by
-    a keyword; escape sequences that do not stand for valid UTF-8 text (``\\0``, ``\\400``,
-    ``\\xff``, ``\\x`` with more than two hex digits); a ``#~`` line holding a comment;
-    a header declaring a charset other than UTF-8 (or ASCII).
+    gettext joins with the next line); a keyword and its string on different lines,
+    several keywords on one line, or a comment after a keyword or string (also after
+    ``#~`` or ``#|``); a ``domain`` directive; a NUL character in a string; escape
+    sequences that do not stand for UTF-8 text (``\\xff``, ``\\x`` with more than two
+    hex digits); bytes that are not UTF-8 where gettext does not check them (comments, or
+    before the header names the charset); a header charset other than UTF-8 (ASCII for
+    ASCII text); a header entry with plural forms, or a header line not of the form
+    ``Name: value``.
     """
 
 
@@ -648,6 +658,8 @@ class _Parser:
         self.flags: list[str] = []
         self.prev: dict[str, list[str]] = {}  # previous (#|) fields: their strings
         self.prev_bytes = 0
+        self.prev_line = 0
+        self.prev_obsolete = False
         self.comment_bytes: dict[str, int] = {}  # by kind of comment
         self.prev_last: str | None = None
         self.prev_raw: list[tuple[str, str, list[str]]] = []
@@ -675,12 +687,21 @@ class _Parser:
             if m is None:
                 if text[pos] == '"':
                     raise self.error("unterminated string (missing closing '\"')")
+                if text[pos] == "#":
+                    raise self.unsupported("a comment after a keyword or string",
+                                           "write the comment on a line of its own, starting "
+                                           "with '#', before the entry (line {line})")
+                if _WORD.match(text, pos):
+                    raise self.unsupported("several keywords on one line",
+                                           "start a new line before each keyword (line {line})")
                 what = "after the string" if out else "where a quoted string was expected"
                 raise self.error(f"unexpected text {what}: {text[pos:pos + 20]!r}")
             out.append(self.unescape(m.group(1)))
             pos = m.end()
         if not out:
-            raise self.error("missing quoted string after the keyword")
+            raise self.unsupported("a keyword without its string on the same line",
+                                   "put the keyword and its first string on the same line "
+                                   "(line {line})")
         if "\x04" in (value := "".join(out)):
             raise self.error("control character U+0004 (the msgctxt separator) in string")
         return value
@@ -699,6 +720,11 @@ class _Parser:
             octal, hexa, simple = m.groups()
             if simple:
                 data += _UNESCAPE.get(simple, simple).encode()
+            elif hexa is not None and len(hexa) > 2:
+                raise self.unsupported(
+                    f"escape sequence '\\x{hexa}' with more than two hex digits (gettext reads "
+                    "it as one byte)", "write at most two hex digits after \\x, or the "
+                    "character itself (line {line})")
             else:
                 data.append(int(octal, 8) & 0xFF if octal else int(hexa, 16))
             pos = m.end()
@@ -707,11 +733,14 @@ class _Parser:
             raise self.error(f"invalid escape sequence {tail[tail.index(chr(92)):][:2]!r} in string")
         data += tail.encode("utf-8", "surrogatepass")
         if 0 in data:
-            raise self.error("NUL character in string", hint="remove the \\0 escape on line {line}")
+            raise self.unsupported("NUL character in string (gettext ends the string there)",
+                                   "remove the NUL character or \\0 escape on line {line}")
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
-            raise self.error("escape sequences do not form valid UTF-8") from None
+            raise self.unsupported("escape sequences that do not form valid UTF-8 text",
+                                   "write the characters themselves instead of \\ooo or "
+                                   "\\xhh escapes (line {line})") from None
 
     def run(self) -> polib.POFile:
         plain = _PLAIN_LINE.fullmatch
@@ -734,21 +763,51 @@ class _Parser:
             if not line.rstrip(" \t\r\f\v"):
                 continue
             if line.endswith("\\"):
-                raise self.error("line ends with a backslash, which gettext joins with the "
-                                 "next line", "remove the backslash at the end of line {line}")
+                raise self.unsupported(
+                    "line ends with a backslash, which gettext joins with the next line",
+                    "remove the backslash at the end of line {line}, or join the two lines")
             self.line = raw
             if line.startswith("#~|") or line.startswith("#|"):
-                self.previous(line[3:] if line[1] == "~" else line[2:])
+                obsolete = line[1] == "~"
+                self.previous(line[3:] if obsolete else line[2:], obsolete)
             elif line.startswith("#~"):
-                if line[2:].strip():
-                    self.keyword(line[2:].strip(), obsolete=True)
+                rest = line[2:].strip(_SPACE)
+                if rest.startswith("#"):
+                    raise self.unsupported("a comment after '#~'",
+                                           "write the comment on a line of its own, starting "
+                                           "with '#', before the entry (line {line})")
+                if rest:
+                    self.keyword(rest, obsolete=True)
             elif line.startswith("#"):
                 self.comment(line[1:])
             else:
-                self.keyword(line.rstrip(" \t\r\f\v"), obsolete=False)
+                self.keyword(line.rstrip(_SPACE), obsolete=False)
         self.lineno = len(self.lines)
         self.close_entry()
+        if self.prev_last is not None:
+            raise self.error("'#|' lines without an entry after them", _STRUCTURE_HINT,
+                             line=self.prev_line)
+        self.check_charset()
         return self.po
+
+    def check_charset(self) -> None:
+        """The header's charset must say UTF-8 (or ASCII for ASCII text, or be left unset)."""
+        m = re.search(r"charset=([^\s;]*)", self.po.metadata.get("Content-Type", ""))
+        charset = m[1] if m else ""
+        if charset.upper() in ("", "UTF-8", "UTF8", "CHARSET"):
+            return
+        if charset.upper() in ("ASCII", "US-ASCII") and all(line.isascii() for line in self.lines):
+            return
+        line = getattr(self.po, "header_linenum", None)
+        raise UnsupportedSyntax(
+            f"the header says charset={charset}: twp reads UTF-8 catalogs only",
+            path=self.path, line=line,
+            hint="convert the file to UTF-8 (msgconv -t UTF-8) and set 'Content-Type: "
+                 f"text/plain; charset=UTF-8' in its header (the entry on line {line})")
+
+    def unsupported(self, message: str, hint: str) -> UnsupportedSyntax:
+        return UnsupportedSyntax(message, path=self.path, line=self.lineno,
+                                 hint=hint.format(line=self.lineno))
 
     def close_entry(self) -> None:
         """End the current entry (if any) before a comment or a new entry."""
@@ -764,6 +823,9 @@ class _Parser:
     def comment(self, text: str) -> None:
         if self.state in _OPEN:
             raise self.error("comment line inside an entry (before its msgstr)", _STRUCTURE_HINT)
+        if self.prev_last is not None:
+            raise self.error("comment line between the '#|' lines and their entry",
+                             "write the comments before the '#|' lines; " + _STRUCTURE_HINT)
         self.close_entry()
         kind = text[:1] if text[:1] in ".:,!" else " "
         self.comment_bytes[kind] = self.grow(
@@ -774,7 +836,7 @@ class _Parser:
         elif text.startswith(":"):
             self.references(text[1:])
         elif text[:1] in (",", "!"):
-            self.flags += [f.strip() for f in text[1:].split(",") if f.strip()]
+            self.flags += [f for f in _FLAG_SEPARATORS.split(text[1:]) if f]
         elif m := _SOLARIS.fullmatch(text):
             self.refs.append((m[1], str(int(m[2]))))
         else:
@@ -798,11 +860,19 @@ class _Parser:
                 ref = (tok, "")
             self.refs.append((ref[0], str(int(ref[1])) if ref[1] else ""))
 
-    def previous(self, text: str) -> None:
+    def previous(self, text: str, obsolete: bool) -> None:
+        text = text.strip(_SPACE)
+        if not text:  # nothing for gettext, as a blank line
+            return
         if self.state in _OPEN:
             raise self.error("'#|' line inside an entry (before its msgstr)", _STRUCTURE_HINT)
         self.close_entry()
-        text = text.strip(" \t\r\f\v")
+        if text.startswith("#"):
+            raise self.unsupported("a comment after '#|'", "write the comment on a line of its "
+                                   "own, starting with '#', before the entry (line {line})")
+        if self.prev_last is not None and obsolete != self.prev_obsolete:
+            raise self.error("inconsistent use of '#~' within one entry", _STRUCTURE_HINT)
+        self.prev_obsolete = obsolete
         if text.startswith('"'):
             if self.prev_last is None:
                 raise self.error("'#|' string without a keyword", _STRUCTURE_HINT)
@@ -813,8 +883,11 @@ class _Parser:
             self.raw_lines.append(self.line)
             return
         m = _KEYWORD.match(text)
-        if m is None or m[1] == "msgstr":
+        if m is None or m[1] == "msgstr" or m[2] is not None:
             raise self.error(f"unknown keyword in '#|' line: {text.split()[0]!r}", _STRUCTURE_HINT)
+        if m[1] != _PREVIOUS_NEXT[self.prev_last] and (m[1], self.prev_last) != ("msgid", None):
+            raise self.error("'#|' lines out of order: they are [msgctxt] msgid [msgid_plural], "
+                             "each once", _STRUCTURE_HINT)
         self.prev_last = m[1]
         value = self.strings(text[m.end():])
         self.prev_line = self.lineno
@@ -833,6 +906,11 @@ class _Parser:
         m = _KEYWORD.match(text)
         if m is None:
             word = re.match(r"\S*", text)[0]  # type: ignore[index]
+            if re.match(r"domain(?![A-Za-z0-9_$])", text):
+                raise self.unsupported(
+                    "a 'domain' directive: twp reads one domain per file (one article, or the "
+                    "site)", "remove the directive on line {line}, or move what follows it to "
+                    "the catalog of that domain")
             raise self.error(f"unknown keyword {word!r}", _STRUCTURE_HINT)
         self.field(m[1], m[2], self.strings(text[m.end():]), obsolete)
 
@@ -901,6 +979,11 @@ class _Parser:
             raise self.error("inconsistent use of '#~' within one entry", _STRUCTURE_HINT)
 
     def start_entry(self, obsolete: bool) -> None:
+        if self.prev_last == "msgctxt":
+            raise self.error("'#| msgctxt' without a '#| msgid' after it", _STRUCTURE_HINT,
+                             line=self.prev_line)
+        if self.prev_last is not None and self.prev_obsolete != obsolete:
+            raise self.error("inconsistent use of '#~' within one entry", _STRUCTURE_HINT)
         self.entry = polib.POEntry(
             msgid="", obsolete=obsolete, tcomment="\n".join(self.comments["#"]),
             comment="\n".join(self.comments["#."]), occurrences=self.refs, flags=self.flags,
@@ -925,19 +1008,23 @@ class _Parser:
             self.po.append(entry)
             return
         if entry.msgid_plural or entry.msgstr_plural:
-            raise self.error("the header entry (msgid \"\") cannot have plural forms",
-                             _STRUCTURE_HINT, line=entry.linenum)
+            raise UnsupportedSyntax("the header entry (msgid \"\") has plural forms",
+                                    path=self.path, line=entry.linenum,
+                                    hint="give the header a plain msgstr (line "
+                                         f"{entry.linenum} is its msgid)")
         self.po.header = entry.tcomment
+        self.po.header_linenum = entry.linenum
         self.po.metadata_is_fuzzy = "fuzzy" in entry.flags
         setattr(self.po, "twp_has_header", True)  # header present even if empty
         for offset, field in enumerate(entry.msgstr.split("\n")):
             if field:
                 name, colon, value = field.partition(":")
                 if not colon or not name.strip():
-                    raise self.error(
+                    raise UnsupportedSyntax(
                         f"header field {field[:30]!r} is not of the form 'Name: value'",
-                        "fix or remove that header line (line {line} is its msgid)",
-                        line=entry.linenum)
+                        path=self.path, line=entry.linenum,
+                        hint=f"fix or remove that header line (line {entry.linenum} is the "
+                             "header's msgid)")
                 self.po.metadata[name] = value[1:] if value.startswith(" ") else value
 
     def remember_lines(self, entry: polib.POEntry) -> None:
@@ -1021,7 +1108,12 @@ def decode(data: bytes, shown: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise CatalogError(
+        start = data.rfind(b"\n", 0, exc.start) + 1
+        # gettext checks the encoding of strings only, and only after the header naming it.
+        named = re.search(rb"charset=UTF-8(?=[ \t\\\"])", data[:exc.start], re.IGNORECASE)
+        lenient = b"#" in data[start:exc.start] or named is None or \
+            not re.search(rb"\n[ \t\f\v]*[^\"\s]", data[named.end():start])
+        raise (UnsupportedSyntax if lenient else CatalogError)(
             "not valid UTF-8", path=shown, line=line,
             hint=f"save the file as UTF-8 (line {line} has the first bad byte)") from None
 
