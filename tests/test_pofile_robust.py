@@ -222,3 +222,10 @@ def test_the_header_entry_line_is_recorded() -> None:
     assert parse_po(CANONICAL).header_linenum == 5
     assert parse_po(HEAD).header_linenum == 1
     assert not hasattr(parse_po('msgid "a"\nmsgstr "b"\n'), "header_linenum")
+
+
+def test_a_flags_line_replaces_the_flags_before_it_as_in_gettext() -> None:
+    po = parse_po(HEAD + '#, fuzzy\n#, c-format\nmsgid "c"\nmsgstr "d"\n\n'
+                  '#, c-format\n#, fuzzy\nmsgid "e"\nmsgstr "f"\n')
+    assert [e.flags for e in po] == [["c-format"], ["fuzzy"]]  # what msgfmt and msgcat read
+    assert parse_po(HEAD + '#, fuzzy c-format\nmsgid "a"\nmsgstr "b"\n')[0].fuzzy

@@ -46,6 +46,7 @@ from .config import Config
 from .errors import CatalogError
 from .fsutil import files, remove_file, write_if_changed
 from .languages import nplurals
+from .poguard import check_kept
 
 FUZZY_THRESHOLD = 60.0
 """Minimum similarity (0-100) for a fuzzy match; msgmerge uses 0.6."""
@@ -574,7 +575,7 @@ def _merge_language(lang: str) -> _LanguageResult:
                  if _remembered(memo, config.rel(path))[1] == digests[domain]}
     wrapped: pofile.Wrapped = {}
     try:
-        old = load_language(config, lang, canonical, wrapped)
+        old = load_language(config, lang, canonical, wrapped, data)
     except CatalogError as exc:
         result.errors.append(exc)
         return result
@@ -593,6 +594,15 @@ def _merge_language(lang: str) -> _LanguageResult:
             result.removals.append(rel)
         else:
             result.outputs[rel] = pofile.format_po(orphan, wrapped)
+    # The writer's guard: read the old bytes and the new text independently, and refuse to
+    # write anything if the new catalogs lost a translation or a translator's comment.
+    by_rel = {config.rel(path): data[domain] for domain, path in on_disk.items()}
+    for rel, text in [*result.outputs.items(), *((rel, None) for rel in result.removals)]:
+        if rel in by_rel:
+            try:
+                check_kept(by_rel[rel], text, rel)
+            except CatalogError as exc:
+                result.errors.append(exc)
     return result
 
 

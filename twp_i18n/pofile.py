@@ -25,6 +25,7 @@ import itertools
 import os
 import re
 import zlib
+from collections.abc import Collection
 from pathlib import Path
 
 import polib
@@ -32,6 +33,7 @@ import polib
 from .config import LimitsConfig
 from .errors import CatalogError
 from .fsutil import write_if_changed
+from .poguard import Key, check_kept
 
 __all__ = ["UnsupportedSyntax", "format_po", "parse_po", "read_po", "write_po"]
 
@@ -836,7 +838,8 @@ class _Parser:
         elif text.startswith(":"):
             self.references(text[1:])
         elif text[:1] in (",", "!"):
-            self.flags += [f for f in _FLAG_SEPARATORS.split(text[1:]) if f]
+            # As in gettext, a flags line replaces the flags of the lines before it.
+            self.flags = [f for f in _FLAG_SEPARATORS.split(text[1:]) if f]
         elif m := _SOLARIS.fullmatch(text):
             self.refs.append((m[1], str(int(m[2]))))
         else:
@@ -1118,6 +1121,22 @@ def decode(data: bytes, shown: str) -> str:
             hint=f"save the file as UTF-8 (line {line} has the first bad byte)") from None
 
 
-def write_po(path: Path, po: polib.POFile) -> bool:
-    """Atomically write :func:`format_po` of ``po`` unless unchanged; True if written."""
-    return write_if_changed(path, format_po(po))
+def write_po(path: Path, po: polib.POFile, *, replaced: Collection[Key] | None = None) -> bool:
+    """Atomically write :func:`format_po` of ``po`` unless unchanged; True if written.
+
+    With ``replaced`` (what every command passes), an existing file is replaced only if
+    that loses none of its translations and translator comments but those of the
+    (msgctxt, msgid) entries listed (:func:`~twp_i18n.poguard.check_kept`).  Without it,
+    the caller sets the file's whole content knowingly (as a translator's editor does).
+    """
+    data = format_po(po).encode("utf-8")
+    if replaced is not None:
+        try:
+            old: bytes | None = path.read_bytes()
+        except FileNotFoundError:
+            old = None
+        except OSError as exc:
+            raise CatalogError(f"cannot read: {exc.strerror or exc}", path=str(path)) from exc
+        if old is not None:
+            check_kept(old, data, str(path), replaced)
+    return write_if_changed(path, data)
