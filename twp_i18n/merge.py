@@ -15,7 +15,9 @@ The rules, per catalog (msgmerge's semantics, plus a translation memory):
    catalog of the language is filled from it: translated when the role
    (msgctxt and unit type) is the same, fuzzy otherwise.
 4. Old translated entries no longer used become obsolete (``#~``); untranslated
-   ones are dropped, as msgmerge does.
+   ones are dropped, as msgmerge does, unless a translator commented on them: the
+   comment goes to the changed unit's new entry (the most similar new unit), or stays on
+   an obsolete entry when the unit is gone (msgmerge would drop it).
 """
 
 from __future__ import annotations
@@ -93,6 +95,10 @@ class MergeStats:
     obsoleted: int = 0
     revived: int = 0
     created: bool = False
+    replaced: list[Key] = field(default_factory=list)
+    """Entries whose translation could not be kept whole: the unit became plural, or stopped
+    being plural, or has fewer plural forms than the old entry.  Their first forms are kept,
+    fuzzy; the writer's guard is told."""
 
 
 class Memory:
@@ -236,6 +242,10 @@ def merge_catalog(template: polib.POFile, old: polib.POFile | None, lang: str, d
     merged: list[polib.POEntry | None] = []
     for index, unit in enumerate(template):
         previous = by_key.get(key_of(unit))
+        if previous is not None and not _carries(unit, previous, forms):
+            used.add(id(previous))
+            merged.append(_reshaped(unit, previous, forms, stats))
+            continue
         if previous is not None:
             used.add(id(previous))
             merged.append(_carry(unit, previous, forms))
@@ -280,6 +290,22 @@ def merge_catalog(template: polib.POFile, old: polib.POFile | None, lang: str, d
                 continue
         merged[index] = _fresh(unit, forms)
 
+    # Translator comments on untranslated entries whose unit changed go to the new unit;
+    # those whose unit is gone are kept on an obsolete entry, below.
+    noted = [e for e in old if id(e) not in used and not has_translation(e) and e.tcomment.strip()]
+    noted_texts = [e.msgid for e in noted]
+    for index, unit in pending:
+        if not noted_texts:
+            break
+        found = process.extractOne(unit.msgid, noted_texts, scorer=fuzz.ratio,
+                                   score_cutoff=FUZZY_THRESHOLD)
+        if found is not None:
+            entry, target = noted[found[2]], merged[index]
+            assert target is not None
+            used.add(id(entry))
+            target.tcomment = "\n".join(filter(None, [target.tcomment, entry.tcomment]))
+            del noted[found[2]], noted_texts[found[2]]
+
     for entry in merged:
         assert entry is not None
         result.append(entry)
@@ -287,10 +313,41 @@ def merge_catalog(template: polib.POFile, old: polib.POFile | None, lang: str, d
         if entry.obsolete and id(entry) not in used:
             result.append(entry)
     for entry in old:
-        if not entry.obsolete and id(entry) not in used and has_translation(entry):
+        if not entry.obsolete and id(entry) not in used and (
+                has_translation(entry) or entry.tcomment.strip()):
             result.append(_obsolete(entry))
             stats.obsoleted += 1
     return result, stats
+
+
+def _reshaped(unit: polib.POEntry, previous: polib.POEntry, forms: int,
+              stats: MergeStats) -> polib.POEntry:
+    """``unit`` with what ``previous`` (same msgctxt and msgid, another shape) holds that fits:
+    its forms in order, fuzzy, the old source as ``#|``; recorded in ``stats.replaced``."""
+    texts = ([previous.msgstr_plural[k] for k in sorted(previous.msgstr_plural)]
+             if previous.msgid_plural or previous.msgstr_plural else [previous.msgstr])
+    entry = _fresh(unit, forms)
+    entry.tcomment = previous.tcomment
+    if unit.msgid_plural:
+        entry.msgstr_plural = {i: texts[i] if i < len(texts) else "" for i in range(forms)}
+    else:
+        entry.msgstr = texts[0]
+    if any(texts):
+        entry.flags = _unique(["fuzzy"] + entry.flags)
+        entry.previous_msgctxt, entry.previous_msgid = previous.msgctxt, previous.msgid
+        entry.previous_msgid_plural = previous.msgid_plural or None
+        stats.replaced.append(key_of(previous))
+        stats.fuzzy_matched += 1
+    return entry
+
+
+def _carries(unit: polib.POEntry, previous: polib.POEntry, forms: int) -> bool:
+    """Whether ``previous`` (same msgctxt and msgid) can hold ``unit``'s translation without
+    losing any of its own: both plural or both not, and no more plural forms than kept."""
+    if bool(unit.msgid_plural) != bool(previous.msgid_plural or previous.msgstr_plural):
+        return False
+    return not unit.msgid_plural or all(
+        not text for i, text in previous.msgstr_plural.items() if int(i) >= forms)
 
 
 def _plural_count(po: polib.POFile, lang: str) -> int:
@@ -580,9 +637,11 @@ def _merge_language(lang: str) -> _LanguageResult:
         result.errors.append(exc)
         return result
     memory = Memory(old)
+    replaced: dict[str, list[Key]] = {}
     for domain in todo:
         merged, stats = merge_catalog(source.get(domain), old.get(domain), lang, domain, memory)
         rel = config.rel(catalog_path(config, lang, domain))
+        replaced[rel] = stats.replaced
         result.outputs[rel] = pofile.format_po(merged, wrapped)
         _add_stats(result.stats, stats)
         if stats.created:
@@ -600,7 +659,7 @@ def _merge_language(lang: str) -> _LanguageResult:
     for rel, text in [*result.outputs.items(), *((rel, None) for rel in result.removals)]:
         if rel in by_rel:
             try:
-                check_kept(by_rel[rel], text, rel)
+                check_kept(by_rel[rel], text, rel, replaced.get(rel, ()))
             except CatalogError as exc:
                 result.errors.append(exc)
     return result
@@ -614,8 +673,10 @@ def _remembered(memo: dict[str, list[str]], rel: str) -> list[str | None]:
 
 
 def _orphaned(po: polib.POFile) -> polib.POFile | None:
-    """A catalog whose article is gone: translations become obsolete; None if it holds none."""
-    kept = [e if e.obsolete else _obsolete(e) for e in po if e.obsolete or has_translation(e)]
+    """A catalog whose article is gone: translations (and translator comments) become
+    obsolete; None if it holds none."""
+    kept = [e if e.obsolete else _obsolete(e) for e in po
+            if e.obsolete or has_translation(e) or e.tcomment.strip()]
     if not kept:
         return None
     result = polib.POFile(wrapwidth=79)

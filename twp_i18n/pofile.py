@@ -507,8 +507,8 @@ def _entry_lines(entry: polib.POEntry, wrapped: Wrapped | None = None) -> list[s
         msgstrs = [forms.get(n, forms.get(str(n), "")) for n in range(count)]
     else:
         msgstrs = [entry.msgstr or ""]
-    if entry.obsolete and not msgstrs[0]:
-        return []
+    if entry.obsolete and not any(msgstrs) and not (entry.tcomment or "").strip():
+        return []  # msgcat also drops those with a translator comment, or msgstr[1] only
     fuzzy, formats, rng, wrap = _flags(list(entry.flags))
     flags = (["fuzzy"] if fuzzy and msgstrs[0] else []) + formats
     flags += ([rng] if rng and not entry.obsolete else []) + ([] if wrap else ["no-wrap"])
@@ -544,7 +544,9 @@ def format_po(po: polib.POFile, wrapped: Wrapped | None = None) -> str:
     ``po.header``, ``po.metadata`` in dict order and ``po.metadata_is_fuzzy``),
     then the live entries, then the obsolete ones, separated by blank lines.
     Unknown flags are dropped, and so are obsolete entries without a
-    translation and the fuzzy flag of untranslated entries, as msgcat does.
+    translation and the fuzzy flag of untranslated entries, as msgcat does; but
+    an obsolete entry with a translator comment, or a translation in a plural form
+    other than the first, is kept (msgcat drops it, and with it that work).
     """
     blocks: list[list[str]] = []
     if po.metadata or po.header or po.metadata_is_fuzzy or getattr(po, "twp_has_header", False):
