@@ -207,6 +207,7 @@ def test_what_gettext_reads_but_we_do_not_is_refused_clearly(case: str) -> None:
     (HEAD + '#~| msgid "x"\nmsgid "a"\nmsgstr "b"\n', 5),           # obsolete previous, live entry
     (HEAD + 'msgid "a"\nmsgstr "b"\n\n#| msgid "x"\n', 7),          # no entry after '#|'
     (HEAD + 'msgid "a"\nmsgstr "\udcff"\n', 5),                    # a byte that is not UTF-8
+    (HEAD + 'msgid[1] "a"\nmsgstr "b"\n', 4),                       # an index on msgid
 ])
 def test_what_msgfmt_refuses_we_refuse(text: str, line: int) -> None:
     from twp_i18n.pofile import UnsupportedSyntax, decode

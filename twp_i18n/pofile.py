@@ -937,6 +937,9 @@ class _Parser:
     def field(self, kw: str, index: str | None, value: str, obsolete: bool) -> None:
         """A keyword line: ``kw`` (``msgstr`` with ``index`` for a plural form) and its value."""
         state = self.state
+        if index is not None and kw != "msgstr":
+            raise self.error(f"{kw}[{index}]: only msgstr takes a plural form index",
+                             _STRUCTURE_HINT)
         if state not in ("idle", "msgstr", "msgstr[]"):
             self.flush()  # the end of msgctxt, msgid or msgid_plural
         if kw in ("msgctxt", "msgid") and state in ("idle", "msgstr", "msgstr[]"):
