@@ -4,7 +4,7 @@ For every input, whatever ``msgfmt`` cannot read our reader refuses (a :class:`C
 naming the file), and whatever ``msgfmt`` reads our reader reads the same way (the
 translations msgfmt compiles are exactly ours) or refuses with
 :class:`~twp_i18n.pofile.UnsupportedSyntax`, saying how to write the same thing in a form
-it reads.
+it reads.  And what we read, we write again without loss, as the writer's guard sees it.
 
 ``msgfmt -c`` also refuses files that it reads perfectly well, for what ``twp check``
 reports per entry instead (format directives, a translation that does not begin or end
@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from twp_i18n import pofile
 from twp_i18n.catalogs import check_plural_counts
 from twp_i18n.errors import CatalogError
+from twp_i18n.poguard import check_kept
 
 from .conftest import REPO, gettext_tool
 from .test_pofile_read import CANONICAL
@@ -184,6 +185,9 @@ def compare(data: bytes) -> None:
     assert code == 0 or readable, f"we read what msgfmt refuses:\n{stderr}"
     if mo is not None:
         assert our_messages(po) == mo_messages(mo), "we read other translations than msgfmt"
+    # What we read, we write again without losing a translation or comment (as the
+    # writer's guard, a reader of its own, sees both files).
+    check_kept(data, pofile.format_po(po), "x.po")
 
 
 MSGFMT = ""

@@ -187,6 +187,7 @@ UNSUPPORTED = {
     "escapes not utf-8": (HEAD + 'msgid "a"\nmsgstr "\\xff"\n', 5),
     "other charset": ('msgid ""\nmsgstr "Content-Type: text/plain; charset=ISO-8859-1\\n"\n', 1),
     "header line without colon": ('msgid ""\nmsgstr "Language fr\\n"\n', 1),
+    "comments after the last entry": (HEAD + 'msgid "a"\nmsgstr "b"\n\n# to do\n# later\n', 7),
 }
 
 

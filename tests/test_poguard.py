@@ -126,3 +126,26 @@ def test_removing_a_catalog_that_holds_translations_is_refused(demo_site: Path, 
     assert result.code == 2, result
     assert "would lose the translation of" in result.err
     assert snapshot(demo_site / "locales") == before
+
+
+def test_the_two_readers_agree_on_every_catalog_of_the_demo() -> None:
+    """Reading a catalog and writing it again loses nothing, as the guard sees it; and the
+    guard finds in it the translations and comments the main reader finds."""
+    from twp_i18n.poguard import _entries
+
+    from .conftest import REPO
+
+    catalogs = sorted((REPO / "locales").rglob("*.po"))
+    assert len(catalogs) > 40
+    for path in catalogs:
+        data = path.read_bytes()
+        po = pofile.parse_po(data.decode("utf-8"))
+        check_kept(data, pofile.format_po(po), path.name)
+        check_kept(data.replace(b"\n", b"\r\n"), pofile.format_po(po), path.name)
+        entries, _ = _entries(data)
+        ours = sorted(tuple(e.msgstr_plural[k] for k in sorted(e.msgstr_plural))
+                      if e.msgstr_plural else (e.msgstr,) for e in po)
+        assert ours == sorted(e.msgstrs for e in entries if not e.header), path
+        lines = [line.strip() for text in [po.header, *(e.tcomment for e in po)]
+                 for line in text.split("\n") if line.strip()]
+        assert sorted(lines) == sorted(line for e in entries for line in e.comments), path

@@ -672,12 +672,15 @@ class _Parser:
         """``size`` plus the UTF-8 length of ``value``; an error if that exceeds the bound."""
         size += len(value) if value.isascii() else len(value.encode("utf-8", "surrogatepass"))
         if size > self.max_entry:
-            raise CatalogError(
-                f"{what} is larger than [limits] max_entry_bytes ({self.max_entry} bytes)",
-                path=self.path, line=line,
-                hint=f"shorten it (from line {line}), or raise [limits] max_entry_bytes in "
-                     "twp.toml if it is really meant to be that long")
+            raise self.too_long(what, line)
         return size
+
+    def too_long(self, what: str, line: int) -> CatalogError:
+        return CatalogError(
+            f"{what} is larger than [limits] max_entry_bytes ({self.max_entry} bytes)",
+            path=self.path, line=line,
+            hint=f"shorten it (from line {line}), or raise [limits] max_entry_bytes in "
+                 "twp.toml if it is really meant to be that long")
 
     def strings(self, text: str) -> str:
         """Decode the quoted strings making up the rest of a line."""
@@ -791,6 +794,12 @@ class _Parser:
         if self.prev_last is not None:
             raise self.error("'#|' lines without an entry after them", _STRUCTURE_HINT,
                              line=self.prev_line)
+        if any(line.strip() for line in self.comments["#"]) or self.comments["#."] or \
+                self.refs or self.flags:
+            self.lineno = self.comment_line
+            raise self.unsupported("comment lines after the last entry (twp keeps comments "
+                                   "with the entry after them)",
+                                   "move the comments from line {line} on above an entry")
         self.check_charset()
         return self.po
 
@@ -831,10 +840,14 @@ class _Parser:
             raise self.error("comment line between the '#|' lines and their entry",
                              "write the comments before the '#|' lines; " + _STRUCTURE_HINT)
         self.close_entry()
+        if not self.comment_bytes:
+            self.comment_line = self.lineno  # the first comment line of the entry
         kind = text[:1] if text[:1] in ".:,!" else " "
-        self.comment_bytes[kind] = self.grow(
-            self.comment_bytes.get(kind, 0), text, f"the '#{kind.strip()}' comment of an entry",
-            self.lineno)
+        size = self.comment_bytes.get(kind, 0) + (
+            len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass")))
+        if size > self.max_entry:
+            raise self.too_long(f"the '#{kind.strip()}' comment of an entry", self.lineno)
+        self.comment_bytes[kind] = size
         if text.startswith("."):
             self.comments["#."].append(text[2:] if text.startswith(". ") else text[1:])
         elif text.startswith(":"):
@@ -923,7 +936,11 @@ class _Parser:
         """A string continuing the current field."""
         self.raw_lines.append(self.line)
         self.pieces.append(value)
-        self.field_bytes = self.grow(self.field_bytes, value, self.field_name, self.field_line)
+        self.field_bytes += len(value) if value.isascii() else \
+            len(value.encode("utf-8", "surrogatepass"))
+        if self.field_bytes > self.max_entry:
+            raise self.too_long(self.state if self.state != "msgstr[]" else
+                                f"msgstr[{len(self.entry.msgstr_plural) - 1}]", self.field_line)
 
     def flush(self) -> None:
         """Store the value of the field just read into the entry."""
@@ -978,9 +995,11 @@ class _Parser:
                 self.entry.linenum = self.lineno
             self.state = kw
         self.pieces = [value]
-        self.field_name = kw if index is None else f"msgstr[{index}]"
         self.field_line = self.lineno
-        self.field_bytes = self.grow(0, value, self.field_name, self.lineno)
+        self.field_bytes = len(value) if value.isascii() else \
+            len(value.encode("utf-8", "surrogatepass"))
+        if self.field_bytes > self.max_entry:
+            raise self.too_long(kw if index is None else f"msgstr[{index}]", self.lineno)
 
     def check_obsolete(self, obsolete: bool) -> None:
         if obsolete != self.entry.obsolete:
@@ -992,11 +1011,13 @@ class _Parser:
                              line=self.prev_line)
         if self.prev_last is not None and self.prev_obsolete != obsolete:
             raise self.error("inconsistent use of '#~' within one entry", _STRUCTURE_HINT)
+        prev = self.prev
         self.entry = polib.POEntry(
             msgid="", obsolete=obsolete, tcomment="\n".join(self.comments["#"]),
             comment="\n".join(self.comments["#."]), occurrences=self.refs, flags=self.flags,
-            **{f"previous_{name}": "".join(self.prev[name]) if name in self.prev else None
-               for name in ("msgctxt", "msgid", "msgid_plural")})
+            previous_msgctxt="".join(prev["msgctxt"]) if "msgctxt" in prev else None,
+            previous_msgid="".join(prev["msgid"]) if "msgid" in prev else None,
+            previous_msgid_plural="".join(prev["msgid_plural"]) if "msgid_plural" in prev else None)
         self.entry.linenum = None
         self.entry_line = self.lineno
         self.raw = self.prev_raw
@@ -1120,6 +1141,7 @@ def decode(data: bytes, shown: str) -> str:
         # gettext checks the encoding of strings only, and only after the header naming it.
         named = re.search(rb"charset=UTF-8(?=[ \t\\\"])", data[:exc.start], re.IGNORECASE)
         lenient = b"#" in data[start:exc.start] or named is None or \
+            re.search(rb"\r(?!\n)", data) is not None or \
             not re.search(rb"\n[ \t\f\v]*[^\"\s]", data[named.end():start])
         raise (UnsupportedSyntax if lenient else CatalogError)(
             "not valid UTF-8", path=shown, line=line,

@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Collection
-from dataclasses import dataclass, field
 
 from .errors import CatalogError
 
@@ -28,9 +27,22 @@ __all__ = ["Key", "check_kept"]
 Key = tuple["str | None", str]
 """(msgctxt, msgid) of an entry."""
 
-_LINE_END = re.compile(r"\r\n|\r|\n")
-_FIELD = re.compile(r"(msgctxt|msgid_plural|msgid|msgstr)\s*(?:\[\s*(\d+)\s*\])?\s*(?=\")")
-_QUOTED = re.compile(r'\s*"((?:[^"\\]|\\.)*)"\s*')
+_WS = r"[ \t\f\v]*"
+_STRING = r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"'  # a quoted string (the loop unrolled, for speed)
+_STRINGS = rf"{_STRING}(?:{_WS}{_STRING})*{_WS}"
+_OBSOLETE = rf"(?:#~{_WS})"
+# A field: its keyword line and the string lines after it (blank lines may come between).
+_FIELD = (rf"^{_WS}(?P<obsolete>{_OBSOLETE})?(?P<kw>msgctxt|msgid_plural|msgid|msgstr)"
+          rf"{_WS}(?:\[{_WS}(?P<index>\d+){_WS}\])?{_WS}"
+          rf"(?P<strings>{_STRINGS}(?:\n(?:{_WS}\n)*{_WS}{_OBSOLETE}?{_STRINGS})*)$")
+# A translator's comment: '#' then anything but what makes it another kind of line.
+_COMMENT = rf"^{_WS}{_OBSOLETE}?#(?![.:,!|~])(?P<comment>.*)$"
+_ITEMS = re.compile(f"{_FIELD}|{_COMMENT}", re.MULTILINE)
+# Every line of a catalog: blank, a field's line, or a comment of any kind (# ...).
+_LINE = (rf"{_WS}(?:{_OBSOLETE}?(?:(?:msgctxt|msgid_plural|msgid|msgstr){_WS}"
+         rf"(?:\[{_WS}\d+{_WS}\])?{_WS})?{_STRINGS}|#.*)?")
+_UNDERSTOOD = re.compile(rf"(?:{_LINE}\n)*{_LINE}")
+_BODY = re.compile(r'"([^"\\\n]*(?:\\.[^"\\\n]*)*)"')
 _ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|(.))", re.DOTALL)
 _SIMPLE = {"n": b"\n", "t": b"\t", "r": b"\r", "a": b"\a", "b": b"\b", "f": b"\f", "v": b"\v",
            "\\": b"\\", '"': b'"'}
@@ -38,31 +50,33 @@ _SIMPLE = {"n": b"\n", "t": b"\t", "r": b"\r", "a": b"\a", "b": b"\b", "f": b"\f
 _SOLARIS = re.compile(r"\s*[Ff]ile:.*,\s*line\s*(number\s*)?:\s*\d+\s*")
 
 
-@dataclass
 class _Entry:
-    line: int
-    obsolete: bool
-    comments: list[str]
-    fields: dict[str, list[str]] = field(default_factory=dict)
-    trailing: bool = False  # comment lines after the last entry
+    """One entry as the guard sees it: where it starts, its key, msgstr texts, comments."""
 
-    def text(self, name: str) -> str | None:
-        parts = self.fields.get(name)
-        return None if parts is None else "".join(parts)
+    __slots__ = ("offset", "obsolete", "comments", "fields", "trailing", "key", "msgstrs",
+                 "header")
 
-    @property
-    def key(self) -> Key:
-        return (self.text("msgctxt"), self.text("msgid") or "")
+    def __init__(self, offset: int, obsolete: bool, comments: list[str],
+                 trailing: bool = False) -> None:
+        self.offset = offset  # of its first field in the text (-1: comments at the end)
+        self.obsolete = obsolete
+        self.comments = comments
+        self.fields: dict[str, str] = {}
+        self.trailing = trailing
+        self.key: Key = (None, "")
+        self.msgstrs: tuple[str, ...] = ()
+        self.header = False
 
-    @property
-    def header(self) -> bool:
-        return self.key == (None, "") and not self.trailing
-
-    @property
-    def msgstrs(self) -> tuple[str, ...]:
-        forms = sorted((int(name[7:-1]), name) for name in self.fields if name.startswith("msgstr["))
-        names = [name for _, name in forms] or ["msgstr"]
-        return tuple(self.text(name) or "" for name in names)
+    def close(self) -> None:
+        fields = self.fields
+        self.key = (fields.get("msgctxt"), fields.get("msgid", ""))
+        if "msgstr" in fields or "msgstr[0]" not in fields:
+            self.msgstrs = (fields.get("msgstr", ""),)
+        else:
+            forms = sorted((int(name[7:-1]), text) for name, text in fields.items()
+                           if name.startswith("msgstr["))
+            self.msgstrs = tuple(text for _, text in forms)
+        self.header = self.key == (None, "") and not self.trailing
 
 
 class _Unreadable(Exception):
@@ -79,71 +93,57 @@ def _unescape(body: str, line: int) -> str:
             return _SIMPLE[simple].decode("latin-1")
         return chr(int(octal, 8) & 0xFF if octal else int(hexa, 16))
 
-    if "\\" not in body:
-        return body
     # Escapes stand for bytes: gather them as latin-1 characters, then read the UTF-8.
     raw = _ESCAPE.sub(one, body.encode("utf-8", "surrogateescape").decode("latin-1"))
     return raw.encode("latin-1").decode("utf-8", "surrogateescape")
 
 
-def _strings(text: str, line: int) -> list[str]:
-    out, pos = [], 0
-    while pos < len(text):
-        m = _QUOTED.match(text, pos)
-        if m is None:
-            raise _Unreadable(line)
-        out.append(_unescape(m[1], line))
-        pos = m.end()
-    if not out:
-        raise _Unreadable(line)
-    return out
-
-
-def _entries(data: bytes) -> list[_Entry]:
+def _entries(data: bytes) -> tuple[list[_Entry], str]:
     """The entries of a catalog's bytes, each with its translator comment lines (stripped,
-    blank ones left out).  Raises :class:`_Unreadable` on a line it does not understand."""
+    blank ones left out), and the text they were read from.  Raises :class:`_Unreadable`
+    on a line it does not understand."""
     text = data.decode("utf-8", "surrogateescape").removeprefix("\ufeff")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    understood = _UNDERSTOOD.match(text)
+    assert understood is not None  # it matches the empty string at least
+    if understood.end() != len(text):
+        raise _Unreadable(text.count("\n", 0, understood.end()) + 1)
     entries: list[_Entry] = []
     comments: list[str] = []
     current: _Entry | None = None
-    last: str | None = None  # the field that a string on its own continues
-    for number, line in enumerate(_LINE_END.split(text), 1):
-        line = line.strip()
-        obsolete = line.startswith("#~")
-        if obsolete:
-            line = line[2:].strip()
-        if not line or line.startswith("#|") or line.startswith("|"):
-            continue  # blank, or a previous msgid: the old source, not the translator's work
-        if line.startswith("#"):
-            if line[1:2] not in (".", ":", ",", "!") and not _SOLARIS.fullmatch(line[1:]):
-                if line[1:].strip():
-                    comments.append(line[1:].strip())
-            last = None
+    has_msgstr = False
+    for m in _ITEMS.finditer(text):
+        obsolete, kw, index, strings, comment = m.groups()
+        if comment is not None:
+            comment = comment.strip()
+            if comment and not ("ile:" in comment and _SOLARIS.fullmatch(comment)):
+                comments.append(comment)
             continue
-        m = _FIELD.match(line)
-        if m is None:
-            if not line.startswith('"') or current is None or last is None:
-                raise _Unreadable(number)
-            current.fields[last] += _strings(line, number)
-            continue
-        name = m[1] if m[2] is None else f"msgstr[{int(m[2])}]"
-        starts = name in ("msgctxt", "msgid") and (
-            current is None or any(f.startswith("msgstr") for f in current.fields)
-            or name in current.fields or (name == "msgctxt" and "msgid" in current.fields))
-        if starts:
-            current = _Entry(number, obsolete, comments)
+        name = kw if index is None else f"msgstr[{int(index)}]"
+        if kw in ("msgctxt", "msgid") and (current is None or has_msgstr or kw in current.fields
+                                           or (kw == "msgctxt" and "msgid" in current.fields)):
+            current = _Entry(m.start(), obsolete is not None, comments)
             comments = []
+            has_msgstr = False
             entries.append(current)
         elif current is None:
-            raise _Unreadable(number)
-        current.fields[name] = _strings(line[m.end():], number)
-        last = name
+            raise _Unreadable(text.count("\n", 0, m.start()) + 1)
+        has_msgstr = has_msgstr or kw == "msgstr"
+        if "\n" not in strings and strings.count('"') == 2:  # one string, the usual line
+            value = strings[1:strings.rindex('"')]
+        else:
+            value = "".join(_BODY.findall(strings))
+        if "\\" in value:
+            value = _unescape(value, text.count("\n", 0, m.start()) + 1)
+        current.fields[name] = value
     if comments:  # comment lines after the last entry belong to no entry: keep them too
-        entries.append(_Entry(0, True, comments, trailing=True))
-    return entries
+        entries.append(_Entry(-1, True, comments, trailing=True))
+    for entry in entries:
+        entry.close()
+    return entries, text
 
 
-def _read(data: bytes, path: str, which: str) -> list[_Entry]:
+def _read(data: bytes, path: str, which: str) -> tuple[list[_Entry], str]:
     try:
         return _entries(data)
     except _Unreadable as exc:
@@ -176,8 +176,8 @@ def check_kept(old: bytes, new: bytes | str | None, path: str,
         new = new.encode("utf-8")
     if new == old:
         return []
-    before = _read(old, path, "old")
-    after = _read(new, path, "new") if new is not None else []
+    before, text = _read(old, path, "old")
+    after = _read(new, path, "new")[0] if new is not None else []
     translations = Counter(e.msgstrs for e in after if not e.header and any(e.msgstrs))
     comment_lines = Counter(line for e in after for line in e.comments)
     dropped: list[Key] = []
@@ -190,21 +190,21 @@ def check_kept(old: bytes, new: bytes | str | None, path: str,
                 else repr(_short(entry.key[1])))
         if not entry.header and any(entry.msgstrs):
             if translations[entry.msgstrs] <= 0:
-                raise _lost(path, entry, f"the translation of {what}")
+                raise _lost(path, text, entry, f"the translation of {what}")
             translations[entry.msgstrs] -= 1
         if entry.header and new is None:
             continue
         for line in entry.comments:
             if comment_lines[line] <= 0:
-                raise _lost(path, entry, f"the translator comment {_short(line)!r} "
+                raise _lost(path, text, entry, f"the translator comment {_short(line)!r} "
                                          f"(on {what})")
             comment_lines[line] -= 1
     return dropped
 
 
-def _lost(path: str, entry: _Entry, what: str) -> CatalogError:
+def _lost(path: str, text: str, entry: _Entry, what: str) -> CatalogError:
     return CatalogError(
         f"refusing to write: the new catalog would lose {what}; nothing was written",
-        path=path, line=entry.line or None,
+        path=path, line=text.count("\n", 0, entry.offset) + 1 if entry.offset >= 0 else None,
         hint="the file is unchanged; this is a bug in twp: please report it with a copy of "
              "the file and the command")
