@@ -6,6 +6,7 @@ import datetime as dt
 import random
 import re
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import polib
@@ -21,6 +22,7 @@ from twp_i18n.errors import CatalogError, LockError
 from twp_i18n.extract import article_template, extract
 from twp_i18n.lock import site_lock
 from twp_i18n.merge import Memory, merge_catalog, update
+from twp_i18n.poguard import check_kept
 
 from .conftest import article, gettext_tool, snapshot
 
@@ -111,6 +113,57 @@ def test_untranslated_removed_units_are_dropped(site_config):
     old, _ = merge_catalog(template_of(BODY, site_config), None, "es", "a")
     new, _ = merge_catalog(template_of("Something else entirely.\n", site_config), old, "es", "a")
     assert not [e for e in new if e.obsolete]
+
+
+def test_translator_comments_on_untranslated_units_are_kept(site_config):
+    old, _ = merge_catalog(template_of(BODY, site_config), None, "es", "a")
+    old.find("Writing things down made the nights feel shorter.").tcomment = "Idiom? Check with Luis"
+    old.find("Dim the lights in the evening.").tcomment = "Waiting for the glossary"
+    edited = (BODY.replace("Writing things down made the nights feel shorter.\n", "")
+              .replace("Dim the lights in the evening.", "Dim the lights in the late evening."))
+    new, _ = merge_catalog(template_of(edited, site_config), roundtrip(old), "es", "a")
+    new = roundtrip(new)  # written and read back
+    [gone] = [e for e in new if e.obsolete]  # the unit went: kept as obsolete, with its comment
+    assert (gone.msgid, gone.msgstr, gone.tcomment) == (
+        "Writing things down made the nights feel shorter.", "", "Idiom? Check with Luis")
+    changed = new.find("Dim the lights in the late evening.")  # the unit changed
+    assert changed.tcomment == "Waiting for the glossary" and not changed.msgstr
+    again, _ = merge_catalog(template_of(edited, site_config), new, "es", "a")
+    assert pofile.format_po(again) == pofile.format_po(new)
+
+
+def test_a_unit_that_became_plural_keeps_its_translation_fuzzy_and_recorded():
+    old = polib.POFile()
+    old.metadata = {"Plural-Forms": "nplurals=2; plural=(n != 1);"}
+    old.append(polib.POEntry(msgid="%d files", msgstr="%d fichiers", tcomment="checked"))
+    template = polib.POFile()
+    template.append(polib.POEntry(msgid="%d files", msgid_plural="%d files"))
+    new, stats = merge_catalog(template, roundtrip(old), "fr", "site")
+    new = roundtrip(new)
+    [entry] = new
+    assert entry.msgstr_plural == {0: "%d fichiers", 1: ""} and entry.fuzzy
+    assert entry.tcomment == "checked" and entry.previous_msgid == "%d files"
+    assert stats.replaced == [(None, "%d files")]
+    before, after = pofile.format_po(roundtrip(old)).encode(), pofile.format_po(new)
+    assert check_kept(before, after, "fr.po", stats.replaced) == stats.replaced  # the guard is told
+    with pytest.raises(CatalogError, match="would lose"):
+        check_kept(before, after, "fr.po")
+    entry.msgstr_plural[1] = "%d fichiers (pluriel)"
+    entry.flags.remove("fuzzy")
+    old_template = polib.POFile()
+    old_template.append(polib.POEntry(msgid="%d files"))  # and plural no more
+    back, stats = merge_catalog(old_template, new, "fr", "site")
+    assert [(e.msgstr, e.fuzzy) for e in back] == [("%d fichiers", True)]
+    assert stats.replaced == [(None, "%d files")]
+
+
+def test_obsolete_entries_holding_work_are_written():
+    po = polib.POFile()
+    po.append(polib.POEntry(msgid="a", msgid_plural="as", msgstr_plural={0: "", 1: "des a"},
+                            obsolete=True))
+    po.append(polib.POEntry(msgid="b", msgstr="", tcomment="a note", obsolete=True))
+    po.append(polib.POEntry(msgid="c", msgstr="", obsolete=True))  # nothing: dropped
+    assert [e.msgid for e in roundtrip(po)] == ["a", "b"]
 
 
 def test_translation_memory_fills_from_other_articles(site_config):
@@ -250,26 +303,45 @@ def apply_edit(blocks: list[tuple[str, str]], edit: tuple[str, int, str], counte
     return blocks
 
 
+def translator_lines(po: polib.POFile) -> Counter[str]:
+    return Counter(line for e in po for line in e.tcomment.split("\n") if line.strip())
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                    HealthCheck.function_scoped_fixture])
-@given(documents(), st.lists(EDITS, min_size=1, max_size=4))
-def test_property_no_translation_is_ever_lost(site_config, blocks, rounds):
+@given(documents(), st.lists(EDITS, min_size=1, max_size=4), st.randoms(use_true_random=False))
+def test_property_no_translation_or_comment_is_ever_lost(site_config, blocks, rounds, rng):
+    """Translators translate some entries and comment on some (translated or not); whatever
+    the edits, no msgstr and no translator comment is ever lost."""
     catalog, _ = merge_catalog(template_of(render(blocks), site_config), None, "es", "a")
-    translate_all(catalog)
     counter = [0]
+
+    def translate(po: polib.POFile) -> None:  # as a translator would, a part of the entries
+        for entry in po:
+            if entry.obsolete:
+                continue
+            if not entry.msgstr and rng.random() < 0.6:
+                entry.msgstr = "ES " + entry.msgid
+            if not entry.tcomment and rng.random() < 0.3:
+                counter[0] += 1
+                entry.tcomment = f"note {counter[0]}"
+
+    translate(catalog)
+    catalog = roundtrip(catalog)
     for edits in rounds:
-        before = {e.msgstr for e in catalog if e.msgstr}
+        before, notes = Counter(e.msgstr for e in catalog if e.msgstr), translator_lines(catalog)
         for edit in edits:
             blocks = apply_edit(blocks, edit, counter)
         template = template_of(render(blocks), site_config)
-        catalog, _ = merge_catalog(template, roundtrip(catalog), "es", "a")
-        after = {e.msgstr for e in catalog if e.msgstr}
-        assert before <= after, f"lost: {before - after}"
-        again, _ = merge_catalog(template, roundtrip(catalog), "es", "a")
+        catalog, _ = merge_catalog(template, catalog, "es", "a")
+        catalog = roundtrip(catalog)  # as written to disk and read back
+        after = Counter(e.msgstr for e in catalog if e.msgstr)
+        assert not before - after, f"lost: {before - after}"
+        assert not notes - translator_lines(catalog), f"lost: {notes - translator_lines(catalog)}"
+        again, _ = merge_catalog(template, catalog, "es", "a")
         assert pofile.format_po(again) == pofile.format_po(catalog), "second merge changed the file"
-        for entry in catalog:  # translate the new entries, as a translator would
-            if not entry.obsolete and not entry.msgstr:
-                entry.msgstr = "ES " + entry.msgid
+        translate(catalog)
+        catalog = roundtrip(catalog)
 
 
 def msgs(po: polib.POFile, *, obsolete: bool = False) -> dict[tuple[str | None, str], polib.POEntry]:
@@ -280,6 +352,8 @@ def test_agrees_with_msgmerge(tmp_path, site_config):
     msgmerge = gettext_tool("msgmerge")
     old, _ = merge_catalog(template_of(BODY, site_config), None, "es", "a")
     translate_all(old)
+    gone = old.find("Keep a notebook by the bed.")
+    gone.msgstr, gone.tcomment = "", "Ask Ana about this one"  # untranslated, commented
     edited = (BODY.replace("patience mattered more", "patience mattered most")
               .replace("- Keep a notebook by the bed.\n", "")
               .replace("## Before you begin", "## Before you start")
@@ -291,9 +365,14 @@ def test_agrees_with_msgmerge(tmp_path, site_config):
                                  cwd=tmp_path, capture_output=True, text=True, check=True).stdout
     theirs = pofile.parse_po(theirs_text)
     ours, _ = merge_catalog(template, roundtrip(old), "es", "a")
-    translated = lambda po: {k: e.msgstr for k, e in msgs(po).items() if e.msgstr and not e.fuzzy}
+    translated = lambda po, obsolete=False: {k: e.msgstr for k, e in msgs(po, obsolete=obsolete).items()
+                                             if e.msgstr and not e.fuzzy}
     assert translated(ours) == translated(theirs)
-    assert set(msgs(ours, obsolete=True)) == set(msgs(theirs, obsolete=True))
+    assert translated(ours, True) == translated(theirs, True)
+    # The translator's comment on the untranslated unit that went: msgmerge drops it, we keep it.
+    assert "Ask Ana" not in theirs_text
+    assert msgs(ours, obsolete=True)[(None, "Keep a notebook by the bed.")].tcomment == \
+        "Ask Ana about this one"
     for key, entry in msgs(theirs).items():
         if entry.fuzzy:
             mine = msgs(ours)[key]

@@ -7,7 +7,7 @@ Templates are ``locales/templates/<domain>.pot``.
 from __future__ import annotations
 
 import re
-from collections.abc import Container
+from collections.abc import Container, Mapping
 from pathlib import Path
 
 import polib
@@ -40,37 +40,47 @@ def load_templates(config: Config) -> dict[str, polib.POFile]:
             path=config.rel(directory),
             hint="run 'twp extract' (or 'twp sync') first",
         )
-    return {path.stem: pofile.read_po(path, config.rel(path)) for path in found}
+    return {path.stem: pofile.read_po(path, config.rel(path), limits=config.limits)
+            for path in found}
 
 
 def load_catalog(config: Config, lang: str, domain: str,
-                 wrapped: pofile.Wrapped | None = None) -> polib.POFile | None:
+                 wrapped: pofile.Wrapped | None = None, data: bytes | None = None
+                 ) -> polib.POFile | None:
     """Read one catalog strictly, or None when it does not exist yet.
 
-    ``wrapped``: only for a catalog known to be in canonical form, see :func:`pofile.parse_po`.
+    ``wrapped``: only for a catalog known to be in canonical form, see :func:`pofile.parse_po`;
+    ``data``: the file's bytes, when the caller has read them already.
     """
     path = catalog_path(config, lang, domain)
-    if not path.exists():
-        return None
     display = config.rel(path)
-    po = pofile.read_po(path, display, wrapped)
+    if data is not None:
+        po = pofile.parse_po(pofile.decode(data, display), display, wrapped, limits=config.limits)
+        po.fpath = str(path)
+    elif not path.exists():
+        return None
+    else:
+        po = pofile.read_po(path, display, wrapped, limits=config.limits)
     check_plural_counts(po, display)
     return po
 
 
 def load_language(config: Config, lang: str, canonical: Container[str] = (),
-                  wrapped: pofile.Wrapped | None = None) -> dict[str, polib.POFile]:
+                  wrapped: pofile.Wrapped | None = None,
+                  data: Mapping[str, bytes] | None = None) -> dict[str, polib.POFile]:
     """Every existing catalog of a language, by domain.  Raises on the first broken one.
 
     The lines of the catalogs whose domain is in ``canonical`` (known to be as
     twp wrote them) are recorded in ``wrapped``, see :func:`pofile.parse_po`.
+    ``data``: the bytes of the catalogs by domain, when the caller has read them already.
     """
     directory = config.po_dir(lang)
     result: dict[str, polib.POFile] = {}
     if directory.is_dir():
         for path in files(directory, "*.po"):
             po = load_catalog(config, lang, path.stem,
-                              wrapped if path.stem in canonical else None)
+                              wrapped if path.stem in canonical else None,
+                              (data or {}).get(path.stem))
             assert po is not None
             result[path.stem] = po
     return result
@@ -86,12 +96,13 @@ def header_nplurals(po: polib.POFile) -> int | None:
 
 
 def check_plural_counts(po: polib.POFile, display: str) -> None:
-    """Every plural entry must have as many msgstr[n] as the header's nplurals."""
+    """Every plural entry must have as many msgstr[n] as the header's nplurals (obsolete ones
+    need not: gettext ignores them, and update keeps them as they are)."""
     expected = header_nplurals(po)
     if expected is None:
         return
     for entry in po:
-        if entry.msgid_plural and len(entry.msgstr_plural) != expected:
+        if entry.msgid_plural and len(entry.msgstr_plural) != expected and not entry.obsolete:
             raise CatalogError(
                 f"entry has {len(entry.msgstr_plural)} plural forms but the header says "
                 f"nplurals={expected}",

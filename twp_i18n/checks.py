@@ -899,7 +899,7 @@ def _check_tasks(indexes: list[int]) -> list[tuple[int, list[Finding]]]:
         lang, path = tasks[index]
         display = config.rel(path)
         try:
-            po = pofile.read_po(path, display)
+            po = pofile.read_po(path, display, limits=config.limits)
         except CatalogError as exc:
             result.append((index, [finding_from_error(exc)]))
             continue

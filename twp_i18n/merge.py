@@ -15,7 +15,9 @@ The rules, per catalog (msgmerge's semantics, plus a translation memory):
    catalog of the language is filled from it: translated when the role
    (msgctxt and unit type) is the same, fuzzy otherwise.
 4. Old translated entries no longer used become obsolete (``#~``); untranslated
-   ones are dropped, as msgmerge does.
+   ones are dropped, as msgmerge does, unless a translator commented on them: the
+   comment goes to the changed unit's new entry (the most similar new unit), or stays on
+   an obsolete entry when the unit is gone (msgmerge would drop it).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from .config import Config
 from .errors import CatalogError
 from .fsutil import files, remove_file, write_if_changed
 from .languages import nplurals
+from .poguard import check_kept
 
 FUZZY_THRESHOLD = 60.0
 """Minimum similarity (0-100) for a fuzzy match; msgmerge uses 0.6."""
@@ -92,6 +95,10 @@ class MergeStats:
     obsoleted: int = 0
     revived: int = 0
     created: bool = False
+    replaced: list[Key] = field(default_factory=list)
+    """Entries whose translation could not be kept whole: the unit became plural, or stopped
+    being plural, or has fewer plural forms than the old entry.  Their first forms are kept,
+    fuzzy; the writer's guard is told."""
 
 
 class Memory:
@@ -235,6 +242,10 @@ def merge_catalog(template: polib.POFile, old: polib.POFile | None, lang: str, d
     merged: list[polib.POEntry | None] = []
     for index, unit in enumerate(template):
         previous = by_key.get(key_of(unit))
+        if previous is not None and not _carries(unit, previous, forms):
+            used.add(id(previous))
+            merged.append(_reshaped(unit, previous, forms, stats))
+            continue
         if previous is not None:
             used.add(id(previous))
             merged.append(_carry(unit, previous, forms))
@@ -279,6 +290,22 @@ def merge_catalog(template: polib.POFile, old: polib.POFile | None, lang: str, d
                 continue
         merged[index] = _fresh(unit, forms)
 
+    # Translator comments on untranslated entries whose unit changed go to the new unit;
+    # those whose unit is gone are kept on an obsolete entry, below.
+    noted = [e for e in old if id(e) not in used and not has_translation(e) and e.tcomment.strip()]
+    noted_texts = [e.msgid for e in noted]
+    for index, unit in pending:
+        if not noted_texts:
+            break
+        found = process.extractOne(unit.msgid, noted_texts, scorer=fuzz.ratio,
+                                   score_cutoff=FUZZY_THRESHOLD)
+        if found is not None:
+            entry, target = noted[found[2]], merged[index]
+            assert target is not None
+            used.add(id(entry))
+            target.tcomment = "\n".join(filter(None, [target.tcomment, entry.tcomment]))
+            del noted[found[2]], noted_texts[found[2]]
+
     for entry in merged:
         assert entry is not None
         result.append(entry)
@@ -286,10 +313,41 @@ def merge_catalog(template: polib.POFile, old: polib.POFile | None, lang: str, d
         if entry.obsolete and id(entry) not in used:
             result.append(entry)
     for entry in old:
-        if not entry.obsolete and id(entry) not in used and has_translation(entry):
+        if not entry.obsolete and id(entry) not in used and (
+                has_translation(entry) or entry.tcomment.strip()):
             result.append(_obsolete(entry))
             stats.obsoleted += 1
     return result, stats
+
+
+def _reshaped(unit: polib.POEntry, previous: polib.POEntry, forms: int,
+              stats: MergeStats) -> polib.POEntry:
+    """``unit`` with what ``previous`` (same msgctxt and msgid, another shape) holds that fits:
+    its forms in order, fuzzy, the old source as ``#|``; recorded in ``stats.replaced``."""
+    texts = ([previous.msgstr_plural[k] for k in sorted(previous.msgstr_plural)]
+             if previous.msgid_plural or previous.msgstr_plural else [previous.msgstr])
+    entry = _fresh(unit, forms)
+    entry.tcomment = previous.tcomment
+    if unit.msgid_plural:
+        entry.msgstr_plural = {i: texts[i] if i < len(texts) else "" for i in range(forms)}
+    else:
+        entry.msgstr = texts[0]
+    if any(texts):
+        entry.flags = _unique(["fuzzy"] + entry.flags)
+        entry.previous_msgctxt, entry.previous_msgid = previous.msgctxt, previous.msgid
+        entry.previous_msgid_plural = previous.msgid_plural or None
+        stats.replaced.append(key_of(previous))
+        stats.fuzzy_matched += 1
+    return entry
+
+
+def _carries(unit: polib.POEntry, previous: polib.POEntry, forms: int) -> bool:
+    """Whether ``previous`` (same msgctxt and msgid) can hold ``unit``'s translation without
+    losing any of its own: both plural or both not, and no more plural forms than kept."""
+    if bool(unit.msgid_plural) != bool(previous.msgid_plural or previous.msgstr_plural):
+        return False
+    return not unit.msgid_plural or all(
+        not text for i, text in previous.msgstr_plural.items() if int(i) >= forms)
 
 
 def _plural_count(po: polib.POFile, lang: str) -> int:
@@ -406,7 +464,8 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
     """
     langs = list(languages) if languages is not None else list(config.languages)
     if templates is None:
-        texts = {p.stem: p.read_bytes() for p in files(config.templates_po_dir, "*.pot")}
+        texts = {p.stem: pofile.read_bytes(p, config.rel(p), config.limits)
+                 for p in files(config.templates_po_dir, "*.pot")}
         if not texts:
             load_templates(config)  # raises the "run twp extract first" error
         source = _Templates(config, texts, {})
@@ -506,7 +565,7 @@ class _Templates:
         if domain not in self.parsed:
             path = template_path(self.config, domain)
             self.parsed[domain] = pofile.parse_po(pofile.decode(self.texts[domain], self.config.rel(path)),
-                                                  self.config.rel(path))
+                                                  self.config.rel(path), limits=self.config.limits)
         return self.parsed[domain]
 
 
@@ -543,7 +602,13 @@ def _merge_language(lang: str) -> _LanguageResult:
     result = _LanguageResult(lang)
     directory = config.po_dir(lang)
     on_disk = {p.stem: p for p in files(directory, "*.po")}
-    digests = {domain: cache.digest(path.read_bytes()) for domain, path in on_disk.items()}
+    try:
+        data = {domain: pofile.read_bytes(path, config.rel(path), config.limits)
+                for domain, path in on_disk.items()}
+    except CatalogError as exc:
+        result.errors.append(exc)
+        return result
+    digests = {domain: cache.digest(data[domain]) for domain in on_disk}
     result.read_digests = {config.rel(path): digests[domain] for domain, path in on_disk.items()}
     todo: list[str] = []
     for domain in source.texts:
@@ -567,14 +632,16 @@ def _merge_language(lang: str) -> _LanguageResult:
                  if _remembered(memo, config.rel(path))[1] == digests[domain]}
     wrapped: pofile.Wrapped = {}
     try:
-        old = load_language(config, lang, canonical, wrapped)
+        old = load_language(config, lang, canonical, wrapped, data)
     except CatalogError as exc:
         result.errors.append(exc)
         return result
     memory = Memory(old)
+    replaced: dict[str, list[Key]] = {}
     for domain in todo:
         merged, stats = merge_catalog(source.get(domain), old.get(domain), lang, domain, memory)
         rel = config.rel(catalog_path(config, lang, domain))
+        replaced[rel] = stats.replaced
         result.outputs[rel] = pofile.format_po(merged, wrapped)
         _add_stats(result.stats, stats)
         if stats.created:
@@ -586,6 +653,15 @@ def _merge_language(lang: str) -> _LanguageResult:
             result.removals.append(rel)
         else:
             result.outputs[rel] = pofile.format_po(orphan, wrapped)
+    # The writer's guard: read the old bytes and the new text independently, and refuse to
+    # write anything if the new catalogs lost a translation or a translator's comment.
+    by_rel = {config.rel(path): data[domain] for domain, path in on_disk.items()}
+    for rel, text in [*result.outputs.items(), *((rel, None) for rel in result.removals)]:
+        if rel in by_rel:
+            try:
+                check_kept(by_rel[rel], text, rel, replaced.get(rel, ()))
+            except CatalogError as exc:
+                result.errors.append(exc)
     return result
 
 
@@ -597,8 +673,10 @@ def _remembered(memo: dict[str, list[str]], rel: str) -> list[str | None]:
 
 
 def _orphaned(po: polib.POFile) -> polib.POFile | None:
-    """A catalog whose article is gone: translations become obsolete; None if it holds none."""
-    kept = [e if e.obsolete else _obsolete(e) for e in po if e.obsolete or has_translation(e)]
+    """A catalog whose article is gone: translations (and translator comments) become
+    obsolete; None if it holds none."""
+    kept = [e if e.obsolete else _obsolete(e) for e in po
+            if e.obsolete or has_translation(e) or e.tcomment.strip()]
     if not kept:
         return None
     result = polib.POFile(wrapwidth=79)

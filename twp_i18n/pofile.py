@@ -4,8 +4,10 @@ polib's model (:class:`polib.POFile`, :class:`polib.POEntry`) is kept; the text
 format is ours.  :func:`format_po` ports gettext 0.21's ``write-po.c`` (``wrap()``
 and the comment/flag printers) on top of a port of libunistring 1.0's
 ``u8_width_linebreaks_v2`` (UAX #14 breaking, 79 display columns, CJK counting
-2).  Catalogs are UTF-8.  :func:`parse_po` is at least as strict as ``msgfmt``
-and raises :class:`~twp_i18n.errors.CatalogError` with file and line.
+2).  Catalogs are UTF-8.  :func:`parse_po` refuses whatever ``msgfmt`` cannot
+read, and reads the rest as msgfmt does or refuses it as :class:`UnsupportedSyntax`
+(a :class:`~twp_i18n.errors.CatalogError`, with file and line, like every refusal).
+It is linear in the size of its input and bounded by ``[limits]``.
 
 ``_TABLES`` is data dumped from ``libunistring.so.2`` (what msgcat 0.21 uses), so
 results do not depend on the running Python's Unicode version: the 33x33 UAX #14
@@ -20,16 +22,20 @@ import base64
 import bisect
 import functools
 import itertools
+import os
 import re
 import zlib
+from collections.abc import Collection
 from pathlib import Path
 
 import polib
 
+from .config import LimitsConfig
 from .errors import CatalogError
 from .fsutil import write_if_changed
+from .poguard import Key, check_kept
 
-__all__ = ["format_po", "parse_po", "read_po", "write_po"]
+__all__ = ["UnsupportedSyntax", "format_po", "parse_po", "read_po", "write_po"]
 
 PAGE_WIDTH = 79  # msgcat's default --width
 
@@ -501,8 +507,8 @@ def _entry_lines(entry: polib.POEntry, wrapped: Wrapped | None = None) -> list[s
         msgstrs = [forms.get(n, forms.get(str(n), "")) for n in range(count)]
     else:
         msgstrs = [entry.msgstr or ""]
-    if entry.obsolete and not msgstrs[0]:
-        return []
+    if entry.obsolete and not any(msgstrs) and not (entry.tcomment or "").strip():
+        return []  # msgcat also drops those with a translator comment, or msgstr[1] only
     fuzzy, formats, rng, wrap = _flags(list(entry.flags))
     flags = (["fuzzy"] if fuzzy and msgstrs[0] else []) + formats
     flags += ([rng] if rng and not entry.obsolete else []) + ([] if wrap else ["no-wrap"])
@@ -538,7 +544,9 @@ def format_po(po: polib.POFile, wrapped: Wrapped | None = None) -> str:
     ``po.header``, ``po.metadata`` in dict order and ``po.metadata_is_fuzzy``),
     then the live entries, then the obsolete ones, separated by blank lines.
     Unknown flags are dropped, and so are obsolete entries without a
-    translation and the fuzzy flag of untranslated entries, as msgcat does.
+    translation and the fuzzy flag of untranslated entries, as msgcat does; but
+    an obsolete entry with a translator comment, or a translation in a plural form
+    other than the first, is kept (msgcat drops it, and with it that work).
     """
     blocks: list[list[str]] = []
     if po.metadata or po.header or po.metadata_is_fuzzy or getattr(po, "twp_has_header", False):
@@ -560,7 +568,8 @@ _STRUCTURE_HINT = ("each entry is [msgctxt] msgid then msgstr (or msgid_plural t
 _KEYWORD = re.compile(r"(msgctxt|msgid_plural|msgid|msgstr)(?:[ \t]*\[[ \t]*([0-9]+)[ \t]*\])?"
                       r"(?=[\s\"]|$)")
 _STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
-_ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})(?![0-9a-fA-F])|([ntbrfva\\\"]))")
+_ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9a-fA-F]+)|([ntbrfva\\\"]))")
+_WORD = re.compile(r"(?:msgctxt|msgid_plural|msgid|msgstr|domain)(?![A-Za-z0-9_$])")
 _UNESCAPE = {"n": "\n", "t": "\t", "b": "\b", "r": "\r", "f": "\f", "v": "\v", "a": "\a"}
 _SOLARIS = re.compile(r" [Ff]ile:[ \t]*(.*?)[ \t]*,[ \t]*line[ \t]*(?:number[ \t]*)?:([0-9]+)[ \t]*")
 _NUMBER = re.compile(r"[0-9]+")
@@ -571,22 +580,76 @@ _OPEN = ("msgctxt", "msgid", "msgid_plural")  # states in which msgstr is still 
 _PLAIN_LINE = re.compile(r'(?:(msgctxt|msgid_plural|msgid|msgstr)(?:\[([0-9]+)\])? )?'
                          r'"([^"\\\x00\x04]*)"')
 _PLAIN_COMMENTS = (".", ":", ",", " ")  # after "#": comment lines with nothing special
+_SPACE = " \t\f\v"  # what gettext skips between tokens (with CR and LF)
+_FLAG_SEPARATORS = re.compile(r"[ \t\n\v\f\r,]+")
+_PREVIOUS_NEXT = {None: "msgctxt", "msgctxt": "msgid", "msgid": "msgid_plural",
+                  "msgid_plural": None}  # the '#|' keyword that may come next
+
+
+_LIMITS = LimitsConfig()
+
+
+def _too_large(path: str, bound: int, size: int | None = None) -> CatalogError:
+    what = f"{size} bytes, " if size is not None else ""
+    return CatalogError(
+        f"the file is larger than [limits] max_catalog_bytes ({what}the bound is {bound} bytes)",
+        path=path, hint="a translation catalog is rarely that large: check that this is the right "
+                        "file; if it is, raise [limits] max_catalog_bytes in twp.toml")
+
+
+class UnsupportedSyntax(CatalogError):
+    """A catalog that GNU gettext reads but twp does not, rather than guess: the error says
+    how to write the same thing in a form twp reads.  Everything else the reader refuses,
+    ``msgfmt`` refuses too (``tests/test_pofile_msgfmt.py`` checks both against msgfmt).
+
+    The forms refused: a carriage return not followed by a line feed (old Mac line
+    endings, or a raw CR in a string or comment); a line ending in a backslash (which
+    gettext joins with the next line); a keyword and its string on different lines,
+    several keywords on one line, or a comment after a keyword or string (also after
+    ``#~`` or ``#|``); a ``domain`` directive; a NUL character in a string; escape
+    sequences that do not stand for UTF-8 text (``\\xff``, ``\\x`` with more than two
+    hex digits); bytes that are not UTF-8 where gettext does not check them (comments, or
+    before the header names the charset); a header charset other than UTF-8 (ASCII for
+    ASCII text); a header entry with plural forms, or a header line not of the form
+    ``Name: value``.
+    """
 
 
 class _Parser:
     """Line-oriented PO parser; the state is the last keyword of the entry."""
 
-    def __init__(self, text: str, path: str, wrapped: Wrapped | None = None) -> None:
+    def __init__(self, text: str, path: str, wrapped: Wrapped | None = None,
+                 limits: LimitsConfig = _LIMITS) -> None:
         self.path = path
         self.wrapped = wrapped
+        if len(text) > limits.max_catalog_bytes or (
+                4 * len(text) > limits.max_catalog_bytes
+                and len(text.encode("utf-8", "surrogatepass")) > limits.max_catalog_bytes):
+            raise _too_large(path, limits.max_catalog_bytes)
+        self.max_entry = limits.max_entry_bytes
         self.raw: list[tuple[str, str, list[str]]] = []  # (prefix, keyword, lines) per field
         self.raw_lines: list[str] = []  # the lines of the field being read
-        self.lines = text.removeprefix("\ufeff").replace("\r\n", "\n").split("\n")
+        text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+        if (cr := text.find("\r")) >= 0:
+            # gettext ends a comment line only at LF: an old Mac file (CR only) is one long
+            # comment to it, and a lone CR elsewhere is whitespace or part of a string.
+            line = text.count("\n", 0, cr) + 1
+            raise UnsupportedSyntax(
+                "carriage return (CR) without a line feed: the file does not have LF or CRLF "
+                "line endings", path=path, line=line,
+                hint=f"save the file again with LF (Unix) line endings (line {line} has the "
+                     "first lone CR; inside a string, write it as \\r)")
+        self.lines = text.split("\n")
         self.po = polib.POFile(encoding="utf-8")
         self.po.metadata_is_fuzzy = False
         self.seen: dict[tuple[str | None, str], int] = {}
         self.state = "idle"
         self.lineno = 0
+        # The strings read so far of the field being read (``self.state``): joined once, when
+        # the field ends, so that a field of many lines costs its length, not its length squared.
+        self.pieces: list[str] = []
+        self.field_bytes = 0  # their size in UTF-8
+        self.field_line = 0  # the line of their keyword
         self._new_pending()
 
     def error(self, message: str, hint: str = _QUOTING_HINT, line: int | None = None) -> CatalogError:
@@ -597,9 +660,27 @@ class _Parser:
         self.comments: dict[str, list[str]] = {"#": [], "#.": []}
         self.refs: list[tuple[str, str]] = []
         self.flags: list[str] = []
-        self.prev: dict[str, str] = {}
+        self.prev: dict[str, list[str]] = {}  # previous (#|) fields: their strings
+        self.prev_bytes = 0
+        self.prev_line = 0
+        self.prev_obsolete = False
+        self.comment_bytes: dict[str, int] = {}  # by kind of comment
         self.prev_last: str | None = None
         self.prev_raw: list[tuple[str, str, list[str]]] = []
+
+    def grow(self, size: int, value: str, what: str, line: int) -> int:
+        """``size`` plus the UTF-8 length of ``value``; an error if that exceeds the bound."""
+        size += len(value) if value.isascii() else len(value.encode("utf-8", "surrogatepass"))
+        if size > self.max_entry:
+            raise self.too_long(what, line)
+        return size
+
+    def too_long(self, what: str, line: int) -> CatalogError:
+        return CatalogError(
+            f"{what} is larger than [limits] max_entry_bytes ({self.max_entry} bytes)",
+            path=self.path, line=line,
+            hint=f"shorten it (from line {line}), or raise [limits] max_entry_bytes in "
+                 "twp.toml if it is really meant to be that long")
 
     def strings(self, text: str) -> str:
         """Decode the quoted strings making up the rest of a line."""
@@ -613,12 +694,21 @@ class _Parser:
             if m is None:
                 if text[pos] == '"':
                     raise self.error("unterminated string (missing closing '\"')")
+                if text[pos] == "#":
+                    raise self.unsupported("a comment after a keyword or string",
+                                           "write the comment on a line of its own, starting "
+                                           "with '#', before the entry (line {line})")
+                if _WORD.match(text, pos):
+                    raise self.unsupported("several keywords on one line",
+                                           "start a new line before each keyword (line {line})")
                 what = "after the string" if out else "where a quoted string was expected"
                 raise self.error(f"unexpected text {what}: {text[pos:pos + 20]!r}")
             out.append(self.unescape(m.group(1)))
             pos = m.end()
         if not out:
-            raise self.error("missing quoted string after the keyword")
+            raise self.unsupported("a keyword without its string on the same line",
+                                   "put the keyword and its first string on the same line "
+                                   "(line {line})")
         if "\x04" in (value := "".join(out)):
             raise self.error("control character U+0004 (the msgctxt separator) in string")
         return value
@@ -637,6 +727,11 @@ class _Parser:
             octal, hexa, simple = m.groups()
             if simple:
                 data += _UNESCAPE.get(simple, simple).encode()
+            elif hexa is not None and len(hexa) > 2:
+                raise self.unsupported(
+                    f"escape sequence '\\x{hexa}' with more than two hex digits (gettext reads "
+                    "it as one byte)", "write at most two hex digits after \\x, or the "
+                    "character itself (line {line})")
             else:
                 data.append(int(octal, 8) & 0xFF if octal else int(hexa, 16))
             pos = m.end()
@@ -645,11 +740,14 @@ class _Parser:
             raise self.error(f"invalid escape sequence {tail[tail.index(chr(92)):][:2]!r} in string")
         data += tail.encode("utf-8", "surrogatepass")
         if 0 in data:
-            raise self.error("NUL character in string", hint="remove the \\0 escape on line {line}")
+            raise self.unsupported("NUL character in string (gettext ends the string there)",
+                                   "remove the NUL character or \\0 escape on line {line}")
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
-            raise self.error("escape sequences do not form valid UTF-8") from None
+            raise self.unsupported("escape sequences that do not form valid UTF-8 text",
+                                   "write the characters themselves instead of \\ooo or "
+                                   "\\xhh escapes (line {line})") from None
 
     def run(self) -> polib.POFile:
         plain = _PLAIN_LINE.fullmatch
@@ -672,21 +770,57 @@ class _Parser:
             if not line.rstrip(" \t\r\f\v"):
                 continue
             if line.endswith("\\"):
-                raise self.error("line ends with a backslash, which gettext joins with the "
-                                 "next line", "remove the backslash at the end of line {line}")
+                raise self.unsupported(
+                    "line ends with a backslash, which gettext joins with the next line",
+                    "remove the backslash at the end of line {line}, or join the two lines")
             self.line = raw
             if line.startswith("#~|") or line.startswith("#|"):
-                self.previous(line[3:] if line[1] == "~" else line[2:])
+                obsolete = line[1] == "~"
+                self.previous(line[3:] if obsolete else line[2:], obsolete)
             elif line.startswith("#~"):
-                if line[2:].strip():
-                    self.keyword(line[2:].strip(), obsolete=True)
+                rest = line[2:].strip(_SPACE)
+                if rest.startswith("#"):
+                    raise self.unsupported("a comment after '#~'",
+                                           "write the comment on a line of its own, starting "
+                                           "with '#', before the entry (line {line})")
+                if rest:
+                    self.keyword(rest, obsolete=True)
             elif line.startswith("#"):
                 self.comment(line[1:])
             else:
-                self.keyword(line.rstrip(" \t\r\f\v"), obsolete=False)
+                self.keyword(line.rstrip(_SPACE), obsolete=False)
         self.lineno = len(self.lines)
         self.close_entry()
+        if self.prev_last is not None:
+            raise self.error("'#|' lines without an entry after them", _STRUCTURE_HINT,
+                             line=self.prev_line)
+        if any(line.strip() for line in self.comments["#"]) or self.comments["#."] or \
+                self.refs or self.flags:
+            self.lineno = self.comment_line
+            raise self.unsupported("comment lines after the last entry (twp keeps comments "
+                                   "with the entry after them)",
+                                   "move the comments from line {line} on above an entry")
+        self.check_charset()
         return self.po
+
+    def check_charset(self) -> None:
+        """The header's charset must say UTF-8 (or ASCII for ASCII text, or be left unset)."""
+        m = re.search(r"charset=([^\s;]*)", self.po.metadata.get("Content-Type", ""))
+        charset = m[1] if m else ""
+        if charset.upper() in ("", "UTF-8", "UTF8", "CHARSET"):
+            return
+        if charset.upper() in ("ASCII", "US-ASCII") and all(line.isascii() for line in self.lines):
+            return
+        line = getattr(self.po, "header_linenum", None)
+        raise UnsupportedSyntax(
+            f"the header says charset={charset}: twp reads UTF-8 catalogs only",
+            path=self.path, line=line,
+            hint="convert the file to UTF-8 (msgconv -t UTF-8) and set 'Content-Type: "
+                 f"text/plain; charset=UTF-8' in its header (the entry on line {line})")
+
+    def unsupported(self, message: str, hint: str) -> UnsupportedSyntax:
+        return UnsupportedSyntax(message, path=self.path, line=self.lineno,
+                                 hint=hint.format(line=self.lineno))
 
     def close_entry(self) -> None:
         """End the current entry (if any) before a comment or a new entry."""
@@ -695,19 +829,32 @@ class _Parser:
                 "missing msgstr after this msgid", _STRUCTURE_HINT,
                 line=self.entry.linenum or self.entry_line)
         if self.state != "idle":
+            self.flush()
             self.finish()
         self.state = "idle"
 
     def comment(self, text: str) -> None:
         if self.state in _OPEN:
             raise self.error("comment line inside an entry (before its msgstr)", _STRUCTURE_HINT)
+        if self.prev_last is not None:
+            raise self.error("comment line between the '#|' lines and their entry",
+                             "write the comments before the '#|' lines; " + _STRUCTURE_HINT)
         self.close_entry()
+        if not self.comment_bytes:
+            self.comment_line = self.lineno  # the first comment line of the entry
+        kind = text[:1] if text[:1] in ".:,!" else " "
+        size = self.comment_bytes.get(kind, 0) + (
+            len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass")))
+        if size > self.max_entry:
+            raise self.too_long(f"the '#{kind.strip()}' comment of an entry", self.lineno)
+        self.comment_bytes[kind] = size
         if text.startswith("."):
             self.comments["#."].append(text[2:] if text.startswith(". ") else text[1:])
         elif text.startswith(":"):
             self.references(text[1:])
         elif text[:1] in (",", "!"):
-            self.flags += [f.strip() for f in text[1:].split(",") if f.strip()]
+            # As in gettext, a flags line replaces the flags of the lines before it.
+            self.flags = [f for f in _FLAG_SEPARATORS.split(text[1:]) if f]
         elif m := _SOLARIS.fullmatch(text):
             self.refs.append((m[1], str(int(m[2]))))
         else:
@@ -731,22 +878,39 @@ class _Parser:
                 ref = (tok, "")
             self.refs.append((ref[0], str(int(ref[1])) if ref[1] else ""))
 
-    def previous(self, text: str) -> None:
+    def previous(self, text: str, obsolete: bool) -> None:
+        text = text.strip(_SPACE)
+        if not text:  # nothing for gettext, as a blank line
+            return
         if self.state in _OPEN:
             raise self.error("'#|' line inside an entry (before its msgstr)", _STRUCTURE_HINT)
         self.close_entry()
-        text = text.strip(" \t\r\f\v")
+        if text.startswith("#"):
+            raise self.unsupported("a comment after '#|'", "write the comment on a line of its "
+                                   "own, starting with '#', before the entry (line {line})")
+        if self.prev_last is not None and obsolete != self.prev_obsolete:
+            raise self.error("inconsistent use of '#~' within one entry", _STRUCTURE_HINT)
+        self.prev_obsolete = obsolete
         if text.startswith('"'):
             if self.prev_last is None:
                 raise self.error("'#|' string without a keyword", _STRUCTURE_HINT)
-            self.prev[self.prev_last] += self.strings(text)
+            value = self.strings(text)
+            self.prev_bytes = self.grow(self.prev_bytes, value, f"'#| {self.prev_last}'",
+                                        self.prev_line)
+            self.prev[self.prev_last].append(value)
             self.raw_lines.append(self.line)
             return
         m = _KEYWORD.match(text)
-        if m is None or m[1] == "msgstr":
+        if m is None or m[1] == "msgstr" or m[2] is not None:
             raise self.error(f"unknown keyword in '#|' line: {text.split()[0]!r}", _STRUCTURE_HINT)
+        if m[1] != _PREVIOUS_NEXT[self.prev_last] and (m[1], self.prev_last) != ("msgid", None):
+            raise self.error("'#|' lines out of order: they are [msgctxt] msgid [msgid_plural], "
+                             "each once", _STRUCTURE_HINT)
         self.prev_last = m[1]
-        self.prev[m[1]] = self.strings(text[m.end():])
+        value = self.strings(text[m.end():])
+        self.prev_line = self.lineno
+        self.prev_bytes = self.grow(0, value, f"'#| {m[1]}'", self.lineno)
+        self.prev[m[1]] = [value]
         self.raw_lines = [self.line]
         self.prev_raw.append((self.line[:self.line.index("|") + 1] + " ", m[1], self.raw_lines))
 
@@ -760,21 +924,41 @@ class _Parser:
         m = _KEYWORD.match(text)
         if m is None:
             word = re.match(r"\S*", text)[0]  # type: ignore[index]
+            if re.match(r"domain(?![A-Za-z0-9_$])", text):
+                raise self.unsupported(
+                    "a 'domain' directive: twp reads one domain per file (one article, or the "
+                    "site)", "remove the directive on line {line}, or move what follows it to "
+                    "the catalog of that domain")
             raise self.error(f"unknown keyword {word!r}", _STRUCTURE_HINT)
         self.field(m[1], m[2], self.strings(text[m.end():]), obsolete)
 
     def more(self, value: str) -> None:
         """A string continuing the current field."""
         self.raw_lines.append(self.line)
+        self.pieces.append(value)
+        self.field_bytes += len(value) if value.isascii() else \
+            len(value.encode("utf-8", "surrogatepass"))
+        if self.field_bytes > self.max_entry:
+            raise self.too_long(self.state if self.state != "msgstr[]" else
+                                f"msgstr[{len(self.entry.msgstr_plural) - 1}]", self.field_line)
+
+    def flush(self) -> None:
+        """Store the value of the field just read into the entry."""
+        value = self.pieces[0] if len(self.pieces) == 1 else "".join(self.pieces)
         if self.state == "msgstr[]":
-            forms = self.entry.msgstr_plural
-            forms[len(forms) - 1] += value
-        else:
-            setattr(self.entry, self.state, getattr(self.entry, self.state) + value)
+            self.entry.msgstr_plural[len(self.entry.msgstr_plural) - 1] = value
+        elif self.state != "idle":
+            setattr(self.entry, self.state, value)
+        self.pieces = []
 
     def field(self, kw: str, index: str | None, value: str, obsolete: bool) -> None:
         """A keyword line: ``kw`` (``msgstr`` with ``index`` for a plural form) and its value."""
         state = self.state
+        if index is not None and kw != "msgstr":
+            raise self.error(f"{kw}[{index}]: only msgstr takes a plural form index",
+                             _STRUCTURE_HINT)
+        if state not in ("idle", "msgstr", "msgstr[]"):
+            self.flush()  # the end of msgctxt, msgid or msgid_plural
         if kw in ("msgctxt", "msgid") and state in ("idle", "msgstr", "msgstr[]"):
             self.close_entry()
             self.start_entry(obsolete)
@@ -802,24 +986,38 @@ class _Parser:
         self.raw.append(("#~ " if obsolete else "", kw if index is None else f"msgstr[{index}]",
                          self.raw_lines))
         if kw == "msgstr" and index is not None:
-            self.entry.msgstr_plural[int(index)] = value
+            if state == "msgstr[]":
+                self.flush()
+            self.entry.msgstr_plural[int(index)] = ""  # filled by flush()
             self.state = "msgstr[]"
-            return
-        if kw == "msgid":
-            self.entry.linenum = self.lineno
-        setattr(self.entry, kw, value)
-        self.state = kw
+        else:
+            if kw == "msgid":
+                self.entry.linenum = self.lineno
+            self.state = kw
+        self.pieces = [value]
+        self.field_line = self.lineno
+        self.field_bytes = len(value) if value.isascii() else \
+            len(value.encode("utf-8", "surrogatepass"))
+        if self.field_bytes > self.max_entry:
+            raise self.too_long(kw if index is None else f"msgstr[{index}]", self.lineno)
 
     def check_obsolete(self, obsolete: bool) -> None:
         if obsolete != self.entry.obsolete:
             raise self.error("inconsistent use of '#~' within one entry", _STRUCTURE_HINT)
 
     def start_entry(self, obsolete: bool) -> None:
+        if self.prev_last == "msgctxt":
+            raise self.error("'#| msgctxt' without a '#| msgid' after it", _STRUCTURE_HINT,
+                             line=self.prev_line)
+        if self.prev_last is not None and self.prev_obsolete != obsolete:
+            raise self.error("inconsistent use of '#~' within one entry", _STRUCTURE_HINT)
+        prev = self.prev
         self.entry = polib.POEntry(
             msgid="", obsolete=obsolete, tcomment="\n".join(self.comments["#"]),
             comment="\n".join(self.comments["#."]), occurrences=self.refs, flags=self.flags,
-            previous_msgctxt=self.prev.get("msgctxt"), previous_msgid=self.prev.get("msgid"),
-            previous_msgid_plural=self.prev.get("msgid_plural"))
+            previous_msgctxt="".join(prev["msgctxt"]) if "msgctxt" in prev else None,
+            previous_msgid="".join(prev["msgid"]) if "msgid" in prev else None,
+            previous_msgid_plural="".join(prev["msgid_plural"]) if "msgid_plural" in prev else None)
         self.entry.linenum = None
         self.entry_line = self.lineno
         self.raw = self.prev_raw
@@ -839,19 +1037,23 @@ class _Parser:
             self.po.append(entry)
             return
         if entry.msgid_plural or entry.msgstr_plural:
-            raise self.error("the header entry (msgid \"\") cannot have plural forms",
-                             _STRUCTURE_HINT, line=entry.linenum)
+            raise UnsupportedSyntax("the header entry (msgid \"\") has plural forms",
+                                    path=self.path, line=entry.linenum,
+                                    hint="give the header a plain msgstr (line "
+                                         f"{entry.linenum} is its msgid)")
         self.po.header = entry.tcomment
+        self.po.header_linenum = entry.linenum
         self.po.metadata_is_fuzzy = "fuzzy" in entry.flags
         setattr(self.po, "twp_has_header", True)  # header present even if empty
         for offset, field in enumerate(entry.msgstr.split("\n")):
             if field:
                 name, colon, value = field.partition(":")
                 if not colon or not name.strip():
-                    raise self.error(
+                    raise UnsupportedSyntax(
                         f"header field {field[:30]!r} is not of the form 'Name: value'",
-                        "fix or remove that header line (line {line} is its msgid)",
-                        line=entry.linenum)
+                        path=self.path, line=entry.linenum,
+                        hint=f"fix or remove that header line (line {entry.linenum} is the "
+                             "header's msgid)")
                 self.po.metadata[name] = value[1:] if value.startswith(" ") else value
 
     def remember_lines(self, entry: polib.POEntry) -> None:
@@ -869,7 +1071,8 @@ class _Parser:
             self.wrapped[(prefix, name, value, wrap, lang)] = tuple(lines)
 
 
-def parse_po(text: str, path: str = "<string>", wrapped: Wrapped | None = None) -> polib.POFile:
+def parse_po(text: str, path: str = "<string>", wrapped: Wrapped | None = None, *,
+             limits: LimitsConfig = _LIMITS) -> polib.POFile:
     """Parse PO text strictly into a :class:`polib.POFile`.
 
     The header entry fills ``po.header`` (its comment), ``po.metadata`` (fields
@@ -882,25 +1085,50 @@ def parse_po(text: str, path: str = "<string>", wrapped: Wrapped | None = None) 
     :func:`format_po`, unchanged since): the lines of every field are recorded
     there, so that :func:`format_po` given the same dict writes a field with
     the same value, keyword and flags without wrapping it again.
+
+    ``limits``: text longer than ``max_catalog_bytes``, and any msgctxt, msgid,
+    msgstr, previous field or comment of an entry longer than ``max_entry_bytes``
+    (in UTF-8), is a :class:`CatalogError` naming the ``[limits]`` key.
     """
-    return _Parser(text, path, wrapped).run()
+    return _Parser(text, path, wrapped, limits).run()
 
 
-def read_po(path: Path, display: str | None = None, wrapped: Wrapped | None = None
-            ) -> polib.POFile:
+def read_po(path: Path, display: str | None = None, wrapped: Wrapped | None = None, *,
+            limits: LimitsConfig = _LIMITS) -> polib.POFile:
     """Read and parse the catalog at ``path`` (UTF-8, optional BOM, LF or CRLF).
 
     ``display`` is the path shown in error messages (default ``str(path)``);
-    ``wrapped`` as for :func:`parse_po`.
+    ``wrapped`` and ``limits`` as for :func:`parse_po`.
     """
     shown = display if display is not None else str(path)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
+        data = read_bytes(path, shown, limits)
+    except FileNotFoundError as exc:
         raise CatalogError(f"cannot read: {exc.strerror or exc}", path=shown) from exc
-    po = parse_po(decode(data, shown), shown, wrapped)
+    po = parse_po(decode(data, shown), shown, wrapped, limits=limits)
     po.fpath = str(path)
     return po
+
+
+def read_bytes(path: Path | str, shown: str, limits: LimitsConfig = _LIMITS) -> bytes:
+    """The bytes of the catalog at ``path``; refused before it is read when larger than
+    ``limits.max_catalog_bytes``.  A missing file raises :class:`FileNotFoundError`, any
+    other failure a :class:`CatalogError` naming ``shown``."""
+    bound = limits.max_catalog_bytes
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > bound:
+                raise _too_large(shown, bound, size)
+            data = handle.read(bound + 1)  # no more, even if the file grows meanwhile
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise CatalogError(f"cannot read: {exc.strerror or exc}", path=shown,
+                           hint="it should be a readable file") from exc
+    if len(data) > bound:
+        raise _too_large(shown, bound)
+    return data
 
 
 def decode(data: bytes, shown: str) -> str:
@@ -909,11 +1137,33 @@ def decode(data: bytes, shown: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise CatalogError(
+        start = data.rfind(b"\n", 0, exc.start) + 1
+        # gettext checks the encoding of strings only, and only after the header naming it.
+        named = re.search(rb"charset=UTF-8(?=[ \t\\\"])", data[:exc.start], re.IGNORECASE)
+        lenient = b"#" in data[start:exc.start] or named is None or \
+            re.search(rb"\r(?!\n)", data) is not None or \
+            not re.search(rb"\n[ \t\f\v]*[^\"\s]", data[named.end():start])
+        raise (UnsupportedSyntax if lenient else CatalogError)(
             "not valid UTF-8", path=shown, line=line,
             hint=f"save the file as UTF-8 (line {line} has the first bad byte)") from None
 
 
-def write_po(path: Path, po: polib.POFile) -> bool:
-    """Atomically write :func:`format_po` of ``po`` unless unchanged; True if written."""
-    return write_if_changed(path, format_po(po))
+def write_po(path: Path, po: polib.POFile, *, replaced: Collection[Key] | None = None) -> bool:
+    """Atomically write :func:`format_po` of ``po`` unless unchanged; True if written.
+
+    With ``replaced`` (what every command passes), an existing file is replaced only if
+    that loses none of its translations and translator comments but those of the
+    (msgctxt, msgid) entries listed (:func:`~twp_i18n.poguard.check_kept`).  Without it,
+    the caller sets the file's whole content knowingly (as a translator's editor does).
+    """
+    data = format_po(po).encode("utf-8")
+    if replaced is not None:
+        try:
+            old: bytes | None = path.read_bytes()
+        except FileNotFoundError:
+            old = None
+        except OSError as exc:
+            raise CatalogError(f"cannot read: {exc.strerror or exc}", path=str(path)) from exc
+        if old is not None:
+            check_kept(old, data, str(path), replaced)
+    return write_if_changed(path, data)

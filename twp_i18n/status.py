@@ -33,7 +33,7 @@ import polib
 from . import cache, parallel, pofile
 from .catalogs import SITE_DOMAIN, check_plural_counts, load_templates
 from .checks import Verdicts, single_count_forms, unsafe_entry
-from .config import Config
+from .config import Config, LimitsConfig
 from .errors import CatalogError
 from .fsutil import files
 from .segments import markdown
@@ -225,13 +225,12 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
             rel = prefix + domain + ".po"
             path = lang_dir / f"{domain}.po"
             try:
-                with open(path, "rb") as handle:
-                    data = handle.read()
+                data = pofile.read_bytes(path, rel, config.limits)
                 exists, counted = True, rel
             except FileNotFoundError:
                 path = directory / f"{domain}.pot"
                 exists, counted = False, template_dir + path.name
-                data = path.read_bytes()
+                data = pofile.read_bytes(path, template_dir + path.name, config.limits)
             rows.append((lang, domain, rel, exists, counted))
             if counted in fresh or counted in todo:
                 continue
@@ -241,7 +240,7 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
                 fresh[counted] = hit
             else:
                 todo[counted] = (path, kind)
-    fresh.update(_count_catalogs(todo, verdicts))
+    fresh.update(_count_catalogs(todo, verdicts, config.limits))
 
     result = [LanguageStatus(lang) for lang in langs]
     by_lang = {status.lang: status for status in result}
@@ -261,7 +260,8 @@ PARALLEL_COUNT_MIN = 200
 """Catalogs to count below which starting processes costs more than it saves."""
 
 
-def _count_catalogs(todo: dict[str, tuple[Path, str]], verdicts: Verdicts) -> dict[str, list[Any]]:
+def _count_catalogs(todo: dict[str, tuple[Path, str]], verdicts: Verdicts,
+                    limits: LimitsConfig = LimitsConfig()) -> dict[str, list[Any]]:
     """``[digest, counts]`` of catalogs the cache could not answer for, by path.
 
     Catalogs are taken article by article (each source text is then checked once
@@ -273,7 +273,7 @@ def _count_catalogs(todo: dict[str, tuple[Path, str]], verdicts: Verdicts) -> di
     order = {rel: index for index, rel in enumerate(todo)}
     workers = (os.cpu_count() or 1) if len(tasks) >= PARALLEL_COUNT_MIN else 1
     parts = parallel.fork_map(_count_tasks, parallel.chunks(range(len(tasks)), workers), workers,
-                              job=(tasks, verdicts))
+                              job=(tasks, verdicts, limits))
     counted: dict[str, list[Any]] = {}
     errors: list[tuple[int, CatalogError]] = []
     for part, used in parts:
@@ -290,14 +290,14 @@ def _count_catalogs(todo: dict[str, tuple[Path, str]], verdicts: Verdicts) -> di
 
 
 def _count_tasks(indexes: list[int]) -> tuple[list[tuple[str, Any]], dict[str, bool]]:
-    tasks, verdicts = parallel.job()
+    tasks, verdicts, limits = parallel.job()
     result: list[tuple[str, Any]] = []
     with verdicts.recording() as used:
         for index in indexes:
             rel, path, kind = tasks[index]
-            data = path.read_bytes()
             try:
-                po = pofile.parse_po(pofile.decode(data, rel), rel)
+                data = pofile.read_bytes(path, rel, limits)
+                po = pofile.parse_po(pofile.decode(data, rel), rel, limits=limits)
                 if path.suffix == ".po":
                     check_plural_counts(po, rel)
             except CatalogError as exc:  # sent back as plain data: the parent raises it
