@@ -427,3 +427,48 @@ def test_one_parse_localized_into_several_languages_keeps_them_apart(site):
     assert "Escribir" in spanish.html and "Escribir" not in english.html
     assert spanish_again.html == spanish.html
     assert english.html == localize(journal, "en", "en", None).html  # same as a fresh parse
+
+
+BIDI = {"Rest and sleep": "\u202eDescanso y sue\u00f1o",                      # the title
+        "What members noticed about rest while reducing.":                # the summary
+            "Lo que \u2067notaron\u2069 los miembros sobre el descanso.",
+        "Sleep came back slowly, one night at a time.":
+            "El sue\u00f1o volvi\u00f3 \u202adespacio\u202c, una noche cada vez.",
+        "Minimal Library": "Biblioteca \u202dm\u00ednima"}                # the site title
+
+
+def test_bidi_controls_of_a_translation_reach_no_output(site):
+    for domain in ("rest-and-sleep", "site"):
+        path = site / f"locales/es/LC_MESSAGES/{domain}.po"
+        po = pofile.read_po(path)
+        for entry in po:
+            if entry.msgid in BIDI and not entry.msgctxt:
+                entry.msgstr = BIDI[entry.msgid]
+        pofile.write_po(path, po)
+    config = site / "twp.toml"
+    config.write_text(config.read_text().replace("min_percent = 70", "min_percent = 10"))
+    report = build(load_config(site))
+    assert sum("rest-and-sleep.po:" in w or "site.po:" in w for w in report.warnings) >= 3
+    dist = site / "dist"
+    page = (dist / "es/rest-and-sleep/index.html").read_text(encoding="utf-8")
+    assert "<title>Rest and sleep" in page and re.search(r"<h1[^>]*>Rest and sleep</h1>", page)
+    assert "Sleep came back slowly" in page and "Luces tenues" in page  # others translated
+    controls = [chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))]
+    forms = [form for char in controls
+             for form in (char, f"\\u{ord(char):04x}", f"&#{ord(char)};", f"&#x{ord(char):x};")]
+
+    def leaks(name: str, data: bytes) -> list[str]:
+        text = data.decode("utf-8", "replace").lower()
+        return [f"{name}: {form!r}" for form in forms if form.lower() in text]
+
+    found = []
+    outputs = [p for p in dist.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".zip" for p in outputs) and any(p.name == "feed.json" for p in outputs)
+    for path in outputs:
+        if path.suffix == ".zip":
+            with zipfile.ZipFile(path) as archive:
+                for name in archive.namelist():
+                    found += leaks(f"{path.name}/{name}", archive.read(name))
+        else:
+            found += leaks(str(path.relative_to(dist)), path.read_bytes())
+    assert found == []

@@ -501,3 +501,76 @@ def test_check_in_parallel_processes_reports_the_same_in_the_same_order(demo_sit
                                               key=lambda p: (config.languages.index(p.split("/")[1]), p))
     assert any(f.code == "syntax" and f.path.endswith("fr/LC_MESSAGES/site.po") for f in serial)
     assert any(f.severity == "warning" for f in serial)
+
+
+# --------------------------------------------------------------------------- bidi controls
+
+BIDI_CONTROLS = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e",
+                 "\u2066", "\u2067", "\u2068", "\u2069"]
+
+
+@pytest.mark.parametrize("char", BIDI_CONTROLS)
+@pytest.mark.parametrize("kind", ["article", "site"])
+def test_bidi_control_in_a_translation_is_an_error(char: str, kind: str) -> None:
+    # Plain prose (no markup): the entry must not slip through as "nothing to check".
+    item = entry("Stop taking it slowly.", f"Deja de tomarlo {char}despacio.")
+    found = [f for f in check_entry(item, path=PATH, kind=kind)  # type: ignore[arg-type]
+             if f.code == "bidi-control"]
+    assert [f.severity for f in found] == ["error"]
+    assert f"U+{ord(char):04X}" in found[0].message
+    assert unsafe_entry(item, kind=kind)  # type: ignore[arg-type]
+    assert Verdicts().unsafe(item, kind=kind)  # type: ignore[arg-type]
+
+
+def test_bidi_controls_of_the_source_may_be_kept_not_added() -> None:
+    source = "The file \u2067\u05e9\u05dc\u05d5\u05dd\u2069.txt"
+    assert "bidi-control" not in codes(source, "El archivo \u2067\u05e9\u05dc\u05d5\u05dd\u2069.txt")
+    assert "bidi-control" not in codes(source, "El archivo \u05e9\u05dc\u05d5\u05dd.txt")
+    found = findings(source, "El \u2067archivo \u2067\u05e9\u05dc\u05d5\u05dd\u2069\u2069.txt")
+    assert [f.message for f in found if f.code == "bidi-control"] == [
+        "invisible text-direction control U+2067 (RIGHT-TO-LEFT ISOLATE) ×1 and "
+        "U+2069 (POP DIRECTIONAL ISOLATE) ×1 not in the source"]
+
+
+def test_direction_marks_are_no_finding() -> None:
+    # Arabic text needs U+200F/U+061C (and U+200E around Latin words) to read right.
+    arabic = "\u062e\u0641\u0651\u0641 \u0627\u0644\u062c\u0631\u0639\u0629 \u200f10%\u200f " \
+             "\u0645\u0646 \u200eSSRI\u200e \u061c\u0628\u0628\u0637\u0621."
+    assert codes("Reduce the dose by 10% of the SSRI slowly.", arabic) <= {"number-changed"}
+
+
+def test_bidi_control_in_a_plural_form_is_an_error() -> None:
+    item = entry("%d day", msgid_plural="%d days",
+                 msgstr_plural={0: "%d d\u00eda", 1: "%d d\u00edas\u202e"})
+    found = [f for f in check_entry(item, path=PATH, kind="site") if f.code == "bidi-control"]
+    assert len(found) == 1 and found[0].message.startswith("msgstr[1]: ")
+
+
+# --------------------------------------------------------------------------- linear work
+
+def test_many_findings_in_one_entry_take_linear_work(monkeypatch) -> None:
+    # Findings were kept unique by a list scan: n findings made n * n / 2 comparisons.
+    comparisons = [0]
+    real_eq = Finding.__eq__
+
+    def counting_eq(self: Finding, other: object) -> bool:
+        comparisons[0] += 1
+        return real_eq(self, other)
+
+    monkeypatch.setattr(Finding, "__eq__", counting_eq)
+
+    def work(n: int) -> int:
+        comparisons[0] = 0
+        bad = " ".join(f"[x](javascript:{i}) <x{i}>" for i in range(n))
+        found = findings("Some text.", bad)
+        assert len(found) >= 2 * n
+        return max(comparisons[0], n)
+
+    assert work(2000) <= 15 * work(200)
+
+
+def test_long_whitespace_in_a_translation_takes_linear_work() -> None:
+    from .test_bounds import assert_linear
+
+    assert_linear(lambda n: entry("a b", "b" + " " * n + "c"),
+                  lambda item: check_entry(item, path=PATH, kind="article"), 5000)

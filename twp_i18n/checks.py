@@ -32,7 +32,15 @@ see :func:`unsafe_entry`):
     ``<iframe>``, ``on*=`` handlers, ``style``, ...);
 ``placeholder``
     in interface strings (``site.po``), a ``{name}``, ``%(name)s``, ``%s`` or
-    ``%d`` placeholder missing or added (every ``msgstr[n]`` is checked).
+    ``%d`` placeholder missing or added (every ``msgstr[n]`` is checked);
+``bidi-control``
+    an invisible text-direction embedding, override or isolate (U+202A to
+    U+202E, U+2066 to U+2069) that the source does not have, counted character
+    by character: such a control can show readers text in another order than
+    the one written ("Trojan Source").  The direction marks U+200E, U+200F and
+    U+061C are no finding: right-to-left text needs them, and they only
+    attach neutral characters such as punctuation to a side, never reorder a
+    run of words.
 
 Warnings (shown, never blocking):
 
@@ -114,7 +122,7 @@ Kind = Literal["article", "site"]
 
 #: Codes of findings that make an entry unusable.
 ERRORS = frozenset({"syntax", "plural-forms", "markup-mismatch", "unsafe-link", "foreign-link",
-                    "unsafe-html", "placeholder"})
+                    "unsafe-html", "placeholder", "bidi-control"})
 #: Codes of findings a translator may silence with ``# twp-ignore: CODE``.
 WARNINGS = frozenset({"link-changed", "number-changed", "untranslated-copy", "whitespace",
                       "line-break"})
@@ -136,6 +144,10 @@ _HINTS = {
                    "attributes as they are",
     "placeholder": "keep every placeholder of the source exactly as written ({name}, "
                    "%(name)s, %s, %d); do not add others",
+    "bidi-control": "remove the invisible direction controls (U+202A-U+202E, U+2066-U+2069) "
+                    "the source does not have: the page sets the text direction itself; "
+                    "where a neutral character sits on the wrong side, use the marks "
+                    "U+200F (RLM), U+061C (ALM) or U+200E (LRM)",
     "link-changed": "check the link targets; if a different URL is intended (a localized "
                     "page), add the translator comment '# twp-ignore: link-changed'",
     "number-changed": "check the numbers; if the change is intended, add the translator "
@@ -512,6 +524,7 @@ class _Reporter:
         self.line: int | None = getattr(entry, "linenum", None)
         self.ignored = ignored_codes(entry)
         self.findings: list[Finding] = []
+        self._seen: set[Finding] = set()
 
     def add(self, code: str, message: str, label: str, plural: bool,
             hint: str | None = None) -> None:
@@ -522,7 +535,8 @@ class _Reporter:
             message = f"{label}: {message}"
         finding = Finding(self.path, self.line, severity, code, message,
                           hint or _HINTS[code], self.entry.msgid)
-        if finding not in self.findings:
+        if finding not in self._seen:
+            self._seen.add(finding)
             self.findings.append(finding)
 
 
@@ -569,6 +583,15 @@ def _check_text(report: _Reporter, label: str, plural: bool, source_text: str,
 
     def add(code: str, message: str) -> None:
         report.add(code, message, label, plural)
+
+    # Invisible controls that reorder what readers see.
+    if _BIDI_CONTROL.search(translation):
+        added = (Counter(_BIDI_CONTROL.findall(translation))
+                 - Counter(_BIDI_CONTROL.findall(source_text)))
+        if added:
+            add("bidi-control", "invisible text-direction control " + " and ".join(
+                f"U+{ord(char):04X} ({unicodedata.name(char)}) ×{count}"
+                for char, count in sorted(added.items())) + " not in the source")
 
     # Markup.
     if source.markup != target.markup:
@@ -655,12 +678,20 @@ def _check_text(report: _Reporter, label: str, plural: bool, source_text: str,
         acronym = len(words) == 1 and not any(ch.islower() for ch in words[0])
         if prose_letters >= 2 and prose_letters >= _letters(source.technical) and not acronym:
             add("untranslated-copy", "the translation is a copy of the source text")
-    for where, pattern in (("leading", r"^\s*"), ("trailing", r"\s*\Z")):
-        expected = re.search(pattern, source_text)
-        got = re.search(pattern, translation)
-        if expected and got and expected.group(0) != got.group(0):
+    for where, edge in (("leading", _leading_space), ("trailing", _trailing_space)):
+        expected, got = edge(source_text), edge(translation)
+        if expected != got:
             add("whitespace", f"{where} whitespace differs from the source: "
-                f"{expected.group(0)!r} in the source, {got.group(0)!r} in the translation")
+                f"{expected!r} in the source, {got!r} in the translation")
+
+
+def _leading_space(text: str) -> str:
+    return text[:len(text) - len(text.lstrip())]
+
+
+def _trailing_space(text: str) -> str:
+    # Not re.search(r"\s*\Z"): that takes quadratic time on a long run of inner spaces.
+    return text[len(text.rstrip()):]
 
 
 def _sorted(findings: list[Finding]) -> list[Finding]:
@@ -669,13 +700,16 @@ def _sorted(findings: list[Finding]) -> list[Finding]:
 
 #: Characters without which a text holds no Markdown markup, link, HTML or entity.
 _MARKUP_CHARS = re.compile(r"[*_`\[\]()<>&!\\:]")
+#: Embeddings, overrides and isolates (not the marks U+200E, U+200F, U+061C).
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def _plain_prose(entry: polib.POEntry, kind: Kind) -> bool:
     """True for an article entry with no markup, link or HTML on either side: nothing to
     get wrong, so no check needed."""
     return (kind == "article" and not entry.msgid_plural
-            and not _MARKUP_CHARS.search(entry.msgid) and not _MARKUP_CHARS.search(entry.msgstr))
+            and not _MARKUP_CHARS.search(entry.msgid) and not _MARKUP_CHARS.search(entry.msgstr)
+            and not _BIDI_CONTROL.search(entry.msgstr))
 
 
 def unsafe_entry(entry: polib.POEntry, *, kind: Kind = "article",

@@ -9,14 +9,15 @@ on (a safe, unique slug; a title; real dates), and raises
 from __future__ import annotations
 
 import datetime as dt
+import os
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .config import Config
+from .config import Config, LimitsConfig
 from .errors import ContentError
 from .paths import check_slug, language_folders, slug_hint
 
@@ -94,6 +95,8 @@ class Article:
     source_id: str | None = None
     field_lines: dict[str, int] = field(default_factory=dict, compare=False)
     """1-based line of each front-matter key."""
+    limits: LimitsConfig = field(default_factory=LimitsConfig, compare=False, repr=False)
+    """The site's ``[limits]``: the largest unit and the deepest nesting it may have."""
 
     @property
     def last_modified(self) -> dt.datetime:
@@ -117,7 +120,7 @@ def load_articles(config: Config) -> list[Article]:
     seen: dict[str, Article] = {}
     language_dirs = language_folders((config.source_language, *config.languages))
     for path in sorted(source_dir.glob("*.md")):
-        article = load_article(path, config.rel(path))
+        article = load_article(path, config.rel(path), config.limits)
         problem = check_slug(article.slug, reserved=language_dirs)
         if problem:
             raise ContentError(f"slug '{article.slug}' {problem}", path=article.rel_path,
@@ -136,17 +139,40 @@ def load_articles(config: Config) -> list[Article]:
     return articles
 
 
-def load_article(path: Path, rel_path: str) -> Article:
-    """Read and validate one article file."""
+def load_article(path: Path, rel_path: str, limits: LimitsConfig | None = None) -> Article:
+    """Read and validate one article file (one over ``limits.max_article_bytes`` is
+    refused before more than that is read)."""
+    limits = limits or LimitsConfig()
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read(limits.max_article_bytes + 1)
+            if len(raw) > limits.max_article_bytes:
+                raise _too_big(os.fstat(handle.fileno()).st_size, limits, rel_path)
     except OSError as exc:
         raise ContentError(f"cannot read: {exc.strerror}", path=rel_path) from exc
-    return parse_article(raw, path, rel_path)
+    return parse_article(raw, path, rel_path, limits)
 
 
-def parse_article(raw: bytes, path: Path, rel_path: str) -> Article:
+def _too_big(size: int, limits: LimitsConfig, rel_path: str) -> ContentError:
+    bound = limits.max_article_bytes
+    return ContentError(
+        f"the article is {size} bytes ({_mib(size)}), over the bound of {bound} bytes "
+        f"({_mib(bound)})",
+        path=rel_path,
+        hint="split it into several articles, or raise [limits] max_article_bytes in twp.toml",
+    )
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MiB"
+
+
+def parse_article(raw: bytes, path: Path, rel_path: str,
+                  limits: LimitsConfig | None = None) -> Article:
     """Parse the bytes of an article file (a BOM and CRLF line ends are accepted)."""
+    limits = limits or LimitsConfig()
+    if len(raw) > limits.max_article_bytes:
+        raise _too_big(len(raw), limits, rel_path)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -171,7 +197,8 @@ def parse_article(raw: bytes, path: Path, rel_path: str) -> Article:
         raise ContentError("contains the control character U+0004", path=rel_path,
                            line=end + 2 + body[: body.index("\x04")].count("\n"),
                            hint="delete the invisible character on that line")
-    return _article_from(meta, key_lines, body, end + 2, path, rel_path)
+    article = _article_from(meta, key_lines, body, end + 2, path, rel_path)
+    return article if limits == article.limits else replace(article, limits=limits)
 
 
 def _parse_front_matter(source: str, rel_path: str) -> tuple[dict[str, Any], dict[str, int]]:
