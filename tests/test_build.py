@@ -338,8 +338,10 @@ def test_incremental_rebuild_equals_a_clean_build(site, tmp_path, monkeypatch):
     report = build(config)
     assert rendered == ["ar"]
     assert report.written and all(r.startswith(("ar/", "bundles/ar", "status/", "index.html"))
-                                   or r in ("sitemap.xml", "feeds.opml", ".twp-build.json")
+                                   or r in ("sitemap.xml", "feeds.opml", ".twp-build.json",
+                                            "opds.xml", "bundles/SHA256SUMS")
                                    for r in report.written), report.written
+    assert "bundles/ar.epub" in report.written and "opds.xml" in report.written
     monkeypatch.undo()
     fresh = tmp_path / "fresh"
     shutil.copytree(site, fresh, ignore=shutil.ignore_patterns("dist", ".twp"))
