@@ -25,6 +25,7 @@ import io
 import re
 import uuid
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -211,23 +212,17 @@ class Chapter:
     slug: str
     file: str
     title: str
-    xhtml: bytes
+    packed: bytes
+    """The XHTML document, zlib-compressed: every chapter of every language waits in
+    memory until its book is made, and text shrinks about four times."""
     images: tuple[str, ...]
     """Paths under ``content/images/`` the chapter shows."""
     updated: dt.datetime
     """When the article last changed in this language (as its feed entry says)."""
 
-
-def _add_text(parent: Any, text: str | None) -> None:
-    """Append ``text`` at the end of ``parent``'s content."""
-    text = _clean(text)
-    if not text:
-        return
-    if len(parent):
-        last = parent[-1]
-        last.tail = (last.tail or "") + text
-    else:
-        parent.text = (parent.text or "") + text
+    @property
+    def xhtml(self) -> bytes:
+        return zlib.decompress(self.packed)
 
 
 def _attributes(tag: str, element: Any, links: BookLinks, page: str) -> list[tuple[str, str]]:
@@ -241,10 +236,10 @@ def _attributes(tag: str, element: Any, links: BookLinks, page: str) -> list[tup
     direction = (element.get("dir") or "").strip().lower()
     if direction in ("ltr", "rtl", "auto"):
         kept.append(("dir", direction))
-    classes = " ".join((_clean(element.get("class")) or "").split())
+    classes = " ".join((element.get("class") or "").split())
     if classes:
         kept.append(("class", classes))
-    title = _clean(element.get("title"))
+    title = element.get("title")
     if title is not None:
         kept.append(("title", title))
     if tag == "a":
@@ -262,48 +257,46 @@ def _attributes(tag: str, element: Any, links: BookLinks, page: str) -> list[tup
         style = (element.get("style") or "").strip()
         if _TABLE_ALIGN.match(style):
             kept.append(("style", style))
+    elif tag == "img":  # one the book carries (see to_xhtml)
+        rel = links.image(element.get("src") or "", page) or ""
+        kept = [("src", _uri(image_name(rel))), ("alt", element.get("alt") or ""), *kept]
+        for name in ("width", "height"):
+            value = (element.get(name) or "").strip()
+            if re.fullmatch(r"[0-9]{1,6}", value):
+                kept.append((name, value))
     return kept
 
 
-def _convert(source: Any, target: Any, links: BookLinks, page: str, images: set[str]) -> None:
-    """Append the XHTML of ``source``'s content (text and children) to ``target``."""
-    _add_text(target, source.text)
-    for child in source:
-        if isinstance(child.tag, str):
-            tag = child.tag.lower()
-            if tag == "img":
-                _image(child, target, links, page, images)
-            elif tag in ELEMENTS:
-                element = etree.SubElement(target, tag)
-                for name, value in _attributes(tag, child, links, page):
-                    element.set(name, value)
-                _convert(child, element, links, page, images)
-            elif tag not in _DROPPED:
-                _convert(child, target, links, page, images)  # unknown element: unwrapped
-        _add_text(target, child.tail)
-
-
-def _image(img: Any, target: Any, links: BookLinks, page: str, images: set[str]) -> None:
-    alt = _clean(img.get("alt")) or ""
-    rel = links.image(img.get("src") or "", page)
-    if rel is None:  # not one of the site's images: the book shows its alt text
-        if alt.strip():
-            span = etree.SubElement(target, "span", {"class": "image-alt"})
-            span.text = alt
+def _replace(element: Any, new: Any | None) -> None:
+    """Put ``new`` (or nothing) where ``element`` is, keeping the text after it."""
+    if new is None:
+        element.drop_tree()
         return
-    images.add(rel)
-    element = etree.SubElement(target, "img", {"src": _uri(image_name(rel)), "alt": alt})
-    title = _clean(img.get("title"))
-    if title is not None:
-        element.set("title", title)
-    for name in ("width", "height"):
-        value = (img.get(name) or "").strip()
-        if re.fullmatch(r"[0-9]{1,6}", value):
-            element.set(name, value)
+    new.tail = element.tail
+    element.tail = None
+    element.getparent().replace(element, new)
+
+
+_XML_REFERENCE = re.compile(r"&#(?:[xX]([0-9A-Fa-f]+)|([0-9]+));")
+
+
+def _xml_safe(text: str) -> str:
+    """``text`` without characters, or references to characters, that XML 1.0 forbids."""
+    def keep(match: re.Match[str]) -> str:
+        code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
+        if code > 0x10FFFF or _INVALID_XML.match(chr(code)):
+            return ""
+        return match.group(0)
+
+    return _XML_REFERENCE.sub(keep, _INVALID_XML.sub("", text))
 
 
 def to_xhtml(html_text: str, links: BookLinks, page: str) -> tuple[str, set[str]]:
     """Sanitized page HTML as XHTML for a chapter, and the images it shows.
+
+    The HTML is parsed once and fixed in place: unknown elements are unwrapped,
+    elements that run or embed something are dropped with their content, attributes
+    are filtered, links and images pointed inside the book or at the web.
 
     >>> links = BookLinks("https://e.org/es/", {"a": "chapter-1.xhtml"}, Path("/nowhere"))
     >>> to_xhtml('<p lang="en" class="untranslated">See <a href="../a/#x">a</a>'
@@ -314,12 +307,40 @@ def to_xhtml(html_text: str, links: BookLinks, page: str) -> tuple[str, set[str]
     html_text = _INVALID_XML.sub("", html_text)
     if not html_text.strip():
         return "", images
-    source = lxml_html.fragment_fromstring(html_text, create_parent="div")
-    wrapper = etree.Element("div")
-    _convert(source, wrapper, links, page, images)
-    body = (etree.tostring(wrapper, encoding="unicode", method="xml")
-            .removeprefix("<div>").removesuffix("</div>"))
-    return ("" if body == "<div/>" else body), images
+    root = lxml_html.fragment_fromstring(html_text, create_parent="div")
+    for element in list(root.iterdescendants()):
+        tag = element.tag
+        if not isinstance(tag, str):  # a comment or processing instruction
+            _replace(element, None)
+            continue
+        tag = tag.lower()
+        if tag in _DROPPED:
+            _replace(element, None)
+            continue
+        if tag not in ELEMENTS:
+            element.drop_tag()  # unknown element: its content stays
+            continue
+        if element.tag != tag:
+            element.tag = tag
+        if tag == "img":
+            rel = links.image(element.get("src") or "", page)
+            if rel is None:  # not one of the site's images: the book shows its alt text
+                alt = (element.get("alt") or "").strip()
+                span = None
+                if alt:
+                    span = lxml_html.Element("span", {"class": "image-alt"})
+                    span.text = element.get("alt")
+                _replace(element, span)
+                continue
+            images.add(rel)
+        if element.attrib:
+            kept = _attributes(tag, element, links, page)
+            element.attrib.clear()
+            for name, value in kept:
+                element.set(name, value)
+    body = etree.tostring(root, encoding="unicode", method="xml")
+    body = body.removeprefix("<div>").removesuffix("</div>")
+    return ("" if body == "<div/>" else _xml_safe(body)), images
 
 
 def _date_text(moment: dt.datetime, lang: str) -> str:
@@ -370,7 +391,7 @@ def chapter(env: Environment, links: BookLinks, loc: Localized, site_title: str,
     }
     xhtml = _render(env, "chapter", book=_book_context(loc.lang, site_title), article=data)
     return Chapter(article.slug, links.chapters[article.slug], _clean(loc.title) or article.slug,
-                   xhtml, tuple(sorted(images)), updated)
+                   zlib.compress(xhtml, 1), tuple(sorted(images)), updated)
 
 
 def modified(chapters: Iterable[Chapter]) -> dt.datetime:
@@ -403,10 +424,10 @@ def book(env: Environment, translations: Translations, config: Config, lang: str
         "nav.xhtml": _render(env, "nav", book=context, article=None),
         "about.xhtml": _render(env, "about", book=context, article=None),
     }
-    for item in chapters:
-        documents[item.file] = item.xhtml
     used = sorted({rel for c in chapters for rel in c.images if rel in images})
-    members: dict[str, bytes] = {f"{ROOT}/{name}": data for name, data in documents.items()}
+    members: dict[str, bytes | Chapter] = {f"{ROOT}/{name}": data for name, data in documents.items()}
+    for item in chapters:  # unpacked one at a time, as the zip is written
+        members[f"{ROOT}/{item.file}"] = item
     members[f"{ROOT}/epub.css"] = STYLE.read_bytes()
     for rel in used:
         members[f"{ROOT}/{image_name(rel)}"] = images[rel]
@@ -500,15 +521,18 @@ def _container() -> bytes:
     return _xml(container)
 
 
-def _ocf(members: dict[str, bytes]) -> bytes:
+def _ocf(members: dict[str, bytes | Chapter]) -> bytes:
     """The zip container: ``mimetype`` first and stored, then the container file, the
     package document and the rest in name order; fixed dates and permissions."""
-    first = {"mimetype": MEDIA_TYPE.encode("ascii"), "META-INF/container.xml": _container(),
-             f"{ROOT}/package.opf": members[f"{ROOT}/package.opf"]}
-    ordered = list(first.items()) + sorted((k, v) for k, v in members.items() if k not in first)
+    first: dict[str, bytes | Chapter] = {
+        "mimetype": MEDIA_TYPE.encode("ascii"), "META-INF/container.xml": _container(),
+        f"{ROOT}/package.opf": members[f"{ROOT}/package.opf"]}
+    ordered = list(first.items()) + sorted(((k, v) for k, v in members.items() if k not in first),
+                                           key=lambda member: member[0])
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in ordered:
+        for name, member in ordered:
+            data = member.xhtml if isinstance(member, Chapter) else member
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
             info.external_attr = 0o644 << 16
             info.create_system = 3

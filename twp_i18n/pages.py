@@ -247,7 +247,7 @@ def _article_page(env: Environment, config: Config, plan: _Plan, lang: str, loc:
 def _help_url(config: Config, plan: _Plan) -> str:
     """Where an article page's notice of untranslated parts leads (relative to the page)."""
     return (f"../../{tag_dir(config.source_language)}/{HELP_SLUG}/"
-            if any(a.slug == HELP_SLUG for a in plan.articles) else "../../status/")
+            if HELP_SLUG in plan.slugs[config.source_language] else "../../status/")
 
 
 _RELATIVE_DIR_LINK = re.compile(r'\b(href)="((?![a-z][a-z0-9+.-]*:|/|#)[^"?#]*/)([?#][^"]*)?"')
