@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
 import os
 import re
@@ -32,7 +31,7 @@ from twp_i18n.build import build
 from twp_i18n.config import load_config
 from twp_i18n.errors import TemplateError
 
-from .conftest import REPO, snapshot
+from .conftest import REPO
 
 MINIMAL = REPO / "tests" / "data" / "minimal"
 CHECK_ALL = REPO / "tests" / "epubcheck" / "CheckAll.java"

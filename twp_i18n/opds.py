@@ -24,6 +24,7 @@ from lxml import etree
 
 from .epub import DC_NS, OPF_NS, ROOT
 from .feeds import ATOM_NS, EPOCH, GENERATOR
+from .languages import bcp47_tag
 
 if TYPE_CHECKING:
     from .build import _Plan
@@ -72,9 +73,9 @@ def read_book(data: bytes) -> tuple[str, str, str, str] | None:
         return None
     values = [metadata.findtext(f"{{{DC_NS}}}{name}") for name in ("language", "title", "identifier")]
     changed = metadata.findtext(f"{{{OPF_NS}}}meta[@property='dcterms:modified']")
-    if not all(values) or not changed:
+    language, title, identifier = values
+    if not (language and title and identifier and changed):
         return None
-    language, title, identifier = (v for v in values if v)
     return language, title, identifier, changed
 
 
@@ -82,7 +83,7 @@ def render_opds(config: Config, books: list[BookEntry]) -> bytes:
     """The OPDS 1.2 acquisition feed listing ``books`` (in that order)."""
     nsmap = {None: ATOM_NS, "dc": DCTERMS_NS, "opds": "http://opds-spec.org/2010/catalog"}
     feed = etree.Element(f"{{{ATOM_NS}}}feed", nsmap=nsmap)  # type: ignore[dict-item]
-    feed.set(XML_LANG, config.source_language.replace("_", "-"))
+    feed.set(XML_LANG, bcp47_tag(config.source_language))
     url = config.base_url + CATALOG
 
     def add(parent: etree._Element, name: str, text: str | None = None, **attrs: str) -> etree._Element:
