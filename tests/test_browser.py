@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
@@ -31,6 +32,7 @@ AR_ARTICLE = f"ar/{SLUG}/index.html"
 ES_ARTICLE = f"es/{SLUG}/index.html"
 FEED_TYPES = {"application/rss+xml": "rss.xml", "application/atom+xml": "atom.xml",
               "application/feed+json": "feed.json"}
+OPDS_TYPE = "application/atom+xml;profile=opds-catalog;kind=acquisition"
 
 
 def missing(what: str) -> NoReturn:
@@ -177,6 +179,11 @@ def test_feed_autodiscovery_links(page, dist, rel, lang):
         screenshot(page, "es-index.png")
     links = page.eval_on_selector_all("head link[rel~=alternate][type]", """links => links.map(
         l => ({type: l.type, href: l.href, title: l.title}))""")
+    catalog = [link for link in links if link["type"] == OPDS_TYPE]  # language indexes only
+    assert len(catalog) == (1 if rel.endswith("/index.html") and rel.count("/") == 1 else 0)
+    for link in catalog:
+        assert link["href"] == (dist / "opds.xml").as_uri()
+    links = [link for link in links if link["type"] != OPDS_TYPE]
     assert sorted(link["type"] for link in links) == sorted(FEED_TYPES)
     for link in links:
         feed = dist / lang / FEED_TYPES[link["type"]]
@@ -247,3 +254,48 @@ def test_no_serious_accessibility_violations(browser, dist, axe_script, name, sc
     bad = [v for v in violations if v["impact"] in ("serious", "critical")]
     assert not bad, "\n".join(f"{v['impact']} {v['id']}: {v['help']}\n  " + "\n  ".join(v["nodes"])
                               for v in bad)
+
+
+@pytest.mark.parametrize("lang", ["es", "ar"])
+def test_first_chapter_of_the_book_renders(page, dist, lang, tmp_path):
+    """The first chapter of a language's EPUB, as its XHTML and stylesheet are in the book."""
+    with zipfile.ZipFile(dist / "bundles" / f"{lang}.epub") as book:
+        book.extractall(tmp_path)
+    page.goto((tmp_path / "EPUB" / "chapter-1.xhtml").as_uri())
+    screenshot(page, f"epub-{lang}-chapter-1.png")
+    got = page.evaluate("""() => {
+        const textBox = el => {
+            const range = document.createRange();
+            range.selectNodeContents(el);
+            return range.getBoundingClientRect();
+        };
+        const body = document.body, style = getComputedStyle(body);
+        const box = body.getBoundingClientRect();
+        const heading = document.querySelector('h1');
+        return {
+            type: document.contentType, dir: document.documentElement.dir,
+            direction: style.direction,
+            text: body.innerText.trim().length,
+            heading: heading ? textBox(heading) : null,
+            headingText: heading ? heading.textContent : '',
+            paragraphs: [...document.querySelectorAll('section > p:not(.meta)')]
+                .filter(p => p.getBoundingClientRect().height > 0).length,
+            contentLeft: box.left + parseFloat(style.paddingLeft),
+            contentRight: box.right - parseFloat(style.paddingRight),
+            lineHeight: style.lineHeight, fontSize: style.fontSize,
+        };
+    }""")
+    assert got["type"] == "application/xhtml+xml"  # read as XML, as a reading system does
+    # Not blank: a visible heading and several paragraphs of text.
+    assert got["text"] > 500 and got["paragraphs"] >= 3, got
+    assert got["heading"]["width"] > 50 and got["heading"]["height"] > 10, got
+    assert float(got["lineHeight"].removesuffix("px")) > float(got["fontSize"].removesuffix("px"))
+    if lang == "ar":
+        assert got["dir"] == "rtl" and got["direction"] == "rtl"
+        # The text starts at the right edge; a short heading leaves room on the left.
+        assert abs(got["heading"]["right"] - got["contentRight"]) < 2, got
+        assert got["heading"]["left"] > got["contentLeft"] + 100, got
+    else:
+        assert got["dir"] == "ltr" and got["direction"] == "ltr"
+        assert abs(got["heading"]["left"] - got["contentLeft"]) < 2, got
+    assert page.failed == [] and all(url.startswith("file://") for url in page.requests)

@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import feedparser
+import polib
 import pytest
 from lxml import etree
 
@@ -178,11 +179,17 @@ HOSTILE = {
         "Muchos dormimos mal. Notas: [nuestras notas](https://evil.example/notes).",
     "A notebook beside a cup of tea":
         "Un cuaderno\\](https://evil.example/pixel.png) \\[Haz clic\\](https://evil.example/x) \\![x",
+    "Rest and sleep": 'Descanso <svg onload="alert(7)"><foreignObject>y</foreignObject></svg> sueño',
+    "This is lay experience, not medical advice.":
+        'Experiencia <math><mi>x</mi></math> <custom-el onclick="x()">no</custom-el> &nbsp; consejo',
 }
 SITE_HOSTILE = {
     "Other languages": 'Otros idiomas" onmouseover="alert(document.domain)" style="position:fixed',
     "Published %(date)s": "Publicado el %(date)s <img src=x onerror=alert(1) ",
     "Skip to content": "<script>alert(5)</script>",
+    "Contents": '<script>alert(8)</script>]]>&nbsp;',
+    "Read offline:": '<a href="https://evil.example/">Leer</a>',
+    "About this book": "Sobre\" xml:lang=\"x",
 }
 
 
@@ -206,6 +213,42 @@ def unsafe_markup(html_bytes: bytes) -> list[str]:
     return found
 
 
+BOOK_NAMESPACES = {"http://www.w3.org/1999/xhtml", "http://www.idpf.org/2007/opf",
+                   "http://purl.org/dc/elements/1.1/", "http://www.daisy.org/z3986/2005/ncx/",
+                   "urn:oasis:names:tc:opendocument:xmlns:container"}
+
+
+def foreign_markup(xml_bytes: bytes) -> list[str]:
+    """Elements of a book's XML file from outside the book's own vocabularies (XHTML, the
+    package, NCX and container formats), elements XHTML chapters never carry, and
+    attributes they never need."""
+    from twp_i18n.epub import ELEMENTS
+
+    skeleton = {"html", "head", "meta", "title", "link", "body", "section", "nav"}
+    attributes = {"lang", "dir", "class", "title", "href", "hreflang", "src", "alt", "width",
+                  "height", "start", "style", "charset", "rel", "type", "id", "datetime",
+                  "hidden", "{http://www.w3.org/XML/1998/namespace}lang",
+                  "{http://www.idpf.org/2007/ops}type"}
+    found = []
+    tree = etree.fromstring(xml_bytes, etree.XMLParser(resolve_entities=False, no_network=True))
+    xhtml = tree.tag == "{http://www.w3.org/1999/xhtml}html"
+    for element in tree.iter():
+        if not isinstance(element.tag, str):
+            found.append(f"node {element!r}")
+            continue
+        name = etree.QName(element)
+        if name.namespace not in BOOK_NAMESPACES:
+            found.append(element.tag)
+        if xhtml and name.localname not in ELEMENTS | skeleton:
+            found.append(name.localname)
+        for attribute, value in element.attrib.items():
+            if xhtml and attribute not in attributes:
+                found.append(f"{name.localname}@{attribute}")
+            if "evil.example" in value or "javascript:" in value.lower():
+                found.append(f"{name.localname}@{attribute}={value}")
+    return found
+
+
 def test_hostile_catalog_leaves_no_unsafe_markup_anywhere(site):
     for domain, table in (("rest-and-sleep", HOSTILE), ("journal", HOSTILE), ("site", SITE_HOSTILE)):
         path = site / f"locales/es/LC_MESSAGES/{domain}.po"
@@ -217,6 +260,10 @@ def test_hostile_catalog_leaves_no_unsafe_markup_anywhere(site):
                     entry.tcomment = "twp-ignore: link-changed, foreign-link"
         if domain == "site":
             po.metadata["Plural-Forms"] = "nplurals=2; plural=n%0;"  # would divide by zero
+            known = {entry.msgid for entry in po}
+            for msgid, msgstr in table.items():  # strings newer than the fixture's catalog
+                if msgid not in known:
+                    po.append(polib.POEntry(msgid=msgid, msgstr=msgstr))
         pofile.write_po(path, po)
     report = build(load_config(site))
     assert any("rest-and-sleep.po:" in w for w in report.warnings)
@@ -238,8 +285,24 @@ def test_hostile_catalog_leaves_no_unsafe_markup_anywhere(site):
                 assert not name.startswith(("/", "..")) and "/../" not in name
                 if name.endswith(".html"):
                     assert unsafe_markup(archive.read(name)) == [], name
+    books = list(dist.rglob("*.epub"))
+    assert books
+    for book in books:
+        with zipfile.ZipFile(book) as archive:
+            for name in archive.namelist():
+                assert not name.startswith(("/", "..")) and "/../" not in name
+                data = archive.read(name)
+                if name.endswith((".xhtml", ".opf", ".ncx", ".xml")):
+                    assert foreign_markup(data) == [], (book.name, name)
+                if name.endswith(".xhtml"):
+                    assert unsafe_markup(data) == [], (book.name, name)
     page = (dist / "es/journal/index.html").read_text(encoding="utf-8")
     assert 'aria-label="Otros idiomas&#34; onmouseover=' in page  # kept as text, harmless
+    with zipfile.ZipFile(dist / "bundles/es.epub") as archive:
+        nav = archive.read("EPUB/nav.xhtml").decode("utf-8")
+        about = archive.read("EPUB/about.xhtml").decode("utf-8")
+    assert "<h1>Contents</h1>" in nav  # refused (twp check finds HTML): the English stays
+    assert "<h1>Sobre&#34; xml:lang=&#34;x</h1>" in about  # kept as text, harmless
 
 
 def test_template_error_names_file_and_keeps_previous_output(site, twp):
@@ -338,8 +401,10 @@ def test_incremental_rebuild_equals_a_clean_build(site, tmp_path, monkeypatch):
     report = build(config)
     assert rendered == ["ar"]
     assert report.written and all(r.startswith(("ar/", "bundles/ar", "status/", "index.html"))
-                                   or r in ("sitemap.xml", "feeds.opml", ".twp-build.json")
+                                   or r in ("sitemap.xml", "feeds.opml", ".twp-build.json",
+                                            "opds.xml", "bundles/SHA256SUMS")
                                    for r in report.written), report.written
+    assert "bundles/ar.epub" in report.written and "opds.xml" in report.written
     monkeypatch.undo()
     fresh = tmp_path / "fresh"
     shutil.copytree(site, fresh, ignore=shutil.ignore_patterns("dist", ".twp"))

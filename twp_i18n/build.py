@@ -159,6 +159,12 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
             files.update(lang_files)
             render_problems.extend(lang_problems)
             step()
+    if SHARED not in kept:  # the catalog of the books, once every book is made
+        from .opds import catalog_files
+
+        catalog = catalog_files(config, plan, output, files)
+        shared_files.update(catalog)
+        files.update(catalog)
 
     report = BuildReport(output, warnings=image_warnings + list(plan.warnings) + render_problems,
                          published={lang: [a.slug for a in plan.published[lang]]
@@ -195,7 +201,8 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     rendered = {lang: info for lang, info in rendered_before.items() if lang not in todo}
     for lang in todo:
         base = pages.tag_dir(lang)
-        names = sorted(rel for rel in files if rel.startswith(f"{base}/") or rel == f"bundles/{base}.zip")
+        names = sorted(rel for rel in files if rel.startswith(f"{base}/")
+                       or rel in (f"bundles/{base}.zip", f"bundles/{base}.epub"))
         rendered[lang] = {"key": cache.digest(f"{per_lang[lang]} {published_key}".encode("utf-8")),
                           "files": {rel: _stamp(output / rel) for rel in names}}
     if SHARED not in kept:
@@ -248,8 +255,8 @@ def _shared_key(langs: list[str], per_lang: dict[str, str], published_key: str) 
 
 
 SHARED = "#shared"
-"""Key of the files common to all languages (chooser, dashboard, sitemap, OPML, stylesheet)
-in the build memo, next to the language codes."""
+"""Key of the files common to all languages (chooser, dashboard, sitemap, OPML, stylesheet,
+catalog of books) in the build memo, next to the language codes."""
 
 
 def _check_out(config: Config, out: Path, output: Path) -> None:

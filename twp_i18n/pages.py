@@ -24,7 +24,7 @@ from jinja2 import Environment, TemplateSyntaxError
 from jinja2 import TemplateError as JinjaTemplateError
 from markupsafe import Markup
 
-from . import feeds, parallel
+from . import epub, feeds, parallel
 from .catalogs import SITE_DOMAIN, load_catalog
 from .config import Config
 from .errors import TemplateError
@@ -63,6 +63,8 @@ class _ArticleOutput:
     item: feeds.FeedItem | None
     """Its feed entry, when the article is recent enough to be in the feeds."""
     problems: list[str]
+    chapter: epub.Chapter | None = None
+    """Its chapter in the language's book."""
 
 
 PARALLEL_RENDER_MIN = 200
@@ -98,7 +100,7 @@ def _render_chunk(slugs: list[str]) -> list[tuple[str, str, _ArticleOutput]]:
     config, plan, langs = parallel.job()
     by_slug = {a.slug: a for a in plan.articles}
     all_slugs = set(by_slug)
-    settings: dict[str, tuple[Environment, str, set[str]]] = {}
+    settings: dict[str, tuple[Environment, str, set[str], epub.BookLinks]] = {}
     result: list[tuple[str, str, _ArticleOutput]] = []
     for slug in slugs:
         article = by_slug[slug]
@@ -109,8 +111,9 @@ def _render_chunk(slugs: list[str]) -> list[tuple[str, str, _ArticleOutput]]:
             if lang not in settings:
                 env, translations = _language_environment(config, lang)
                 recent = {a.slug for a in plan.published[lang][:config.feeds.items]}
-                settings[lang] = (env, translations.text(config.title), recent)
-            env, site_title, recent = settings[lang]
+                links = epub.book_links(config, plan.published[lang], tag_dir(lang))
+                settings[lang] = (env, translations.text(config.title), recent, links)
+            env, site_title, recent, links = settings[lang]
             view = plan.views.get(lang, {}).get(slug)
             if view is None and lang != config.source_language:
                 view = read_view(config, lang, slug)
@@ -125,8 +128,10 @@ def _render_chunk(slugs: list[str]) -> list[tuple[str, str, _ArticleOutput]]:
                 "date_text": _date_text(article.date, lang),
             }
             item = _feed_item(config, plan, lang, localized) if slug in recent else None
+            chapter = epub.chapter(env, links, localized, site_title, entry_updated(localized),
+                                   _help_url(config, plan))
             result.append((lang, slug, _ArticleOutput(page.encode("utf-8"), listing, item,
-                                                      problems)))
+                                                      problems, chapter)))
     return result
 
 
@@ -163,6 +168,7 @@ def render_language(config: Config, lang: str, plan: _Plan,
             items.append(output.item)
     page = _page(config, plan, lang, depth=1, canonical=f"{base}/",
                  hreflang=[(l, f"{tag_dir(l)}/") for l in plan.languages if plan.published[l]])
+    page["opds"] = "../opds.xml"
     languages = [{"href": f"../{tag_dir(l)}/", "lang_tag": bcp47_tag(l), "name": native_name(l),
                   "current": l == lang} for l in plan.languages if plan.published[l]]
     files[f"{base}/index.html"] = _render(env, "index.html", site=_site(config, site_title),
@@ -178,6 +184,10 @@ def render_language(config: Config, lang: str, plan: _Plan,
         files[f"{base}/{rel}"] = data
     files[f"bundles/{base}.zip"] = _bundle(base, {k: v for k, v in files.items()
                                                   if k.startswith(base + "/")})
+    chapters = [pages[article.slug].chapter for article in plan.published[lang]]
+    files[f"bundles/{base}.epub"] = epub.book(
+        env, translations, config, lang, base, [c for c in chapters if c is not None],
+        {rel.removeprefix("images/"): data for rel, data in assets.items()})
     return files, problems
 
 
@@ -206,6 +216,8 @@ def _page(config: Config, plan: _Plan, lang: str, *, depth: int, canonical: str 
         "hreflang": alternates, "description": description,
         "feeds": {"rss": f"{root}{base}/rss.xml", "atom": f"{root}{base}/atom.xml",
                   "json": f"{root}{base}/feed.json"},
+        "offline": {"epub": f"{root}bundles/{base}.epub", "zip": f"{root}bundles/{base}.zip"},
+        "opds": None,
     }
 
 
@@ -219,8 +231,7 @@ def _article_page(env: Environment, config: Config, plan: _Plan, lang: str, loc:
     alternates = [{"href": f"../../{tag_dir(l)}/{slug}/", "lang_tag": bcp47_tag(l),
                    "name": native_name(l), "current": l == lang} for l in versions]
     article = loc.article
-    help_url = (f"../../{tag_dir(config.source_language)}/{HELP_SLUG}/"
-                if any(a.slug == HELP_SLUG for a in plan.articles) else "../../status/")
+    help_url = _help_url(config, plan)
     data = {
         "title": loc.title, "html": Markup(loc.html), "untranslated": loc.untranslated_units,
         "date_iso": article.date.date().isoformat(), "date_text": _date_text(article.date, lang),
@@ -230,6 +241,12 @@ def _article_page(env: Environment, config: Config, plan: _Plan, lang: str, loc:
     }
     return _render(env, "article.html", site=_site(config, site_title), page=page, article=data,
                    alternates=alternates)
+
+
+def _help_url(config: Config, plan: _Plan) -> str:
+    """Where an article page's notice of untranslated parts leads (relative to the page)."""
+    return (f"../../{tag_dir(config.source_language)}/{HELP_SLUG}/"
+            if HELP_SLUG in plan.slugs[config.source_language] else "../../status/")
 
 
 _RELATIVE_DIR_LINK = re.compile(r'\b(href)="((?![a-z][a-z0-9+.-]*:|/|#)[^"?#]*/)([?#][^"]*)?"')
@@ -268,10 +285,16 @@ def _revision(value: str | None) -> dt.datetime | None:
         return None
 
 
+def entry_updated(loc: Localized) -> dt.datetime:
+    """When an article last changed in a language: the later of its source's date or
+    update and its translation's revision (its feed entry and its book chapter say so)."""
+    revision = _revision(loc.revision)
+    return max(loc.article.last_modified, revision) if revision else loc.article.last_modified
+
+
 def _feed_item(config: Config, plan: _Plan, lang: str, loc: Localized) -> feeds.FeedItem:
     article = loc.article
-    revision = _revision(loc.revision)
-    updated = max(article.last_modified, revision) if revision else article.last_modified
+    updated = entry_updated(loc)
     others = tuple(
         feeds.Alternate(bcp47_tag(l), f"{config.base_url}{tag_dir(l)}/{article.slug}/")
         for l in plan.languages
@@ -351,6 +374,8 @@ def render_shared(config: Config, plan: _Plan) -> dict[str, bytes]:
                       hreflang=[])
     root_page["home"] = "./"
     root_page["feeds"] = None
+    root_page["offline"] = None
+    root_page["opds"] = "opds.xml"
     files["index.html"] = _render(env, "chooser.html", site=_site(config, config.title),
                                   page=root_page, languages=chooser).encode("utf-8")
     status_rows = []
@@ -367,6 +392,7 @@ def render_shared(config: Config, plan: _Plan) -> dict[str, bytes]:
     status_page = _page(config, plan, source, depth=1, canonical="status/", hreflang=[])
     status_page["home"] = "../"
     status_page["feeds"] = None
+    status_page["offline"] = None
     files["status/index.html"] = _render(
         env, "status.html", site=_site(config, config.title), page=status_page,
         languages=status_rows, min_percent=f"{config.min_percent:g}").encode("utf-8")
