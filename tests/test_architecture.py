@@ -36,3 +36,13 @@ def test_the_contract_fails_on_an_import_from_a_later_stage(tmp_path: Path) -> N
     result = _lint_imports(tmp_path)
     assert result.returncode != 0
     assert "twp_i18n.content -> twp_i18n.render" in result.stdout
+
+
+def test_every_module_has_a_place_in_the_contract() -> None:
+    import tomllib
+
+    contract = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    layers = contract["tool"]["importlinter"]["contracts"][0]["layers"]
+    listed = {name.strip() for layer in layers for name in layer.split(":")}
+    modules = {path.stem for path in (REPO / "twp_i18n").glob("*.py") if not path.stem.startswith("__")}
+    assert modules - listed == set(), "add these modules to a layer in pyproject.toml"
