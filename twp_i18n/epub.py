@@ -33,8 +33,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from babel.dates import format_date
-from jinja2 import Environment, TemplateSyntaxError
-from jinja2 import TemplateError as JinjaTemplateError
+from jinja2 import Environment
 from lxml import etree
 from lxml import html as lxml_html
 from markupsafe import Markup
@@ -42,6 +41,7 @@ from markupsafe import Markup
 from .errors import TemplateError
 from .feeds import is_valid_bcp47
 from .languages import bcp47_tag, native_name, text_direction
+from .render import render_template
 
 if TYPE_CHECKING:
     from .config import Config
@@ -349,15 +349,7 @@ def _date_text(moment: dt.datetime, lang: str) -> str:
 
 def _render(env: Environment, doc: str, **context: Any) -> bytes:
     """One XHTML document of the book from the theme's ``epub.html``, checked well-formed."""
-    try:
-        text = env.get_template(TEMPLATE).render(doc=doc, **context)
-    except TemplateSyntaxError as exc:
-        raise TemplateError(f"template syntax error: {exc.message}", path=exc.filename or TEMPLATE,
-                            line=exc.lineno) from None
-    except JinjaTemplateError as exc:
-        raise TemplateError(f"template {TEMPLATE} failed: {exc}", path=TEMPLATE,
-                            hint="check the variable names the template uses") from None
-    data = text.encode("utf-8")
+    data = render_template(env, TEMPLATE, doc=doc, **context).encode("utf-8")
     try:
         etree.fromstring(data, _XML_PARSER)
     except etree.XMLSyntaxError as exc:

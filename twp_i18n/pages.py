@@ -20,18 +20,24 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from babel.dates import format_date
-from jinja2 import Environment, TemplateSyntaxError
-from jinja2 import TemplateError as JinjaTemplateError
+from jinja2 import Environment
 from markupsafe import Markup
 
 from . import epub, feeds, parallel
 from .catalogs import SITE_DOMAIN, load_catalog
 from .config import Config
-from .errors import TemplateError
 from .extract import THEME_DIR
 from .languages import bcp47_tag, native_name, text_direction
 from .paths import site_images
-from .render import Localized, Translations, jinja_environment, localize, parse_source, read_view
+from .render import (
+    Localized,
+    Translations,
+    jinja_environment,
+    localize,
+    parse_source,
+    read_view,
+    render_template,
+)
 
 if TYPE_CHECKING:
     from .build import _Plan
@@ -266,14 +272,7 @@ def disk_friendly_links(html_text: str) -> str:
 
 
 def _render(env: Environment, name: str, **context: Any) -> str:
-    try:
-        return disk_friendly_links(env.get_template(name).render(**context))
-    except TemplateSyntaxError as exc:
-        raise TemplateError(f"template syntax error: {exc.message}", path=exc.filename or name,
-                            line=exc.lineno) from None
-    except JinjaTemplateError as exc:
-        raise TemplateError(f"template {name} failed: {exc}", path=name,
-                            hint="check the variable names the template uses") from None
+    return disk_friendly_links(render_template(env, name, **context))
 
 
 def _revision(value: str | None) -> dt.datetime | None:

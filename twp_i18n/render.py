@@ -20,7 +20,8 @@ from typing import Any
 
 import nh3
 import polib
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateSyntaxError
+from jinja2 import TemplateError as JinjaTemplateError
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
@@ -28,6 +29,7 @@ from .catalogs import catalog_path, load_catalog
 from .checks import Verdicts, plural_function, single_count_forms, unsafe_entry
 from .config import Config
 from .content import Article
+from .errors import TemplateError
 from .extract import THEME_DIR, unit_contexts
 from .languages import bcp47_tag, plural_forms
 from .segments import Unit, article_units, markdown, translate_tokens, unit_blocks
@@ -141,6 +143,18 @@ def jinja_environment(config: Config) -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.policies["ext.i18n.trimmed"] = True
     return env
+
+
+def render_template(env: Environment, name: str, **context: Any) -> str:
+    """Template ``name`` rendered with ``context``; a broken template is a TemplateError."""
+    try:
+        return env.get_template(name).render(**context)
+    except TemplateSyntaxError as exc:
+        raise TemplateError(f"template syntax error: {exc.message}", path=exc.filename or name,
+                            line=exc.lineno) from None
+    except JinjaTemplateError as exc:
+        raise TemplateError(f"template {name} failed: {exc}", path=name,
+                            hint="check the variable names the template uses") from None
 
 
 @dataclass
