@@ -611,7 +611,7 @@ class UnsupportedSyntax(CatalogError):
     hex digits); bytes that are not UTF-8 where gettext does not check them (comments, or
     before the header names the charset); a header charset other than UTF-8 (ASCII for
     ASCII text); a header entry with plural forms, or a header line not of the form
-    ``Name: value``.
+    ``Name: value``; comment lines after the last entry (which belong to no entry).
     """
 
 
