@@ -3,11 +3,12 @@
 Linearity is tested without wall-clock thresholds: either by counting the calls
 of the operation that would repeat (a 10x input may cost at most 15x the
 operations), or, where the work happens inside one regular-expression call, by
-the ratio of the CPU time of a 10x input to that of a 1x input.
+the ratio of the CPU time of a 10x input to that of a 1x input (at most 25x).
 """
 
 from __future__ import annotations
 
+import gc
 import re
 import time
 from collections.abc import Callable
@@ -173,23 +174,34 @@ def test_extract_of_a_bad_article_among_many_names_it(make_site, twp):
 # --------------------------------------------------------------------------- linear work
 
 def cpu(function: Callable[[], object]) -> float:
-    """CPU seconds of one call (repeated until measurable)."""
-    calls, start = 0, time.process_time()
-    while True:
-        function()
-        calls += 1
-        spent = time.process_time() - start
-        if spent >= 0.02:
-            return spent / calls
+    """CPU seconds of one call (repeated until measurable), the garbage collector off: its
+    passes grow with everything the process holds, not with the work measured."""
+    gc.collect()
+    gc.disable()
+    try:
+        calls, start = 0, time.process_time()
+        while True:
+            function()
+            calls += 1
+            spent = time.process_time() - start
+            if spent >= 0.02:
+                return spent / calls
+    finally:
+        gc.enable()
 
 
 def assert_linear(make_input: Callable[[int], object], function: Callable[[object], object],
                   size: int) -> None:
-    """10x the input costs at most 15x the CPU time (the best of five, taken in turns)."""
+    """10x the input costs at most 25x the CPU time (the best of five, taken in turns).
+
+    Linear work gives about 10x; the bound is generous because caches and other
+    processes on the machine make CPU time noisy.  The super-linear steps these
+    tests guard against gave 90x to 600x.
+    """
     small, big = make_input(size), make_input(10 * size)
     times = [(cpu(lambda: function(small)), cpu(lambda: function(big))) for _ in range(5)]
     ratio = min(b for _, b in times) / min(s for s, _ in times)
-    assert ratio <= 15, f"10x input took {ratio:.0f}x the work"
+    assert ratio <= 25, f"10x input took {ratio:.0f}x the work"
 
 
 @pytest.mark.parametrize("make_input", [

@@ -156,15 +156,16 @@ def load_article(path: Path, rel_path: str, limits: LimitsConfig | None = None) 
 def _too_big(size: int, limits: LimitsConfig, rel_path: str) -> ContentError:
     bound = limits.max_article_bytes
     return ContentError(
-        f"the article is {size} bytes ({_mib(size)}), over the bound of {bound} bytes "
-        f"({_mib(bound)})",
+        f"the article is {_size(size)}, over the bound of {_size(bound)}",
         path=rel_path,
         hint="split it into several articles, or raise [limits] max_article_bytes in twp.toml",
     )
 
 
-def _mib(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MiB"
+def _size(size: int) -> str:
+    """``5000 bytes``, ``10485760 bytes (10.0 MiB)``."""
+    mib = size / (1024 * 1024)
+    return f"{size} bytes ({mib:.1f} MiB)" if mib >= 1 else f"{size} bytes"
 
 
 def parse_article(raw: bytes, path: Path, rel_path: str,
