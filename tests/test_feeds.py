@@ -448,3 +448,16 @@ def test_opml_lists_every_languages_feeds() -> None:
     assert feeds == expected
     assert all(o.get("type") == "rss" and o.get("text") for o in root.iter("outline")
                if o.get("xmlUrl"))
+
+
+def test_an_article_at_the_size_bound_makes_valid_feeds() -> None:
+    """An article just under ``[limits] max_article_bytes`` of '&' becomes a text node of more
+    than libxml2's 10 MB default limit once escaped twice; the feeds must still be made."""
+    channel = make_channel("es")
+    body = "<p>" + "&amp;" * 2_000_000 + "</p>"
+    big = FeedItem(**{**channel.items[0].__dict__, "content_html": body})
+    channel = Channel(**{**channel.__dict__, "items": (big,)})
+    for render in (render_rss, render_atom):
+        data = render(channel, True)
+        root = etree.fromstring(data, etree.XMLParser(huge_tree=True, resolve_entities=False))
+        assert len(data) > 10_000_000 and root is not None

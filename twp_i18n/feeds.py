@@ -255,7 +255,10 @@ def _generator(channel: Channel, rss: bool, full_content: bool) -> FeedGenerator
 
 
 def _parse(data: bytes) -> etree._Element:
-    parser = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True)
+    # Our own feedgen output, from bounded inputs: a long article may exceed libxml2's 10 MB
+    # text-node limit once escaped, so that limit is lifted (entities stay unresolved).
+    parser = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True,
+                             huge_tree=True)
     return etree.fromstring(data, parser)
 
 

@@ -203,7 +203,7 @@ def _apply(config: Config, harvest: Harvest, state: _State, files: _Files, repor
             problem = f"slug '{item.slug}' {check_slug(item.slug, reserved=reserved)}"
         if problem is None:
             try:
-                parse_article(data, path, rel)
+                parse_article(data, path, rel, config.limits)
             except ContentError as exc:
                 problem = exc.message
         if problem is not None:
