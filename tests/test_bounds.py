@@ -228,3 +228,17 @@ def test_html_in_comments_and_scripts_does_not_nest(make_site):
             "<svg>" + "<path d='m0'/>" * 50 + "</svg>\n\nText.\n")
     root = make_site({"content/en/a.md": article(body=body)})
     assert units_of(root)[-1] == "Text."
+
+
+def _edited_paragraph(size: int) -> tuple[str, list[str]]:
+    words = ("taper", "dose", "sleep", "weeks", "slowly", "support", "notes")
+    text = " ".join(words[(i * 7 + i // 3) % len(words)] for i in range(size // 6))
+    return text[: len(text) // 2] + " changed " + text[len(text) // 2:], [text, "unrelated text"]
+
+
+def test_fuzzy_matching_a_small_edit_in_a_long_paragraph_is_linear() -> None:
+    from twp_i18n.merge import most_similar, similar
+
+    query, choices = _edited_paragraph(300_000)
+    assert most_similar(query, choices) == 0 and [p for _, p in similar(query, choices)] == [0]
+    assert_linear(_edited_paragraph, lambda pair: most_similar(*pair), 20_000)  # type: ignore[misc]

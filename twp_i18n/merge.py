@@ -70,6 +70,42 @@ COMMON_WORD_MIN = 20
 Key = tuple[str | None, str]
 
 
+LONG_TEXT = 2048
+"""Texts at least this long are scored one by one: rapidfuzz's ``process`` functions skip
+the common prefix and suffix that make ``fuzz.ratio`` fast (linear) on a small edit in a
+long paragraph, and take time quadratic in its length."""
+
+
+def similar(query: str, choices: list[str]) -> list[tuple[float, int]]:
+    """``(score, index)`` of every choice whose ``fuzz.ratio`` with ``query`` reaches
+    :data:`FUZZY_THRESHOLD`, in the order of ``choices``.
+
+    >>> similar("one small edit", ["one small edit!", "unrelated"])
+    [(96.55172413793103, 0)]
+    """
+    if len(query) < LONG_TEXT:
+        found = process.extract(query, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD,
+                                limit=None)
+        return sorted(((score, position) for _, score, position in found), key=lambda f: f[1])
+    scores = ((fuzz.ratio(query, choice, score_cutoff=FUZZY_THRESHOLD), position)
+              for position, choice in enumerate(choices))
+    return [(score, position) for score, position in scores if score >= FUZZY_THRESHOLD]
+
+
+def most_similar(query: str, choices: list[str]) -> int | None:
+    """The index of the choice most similar to ``query`` (the first of equals), if any
+    reaches :data:`FUZZY_THRESHOLD`: what ``process.extractOne`` gives, in linear time for a
+    small edit in a long text."""
+    if len(query) < LONG_TEXT:
+        found = process.extractOne(query, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
+        return None if found is None else found[2]
+    best: tuple[float, int] | None = None
+    for score, position in similar(query, choices):
+        if best is None or score > best[0]:
+            best = (score, position)
+    return None if best is None else best[1]
+
+
 def key_of(entry: polib.POEntry) -> Key:
     return (entry.msgctxt, entry.msgid)
 
@@ -159,9 +195,8 @@ class Memory:
     def closest(self, text: str, domain: str) -> polib.POEntry | None:
         """The most similar translated entry of another catalog, if similar enough."""
         candidates = self._candidates(text)
-        found = process.extract(text, [self.texts[i] for i in candidates], scorer=fuzz.ratio,
-                                score_cutoff=FUZZY_THRESHOLD, limit=None)
-        ranked = sorted((-score, candidates[position]) for _, score, position in found)
+        found = similar(text, [self.texts[i] for i in candidates])
+        ranked = sorted((-score, candidates[position]) for score, position in found)
         for _, index in ranked[:MEMORY_CANDIDATES]:
             if self.entries[index][0] != domain:
                 return self.entries[index][1]
@@ -263,10 +298,9 @@ def merge_catalog(template: polib.POFile, old: polib.POFile | None, lang: str, d
     for index, unit in pending:
         match = None
         if candidate_texts and not unit.msgid_plural:
-            found = process.extractOne(unit.msgid, candidate_texts, scorer=fuzz.ratio,
-                                       score_cutoff=FUZZY_THRESHOLD)
+            found = most_similar(unit.msgid, candidate_texts)
             if found is not None:
-                match = candidates[found[2]]
+                match = candidates[found]
         if match is not None:
             used.add(id(match))
             merged[index] = _fuzzy(unit, match, forms)
@@ -297,14 +331,13 @@ def merge_catalog(template: polib.POFile, old: polib.POFile | None, lang: str, d
     for index, unit in pending:
         if not noted_texts:
             break
-        found = process.extractOne(unit.msgid, noted_texts, scorer=fuzz.ratio,
-                                   score_cutoff=FUZZY_THRESHOLD)
+        found = most_similar(unit.msgid, noted_texts)
         if found is not None:
-            entry, target = noted[found[2]], merged[index]
+            entry, target = noted[found], merged[index]
             assert target is not None
             used.add(id(entry))
             target.tcomment = "\n".join(filter(None, [target.tcomment, entry.tcomment]))
-            del noted[found[2]], noted_texts[found[2]]
+            del noted[found], noted_texts[found]
 
     for entry in merged:
         assert entry is not None
