@@ -537,3 +537,28 @@ def test_bidi_controls_of_a_translation_reach_no_output(site):
         else:
             found += leaks(str(path.relative_to(dist)), path.read_bytes())
     assert found == []
+
+
+def test_control_characters_in_article_text_never_reach_a_page(make_site, twp):
+    """C0 controls (BEL, backspace, form feed...) are not text: HTML forbids them and XHTML
+    books cannot hold them.  They are dropped from every rendered body."""
+    from .conftest import MINIMAL_CONFIG
+
+    root = make_site({"content/en/bell.md": '---\ntitle: "Bell"\ndate: 2026-01-05\n---\n\n'
+                      "Ring\x07 the\x08 bell\x0c now\x1b[31m.\n"},
+                     config=MINIMAL_CONFIG + "[publish]\nmin_percent = 0\n")
+    for args in (["extract"], ["update"]):
+        result = twp("--site", root, "--quiet", *args)
+        assert result.code == 0, result
+    po = root / "locales" / "es" / "LC_MESSAGES" / "bell.po"
+    po.write_text(po.read_text(encoding="utf-8").replace(
+        'msgid "Bell"\nmsgstr ""', 'msgid "Bell"\nmsgstr "Campana\\a\\b"'), encoding="utf-8")
+    result = twp("--site", root, "--quiet", "build")
+    assert result.code == 0, result
+    page = (root / "dist" / "en" / "bell" / "index.html").read_text(encoding="utf-8")
+    assert "Ring the bell now[31m." in page
+    assert "<h1>Campana</h1>" in (root / "dist" / "es" / "bell" / "index.html").read_text(encoding="utf-8")
+    for path in (root / "dist").rglob("*"):
+        if path.suffix in (".html", ".xml", ".json"):
+            data = path.read_text(encoding="utf-8")
+            assert not any(ch in data for ch in "\x07\x08\x0c\x1b"), path

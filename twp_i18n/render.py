@@ -290,10 +290,10 @@ def localize(article: Article, lang: str, source_lang: str, view: CatalogView | 
             done_words += count
         return found
 
-    title = lookup(article.title, "title") or article.title
+    title = _CONTROLS.sub("", lookup(article.title, "title") or article.title)
     summary = None
     if article.summary:
-        summary = lookup(units[1].text, "summary") or article.summary
+        summary = _CONTROLS.sub("", lookup(units[1].text, "summary") or article.summary)
     problems = list(view.problems)
 
     def reject(token: Any, text: str) -> None:
@@ -339,9 +339,16 @@ def source_tags(markdown_source: str) -> set[str]:
             if name.lower() not in {"script", "style", "iframe", "object", "embed"}}
 
 
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""C0 controls but tab and line ends: not text in HTML, and fatal in the books' XHTML."""
+
+
 def sanitize(html: str, extra_tags: set[str] = frozenset()) -> str:  # type: ignore[assignment]
-    """Keep only markup the Markdown renderer makes (plus the source's own tags)."""
+    """Keep only markup the Markdown renderer makes (plus the source's own tags), and no
+    control characters."""
     tags = set(MARKDOWN_TAGS) | set(extra_tags)
+    if _CONTROLS.search(html):
+        html = _CONTROLS.sub("", html)
     return nh3.clean(
         html, tags=tags, attributes=_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
         strip_comments=True, link_rel=None,
