@@ -19,8 +19,6 @@ from .errors import CatalogError
 from .fsutil import files
 from .languages import nplurals, plural_forms
 
-SITE_DOMAIN = "site"
-
 
 def template_path(config: Config, domain: str) -> Path:
     return config.templates_po_dir / f"{domain}.pot"

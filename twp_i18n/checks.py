@@ -925,7 +925,7 @@ PARALLEL_CHECK_MIN = 400
 
 def _check_tasks(indexes: list[int]) -> list[tuple[int, list[Finding]]]:
     from . import pofile
-    from .catalogs import SITE_DOMAIN
+    from .paths import SITE_DOMAIN
 
     config, tasks = parallel.job()
     result = []

@@ -21,6 +21,7 @@ from . import cache, parallel
 from .config import Config
 from .errors import TemplateError
 from .fsutil import files, remove_file, write_if_changed
+from .paths import SITE_DOMAIN
 
 if TYPE_CHECKING:
     import polib
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 # The PO, Markdown and YAML machinery is imported where it is used, so that a run
 # that finds nothing changed (the cache check in :func:`extract`) starts quickly.
 
-SITE_DOMAIN = "site"
 THEME_DIR = Path(__file__).parent / "theme" / "templates"
 THEME_REF = "theme"
 _PLACEHOLDER = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)[sd]|%[sd]")

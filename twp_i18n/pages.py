@@ -24,11 +24,11 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from . import epub, feeds, parallel
-from .catalogs import SITE_DOMAIN, load_catalog
+from .catalogs import load_catalog
 from .config import Config
 from .extract import THEME_DIR
 from .languages import bcp47_tag, native_name, text_direction
-from .paths import site_images
+from .paths import SITE_DOMAIN, site_images
 from .render import (
     Localized,
     Translations,

@@ -30,12 +30,15 @@ a slug gets suffixes such as ``.pot`` and a temporary file's ``.twp-<pid>-<rando
 MAX_SLUG_BYTES = 1000
 """The longest slug, all its segments together."""
 
+SITE_DOMAIN = "site"
+"""The catalog domain of the theme's interface strings: ``site.pot`` and every ``site.po``."""
+
 RESERVED_NAMES = frozenset({
     # the output layout: dist/ and dist/<tag>/
     "index.html", "style.css", "sitemap.xml", "feeds.opml", "rss.xml", "atom.xml", "feed.json",
     "images", "bundles", "status",
     # the catalogs: locales/templates/site.pot, locales/<lang>/LC_MESSAGES/site.po
-    "site", "templates",
+    SITE_DOMAIN, "templates",
 })
 """Slugs (compared ignoring case) that would collide with files the tool itself owns."""
 

@@ -32,8 +32,7 @@ from .content import Article
 from .errors import TemplateError
 from .extract import THEME_DIR, unit_contexts
 from .languages import bcp47_tag, plural_forms
-from .segments import Unit, article_units, markdown, translate_tokens, unit_blocks
-from .status import word_count
+from .segments import Unit, article_units, markdown, translate_tokens, unit_blocks, word_count
 
 MARKDOWN_TAGS = frozenset({
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "code",

@@ -20,54 +20,21 @@ from __future__ import annotations
 
 import math
 import os
-import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import polib
 
 from . import cache, parallel, pofile
-from .catalogs import SITE_DOMAIN, check_plural_counts, load_templates
+from .catalogs import check_plural_counts, load_templates
 from .checks import Verdicts, single_count_forms, unsafe_entry
 from .config import Config, LimitsConfig
 from .errors import CatalogError
 from .fsutil import files
-from .segments import markdown
-
-_URL = re.compile(r"(?:https?|mailto|ftp):\S+|www\.\S+", re.IGNORECASE)
-
-
-@lru_cache(maxsize=65536)
-def word_count(text: str) -> int:
-    """Words of a unit's source text, markup and URLs excluded.
-
-    >>> word_count("Read **our notes** at [the page](https://example.org/a) or `x.md`.")
-    7
-    """
-    tokens = markdown().parseInline(text)
-    plain: list[str] = []
-    for token in tokens:
-        for child in token.children or []:
-            if child.type == "text":
-                plain.append(child.content)
-            elif child.type == "image":
-                plain.append(" ".join(c.content for c in child.children or [] if c.type == "text"))
-            elif child.type in ("softbreak", "hardbreak"):
-                plain.append(" ")
-            else:
-                plain.append(" ")
-    words = _URL.sub(" ", "".join(plain)).split()
-    return sum(1 for word in words if any(_is_word_char(ch) for ch in word))
-
-
-def _is_word_char(ch: str) -> bool:
-    category = unicodedata.category(ch)
-    return category.startswith("L") or category == "Nd"
-
+from .paths import SITE_DOMAIN
+from .segments import word_count
 
 def floor1(percent: float) -> float:
     """A percentage cut (not rounded) to one decimal: 79.96 shows as 79.9, never 80.0.
