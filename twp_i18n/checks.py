@@ -77,7 +77,6 @@ ones); the header is checked for ``Plural-Forms``.
 from __future__ import annotations
 
 import copy
-import gettext
 import html
 import os
 import re
@@ -101,7 +100,7 @@ from .config import Config
 from .errors import CatalogError
 from .fsutil import files
 from .languages import nplurals as language_nplurals
-from .languages import plural_forms
+from .languages import PLURAL_SAMPLES, plural_forms, plural_function, single_count_forms
 from .segments import markdown
 from .urls import foreign_urls
 
@@ -792,28 +791,6 @@ class Verdicts:
 
 # --------------------------------------------------------------------------- catalogs
 
-_PLURAL_FORMS = re.compile(r"^\s*nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*(.+?)\s*;?\s*$", re.S)
-#: The counts at which two plural formulas are compared.
-_SAMPLES = (*range(0, 1001), 1001, 1011, 1100, 10_000, 10_001, 100_000, 1_000_000, 1_000_001,
-            2_000_000, 1_000_000_000)
-
-
-def plural_function(value: str) -> tuple[int, list[int]] | None:
-    """``(nplurals, [form of n for n in _SAMPLES])`` for a Plural-Forms value, or None
-    when it is malformed or fails on some count (a division by zero, say)."""
-    match = _PLURAL_FORMS.match(value)
-    if not match:
-        return None
-    count = int(match.group(1))
-    try:
-        function = gettext.c2py(match.group(2))
-        forms = [int(function(n)) for n in _SAMPLES]
-    except (ValueError, SyntaxError, RecursionError, ZeroDivisionError, TypeError,
-            OverflowError, MemoryError):
-        return None
-    return count, forms
-
-
 def _header_line(po: polib.POFile) -> int | None:
     line = getattr(po, "header_linenum", None)
     if isinstance(line, int):
@@ -855,9 +832,9 @@ def _check_header(po: polib.POFile, path: str, lang: str) -> Iterator[Finding]:
     elif any(form < 0 or form >= got[0] for form in got[1]):
         yield finding(f"Plural-Forms gives a form number outside 0..{got[0] - 1}: {value!r}")
     elif got[1] != want[1]:
-        first = next(n for n, a, b in zip(_SAMPLES, got[1], want[1]) if a != b)
+        first = next(n for n, a, b in zip(PLURAL_SAMPLES, got[1], want[1]) if a != b)
         yield finding(f"Plural-Forms does not fit {lang}: n={first} gets form "
-                      f"{got[1][_SAMPLES.index(first)]}, not {want[1][_SAMPLES.index(first)]}")
+                      f"{got[1][PLURAL_SAMPLES.index(first)]}, not {want[1][PLURAL_SAMPLES.index(first)]}")
 
 
 def check_catalog(po: polib.POFile, *, path: str, lang: str, kind: Kind) -> list[Finding]:
@@ -877,16 +854,6 @@ def check_catalog(po: polib.POFile, *, path: str, lang: str, kind: Kind) -> list
         findings.extend(check_entry(entry, path=path, kind=kind, nplurals=count,
                                     single_forms=single))
     return findings
-
-
-def single_count_forms(plural_forms_value: str) -> frozenset[int]:
-    """Plural forms that serve exactly one count (n == 1, n == 2 in Arabic, ...)."""
-    parsed = plural_function(plural_forms_value)
-    if parsed is None:
-        return frozenset()
-    _count, forms = parsed
-    hits = Counter(forms)
-    return frozenset(form for form, times in hits.items() if times == 1)
 
 
 # --------------------------------------------------------------------------- a whole site

@@ -25,7 +25,9 @@ a C expression that ``msgfmt`` accepts.
 
 from __future__ import annotations
 
+import gettext
 import re
+from collections import Counter
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -34,10 +36,13 @@ from babel.plural import PluralRule, _GettextCompiler
 
 __all__ = [
     "GETTEXT_PLURALS",
+    "PLURAL_SAMPLES",
     "bcp47_tag",
     "native_name",
     "nplurals",
     "plural_forms",
+    "plural_function",
+    "single_count_forms",
     "text_direction",
 ]
 
@@ -217,3 +222,35 @@ def bcp47_tag(lang: str) -> str:
     elif not script and re.fullmatch(r"[A-Za-z0-9]{5,8}", modifier):
         tag.append(modifier.lower())  # a variant such as ca@valencia
     return "-".join(tag)
+
+
+_PLURAL_FORMS = re.compile(r"^\s*nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*(.+?)\s*;?\s*$", re.S)
+#: The counts at which two plural formulas are compared.
+PLURAL_SAMPLES = (*range(0, 1001), 1001, 1011, 1100, 10_000, 10_001, 100_000, 1_000_000, 1_000_001,
+            2_000_000, 1_000_000_000)
+
+
+def plural_function(value: str) -> tuple[int, list[int]] | None:
+    """``(nplurals, [form of n for n in PLURAL_SAMPLES])`` for a Plural-Forms value, or None
+    when it is malformed or fails on some count (a division by zero, say)."""
+    match = _PLURAL_FORMS.match(value)
+    if not match:
+        return None
+    count = int(match.group(1))
+    try:
+        function = gettext.c2py(match.group(2))
+        forms = [int(function(n)) for n in PLURAL_SAMPLES]
+    except (ValueError, SyntaxError, RecursionError, ZeroDivisionError, TypeError,
+            OverflowError, MemoryError):
+        return None
+    return count, forms
+
+
+def single_count_forms(plural_forms_value: str) -> frozenset[int]:
+    """Plural forms that serve exactly one count (n == 1, n == 2 in Arabic, ...)."""
+    parsed = plural_function(plural_forms_value)
+    if parsed is None:
+        return frozenset()
+    _count, forms = parsed
+    hits = Counter(forms)
+    return frozenset(form for form, times in hits.items() if times == 1)

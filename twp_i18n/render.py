@@ -26,12 +26,12 @@ from markdown_it.token import Token
 from markupsafe import Markup, escape
 
 from .catalogs import catalog_path, load_catalog
-from .checks import Verdicts, plural_function, single_count_forms, unsafe_entry
+from .checks import Verdicts, unsafe_entry
 from .config import Config
 from .content import Article
 from .errors import TemplateError
 from .extract import THEME_DIR, unit_contexts
-from .languages import bcp47_tag, plural_forms
+from .languages import bcp47_tag, plural_forms, plural_function, single_count_forms
 from .segments import Unit, article_units, markdown, translate_tokens, unit_blocks, word_count
 
 MARKDOWN_TAGS = frozenset({

@@ -29,10 +29,11 @@ import polib
 
 from . import cache, parallel, pofile
 from .catalogs import check_plural_counts, load_templates
-from .checks import Verdicts, single_count_forms, unsafe_entry
+from .checks import Verdicts, unsafe_entry
 from .config import Config, LimitsConfig
 from .errors import CatalogError
 from .fsutil import files
+from .languages import single_count_forms
 from .paths import SITE_DOMAIN
 from .segments import word_count
 
