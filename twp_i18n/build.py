@@ -310,7 +310,7 @@ def _check_templates(config: Config) -> None:
     """Compile every template first, so a syntax error names its file and line."""
     from jinja2 import TemplateSyntaxError
 
-    from .extract import template_files
+    from .paths import template_files
     from .render import jinja_environment
 
     env = jinja_environment(config)

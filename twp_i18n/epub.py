@@ -41,6 +41,7 @@ from markupsafe import Markup
 from .errors import TemplateError
 from .feeds import is_valid_bcp47
 from .languages import bcp47_tag, native_name, text_direction
+from .paths import THEME_STATIC
 from .render import render_template
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ __all__ = ["BookLinks", "Chapter", "book", "book_id", "book_links", "chapter", "
 
 TEMPLATE = "epub.html"
 """The theme template of the book's XHTML documents (overridable like the others)."""
-STYLE = Path(__file__).parent / "theme" / "static" / "epub.css"
+STYLE = THEME_STATIC / "epub.css"
 MEDIA_TYPE = "application/epub+zip"
 ROOT = "EPUB"
 """The folder of the package document and everything it lists, inside the zip."""

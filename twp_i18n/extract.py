@@ -21,7 +21,7 @@ from . import cache, parallel
 from .config import Config
 from .errors import TemplateError
 from .fsutil import files, remove_file, write_if_changed
-from .paths import SITE_DOMAIN
+from .paths import SITE_DOMAIN, template_files
 
 if TYPE_CHECKING:
     import polib
@@ -32,8 +32,6 @@ if TYPE_CHECKING:
 # The PO, Markdown and YAML machinery is imported where it is used, so that a run
 # that finds nothing changed (the cache check in :func:`extract`) starts quickly.
 
-THEME_DIR = Path(__file__).parent / "theme" / "templates"
-THEME_REF = "theme"
 _PLACEHOLDER = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)[sd]|%[sd]")
 
 
@@ -129,18 +127,6 @@ def units_to_entries(units: list[Unit], article: Article) -> list[polib.POEntry]
             notes.append(f"Translator notes: {article.translator_notes}")
         entry.comment = "\n".join(notes)
     return list(entries.values())
-
-
-def template_files(config: Config) -> dict[str, tuple[Path, str]]:
-    """The Jinja2 templates in effect: ``name -> (file, reference path)``.
-
-    The site's ``templates/`` overrides the package theme file by file.
-    """
-    files = {p.name: (p, f"{THEME_REF}/{p.name}") for p in sorted(THEME_DIR.glob("*.html"))}
-    if config.templates_dir.is_dir():
-        for path in sorted(config.templates_dir.glob("*.html")):
-            files[path.name] = (path, config.rel(path))
-    return files
 
 
 def site_template(config: Config, articles: Iterable[Article]) -> polib.POFile:

@@ -26,9 +26,8 @@ from markupsafe import Markup
 from . import epub, feeds, parallel
 from .catalogs import load_catalog
 from .config import Config
-from .extract import THEME_DIR
 from .languages import bcp47_tag, native_name, text_direction
-from .paths import SITE_DOMAIN, site_images
+from .paths import SITE_DOMAIN, THEME_STATIC, site_images
 from .render import (
     Localized,
     Translations,
@@ -42,7 +41,7 @@ from .render import (
 if TYPE_CHECKING:
     from .build import _Plan
 
-STYLE = THEME_DIR.parent / "static" / "style.css"
+STYLE = THEME_STATIC / "style.css"
 HELP_SLUG = "how-to-help-translate"
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 

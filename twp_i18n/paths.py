@@ -30,6 +30,13 @@ a slug gets suffixes such as ``.pot`` and a temporary file's ``.twp-<pid>-<rando
 MAX_SLUG_BYTES = 1000
 """The longest slug, all its segments together."""
 
+THEME_DIR = Path(__file__).parent / "theme" / "templates"
+"""The default theme's Jinja2 templates (a site's ``templates/`` overrides them file by file)."""
+THEME_STATIC = THEME_DIR.parent / "static"
+"""The default theme's stylesheets."""
+THEME_REF = "theme"
+"""How references and messages name the default theme's folder."""
+
 SITE_DOMAIN = "site"
 """The catalog domain of the theme's interface strings: ``site.pot`` and every ``site.po``."""
 
@@ -271,3 +278,15 @@ def site_images(config: Config) -> tuple[list[tuple[str, Path]], list[str]]:
             continue
         found.append((name, path))
     return found, warnings
+
+
+def template_files(config: Config) -> dict[str, tuple[Path, str]]:
+    """The Jinja2 templates in effect: ``name -> (file, reference path)``.
+
+    The site's ``templates/`` overrides the package theme file by file.
+    """
+    files = {p.name: (p, f"{THEME_REF}/{p.name}") for p in sorted(THEME_DIR.glob("*.html"))}
+    if config.templates_dir.is_dir():
+        for path in sorted(config.templates_dir.glob("*.html")):
+            files[path.name] = (path, config.rel(path))
+    return files

@@ -30,7 +30,8 @@ from .checks import Verdicts, unsafe_entry
 from .config import Config
 from .content import Article
 from .errors import TemplateError
-from .extract import THEME_DIR, unit_contexts
+from .extract import unit_contexts
+from .paths import THEME_DIR
 from .languages import bcp47_tag, plural_forms, plural_function, single_count_forms
 from .segments import Unit, article_units, markdown, translate_tokens, unit_blocks, word_count
 
