@@ -21,6 +21,7 @@ from .config import Config
 from .errors import OutputError, TemplateError
 from .fsutil import remove_file, remove_stale_temp_files, write_if_changed
 from .paths import Folder, output_problem, protected_folders, site_images
+from .plan import Plan
 
 if TYPE_CHECKING:
     from .checks import Verdicts
@@ -46,29 +47,6 @@ class BuildReport:
     warnings: list[str] = field(default_factory=list)
     changed_feeds: list[str] = field(default_factory=list)
     """Absolute URLs of feeds whose content changed in this build (for WebSub pings)."""
-
-
-@dataclass
-class _Plan:
-    """Which article is published in which language, decided before rendering."""
-
-    languages: list[str]
-    articles: list[Article]
-    percent: dict[str, dict[str, float]]
-    published: dict[str, list[Article]]
-    site_percent: dict[str, float]
-    warnings: list[str]
-    memo: dict[str, Any] = field(default_factory=dict)
-    """The per-language part, cached for the next build."""
-    views: dict[str, dict[str, CatalogView]] = field(default_factory=dict, repr=False)
-    """Catalogs read while planning, reused when rendering in the same process."""
-    slugs: dict[str, set[str]] = field(default_factory=dict, repr=False)
-    """Slugs published per language, for membership tests."""
-    words: dict[str, int] = field(default_factory=dict, repr=False)
-    """Word count of unit texts, when planning counted them."""
-
-    def __post_init__(self) -> None:
-        self.slugs = {lang: {a.slug for a in articles} for lang, articles in self.published.items()}
 
 
 def build(config: Config, *, languages: Iterable[str] | None = None, out: Path | None = None,
@@ -347,7 +325,7 @@ def _unit_keys(config: Config, articles: list[Article]) -> dict[str, UnitKeys]:
 
 def _plan(config: Config, articles: list[Article], langs: list[str],
           memo: dict[str, Any], per_lang: dict[str, str], verdicts: Verdicts,
-          jobs: int = 1) -> _Plan:
+          jobs: int = 1) -> Plan:
     """Decide, for every language and article, the share translated and what is published."""
     from .render import coverage
 
@@ -392,7 +370,7 @@ def _plan(config: Config, articles: list[Article], langs: list[str],
         site_percent[lang] = 100.0 if lang == config.source_language or words == 0 \
             else 100.0 * done / words
     words = {text: count for article_keys in keys.values() for (_, text), count in article_keys}
-    return _Plan(langs, articles, percent, published, site_percent, warnings, fresh_memo, views,
+    return Plan(langs, articles, percent, published, site_percent, warnings, fresh_memo, views,
                  words=words)
 
 

@@ -27,7 +27,7 @@ from .feeds import ATOM_NS, EPOCH, GENERATOR
 from .languages import bcp47_tag
 
 if TYPE_CHECKING:
-    from .build import _Plan
+    from .plan import Plan
     from .config import Config
 
 __all__ = ["ACQUISITION", "CATALOG", "OPDS_TYPE", "BookEntry", "catalog_files", "read_book",
@@ -120,7 +120,7 @@ def render_opds(config: Config, books: list[BookEntry]) -> bytes:
     return etree.tostring(feed, encoding="utf-8", xml_declaration=True, pretty_print=True)
 
 
-def catalog_files(config: Config, plan: _Plan, output: Path,
+def catalog_files(config: Config, plan: Plan, output: Path,
                   files: dict[str, bytes]) -> dict[str, bytes]:
     """``opds.xml`` and ``bundles/SHA256SUMS`` for every language's book and bundle:
     those in ``files`` (made by this build) or else those already in ``output``."""

@@ -39,7 +39,7 @@ from .render import (
 )
 
 if TYPE_CHECKING:
-    from .build import _Plan
+    from .plan import Plan
 
 STYLE = THEME_STATIC / "style.css"
 HELP_SLUG = "how-to-help-translate"
@@ -76,7 +76,7 @@ PARALLEL_RENDER_MIN = 200
 """Article pages to render below which starting processes costs more than it saves."""
 
 
-def render_articles(config: Config, plan: _Plan, langs: list[str], jobs: int,
+def render_articles(config: Config, plan: Plan, langs: list[str], jobs: int,
                     step: Callable[..., None]) -> dict[str, dict[str, _ArticleOutput]]:
     """Every published article page of ``langs``, by language and slug.
 
@@ -151,7 +151,7 @@ def _language_environment(config: Config, lang: str) -> tuple[Environment, Trans
     return env, translations
 
 
-def render_language(config: Config, lang: str, plan: _Plan,
+def render_language(config: Config, lang: str, plan: Plan,
                     pages: dict[str, _ArticleOutput]) -> tuple[dict[str, bytes], list[str]]:
     """Every file under ``<tag>/`` for one language (none when nothing is published in it),
     from its article pages rendered by :func:`render_articles`."""
@@ -207,7 +207,7 @@ def _site(config: Config, title: str) -> dict[str, str]:
     return {"title": title, "base_url": config.base_url}
 
 
-def _page(config: Config, plan: _Plan, lang: str, *, depth: int, canonical: str | None,
+def _page(config: Config, plan: Plan, lang: str, *, depth: int, canonical: str | None,
           hreflang: list[tuple[str, str]], description: str | None = None) -> dict[str, Any]:
     root = _rel_root(depth)
     alternates = [{"hreflang": bcp47_tag(l), "url": config.base_url + path} for l, path in hreflang]
@@ -226,7 +226,7 @@ def _page(config: Config, plan: _Plan, lang: str, *, depth: int, canonical: str 
     }
 
 
-def _article_page(env: Environment, config: Config, plan: _Plan, lang: str, loc: Localized,
+def _article_page(env: Environment, config: Config, plan: Plan, lang: str, loc: Localized,
                   site_title: str) -> str:
     slug = loc.article.slug
     versions = [l for l in plan.languages if slug in plan.slugs[l]]
@@ -248,7 +248,7 @@ def _article_page(env: Environment, config: Config, plan: _Plan, lang: str, loc:
                    alternates=alternates)
 
 
-def _help_url(config: Config, plan: _Plan) -> str:
+def _help_url(config: Config, plan: Plan) -> str:
     """Where an article page's notice of untranslated parts leads (relative to the page)."""
     return (f"../../{tag_dir(config.source_language)}/{HELP_SLUG}/"
             if HELP_SLUG in plan.slugs[config.source_language] else "../../status/")
@@ -290,7 +290,7 @@ def entry_updated(loc: Localized) -> dt.datetime:
     return max(loc.article.last_modified, revision) if revision else loc.article.last_modified
 
 
-def _feed_item(config: Config, plan: _Plan, lang: str, loc: Localized) -> feeds.FeedItem:
+def _feed_item(config: Config, plan: Plan, lang: str, loc: Localized) -> feeds.FeedItem:
     article = loc.article
     updated = entry_updated(loc)
     others = tuple(
@@ -341,7 +341,7 @@ def absolute_links(html_text: str, base: str) -> str:
     return _LINK_ATTR.sub(resolve, html_text)
 
 
-def _channel(config: Config, plan: _Plan, lang: str, title: str,
+def _channel(config: Config, plan: Plan, lang: str, title: str,
              items: list[feeds.FeedItem]) -> feeds.Channel:
     base = f"{config.base_url}{tag_dir(lang)}/"
     ordered = sorted(items, key=lambda i: (i.published, i.id), reverse=True)
@@ -355,7 +355,7 @@ def _channel(config: Config, plan: _Plan, lang: str, title: str,
     )
 
 
-def render_shared(config: Config, plan: _Plan) -> dict[str, bytes]:
+def render_shared(config: Config, plan: Plan) -> dict[str, bytes]:
     """Root chooser, status dashboard, sitemap, OPML and the stylesheet."""
     env = jinja_environment(config)
     env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
@@ -401,7 +401,7 @@ def render_shared(config: Config, plan: _Plan) -> dict[str, bytes]:
     return files
 
 
-def _sitemap_pages(config: Config, plan: _Plan) -> list[tuple[str, tuple[feeds.Alternate, ...], dt.datetime | None]]:
+def _sitemap_pages(config: Config, plan: Plan) -> list[tuple[str, tuple[feeds.Alternate, ...], dt.datetime | None]]:
     pages: list[tuple[str, tuple[feeds.Alternate, ...], dt.datetime | None]] = []
     source_dir = tag_dir(config.source_language)
     for article in sorted(plan.articles, key=lambda a: a.slug):
