@@ -369,9 +369,10 @@ def _plan(config: Config, articles: list[Article], langs: list[str],
             key=lambda a: (a.date, a.slug), reverse=True)
         site_percent[lang] = 100.0 if lang == config.source_language or words == 0 \
             else 100.0 * done / words
-    words = {text: count for article_keys in keys.values() for (_, text), count in article_keys}
+    unit_words = {text: count for article_keys in keys.values()
+                  for (_, text), count in article_keys}
     return Plan(langs, articles, percent, published, site_percent, warnings, fresh_memo, views,
-                 words=words)
+                words=unit_words)
 
 
 PARALLEL_READ_MIN = 400

@@ -420,7 +420,7 @@ def translate_tokens(tokens: list[Token], lookup: Callable[[str, str], str | Non
             token.children = children
             result.append((token, kind, True))
             continue
-        children = md.parseInline(translation, env)[0].children
+        children = md.parseInline(translation, env)[0].children or []
         if foreign_urls(link_urls(children), link_urls(token.children)):
             if on_reject is not None:
                 on_reject(token, text)
