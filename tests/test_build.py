@@ -148,6 +148,8 @@ def test_one_language_changed_rewrites_only_its_files(site):
     report = build(config)
     assert report.written
     assert all(not rel.startswith(("en/", "ar/", "bundles/en", "bundles/ar")) for rel in report.written), report.written
+    assert sorted(rel for rel in report.written if rel.endswith(".epub")) == ["bundles/es.epub"]
+    assert {"opds.xml", "bundles/SHA256SUMS"} <= set(report.written)
     assert "es/journal/index.html" in report.written
 
 

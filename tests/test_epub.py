@@ -26,7 +26,6 @@ import feedparser
 import pytest
 from lxml import etree
 
-from twp_i18n import pofile
 from twp_i18n.build import build
 from twp_i18n.config import load_config
 from twp_i18n.errors import TemplateError
@@ -302,24 +301,6 @@ def test_books_catalog_and_sums_are_byte_stable(minimal, tmp_path):
     build(load_config(fresh))
     for name in names:
         assert (fresh / "dist" / name).read_bytes() == before[name], name
-
-
-def test_one_language_changed_rewrites_only_its_book(tmp_path):
-    root = copy_site(MINIMAL, tmp_path / "site")
-    config = load_config(root)
-    build(config)
-    path = root / "locales/es/LC_MESSAGES/journal.po"
-    po = pofile.read_po(path)
-    po.find("Keeping a journal").msgstr = "Llevar un diario personal"
-    pofile.write_po(path, po)
-    report = build(config)
-    books_written = sorted(r for r in report.written if r.endswith(".epub"))
-    assert books_written == ["bundles/es.epub"]
-    assert {"opds.xml", "bundles/SHA256SUMS"} <= set(report.written)
-    titles = [text(e) for e in open_book(root / "dist/bundles/es.epub").xml("EPUB/nav.xhtml")
-              .iter(f"{{{XHTML}}}a")]
-    assert "Llevar un diario personal" in titles
-    assert build(config).written == []
 
 
 def test_sums_cover_every_book_and_bundle(demo):
