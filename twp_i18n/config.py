@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from urllib.parse import urlsplit
 
 from babel import Locale, UnknownLocaleError
 
-from .errors import ConfigError
+from .errors import ConfigError, control_character
 from .paths import output_problem, protected_folders
 
 CONFIG_NAME = "twp.toml"
@@ -316,7 +315,7 @@ def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
             elif isinstance(item, float) and not math.isfinite(item):
                 problems.add(f"[{section}] {key} must be a finite number, not {item}", section, key)
             elif isinstance(item, (str, list)):
-                control = next(filter(None, map(_control_character,
+                control = next(filter(None, map(control_character,
                                                 item if isinstance(item, list) else [item])), None)
                 if control:
                     problems.add(f"[{section}] {key} contains a control character ({control})",
@@ -465,14 +464,6 @@ def _is_http_url(value: str) -> bool:
     except ValueError:  # e.g. "http://[::1" (an unclosed IPv6 address)
         return False
     return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
-def _control_character(text: str) -> str | None:
-    """The first control character in ``text`` other than tab and line feed, as ``U+XXXX``."""
-    for ch in text:
-        if ch not in "\t\n" and unicodedata.category(ch) == "Cc":
-            return f"U+{ord(ch):04X}"
-    return None
 
 
 def _type_name(value: Any) -> str:

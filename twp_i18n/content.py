@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 import yaml
 
 from .config import Config, LimitsConfig
-from .errors import ContentError
+from .errors import ContentError, control_character
 from .paths import check_slug, language_folders, slug_hint
 
 __all__ = ["Article", "check_slug", "load_article", "load_articles", "parse_article"]
@@ -62,14 +61,6 @@ def _shown(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
     return repr(value) if isinstance(value, (bool, int, float)) and len(str(value)) <= 40 else "a value"
-
-
-def _control_character(text: str) -> str | None:
-    """The first control character in ``text`` other than tab and line feed, as ``U+XXXX``."""
-    for ch in text:
-        if ch not in "\t\n" and unicodedata.category(ch) == "Cc":
-            return f"U+{ord(ch):04X}"
-    return None
 
 
 @dataclass(frozen=True)
@@ -250,7 +241,7 @@ def _article_from(meta: dict[str, Any], key_lines: dict[str, int], body: str, bo
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise fail(f"'{key}' must be text", key)
         value = str(value).strip()
-        control = _control_character(value)
+        control = control_character(value)
         if control:
             raise fail(f"'{key}' contains a control character ({control})", key,
                        hint="remove the escape sequence (such as \\0 or \\e) from the value")
@@ -290,7 +281,7 @@ def _article_from(meta: dict[str, Any], key_lines: dict[str, int], body: str, bo
         tags_value = [tags_value]
     if not isinstance(tags_value, list) or not all(isinstance(t, (str, int)) for t in tags_value):
         raise fail("'tags' must be a list of words", "tags", hint="write tags: [sleep, journaling]")
-    control = next(filter(None, (_control_character(str(t)) for t in tags_value)), None)
+    control = next(filter(None, (control_character(str(t)) for t in tags_value)), None)
     if control:
         raise fail(f"'tags' contains a control character ({control})", "tags",
                    hint="remove the escape sequence (such as \\0 or \\e) from the tag")

@@ -33,6 +33,19 @@ def _escape(ch: str) -> str:
     return f"\\U{code:08x}"
 
 
+def control_character(text: str) -> str | None:
+    """The first control character in ``text`` other than tab and line feed, as ``U+XXXX``
+    (for a message refusing an input that holds one), or None.
+
+    >>> control_character("a\\x1bb"), control_character("tab\\tok")
+    ('U+001B', None)
+    """
+    for ch in text:
+        if ch not in "\t\n" and unicodedata.category(ch) == "Cc":
+            return f"U+{ord(ch):04X}"
+    return None
+
+
 def safe_text(text: str) -> str:
     r"""``text`` with control, format (bidi included), surrogate and line/paragraph separator
     characters shown as escapes, so printing it cannot move the cursor, recolour the
