@@ -25,7 +25,7 @@ arguments always give the same bytes.
 
 The generator uses the standard library only.  The catalogs are produced by the
 ``twp`` command and filled in with the project's own gettext-canonical PO
-reader/writer (``twp_i18n.pofile``), so they are byte-for-byte what twp writes.
+reader/writer (``twp_i18n.catalog.pofile``), so they are byte-for-byte what twp writes.
 """
 
 from __future__ import annotations
@@ -575,7 +575,7 @@ def _fill_language(job: tuple[str, list[str], int]) -> tuple[int, int, int]:
 
 
 def _canonical_twp(paths: list[str]) -> None:
-    from twp_i18n import pofile   # the project's own gettext-canonical writer
+    from twp_i18n import pofile  # the project's own gettext-canonical writer
 
     for name in paths:
         pofile.write_po(Path(name), pofile.read_po(Path(name)))
@@ -583,7 +583,7 @@ def _canonical_twp(paths: list[str]) -> None:
 
 def canonicalize(paths: list[str], jobs: int) -> str:
     """Rewrite the catalogs in GNU gettext's canonical form, the form twp writes:
-    with ``msgcat`` when installed, else with ``twp_i18n.pofile``."""
+    with ``msgcat`` when installed, else with ``twp_i18n.catalog.pofile``."""
     from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
     msgcat = shutil.which("msgcat")
@@ -596,7 +596,7 @@ def canonicalize(paths: list[str], jobs: int) -> str:
     chunks = [paths[i::jobs] for i in range(jobs)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         list(pool.map(_canonical_twp, chunks))
-    return "twp_i18n.pofile"
+    return "twp_i18n.catalog.pofile"
 
 
 # --------------------------------------------------------------------------- Markdown re-translation

@@ -18,11 +18,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from twp_i18n.catalog.extract import extract
 from twp_i18n.config import LimitsConfig, load_config
-from twp_i18n.content import load_articles, parse_article
 from twp_i18n.errors import ContentError
-from twp_i18n.extract import extract
-from twp_i18n.segments import _code_spans, article_units, normalize_inline
+from twp_i18n.source.content import load_articles, parse_article
+from twp_i18n.source.segments import _code_spans, article_units, normalize_inline
 
 from .conftest import MINIMAL_CONFIG, article
 
@@ -237,7 +237,7 @@ def _edited_paragraph(size: int) -> tuple[str, list[str]]:
 
 
 def test_fuzzy_matching_a_small_edit_in_a_long_paragraph_is_linear() -> None:
-    from twp_i18n.merge import most_similar, similar
+    from twp_i18n.catalog.merge import most_similar, similar
 
     query, choices = _edited_paragraph(300_000)
     assert most_similar(query, choices) == 0 and [p for _, p in similar(query, choices)] == [0]

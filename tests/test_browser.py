@@ -16,8 +16,8 @@ from typing import Any, NoReturn
 
 import pytest
 
-from twp_i18n.build import build
 from twp_i18n.config import load_config
+from twp_i18n.publish.build import build
 
 from .conftest import REPO
 

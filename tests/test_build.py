@@ -15,10 +15,10 @@ import polib
 import pytest
 from lxml import etree
 
-from twp_i18n import pofile
-from twp_i18n.build import build
+from twp_i18n.catalog import pofile
 from twp_i18n.config import load_config
 from twp_i18n.errors import TemplateError
+from twp_i18n.publish.build import build
 
 from .conftest import REPO, snapshot
 
@@ -40,7 +40,7 @@ def built(root: Path) -> Path:
 
 def record_rendered_languages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The languages whose files the next builds render (in the order rendered)."""
-    import twp_i18n.pages as pages_module
+    import twp_i18n.render.pages as pages_module
 
     rendered: list[str] = []
     original = pages_module.render_language
@@ -224,7 +224,7 @@ def foreign_markup(xml_bytes: bytes) -> list[str]:
     """Elements of a book's XML file from outside the book's own vocabularies (XHTML, the
     package, NCX and container formats), elements XHTML chapters never carry, and
     attributes they never need."""
-    from twp_i18n.epub import ELEMENTS
+    from twp_i18n.render.epub import ELEMENTS
 
     skeleton = {"html", "head", "meta", "title", "link", "body", "section", "nav"}
     attributes = {"lang", "dir", "class", "title", "href", "hreflang", "src", "alt", "width",
@@ -335,8 +335,8 @@ def test_unpublished_article_is_removed_on_rebuild(site):
 
 
 def test_cli_build_reports_and_jobs_give_same_output(site, twp, tmp_path, monkeypatch):
-    import twp_i18n.build as build_module
-    import twp_i18n.pages as pages_module
+    import twp_i18n.publish.build as build_module
+    import twp_i18n.render.pages as pages_module
 
     monkeypatch.setattr(build_module, "PARALLEL_READ_MIN", 0)  # catalogs read in processes too
     monkeypatch.setattr(pages_module, "PARALLEL_RENDER_MIN", 0)  # and pages rendered in them
@@ -349,7 +349,7 @@ def test_cli_build_reports_and_jobs_give_same_output(site, twp, tmp_path, monkey
 
 
 def test_status_and_build_agree_on_what_is_published(demo_site):
-    from twp_i18n.status import site_status
+    from twp_i18n.catalog.status import site_status
 
     config = load_config(demo_site)
     report = build(config)
@@ -359,7 +359,7 @@ def test_status_and_build_agree_on_what_is_published(demo_site):
 
 
 def test_status_does_not_count_unsafe_translations(site):
-    from twp_i18n.status import site_status
+    from twp_i18n.catalog.status import site_status
 
     config = load_config(site)
     [es] = site_status(config, languages=["es"], articles=["journal"])
@@ -456,7 +456,7 @@ def test_caches_survive_moving_the_site(site, tmp_path, monkeypatch):
 def test_build_after_status_still_refuses_a_translation_made_unsafe_since(site):
     """Check verdicts remembered by status are keyed by the texts: an entry edited
     afterwards is checked again, in status and in build."""
-    from twp_i18n.status import site_status
+    from twp_i18n.catalog.status import site_status
 
     config = load_config(site)
     site_status(config, languages=["es"])
@@ -478,9 +478,9 @@ def test_build_after_status_still_refuses_a_translation_made_unsafe_since(site):
 def test_one_parse_localized_into_several_languages_keeps_them_apart(site):
     """An article is parsed once and localized into every language: a translation
     (alt text included) must never leak into the rendering of another language."""
-    from twp_i18n.catalogs import load_catalog
-    from twp_i18n.content import load_articles
-    from twp_i18n.render import catalog_view, localize, parse_source
+    from twp_i18n.catalog.catalogs import load_catalog
+    from twp_i18n.render.localize import catalog_view, localize, parse_source
+    from twp_i18n.source.content import load_articles
 
     config = load_config(site)
     [journal] = [a for a in load_articles(config) if a.slug == "journal"]

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from twp_i18n.checks import (
-    Verdicts,
+from twp_i18n.catalog.checks import (
     Finding,
+    Verdicts,
     check_catalog,
     check_entry,
     finding_from_error,
@@ -428,7 +428,7 @@ def test_hostile_catalog() -> None:
 
 def test_forms_for_one_count_may_leave_the_number_out():
     """Arabic's 'one' and 'two' forms say the count in words, as gettext allows."""
-    from twp_i18n.checks import check_catalog
+    from twp_i18n.catalog.checks import check_catalog
     from twp_i18n.languages import plural_forms
 
     po = polib.POFile()
@@ -460,7 +460,7 @@ def test_lost_hard_line_break_is_a_warning():
 
 
 def test_verdicts_are_remembered_by_text_and_checked_again_when_it_changes(make_site, monkeypatch):
-    import twp_i18n.checks as checks_module
+    import twp_i18n.catalog.checks as checks_module
     from twp_i18n.config import load_config
 
     root = make_site()
@@ -486,8 +486,8 @@ def test_verdicts_are_remembered_by_text_and_checked_again_when_it_changes(make_
 
 
 def test_check_in_parallel_processes_reports_the_same_in_the_same_order(demo_site, monkeypatch):
-    import twp_i18n.checks as checks_module
-    from twp_i18n.checks import check_site
+    import twp_i18n.catalog.checks as checks_module
+    from twp_i18n.catalog.checks import check_site
     from twp_i18n.config import load_config
 
     config = load_config(demo_site)

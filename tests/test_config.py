@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from twp_i18n.config import load_config
-from twp_i18n.languages import bcp47_tag
 from twp_i18n.errors import ConfigError
+from twp_i18n.languages import bcp47_tag
 
 from .conftest import MINIMAL_CONFIG
 

@@ -26,9 +26,9 @@ import feedparser
 import pytest
 from lxml import etree
 
-from twp_i18n.build import build
 from twp_i18n.config import load_config
 from twp_i18n.errors import TemplateError
+from twp_i18n.publish.build import build
 
 from .conftest import REPO
 
@@ -485,7 +485,7 @@ def test_a_template_that_breaks_the_xhtml_is_named(tmp_path):
 
 
 def test_chapter_xhtml_from_untrusted_html():
-    from twp_i18n.epub import BookLinks, to_xhtml
+    from twp_i18n.render.epub import BookLinks, to_xhtml
 
     links = BookLinks("https://e.org/es/", {"a": "chapter-1.xhtml", "c": "chapter-2.xhtml"},
                       MINIMAL / "content" / "images")

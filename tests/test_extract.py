@@ -8,8 +8,8 @@ from pathlib import Path
 
 import polib
 
+from twp_i18n.catalog.extract import extract
 from twp_i18n.config import load_config
-from twp_i18n.extract import extract
 
 from .conftest import REPO, article, gettext_tool, snapshot
 

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
-from twp_i18n.feeds import (
+from twp_i18n.render.feeds import (
     EPOCH,
     JSON_FEED_VERSION,
     Alternate,

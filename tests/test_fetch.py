@@ -12,12 +12,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from twp_i18n import fetch_http
 from twp_i18n.config import load_config
-from twp_i18n.content import parse_article
 from twp_i18n.errors import FetchError
-from twp_i18n.fetch import STATE_PATH, FetchReport, fetch, ping_hub
-from twp_i18n.htmlmd import html_to_markdown
+from twp_i18n.source import fetch_http
+from twp_i18n.source.content import parse_article
+from twp_i18n.source.fetch import STATE_PATH, FetchReport, fetch, ping_hub
+from twp_i18n.source.htmlmd import html_to_markdown
 
 from .conftest import SiteFactory, snapshot
 from .fetch_server import FakeSite, Running, drupal_node, html_page, wp_post
@@ -83,7 +83,7 @@ def warned() -> Iterator[list[str]]:
 
     There should be none: the report carries them, and the CLI prints each once."""
     handler = _Collect()
-    logger = logging.getLogger("twp_i18n.fetch")
+    logger = logging.getLogger("twp_i18n.source.fetch")
     level = logger.level
     logger.setLevel(logging.WARNING)  # a CLI test run with --quiet may have raised the parent's
     logger.addHandler(handler)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from twp_i18n import fetch_http
 from twp_i18n.errors import FetchError
+from twp_i18n.source import fetch_http
 
 from .conftest import snapshot
 from .fetch_server import Running, html_page

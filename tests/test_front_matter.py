@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from twp_i18n.config import load_config
-from twp_i18n.content import load_articles
 from twp_i18n.errors import ContentError
+from twp_i18n.source.content import load_articles
 
 from .conftest import article
 

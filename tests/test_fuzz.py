@@ -28,18 +28,18 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from twp_i18n.catalog.extract import article_template
+from twp_i18n.catalog.pofile import format_po
 from twp_i18n.config import Config, FetchConfig, load_config
-from twp_i18n.content import Article, parse_article
 from twp_i18n.errors import ContentError, FetchError, TwpError
-from twp_i18n.extract import article_template
-from twp_i18n.fetch import render_article
-from twp_i18n.fetch_api import drupal, wordpress
-from twp_i18n.fetch_http import Counter, Response
-from twp_i18n.fetch_sources import ACCEPT_HTML, ACCEPT_XML, Context, Harvest
-from twp_i18n.fetch_sitemap import sitemap
-from twp_i18n.pofile import format_po
-from twp_i18n.render import localize
-from twp_i18n.segments import article_units
+from twp_i18n.render.localize import localize
+from twp_i18n.source.content import Article, parse_article
+from twp_i18n.source.fetch import render_article
+from twp_i18n.source.fetch_api import drupal, wordpress
+from twp_i18n.source.fetch_http import Counter, Response
+from twp_i18n.source.fetch_sitemap import sitemap
+from twp_i18n.source.fetch_sources import ACCEPT_HTML, ACCEPT_XML, Context, Harvest
+from twp_i18n.source.segments import article_units
 
 from .conftest import MINIMAL_CONFIG, REPO
 from .fetch_server import drupal_node, html_page, wp_post

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from twp_i18n import fetch_http
 from twp_i18n.errors import ContentError, safe_text
+from twp_i18n.source import fetch_http
 
 from .conftest import SiteFactory, article
 from .fetch_server import FakeSite, Running, wp_post

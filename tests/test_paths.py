@@ -18,11 +18,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from twp_i18n.build import build
 from twp_i18n.config import load_config
 from twp_i18n.errors import ConfigError, ContentError
-from twp_i18n.feeds import make_item_id
 from twp_i18n.paths import check_slug, inside
+from twp_i18n.publish.build import build
+from twp_i18n.render.feeds import make_item_id
 
 from .conftest import MINIMAL_CONFIG, REPO, article
 
@@ -136,7 +136,7 @@ def test_a_file_name_that_is_no_slug_is_refused(make_site, twp, name: str) -> No
 def test_front_matter_slugs_fetch_would_refuse_are_refused(make_site, slug: str) -> None:
     root = make_site({"content/en/x.md": article(slug=f'"{slug}"')})
     with pytest.raises(ContentError) as info:
-        from twp_i18n.content import load_articles
+        from twp_i18n.source.content import load_articles
         load_articles(load_config(root))
     assert info.value.path == "content/en/x.md" and info.value.line == 4
 
@@ -164,8 +164,8 @@ def test_feed_ids_use_the_same_rule() -> None:
 
 
 def test_fetch_skips_an_article_whose_slug_is_a_language_folder(make_site) -> None:
-    from twp_i18n.fetch import FetchReport, _apply, _Files, _State
-    from twp_i18n.fetch_sources import Harvest, Item
+    from twp_i18n.source.fetch import FetchReport, _apply, _Files, _State
+    from twp_i18n.source.fetch_sources import Harvest, Item
 
     root = make_site()
     config = load_config(root)
@@ -180,7 +180,7 @@ def test_fetch_skips_an_article_whose_slug_is_a_language_folder(make_site) -> No
 
 def test_fetch_never_writes_outside_the_content_folder(make_site) -> None:
     from twp_i18n.errors import FetchError
-    from twp_i18n.fetch import _Files
+    from twp_i18n.source.fetch import _Files
 
     files = _Files(load_config(make_site()))
     for slug in ("../evil", "../../twp", "/etc/passwd", "a/../../b"):
@@ -322,8 +322,7 @@ TEMP_NAME = re.compile(r"\.(?P<name>.+)\.twp-(?P<pid>\d+)-[a-z0-9_]+\.tmp")
 
 
 def test_temporary_files_carry_a_recognisable_name(tmp_path: Path, monkeypatch) -> None:
-    from twp_i18n import fsutil
-
+    from twp_i18n.machinery import fsutil
     seen: list[str] = []
     replace = os.replace
     monkeypatch.setattr(fsutil.os, "replace", lambda src, dst: seen.append(src) or replace(src, dst))
@@ -357,8 +356,8 @@ def test_a_build_killed_while_writing_leaves_nothing_the_next_build_keeps(site: 
     (site / "dist" / "es" / "rest-and-sleep" / "index.html").write_text("tampered")
     script = (
         "import os, signal, sys\n"
-        "from twp_i18n import fsutil\n"
-        "from twp_i18n.build import build\n"
+        "from twp_i18n.machinery import fsutil\n"
+        "from twp_i18n.publish.build import build\n"
         "from twp_i18n.config import load_config\n"
         "def replace(src, dst):\n"
         "    if str(dst).endswith('index.html') and '/es/' in str(dst):\n"
@@ -392,7 +391,7 @@ def test_a_build_that_writes_removes_leftovers_of_killed_updates_and_fetches(sit
 
 
 def test_fetch_removes_leftovers_of_a_killed_fetch(make_site) -> None:
-    from twp_i18n.fetch import fetch
+    from twp_i18n.source.fetch import fetch
 
     from .fetch_server import FakeSite, Running
 

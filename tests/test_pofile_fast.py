@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import random
 
-from twp_i18n import pofile
-from twp_i18n.pofile import (
+from twp_i18n.catalog import pofile
+from twp_i18n.catalog.pofile import (
     _AI,
     _AL,
     _BA,

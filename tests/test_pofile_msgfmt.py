@@ -3,7 +3,7 @@
 For every input, whatever ``msgfmt`` cannot read our reader refuses (a :class:`CatalogError`
 naming the file), and whatever ``msgfmt`` reads our reader reads the same way (the
 translations msgfmt compiles are exactly ours) or refuses with
-:class:`~twp_i18n.pofile.UnsupportedSyntax`, saying how to write the same thing in a form
+:class:`~twp_i18n.catalog.pofile.UnsupportedSyntax`, saying how to write the same thing in a form
 it reads.  And what we read, we write again without loss, as the writer's guard sees it.
 
 ``msgfmt -c`` also refuses files that it reads perfectly well, for what ``twp check``
@@ -26,10 +26,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from twp_i18n import pofile
-from twp_i18n.catalogs import check_plural_counts
+from twp_i18n.catalog import pofile
+from twp_i18n.catalog.catalogs import check_plural_counts
+from twp_i18n.catalog.poguard import check_kept
 from twp_i18n.errors import CatalogError
-from twp_i18n.poguard import check_kept
 
 from .conftest import REPO, gettext_tool
 from .test_pofile_read import CANONICAL

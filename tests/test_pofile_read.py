@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from twp_i18n.catalog.pofile import format_po, parse_po, read_po
 from twp_i18n.errors import CatalogError
-from twp_i18n.pofile import format_po, parse_po, read_po
 
 CANONICAL = '''\
 # French translation of the site.

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from twp_i18n.catalog.pofile import parse_po, read_po
 from twp_i18n.config import LimitsConfig
 from twp_i18n.errors import CatalogError
-from twp_i18n.pofile import parse_po, read_po
 
 from .conftest import snapshot
 
@@ -193,7 +193,7 @@ UNSUPPORTED = {
 
 @pytest.mark.parametrize("case", sorted(UNSUPPORTED))
 def test_what_gettext_reads_but_we_do_not_is_refused_clearly(case: str) -> None:
-    from twp_i18n.pofile import UnsupportedSyntax
+    from twp_i18n.catalog.pofile import UnsupportedSyntax
 
     text, line = UNSUPPORTED[case]
     with pytest.raises(UnsupportedSyntax) as info:
@@ -211,7 +211,7 @@ def test_what_gettext_reads_but_we_do_not_is_refused_clearly(case: str) -> None:
     (HEAD + 'msgid[1] "a"\nmsgstr "b"\n', 4),                       # an index on msgid
 ])
 def test_what_msgfmt_refuses_we_refuse(text: str, line: int) -> None:
-    from twp_i18n.pofile import UnsupportedSyntax, decode
+    from twp_i18n.catalog.pofile import UnsupportedSyntax, decode
 
     with pytest.raises(CatalogError) as info:
         parse_po(decode(text.encode("utf-8", "surrogateescape"), "x.po"), "x.po")

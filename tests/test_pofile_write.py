@@ -19,9 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from twp_i18n import pofile
+from twp_i18n.catalog import pofile
+from twp_i18n.catalog.pofile import format_po, parse_po, write_po
 from twp_i18n.errors import CatalogError
-from twp_i18n.pofile import format_po, parse_po, write_po
 
 MSGCAT = shutil.which("msgcat")
 needs_msgcat = pytest.mark.skipif(MSGCAT is None, reason="GNU gettext (msgcat) is not installed")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from twp_i18n import pofile
+from twp_i18n.catalog import pofile
+from twp_i18n.catalog.poguard import check_kept
 from twp_i18n.errors import CatalogError
-from twp_i18n.poguard import check_kept
 
 from .conftest import snapshot
 from .test_pofile_read import CANONICAL
@@ -92,7 +92,7 @@ CATALOG = "locales/es/LC_MESSAGES/our-values.po"
 
 def test_update_with_a_merge_that_drops_an_entry_writes_nothing(demo_site: Path, twp,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    import twp_i18n.merge as merge
+    import twp_i18n.catalog.merge as merge
 
     original = merge.merge_catalog
 
@@ -116,7 +116,7 @@ def test_update_with_a_merge_that_drops_an_entry_writes_nothing(demo_site: Path,
 
 def test_removing_a_catalog_that_holds_translations_is_refused(demo_site: Path, twp,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    import twp_i18n.merge as merge
+    import twp_i18n.catalog.merge as merge
 
     monkeypatch.setattr(merge, "_orphaned", lambda po: None)  # as if nothing were translated
     (demo_site / "content/en/our-values.md").unlink()
@@ -131,7 +131,7 @@ def test_removing_a_catalog_that_holds_translations_is_refused(demo_site: Path, 
 def test_the_two_readers_agree_on_every_catalog_of_the_demo() -> None:
     """Reading a catalog and writing it again loses nothing, as the guard sees it; and the
     guard finds in it the translations and comments the main reader finds."""
-    from twp_i18n.poguard import _entries
+    from twp_i18n.catalog.poguard import _entries
 
     from .conftest import REPO
 

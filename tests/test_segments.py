@@ -8,8 +8,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from twp_i18n.content import Article
-from twp_i18n.segments import article_units, markdown, translate_tokens
+from twp_i18n.source.content import Article
+from twp_i18n.source.segments import article_units, markdown, translate_tokens
 
 
 def make(body: str, summary: str | None = None) -> Article:

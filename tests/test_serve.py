@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from twp_i18n.serve import serve
+from twp_i18n.publish.serve import serve
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,12 @@ import subprocess
 
 import pytest
 
-from twp_i18n import pofile
+from twp_i18n.catalog import pofile
+from twp_i18n.catalog.extract import extract
+from twp_i18n.catalog.merge import update
+from twp_i18n.catalog.status import catalog_counts, site_status, word_count
 from twp_i18n.config import load_config
 from twp_i18n.errors import CatalogError
-from twp_i18n.extract import extract
-from twp_i18n.merge import update
-from twp_i18n.status import catalog_counts, site_status, word_count
 
 from .conftest import gettext_tool
 
@@ -129,7 +129,7 @@ def test_obsolete_entries_counted_apart(translated_demo):
 
 def test_counting_in_parallel_processes_gives_the_same_status_and_errors(translated_demo,
                                                                          monkeypatch):
-    import twp_i18n.status as status_module
+    import twp_i18n.catalog.status as status_module
 
     config = load_config(translated_demo)
     serial = [s.as_dict() for s in site_status(config, remember=False)]

@@ -6,7 +6,7 @@ import json
 import re
 import subprocess
 
-from twp_i18n import pofile
+from twp_i18n.catalog import pofile
 from twp_i18n.config import load_config
 
 from .conftest import gettext_tool, snapshot

@@ -1,0 +1,161 @@
+"""Where catalogs live and how they are loaded: ``locales/<lang>/LC_MESSAGES/<domain>.po``.
+
+A *domain* is an article's slug, or ``site`` for the interface strings.
+Templates are ``locales/templates/<domain>.pot``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Container, Mapping
+from pathlib import Path
+
+import polib
+from babel import Locale
+
+from ..config import Config
+from ..errors import CatalogError
+from ..languages import nplurals, plural_forms
+from ..machinery.fsutil import files
+from . import pofile
+
+
+def template_path(config: Config, domain: str) -> Path:
+    return config.templates_po_dir / f"{domain}.pot"
+
+
+def catalog_path(config: Config, lang: str, domain: str) -> Path:
+    return config.po_dir(lang) / f"{domain}.po"
+
+
+def load_templates(config: Config) -> dict[str, polib.POFile]:
+    """Every template, by domain (sorted).  Run ``twp extract`` first."""
+    directory = config.templates_po_dir
+    found = files(directory, "*.pot")
+    if not found:
+        raise CatalogError(
+            "no templates found",
+            path=config.rel(directory),
+            hint="run 'twp extract' (or 'twp sync') first",
+        )
+    return {path.stem: pofile.read_po(path, config.rel(path), limits=config.limits)
+            for path in found}
+
+
+def load_catalog(config: Config, lang: str, domain: str,
+                 wrapped: pofile.Wrapped | None = None, data: bytes | None = None
+                 ) -> polib.POFile | None:
+    """Read one catalog strictly, or None when it does not exist yet.
+
+    ``wrapped``: only for a catalog known to be in canonical form, see :func:`pofile.parse_po`;
+    ``data``: the file's bytes, when the caller has read them already.
+    """
+    path = catalog_path(config, lang, domain)
+    display = config.rel(path)
+    if data is not None:
+        po = pofile.parse_po(pofile.decode(data, display), display, wrapped, limits=config.limits)
+        po.fpath = str(path)
+    elif not path.exists():
+        return None
+    else:
+        po = pofile.read_po(path, display, wrapped, limits=config.limits)
+    check_plural_counts(po, display)
+    return po
+
+
+def load_language(config: Config, lang: str, canonical: Container[str] = (),
+                  wrapped: pofile.Wrapped | None = None,
+                  data: Mapping[str, bytes] | None = None) -> dict[str, polib.POFile]:
+    """Every existing catalog of a language, by domain.  Raises on the first broken one.
+
+    The lines of the catalogs whose domain is in ``canonical`` (known to be as
+    twp wrote them) are recorded in ``wrapped``, see :func:`pofile.parse_po`.
+    ``data``: the bytes of the catalogs by domain, when the caller has read them already.
+    """
+    directory = config.po_dir(lang)
+    result: dict[str, polib.POFile] = {}
+    if directory.is_dir():
+        for path in files(directory, "*.po"):
+            po = load_catalog(config, lang, path.stem,
+                              wrapped if path.stem in canonical else None,
+                              (data or {}).get(path.stem))
+            assert po is not None
+            result[path.stem] = po
+    return result
+
+
+_NPLURALS = re.compile(r"nplurals\s*=\s*(\d+)")
+
+
+def header_nplurals(po: polib.POFile) -> int | None:
+    """The ``nplurals`` a catalog's header declares, or None."""
+    match = _NPLURALS.search(po.metadata.get("Plural-Forms", ""))
+    return int(match.group(1)) if match else None
+
+
+def check_plural_counts(po: polib.POFile, display: str) -> None:
+    """Every plural entry must have as many msgstr[n] as the header's nplurals (obsolete ones
+    need not: gettext ignores them, and update keeps them as they are)."""
+    expected = header_nplurals(po)
+    if expected is None:
+        return
+    for entry in po:
+        if entry.msgid_plural and len(entry.msgstr_plural) != expected and not entry.obsolete:
+            raise CatalogError(
+                f"entry has {len(entry.msgstr_plural)} plural forms but the header says "
+                f"nplurals={expected}",
+                path=display,
+                line=getattr(entry, "linenum", None),
+                hint="give the entry one msgstr[N] per plural form, or fix Plural-Forms in the header",
+            )
+
+
+TRANSLATOR_NOTE = ("Translators: edit this file in a PO editor (see docs/translating.md); "
+                   "twp update keeps your work when the source changes.")
+
+
+def translator_header(template_header: str, language_name: str) -> str:
+    """The header comment of a new catalog: what it is, and that it is the translators' own."""
+    first = template_header.split("\n", 1)[0]
+    if first.startswith("Translation template for"):
+        first = first.replace("Translation template for", f"{language_name} translation of", 1)
+    else:
+        first = f"{language_name} translation: {first[:1].lower()}{first[1:]}"
+    return f"{first}\n{TRANSLATOR_NOTE}"
+
+
+def new_catalog(template: polib.POFile, lang: str) -> polib.POFile:
+    """A fresh catalog for ``lang`` from a template, as ``msginit`` would make it.
+
+    The revision date is the template's creation date, never the clock, so the
+    same template always gives the same file.
+    """
+    po = polib.POFile(wrapwidth=79)
+    english = Locale.parse(lang).english_name or lang
+    po.header = translator_header(template.header, english)
+    po.metadata_is_fuzzy = False
+    metadata = dict(template.metadata)
+    created = metadata.get("POT-Creation-Date", "")
+    metadata.update({
+        "PO-Revision-Date": created,
+        "Last-Translator": "",
+        "Language-Team": english,
+        "Language": lang,
+        "Plural-Forms": plural_forms(lang),
+    })
+    order = ["Project-Id-Version", "Report-Msgid-Bugs-To", "POT-Creation-Date", "PO-Revision-Date",
+             "Last-Translator", "Language-Team", "Language", "MIME-Version", "Content-Type",
+             "Content-Transfer-Encoding", "Plural-Forms"]
+    po.metadata = {key: metadata[key] for key in order if key in metadata}
+    po.metadata.update({k: v for k, v in metadata.items() if k not in po.metadata})
+    forms = nplurals(lang)
+    for entry in template:
+        copy = polib.POEntry(
+            msgid=entry.msgid, msgctxt=entry.msgctxt, msgid_plural=entry.msgid_plural,
+            occurrences=list(entry.occurrences), comment=entry.comment,
+            flags=[f for f in entry.flags if f != "fuzzy"],
+        )
+        if entry.msgid_plural:
+            copy.msgstr_plural = {i: "" for i in range(forms)}
+        po.append(copy)
+    return po

@@ -1,0 +1,916 @@
+"""Quality checks of translations: the library behind ``twp check``.
+
+Translations come from volunteers and are untrusted: nothing a translator
+writes may inject script or send readers elsewhere unnoticed.  Every finding
+names the file and line of the entry, a short code and a hint saying how to
+fix it.
+
+Errors (the renderer then shows the source text instead of the translation,
+see :func:`unsafe_entry`):
+
+``syntax``
+    the PO file cannot be read (made by the caller from a CatalogError with
+    :func:`finding_from_error`);
+``plural-forms``
+    the header's ``Plural-Forms`` is missing or does not match the language,
+    or a plural entry has the wrong number of ``msgstr[n]``;
+``markup-mismatch``
+    the translation's inline markup (emphasis, strong, code spans, links,
+    images, HTML tags and comments) does not match the source's, kind by kind
+    (markup may move within the sentence, but none may be lost or added);
+``unsafe-link``
+    a link, image or HTML URL whose scheme is not http, https, mailto or
+    relative (``javascript:``, ``data:``, ``vbscript:``, ..., however it is
+    disguised: mixed case, leading spaces or control characters, entities or
+    percent-encoding), unless the very same URL is in the source;
+``foreign-link``
+    a link, image or HTML URL leading to a site that none of the source's URLs
+    lead to (a changed target on the same site is only the ``link-changed``
+    warning);
+``unsafe-html``
+    an HTML tag or attribute that the source unit does not have (``<script>``,
+    ``<iframe>``, ``on*=`` handlers, ``style``, ...);
+``placeholder``
+    in interface strings (``site.po``), a ``{name}``, ``%(name)s``, ``%s`` or
+    ``%d`` placeholder missing or added (every ``msgstr[n]`` is checked);
+``bidi-control``
+    an invisible text-direction embedding, override or isolate (U+202A to
+    U+202E, U+2066 to U+2069) that the source does not have, counted character
+    by character: such a control can show readers text in another order than
+    the one written ("Trojan Source").  The direction marks U+200E, U+200F and
+    U+061C are no finding: right-to-left text needs them, and they only
+    attach neutral characters such as punctuation to a side, never reorder a
+    run of words.
+
+Warnings (shown, never blocking):
+
+``link-changed``
+    the links are all there but point elsewhere;
+``number-changed``
+    the numbers differ (digit sequences compared as multisets; grouping
+    separators and non-ASCII digits such as Arabic-Indic ones are normalised);
+``untranslated-copy``
+    the translation is the source text itself (not reported for text without
+    letters, a lone acronym such as ``RSS``, or text made mostly of code and URLs);
+``whitespace``
+    leading or trailing whitespace differs from the source;
+``line-break``
+    the translation has more or fewer hard line breaks (a backslash at the
+    end of a line) than the source.
+
+Silencing a warning
+-------------------
+A translator who checked a warning and wants to keep the translation adds a
+translator comment naming its code to the entry::
+
+    # twp-ignore: link-changed
+    msgid "Read [the guide](https://example.org/guide)."
+    msgstr "Lisez [le guide](https://example.org/fr/guide)."
+
+Several codes may be given, separated by commas or spaces.  Errors cannot be
+silenced: an unsafe or broken translation must be fixed.
+
+Only translated entries are checked (not fuzzy, obsolete or untranslated
+ones); the header is checked for ``Plural-Forms``.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import os
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Literal
+from urllib.parse import unquote
+
+import polib
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from ..config import Config
+from ..errors import CatalogError
+from ..languages import PLURAL_SAMPLES, plural_forms, plural_function, single_count_forms
+from ..languages import nplurals as language_nplurals
+from ..machinery import cache, parallel
+from ..machinery.fsutil import files
+from ..source.segments import markdown
+from ..urls import foreign_urls
+
+__all__ = [
+    "ERRORS",
+    "SAFE_SCHEMES",
+    "WARNINGS",
+    "Finding",
+    "check_catalog",
+    "check_entry",
+    "finding_from_error",
+    "ignored_codes",
+    "unsafe_entry",
+]
+
+Severity = Literal["error", "warning"]
+Kind = Literal["article", "site"]
+
+#: Codes of findings that make an entry unusable.
+ERRORS = frozenset({"syntax", "plural-forms", "markup-mismatch", "unsafe-link", "foreign-link",
+                    "unsafe-html", "placeholder", "bidi-control"})
+#: Codes of findings a translator may silence with ``# twp-ignore: CODE``.
+WARNINGS = frozenset({"link-changed", "number-changed", "untranslated-copy", "whitespace",
+                      "line-break"})
+#: URL schemes a translation may use; relative URLs (no scheme) are fine too.
+SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+
+_HINTS = {
+    "syntax": "fix the PO syntax at that line (an editor such as Poedit shows it), "
+              "or check it with 'msgfmt -c'",
+    "plural-forms": "use the Plural-Forms header of the language ('{expected}') and one "
+                    "msgstr[N] per plural form",
+    "markup-mismatch": "keep every **strong**, *emphasis*, `code`, [link](url), ![image](src) "
+                       "and HTML tag of the source (they may move within the sentence); "
+                       "no space between ']' and '('",
+    "unsafe-link": "use the source's URL, or an http(s)://, mailto: or relative one",
+    "foreign-link": "keep the link on the sites the source links to: use the source's URL, "
+                    "or a page of the same site (a translated version, say)",
+    "unsafe-html": "remove the HTML the source does not have; keep the source's tags and "
+                   "attributes as they are",
+    "placeholder": "keep every placeholder of the source exactly as written ({name}, "
+                   "%(name)s, %s, %d); do not add others",
+    "bidi-control": "remove the invisible direction controls (U+202A-U+202E, U+2066-U+2069) "
+                    "the source does not have: the page sets the text direction itself; "
+                    "where a neutral character sits on the wrong side, use the marks "
+                    "U+200F (RLM), U+061C (ALM) or U+200E (LRM)",
+    "link-changed": "check the link targets; if a different URL is intended (a localized "
+                    "page), add the translator comment '# twp-ignore: link-changed'",
+    "number-changed": "check the numbers; if the change is intended, add the translator "
+                      "comment '# twp-ignore: number-changed'",
+    "untranslated-copy": "translate the text, or leave msgstr empty; if it really reads "
+                         "the same, add '# twp-ignore: untranslated-copy'",
+    "line-break": "keep the source's line breaks: end the line with a backslash (\\) where "
+                  "the source does; or add '# twp-ignore: line-break'",
+    "whitespace": "start and end the translation like the source (spaces and line breaks); "
+                  "or add '# twp-ignore: whitespace'",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in a catalog."""
+
+    path: str
+    line: int | None
+    severity: Severity
+    code: str
+    message: str
+    hint: str
+    msgid: str | None = None
+
+    def __str__(self) -> str:
+        """``path:line: error: message [code]``, the form editors and CI annotators parse."""
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        return f"{where}: {self.severity}: {self.message} [{self.code}]"
+
+
+def finding_from_error(exc: CatalogError) -> Finding:
+    """The ``syntax`` finding for a catalog that could not be read at all."""
+    return Finding(path=exc.path or "", line=exc.line, severity="error", code="syntax",
+                   message=exc.message, hint=exc.hint or _HINTS["syntax"], msgid=None)
+
+
+# --------------------------------------------------------------------------- analysis
+
+@lru_cache(maxsize=1)
+def _inspecting_parser() -> MarkdownIt:
+    """The site's Markdown parser, but keeping every link so its URL can be inspected.
+
+    markdown-it silently turns ``[x](javascript:...)`` into plain text; checks
+    must see such links to report them.
+    """
+    md = copy.copy(markdown())  # same rules and options; only link validation differs
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    return md
+
+
+@dataclass
+class _Tag:
+    """One piece of raw HTML: a tag (``name``/``/name``), comment or declaration."""
+
+    name: str
+    attrs: list[tuple[str, str | None]] = field(default_factory=list)
+
+
+class _TagCollector(HTMLParser):
+    """Collects the tags of a piece of raw HTML, with lower-cased names and unescaped values."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[_Tag] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(_Tag(tag, attrs))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(_Tag(tag, attrs))
+
+    def handle_endtag(self, tag: str) -> None:
+        self.tags.append(_Tag("/" + tag))
+
+    def handle_comment(self, data: str) -> None:
+        self.tags.append(_Tag("!--"))
+
+    def handle_decl(self, decl: str) -> None:
+        self.tags.append(_Tag("!" + (decl.split() or [""])[0].lower()))
+
+    def unknown_decl(self, data: str) -> None:
+        self.tags.append(_Tag("![" + (data.split("[") or [""])[0].lower()))
+
+    def handle_pi(self, data: str) -> None:
+        self.tags.append(_Tag("?"))
+
+
+def _parse_html(source: str) -> list[_Tag]:
+    """The tags in ``source``; anything the parser chokes on counts as an unknown tag."""
+    collector = _TagCollector()
+    try:
+        collector.feed(source)
+        collector.close()
+    except (AssertionError, AttributeError, IndexError, ValueError):
+        collector.tags.append(_Tag("?unparsable"))
+    return collector.tags
+
+
+#: Attributes whose value is a URL (or a list of them) a browser may load or follow.
+_URL_ATTRIBUTES = frozenset({
+    "href", "src", "srcset", "action", "formaction", "xlink:href", "poster", "background",
+    "cite", "longdesc", "data", "codebase", "ping", "manifest", "icon", "dynsrc", "lowsrc",
+    "archive", "classid", "profile", "usemap",
+})
+#: Attributes whose value must be one the source has, not just the attribute name.
+_VALUE_SENSITIVE = frozenset({"style", "srcdoc", "content", "http-equiv"})
+
+_LINKISH_MARKDOWN = re.compile(r"\]\(([^)]*)\)?")
+_LINKISH_ANGLE = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^<>]*)>")
+_LINKISH_ATTRIBUTE = re.compile(
+    r"(?i)\b(?:href|src|action|formaction|srcset|poster|data)\s*=\s*(\"[^\"]*\"?|'[^']*'?|[^\s>]+)")
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f-\xa0\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5"
+                        r"\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\u3164\ufeff]")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+
+
+def url_scheme(url: str) -> str | None:
+    """The scheme a browser could see in ``url``, lower-cased, or None for a relative URL.
+
+    Deliberately suspicious: entities and percent-escapes are decoded (repeatedly)
+    and every control, space and invisible character is dropped before looking,
+    so ``" &#106;ava\\tscript:"`` is ``javascript``.
+
+    >>> url_scheme("JaVaScRiPt:alert(1)"), url_scheme("/fr/about"), url_scheme("#top")
+    ('javascript', None, None)
+    >>> url_scheme("&#x6A;avascript&colon;alert(1)"), url_scheme("\\x01 java%09script:x")
+    ('javascript', 'javascript')
+    """
+    text = url
+    for _ in range(4):
+        decoded = unquote(html.unescape(text))
+        if decoded == text:
+            break
+        text = decoded
+    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
+    text = _INVISIBLE.sub("", text)
+    match = _SCHEME.match(text)
+    return match.group(1).lower() if match else None
+
+
+def _unsafe_scheme(url: str) -> str | None:
+    scheme = url_scheme(url)
+    return scheme if scheme is not None and scheme not in SAFE_SCHEMES else None
+
+
+def _same_url_key(url: str) -> str:
+    """How URLs are compared between source and translation (whitespace-insensitive)."""
+    return _INVISIBLE.sub("", html.unescape(url))
+
+
+@dataclass
+class _Analysis:
+    """What the checks need to know about one text (a msgid or a msgstr)."""
+
+    markup: Counter[str] = field(default_factory=Counter)
+    tags: list[_Tag] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+    """Every URL a browser may follow or load: links, images, HTML attributes."""
+    loose_urls: list[str] = field(default_factory=list)
+    """URL-like text that is *not* markup, e.g. a link broken by a control character."""
+    targets: list[str] = field(default_factory=list)
+    """Link and image targets, compared by the ``link-changed`` warning."""
+    numbers: Counter[str] = field(default_factory=Counter)
+    prose: str = ""
+    technical: str = ""
+    placeholders: Counter[str] = field(default_factory=Counter)
+    line_breaks: int = 0
+
+
+_MARKUP_NAMES = {
+    "em_open": "emphasis (*...*)",
+    "strong_open": "strong emphasis (**...**)",
+    "code_inline": "code span (`...`)",
+    "link_open": "link ([...](...))",
+    "image": "image (![...](...))",
+}
+
+
+def _add_tags(result: _Analysis, tags: list[_Tag]) -> None:
+    for tag in tags:
+        result.tags.append(tag)
+        if tag.name == "!--":
+            result.markup["HTML comment"] += 1
+        elif tag.name.startswith("/"):
+            result.markup[f"HTML tag </{tag.name[1:]}>"] += 1
+        else:
+            result.markup[f"HTML tag <{tag.name}>"] += 1
+        for name, value in tag.attrs:
+            if name in _URL_ATTRIBUTES and value is not None:
+                urls = [part.strip().split(" ")[0] for part in value.split(",")] \
+                    if name == "srcset" else [value]
+                result.urls.extend(urls)
+                if name in ("href", "src"):
+                    result.targets.extend(urls)
+
+
+def _walk(tokens: Iterable[Token], result: _Analysis, prose: list[str], technical: list[str],
+          numbers_from: list[str]) -> None:
+    in_autolink = False
+    for token in tokens:
+        kind = token.type
+        if kind in _MARKUP_NAMES:
+            result.markup[_MARKUP_NAMES[kind]] += 1
+        if kind == "link_open":
+            href = str(token.attrs.get("href", ""))
+            result.urls.append(href)
+            result.targets.append(href)
+            in_autolink = token.markup == "autolink"
+        elif kind == "link_close":
+            in_autolink = False
+        elif kind == "image":
+            src = str(token.attrs.get("src", ""))
+            result.urls.append(src)
+            result.targets.append(src)
+            prose.append(token.content)
+            numbers_from.append(token.content)
+        elif kind == "hardbreak":
+            result.line_breaks += 1
+        elif kind == "code_inline":
+            technical.append(token.content)
+            numbers_from.append(token.content)
+        elif kind == "html_inline":
+            _add_tags(result, _parse_html(token.content))
+        elif kind == "text":
+            if in_autolink:
+                technical.append(token.content)
+            else:
+                prose.append(token.content)
+                numbers_from.append(token.content)
+
+
+# Bounded repeats keep this linear on huge input (a translator's 200 kB string).
+_BARE_URL = re.compile(r"(?:\b[A-Za-z][A-Za-z0-9+.\-]{0,31}://|\bwww\.)[^\s<>]*"
+                       r"|\b[\w.+\-]{1,64}@[\w\-]{1,63}(?:\.[\w\-]{1,63})+")
+_PLACEHOLDER = re.compile(
+    r"%%"                                                          # escaped percent
+    r"|%\([^()\s]+\)[#0\-+]*\d*(?:\.\d+)?[sdifr]"                  # %(name)s
+    r"|%[#0\-+]*\d*(?:\.\d+)?[sdifr]"                              # %s, %d
+    r"|\{\{|\}\}"                                                  # escaped braces
+    r"|\{[A-Za-z0-9_]*(?:\.[A-Za-z_]\w*|\[[^\]{}]*\])*(?:![rsa])?(?::[^{}]*)?\}")  # {name}
+#: Digits grouped by thousands (1,000 / 1.000 / 1 000 / ١٬٠٠٠) count as one number.
+_NUMBER = re.compile(r"\d+(?:[,.\u00a0\u202f\u2009 '\u2019\u066c]\d{3}(?!\d))*")
+_GROUPING = re.compile(r"[,.\u00a0\u202f\u2009 '\u2019\u066c]")
+
+
+def placeholders(text: str) -> Counter[str]:
+    """The format placeholders of an interface string, as a multiset.
+
+    >>> sorted(placeholders("%(count)d files in {folder}, 100%% done, {{literal}} %s").elements())
+    ['%(count)d', '%s', '{folder}']
+    """
+    found: Counter[str] = Counter()
+    for match in _PLACEHOLDER.finditer(text):
+        token = match.group(0)
+        if token not in ("%%", "{{", "}}"):
+            found[token] += 1
+    return found
+
+
+def numbers(text: str) -> Counter[str]:
+    """The numbers in ``text`` as a multiset of canonical digit strings.
+
+    >>> sorted(numbers("1,000 people in 2026, ٣ times, 1 000 and 1.5").elements())
+    ['1', '1000', '1000', '2026', '3', '5']
+    """
+    found: Counter[str] = Counter()
+    for match in _NUMBER.finditer(text):
+        digits = _GROUPING.sub("", match.group(0))
+        try:
+            found[str(int(digits))] += 1
+        except ValueError:  # pragma: no cover - \d only matches decimal digits
+            found[digits] += 1
+    return found
+
+
+def _analyze(text: str, kind: Kind, for_warnings: bool = True) -> _Analysis:
+    """What the checks look at in ``text``; without ``for_warnings``, only what the
+    errors need (markup, tags, URLs, placeholders): no prose or numbers."""
+    result = _Analysis()
+    prose: list[str] = []
+    technical: list[str] = []
+    numbers_from: list[str] = []
+    if kind == "article":
+        env: dict[str, object] = {}
+        tokens = _inspecting_parser().parseInline(text, env)
+        _walk(tokens[0].children or [] if tokens else [], result, prose, technical, numbers_from)
+    else:
+        result.placeholders = placeholders(text)
+        without = _PLACEHOLDER.sub(" ", text)
+        tags = _parse_html(without) if "<" in without else []
+        _add_tags(result, tags)
+        plain = re.sub(r"<[^>]*>", " ", without)
+        prose.append(plain)
+        numbers_from.append(plain)
+    for match in _LINKISH_MARKDOWN.finditer(text):
+        result.loose_urls.append(match.group(1).strip().lstrip("<"))
+    for match in _LINKISH_ANGLE.finditer(text):
+        result.loose_urls.append(match.group(1))
+    for match in _LINKISH_ATTRIBUTE.finditer(text):
+        result.loose_urls.append(match.group(1).strip("\"'"))
+    if not for_warnings:
+        return result
+    joined = " ".join(prose)
+    urls = _BARE_URL.findall(joined)
+    result.prose = _BARE_URL.sub(" ", joined)
+    result.technical = " ".join(technical + urls)
+    result.numbers = numbers(_BARE_URL.sub(" ", " ".join(numbers_from)))
+    return result
+
+
+@lru_cache(maxsize=8192)
+def _source_analysis(text: str, kind: Kind) -> _Analysis:
+    """:func:`_analyze` of a source text, which every language's entry compares with
+    (read only: the checks never change an analysis)."""
+    return _analyze(text, kind)
+
+
+def _tag_label(name: str) -> str:
+    """How a raw HTML piece is named in messages: ``HTML tag <script>``, ``HTML comment``."""
+    name = name.lstrip("/")
+    if name == "!--":
+        return "HTML comment"
+    if name.startswith("?"):
+        return "HTML processing instruction"
+    if name.startswith("!"):
+        return f"HTML declaration <{name}>"
+    return f"HTML tag <{name}>"
+
+
+def _letters(text: str) -> int:
+    return sum(1 for ch in text if unicodedata.category(ch).startswith("L"))
+
+
+def _describe(counter: Counter[str]) -> str:
+    return ", ".join(f"{name} ×{count}" if count > 1 else name
+                     for name, count in sorted(counter.items()))
+
+
+# --------------------------------------------------------------------------- entries
+
+_IGNORE = re.compile(r"twp-ignore\s*:\s*([A-Za-z0-9_\-, \t]+)")
+
+
+def ignored_codes(entry: polib.POEntry) -> frozenset[str]:
+    """The codes a translator silenced with ``# twp-ignore: CODE[, CODE...]`` on the entry."""
+    codes: set[str] = set()
+    for match in _IGNORE.finditer(entry.tcomment or ""):
+        codes.update(code for code in re.split(r"[,\s]+", match.group(1).strip().lower()) if code)
+    return frozenset(codes)
+
+
+def _forms(entry: polib.POEntry) -> list[tuple[str, str, str]]:
+    """``(label, source, translation)`` for each msgstr of the entry.
+
+    ``msgstr[0]`` is compared with the singular msgid, the other forms with
+    the plural one; a language with a single form (Japanese, say) uses it for
+    every count, so it is compared with the plural msgid.
+    """
+    if entry.msgid_plural:
+        single = len(entry.msgstr_plural) == 1
+        return [(f"msgstr[{index}]",
+                 entry.msgid if index == 0 and not single else entry.msgid_plural, text)
+                for index, text in sorted(entry.msgstr_plural.items())]
+    return [("msgstr", entry.msgid, entry.msgstr)]
+
+
+class _Reporter:
+    """Collects the findings of one entry, without duplicates and honouring ``twp-ignore``."""
+
+    def __init__(self, entry: polib.POEntry, path: str) -> None:
+        self.entry = entry
+        self.path = path
+        self.line: int | None = getattr(entry, "linenum", None)
+        self.ignored = ignored_codes(entry)
+        self.findings: list[Finding] = []
+        self._seen: set[Finding] = set()
+
+    def add(self, code: str, message: str, label: str, plural: bool,
+            hint: str | None = None) -> None:
+        severity: Severity = "error" if code in ERRORS else "warning"
+        if severity == "warning" and code in self.ignored:
+            return
+        if plural:
+            message = f"{label}: {message}"
+        finding = Finding(self.path, self.line, severity, code, message,
+                          hint or _HINTS[code], self.entry.msgid)
+        if finding not in self._seen:
+            self._seen.add(finding)
+            self.findings.append(finding)
+
+
+def check_entry(entry: polib.POEntry, *, path: str, kind: Kind,
+                nplurals: int | None = None,
+                single_forms: frozenset[int] = frozenset(),
+                errors_only: bool = False) -> list[Finding]:
+    """All findings for one entry, errors first.
+
+    ``nplurals`` is the language's number of plural forms; when given, a plural
+    entry with another number of ``msgstr[n]`` is an error (checked whether
+    or not the entry is translated).  ``single_forms`` are the plural forms
+    that serve one count only (Arabic's "one" and "two"): those may leave the
+    number placeholder out, as gettext allows.  Fuzzy, obsolete and untranslated entries
+    are otherwise not checked.
+    """
+    report = _Reporter(entry, path)
+    if entry.obsolete or not entry.msgid:
+        return []
+    plural = bool(entry.msgid_plural)
+    if plural and nplurals is not None and len(entry.msgstr_plural) != nplurals:
+        report.add("plural-forms", f"the entry has {len(entry.msgstr_plural)} plural forms "
+                   f"but the language has {nplurals}", "msgstr", False,
+                   hint=f"give the entry exactly msgstr[0] to msgstr[{nplurals - 1}], one per "
+                        "plural form of the language")
+    if entry.fuzzy or not entry.translated():
+        return _sorted(report.findings)
+    known_placeholders = placeholders(entry.msgid) | placeholders(entry.msgid_plural or "") \
+        if kind == "site" else Counter()
+    forms = _forms(entry)
+    for label, source_text, translation in forms:
+        if not translation:
+            continue
+        _check_text(report, label, plural, source_text, translation, kind, known_placeholders,
+                    may_omit=plural and int(label[7:-1]) in single_forms, errors_only=errors_only)
+    return _sorted(report.findings)
+
+
+def _check_text(report: _Reporter, label: str, plural: bool, source_text: str,
+                translation: str, kind: Kind, known_placeholders: Counter[str],
+                may_omit: bool = False, errors_only: bool = False) -> None:
+    source = _source_analysis(source_text, kind)
+    target = _analyze(translation, kind, for_warnings=not errors_only)
+
+    def add(code: str, message: str) -> None:
+        report.add(code, message, label, plural)
+
+    # Invisible controls that reorder what readers see.
+    if _BIDI_CONTROL.search(translation):
+        added = (Counter(_BIDI_CONTROL.findall(translation))
+                 - Counter(_BIDI_CONTROL.findall(source_text)))
+        if added:
+            add("bidi-control", "invisible text-direction control " + " and ".join(
+                f"U+{ord(char):04X} ({unicodedata.name(char)}) ×{count}"
+                for char, count in sorted(added.items())) + " not in the source")
+
+    # Markup.
+    if source.markup != target.markup:
+        missing = source.markup - target.markup
+        extra = target.markup - source.markup
+        parts = []
+        if missing:
+            parts.append(f"missing {_describe(missing)}")
+        if extra:
+            parts.append(f"added {_describe(extra)}")
+        add("markup-mismatch", "inline markup does not match the source: " + "; ".join(parts))
+
+    # Links and URLs.
+    # Markup is looked at first; URL-like text that is not markup (a link broken
+    # on purpose with a control character, say) only if the markup is clean.
+    allowed = {_same_url_key(url) for url in source.urls + source.loose_urls}
+    unsafe: set[str] = set()
+    for candidates in (target.urls, target.loose_urls):
+        for url in candidates:
+            scheme = _unsafe_scheme(url)
+            if scheme and _same_url_key(url) not in allowed:
+                shown = url if len(url) <= 60 else url[:57] + "..."
+                add("unsafe-link", f"link with a forbidden scheme '{scheme}:': {shown!r}")
+                unsafe.add(_same_url_key(url))
+        if unsafe:
+            break
+
+    # Links to other sites: readers must never be sent elsewhere by a translation.
+    for url in foreign_urls(target.urls, source.urls + source.loose_urls):
+        if _same_url_key(url) not in unsafe and not _unsafe_scheme(url):
+            shown = url if len(url) <= 60 else url[:57] + "..."
+            add("foreign-link", f"link to a site the source does not link to: {shown!r}")
+
+    # Raw HTML.
+    source_tags = {tag.name for tag in source.tags}
+    source_attrs = {(tag.name, name) for tag in source.tags for name, _ in tag.attrs}
+    source_values = {(tag.name, name, value) for tag in source.tags for name, value in tag.attrs}
+    for tag in target.tags:
+        if tag.name not in source_tags:
+            add("unsafe-html", f"{_tag_label(tag.name)} is not in the source")
+            continue
+        for name, value in tag.attrs:
+            if (tag.name, name) not in source_attrs:
+                add("unsafe-html", f"HTML attribute '{name}' on <{tag.name}> is not in the source")
+            elif ((name in _VALUE_SENSITIVE or name.startswith("on"))
+                  and (tag.name, name, value) not in source_values):
+                add("unsafe-html", f"HTML attribute '{name}' on <{tag.name}> has a value "
+                    "that is not in the source")
+
+    # Placeholders of interface strings.
+    if kind == "site":
+        missing = Counter() if may_omit else source.placeholders - target.placeholders
+        extra = target.placeholders - known_placeholders
+        if missing:
+            add("placeholder", "missing placeholder " + ", ".join(sorted(missing)))
+        if extra:
+            add("placeholder", "added placeholder " + ", ".join(sorted(extra)))
+
+    if errors_only:
+        return
+
+    # Warnings.
+    if (source.markup == target.markup and len(source.targets) == len(target.targets)
+            and sorted(map(_same_url_key, source.targets))
+            != sorted(map(_same_url_key, target.targets))):
+        changed = sorted(set(map(_same_url_key, target.targets))
+                         - set(map(_same_url_key, source.targets)) - unsafe)
+        if changed:
+            add("link-changed", "link target changed: " + ", ".join(changed))
+    if source.line_breaks != target.line_breaks:
+        add("line-break", f"the source has {source.line_breaks} line break(s), "
+            f"the translation {target.line_breaks}")
+    if source.numbers != target.numbers:
+        lost, gained = source.numbers - target.numbers, target.numbers - source.numbers
+        parts = []
+        if lost:
+            parts.append("missing " + ", ".join(sorted(lost.elements())))
+        if gained:
+            parts.append("added " + ", ".join(sorted(gained.elements())))
+        add("number-changed", "numbers differ from the source: " + "; ".join(parts))
+    if translation.strip() == source_text.strip():
+        prose_letters = _letters(source.prose)
+        words = source.prose.split()
+        acronym = len(words) == 1 and not any(ch.islower() for ch in words[0])
+        if prose_letters >= 2 and prose_letters >= _letters(source.technical) and not acronym:
+            add("untranslated-copy", "the translation is a copy of the source text")
+    for where, edge in (("leading", _leading_space), ("trailing", _trailing_space)):
+        expected, got = edge(source_text), edge(translation)
+        if expected != got:
+            add("whitespace", f"{where} whitespace differs from the source: "
+                f"{expected!r} in the source, {got!r} in the translation")
+
+
+def _leading_space(text: str) -> str:
+    return text[:len(text) - len(text.lstrip())]
+
+
+def _trailing_space(text: str) -> str:
+    # Not re.search(r"\s*\Z"): that takes quadratic time on a long run of inner spaces.
+    return text[len(text.rstrip()):]
+
+
+def _sorted(findings: list[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (f.line or 0, f.severity != "error"))
+
+
+#: Characters without which a text holds no Markdown markup, link, HTML or entity.
+_MARKUP_CHARS = re.compile(r"[*_`\[\]()<>&!\\:]")
+#: Embeddings, overrides and isolates (not the marks U+200E, U+200F, U+061C).
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def _plain_prose(entry: polib.POEntry, kind: Kind) -> bool:
+    """True for an article entry with no markup, link or HTML on either side: nothing to
+    get wrong, so no check needed."""
+    return (kind == "article" and not entry.msgid_plural
+            and not _MARKUP_CHARS.search(entry.msgid) and not _MARKUP_CHARS.search(entry.msgstr)
+            and not _BIDI_CONTROL.search(entry.msgstr))
+
+
+def unsafe_entry(entry: polib.POEntry, *, kind: Kind = "article",
+                 nplurals: int | None = None, single_forms: frozenset[int] = frozenset()) -> bool:
+    """True when the entry has any error finding: the renderer then uses the source text."""
+    if _plain_prose(entry, kind):
+        return False
+    return any(f.severity == "error"
+               for f in check_entry(entry, path="", kind=kind, nplurals=nplurals,
+                                    single_forms=single_forms, errors_only=True))
+
+
+class Verdicts:
+    """:func:`unsafe_entry` results remembered across runs (``.twp/cache/verdicts.json``).
+
+    Checking a translation parses its Markdown, which is the costly part of
+    ``status`` and of planning a build; the verdict only depends on the texts of
+    the entry, the kind of catalog and the language's plural forms, so it is
+    kept by a digest of exactly those.  ``status`` and ``build`` share it: after
+    one of them ran, the other only checks entries that changed since.
+    """
+
+    NAME = "verdicts"
+
+    def __init__(self, config: Config | None = None) -> None:
+        self.config = config
+        self._known: dict[str, bool] | None = None if config is not None else {}
+        self.used: dict[str, bool] = {}
+
+    @property
+    def known(self) -> dict[str, bool]:
+        """The verdicts stored by earlier runs (read on first use)."""
+        if self._known is None:
+            self._known = {}
+            assert self.config is not None
+            stored = cache.load(self.config, self.NAME)
+            if stored.get("code") == cache.code_digest():
+                self._known = dict.fromkeys(stored.get("safe", []), False)
+                self._known.update(dict.fromkeys(stored.get("unsafe", []), True))
+        return self._known
+
+    def unsafe(self, entry: polib.POEntry, *, kind: Kind = "article",
+               nplurals: int | None = None, single_forms: frozenset[int] = frozenset()) -> bool:
+        """:func:`unsafe_entry`, from memory when the same texts were checked before."""
+        if _plain_prose(entry, kind):
+            return False
+        forms = (sorted(entry.msgstr_plural.items()) if entry.msgid_plural else entry.msgstr)
+        key = cache.digest(repr((kind, nplurals, sorted(single_forms), entry.msgctxt,
+                                 entry.msgid, entry.msgid_plural, forms,
+                                 entry.fuzzy, entry.obsolete)).encode("utf-8"))
+        verdict = self.known.get(key)
+        if verdict is None:
+            verdict = unsafe_entry(entry, kind=kind, nplurals=nplurals, single_forms=single_forms)
+        self.used[key] = verdict
+        return verdict
+
+    @contextmanager
+    def recording(self) -> Iterator[dict[str, bool]]:
+        """Collect apart the verdicts used inside the block (in a worker process, to send
+        them back to the parent, which saves them)."""
+        before, self.used = self.used, {}
+        try:
+            yield self.used
+        finally:
+            self.used = before
+
+    def save(self) -> None:
+        """Store the verdicts (those of earlier runs too, unless they far outnumber this run's)."""
+        if self.config is None or not self.used or self.used.keys() <= self.known.keys():
+            return
+        kept = {**self.known, **self.used}
+        if len(kept) > 3 * len(self.used) + 10_000:  # mostly texts that are long gone
+            kept = self.used
+        cache.save(self.config, self.NAME, {
+            "code": cache.code_digest(),
+            "safe": sorted(k for k, v in kept.items() if not v),
+            "unsafe": sorted(k for k, v in kept.items() if v),
+        })
+
+
+# --------------------------------------------------------------------------- catalogs
+
+def _header_line(po: polib.POFile) -> int | None:
+    line = getattr(po, "header_linenum", None)
+    if isinstance(line, int):
+        return line
+    fpath = getattr(po, "fpath", None)
+    if fpath and Path(fpath).is_file():
+        try:
+            with open(fpath, encoding="utf-8", errors="replace") as handle:
+                for number, text in enumerate(handle, 1):
+                    if text.startswith("msgid "):
+                        return number
+        except OSError:
+            return None
+    return None
+
+
+def _check_header(po: polib.POFile, path: str, lang: str) -> Iterator[Finding]:
+    try:
+        expected = plural_forms(lang)
+    except ValueError:
+        return
+    hint = _HINTS["plural-forms"].format(expected=expected)
+    line = _header_line(po)
+    value = po.metadata.get("Plural-Forms", "").strip()
+
+    def finding(message: str) -> Finding:
+        return Finding(path, line, "error", "plural-forms", message, hint, None)
+
+    if not value:
+        yield finding("the header has no Plural-Forms")
+        return
+    got = plural_function(value)
+    want = plural_function(expected)
+    assert want is not None, expected
+    if got is None:
+        yield finding(f"Plural-Forms is not a valid gettext formula: {value!r}")
+    elif got[0] != want[0]:
+        yield finding(f"Plural-Forms says nplurals={got[0]} but {lang} has {want[0]} plural forms")
+    elif any(form < 0 or form >= got[0] for form in got[1]):
+        yield finding(f"Plural-Forms gives a form number outside 0..{got[0] - 1}: {value!r}")
+    elif got[1] != want[1]:
+        first = next(n for n, a, b in zip(PLURAL_SAMPLES, got[1], want[1]) if a != b)
+        yield finding(f"Plural-Forms does not fit {lang}: n={first} gets form "
+                      f"{got[1][PLURAL_SAMPLES.index(first)]}, not {want[1][PLURAL_SAMPLES.index(first)]}")
+
+
+def check_catalog(po: polib.POFile, *, path: str, lang: str, kind: Kind) -> list[Finding]:
+    """All findings of one catalog: its header, then each entry in file order.
+
+    The header's ``Plural-Forms`` must be equivalent to
+    :func:`~twp_i18n.languages.plural_forms` (same ``nplurals``, same form for
+    every count; spacing and parentheses may differ).
+    """
+    findings = list(_check_header(po, path, lang))
+    try:
+        count: int | None = language_nplurals(lang)
+    except ValueError:
+        count = None
+    single = single_count_forms(po.metadata.get("Plural-Forms", ""))
+    for entry in po:
+        findings.extend(check_entry(entry, path=path, kind=kind, nplurals=count,
+                                    single_forms=single))
+    return findings
+
+
+# --------------------------------------------------------------------------- a whole site
+
+def check_site(config: Config, *, languages: Iterable[str] | None = None,
+               articles: Iterable[str] | None = None,
+               jobs: int | None = None) -> tuple[list[Finding], int]:
+    """Check every catalog of the (selected) languages; returns the findings and the
+    number of catalogs checked.  A catalog that cannot be read is a ``syntax`` finding.
+
+    Findings come language by language, file by file.  The work is done article by
+    article (each source text is then analysed once for all languages), in ``jobs``
+    parallel processes (default: one per core) when there are many catalogs.
+    """
+    wanted = set(articles) if articles is not None else None
+    tasks: list[tuple[str, Path]] = []
+    for lang in (list(languages) if languages is not None else config.languages):
+        tasks.extend((lang, path) for path in files(config.po_dir(lang), "*.po")
+                     if wanted is None or path.stem in wanted)
+    by_article: dict[str, list[int]] = {}
+    for index, (_, path) in enumerate(tasks):
+        by_article.setdefault(path.stem, []).append(index)
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    if len(tasks) < PARALLEL_CHECK_MIN:
+        workers = 1
+    pieces = [[index for group in groups for index in group]
+              for groups in parallel.chunks(list(by_article.values()), workers)]
+    parts = parallel.fork_map(_check_tasks, pieces, workers, job=(config, tasks))
+    found = dict(pair for part in parts for pair in part)
+    return [f for index in range(len(tasks)) for f in found[index]], len(tasks)
+
+
+PARALLEL_CHECK_MIN = 400
+"""Catalogs to check below which starting processes costs more than it saves."""
+
+
+def _check_tasks(indexes: list[int]) -> list[tuple[int, list[Finding]]]:
+    from ..paths import SITE_DOMAIN
+    from . import pofile
+
+    config, tasks = parallel.job()
+    result = []
+    for index in indexes:
+        lang, path = tasks[index]
+        display = config.rel(path)
+        try:
+            po = pofile.read_po(path, display, limits=config.limits)
+        except CatalogError as exc:
+            result.append((index, [finding_from_error(exc)]))
+            continue
+        kind: Kind = "site" if path.stem == SITE_DOMAIN else "article"
+        result.append((index, check_catalog(po, path=display, lang=lang, kind=kind)))
+    return result
+
+
+def finding_dict(finding: Finding) -> dict[str, object]:
+    """A finding as JSON-ready data (the shape of ``twp check --format json``)."""
+    return {"path": finding.path, "line": finding.line, "severity": finding.severity,
+            "code": finding.code, "message": finding.message, "hint": finding.hint,
+            "unit": finding.msgid}

@@ -1,0 +1,278 @@
+"""``twp status``: how far each language has come, per article.
+
+Message counts follow ``msgfmt --statistics``: the header and obsolete entries
+are not counted; an entry whose (first) msgstr is empty is untranslated, even
+when flagged fuzzy; a fuzzy entry with a translation is fuzzy; the rest are
+translated.
+
+Words are counted in the source text (the msgid), once for every place the
+unit is used, by this rule: Markdown
+markup, HTML tags, URLs and code spans are not words; what remains is split on
+whitespace and every piece holding a letter or a digit is one word.  The
+percent translated is by words, so a long paragraph weighs more than a
+heading.  An article is publishable in a language when that percentage
+reaches ``[publish] min_percent``; fuzzy entries, and translations with a
+``twp check`` error (the build shows the source text for those), count as
+untranslated.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polib
+
+from ..config import Config, LimitsConfig
+from ..errors import CatalogError
+from ..languages import single_count_forms
+from ..machinery import cache, parallel
+from ..machinery.fsutil import files
+from ..paths import SITE_DOMAIN
+from ..source.segments import word_count
+from . import pofile
+from .catalogs import check_plural_counts, load_templates
+from .checks import Verdicts, unsafe_entry
+
+
+def floor1(percent: float) -> float:
+    """A percentage cut (not rounded) to one decimal: 79.96 shows as 79.9, never 80.0.
+
+    >>> floor1(79.96)
+    79.9
+    """
+    return math.floor(percent * 10 + 1e-9) / 10
+
+
+def entry_state(entry: polib.POEntry) -> str:
+    """``translated``, ``fuzzy`` or ``untranslated``, as msgfmt counts it."""
+    first = entry.msgstr_plural.get(0, "") if entry.msgid_plural else entry.msgstr
+    if not first:
+        return "untranslated"
+    return "fuzzy" if entry.fuzzy else "translated"
+
+
+@dataclass
+class Counts:
+    """Units and source words by state."""
+
+    units: int = 0
+    words: int = 0
+    translated: int = 0
+    translated_words: int = 0
+    fuzzy: int = 0
+    fuzzy_words: int = 0
+    untranslated: int = 0
+    untranslated_words: int = 0
+    obsolete: int = 0
+
+    @property
+    def percent(self) -> float:
+        """Percent of source words translated (fuzzy counts as untranslated); not rounded."""
+        return 100.0 if self.words == 0 else 100.0 * self.translated_words / self.words
+
+    def add(self, other: Counts) -> None:
+        for name in ("units", "words", "translated", "translated_words", "fuzzy", "fuzzy_words",
+                     "untranslated", "untranslated_words", "obsolete"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def as_dict(self) -> dict[str, int | float]:
+        return {
+            "units": self.units, "words": self.words,
+            "translated": self.translated, "translated_words": self.translated_words,
+            "fuzzy": self.fuzzy, "fuzzy_words": self.fuzzy_words,
+            "untranslated": self.untranslated, "untranslated_words": self.untranslated_words,
+            "obsolete": self.obsolete, "percent": floor1(self.percent),
+        }
+
+
+def catalog_counts(po: polib.POFile, kind: str = "article",
+                   verdicts: Verdicts | None = None) -> Counts:
+    """Count one catalog's entries and words.
+
+    Entries are counted as msgfmt counts them.  Words are weighed the way the
+    build publishes: a unit used twice in the article counts twice, and a
+    translation with a ``twp check`` error does not count as translated (the
+    page shows the source text there).
+    """
+    counts = Counts()
+    unsafe = verdicts.unsafe if verdicts is not None else unsafe_entry
+    single = single_count_forms(po.metadata.get("Plural-Forms", ""))
+    for entry in po:
+        if entry.obsolete:
+            counts.obsolete += 1
+            continue
+        if entry.msgid == "" and not entry.msgctxt:
+            continue
+        words = word_count(entry.msgid) * max(1, len(entry.occurrences))
+        state = entry_state(entry)
+        counts.units += 1
+        counts.words += words
+        setattr(counts, state, getattr(counts, state) + 1)
+        if state == "translated" and unsafe(entry, kind=kind,  # type: ignore[arg-type]
+                                            single_forms=single):
+            counts.untranslated_words += words
+        else:
+            setattr(counts, f"{state}_words", getattr(counts, f"{state}_words") + words)
+    return counts
+
+
+@dataclass
+class CatalogStatus:
+    """One catalog (an article, or ``site``) in one language."""
+
+    lang: str
+    domain: str
+    path: str
+    counts: Counts
+    exists: bool
+    publishable: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {"article": self.domain, "path": self.path, "exists": self.exists,
+                "publishable": self.publishable, **self.counts.as_dict()}
+
+
+@dataclass
+class LanguageStatus:
+    """All catalogs of one language, with totals."""
+
+    lang: str
+    catalogs: list[CatalogStatus] = field(default_factory=list)
+    total: Counts = field(default_factory=Counts)
+
+    @property
+    def articles(self) -> list[CatalogStatus]:
+        return [c for c in self.catalogs if c.domain != SITE_DOMAIN]
+
+    @property
+    def published(self) -> int:
+        return sum(1 for c in self.articles if c.publishable)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"language": self.lang, **self.total.as_dict(),
+                "articles_published": self.published, "articles_total": len(self.articles),
+                "catalogs": [c.as_dict() for c in self.catalogs]}
+
+
+def site_status(config: Config, *, languages: Iterable[str] | None = None,
+                articles: Iterable[str] | None = None, remember: bool = True
+                ) -> list[LanguageStatus]:
+    """Status of every (selected) language and article, from the catalogs on disk.
+
+    A language with no catalog yet for an article counts all of that article's
+    units as untranslated.  Counts are cached by the digest of each file's
+    bytes, so only catalogs that changed are parsed again (``remember=False``
+    reads the cache but writes nothing, for dry runs).
+    """
+    directory = config.templates_po_dir
+    domains = [p.stem for p in files(directory, "*.pot")]
+    if not domains:
+        load_templates(config)  # raises the "run twp extract first" error
+    wanted = set(articles) if articles is not None else None
+    stored = cache.load(config, "status")
+    code = cache.code_digest()
+    known: dict[str, list[Any]] = stored.get("files", {}) if stored.get("code") == code else {}
+    fresh: dict[str, list[Any]] = {}
+    verdicts = Verdicts(config)
+
+    # Which file each (language, article) is counted from, and the counts the cache has.
+    rows: list[tuple[str, str, str, bool, str]] = []  # language, article, path, exists, counted
+    todo: dict[str, tuple[Path, str]] = {}  # counted path -> (file, kind)
+    template_dir = config.rel(directory) + "/"
+    langs = list(dict.fromkeys(languages if languages is not None else config.languages))
+    for lang in langs:
+        lang_dir = config.po_dir(lang)
+        prefix = config.rel(lang_dir) + "/"
+        for domain in domains:
+            if wanted is not None and domain not in wanted:
+                continue
+            kind = "site" if domain == SITE_DOMAIN else "article"
+            rel = prefix + domain + ".po"
+            path = lang_dir / f"{domain}.po"
+            try:
+                data = pofile.read_bytes(path, rel, config.limits)
+                exists, counted = True, rel
+            except FileNotFoundError:
+                path = directory / f"{domain}.pot"
+                exists, counted = False, template_dir + path.name
+                data = pofile.read_bytes(path, template_dir + path.name, config.limits)
+            rows.append((lang, domain, rel, exists, counted))
+            if counted in fresh or counted in todo:
+                continue
+            key = cache.digest(data)
+            hit = known.get(counted)
+            if hit is not None and hit[0] == key:
+                fresh[counted] = hit
+            else:
+                todo[counted] = (path, kind)
+    fresh.update(_count_catalogs(todo, verdicts, config.limits))
+
+    result = [LanguageStatus(lang) for lang in langs]
+    by_lang = {status.lang: status for status in result}
+    for lang, domain, rel, exists, counted in rows:
+        status = by_lang[lang]
+        counts = Counts(**fresh[counted][1])
+        publishable = domain != SITE_DOMAIN and counts.percent >= config.min_percent
+        status.catalogs.append(CatalogStatus(lang, domain, rel, counts, exists, publishable))
+        status.total.add(counts)
+    if remember and (fresh.keys() - known.keys() or any(known.get(k) != v for k, v in fresh.items())):
+        cache.save(config, "status", {"code": code, "files": {**known, **fresh}})
+        verdicts.save()
+    return result
+
+
+PARALLEL_COUNT_MIN = 200
+"""Catalogs to count below which starting processes costs more than it saves."""
+
+
+def _count_catalogs(todo: dict[str, tuple[Path, str]], verdicts: Verdicts,
+                    limits: LimitsConfig = LimitsConfig()) -> dict[str, list[Any]]:
+    """``[digest, counts]`` of catalogs the cache could not answer for, by path.
+
+    Catalogs are taken article by article (each source text is then checked once
+    for all languages), in parallel processes when there are many.  The first
+    broken catalog, in the order given, raises its :class:`CatalogError`.
+    """
+    tasks = sorted(((rel, path, kind) for rel, (path, kind) in todo.items()),
+                   key=lambda task: (task[1].name, task[0]))
+    order = {rel: index for index, rel in enumerate(todo)}
+    workers = (os.cpu_count() or 1) if len(tasks) >= PARALLEL_COUNT_MIN else 1
+    parts = parallel.fork_map(_count_tasks, parallel.chunks(range(len(tasks)), workers), workers,
+                              job=(tasks, verdicts, limits))
+    counted: dict[str, list[Any]] = {}
+    errors: list[tuple[int, CatalogError]] = []
+    for part, used in parts:
+        verdicts.used.update(used)
+        for rel, outcome in part:
+            if isinstance(outcome, list):
+                counted[rel] = outcome
+            else:
+                message, line, hint = outcome
+                errors.append((order[rel], CatalogError(message, path=rel, line=line, hint=hint)))
+    if errors:
+        raise min(errors, key=lambda item: item[0])[1]
+    return counted
+
+
+def _count_tasks(indexes: list[int]) -> tuple[list[tuple[str, Any]], dict[str, bool]]:
+    tasks, verdicts, limits = parallel.job()
+    result: list[tuple[str, Any]] = []
+    with verdicts.recording() as used:
+        for index in indexes:
+            rel, path, kind = tasks[index]
+            try:
+                data = pofile.read_bytes(path, rel, limits)
+                po = pofile.parse_po(pofile.decode(data, rel), rel, limits=limits)
+                if path.suffix == ".po":
+                    check_plural_counts(po, rel)
+            except CatalogError as exc:  # sent back as plain data: the parent raises it
+                result.append((rel, (exc.message, exc.line, exc.hint)))
+                continue
+            counts = catalog_counts(po, kind, verdicts)
+            result.append((rel, [cache.digest(data), dict(vars(counts))]))
+    return result, used

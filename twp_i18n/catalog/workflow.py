@@ -1,0 +1,95 @@
+"""Commands that chain several stages: adding a language, and ``sync``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..config import (
+    CONFIG_NAME,
+    Config,
+    add_languages_text,
+    load_config,
+    validate_language,
+)
+from ..errors import ConfigError
+from ..machinery.fsutil import write_if_changed
+from ..source.content import load_articles
+from .extract import ExtractReport, build_templates, extract
+
+if TYPE_CHECKING:
+    from ..source.fetch import FetchReport
+from ..machinery.lock import site_lock
+from .merge import UpdateReport, update
+from .status import LanguageStatus, site_status
+
+
+@dataclass
+class AddLanguageReport:
+    languages: list[str]
+    created: list[str] = field(default_factory=list)
+
+
+def add_languages(config: Config, languages: list[str]) -> AddLanguageReport:
+    """Create every catalog of each new language and list it in ``twp.toml``.
+
+    An unknown language, or one already configured, raises
+    :class:`ConfigError` before anything is written.
+    """
+    problems: list[str] = []
+    wanted: list[str] = []
+    for lang in languages:
+        try:
+            validate_language(lang)
+        except ValueError as exc:
+            problems.append(str(exc))
+            continue
+        if lang == config.source_language:
+            problems.append(f"'{lang}' is the source language")
+        elif lang in config.languages or lang in wanted:
+            problems.append(f"'{lang}' is already in [site] languages")
+        else:
+            wanted.append(lang)
+    if problems:
+        raise ConfigError("; ".join(problems), path=CONFIG_NAME,
+                          hint="use POSIX locale ids such as 'es', 'pt_BR' or 'zh_Hant'")
+    with site_lock(config.root):
+        text = config.config_path.read_text(encoding="utf-8")
+        new_text = add_languages_text(text, wanted)
+        result = update(config, languages=wanted)
+        write_if_changed(config.config_path, new_text)
+    report = AddLanguageReport(wanted)
+    report.created = [p for lang in result.languages for p in lang.created]
+    return report
+
+
+@dataclass
+class SyncReport:
+    fetched: FetchReport | None
+    extracted: ExtractReport
+    updated: UpdateReport
+    status: list[LanguageStatus]
+
+
+def sync(config: Config, *, dry_run: bool = False, fetch: bool = True,
+         progress: Callable[[str, int, int], None] | None = None) -> SyncReport:
+    """Fetch (when configured), extract, update, and return the status."""
+    fetched = None
+    if dry_run:  # reads only: no lock, no fetch
+        articles = load_articles(config)
+        extracted = extract(config, articles, dry_run=True)
+        planned = {path.stem: po for path, po in build_templates(config, articles).items()}
+        updated = update(config, dry_run=True, templates=planned)
+        return SyncReport(None, extracted, updated, site_status(config, remember=False))
+    with site_lock(config.root):
+        if fetch and config.fetch is not None:
+            from ..source.fetch import fetch as run_fetch
+
+            fetched = run_fetch(config, progress=(lambda d, t: progress("fetch", d, t))
+                                if progress else None)
+            config = load_config(config.root)
+        extracted = extract(config)
+        updated = update(config, progress=(lambda d, t: progress("update", d, t))
+                         if progress else None)
+    return SyncReport(fetched, extracted, updated, site_status(config))

@@ -1,0 +1,456 @@
+"""The ``twp`` command line: parse options, call the library, print the result.
+
+Commands stay thin: every one loads the config, calls one library function
+that returns data, and prints it.  Errors the user can fix are
+:class:`~twp_i18n.errors.TwpError`: one message naming the file and line,
+exit code 2, no traceback unless ``--debug``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
+
+import typer
+
+from .. import __version__
+from ..config import Config, load_config
+from ..errors import ConfigError, TwpError, safe_text
+from ..languages import bcp47_tag
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
+    from ..catalog.merge import UpdateReport
+    from ..source.fetch import FetchReport
+
+app = typer.Typer(
+    name="twp",
+    help="Carry a community site's articles into many languages with gettext catalogs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@dataclass
+class Console:
+    """Where commands print: results on stdout, diagnostics on stderr."""
+
+    quiet: bool = False
+    verbose: bool = False
+    debug: bool = False
+    site: Path = Path(".")
+
+    def say(self, message: str) -> None:
+        """A result line (suppressed by --quiet)."""
+        if not self.quiet:
+            typer.echo(message)
+
+    def detail(self, message: str) -> None:
+        """A line shown only with --verbose."""
+        if self.verbose and not self.quiet:
+            typer.echo(message)
+
+    def config(self) -> Config:
+        return load_config(self.site)
+
+
+class _WarningHandler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        prefix = "warning" if record.levelno < logging.ERROR else "error"
+        typer.echo(f"{prefix}: {safe_text(record.getMessage())}", err=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"twp {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    site: Annotated[Path, typer.Option("--site", help="The site directory (holding twp.toml).",
+                                       file_okay=False)] = Path("."),
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print every file.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    ctx.obj = Console(quiet=quiet, verbose=verbose, debug=debug, site=site)
+    logger = logging.getLogger("twp_i18n")
+    logger.handlers[:] = [_WarningHandler()]
+    logger.setLevel(logging.ERROR if quiet else logging.WARNING)
+    logger.propagate = False
+
+
+def _files(console: Console, verb: str, paths: list[str], always: bool = False) -> None:
+    """List files: with --verbose, or always (a dry run exists to show them)."""
+    for path in paths:
+        if always:
+            console.say(f"{verb} {path}")
+        else:
+            console.detail(f"{verb} {path}")
+
+
+@app.command()
+def extract(ctx: typer.Context) -> None:
+    """Write one gettext template per article (locales/templates/<slug>.pot) and site.pot."""
+    from ..catalog.extract import extract as run_extract
+    from ..machinery.lock import site_lock
+
+    console: Console = ctx.obj
+    config = console.config()
+    with site_lock(config.root):
+        report = run_extract(config)
+    _files(console, "wrote", report.written)
+    _files(console, "removed", report.removed)
+    console.say(
+        f"extract: {report.templates} templates, {report.units} units: "
+        f"{len(report.written)} written, {len(report.unchanged)} unchanged"
+        + (f", {len(report.removed)} removed" if report.removed else "")
+    )
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+@contextmanager
+def _progress(console: Console) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A rich progress bar on a terminal; nothing when output is piped or --quiet."""
+    if console.quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console as RichConsole
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    # No refresh thread (auto_refresh=False): update and extract fork worker processes.
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  transient=True, auto_refresh=False, console=RichConsole(stderr=True)) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def advance(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+            bar.refresh()
+
+        yield advance
+
+
+def _check_languages(config: Config, langs: list[str] | None) -> list[str] | None:
+    if not langs:
+        return None
+    by_key = {bcp47_tag(lang).lower(): lang for lang in config.languages}
+    by_key.update({lang.lower(): lang for lang in config.languages})
+    langs = [by_key.get(lang.lower(), by_key.get(bcp47_tag(lang).lower(), lang))  # pt-BR -> pt_BR
+             for lang in langs]
+    unknown = [lang for lang in langs if lang not in config.languages]
+    if unknown:
+        raise ConfigError(
+            f"language {', '.join(repr(u) for u in unknown)} is not in [site] languages",
+            path="twp.toml",
+            hint=f"configured: {', '.join(config.languages) or 'none'}; add one with 'twp add-language'",
+        )
+    return langs
+
+
+def _show_update(console: Console, report: UpdateReport, dry_run: bool = False) -> None:
+    verb = "would write" if dry_run else "wrote"
+    _files(console, verb, report.written, always=dry_run)
+    _files(console, "would remove" if dry_run else "removed", report.removed, always=dry_run)
+    for lang in report.languages:
+        s = lang.stats
+        console.detail(
+            f"{lang.lang}: {len(lang.written)} written, {len(lang.unchanged)} unchanged; "
+            f"{s.fuzzy_matched} fuzzy matches, {s.from_memory} from memory, "
+            f"{s.obsoleted} made obsolete, {s.revived} revived"
+        )
+    created = sum(len(lang.created) for lang in report.languages)
+    console.say(
+        f"update: {len(report.languages)} languages, {len(report.written)} catalogs "
+        f"{'to write' if dry_run else 'written'}, "
+        f"{len(report.unchanged)} unchanged"
+        + (f", {created} created" if created else "")
+        + (f", {len(report.removed)} removed" if report.removed else "")
+    )
+
+
+@app.command()
+def update(
+    ctx: typer.Context,
+    lang: Annotated[Optional[list[str]], typer.Option("--lang", "-l", metavar="LANG", help="Only this language (repeatable).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would change; write nothing.")] = False,
+) -> None:
+    """Merge the templates into every language's catalogs, keeping every translation."""
+    from ..catalog.merge import update as run_update
+    from ..machinery.lock import site_lock
+
+    console: Console = ctx.obj
+    config = console.config()
+    langs = _check_languages(config, lang)
+    with site_lock(config.root):
+        with _progress(console) as advance:
+            report = run_update(config, languages=langs, dry_run=dry_run,
+                                progress=(lambda d, t: advance("update", d, t)) if advance else None)
+    _show_update(console, report, dry_run)
+
+
+@app.command("add-language")
+def add_language(
+    ctx: typer.Context,
+    languages: Annotated[list[str], typer.Argument(help="POSIX locale ids, e.g. it pt_PT zh_Hant.")],
+) -> None:
+    """Start new languages: create their catalogs and add them to twp.toml."""
+    from ..catalog.workflow import add_languages
+
+    console: Console = ctx.obj
+    config = console.config()
+    report = add_languages(config, languages)
+    _files(console, "wrote", report.created)
+    console.say(f"add-language: {', '.join(report.languages)}: {len(report.created)} catalogs "
+                f"created; twp.toml updated")
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    lang: Annotated[Optional[list[str]], typer.Option("--lang", "-l", metavar="LANG", help="Only this language (repeatable).")] = None,
+    article: Annotated[Optional[list[str]], typer.Option("--article", "-a", metavar="SLUG", help="Only this article slug (repeatable).")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    fail_under: Annotated[Optional[float], typer.Option("--fail-under", metavar="PCT",
+                          help="Exit 1 when a selected language is below PCT percent.")] = None,
+) -> None:
+    """How far each language has come: units, words, percent, publishable articles."""
+    from ..catalog.report import render_status
+    from ..catalog.status import site_status
+
+    console: Console = ctx.obj
+    config = console.config()
+    langs = _check_languages(config, lang)
+    statuses = site_status(config, languages=langs, articles=article)
+    if article:
+        known = {c.domain for s in statuses for c in s.catalogs}
+        missing = [a for a in article if a not in known]
+        if missing:
+            raise ConfigError(f"no article '{missing[0]}'", hint="see the slugs with 'twp status'")
+    typer.echo(render_status(statuses, fmt.value, config.min_percent,
+                             per_article=bool(article) or console.verbose,
+                             color=sys.stdout.isatty()), nl=False)
+    if fail_under is not None:
+        below = [s.lang for s in statuses if s.total.percent < fail_under]
+        if below:
+            typer.echo(f"status: below {fail_under:g}%: {', '.join(below)}", err=True)
+            raise typer.Exit(1)
+
+
+class CheckFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    lang: Annotated[Optional[list[str]], typer.Option("--lang", "-l", metavar="LANG", help="Only this language (repeatable).")] = None,
+    article: Annotated[Optional[list[str]], typer.Option("--article", "-a", metavar="SLUG", help="Only this article slug (repeatable).")] = None,
+    fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.text,
+) -> None:
+    """Check every translation: broken markup, unsafe links or HTML, placeholders, plural forms."""
+    import json
+
+    from ..catalog.checks import check_site, finding_dict
+
+    console: Console = ctx.obj
+    config = console.config()
+    findings, checked = check_site(config, languages=_check_languages(config, lang),
+                                   articles=article)
+    errors = sum(1 for f in findings if f.severity == "error")
+    warnings = len(findings) - errors
+    if fmt is CheckFormat.json:
+        typer.echo(json.dumps({"catalogs": checked, "errors": errors, "warnings": warnings,
+                               "findings": [finding_dict(f) for f in findings]},
+                              indent=2, ensure_ascii=False))
+    else:
+        for finding in findings:
+            if console.quiet and finding.severity != "error":
+                continue
+            typer.echo(safe_text(str(finding)))
+            if finding.msgid:
+                unit = finding.msgid if len(finding.msgid) <= 70 else finding.msgid[:67] + "..."
+                typer.echo(f"  unit: {safe_text(repr(unit))}")
+            typer.echo(f"  hint: {safe_text(finding.hint)}")
+        console.say(f"check: {checked} catalogs, {errors} errors, {warnings} warnings")
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def sync(
+    ctx: typer.Context,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List which files would change; write nothing.")] = False,
+) -> None:
+    """The maintainer's one command: fetch (if configured), extract, update, then status."""
+    from ..catalog.report import render_status
+    from ..catalog.workflow import sync as run_sync
+
+    console: Console = ctx.obj
+    config = console.config()
+    with _progress(console) as advance:
+        report = run_sync(config, dry_run=dry_run, progress=advance)
+    verb = "would write" if dry_run else "wrote"
+    if report.fetched is not None:
+        _show_fetch(console, report.fetched)
+    _files(console, verb, report.extracted.written, always=dry_run)
+    _files(console, "would remove" if dry_run else "removed", report.extracted.removed,
+           always=dry_run)
+    console.say(f"extract: {report.extracted.templates} templates, "
+                f"{len(report.extracted.written)} {'to write' if dry_run else 'written'}")
+    _show_update(console, report.updated, dry_run)
+    if not console.quiet:
+        typer.echo(render_status(report.status, "table", config.min_percent, per_article=False,
+                                 color=sys.stdout.isatty()), nl=False)
+    if report.fetched is not None and report.fetched.exit_code:
+        raise typer.Exit(report.fetched.exit_code)
+
+
+def _show_fetch(console: Console, report: FetchReport) -> None:
+    _files(console, "wrote", [f"content: {slug}" for slug in report.written])
+    for warning in report.warnings:  # each once: the library returns them and logs none
+        typer.echo(f"warning: {safe_text(warning)}", err=True)
+    console.say(
+        f"fetch: {len(report.written)} articles written, {len(report.unchanged)} unchanged "
+        f"({report.not_modified} not modified), {len(report.skipped_edited)} kept as edited, "
+        f"{len(report.deleted_upstream)} deleted upstream"
+        + (f", {len(report.pruned)} pruned" if report.pruned else "")
+        + (f", {len(report.page_problems)} pages skipped" if report.page_problems else "")
+        + f"; {report.requests} requests"
+    )
+
+
+@app.command()
+def fetch(
+    ctx: typer.Context,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite articles edited here since the last fetch.")] = False,
+    prune: Annotated[bool, typer.Option("--prune", help="Remove articles deleted on the site.")] = False,
+) -> None:
+    """Pull the canonical articles from the live site ([fetch] in twp.toml)."""
+    from ..machinery.lock import site_lock
+    from ..source.fetch import fetch as run_fetch
+
+    console: Console = ctx.obj
+    config = console.config()
+    if config.fetch is None:
+        raise ConfigError("no [fetch] section", path="twp.toml",
+                          hint='add [fetch] with type = "drupal", "wordpress" or "sitemap" and url')
+    with site_lock(config.root):
+        with _progress(console) as advance:
+            report = run_fetch(config, force=force, prune=prune,
+                               progress=(lambda d, t: advance("fetch", d, t)) if advance else None)
+    _show_fetch(console, report)
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)
+
+
+@app.command()
+def build(
+    ctx: typer.Context,
+    lang: Annotated[Optional[list[str]], typer.Option("--lang", "-l", metavar="LANG", help="Only this language (repeatable); the source language is always built.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output directory (default: [paths] output).", file_okay=False)] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, metavar="N", help="Render languages in N processes (default 0: one per CPU core).")] = 0,
+    ping: Annotated[bool, typer.Option("--ping", help="Tell the WebSub hub about feeds that changed.")] = False,
+) -> None:
+    """Publish: localized pages, feeds, sitemap, OPML, status dashboard and offline bundles."""
+    from ..publish.build import build as run_build
+
+    console: Console = ctx.obj
+    config = console.config()
+    from ..machinery.lock import site_lock
+
+    langs = _check_languages(config, lang)
+    with site_lock(config.root), _progress(console) as advance:
+        report = run_build(config, languages=langs, out=out, jobs=jobs or (os.cpu_count() or 1),
+                           progress=(lambda d, t: advance("build", d, t)) if advance else None)
+    for warning in report.warnings:
+        typer.echo(f"warning: {safe_text(warning)}", err=True)
+    _files(console, "wrote", report.written)
+    _files(console, "removed", report.removed)
+    summary = ", ".join(f"{lang} {len(slugs)}" for lang, slugs in report.published.items())
+    console.say(f"build: {config.rel(report.output)}: {len(report.written)} files written, "
+                f"{len(report.unchanged)} unchanged"
+                + (f", {len(report.removed)} removed" if report.removed else "")
+                + f"; articles published: {summary}")
+    if ping:
+        _ping(console, config, report.changed_feeds)
+
+
+def _ping(console: Console, config: Config, feeds: list[str]) -> None:
+    hub = config.feeds.websub_hub
+    if hub is None:
+        raise ConfigError("--ping needs a hub", path="twp.toml",
+                          hint="set [feeds] websub_hub to your WebSub hub's URL")
+    if not feeds:
+        console.say("ping: no feed changed; the hub was not contacted")
+        return
+    from ..source.fetch import ping_hub
+
+    pinged = ping_hub(hub, feeds, timeout=config.fetch.timeout if config.fetch else 30.0)
+    _files(console, "pinged", pinged)
+    console.say(f"ping: {hub}: {len(pinged)} feeds announced")
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    port: Annotated[int, typer.Option("--port", "-p", metavar="PORT", help="Port on 127.0.0.1.")] = 8000,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Directory to serve (default: [paths] output).", file_okay=False)] = None,
+) -> None:
+    """Preview the built site on http://127.0.0.1:PORT/ (local only)."""
+    from ..publish.serve import serve as run_serve
+
+    console: Console = ctx.obj
+    config = console.config()
+    directory = (out or config.output_dir).resolve()
+    if not (directory / "index.html").exists():
+        raise ConfigError("nothing to serve yet", path=config.rel(directory),
+                          hint="run 'twp build' first")
+    with run_serve(directory, port) as url:
+        typer.echo(f"serving {config.rel(directory)} on {url} (Ctrl+C to stop)")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            typer.echo("stopped")
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Entry point of the ``twp`` script."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:  # typer reports usage errors itself (exit 2) and ends with SystemExit
+        app(args=args, prog_name="twp")
+    except TwpError as exc:
+        if debug:
+            raise
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    sys.exit(0)

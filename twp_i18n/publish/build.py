@@ -1,0 +1,430 @@
+"""``twp build``: every language's pages, feeds, sitemap, OPML, dashboard and bundles.
+
+Everything is rendered in memory first; only then are files written, each
+atomically and only when its bytes changed, so a failed build leaves the
+previous ``dist/`` intact and a no-change rebuild writes nothing.  Files a
+previous build wrote and this one does not are removed (the list lives in
+``dist/.twp-build.json``).  No clock is read: dates come from the content.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..config import Config
+from ..errors import OutputError, TemplateError
+from ..machinery import cache, parallel
+from ..machinery.fsutil import remove_file, remove_stale_temp_files, write_if_changed
+from ..paths import Folder, output_problem, protected_folders, site_images
+from ..render.plan import Plan
+
+if TYPE_CHECKING:
+    from ..catalog.checks import Verdicts
+    from ..render.localize import CatalogView, UnitKeys
+    from ..source.content import Article
+
+# Markdown, templates, feeds and catalogs are imported where there is work for them:
+# a build with nothing changed answers from digests alone and should start quickly.
+
+MANIFEST = ".twp-build.json"
+
+
+@dataclass
+class BuildReport:
+    """What ``build`` did (paths relative to the output directory)."""
+
+    output: Path
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    published: dict[str, list[str]] = field(default_factory=dict)
+    """Language -> slugs published in it."""
+    warnings: list[str] = field(default_factory=list)
+    changed_feeds: list[str] = field(default_factory=list)
+    """Absolute URLs of feeds whose content changed in this build (for WebSub pings)."""
+
+
+def build(config: Config, *, languages: Iterable[str] | None = None, out: Path | None = None,
+          jobs: int = 1, progress: Callable[[int, int], None] | None = None) -> BuildReport:
+    """Render the whole site into ``out`` (default: ``[paths] output``).
+
+    Work is skipped where its inputs are byte-for-byte those of the previous
+    build: a language's publishing plan when the content, theme, config and
+    its catalogs are unchanged, and its pages when, in addition, no language
+    published or unpublished an article.  Files are still only written when
+    their bytes change, so skipped and rendered work give the same output.
+    """
+    output = (out or config.output_dir).resolve()
+    if out is not None:
+        _check_out(config, out, output)
+    # Leftovers of runs killed while writing: the folders every build writes, and .twp/.
+    remove_stale_temp_files(config.root / ".twp")
+    remove_stale_temp_files(output, depth=1)
+    all_langs = [config.source_language, *config.languages]
+    selected = set(languages) if languages else set(all_langs)
+    selected.add(config.source_language)
+    images, image_warnings = site_images(config)
+    shared, per_lang = _input_digests(config, all_langs, [path for _, path in images])
+    memo_name = "build-" + cache.digest(config.rel(output).encode("utf-8"))
+    memo = cache.load(config, memo_name)
+    if memo.get("shared") != shared:
+        memo = {}
+    if selected == set(all_langs):
+        unchanged = _unchanged_build(config, output, memo, all_langs, per_lang)
+        if unchanged is not None:
+            unchanged.warnings[:0] = image_warnings
+            return unchanged
+    from ..catalog.checks import Verdicts
+    from ..render import pages
+    from ..render.localize import read_view
+    from ..source.content import load_articles
+
+    articles = load_articles(config)
+    _check_templates(config)
+    verdicts = Verdicts(config)
+    plan = _plan(config, articles, all_langs, memo.get("plans", {}), per_lang, verdicts, jobs)
+    published_key = cache.digest(json.dumps(
+        {lang: [a.slug for a in plan.published[lang]] for lang in all_langs}).encode("utf-8"))
+
+    files: dict[str, bytes] = {}
+    kept: dict[str, list[str]] = {}
+    todo: list[str] = []
+    rendered_before = memo.get("rendered", {})
+    for lang in all_langs:
+        if lang not in selected:
+            continue
+        key = cache.digest(f"{per_lang[lang]} {published_key}".encode("utf-8"))
+        previous = rendered_before.get(lang)
+        if previous and previous["key"] == key and _intact(output, previous["files"]):
+            kept[lang] = list(previous["files"])
+        else:
+            todo.append(lang)
+    for lang in todo:  # a cached plan read no catalogs: read those to render here, once
+        if lang != config.source_language and lang not in plan.views and plan.published[lang]:
+            plan.views[lang] = {article.slug: read_view(config, lang, article.slug, verdicts)
+                                for article in plan.published[lang]}
+    verdicts.save()
+    render_problems: list[str] = []
+    steps = [0, 0]
+
+    def step(count: int = 1, total: int = 0) -> None:
+        steps[0] += count
+        steps[1] += total
+        if progress:
+            progress(steps[0], steps[1])
+
+    step(0, 1)  # first the pages common to all languages, while memory is low
+    shared_key = _shared_key(all_langs, per_lang, published_key)
+    previous = rendered_before.get(SHARED)
+    if previous and previous["key"] == shared_key and _intact(output, previous["files"]):
+        kept[SHARED] = list(previous["files"])
+    else:
+        shared_files = pages.render_shared(config, plan)
+        files.update(shared_files)
+    step()
+    article_pages = pages.render_articles(config, plan, todo, jobs, step)
+    plan.views.clear()  # the pages are made: the catalogs' memory can go
+    step(total=len(todo))
+    # Threads suffice here: most of the time goes to zlib, which releases the GIL.
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
+        for lang_files, lang_problems in threads.map(
+                lambda lang: pages.render_language(config, lang, plan, article_pages[lang]), todo):
+            files.update(lang_files)
+            render_problems.extend(lang_problems)
+            step()
+    if SHARED not in kept:  # the catalog of the books, once every book is made
+        from ..render.opds import catalog_files
+
+        catalog = catalog_files(config, plan, output, files)
+        shared_files.update(catalog)
+        files.update(catalog)
+
+    report = BuildReport(output, warnings=image_warnings + list(plan.warnings) + render_problems,
+                         published={lang: [a.slug for a in plan.published[lang]]
+                                    for lang in all_langs})
+    previous_files = _read_manifest(output)
+    keep_dirs = {pages.tag_dir(lang) for lang in all_langs if lang not in selected}
+    kept_files = {rel for names in kept.values() for rel in names}
+    # Files of languages not built this time stay listed, so a later build can still remove them.
+    kept_files |= {rel for rel in previous_files
+                   if rel.split("/", 1)[0] in keep_dirs
+                   or rel.startswith(tuple(f"bundles/{d}." for d in keep_dirs))}
+    manifest = (json.dumps(sorted(set(files) | kept_files), indent=0) + "\n").encode("utf-8")
+    folder = Folder(output)
+    targets = {rel: folder.inside_or_fail(rel) for rel in files}  # all checked before any write
+    for directory, depth in ((output, None), (config.locales_dir, 2), (config.source_dir, 0)):
+        remove_stale_temp_files(directory, depth=depth)
+    for rel, data in sorted(files.items()):
+        if write_if_changed(targets[rel], data):
+            report.written.append(rel)
+            if rel.endswith(("/rss.xml", "/atom.xml", "/feed.json")):
+                report.changed_feeds.append(config.base_url + rel)
+        else:
+            report.unchanged.append(rel)
+    report.unchanged.extend(sorted(kept_files))
+    for rel in sorted(previous_files - set(files) - kept_files):
+        path = folder.inside(rel)
+        if path is None:
+            report.warnings.append(f"{config.rel(output / MANIFEST)}: lists '{rel}', which is not "
+                                   "inside the output folder; left alone")
+        elif remove_file(path):
+            report.removed.append(rel)
+    write_if_changed(output / MANIFEST, manifest)  # last: it lists only files that exist
+
+    rendered = {lang: info for lang, info in rendered_before.items() if lang not in todo}
+    for lang in todo:
+        base = pages.tag_dir(lang)
+        names = sorted(rel for rel in files if rel.startswith(f"{base}/")
+                       or rel in (f"bundles/{base}.zip", f"bundles/{base}.epub"))
+        rendered[lang] = {"key": cache.digest(f"{per_lang[lang]} {published_key}".encode("utf-8")),
+                          "files": {rel: _stamp(output / rel) for rel in names}}
+    if SHARED not in kept:
+        rendered[SHARED] = {"key": shared_key,
+                            "files": {rel: _stamp(output / rel) for rel in sorted(shared_files)}}
+    for lang, names in kept.items():
+        rendered[lang]["files"] = {rel: _stamp(output / rel) for rel in names}
+    cache.save(config, memo_name, {"shared": shared, "plans": plan.memo, "rendered": rendered,
+                                   "published": report.published, "published_key": published_key})
+    return report
+
+
+def _unchanged_build(config: Config, output: Path, memo: dict[str, Any], langs: list[str],
+                     per_lang: dict[str, str]) -> BuildReport | None:
+    """The report of a build that would change nothing, when the memo proves it; else None.
+
+    Every input (content, config, theme, code and each language's catalogs) has the
+    digest it had at the last build, and every file that build wrote is still there,
+    untouched: the output is already what rendering would give.
+    """
+    plans = memo.get("plans", {})
+    rendered = memo.get("rendered", {})
+    published_key = memo.get("published_key")
+    if published_key is None or any(plans.get(lang, {}).get("key") != per_lang[lang]
+                                    for lang in langs if lang != config.source_language):
+        return None
+    expected = {lang: cache.digest(f"{per_lang[lang]} {published_key}".encode("utf-8"))
+                for lang in langs}
+    expected[SHARED] = _shared_key(langs, per_lang, published_key)
+    names: set[str] = set()
+    for key, digest in expected.items():
+        entry = rendered.get(key)
+        if entry is None or entry["key"] != digest or not _intact(output, entry["files"]):
+            return None
+        names.update(entry["files"])
+    if _read_manifest(output) != names:
+        return None
+    warnings = [w for lang in langs if lang != config.source_language
+                for w in plans[lang]["warnings"]]
+    published = memo.get("published", {})
+    if set(published) != set(langs):
+        return None
+    return BuildReport(output, unchanged=sorted(names),
+                       published={lang: published[lang] for lang in langs}, warnings=warnings)
+
+
+def _shared_key(langs: list[str], per_lang: dict[str, str], published_key: str) -> str:
+    return cache.digest(json.dumps([per_lang[lang] for lang in langs] + [published_key])
+                        .encode("utf-8"))
+
+
+SHARED = "#shared"
+"""Key of the files common to all languages (chooser, dashboard, sitemap, OPML, stylesheet,
+catalog of books) in the build memo, next to the language codes."""
+
+
+def _check_out(config: Config, out: Path, output: Path) -> None:
+    """An output folder named on the command line may lie anywhere, but not on the site's own
+    folders (a build cleans its output folder)."""
+    found = output_problem(output, root=config.root, explicit=True,
+                           folders=protected_folders(config.root, config.content_dir,
+                                                     config.locales_dir, config.templates_dir))
+    if found:
+        raise OutputError(f"cannot build into '{out}': it {found[0]}",
+                          hint="give --out a folder of its own, such as 'dist'")
+
+
+def _input_digests(config: Config, langs: list[str],
+                   images: list[Path]) -> tuple[str, dict[str, str]]:
+    """A digest of everything all languages share, and one per language adding its catalogs."""
+    paths = [config.config_path, *images]
+    if config.templates_dir.is_dir():
+        paths.extend(sorted(p for p in config.templates_dir.glob("*") if p.is_file()))
+    inputs = cache.file_digests(config, paths)
+    inputs.update(cache.directory_digests(config, config.source_dir, ".md"))
+    shared = cache.digest((cache.code_digest() + json.dumps(inputs, sort_keys=True)).encode("utf-8"))
+    per_lang = {}
+    for lang in langs:
+        catalogs = cache.directory_digests(config, config.po_dir(lang), ".po")
+        per_lang[lang] = cache.digest((shared + json.dumps(catalogs, sort_keys=True)).encode("utf-8"))
+    return shared, per_lang
+
+
+def _inside(rel: str) -> bool:
+    """True for a plain relative path that stays inside the output directory."""
+    parts = rel.split("/")
+    return bool(rel) and not rel.startswith("/") and "\\" not in rel and ".." not in parts \
+        and "" not in parts and ":" not in parts[0]
+
+
+def _stamp(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def _intact(output: Path, files: dict[str, list[int]]) -> bool:
+    """True when every file a previous build wrote is still there, untouched."""
+    try:
+        return all(_stamp(output / rel) == stamp for rel, stamp in files.items())
+    except OSError:
+        return False
+
+
+def _check_templates(config: Config) -> None:
+    """Compile every template first, so a syntax error names its file and line."""
+    from jinja2 import TemplateSyntaxError
+
+    from ..paths import template_files
+    from ..render.localize import jinja_environment
+
+    env = jinja_environment(config)
+    for name, (_path, ref) in template_files(config).items():
+        try:
+            env.get_template(name)
+        except TemplateSyntaxError as exc:
+            raise TemplateError(f"template syntax error: {exc.message}", path=ref, line=exc.lineno,
+                                hint="fix the Jinja2 syntax on that line") from None
+
+
+def _unit_keys(config: Config, articles: list[Article]) -> dict[str, UnitKeys]:
+    """:func:`unit_keys` of every article, remembered by a digest of what decides them."""
+    from ..render.localize import unit_keys
+
+    code = cache.code_digest()
+    stored = cache.load(config, "units")
+    known: dict[str, Any] = stored.get("articles", {}) if stored.get("code") == code else {}
+    fresh: dict[str, Any] = {}
+    result: dict[str, UnitKeys] = {}
+    for article in articles:
+        key = cache.digest(repr((article.title, article.summary, article.body)).encode("utf-8"))
+        hit = known.get(key)
+        if hit is None:
+            result[article.slug] = unit_keys(article)
+            fresh[key] = [[context, text, words] for (context, text), words in result[article.slug]]
+        else:
+            result[article.slug] = [((context, text), words) for context, text, words in hit]
+            fresh[key] = hit
+    if fresh.keys() != known.keys():
+        cache.save(config, "units", {"code": code, "articles": fresh})
+    return result
+
+
+def _plan(config: Config, articles: list[Article], langs: list[str],
+          memo: dict[str, Any], per_lang: dict[str, str], verdicts: Verdicts,
+          jobs: int = 1) -> Plan:
+    """Decide, for every language and article, the share translated and what is published."""
+    from ..render.localize import coverage
+
+    percent: dict[str, dict[str, float]] = {}
+    published: dict[str, list[Article]] = {}
+    site_percent: dict[str, float] = {}
+    warnings: list[str] = []
+    fresh_memo: dict[str, Any] = {}
+    stale = [lang for lang in langs if lang != config.source_language
+             and memo.get(lang, {}).get("key") != per_lang[lang]]
+    views = _read_views(config, articles, stale, verdicts, jobs)
+    keys = _unit_keys(config, articles) if stale else {}
+    for lang in langs:
+        words = done = 0
+        if lang == config.source_language:
+            percent[lang] = {a.slug: 100.0 for a in articles}
+        elif lang not in stale:
+            cached = memo[lang]
+            percent[lang] = dict(cached["percent"])
+            words, done = cached["words"], cached["done"]
+            warnings.extend(cached["warnings"])
+        else:
+            percent[lang] = {}
+            lang_warnings: list[str] = []
+            for article in articles:
+                view = views[lang][article.slug]
+                article_words, article_done = coverage(keys[article.slug], view)
+                percent[lang][article.slug] = (100.0 if article_words == 0
+                                               else 100.0 * article_done / article_words)
+                lang_warnings.extend(view.problems)
+                words += article_words
+                done += article_done
+            warnings.extend(lang_warnings)
+            memo = {**memo, lang: {"key": per_lang[lang], "percent": percent[lang], "words": words,
+                                   "done": done, "warnings": lang_warnings}}
+        if lang != config.source_language:
+            fresh_memo[lang] = memo[lang]
+        published[lang] = sorted(
+            (a for a in articles if percent[lang][a.slug] >= config.min_percent
+             or lang == config.source_language),
+            key=lambda a: (a.date, a.slug), reverse=True)
+        site_percent[lang] = 100.0 if lang == config.source_language or words == 0 \
+            else 100.0 * done / words
+    unit_words = {text: count for article_keys in keys.values()
+                  for (_, text), count in article_keys}
+    return Plan(langs, articles, percent, published, site_percent, warnings, fresh_memo, views,
+                words=unit_words)
+
+
+PARALLEL_READ_MIN = 400
+"""Catalogs to read below which starting processes costs more than it saves."""
+
+
+def _read_views(config: Config, articles: list[Article], langs: list[str], verdicts: Verdicts,
+                jobs: int) -> dict[str, dict[str, CatalogView]]:
+    """Every catalog of ``langs`` for ``articles``, read and checked.
+
+    Articles are taken one after the other with all their languages, so that each
+    source text is analysed once for all of them; chunks of articles go to
+    parallel processes when there is much to read.
+    """
+    views: dict[str, dict[str, CatalogView]] = {lang: {} for lang in langs}
+    if not langs:
+        return views
+    slugs = [article.slug for article in articles]
+    workers = jobs if len(slugs) * len(langs) >= PARALLEL_READ_MIN else 1
+    parts = parallel.fork_map(_read_chunk, parallel.chunks(slugs, workers, 4), workers,
+                              job=(config, langs, verdicts))
+    texts: dict[str, str] = {}  # one copy of each source text for all languages' tables
+    for part, used in parts:
+        for lang, found in part.items():
+            for view in found.values():
+                view.table = {(context, texts.setdefault(msgid, msgid)): msgstr
+                              for (context, msgid), msgstr in view.table.items()}
+            views[lang].update(found)
+        verdicts.used.update(used)
+    return views
+
+
+def _read_chunk(slugs: list[str]) -> tuple[dict[str, dict[str, CatalogView]], dict[str, bool]]:
+    from ..render.localize import read_view
+
+    config, langs, verdicts = parallel.job()
+    found: dict[str, dict[str, CatalogView]] = {lang: {} for lang in langs}
+    with verdicts.recording() as used:
+        for slug in slugs:
+            for lang in langs:
+                found[lang][slug] = read_view(config, lang, slug, verdicts)
+    return found, used
+
+
+def _read_manifest(output: Path) -> set[str]:
+    """Files the previous build wrote: only relative paths inside the output directory."""
+    try:
+        names = json.loads((output / MANIFEST).read_text(encoding="utf-8"))
+        return {name for name in names if isinstance(name, str) and _inside(name)}
+    except FileNotFoundError:
+        return set()
+    except (OSError, ValueError) as exc:
+        raise OutputError(f"cannot read the previous build's file list: {exc}",
+                          path=output / MANIFEST,
+                          hint="delete the output directory and build again") from None

@@ -1,0 +1,362 @@
+"""Rendering one article in one language, and the Jinja2 environment of the theme.
+
+Translations are applied unit by unit to the parsed source (the same walk as
+extraction), then rendered with the same Markdown parser.  A unit that is not
+translated, is fuzzy, or has a ``twp check`` error is rendered from the source
+inside an element carrying the source ``lang`` (so screen readers switch
+voice).  The article HTML is then sanitized with nh3: only the tags the
+Markdown renderer makes plus those the source itself contains survive, and
+links keep only http, https, mailto and relative URLs.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import operator
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import nh3
+import polib
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateSyntaxError
+from jinja2 import TemplateError as JinjaTemplateError
+from markdown_it.token import Token
+from markupsafe import Markup, escape
+
+from ..catalog.catalogs import catalog_path, load_catalog
+from ..catalog.checks import Verdicts, unsafe_entry
+from ..catalog.extract import unit_contexts
+from ..config import Config
+from ..errors import TemplateError
+from ..languages import bcp47_tag, plural_forms, plural_function, single_count_forms
+from ..paths import THEME_DIR
+from ..source.content import Article
+from ..source.segments import Unit, article_units, markdown, translate_tokens, unit_blocks, word_count
+
+MARKDOWN_TAGS = frozenset({
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "code",
+    "em", "strong", "a", "img", "br", "hr", "table", "thead", "tbody", "tr", "th", "td", "div",
+    "span",
+})
+_ATTRIBUTES = {
+    "*": {"lang", "dir", "class"},
+    "a": {"href", "title", "hreflang"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "ol": {"start"},
+    "th": {"style"},
+    "td": {"style"},
+    "code": {"class"},
+}
+_SOURCE_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
+_TABLE_ALIGN = re.compile(r"^text-align:(left|right|center)$")
+
+
+@dataclass
+class Localized:
+    """An article in one language, ready for the page template."""
+
+    article: Article
+    lang: str
+    title: str
+    summary: str | None
+    html: str
+    words: int
+    translated_words: int
+    untranslated_units: int
+    revision: str | None
+    """The catalog's PO-Revision-Date header, if any."""
+    problems: list[str] = field(default_factory=list)
+    """``path:line: ...`` of units rendered from the source because of a check error."""
+
+    @property
+    def percent(self) -> float:
+        return 100.0 if self.words == 0 else 100.0 * self.translated_words / self.words
+
+
+class Translations:
+    """gettext callables for one language's ``site.po``; untranslated strings stay in English.
+
+    Every string comes back HTML-escaped (as Markup, so Jinja2 does not escape it
+    twice): a translation of an interface string is text, never markup, wherever the
+    template puts it, attribute values included.  Entries with a ``twp check`` error
+    are not used, and a broken ``Plural-Forms`` falls back to the language's own.
+    """
+
+    def __init__(self, po: polib.POFile | None, lang: str) -> None:
+        self.singular: dict[tuple[str | None, str], str] = {}
+        self.plural: dict[tuple[str | None, str], dict[int, str]] = {}
+        forms = po.metadata.get("Plural-Forms", "") if po is not None else ""
+        if plural_function(forms) is None:
+            try:
+                forms = plural_forms(lang)
+            except ValueError:
+                forms = "nplurals=2; plural=(n != 1);"
+        match = re.search(r"plural\s*=\s*([^;]+)", forms)
+        self.plural_index: Callable[[int], int] = _gettext.c2py(match.group(1) if match else "n != 1")
+        if po is not None:
+            single = single_count_forms(forms)
+            for entry in po:
+                if entry.obsolete or entry.fuzzy or unsafe_entry(entry, kind="site",
+                                                                 single_forms=single):
+                    continue
+                if entry.msgid_plural:
+                    if all(entry.msgstr_plural.values()):
+                        self.plural[(entry.msgctxt, entry.msgid)] = dict(entry.msgstr_plural)
+                elif entry.msgstr:
+                    self.singular[(entry.msgctxt, entry.msgid)] = entry.msgstr
+
+    def text(self, message: str) -> str:
+        """The translation as plain text (for feeds; templates escape it themselves)."""
+        return self.singular.get((None, message), message)
+
+    def gettext(self, message: str) -> Markup:
+        return escape(self.text(message))
+
+    def pgettext(self, context: str, message: str) -> Markup:
+        return escape(self.singular.get((context, message), message))
+
+    def ngettext(self, singular: str, plural: str, n: int) -> Markup:
+        return self.npgettext(None, singular, plural, n)
+
+    def npgettext(self, context: str | None, singular: str, plural: str, n: int) -> Markup:
+        forms = self.plural.get((context, singular))
+        if forms is None:
+            return escape(singular if n == 1 else plural)
+        try:
+            index = int(self.plural_index(n))
+        except (ArithmeticError, ValueError, TypeError):
+            index = 0
+        return escape(forms.get(index, plural))
+
+
+def jinja_environment(config: Config) -> Environment:
+    """The theme's templates, overridden file by file by the site's ``templates/``."""
+    loaders = []
+    if config.templates_dir.is_dir():
+        loaders.append(FileSystemLoader(config.templates_dir))
+    loaders.append(FileSystemLoader(THEME_DIR))
+    env = Environment(loader=ChoiceLoader(loaders), autoescape=True, undefined=StrictUndefined,
+                      auto_reload=False,  # one build: no need to stat templates at every page
+                      extensions=["jinja2.ext.i18n"], keep_trailing_newline=True,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.policies["ext.i18n.trimmed"] = True
+    return env
+
+
+def render_template(env: Environment, name: str, **context: Any) -> str:
+    """Template ``name`` rendered with ``context``; a broken template is a TemplateError."""
+    try:
+        return env.get_template(name).render(**context)
+    except TemplateSyntaxError as exc:
+        raise TemplateError(f"template syntax error: {exc.message}", path=exc.filename or name,
+                            line=exc.lineno) from None
+    except JinjaTemplateError as exc:
+        raise TemplateError(f"template {name} failed: {exc}", path=name,
+                            hint="check the variable names the template uses") from None
+
+
+@dataclass
+class CatalogView:
+    """What rendering needs of one catalog: usable translations and the unsafe ones."""
+
+    table: dict[tuple[str | None, str], str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    revision: str | None = None
+
+
+def catalog_view(po: polib.POFile | None, display: str,
+                 verdicts: Verdicts | None = None) -> CatalogView:
+    """Usable translations of a catalog by (msgctxt, msgid), and where the unsafe ones are."""
+    view = CatalogView()
+    unsafe = verdicts.unsafe if verdicts is not None else unsafe_entry
+    if po is None:
+        return view
+    view.revision = po.metadata.get("PO-Revision-Date")
+    for entry in po:
+        if entry.obsolete or entry.fuzzy or not entry.msgstr or entry.msgid_plural:
+            continue
+        if unsafe(entry):
+            line = getattr(entry, "linenum", None)
+            view.problems.append(f"{display}:{line}: translation has a check error; "
+                                 "the source text is shown instead (run 'twp check')")
+            continue
+        view.table[(entry.msgctxt, entry.msgid)] = entry.msgstr
+    return view
+
+
+def read_view(config: Config, lang: str, slug: str, verdicts: Verdicts | None = None) -> CatalogView:
+    """:func:`catalog_view` of the catalog of article ``slug`` in ``lang`` (empty if none)."""
+    display = config.rel(catalog_path(config, lang, slug))
+    return catalog_view(load_catalog(config, lang, slug), display, verdicts)
+
+
+UnitKeys = list[tuple[tuple[str | None, str], int]]
+
+
+def unit_keys(article: Article) -> UnitKeys:
+    """``((msgctxt, msgid), words)`` of every unit of an article, in order."""
+    units = article_units(article)
+    return [((context, unit.text), word_count(unit.text))
+            for unit, context in zip(units, unit_contexts(units))]
+
+
+def coverage(keys: UnitKeys, view: CatalogView) -> tuple[int, int]:
+    """``(words, translated words)`` of an article under a catalog: what publishing weighs."""
+    words = sum(count for _, count in keys)
+    done = sum(count for key, count in keys if key in view.table)
+    return words, done
+
+
+_TOKEN_FIELDS = operator.attrgetter(*(f.name for f in fields(Token)))
+"""A token's fields in constructor order (a faster copy than :func:`copy.copy`)."""
+
+
+@dataclass
+class SourceDocument:
+    """An article's body parsed once, to be localized into any number of languages."""
+
+    tokens: list[Any]
+    env: dict[str, Any]
+    units: list[Unit]
+    contexts: dict[tuple[str, str], str | None]
+    tags: set[str]
+    """HTML tag names the source itself uses (kept by the sanitizer)."""
+    blocks: list[tuple[int, str, str]]
+    """:func:`~twp_i18n.source.segments.unit_blocks` of the tokens."""
+    words: dict[str, int]
+    """Word count of each unit text (filled on demand)."""
+
+    def fresh_tokens(self) -> list[Any]:
+        """The tokens, with copies of those localizing changes: inline tokens get new
+        content and children (children lists are replaced, never changed in place, so
+        they are shared) and opening tags may get ``lang`` and ``class``."""
+        copies = []
+        for token in self.tokens:
+            if token.type == "inline" or token.nesting == 1:
+                attrs = dict(token.attrs)
+                token = Token(*_TOKEN_FIELDS(token))
+                token.attrs = attrs
+            copies.append(token)
+        return copies
+
+    def word_count(self, text: str) -> int:
+        count = self.words.get(text)
+        if count is None:
+            count = self.words[text] = word_count(text)
+        return count
+
+
+def parse_source(article: Article, words: dict[str, int] | None = None) -> SourceDocument:
+    """Parse an article's body for :func:`localize` (``words``: known word counts by text)."""
+    env: dict[str, Any] = {}
+    tokens = markdown().parse(article.body, env)
+    units = article_units(article, tokens)
+    contexts = {(u.text, u.role): c for u, c in zip(units, unit_contexts(units))}
+    known = {u.text: words[u.text] for u in units if u.text in words} if words else {}
+    return SourceDocument(tokens, env, units, contexts, source_tags(article.body),
+                          unit_blocks(tokens), known)
+
+
+def localize(article: Article, lang: str, source_lang: str, view: CatalogView | None,
+             source: SourceDocument | None = None) -> Localized:
+    """Apply one catalog to one article and render its body to safe HTML.
+
+    ``source`` is the article parsed by :func:`parse_source`, when the caller
+    localizes it into several languages.
+    """
+    view = view or CatalogView()
+    source = source or parse_source(article)
+    env = source.env
+    tokens = source.fresh_tokens()
+    units = source.units
+    contexts = source.contexts
+    words = 0
+    done_words = 0
+    missing = 0
+
+    is_source = lang == source_lang
+
+    def lookup(text: str, kind: str) -> str | None:
+        nonlocal words, done_words, missing
+        role = Unit(text, kind, 0).role
+        found = text if is_source else view.table.get((contexts.get((text, role)), text))
+        count = source.word_count(text)
+        words += count
+        if found is None:
+            missing += 1
+        else:
+            done_words += count
+        return found
+
+    title = _CONTROLS.sub("", lookup(article.title, "title") or article.title)
+    summary = None
+    if article.summary:
+        summary = _CONTROLS.sub("", lookup(units[1].text, "summary") or article.summary)
+    problems = list(view.problems)
+
+    def reject(token: Any, text: str) -> None:
+        nonlocal done_words, missing
+        done_words -= source.word_count(text)
+        missing += 1
+        line = article.body_line + (token.map[0] if token.map else 0)
+        problems.append(f"{article.rel_path}:{line}: the {lang} translation links to another "
+                        "site; the source text is shown instead (run 'twp check')")
+
+    if is_source:
+        marks = translate_tokens(tokens, lambda text, kind: lookup(text, kind) and None, env,
+                                 blocks=source.blocks)
+    else:
+        marks = translate_tokens(tokens, lookup, env, reject, blocks=source.blocks)
+    if not is_source:
+        source_tag = bcp47_tag(source_lang)
+        position = {id(token): index for index, token in enumerate(tokens)}
+        for token, _kind, translated in marks:
+            if not translated:
+                _mark_source(tokens, position[id(token)], source_tag)
+    html = markdown().renderer.render(tokens, markdown().options, env)
+    html = sanitize(html, source.tags)
+    return Localized(article, lang, title, summary, html, words, done_words, missing,
+                     view.revision, problems)
+
+
+def _mark_source(tokens: list[Any], index: int, source_tag: str) -> None:
+    """Put ``lang`` (and a class) on the block element around an untranslated inline token."""
+    opener = tokens[index - 1]
+    if opener.hidden:  # a paragraph in a tight list: mark the list item instead
+        for back in range(index - 2, -1, -1):
+            if tokens[back].type == "list_item_open" and tokens[back].level < opener.level:
+                opener = tokens[back]
+                break
+    opener.attrSet("lang", source_tag)
+    opener.attrSet("class", "untranslated")
+
+
+def source_tags(markdown_source: str) -> set[str]:
+    """HTML tag names the (trusted) source itself uses."""
+    return {name.lower() for name in _SOURCE_TAG.findall(markdown_source)
+            if name.lower() not in {"script", "style", "iframe", "object", "embed"}}
+
+
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""C0 controls but tab and line ends: not text in HTML, and fatal in the books' XHTML."""
+
+
+def sanitize(html: str, extra_tags: set[str] = frozenset()) -> str:  # type: ignore[assignment]
+    """Keep only markup the Markdown renderer makes (plus the source's own tags), and no
+    control characters."""
+    tags = set(MARKDOWN_TAGS) | set(extra_tags)
+    if _CONTROLS.search(html):
+        html = _CONTROLS.sub("", html)
+    return nh3.clean(
+        html, tags=tags, attributes=_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
+        strip_comments=True, link_rel=None,
+        attribute_filter=_attribute_filter,
+    )
+
+
+def _attribute_filter(tag: str, name: str, value: str) -> str | None:
+    if name == "style":
+        return value if _TABLE_ALIGN.match(value) else None
+    return value

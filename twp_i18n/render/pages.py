@@ -1,0 +1,435 @@
+"""The files of a build: article pages, language indexes, feeds, bundles and shared pages.
+
+:mod:`twp_i18n.publish.build` decides what is published and what must be rendered again;
+this module renders it.  Each article is parsed once and localized into all the
+languages that publish it (in parallel processes when there are many pages);
+each language's index, feeds and bundle are then assembled from its pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
+
+from babel.dates import format_date
+from jinja2 import Environment
+from markupsafe import Markup
+
+from ..catalog.catalogs import load_catalog
+from ..config import Config
+from ..languages import bcp47_tag, native_name, text_direction
+from ..machinery import parallel
+from ..paths import SITE_DOMAIN, THEME_STATIC, site_images
+from . import epub, feeds
+from .localize import (
+    Localized,
+    Translations,
+    jinja_environment,
+    localize,
+    parse_source,
+    read_view,
+    render_template,
+)
+
+if TYPE_CHECKING:
+    from .plan import Plan
+
+STYLE = THEME_STATIC / "style.css"
+HELP_SLUG = "how-to-help-translate"
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def tag_dir(lang: str) -> str:
+    """The output directory of a language: its BCP 47 tag in lower case (``pt-br``)."""
+    return bcp47_tag(lang).lower()
+
+
+def _rel_root(depth: int) -> str:
+    return "../" * depth
+
+
+def _date_text(moment: dt.datetime, lang: str) -> str:
+    return format_date(moment.date(), format="long", locale=lang)
+
+
+@dataclass
+class _ArticleOutput:
+    """One article rendered in one language, for its language's index, feeds and bundle."""
+
+    page: bytes
+    listing: dict[str, Any]
+    item: feeds.FeedItem | None
+    """Its feed entry, when the article is recent enough to be in the feeds."""
+    problems: list[str]
+    chapter: epub.Chapter | None = None
+    """Its chapter in the language's book."""
+
+
+PARALLEL_RENDER_MIN = 200
+"""Article pages to render below which starting processes costs more than it saves."""
+
+
+def render_articles(config: Config, plan: Plan, langs: list[str], jobs: int,
+                    step: Callable[..., None]) -> dict[str, dict[str, _ArticleOutput]]:
+    """Every published article page of ``langs``, by language and slug.
+
+    Each article is parsed once and localized into all its languages; chunks of
+    articles go to parallel processes when there are many pages to render.
+    """
+    pages: dict[str, dict[str, _ArticleOutput]] = {lang: {} for lang in langs}
+    slugs = [a.slug for a in plan.articles if any(a.slug in plan.slugs[lang] for lang in langs)]
+    if not slugs:
+        return pages
+    count = sum(len(plan.published[lang]) for lang in langs)
+    workers = jobs if count >= PARALLEL_RENDER_MIN else 1
+    pieces = parallel.chunks(slugs, workers)
+    step(0, len(pieces))
+    # Once the workers are forked they have the catalogs; this process can let them go
+    # before the pages come back (a worker started later would read what it needs again).
+    for part in parallel.fork_map(_render_chunk, pieces, workers, job=(config, plan, langs),
+                                  done=step, forked=plan.views.clear):
+        for lang, slug, output in part:
+            pages[lang][slug] = output
+    return pages
+
+
+def _render_chunk(slugs: list[str]) -> list[tuple[str, str, _ArticleOutput]]:
+    """Render some articles in every language of the job that publishes them."""
+    config, plan, langs = parallel.job()
+    by_slug = {a.slug: a for a in plan.articles}
+    all_slugs = set(by_slug)
+    settings: dict[str, tuple[Environment, str, set[str], epub.BookLinks]] = {}
+    result: list[tuple[str, str, _ArticleOutput]] = []
+    for slug in slugs:
+        article = by_slug[slug]
+        source = parse_source(article, plan.words)
+        for lang in langs:
+            if slug not in plan.slugs[lang]:
+                continue
+            if lang not in settings:
+                env, translations = _language_environment(config, lang)
+                recent = {a.slug for a in plan.published[lang][:config.feeds.items]}
+                links = epub.book_links(config, plan.published[lang], tag_dir(lang))
+                settings[lang] = (env, translations.text(config.title), recent, links)
+            env, site_title, recent, links = settings[lang]
+            view = plan.views.get(lang, {}).get(slug)
+            if view is None and lang != config.source_language:
+                view = read_view(config, lang, slug)
+            localized = localize(article, lang, config.source_language, view, source)
+            problems = [p for p in localized.problems if view is None or p not in view.problems]
+            localized.html = link_to_source_when_unpublished(
+                localized.html, plan.slugs[lang], all_slugs, config.source_language)
+            page = _article_page(env, config, plan, lang, localized, site_title)
+            listing = {
+                "href": f"{slug}/", "title": localized.title, "summary": localized.summary,
+                "date_iso": article.date.date().isoformat(),
+                "date_text": _date_text(article.date, lang),
+            }
+            item = _feed_item(config, plan, lang, localized) if slug in recent else None
+            chapter = epub.chapter(env, links, localized, site_title, entry_updated(localized),
+                                   _help_url(config, plan))
+            result.append((lang, slug, _ArticleOutput(page.encode("utf-8"), listing, item,
+                                                      problems, chapter)))
+    return result
+
+
+def _language_environment(config: Config, lang: str) -> tuple[Environment, Translations]:
+    """The theme's templates speaking ``lang`` (its ``site.po``), and those translations."""
+    env = jinja_environment(config)
+    site_po = load_catalog(config, lang, SITE_DOMAIN) if lang != config.source_language else None
+    translations = Translations(site_po, lang)
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        translations.gettext, translations.ngettext, newstyle=True,
+        pgettext=translations.pgettext, npgettext=translations.npgettext)
+    return env, translations
+
+
+def render_language(config: Config, lang: str, plan: Plan,
+                    pages: dict[str, _ArticleOutput]) -> tuple[dict[str, bytes], list[str]]:
+    """Every file under ``<tag>/`` for one language (none when nothing is published in it),
+    from its article pages rendered by :func:`render_articles`."""
+    if not plan.published[lang]:
+        return {}, []
+    env, translations = _language_environment(config, lang)
+    base = tag_dir(lang)
+    site_title = translations.text(config.title)
+    files: dict[str, bytes] = {}
+    problems: list[str] = []
+    items: list[feeds.FeedItem] = []
+    listing: list[dict[str, Any]] = []
+    for article in plan.published[lang]:
+        output = pages[article.slug]
+        files[f"{base}/{article.slug}/index.html"] = output.page
+        listing.append(output.listing)
+        problems.extend(output.problems)
+        if output.item is not None:
+            items.append(output.item)
+    page = _page(config, plan, lang, depth=1, canonical=f"{base}/",
+                 hreflang=[(l, f"{tag_dir(l)}/") for l in plan.languages if plan.published[l]])
+    page["opds"] = "../opds.xml"
+    languages = [{"href": f"../{tag_dir(l)}/", "lang_tag": bcp47_tag(l), "name": native_name(l),
+                  "current": l == lang} for l in plan.languages if plan.published[l]]
+    files[f"{base}/index.html"] = _render(env, "index.html", site=_site(config, site_title),
+                                          page=page, articles=listing,
+                                          languages=languages).encode("utf-8")
+    channel = _channel(config, plan, lang, site_title, items)
+    full = config.feeds.full_content
+    files[f"{base}/rss.xml"] = feeds.render_rss(channel, full)
+    files[f"{base}/atom.xml"] = feeds.render_atom(channel, full)
+    files[f"{base}/feed.json"] = feeds.render_json_feed(channel, full)
+    assets = _assets(config)
+    for rel, data in assets.items():
+        files[f"{base}/{rel}"] = data
+    files[f"bundles/{base}.zip"] = _bundle(base, {k: v for k, v in files.items()
+                                                  if k.startswith(base + "/")})
+    chapters = [pages[article.slug].chapter for article in plan.published[lang]]
+    files[f"bundles/{base}.epub"] = epub.book(
+        env, translations, config, lang, base, [c for c in chapters if c is not None],
+        {rel.removeprefix("images/"): data for rel, data in assets.items()})
+    return files, problems
+
+
+def _assets(config: Config) -> dict[str, bytes]:
+    """``content/images/`` is copied into every language, so ``../images/x.png`` works
+    (not a symbolic link leading outside the site: :func:`~twp_i18n.paths.site_images`)."""
+    images, _warnings = site_images(config)
+    return {f"images/{name}": path.read_bytes() for name, path in images}
+
+
+def _site(config: Config, title: str) -> dict[str, str]:
+    return {"title": title, "base_url": config.base_url}
+
+
+def _page(config: Config, plan: Plan, lang: str, *, depth: int, canonical: str | None,
+          hreflang: list[tuple[str, str]], description: str | None = None) -> dict[str, Any]:
+    root = _rel_root(depth)
+    alternates = [{"hreflang": bcp47_tag(l), "url": config.base_url + path} for l, path in hreflang]
+    source_paths = [path for l, path in hreflang if l == config.source_language]
+    if source_paths:
+        alternates.append({"hreflang": "x-default", "url": config.base_url + source_paths[0]})
+    base = tag_dir(lang)
+    return {
+        "lang_tag": bcp47_tag(lang), "dir": text_direction(lang), "root": root,
+        "home": f"{root}{base}/", "canonical": config.base_url + canonical if canonical else None,
+        "hreflang": alternates, "description": description,
+        "feeds": {"rss": f"{root}{base}/rss.xml", "atom": f"{root}{base}/atom.xml",
+                  "json": f"{root}{base}/feed.json"},
+        "offline": {"epub": f"{root}bundles/{base}.epub", "zip": f"{root}bundles/{base}.zip"},
+        "opds": None,
+    }
+
+
+def _article_page(env: Environment, config: Config, plan: Plan, lang: str, loc: Localized,
+                  site_title: str) -> str:
+    slug = loc.article.slug
+    versions = [l for l in plan.languages if slug in plan.slugs[l]]
+    page = _page(config, plan, lang, depth=2, canonical=f"{tag_dir(lang)}/{slug}/",
+                 hreflang=[(l, f"{tag_dir(l)}/{slug}/") for l in versions],
+                 description=loc.summary)
+    alternates = [{"href": f"../../{tag_dir(l)}/{slug}/", "lang_tag": bcp47_tag(l),
+                   "name": native_name(l), "current": l == lang} for l in versions]
+    article = loc.article
+    help_url = _help_url(config, plan)
+    data = {
+        "title": loc.title, "html": Markup(loc.html), "untranslated": loc.untranslated_units,
+        "date_iso": article.date.date().isoformat(), "date_text": _date_text(article.date, lang),
+        "updated_iso": article.updated.date().isoformat() if article.updated else None,
+        "updated_text": _date_text(article.updated, lang) if article.updated else None,
+        "help_url": help_url,
+    }
+    return _render(env, "article.html", site=_site(config, site_title), page=page, article=data,
+                   alternates=alternates)
+
+
+def _help_url(config: Config, plan: Plan) -> str:
+    """Where an article page's notice of untranslated parts leads (relative to the page)."""
+    return (f"../../{tag_dir(config.source_language)}/{HELP_SLUG}/"
+            if HELP_SLUG in plan.slugs[config.source_language] else "../../status/")
+
+
+_RELATIVE_DIR_LINK = re.compile(r'\b(href)="((?![a-z][a-z0-9+.-]*:|/|#)[^"?#]*/)([?#][^"]*)?"')
+
+
+def disk_friendly_links(html_text: str) -> str:
+    """Relative links to a directory get an explicit ``index.html``.
+
+    Browsers opening pages from disk (an offline bundle) show a directory
+    listing for ``../es/``; ``../es/index.html`` works from disk and on a server.
+
+    >>> disk_friendly_links('<a href="../b/#top">b</a> <a href="https://x.org/a/">x</a>')
+    '<a href="../b/index.html#top">b</a> <a href="https://x.org/a/">x</a>'
+    """
+    return _RELATIVE_DIR_LINK.sub(lambda m: f'{m.group(1)}="{m.group(2)}index.html{m.group(3) or ""}"',
+                                  html_text)
+
+
+def _render(env: Environment, name: str, **context: Any) -> str:
+    return disk_friendly_links(render_template(env, name, **context))
+
+
+def _revision(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        return dt.datetime.strptime(value.strip(), "%Y-%m-%d %H:%M%z")
+    except ValueError:
+        return None
+
+
+def entry_updated(loc: Localized) -> dt.datetime:
+    """When an article last changed in a language: the later of its source's date or
+    update and its translation's revision (its feed entry and its book chapter say so)."""
+    revision = _revision(loc.revision)
+    return max(loc.article.last_modified, revision) if revision else loc.article.last_modified
+
+
+def _feed_item(config: Config, plan: Plan, lang: str, loc: Localized) -> feeds.FeedItem:
+    article = loc.article
+    updated = entry_updated(loc)
+    others = tuple(
+        feeds.Alternate(bcp47_tag(l), f"{config.base_url}{tag_dir(l)}/{article.slug}/")
+        for l in plan.languages
+        if l != lang and article.slug in plan.slugs[l])
+    return feeds.FeedItem(
+        id=feeds.make_item_id(config.base_url, bcp47_tag(lang), article.slug),
+        url=f"{config.base_url}{tag_dir(lang)}/{article.slug}/",
+        title=loc.title, content_html=absolute_links(loc.html, f"{config.base_url}{tag_dir(lang)}/{article.slug}/"),
+        summary=loc.summary,
+        published=article.date, updated=updated, author=article.author, alternates=others,
+    )
+
+
+_SIBLING = re.compile(r'href="\.\./([^/"#?]+)/?((?:[?#][^"]*)?)"')
+
+
+def link_to_source_when_unpublished(html_text: str, published: set[str], slugs: set[str],
+                                    source_lang: str) -> str:
+    """Point links to sibling articles not published in this language at the source version.
+
+    >>> link_to_source_when_unpublished('<a href="../b/">b</a>', {"a"}, {"a", "b"}, "en")
+    '<a href="../../en/b/" hreflang="en">b</a>'
+    """
+    def fix(match: re.Match[str]) -> str:
+        slug = match.group(1)
+        if slug not in slugs or slug in published:
+            return match.group(0)
+        return f'href="../../{tag_dir(source_lang)}/{slug}/{match.group(2)}" hreflang="{bcp47_tag(source_lang)}"'
+
+    return _SIBLING.sub(fix, html_text)
+
+
+_LINK_ATTR = re.compile(r'\b(href|src)="([^"]*)"')
+
+
+def absolute_links(html_text: str, base: str) -> str:
+    """Resolve relative ``href``/``src`` URLs against the page URL (feed readers need them).
+
+    >>> absolute_links('<a href="../x/">x</a>', "https://e.org/es/a/")
+    '<a href="https://e.org/es/x/">x</a>'
+    """
+    def resolve(match: re.Match[str]) -> str:
+        url = urljoin(base, html.unescape(match.group(2)))
+        return f'{match.group(1)}="{html.escape(url, quote=True)}"'
+
+    return _LINK_ATTR.sub(resolve, html_text)
+
+
+def _channel(config: Config, plan: Plan, lang: str, title: str,
+             items: list[feeds.FeedItem]) -> feeds.Channel:
+    base = f"{config.base_url}{tag_dir(lang)}/"
+    ordered = sorted(items, key=lambda i: (i.published, i.id), reverse=True)
+    others = tuple(feeds.Alternate(bcp47_tag(l), f"{config.base_url}{tag_dir(l)}/atom.xml")
+                   for l in plan.languages if l != lang and plan.published[l])
+    return feeds.Channel(
+        lang_tag=bcp47_tag(lang), title=title, description=title, home_url=base,
+        rss_url=base + "rss.xml", atom_url=base + "atom.xml", json_url=base + "feed.json",
+        items=tuple(ordered[: config.feeds.items]), rights=config.feeds.rights,
+        author=config.title, websub_hub=config.feeds.websub_hub, alternates=others,
+    )
+
+
+def render_shared(config: Config, plan: Plan) -> dict[str, bytes]:
+    """Root chooser, status dashboard, sitemap, OPML and the stylesheet."""
+    env = jinja_environment(config)
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    source = config.source_language
+    files: dict[str, bytes] = {"style.css": STYLE.read_bytes()}
+    chooser = []
+    for lang in plan.languages:
+        chooser.append({
+            "lang_tag": bcp47_tag(lang), "dir": text_direction(lang), "name": native_name(lang),
+            "href": f"{tag_dir(lang)}/" if plan.published[lang] else None,
+            "percent": plan.site_percent[lang], "percent_text": f"{plan.site_percent[lang]:.0f}%",
+        })
+    root_page = _page(config, plan, source, depth=0, canonical="",
+                      hreflang=[])
+    root_page["home"] = "./"
+    root_page["feeds"] = None
+    root_page["offline"] = None
+    root_page["opds"] = "opds.xml"
+    files["index.html"] = _render(env, "chooser.html", site=_site(config, config.title),
+                                  page=root_page, languages=chooser).encode("utf-8")
+    status_rows = []
+    for lang in plan.languages:
+        if lang == source:
+            continue
+        rows = [{"title": a.title, "percent": plan.percent[lang][a.slug],
+                 "percent_text": f"{plan.percent[lang][a.slug]:.0f}%",
+                 "published": a.slug in plan.slugs[lang],
+                 "href": f"../{tag_dir(lang)}/{a.slug}/"} for a in plan.articles]
+        status_rows.append({"lang_tag": bcp47_tag(lang), "name": native_name(lang),
+                            "percent": plan.site_percent[lang],
+                            "percent_text": f"{plan.site_percent[lang]:.0f}%", "articles": rows})
+    status_page = _page(config, plan, source, depth=1, canonical="status/", hreflang=[])
+    status_page["home"] = "../"
+    status_page["feeds"] = None
+    status_page["offline"] = None
+    files["status/index.html"] = _render(
+        env, "status.html", site=_site(config, config.title), page=status_page,
+        languages=status_rows, min_percent=f"{config.min_percent:g}").encode("utf-8")
+    files["sitemap.xml"] = feeds.render_sitemap(_sitemap_pages(config, plan))
+    channels = [_channel(config, plan, lang, config.title, []) for lang in plan.languages
+                if plan.published[lang]]
+    files["feeds.opml"] = feeds.render_opml(config.title, channels)
+    return files
+
+
+def _sitemap_pages(config: Config, plan: Plan) -> list[tuple[str, tuple[feeds.Alternate, ...], dt.datetime | None]]:
+    pages: list[tuple[str, tuple[feeds.Alternate, ...], dt.datetime | None]] = []
+    source_dir = tag_dir(config.source_language)
+    for article in sorted(plan.articles, key=lambda a: a.slug):
+        versions = [l for l in plan.languages if article.slug in plan.slugs[l]]
+        alternates = tuple(feeds.Alternate(bcp47_tag(l), f"{config.base_url}{tag_dir(l)}/{article.slug}/")
+                           for l in versions)
+        alternates += (feeds.Alternate("x-default", f"{config.base_url}{source_dir}/{article.slug}/"),)
+        for lang in versions:
+            pages.append((f"{config.base_url}{tag_dir(lang)}/{article.slug}/", alternates,
+                          article.last_modified))
+    return pages
+
+
+def _bundle(base: str, files: dict[str, bytes]) -> bytes:
+    """A deterministic zip of one language: sorted entries, fixed dates, a sha256 manifest."""
+    style = STYLE.read_bytes()
+    members = dict(files)
+    members["style.css"] = style
+    manifest = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n"
+                       for name, data in sorted(members.items()))
+    members["SHA256SUMS"] = manifest.encode("utf-8")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in sorted(members):
+            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.create_system = 3
+            archive.writestr(info, members[name], compresslevel=9)
+    return buffer.getvalue()

@@ -1,0 +1,323 @@
+"""Canonical articles: ``content/<source-lang>/<slug>.md``.
+
+An article is UTF-8 Markdown with YAML front matter between ``---`` lines.
+:func:`load_articles` reads them all, checking every rule a later stage relies
+on (a safe, unique slug; a title; real dates), and raises
+:class:`~twp_i18n.errors.ContentError` naming the file and line otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..config import Config, LimitsConfig
+from ..errors import ContentError, control_character
+from ..paths import check_slug, language_folders, slug_hint
+
+__all__ = ["Article", "check_slug", "load_article", "load_articles", "parse_article"]
+
+_SafeBase: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster
+
+
+class _Loader(_SafeBase):  # type: ignore[misc, valid-type]
+    """Safe YAML, but dates stay strings so a bad one is reported with its line.
+
+    Plain numbers stay strings too: no front-matter field is a number, and YAML 1.1
+    would read ``12:30`` as 750, ``010`` as 8, and choke on an integer of 5000 digits.
+    """
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, KeyError, TypeError, OverflowError):  # e.g. "!!int abc", "!!bool maybe"
+            kind = str(node.tag).rsplit(":", 1)[-1]
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{_shown(node.value)} is not a valid {kind}", node.start_mark) from None
+
+
+_Loader.add_constructor(
+    "tag:yaml.org,2002:timestamp",
+    lambda loader, node: loader.construct_scalar(node),  # type: ignore[arg-type]
+)
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers
+            if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")]
+    for first, resolvers in _SafeBase.yaml_implicit_resolvers.items()
+}
+
+
+def _shown(value: Any) -> str:
+    """A value for a message: a string quoted and cut short, anything else by its kind."""
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:40] + "...")
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return repr(value) if isinstance(value, (bool, int, float)) and len(str(value)) <= 40 else "a value"
+
+
+@dataclass(frozen=True)
+class Article:
+    """One canonical article, as read from its Markdown file."""
+
+    slug: str
+    path: Path
+    rel_path: str
+    """Path relative to the site root with forward slashes: used in references and messages."""
+    title: str
+    date: dt.datetime
+    updated: dt.datetime | None
+    body: str
+    """The Markdown after the front matter, with LF line ends."""
+    body_line: int
+    """1-based line number in the file of the body's first line."""
+    summary: str | None = None
+    author: str | None = None
+    tags: tuple[str, ...] = ()
+    translator_notes: str | None = None
+    source_url: str | None = None
+    source_id: str | None = None
+    field_lines: dict[str, int] = field(default_factory=dict, compare=False)
+    """1-based line of each front-matter key."""
+    limits: LimitsConfig = field(default_factory=LimitsConfig, compare=False, repr=False)
+    """The site's ``[limits]``: the largest unit and the deepest nesting it may have."""
+
+    @property
+    def last_modified(self) -> dt.datetime:
+        """The later of ``date`` and ``updated``."""
+        return max(self.date, self.updated) if self.updated else self.date
+
+
+def load_articles(config: Config) -> list[Article]:
+    """Read every ``*.md`` under the source-language content directory, sorted by slug."""
+    source_dir = config.source_dir
+    if not source_dir.is_dir():
+        line = config.key_lines.get("paths.content")
+        raise ContentError(
+            f"the source-language content directory {config.rel(source_dir)} does not exist"
+            if line else "the source-language content directory does not exist",
+            path="twp.toml" if line else config.rel(source_dir), line=line,
+            hint=f"put the canonical articles in {config.rel(source_dir)}/<slug>.md"
+                 + (", or fix [paths] content" if line else ""),
+        )
+    articles: list[Article] = []
+    seen: dict[str, Article] = {}
+    language_dirs = language_folders((config.source_language, *config.languages))
+    for path in sorted(source_dir.glob("*.md")):
+        article = load_article(path, config.rel(path), config.limits)
+        problem = check_slug(article.slug, reserved=language_dirs)
+        if problem:
+            raise ContentError(f"slug '{article.slug}' {problem}", path=article.rel_path,
+                               line=article.field_lines.get("slug", 1), hint=slug_hint())
+        other = seen.get(article.slug.casefold())
+        if other is not None:
+            raise ContentError(
+                f"slug '{article.slug}' is already used by {other.rel_path}",
+                path=article.rel_path,
+                line=article.field_lines.get("slug"),
+                hint="give one of the two articles a different 'slug' in its front matter",
+            )
+        seen[article.slug.casefold()] = article
+        articles.append(article)
+    articles.sort(key=lambda a: a.slug)
+    return articles
+
+
+def load_article(path: Path, rel_path: str, limits: LimitsConfig | None = None) -> Article:
+    """Read and validate one article file (one over ``limits.max_article_bytes`` is
+    refused before more than that is read)."""
+    limits = limits or LimitsConfig()
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(limits.max_article_bytes + 1)
+            if len(raw) > limits.max_article_bytes:
+                raise _too_big(os.fstat(handle.fileno()).st_size, limits, rel_path)
+    except OSError as exc:
+        raise ContentError(f"cannot read: {exc.strerror}", path=rel_path) from exc
+    return parse_article(raw, path, rel_path, limits)
+
+
+def _too_big(size: int, limits: LimitsConfig, rel_path: str) -> ContentError:
+    bound = limits.max_article_bytes
+    return ContentError(
+        f"the article is {_size(size)}, over the bound of {_size(bound)}",
+        path=rel_path,
+        hint="split it into several articles, or raise [limits] max_article_bytes in twp.toml",
+    )
+
+
+def _size(size: int) -> str:
+    """``5000 bytes``, ``10485760 bytes (10.0 MiB)``."""
+    mib = size / (1024 * 1024)
+    return f"{size} bytes ({mib:.1f} MiB)" if mib >= 1 else f"{size} bytes"
+
+
+def parse_article(raw: bytes, path: Path, rel_path: str,
+                  limits: LimitsConfig | None = None) -> Article:
+    """Parse the bytes of an article file (a BOM and CRLF line ends are accepted)."""
+    limits = limits or LimitsConfig()
+    if len(raw) > limits.max_article_bytes:
+        raise _too_big(len(raw), limits, rel_path)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ContentError("not valid UTF-8", path=rel_path, line=line,
+                           hint="save the file as UTF-8") from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        raise ContentError(
+            "missing front matter",
+            path=rel_path, line=1,
+            hint="start the file with a '---' line, then 'title:' and 'date:', then '---'",
+        )
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    if end is None:
+        raise ContentError("front matter is not closed", path=rel_path, line=1,
+                           hint="end the front matter with a line holding only '---'")
+    meta, key_lines = _parse_front_matter("\n".join(lines[1:end]), rel_path)
+    body = "\n".join(lines[end + 1:])
+    if "\x04" in body:  # MO files separate msgctxt from msgid with it: no catalog can hold it
+        raise ContentError("contains the control character U+0004", path=rel_path,
+                           line=end + 2 + body[: body.index("\x04")].count("\n"),
+                           hint="delete the invisible character on that line")
+    article = _article_from(meta, key_lines, body, end + 2, path, rel_path)
+    return article if limits == article.limits else replace(article, limits=limits)
+
+
+def _parse_front_matter(source: str, rel_path: str) -> tuple[dict[str, Any], dict[str, int]]:
+    loader = _Loader(source)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else {}
+    except (yaml.YAMLError, RecursionError) as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        if isinstance(exc, yaml.reader.ReaderError):  # libyaml counts bytes, PyYAML characters
+            head = source.encode("utf-8")[: exc.position] if _SafeBase is not yaml.SafeLoader \
+                else source[: exc.position].encode("utf-8")
+            line = head.count(b"\n") + 2
+        problem = "nested too deeply" if isinstance(exc, RecursionError) else \
+            getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ContentError(
+            f"front matter is not valid YAML: {problem}",
+            path=rel_path, line=line,
+            hint="quote values that contain ':' or '#', e.g. title: \"Sleep: what helped\"",
+        ) from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise ContentError("front matter must be a set of 'key: value' lines",
+                           path=rel_path, line=2)
+    key_lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            key_lines[str(key_node.value)] = key_node.start_mark.line + 2
+    return data, key_lines
+
+
+def _article_from(meta: dict[str, Any], key_lines: dict[str, int], body: str, body_line: int,
+                  path: Path, rel_path: str) -> Article:
+    def fail(message: str, key: str | None, hint: str | None = None) -> ContentError:
+        return ContentError(message, path=rel_path, line=key_lines.get(key or "", 1), hint=hint)
+
+    for key in ("title", "date"):
+        if key not in meta or meta[key] in (None, ""):
+            raise fail(f"front matter has no '{key}'", None,
+                       hint=f"add a '{key}:' line to the front matter")
+
+    def text(key: str) -> str | None:
+        value = meta.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise fail(f"'{key}' must be text", key)
+        value = str(value).strip()
+        control = control_character(value)
+        if control:
+            raise fail(f"'{key}' contains a control character ({control})", key,
+                       hint="remove the escape sequence (such as \\0 or \\e) from the value")
+        return value or None
+
+    title = text("title")
+    if title is None:
+        raise fail("'title' is empty", "title")
+    if "\n" in title:
+        raise fail("'title' must be one line", "title", hint="write the title on one line")
+    notes = text("translator_notes")
+    if notes and any(line.endswith("\\") for line in notes.split("\n")):
+        raise fail("a line of 'translator_notes' ends with a backslash", "translator_notes",
+                   hint="gettext would join it with the next line; remove the backslash")
+    date = _to_datetime(meta["date"])
+    if date is None:
+        raise fail(f"'date' is not a date: {_shown(meta['date'])}", "date",
+                   hint="write dates as YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS+00:00")
+    updated = None
+    if meta.get("updated") is not None:
+        updated = _to_datetime(meta["updated"])
+        if updated is None:
+            raise fail(f"'updated' is not a date: {_shown(meta['updated'])}", "updated",
+                       hint="write dates as YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS+00:00")
+
+    slug = text("slug") if "slug" in meta else path.stem
+    if "slug" in meta and slug is None:
+        slug = ""
+    assert slug is not None
+    problem = check_slug(slug)
+    if problem:
+        raise fail(f"slug '{slug}' {problem}", "slug" if "slug" in meta else None,
+                   hint=slug_hint())
+
+    tags_value = meta.get("tags") or []
+    if isinstance(tags_value, str):
+        tags_value = [tags_value]
+    if not isinstance(tags_value, list) or not all(isinstance(t, (str, int)) for t in tags_value):
+        raise fail("'tags' must be a list of words", "tags", hint="write tags: [sleep, journaling]")
+    control = next(filter(None, (control_character(str(t)) for t in tags_value)), None)
+    if control:
+        raise fail(f"'tags' contains a control character ({control})", "tags",
+                   hint="remove the escape sequence (such as \\0 or \\e) from the tag")
+
+    return Article(
+        slug=slug,
+        path=path,
+        rel_path=rel_path,
+        title=title,
+        date=date,
+        updated=updated,
+        body=body,
+        body_line=body_line,
+        summary=text("summary"),
+        author=text("author"),
+        tags=tuple(str(t) for t in tags_value),
+        translator_notes=notes,
+        source_url=text("source_url"),
+        source_id=text("source_id"),
+        field_lines=key_lines,
+    )
+
+
+def _to_datetime(value: Any) -> dt.datetime | None:
+    """YAML dates and datetimes, or ISO 8601 strings, as aware UTC-based datetimes."""
+    if isinstance(value, dt.datetime):
+        result = value
+    elif isinstance(value, dt.date):
+        result = dt.datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        try:
+            result = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    else:
+        return None
+    if result.tzinfo is None:
+        result = result.replace(tzinfo=dt.timezone.utc)
+    return result

@@ -1,0 +1,463 @@
+"""Cutting an article into translation units, and putting translations back.
+
+A unit is one block of text: the title, the summary, a heading, a paragraph, a
+list item, a paragraph in a block quote, a table cell, or the alt text of an
+image standing alone in its paragraph.  Code blocks, HTML blocks and comments
+are not units.  Inline markup stays in the unit exactly as the author wrote
+it; only line breaks are normalised: a soft break becomes a space and a hard
+break (two trailing spaces or a backslash) becomes ``\\`` + newline.
+
+Both directions use the same walk over markdown-it tokens
+(:func:`translatable_blocks`), so a unit found by extraction is always the one
+replaced when rendering.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from ..errors import ContentError
+from ..urls import foreign_urls
+from .content import Article
+
+#: Order of preference when one text appears in several roles: the first kind
+#: keeps a plain entry, the others get a msgctxt naming their role.
+ROLE_ORDER = ("paragraph", "list item", "block quote", "table cell", "table header",
+              "heading", "title", "summary", "image alt text")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One translatable block of an article."""
+
+    text: str
+    """The msgid: normalised Markdown source of the block."""
+    kind: str
+    """What the block is: ``title``, ``heading 2``, ``list item``, ..."""
+    line: int
+    """1-based line in the article's file."""
+
+    @property
+    def role(self) -> str:
+        """The kind without heading level: what msgctxt distinguishes."""
+        return "heading" if self.kind.startswith("heading") else self.kind
+
+
+#: The deepest nesting of lists and block quotes the parser reads.  It is recursive, so
+#: Python's stack bounds it: an article nested deeper is refused whatever
+#: ``[limits] max_nesting`` says.
+MAX_PARSED_NESTING = 100
+#: markdown-it's ``maxNesting`` while it reads blocks: a list takes two levels (the list and
+#: its item), so nesting up to :data:`MAX_PARSED_NESTING` is read whole.  Past it,
+#: markdown-it silently drops the rest, and :func:`check_nesting` refuses the article.
+_BLOCK_NESTING = 2 * MAX_PARSED_NESTING + 2
+#: ``maxNesting`` while it reads inline markup (CommonMark's default): its cost grows with
+#: it on text full of brackets, and no sentence needs deeper links or emphasis.
+_INLINE_NESTING = 20
+
+
+@lru_cache(maxsize=1)
+def markdown() -> MarkdownIt:
+    """The one Markdown parser: CommonMark with tables, raw HTML allowed (it is sanitized later)."""
+    md = MarkdownIt("commonmark", {"html": True, "maxNesting": _INLINE_NESTING}).enable("table")
+
+    def nesting(value: int) -> Callable[[Any], None]:
+        def rule(state: Any) -> None:
+            state.md.options["maxNesting"] = value
+        return rule
+
+    md.core.ruler.before("block", "twp_block_nesting", nesting(_BLOCK_NESTING))
+    md.core.ruler.before("inline", "twp_inline_nesting", nesting(_INLINE_NESTING))
+    return md
+
+
+_BACKTICKS = re.compile(r"`+")
+_IMAGE_ONLY = re.compile(
+    r"!\[(?P<alt>(?:\\.|[^\\\[\]])*)\](?P<rest>\([^\n]*\)|\[[^\]]*\])?", re.DOTALL)
+
+
+def normalize_inline(content: str) -> str:
+    r"""Join the source lines of a block the way translators should see them.
+
+    >>> normalize_inline("one\ntwo  \nthree\\\nfour")
+    'one two\\\nthree\\\nfour'
+    >>> normalize_inline("a  b `x  y`")
+    'a b `x  y`'
+    """
+    lines = content.split("\n")
+    out: list[str] = []
+    for index, line in enumerate(lines):
+        last = index == len(lines) - 1
+        stripped = line.rstrip(" \t")
+        if not last and (len(line) - len(stripped) >= 2 and line.endswith("  ")):
+            out.append(stripped + "\\\n")
+        elif not last and stripped.endswith("\\") and not stripped.endswith("\\\\"):
+            out.append(stripped + "\n")
+        else:
+            out.append(stripped.strip(" \t") if last else stripped + " ")
+    joined = "".join(part.lstrip(" \t") if i and out[i - 1].endswith("\n") else part
+                     for i, part in enumerate(out))
+    return _collapse_spaces(joined).strip(" ")
+
+
+def _collapse_spaces(text: str) -> str:
+    pieces: list[str] = []
+    position = 0
+    for start, end in _code_spans(text):
+        pieces.append(re.sub(r"[ \t]+", " ", text[position:start]))
+        pieces.append(text[start:end])
+        position = end
+    pieces.append(re.sub(r"[ \t]+", " ", text[position:]))
+    return "".join(pieces)
+
+
+def _code_spans(text: str) -> list[tuple[int, int]]:
+    r"""``(start, end)`` of the code spans, as ``re.finditer(r"(`+).+?(?<!`)\1(?!`)", text,
+    re.DOTALL)`` finds them, but in linear time (that expression takes cubic time on a
+    long run of backticks).
+
+    That is: at each run of backticks, left to right, the longest opener (the
+    run, or the start of it) for which a later run of exactly its length exists;
+    the span ends with the first such run, and the search goes on after it.
+
+    >>> _code_spans("a ``b`` `c d")
+    [(2, 7)]
+    """
+    if "`" not in text:
+        return []
+    runs = [(m.start(), m.end() - m.start()) for m in _BACKTICKS.finditer(text)]
+    by_length: dict[int, list[int]] = {}
+    for index, (_, length) in enumerate(runs):
+        by_length.setdefault(length, []).append(index)
+    cursor = dict.fromkeys(by_length, 0)  # per length: its first run not yet left behind
+    spans: list[tuple[int, int]] = []
+    index = 0
+    while index < len(runs):
+        start, length = runs[index]
+        closer = None
+        for size in range(length, 0, -1):  # all runs' lengths add up to at most len(text)
+            later = by_length.get(size)
+            if later is None:
+                continue
+            at = cursor[size]
+            while at < len(later) and later[at] <= index:
+                at += 1
+            cursor[size] = at
+            if at < len(later):
+                closer = later[at]
+                break
+        if closer is None:
+            index += 1
+            continue
+        spans.append((start, runs[closer][0] + runs[closer][1]))
+        index = closer + 1
+    return spans
+
+
+def has_words(text: str) -> bool:
+    """True when ``text`` holds at least one letter: a unit worth translating."""
+    return any(unicodedata.category(ch).startswith("L") for ch in text)
+
+
+def image_alt(token: Token) -> re.Match[str] | None:
+    """If the inline ``token`` is one image and nothing else, the match of its source."""
+    children = [c for c in token.children or [] if not (c.type == "text" and not c.content.strip())]
+    if len(children) != 1 or children[0].type != "image":
+        return None
+    return _IMAGE_ONLY.fullmatch(token.content.strip())
+
+
+def translatable_blocks(tokens: list[Token]) -> Iterator[tuple[Token, str]]:
+    """Yield ``(inline token, kind)`` for every translatable block, in document order."""
+    containers: list[str] = []
+    heading: str | None = None
+    cell: str | None = None
+    for token in tokens:
+        if token.type in ("blockquote_open", "list_item_open"):
+            containers.append(token.type)
+        elif token.type in ("blockquote_close", "list_item_close"):
+            containers.pop()
+        elif token.type == "heading_open":
+            heading = f"heading {token.tag[1:]}"
+        elif token.type == "heading_close":
+            heading = None
+        elif token.type in ("th_open", "td_open"):
+            cell = "table header" if token.type == "th_open" else "table cell"
+        elif token.type in ("th_close", "td_close"):
+            cell = None
+        elif token.type == "inline":
+            if heading:
+                kind = heading
+            elif cell:
+                kind = cell
+            elif containers and containers[-1] == "list_item_open":
+                kind = "list item"
+            elif containers:
+                kind = "block quote"
+            else:
+                kind = "paragraph"
+            if kind == "paragraph" or kind in ("list item", "block quote"):
+                if image_alt(token):
+                    kind = "image alt text"
+            yield token, kind
+
+
+def block_text(token: Token, kind: str) -> str:
+    """The msgid of a block yielded by :func:`translatable_blocks`."""
+    if kind == "image alt text":
+        match = image_alt(token)
+        assert match is not None
+        return normalize_inline(match.group("alt"))
+    return normalize_inline(token.content)
+
+
+def article_units(article: Article, tokens: list[Token] | None = None) -> list[Unit]:
+    """All units of an article, in document order: title, summary, then the body.
+
+    ``tokens`` are the body's tokens when the caller already parsed it (untouched).
+    Raises :class:`~twp_i18n.errors.ContentError` for nesting deeper than
+    ``[limits] max_nesting`` and a unit larger than ``[limits] max_entry_bytes``.
+    """
+    units = [Unit(article.title, "title", article.field_lines.get("title", 1))]
+    if article.summary:
+        units.append(Unit(normalize_inline(article.summary), "summary",
+                          article.field_lines.get("summary", 1)))
+    if tokens is None:
+        tokens = markdown().parse(article.body)
+    check_nesting(article, tokens)
+    for token, kind in translatable_blocks(tokens):
+        text = block_text(token, kind)
+        if not has_words(text):
+            continue
+        line = article.body_line + (token.map[0] if token.map else 0)
+        units.append(Unit(text, kind, line))
+    limit = article.limits.max_entry_bytes
+    for unit in units:
+        if len(unit.text) * 4 > limit and len(size := unit.text.encode("utf-8")) > limit:
+            raise ContentError(
+                f"this {unit.kind} is {len(size)} bytes, over the bound of {limit} bytes "
+                "for one translation unit",
+                path=article.rel_path, line=unit.line,
+                hint="split it (a blank line starts a new paragraph), or raise "
+                     "[limits] max_entry_bytes in twp.toml")
+    return units
+
+
+_CONTAINER_DEPTH = {"blockquote_open": 1, "bullet_list_open": 1, "ordered_list_open": 1,
+                    "blockquote_close": -1, "bullet_list_close": -1, "ordered_list_close": -1}
+
+
+def check_nesting(article: Article, tokens: list[Token]) -> None:
+    """Refuse lists and block quotes, or raw HTML elements, nested deeper than
+    ``[limits] max_nesting`` (or than :data:`MAX_PARSED_NESTING`, what the parser reads).
+
+    The sanitizer's cost grows with the depth of the HTML it is given, and the
+    parser's with the depth of lists: both stay linear in the article's size
+    under the bound.
+    """
+    limit = min(article.limits.max_nesting, MAX_PARSED_NESTING)
+    depth = 0
+    html = _HtmlNesting(article.limits.max_nesting)
+    for token in tokens:
+        step = _CONTAINER_DEPTH.get(token.type)
+        if step is not None:
+            depth += step
+            if depth > limit:
+                _nesting_error(article, token, depth, "lists and block quotes", limit)
+        elif token.type == "html_block":
+            if html.feed(token.content):
+                _nesting_error(article, token, html.deepest, "HTML elements", html.limit)
+        elif token.type == "inline" and "<" in token.content:
+            for child in token.children or []:
+                if child.type == "html_inline" and html.feed(child.content):
+                    _nesting_error(article, token, html.deepest, "HTML elements", html.limit)
+
+
+def _nesting_error(article: Article, token: Token, depth: int, what: str, limit: int) -> None:
+    line = article.body_line + (token.map[0] if token.map else 0)
+    if limit < article.limits.max_nesting:
+        hint = (f"twp reads at most {MAX_PARSED_NESTING} levels of lists and block quotes: "
+                "flatten the structure")
+    else:
+        hint = "flatten the structure, or raise [limits] max_nesting in twp.toml"
+    raise ContentError(f"{what} nested {depth} deep, deeper than the bound of {limit}",
+                       path=article.rel_path, line=line, hint=hint)
+
+
+#: Elements without content, and those whose end tag may be left out (``<p>``, ``<li>``,
+#: table rows and cells...): neither adds to the depth.
+_HTML_FLAT = frozenset(
+    "area base br col embed hr img input link meta param source track wbr keygen "
+    "p li dt dd tr td th thead tbody tfoot option optgroup rt rp colgroup caption".split())
+_HTML_RAW_TEXT = frozenset({"script", "style", "textarea", "title", "xmp", "iframe",
+                            "noembed", "noframes", "noscript", "plaintext"})
+# [^<>]* stops at the next '<': every character is looked at by one attempt only.
+_HTML_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)([^<>]*)>")
+
+
+class _HtmlNesting:
+    """The depth of open elements in a stream of raw HTML pieces, as a browser nests them
+    (closely enough to bound it: optional end tags do not count, an end tag closes the
+    nearest open element of its name, comments and raw text are skipped)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.stack: list[str] = []
+        self.deepest = 0
+        self.raw_text: str | None = None  # inside <script> and the like: its end tag
+        self.in_comment = False
+
+    def feed(self, text: str) -> bool:
+        """Read one more piece; True once the depth exceeds the limit."""
+        position = 0
+        lowered: str | None = None
+        while position < len(text):
+            if self.in_comment:
+                end = text.find("-->", position)
+                if end < 0:
+                    return False
+                self.in_comment, position = False, end + 3
+                continue
+            if self.raw_text is not None:
+                lowered = text.lower() if lowered is None else lowered
+                end = lowered.find(f"</{self.raw_text}", position)
+                if end < 0:
+                    return False
+                self.raw_text, position = None, end
+            start = text.find("<", position)
+            if start < 0:
+                return False
+            if text.startswith("<!--", start):
+                self.in_comment, position = True, start + 4
+                continue
+            match = _HTML_TAG.match(text, start)
+            if match is None:
+                position = start + 1
+                continue
+            position = match.end()
+            closing, name = match.group(1), match.group(2).lower()
+            if closing:
+                if name in self.stack:
+                    del self.stack[len(self.stack) - 1 - self.stack[::-1].index(name):]
+                continue
+            if name in _HTML_RAW_TEXT:
+                self.raw_text = name
+            if name in _HTML_FLAT or (match.group(3).endswith("/") and self._foreign()):
+                continue
+            self.stack.append(name)
+            if len(self.stack) > self.limit:
+                self.deepest = len(self.stack)
+                return True
+        return False
+
+    def _foreign(self) -> bool:
+        """Inside SVG or MathML, where ``<x/>`` is a whole element."""
+        return "svg" in self.stack or "math" in self.stack
+
+
+def link_urls(tokens: list[Token] | None) -> list[str]:
+    """Every link target and image source among inline tokens (reference links resolved)."""
+    found: list[str] = []
+    for token in tokens or []:
+        if token.type == "link_open":
+            found.append(str(token.attrs.get("href", "")))
+        elif token.type == "image":
+            found.append(str(token.attrs.get("src", "")))
+            found.extend(link_urls(token.children))
+    return found
+
+
+def unit_blocks(tokens: list[Token]) -> list[tuple[int, str, str]]:
+    """``(index in tokens, kind, unit text)`` of every translatable block that is a unit."""
+    position = {id(token): index for index, token in enumerate(tokens)}
+    found = []
+    for token, kind in translatable_blocks(tokens):
+        text = block_text(token, kind)
+        if has_words(text):
+            found.append((position[id(token)], kind, text))
+    return found
+
+
+def translate_tokens(tokens: list[Token], lookup: Callable[[str, str], str | None],
+                     env: dict[str, Any],
+                     on_reject: Callable[[Token, str], None] | None = None,
+                     blocks: list[tuple[int, str, str]] | None = None,
+                     ) -> list[tuple[Token, str, bool]]:
+    """Replace every block's inline content with its translation, in place.
+
+    ``lookup(text, kind)`` returns the translation of a unit or None.  Returns
+    ``(token, kind, translated)`` for every unit so callers can mark the blocks
+    that fell back to the source language.  A translation whose links lead to a
+    site the source unit does not link to (reference-style links included, as
+    resolved here) is not used: ``on_reject(token, text)`` is told and the source
+    stays.  An image's alt text is replaced as text, never as Markdown source.
+    ``blocks`` is :func:`unit_blocks` of these tokens, when the caller has it.
+    """
+    md = markdown()
+    result: list[tuple[Token, str, bool]] = []
+    for index, kind, text in unit_blocks(tokens) if blocks is None else blocks:
+        token = tokens[index]
+        translation = lookup(text, kind)
+        if translation is None:
+            result.append((token, kind, False))
+            continue
+        if kind == "image alt text":
+            # The token's children may be shared with other renderings: replace, never mutate.
+            children = list(token.children or [])
+            at = next(i for i, child in enumerate(children) if child.type == "image")
+            image = children[at] = copy.copy(children[at])
+            image.children = md.parseInline(translation.replace("\n", " "), {})[0].children
+            image.content = translation
+            token.children = children
+            result.append((token, kind, True))
+            continue
+        children = md.parseInline(translation, env)[0].children or []
+        if foreign_urls(link_urls(children), link_urls(token.children)):
+            if on_reject is not None:
+                on_reject(token, text)
+            result.append((token, kind, False))
+            continue
+        token.content = translation
+        token.children = children
+        result.append((token, kind, True))
+    return result
+
+
+_URL = re.compile(r"(?:https?|mailto|ftp):\S+|www\.\S+", re.IGNORECASE)
+
+
+@lru_cache(maxsize=65536)
+def word_count(text: str) -> int:
+    """Words of a unit's source text, markup and URLs excluded.
+
+    >>> word_count("Read **our notes** at [the page](https://example.org/a) or `x.md`.")
+    7
+    """
+    tokens = markdown().parseInline(text)
+    plain: list[str] = []
+    for token in tokens:
+        for child in token.children or []:
+            if child.type == "text":
+                plain.append(child.content)
+            elif child.type == "image":
+                plain.append(" ".join(c.content for c in child.children or [] if c.type == "text"))
+            elif child.type in ("softbreak", "hardbreak"):
+                plain.append(" ")
+            else:
+                plain.append(" ")
+    words = _URL.sub(" ", "".join(plain)).split()
+    return sum(1 for word in words if any(_is_word_char(ch) for ch in word))
+
+
+def _is_word_char(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    return category.startswith("L") or category == "Nd"
