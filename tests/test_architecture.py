@@ -70,3 +70,50 @@ def test_every_module_has_a_place_in_the_contract() -> None:
     unplaced = {m for m in modules if m not in listed and m.rsplit(".", 1)[0] not in listed - stages
                 and m.rsplit(".", 1)[0] not in ("twp_i18n.publish", "twp_i18n.cli")}
     assert unplaced == set(), "add these modules to a layer in pyproject.toml"
+
+
+# --------------------------------------------------------------------------- PO text has one owner
+
+PO_OWNERS = {"catalog/pofile.py", "catalog/poguard.py"}
+_PO_SYNTAX = __import__("re").compile(r'^(msgctxt|msgid|msgid_plural|msgstr(\[\d+\])?) "|^#[~|,.:] ')
+
+
+def _po_text_handling(path: Path) -> list[str]:
+    """Where a module parses or formats PO text itself: PO syntax in a string, or a PO
+    reader/writer of another library."""
+    import ast
+
+    found = []
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and _PO_SYNTAX.search(node.value):
+            found.append(f"{node.lineno}: PO syntax {node.value[:30]!r}")
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                and node.value.id == "polib" and node.attr in ("pofile", "mofile"):
+            found.append(f"{node.lineno}: polib.{node.attr}")
+        elif isinstance(node, ast.ImportFrom) and node.module in ("babel.messages.pofile", "babel.messages.mofile"):
+            found.append(f"{node.lineno}: from {node.module}")
+        elif isinstance(node, ast.ImportFrom) and node.module == "polib" \
+                and any(alias.name in ("pofile", "mofile") for alias in node.names):
+            found.append(f"{node.lineno}: from polib import pofile")
+    return found
+
+
+def test_only_the_po_modules_parse_or_format_po_text() -> None:
+    package = REPO / "twp_i18n"
+    offenders = {str(path.relative_to(package)): found for path in sorted(package.rglob("*.py"))
+                 if str(path.relative_to(package)) not in PO_OWNERS
+                 and (found := _po_text_handling(path))}
+    assert offenders == {}, "PO text is read and written by catalog/pofile.py only"
+
+
+@pytest.mark.parametrize("forbidden", [
+    'line = f\'msgid "{text}"\\n\'',
+    "import polib\ncatalog = polib.pofile('x.po')",
+    "from babel.messages.pofile import read_po",
+])
+def test_the_po_rule_fails_on_po_text_elsewhere(tmp_path: Path, forbidden: str) -> None:
+    module = tmp_path / "status.py"
+    module.write_text((REPO / "twp_i18n" / "catalog" / "status.py").read_text(encoding="utf-8")
+                      + "\n" + forbidden + "\n", encoding="utf-8")
+    assert _po_text_handling(module) != []

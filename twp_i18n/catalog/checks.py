@@ -792,19 +792,9 @@ class Verdicts:
 # --------------------------------------------------------------------------- catalogs
 
 def _header_line(po: polib.POFile) -> int | None:
+    """The header's line, as the PO reader recorded it (None for a catalog made in memory)."""
     line = getattr(po, "header_linenum", None)
-    if isinstance(line, int):
-        return line
-    fpath = getattr(po, "fpath", None)
-    if fpath and Path(fpath).is_file():
-        try:
-            with open(fpath, encoding="utf-8", errors="replace") as handle:
-                for number, text in enumerate(handle, 1):
-                    if text.startswith("msgid "):
-                        return number
-        except OSError:
-            return None
-    return None
+    return line if isinstance(line, int) else None
 
 
 def _check_header(po: polib.POFile, path: str, lang: str) -> Iterator[Finding]:
