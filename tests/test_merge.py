@@ -486,8 +486,8 @@ def test_catalog_saved_during_update_is_not_overwritten(demo_site, monkeypatch):
     target = demo_site / "locales/fr/LC_MESSAGES/our-values.po"
     original = merge_module._update_language
 
-    def slow_update(lang):
-        result = original(lang)
+    def slow_update(job, lang):
+        result = original(job, lang)
         if lang == "fr":  # a translator saves while the merge runs
             target.write_text(target.read_text(encoding="utf-8").replace(
                 "#: content/en/our-values.md:2", "# merci\n#: content/en/our-values.md:2"), encoding="utf-8")

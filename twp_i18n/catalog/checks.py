@@ -880,11 +880,11 @@ PARALLEL_CHECK_MIN = 400
 """Catalogs to check below which starting processes costs more than it saves."""
 
 
-def _check_tasks(indexes: list[int]) -> list[tuple[int, list[Finding]]]:
+def _check_tasks(job: tuple[Config, list[tuple[str, Path]]], indexes: list[int]) -> list[tuple[int, list[Finding]]]:
     from ..paths import SITE_DOMAIN
     from . import pofile
 
-    config, tasks = parallel.job()
+    config, tasks = job
     result = []
     for index in indexes:
         lang, path = tasks[index]

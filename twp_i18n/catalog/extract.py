@@ -249,11 +249,11 @@ def extract(config: Config, articles: list[Article] | None = None, *,
     return report
 
 
-def _article_texts(indexes: list[int]) -> list[tuple[str, int]]:
+def _article_texts(job: tuple[Config, list[Article]], indexes: list[int]) -> list[tuple[str, int]]:
     """The text and entry count of some articles' templates (in a worker process, or here)."""
     from . import pofile
 
-    config, articles = parallel.job()
+    config, articles = job
     results = []
     for index in indexes:
         po = article_template(articles[index], config)

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polib
 from rapidfuzz import fuzz, process
@@ -618,21 +619,21 @@ class _LanguageResult:
     errors: list[CatalogError] = field(default_factory=list)
 
 
-def _update_language(lang: str) -> _LanguageResult:
+def _update_language(job: tuple[Config, Any, Any], lang: str) -> _LanguageResult:
     """Merge one language's catalogs that need it; runs in a worker process or inline."""
     # Everything read stays until the end and holds no cycles: the cyclic collector would
     # only walk the growing heap again and again.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _merge_language(lang)
+        return _merge_language(job, lang)
     finally:
         if collecting:
             gc.enable()
 
 
-def _merge_language(lang: str) -> _LanguageResult:
-    config, source, memo = parallel.job()
+def _merge_language(job: tuple[Config, Any, Any], lang: str) -> _LanguageResult:
+    config, source, memo = job
     result = _LanguageResult(lang)
     directory = config.po_dir(lang)
     on_disk = {p.stem: p for p in files(directory, "*.po")}

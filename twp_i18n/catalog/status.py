@@ -259,8 +259,8 @@ def _count_catalogs(todo: dict[str, tuple[Path, str]], verdicts: Verdicts,
     return counted
 
 
-def _count_tasks(indexes: list[int]) -> tuple[list[tuple[str, Any]], dict[str, bool]]:
-    tasks, verdicts, limits = parallel.job()
+def _count_tasks(job: tuple[Any, Any, Any], indexes: list[int]) -> tuple[list[tuple[str, Any]], dict[str, bool]]:
+    tasks, verdicts, limits = job
     result: list[tuple[str, Any]] = []
     with verdicts.recording() as used:
         for index in indexes:

@@ -1,22 +1,40 @@
 """Spreading independent pieces of work over processes.
 
-Workers are forked, so they start with everything the parent has loaded (the
-site, its catalogs, caches) without pickling it: the work shared by every chunk
-is handed to :func:`fork_map` as ``job`` and read back in the worker with
-:func:`job`.  Only the chunks and the results travel between processes.
+``fork_map(function, pieces, workers, job)`` calls ``function(job, piece)`` for every
+piece, in order, and returns the results.  ``job`` is the work every piece shares (the
+site, its catalogs, caches): the function receives it as its first argument, whether it
+runs here or in a worker.
+
+On Linux the workers are forked: they start with everything the parent has loaded, and
+``job`` reaches them through the fork, without pickling (the build's memory target relies
+on that copy-on-write sharing).  Elsewhere (macOS, Windows) they are spawned and ``job`` is
+pickled once per worker.  Only the pieces and the results travel between processes, and
+the serial path (one worker, or one piece) gives the same results.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
+import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+J = TypeVar("J")
 
-_JOB: Any = None
+START_METHOD_ENV = "TWP_START_METHOD"
+"""Overrides the start method ("fork", "spawn" or "forkserver"); for tests and odd platforms."""
+
+
+def start_method() -> str:
+    """``fork`` on Linux, ``spawn`` elsewhere (fork is unsafe on macOS with system libraries)."""
+    chosen = os.environ.get(START_METHOD_ENV)
+    if chosen in multiprocessing.get_all_start_methods():
+        return chosen
+    return "fork" if sys.platform.startswith("linux") else "spawn"
 
 
 def chunks(items: Sequence[T], workers: int, per_worker: int = 8) -> list[list[T]]:
@@ -25,42 +43,46 @@ def chunks(items: Sequence[T], workers: int, per_worker: int = 8) -> list[list[T
     return [list(items[at:at + size]) for at in range(0, len(items), size)]
 
 
-def fork_map(function: Callable[[T], R], pieces: Sequence[T], workers: int, job: Any,
+# What a worker process was given when it started (set in the worker only, by _receive).
+_worker: tuple[Callable[[Any, Any], Any], Any] | None = None
+
+
+def _receive(function: Callable[[Any, Any], Any], job: Any) -> None:
+    global _worker
+    _worker = (function, job)
+
+
+def _run(piece: Any) -> Any:
+    assert _worker is not None
+    function, job = _worker
+    return function(job, piece)
+
+
+def fork_map(function: Callable[[J, T], R], pieces: Sequence[T], workers: int, job: J,
              done: Callable[[], None] | None = None,
              forked: Callable[[], None] | None = None) -> list[R]:
-    """``function`` applied to every piece, in order, in up to ``workers`` forked
-    processes (in this one when ``workers`` is 1 or there is one piece).
+    """``function(job, piece)`` for every piece, in order, in up to ``workers`` processes
+    (in this one when ``workers`` is 1 or there is one piece).
 
     ``done`` is called after each piece, in order, for progress reports;
     ``forked`` once the worker processes exist (never when the work runs here):
     what only they need can then be dropped from this process.
     """
-    global _JOB
-    _JOB = job
     results: list[R] = []
-    try:
-        if workers > 1 and len(pieces) > 1:
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=min(workers, len(pieces)),
-                                     mp_context=context) as pool:
-                mapped = pool.map(function, pieces)  # with fork, every worker starts here
-                if forked:
-                    forked()
-                for result in mapped:
-                    results.append(result)
-                    if done:
-                        done()
-        else:
-            for piece in pieces:
-                results.append(function(piece))
+    if workers > 1 and len(pieces) > 1:
+        context = multiprocessing.get_context(start_method())
+        with ProcessPoolExecutor(max_workers=min(workers, len(pieces)), mp_context=context,
+                                 initializer=_receive, initargs=(function, job)) as pool:
+            mapped = pool.map(_run, pieces)  # every worker has started once map returns
+            if forked:
+                forked()
+            for result in mapped:
+                results.append(result)
                 if done:
                     done()
-    finally:
-        _JOB = None
+    else:
+        for piece in pieces:
+            results.append(function(job, piece))
+            if done:
+                done()
     return results
-
-
-def job() -> Any:
-    """The ``job`` given to :func:`fork_map`, inside the function it runs."""
-    assert _JOB is not None, "job() is only available inside fork_map"
-    return _JOB

@@ -405,10 +405,10 @@ def _read_views(config: Config, articles: list[Article], langs: list[str], verdi
     return views
 
 
-def _read_chunk(slugs: list[str]) -> tuple[dict[str, dict[str, CatalogView]], dict[str, bool]]:
+def _read_chunk(job: tuple[Config, list[str], Verdicts], slugs: list[str]) -> tuple[dict[str, dict[str, CatalogView]], dict[str, bool]]:
     from ..render.localize import read_view
 
-    config, langs, verdicts = parallel.job()
+    config, langs, verdicts = job
     found: dict[str, dict[str, CatalogView]] = {lang: {} for lang in langs}
     with verdicts.recording() as used:
         for slug in slugs:

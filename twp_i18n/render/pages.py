@@ -101,9 +101,9 @@ def render_articles(config: Config, plan: Plan, langs: list[str], jobs: int,
     return pages
 
 
-def _render_chunk(slugs: list[str]) -> list[tuple[str, str, _ArticleOutput]]:
+def _render_chunk(job: tuple[Config, Plan, list[str]], slugs: list[str]) -> list[tuple[str, str, _ArticleOutput]]:
     """Render some articles in every language of the job that publishes them."""
-    config, plan, langs = parallel.job()
+    config, plan, langs = job
     by_slug = {a.slug: a for a in plan.articles}
     all_slugs = set(by_slug)
     settings: dict[str, tuple[Environment, str, set[str], epub.BookLinks]] = {}
