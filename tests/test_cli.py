@@ -40,3 +40,44 @@ def test_debug_shows_traceback(tmp_path):
                              "extract"], capture_output=True, text=True, cwd=REPO)
     assert result.returncode != 0
     assert "Traceback" in result.stderr and "ConfigError" in result.stderr
+
+
+# --------------------------------------------------------------------------- warnings, --strict
+
+def _image_link_outside(site: Path, tmp_path: Path) -> None:
+    (tmp_path / "secret.png").write_bytes(b"not for publishing")
+    images = site / "content" / "images"
+    images.mkdir(parents=True, exist_ok=True)
+    (images / "leak.png").symlink_to(tmp_path / "secret.png")
+
+
+def test_a_build_warning_is_printed_once_with_its_place_and_code(demo_site: Path, tmp_path: Path, twp) -> None:
+    _image_link_outside(demo_site, tmp_path)
+    result = twp("--site", demo_site, "build")
+    assert result.code == 0, result
+    lines = [line for line in result.err.splitlines() if "leak.png" in line]
+    assert lines == ["content/images/leak.png: warning: a symbolic link leading outside the site; not "
+                     "published (copy the file itself into content/images/) [image-outside]"]
+    again = twp("--site", demo_site, "build")  # nothing changed: the same warning, once again
+    assert [line for line in again.err.splitlines() if "leak.png" in line] == lines
+
+
+def test_strict_fails_a_build_with_warnings_and_ignore_silences_a_code(demo_site: Path, tmp_path: Path,
+                                                                         twp) -> None:
+    assert twp("--site", demo_site, "build", "--strict").code == 0  # the demo has no warning
+    _image_link_outside(demo_site, tmp_path)
+    strict = twp("--site", demo_site, "build", "--strict")
+    assert strict.code == 1 and "[image-outside]" in strict.err
+    config = demo_site / "twp.toml"
+    config.write_text(config.read_text(encoding="utf-8") + '\n[warnings]\nignore = ["image-outside"]\n',
+                      encoding="utf-8")
+    quiet = twp("--site", demo_site, "build", "--strict")
+    assert quiet.code == 0 and "leak.png" not in quiet.err
+
+
+def test_a_warning_code_to_ignore_must_look_like_one(demo_site: Path, twp) -> None:
+    config = demo_site / "twp.toml"
+    config.write_text(config.read_text(encoding="utf-8") + '\n[warnings]\nignore = ["Image Outside!"]\n',
+                      encoding="utf-8")
+    result = twp("--site", demo_site, "status")
+    assert result.code == 2 and "twp.toml" in result.err and "not a warning code" in result.err

@@ -158,7 +158,7 @@ def test_three_runs(kind: str, site, server: Running, warned: list[str]) -> None
     edited.write_bytes(edited.read_bytes() + b"\nMy local note.\n")
     third = run(root)
     assert third.skipped_edited == [EXPECTED[kind][-1]]
-    assert [w for w in third.warnings if "edited locally" in w and "--force" in w]
+    assert [w for w in third.warnings if w.code == "edited-locally" and "--force" in w.message]
     assert warned == []  # warnings are returned, not logged as well
     assert third.written == []
     assert edited.read_bytes().endswith(b"My local note.\n")
@@ -258,7 +258,8 @@ def test_deleted_upstream_is_reported_then_pruned(site, server: Running, warned:
     report = run(root)
     assert report.deleted_upstream == ["finding-peer-support"] and report.pruned == []
     assert (root / "content/en/finding-peer-support.md").exists()
-    assert [w for w in report.warnings if "finding-peer-support.md: deleted upstream" in w]
+    assert [w for w in report.warnings if w.code == "deleted-upstream"
+            and str(w).startswith("content/en/finding-peer-support.md: warning: deleted upstream")]
     assert warned == []
     report = run(root, prune=True)
     assert report.pruned == ["finding-peer-support"]
@@ -428,7 +429,7 @@ def test_oversized_page_is_skipped(site, server: Running, kind: str, warned: lis
     assert len(report.page_problems) == 1
     assert report.page_problems[0].startswith(f"{server.url}/site/blog/journal: ")
     assert "max_bytes" in report.page_problems[0]
-    assert report.warnings == [f"skipped {report.page_problems[0]}"]
+    assert [(w.code, w.message) for w in report.warnings] == [("page-skipped", f"skipped {report.page_problems[0]}")]
     assert warned == []
     assert sorted(articles(root)) == ["about", "café-meetups", "coping-with-nights"]
 

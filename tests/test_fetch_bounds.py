@@ -357,7 +357,7 @@ def test_cli_prints_each_warning_once(site, server: Running, twp) -> None:
     result = twp("--site", root, "fetch")
     assert result.code == 1, result
     assert result.err.count("about.md") == 1 and result.err.count("--force") == 1, result.err
-    assert result.err.count("coping-with-nights.md: deleted upstream") == 1
+    assert result.err.count("coping-with-nights.md: warning: deleted upstream") == 1
     assert result.err.count("--prune") == 1
     assert result.err.count(url) == 1
     assert result.err.count("warning:") == 3
@@ -368,4 +368,4 @@ def test_report_lists_each_warning_once(site, server: Running) -> None:
     report = run(site("sitemap", extra="max_bytes = 100000\n"))
     url = f"{server.url}/site/blog/journal"
     assert report.page_problems == [f"{url}: 200003 bytes, more than [fetch] max_bytes = 100000"]
-    assert report.warnings == [f"skipped {report.page_problems[0]}"]
+    assert [(w.code, w.message) for w in report.warnings] == [("page-skipped", f"skipped {report.page_problems[0]}")]

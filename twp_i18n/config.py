@@ -90,6 +90,8 @@ class Config:
     feeds: FeedsConfig = field(default_factory=FeedsConfig)
     fetch: FetchConfig | None = None
     limits: LimitsConfig = field(default_factory=LimitsConfig)
+    ignore_warnings: tuple[str, ...] = ()
+    """``[warnings] ignore``: warning codes this site does not want printed."""
     key_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     """Line in twp.toml of each key set there, as ``"section.key"`` (for messages)."""
 
@@ -157,6 +159,7 @@ _SCHEMA: dict[str, _Schema] = {
         "max_retry_after": ((int, float), "a number"),
         "redirect_hosts": (list, "a list of strings"),
     },
+    "warnings": {"ignore": (list, "a list of warning codes")},
     "limits": {
         "max_article_bytes": (int, "an integer"),
         "max_catalog_bytes": (int, "an integer"),
@@ -404,6 +407,7 @@ def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
         if value <= 0:
             problems.add(f"[limits] {key} must be greater than 0", "limits", key)
     limits = LimitsConfig(**limits_data)
+    ignore_warnings = _warning_codes(data.get("warnings", {}).get("ignore", []), problems)
 
     problems.raise_if_any()
     return Config(
@@ -420,8 +424,21 @@ def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
         feeds=feeds,
         fetch=fetch,
         limits=limits,
+        ignore_warnings=ignore_warnings,
         key_lines=key_lines,
     )
+
+
+_WARNING_CODE = re.compile(r"[a-z][a-z0-9-]{0,63}")
+
+
+def _warning_codes(codes: list[Any], problems: _Problems) -> tuple[str, ...]:
+    """``[warnings] ignore``: codes as ``twp`` prints them in brackets (``image-outside``)."""
+    for code in codes:
+        if not isinstance(code, str) or not _WARNING_CODE.fullmatch(code):
+            problems.add(f"[warnings] ignore: {code!r} is not a warning code (the word in brackets "
+                         "after a warning, e.g. 'front-matter-key')", "warnings", "ignore")
+    return tuple(sorted({code for code in codes if isinstance(code, str)}))
 
 
 def _fetch_config(table: dict[str, Any], problems: _Problems) -> FetchConfig | None:

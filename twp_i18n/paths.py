@@ -17,6 +17,7 @@ from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .diagnostics import Diagnostic, warning
 from .errors import OutputError
 from .languages import bcp47_tag
 
@@ -251,7 +252,7 @@ def output_problem(output: Path, *, root: Path, folders: dict[str, Path],
     return None
 
 
-def site_images(config: Config) -> tuple[list[tuple[str, Path]], list[str]]:
+def site_images(config: Config) -> tuple[list[tuple[str, Path]], list[Diagnostic]]:
     """The files of ``content/images/`` to publish, as ``(name under images/, path)``, and a
     warning for each symbolic link that leads outside the site (its target is never read)."""
     images = config.content_dir / "images"
@@ -259,22 +260,23 @@ def site_images(config: Config) -> tuple[list[tuple[str, Path]], list[str]]:
         return [], []
     allowed = (config.root.resolve(), config.content_dir.resolve())
     found: list[tuple[str, Path]] = []
-    warnings: list[str] = []
+    warnings: list[Diagnostic] = []
     for path in sorted(images.rglob("*")):
         try:
             real = path.resolve()
         except (OSError, RuntimeError):  # a symlink loop
             real = None
         if real is None or not any(is_within(real, folder) for folder in allowed):
-            warnings.append(f"{config.rel(path)}: a symbolic link leading outside the site; "
-                            f"not published (copy the file itself into {config.rel(images)}/)")
+            warnings.append(warning("image-outside", "a symbolic link leading outside the site; "
+                                    f"not published (copy the file itself into {config.rel(images)}/)",
+                                    config.rel(path)))
             continue
         if not path.is_file():
             continue
         name = path.relative_to(images).as_posix()
         if "\\" in name or any(unicodedata.category(ch) in _INVISIBLE for ch in name):
-            warnings.append(f"{config.rel(path)}: the file name holds a control character or "
-                            "a backslash; not published (rename the file)")
+            warnings.append(warning("image-name", "the file name holds a control character or "
+                                    "a backslash; not published (rename the file)", config.rel(path)))
             continue
         found.append((name, path))
     return found, warnings

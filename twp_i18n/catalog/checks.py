@@ -96,6 +96,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ..config import Config
+from ..diagnostics import Diagnostic
 from ..errors import CatalogError
 from ..languages import PLURAL_SAMPLES, plural_forms, plural_function, single_count_forms
 from ..languages import nplurals as language_nplurals
@@ -161,21 +162,10 @@ _HINTS = {
 
 
 @dataclass(frozen=True)
-class Finding:
-    """One problem found in a catalog."""
+class Finding(Diagnostic):
+    """One problem found in a catalog: a :class:`Diagnostic` that also names its unit."""
 
-    path: str
-    line: int | None
-    severity: Severity
-    code: str
-    message: str
-    hint: str
     msgid: str | None = None
-
-    def __str__(self) -> str:
-        """``path:line: error: message [code]``, the form editors and CI annotators parse."""
-        where = self.path if self.line is None else f"{self.path}:{self.line}"
-        return f"{where}: {self.severity}: {self.message} [{self.code}]"
 
 
 def finding_from_error(exc: CatalogError) -> Finding:

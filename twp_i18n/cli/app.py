@@ -12,7 +12,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
@@ -23,6 +23,7 @@ import typer
 
 from .. import __version__
 from ..config import Config, load_config
+from ..diagnostics import Diagnostic
 from ..errors import ConfigError, TwpError, safe_text
 from ..languages import bcp47_tag
 
@@ -41,6 +42,10 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+Strict = Annotated[bool, typer.Option(
+    "--strict", help="Treat warnings as errors: exit 1 when any is printed ([warnings] ignore silences codes).")]
 
 
 @dataclass
@@ -70,6 +75,19 @@ class _WarningHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         prefix = "warning" if record.levelno < logging.ERROR else "error"
         typer.echo(f"{prefix}: {safe_text(record.getMessage())}", err=True)
+
+
+def _warn(config: Config, items: Iterable[Diagnostic | str]) -> int:
+    """Print each warning once on stderr, minus the codes ``[warnings] ignore`` silences;
+    return how many were printed (``--strict`` fails on any)."""
+    from ..diagnostics import shown
+
+    records = [item if isinstance(item, Diagnostic) else Diagnostic(None, None, "warning", "warning", item)
+               for item in items]
+    printed = shown(records, config.ignore_warnings)
+    for record in printed:
+        typer.echo(str(record), err=True)
+    return len(printed)
 
 
 def _version(value: bool) -> None:
@@ -305,6 +323,7 @@ def check(
 def sync(
     ctx: typer.Context,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List which files would change; write nothing.")] = False,
+    strict: Strict = False,
 ) -> None:
     """The maintainer's one command: fetch (if configured), extract, update, then status."""
     from ..catalog.report import render_status
@@ -315,8 +334,9 @@ def sync(
     with _progress(console) as advance:
         report = run_sync(config, dry_run=dry_run, progress=advance)
     verb = "would write" if dry_run else "wrote"
+    warned = 0
     if report.fetched is not None:
-        _show_fetch(console, report.fetched)
+        warned += _show_fetch(console, config, report.fetched)
     _files(console, verb, report.extracted.written, always=dry_run)
     _files(console, "would remove" if dry_run else "removed", report.extracted.removed,
            always=dry_run)
@@ -328,12 +348,13 @@ def sync(
                                  color=sys.stdout.isatty()), nl=False)
     if report.fetched is not None and report.fetched.exit_code:
         raise typer.Exit(report.fetched.exit_code)
+    if strict and warned:
+        raise typer.Exit(1)
 
 
-def _show_fetch(console: Console, report: FetchReport) -> None:
+def _show_fetch(console: Console, config: Config, report: FetchReport) -> int:
     _files(console, "wrote", [f"content: {slug}" for slug in report.written])
-    for warning in report.warnings:  # each once: the library returns them and logs none
-        typer.echo(f"warning: {safe_text(warning)}", err=True)
+    warned = _warn(config, report.warnings)  # each once: the library returns them and logs none
     console.say(
         f"fetch: {len(report.written)} articles written, {len(report.unchanged)} unchanged "
         f"({report.not_modified} not modified), {len(report.skipped_edited)} kept as edited, "
@@ -342,6 +363,7 @@ def _show_fetch(console: Console, report: FetchReport) -> None:
         + (f", {len(report.page_problems)} pages skipped" if report.page_problems else "")
         + f"; {report.requests} requests"
     )
+    return warned
 
 
 @app.command()
@@ -363,7 +385,7 @@ def fetch(
         with _progress(console) as advance:
             report = run_fetch(config, force=force, prune=prune,
                                progress=(lambda d, t: advance("fetch", d, t)) if advance else None)
-    _show_fetch(console, report)
+    _show_fetch(console, config, report)
     if report.exit_code:
         raise typer.Exit(report.exit_code)
 
@@ -375,6 +397,7 @@ def build(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output directory (default: [paths] output).", file_okay=False)] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, metavar="N", help="Render languages in N processes (default 0: one per CPU core).")] = 0,
     ping: Annotated[bool, typer.Option("--ping", help="Tell the WebSub hub about feeds that changed.")] = False,
+    strict: Strict = False,
 ) -> None:
     """Publish: localized pages, feeds, sitemap, OPML, status dashboard and offline bundles."""
     from ..publish.build import build as run_build
@@ -387,8 +410,7 @@ def build(
     with site_lock(config.root), _progress(console) as advance:
         report = run_build(config, languages=langs, out=out, jobs=jobs or (os.cpu_count() or 1),
                            progress=(lambda d, t: advance("build", d, t)) if advance else None)
-    for warning in report.warnings:
-        typer.echo(f"warning: {safe_text(warning)}", err=True)
+    warned = _warn(config, report.warnings)
     _files(console, "wrote", report.written)
     _files(console, "removed", report.removed)
     summary = ", ".join(f"{lang} {len(slugs)}" for lang, slugs in report.published.items())
@@ -398,6 +420,8 @@ def build(
                 + f"; articles published: {summary}")
     if ping:
         _ping(console, config, report.changed_feeds)
+    if strict and warned:
+        raise typer.Exit(1)
 
 
 def _ping(console: Console, config: Config, feeds: list[str]) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..config import Config
+from ..diagnostics import Diagnostic
 from ..errors import OutputError, TemplateError
 from ..machinery import cache, parallel
 from ..machinery.fsutil import remove_file, remove_stale_temp_files, write_if_changed
@@ -44,7 +45,7 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     published: dict[str, list[str]] = field(default_factory=dict)
     """Language -> slugs published in it."""
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Diagnostic | str] = field(default_factory=list)
     changed_feeds: list[str] = field(default_factory=list)
     """Absolute URLs of feeds whose content changed in this build (for WebSub pings)."""
 
@@ -144,7 +145,7 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
         shared_files.update(catalog)
         files.update(catalog)
 
-    report = BuildReport(output, warnings=image_warnings + list(plan.warnings) + render_problems,
+    report = BuildReport(output, warnings=[*image_warnings, *plan.warnings, *render_problems],
                          published={lang: [a.slug for a in plan.published[lang]]
                                     for lang in all_langs})
     previous_files = _read_manifest(output)

@@ -31,6 +31,7 @@ import httpx
 import yaml
 
 from ..config import Config
+from ..diagnostics import Diagnostic, warning
 from ..errors import ContentError, FetchError
 from ..machinery.fsutil import remove_file, remove_stale_temp_files, write_if_changed
 from ..paths import check_slug, inside, language_folders
@@ -66,7 +67,7 @@ class FetchReport:
     pruned: list[str] = field(default_factory=list)
     page_problems: list[str] = field(default_factory=list)
     """``"URL: reason"`` for each page skipped with a warning."""
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
     """Every warning of the run, each once, in the order met (the library logs none of them:
     the caller shows them)."""
     requests: int = 0
@@ -183,10 +184,10 @@ def _apply(config: Config, harvest: Harvest, state: _State, files: _Files, repor
            *, force: bool, prune: bool) -> None:
     """Write what came back, respecting local edits; then handle deletions."""
     troubled: set[str] = set()
-    report.warnings.extend(harvest.notes)
+    report.warnings.extend(warning("page-left-out", note) for note in harvest.notes)
     for slug, reason in harvest.problems:
         report.page_problems.append(reason)
-        report.warnings.append(f"skipped {reason}")
+        report.warnings.append(warning("page-skipped", f"skipped {reason}"))
         if slug is not None:
             troubled.add(slug)
     old_articles = dict(state.articles)
@@ -209,7 +210,7 @@ def _apply(config: Config, harvest: Harvest, state: _State, files: _Files, repor
         if problem is not None:
             troubled.add(item.slug)
             report.page_problems.append(f"{item.source_url}: {problem}")
-            report.warnings.append(f"skipped {item.source_url}: {problem}")
+            report.warnings.append(warning("page-skipped", f"skipped {item.source_url}: {problem}"))
             continue
         entry = {"source_url": item.source_url, "source_id": item.source_id,
                  "etag": item.etag, "last_modified": item.last_modified,
@@ -253,23 +254,24 @@ def _apply(config: Config, harvest: Harvest, state: _State, files: _Files, repor
         report.deleted_upstream.append(slug)
         rel = config.rel(files.path(slug))
         if not prune:
-            report.warnings.append(f"{rel}: deleted upstream "
-                                   f"({old_articles[slug].get('source_url', '?')}); kept "
-                                   "(use --prune to delete it)")
+            report.warnings.append(warning(
+                "deleted-upstream", f"deleted upstream ({old_articles[slug].get('source_url', '?')}); "
+                "kept (use --prune to delete it)", rel))
             continue
         digest = files.sha(slug)
         if digest is not None and digest != old_articles[slug].get("sha256") and not force:
-            report.warnings.append(f"{rel}: deleted upstream but edited locally; kept "
-                                   "(use --force --prune to delete it)")
+            report.warnings.append(warning(
+                "deleted-upstream", "deleted upstream but edited locally; kept "
+                "(use --force --prune to delete it)", rel))
             continue
         remove_file(files.path(slug))
         del state.articles[slug]
         report.pruned.append(slug)
 
 
-def _edited(rel: str, why: str) -> str:
-    return (f"{rel}: edited locally since the last fetch and {why}; not overwritten "
-            "(use --force to overwrite)")
+def _edited(rel: str, why: str) -> Diagnostic:
+    return warning("edited-locally", f"edited locally since the last fetch and {why}; not "
+                   "overwritten (use --force to overwrite)", rel)
 
 
 class _Files:
