@@ -431,7 +431,9 @@ def test_an_image_whose_name_holds_a_control_character_is_skipped_with_a_warning
     (images / "bad\x1bname.png").write_bytes(b"x")
     (images / "fine name.png").write_bytes(b"y")
     report = build(load_config(site))
-    assert any("content/images/bad\x1bname.png: the file name holds a control character" in w
-               for w in report.warnings)
+    [warning] = [w for w in report.warnings if w.code == "image-name"]
+    assert warning.path == "content/images/bad\x1bname.png"
+    assert str(warning).startswith("content/images/bad\\x1bname.png: warning: the file name holds a "
+                                   "control character")  # escaped when printed
     assert (site / "dist" / "en" / "images" / "fine name.png").exists()
     assert not [p for p in (site / "dist").rglob("*") if "\x1b" in p.name]
