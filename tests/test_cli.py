@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from twp_i18n import __version__
 
@@ -81,3 +84,23 @@ def test_a_warning_code_to_ignore_must_look_like_one(demo_site: Path, twp) -> No
                       encoding="utf-8")
     result = twp("--site", demo_site, "status")
     assert result.code == 2 and "twp.toml" in result.err and "not a warning code" in result.err
+
+
+# --------------------------------------------------------------------------- the site lock
+
+@pytest.mark.parametrize("command", [["extract"], ["update"], ["sync"], ["build"], ["add-language", "it"]])
+def test_every_command_that_writes_waits_for_the_site_lock(demo_site: Path, twp, monkeypatch: pytest.MonkeyPatch,
+                                                          command: list[str]) -> None:
+    from twp_i18n.machinery import lock
+
+    monkeypatch.setattr(lock, "WAIT", 0.2)
+    def files() -> dict[Path, bytes]:  # caches (.twp/) are written atomically and need no lock
+        return {p: p.read_bytes() for p in demo_site.rglob("*") if p.is_file() and ".twp" not in p.parts}
+
+    before = files()
+    with lock.site_lock(demo_site):  # another run holds the site
+        result = twp("--site", demo_site, *command)
+        assert result.code == 2 and "another twp run is updating this site" in result.err, result
+        assert twp("--site", demo_site, "status").code in (0, 1)  # reading needs no lock
+        assert twp("--site", demo_site, "sync", "--dry-run").code in (0, 1)
+    assert files() == before

@@ -20,7 +20,6 @@ from .extract import ExtractReport, build_templates, extract
 
 if TYPE_CHECKING:
     from ..source.fetch import FetchReport
-from ..machinery.lock import site_lock
 from .merge import UpdateReport, update
 from .status import LanguageStatus, site_status
 
@@ -54,11 +53,10 @@ def add_languages(config: Config, languages: list[str]) -> AddLanguageReport:
     if problems:
         raise ConfigError("; ".join(problems), path=CONFIG_NAME,
                           hint="use POSIX locale ids such as 'es', 'pt_BR' or 'zh_Hant'")
-    with site_lock(config.root):
-        text = config.config_path.read_text(encoding="utf-8")
-        new_text = add_languages_text(text, wanted)
-        result = update(config, languages=wanted)
-        write_if_changed(config.config_path, new_text)
+    text = config.config_path.read_text(encoding="utf-8")
+    new_text = add_languages_text(text, wanted)
+    result = update(config, languages=wanted)
+    write_if_changed(config.config_path, new_text)
     report = AddLanguageReport(wanted)
     report.created = [p for lang in result.languages for p in lang.created]
     return report
@@ -82,14 +80,13 @@ def sync(config: Config, *, dry_run: bool = False, fetch: bool = True,
         planned = {path.stem: po for path, po in build_templates(config, articles).items()}
         updated = update(config, dry_run=True, templates=planned)
         return SyncReport(None, extracted, updated, site_status(config, remember=False))
-    with site_lock(config.root):
-        if fetch and config.fetch is not None:
-            from ..source.fetch import fetch as run_fetch
+    if fetch and config.fetch is not None:
+        from ..source.fetch import fetch as run_fetch
 
-            fetched = run_fetch(config, progress=(lambda d, t: progress("fetch", d, t))
-                                if progress else None)
-            config = load_config(config.root)
-        extracted = extract(config)
-        updated = update(config, progress=(lambda d, t: progress("update", d, t))
-                         if progress else None)
+        fetched = run_fetch(config, progress=(lambda d, t: progress("fetch", d, t))
+                            if progress else None)
+        config = load_config(config.root)
+    extracted = extract(config)
+    updated = update(config, progress=(lambda d, t: progress("update", d, t))
+                     if progress else None)
     return SyncReport(fetched, extracted, updated, site_status(config))

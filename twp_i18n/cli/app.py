@@ -70,6 +70,19 @@ class Console:
     def config(self) -> Config:
         return load_config(self.site)
 
+    @contextmanager
+    def writing(self, lock: bool = True) -> Iterator[Config]:
+        """The site's config, with the site lock held: the one place every command that
+        writes catalogs, content or output takes it (``lock=False`` for a dry run)."""
+        from ..machinery.lock import site_lock
+
+        config = self.config()
+        if not lock:
+            yield config
+            return
+        with site_lock(config.root):
+            yield config
+
 
 class _WarningHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
@@ -127,11 +140,9 @@ def _files(console: Console, verb: str, paths: list[str], always: bool = False) 
 def extract(ctx: typer.Context) -> None:
     """Write one gettext template per article (locales/templates/<slug>.pot) and site.pot."""
     from ..catalog.extract import extract as run_extract
-    from ..machinery.lock import site_lock
 
     console: Console = ctx.obj
-    config = console.config()
-    with site_lock(config.root):
+    with console.writing() as config:
         report = run_extract(config)
     _files(console, "wrote", report.written)
     _files(console, "removed", report.removed)
@@ -218,12 +229,10 @@ def update(
 ) -> None:
     """Merge the templates into every language's catalogs, keeping every translation."""
     from ..catalog.merge import update as run_update
-    from ..machinery.lock import site_lock
 
     console: Console = ctx.obj
-    config = console.config()
-    langs = _check_languages(config, lang)
-    with site_lock(config.root):
+    with console.writing(lock=not dry_run) as config:
+        langs = _check_languages(config, lang)
         with _progress(console) as advance:
             report = run_update(config, languages=langs, dry_run=dry_run,
                                 progress=(lambda d, t: advance("update", d, t)) if advance else None)
@@ -239,8 +248,8 @@ def add_language(
     from ..catalog.workflow import add_languages
 
     console: Console = ctx.obj
-    config = console.config()
-    report = add_languages(config, languages)
+    with console.writing() as config:
+        report = add_languages(config, languages)
     _files(console, "wrote", report.created)
     console.say(f"add-language: {', '.join(report.languages)}: {len(report.created)} catalogs "
                 f"created; twp.toml updated")
@@ -330,8 +339,7 @@ def sync(
     from ..catalog.workflow import sync as run_sync
 
     console: Console = ctx.obj
-    config = console.config()
-    with _progress(console) as advance:
+    with console.writing(lock=not dry_run) as config, _progress(console) as advance:
         report = run_sync(config, dry_run=dry_run, progress=advance)
     verb = "would write" if dry_run else "wrote"
     warned = 0
@@ -373,15 +381,13 @@ def fetch(
     prune: Annotated[bool, typer.Option("--prune", help="Remove articles deleted on the site.")] = False,
 ) -> None:
     """Pull the canonical articles from the live site ([fetch] in twp.toml)."""
-    from ..machinery.lock import site_lock
     from ..source.fetch import fetch as run_fetch
 
     console: Console = ctx.obj
-    config = console.config()
-    if config.fetch is None:
-        raise ConfigError("no [fetch] section", path="twp.toml",
-                          hint='add [fetch] with type = "drupal", "wordpress" or "sitemap" and url')
-    with site_lock(config.root):
+    with console.writing() as config:
+        if config.fetch is None:
+            raise ConfigError("no [fetch] section", path="twp.toml",
+                              hint='add [fetch] with type = "drupal", "wordpress" or "sitemap" and url')
         with _progress(console) as advance:
             report = run_fetch(config, force=force, prune=prune,
                                progress=(lambda d, t: advance("fetch", d, t)) if advance else None)
@@ -403,11 +409,8 @@ def build(
     from ..publish.build import build as run_build
 
     console: Console = ctx.obj
-    config = console.config()
-    from ..machinery.lock import site_lock
-
-    langs = _check_languages(config, lang)
-    with site_lock(config.root), _progress(console) as advance:
+    with console.writing() as config, _progress(console) as advance:
+        langs = _check_languages(config, lang)
         report = run_build(config, languages=langs, out=out, jobs=jobs or (os.cpu_count() or 1),
                            progress=(lambda d, t: advance("build", d, t)) if advance else None)
     warned = _warn(config, report.warnings)

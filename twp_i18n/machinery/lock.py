@@ -12,11 +12,14 @@ from pathlib import Path
 from ..errors import LockError
 
 LOCK_NAME = ".twp/lock"
+WAIT = 5.0
+"""Seconds a second run waits for the first before it gives up."""
 
 
 @contextmanager
-def site_lock(root: Path, wait: float = 5.0) -> Iterator[None]:
-    """Hold ``<site>/.twp/lock``; wait up to ``wait`` seconds, then raise :class:`LockError`.
+def site_lock(root: Path, wait: float | None = None) -> Iterator[None]:
+    """Hold ``<site>/.twp/lock``; wait up to ``wait`` seconds (default :data:`WAIT`), then
+    raise :class:`LockError`.
 
     The lock is an OS file lock (``flock``): it is released when the process
     ends, even on a crash, so a stale lock file never blocks anyone.
@@ -25,7 +28,7 @@ def site_lock(root: Path, wait: float = 5.0) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        deadline = time.monotonic() + wait
+        deadline = time.monotonic() + (WAIT if wait is None else wait)
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
