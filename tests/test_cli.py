@@ -40,3 +40,18 @@ def test_debug_shows_traceback(tmp_path):
                              "extract"], capture_output=True, text=True, cwd=REPO)
     assert result.returncode != 0
     assert "Traceback" in result.stderr and "ConfigError" in result.stderr
+
+
+def test_global_flags_after_the_command(tmp_path, make_site, twp):
+    from .conftest import article
+
+    site = make_site({"content/en/sleep.md": article()})
+    result = twp("extract", "-q", "--site", site)
+    assert result.code == 0, result.err
+    assert result.out == ""
+    assert (site / "locales" / "templates" / "sleep.pot").is_file()
+    result = twp("extract", f"--site={site}", "--verbose")
+    assert result.code == 0, result.err
+    assert "extract: 2 templates" in result.out  # the article and site.pot
+    result = twp("status", "--format", "json", "--site", tmp_path / "nowhere")
+    assert result.code == 2 and "no site configuration found" in result.err
