@@ -100,7 +100,7 @@ from ..errors import CatalogError
 from ..languages import PLURAL_SAMPLES, plural_forms, plural_function, single_count_forms
 from ..languages import nplurals as language_nplurals
 from ..machinery import cache, parallel
-from ..machinery.fsutil import files
+from ..paths import domain_files
 from ..source.segments import markdown
 from ..urls import foreign_urls
 
@@ -871,11 +871,11 @@ def check_site(config: Config, *, languages: Iterable[str] | None = None,
     wanted = set(articles) if articles is not None else None
     tasks: list[tuple[str, Path]] = []
     for lang in (list(languages) if languages is not None else config.languages):
-        tasks.extend((lang, path) for path in files(config.po_dir(lang), "*.po")
-                     if wanted is None or path.stem in wanted)
+        tasks.extend((lang, path) for domain, path in domain_files(config.po_dir(lang), ".po").items()
+                     if wanted is None or domain in wanted)
     by_article: dict[str, list[int]] = {}
-    for index, (_, path) in enumerate(tasks):
-        by_article.setdefault(path.stem, []).append(index)
+    for index, (lang, path) in enumerate(tasks):
+        by_article.setdefault(path.relative_to(config.po_dir(lang)).as_posix(), []).append(index)
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if len(tasks) < PARALLEL_CHECK_MIN:
         workers = 1
@@ -904,7 +904,8 @@ def _check_tasks(indexes: list[int]) -> list[tuple[int, list[Finding]]]:
         except CatalogError as exc:
             result.append((index, [finding_from_error(exc)]))
             continue
-        kind: Kind = "site" if path.stem == SITE_DOMAIN else "article"
+        kind: Kind = "site" if path.parent == config.po_dir(lang) and path.stem == SITE_DOMAIN \
+            else "article"
         result.append((index, check_catalog(po, path=display, lang=lang, kind=kind)))
     return result
 

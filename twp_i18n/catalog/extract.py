@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 from ..config import Config
 from ..errors import TemplateError
 from ..machinery import cache, parallel
-from ..machinery.fsutil import files, remove_file, write_if_changed
-from ..paths import SITE_DOMAIN, template_files
+from ..machinery.fsutil import remove_file, write_if_changed
+from ..paths import SITE_DOMAIN, domain_files, template_files
 
 if TYPE_CHECKING:
     import polib
@@ -42,6 +42,8 @@ class ExtractReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     units: int = 0
+    warnings: list[str] = field(default_factory=list)
+    """``path:line: ...`` of what the articles hold that twp does not use (each once)."""
 
     @property
     def templates(self) -> int:
@@ -225,7 +227,7 @@ def extract(config: Config, articles: list[Article] | None = None, *,
         from ..source.content import load_articles
 
         articles = load_articles(config)
-    report = ExtractReport()
+    report = ExtractReport(warnings=[w for article in articles for w in article.warnings])
     # Render everything before writing anything.
     texts, report.units = _template_texts(config, articles)
     wanted = set(texts)
@@ -237,12 +239,12 @@ def extract(config: Config, articles: list[Article] | None = None, *,
         (report.written if changed else report.unchanged).append(config.rel(path))
     outdir = config.templates_po_dir
     if outdir.is_dir():
-        for stale in files(outdir, "*.pot"):
+        for stale in domain_files(outdir, ".pot").values():
             if stale not in wanted and (dry_run or remove_file(stale)):
                 report.removed.append(config.rel(stale))
     if inputs is not None and not dry_run:
         cache.save(config, "extract", {
-            "inputs": inputs, "units": report.units,
+            "inputs": inputs, "units": report.units, "warnings": report.warnings,
             "outputs": {config.rel(path): cache.digest(text.encode("utf-8"))
                         for path, text in texts.items()},
         })
@@ -277,7 +279,7 @@ def _template_texts(config: Config, articles: list[Article]) -> tuple[dict[Path,
 
 def _input_digests(config: Config) -> dict[str, str]:
     """Digests of everything a template depends on: articles, twp.toml, templates."""
-    sources = sorted(config.source_dir.glob("*.md")) if config.source_dir.is_dir() else []
+    sources = sorted(config.source_dir.rglob("*.md")) if config.source_dir.is_dir() else []
     themes = [path for path, _ref in template_files(config).values()]
     digests = cache.file_digests(config, [config.config_path, *sources, *themes])
     digests["#code"] = cache.code_digest()
@@ -291,7 +293,7 @@ def _unchanged_by_cache(config: Config, inputs: dict[str, str]) -> ExtractReport
         return None
     outputs: dict[str, str] = stored.get("outputs", {})
     directory = config.templates_po_dir
-    present = sorted(config.rel(p) for p in files(directory, "*.pot"))
+    present = sorted(config.rel(p) for p in domain_files(directory, ".pot").values())
     if present != sorted(outputs):
         return None
     for rel, expected in outputs.items():
@@ -300,4 +302,5 @@ def _unchanged_by_cache(config: Config, inputs: dict[str, str]) -> ExtractReport
                 return None
         except OSError:
             return None
-    return ExtractReport(unchanged=sorted(outputs), units=int(stored.get("units", 0)))
+    return ExtractReport(unchanged=sorted(outputs), units=int(stored.get("units", 0)),
+                         warnings=[str(w) for w in stored.get("warnings", [])])

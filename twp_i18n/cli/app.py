@@ -96,6 +96,12 @@ def _global(
     logger.propagate = False
 
 
+def _warn(warnings: list[str]) -> None:
+    """Warnings the library returned, each printed once on stderr."""
+    for warning in dict.fromkeys(warnings):
+        typer.echo(f"warning: {safe_text(warning)}", err=True)
+
+
 def _files(console: Console, verb: str, paths: list[str], always: bool = False) -> None:
     """List files: with --verbose, or always (a dry run exists to show them)."""
     for path in paths:
@@ -115,6 +121,7 @@ def extract(ctx: typer.Context) -> None:
     config = console.config()
     with site_lock(config.root):
         report = run_extract(config)
+    _warn(report.warnings)
     _files(console, "wrote", report.written)
     _files(console, "removed", report.removed)
     console.say(
@@ -317,6 +324,7 @@ def sync(
     verb = "would write" if dry_run else "wrote"
     if report.fetched is not None:
         _show_fetch(console, report.fetched)
+    _warn(report.extracted.warnings)
     _files(console, verb, report.extracted.written, always=dry_run)
     _files(console, "would remove" if dry_run else "removed", report.extracted.removed,
            always=dry_run)
