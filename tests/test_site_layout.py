@@ -1,0 +1,271 @@
+"""A real site's own layout: articles in folders, front matter without ``date`` or with
+other names for its fields."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from twp_i18n.catalog.extract import extract
+from twp_i18n.config import load_config
+from twp_i18n.errors import ConfigError, ContentError
+from twp_i18n.source.content import load_articles
+
+from .conftest import MINIMAL_CONFIG, article
+
+GIT = shutil.which("git")
+needs_git = pytest.mark.skipif(GIT is None, reason="git is not installed")
+
+UNDATED = '---\ntitle: "Walking in the morning"\n---\nA walk before breakfast helped.\n'
+
+
+def git(root: Path, *args: str, date: str = "2024-05-06T07:08:09+02:00") -> str:
+    env = {**os.environ, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date,
+           "GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@example.org",
+           "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@example.org",
+           "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_SYSTEM": os.devnull}
+    done = subprocess.run(["git", "-C", str(root), *args], env=env, capture_output=True,
+                          text=True, check=True)
+    return done.stdout
+
+
+def with_content(config: str = "", extra: str = "") -> str:
+    return MINIMAL_CONFIG + extra + ("\n[content]\n" + config if config else "")
+
+
+# --------------------------------------------------------------------------- date fallback
+
+def test_no_date_and_no_fallback_is_still_an_error(make_site):
+    root = make_site({"content/en/walk.md": UNDATED})
+    with pytest.raises(ContentError) as info:
+        load_articles(load_config(root))
+    assert "front matter has no 'date'" in info.value.message
+    assert "date_fallback" in (info.value.hint or "")
+    assert info.value.path == "content/en/walk.md"
+
+
+def test_fixed_date_fallback(make_site):
+    root = make_site({"content/en/walk.md": UNDATED,
+                      "content/en/dated.md": article(date="2026-01-15")},
+                     config=with_content('date_fallback = "2020-03-04"\n'))
+    by_slug = {a.slug: a for a in load_articles(load_config(root))}
+    assert by_slug["walk"].date.isoformat() == "2020-03-04T00:00:00+00:00"
+    assert by_slug["dated"].date.isoformat() == "2026-01-15T00:00:00+00:00"
+
+
+def test_a_fallback_that_is_neither_rule_nor_date_is_a_config_error(make_site):
+    root = make_site(config=with_content('date_fallback = "yesterday"\n'))
+    with pytest.raises(ConfigError) as info:
+        load_config(root)
+    assert "date_fallback" in info.value.message and info.value.line == 8
+
+
+@needs_git
+def test_git_first_commit_date(make_site):
+    root = make_site({"content/en/walk.md": UNDATED},
+                     config=with_content('date_fallback = "git-first-commit"\n'))
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "first")
+    (root / "content/en/walk.md").write_text(UNDATED + "More.\n", encoding="utf-8")
+    git(root, "commit", "-q", "-am", "second", date="2025-01-01T00:00:00+00:00")
+    [walk] = load_articles(load_config(root))
+    assert walk.date.isoformat() == "2024-05-06T07:08:09+02:00"  # the first commit, not the last
+    extract(load_config(root))
+    pot = (root / "locales/templates/walk.pot").read_text(encoding="utf-8")
+    assert '"POT-Creation-Date: 2024-05-06 07:08+0200\\n"' in pot  # the first commit's date
+
+
+@needs_git
+def test_git_fallback_refuses_an_uncommitted_file(make_site):
+    root = make_site({"content/en/walk.md": article()},
+                     config=with_content('date_fallback = "git-first-commit"\n'))
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "first")
+    (root / "content/en/new.md").write_text(UNDATED, encoding="utf-8")
+    with pytest.raises(ContentError) as info:
+        load_articles(load_config(root))
+    assert info.value.path == "content/en/new.md"
+    assert "git has no commit of this file" in info.value.message
+
+
+@needs_git
+def test_git_fallback_refuses_to_guess_in_a_shallow_clone(make_site, tmp_path):
+    origin = make_site({"content/en/walk.md": UNDATED},
+                       config=with_content('date_fallback = "git-first-commit"\n'))
+    git(origin, "init", "-q")
+    git(origin, "add", ".")
+    git(origin, "commit", "-q", "-m", "first")
+    (origin / "content/en/other.md").write_text(article(), encoding="utf-8")
+    git(origin, "add", ".")
+    git(origin, "commit", "-q", "-m", "second")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{origin}", str(clone))
+    with pytest.raises(ContentError) as info:
+        load_articles(load_config(clone))
+    assert "shallow clone" in info.value.message and info.value.path == "content/en/walk.md"
+
+
+def test_git_fallback_outside_a_repository_is_an_error(make_site, monkeypatch):
+    root = make_site({"content/en/walk.md": UNDATED},
+                     config=with_content('date_fallback = "git-first-commit"\n'))
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(root.parent))
+    with pytest.raises(ContentError) as info:
+        load_articles(load_config(root))
+    assert "front matter has no 'date'" in info.value.message
+
+
+# --------------------------------------------------------------------------- other names
+
+def test_description_is_the_summary_and_lastmod_the_update(make_site):
+    text = article(description='"A short note."', lastmod="2026-02-01")
+    [a] = load_articles(load_config(make_site({"content/en/x.md": text})))
+    assert a.summary == "A short note."
+    assert a.updated is not None and a.updated.isoformat() == "2026-02-01T00:00:00+00:00"
+    assert a.warnings == ()
+
+
+def test_summary_wins_over_description(make_site):
+    text = article(summary='"Mine."', description='"Theirs."')
+    [a] = load_articles(load_config(make_site({"content/en/x.md": text})))
+    assert a.summary == "Mine." and a.warnings == ()
+
+
+def test_a_bad_lastmod_is_named_as_written(make_site):
+    with pytest.raises(ContentError) as info:
+        load_articles(load_config(make_site({"content/en/x.md": article(lastmod="soon")})))
+    assert "'lastmod' is not a date" in info.value.message and info.value.line == 4
+
+
+def test_names_are_configurable(make_site):
+    config = MINIMAL_CONFIG + ('\n[content.front_matter]\nsummary = ["excerpt"]\n'
+                               'date = ["date", "published"]\n')
+    text = '---\ntitle: "T"\npublished: 2021-07-08\nexcerpt: "In short."\n---\nText.\n'
+    [a] = load_articles(load_config(make_site({"content/en/x.md": text}, config=config)))
+    assert a.summary == "In short." and a.date.year == 2021 and a.warnings == ()
+
+
+def test_a_name_read_for_two_fields_is_a_config_error(make_site):
+    config = MINIMAL_CONFIG + '\n[content.front_matter]\nsummary = ["date"]\n'
+    with pytest.raises(ConfigError) as info:
+        load_config(make_site(config=config))
+    assert "'date' is read for both" in info.value.message
+
+
+def test_unknown_keys_are_warned_once_with_the_file(make_site, twp):
+    text = article(layout="post", weight="3")
+    root = make_site({"content/en/x.md": text})
+    [a] = load_articles(load_config(root))
+    assert a.warnings == ("content/en/x.md:4: front-matter keys not used by twp: 'layout', "
+                          "'weight' (map it with [content.front_matter] in twp.toml, or list "
+                          "it in [content] ignore_keys)",)
+    result = twp("--site", root, "sync")
+    assert result.code == 0, result.err
+    assert result.err.count("'layout', 'weight'") == 1
+    again = twp("--site", root, "extract")  # nothing changed: the warning still says so
+    assert again.err.count("'layout', 'weight'") == 1
+
+
+def test_ignored_keys_are_not_warned(make_site):
+    root = make_site({"content/en/x.md": article(layout="post")},
+                     config=with_content('ignore_keys = ["layout"]\n'))
+    [a] = load_articles(load_config(root))
+    assert a.warnings == ()
+
+
+# --------------------------------------------------------------------------- folders
+
+NESTED = {
+    "content/en/sleep.md": article("Sleep", body="Rest [about us](../about/).\n"),
+    "content/en/about/index.md": article("About us", body="Who we are.\n"),
+    "content/en/about/governance.md": article("Governance", body="How we decide.\n"),
+    "content/en/about/team/people.md": article("People", body="Who does what.\n"),
+}
+
+
+def test_slugs_follow_the_folders(make_site):
+    articles = load_articles(load_config(make_site(NESTED)))
+    assert [(a.slug, a.rel_path) for a in articles] == [
+        ("about", "content/en/about/index.md"),
+        ("about/governance", "content/en/about/governance.md"),
+        ("about/team/people", "content/en/about/team/people.md"),
+        ("sleep", "content/en/sleep.md"),
+    ]
+
+
+def test_a_front_matter_slug_in_a_folder_names_the_last_segment(make_site):
+    files = {"content/en/about/governance.md": article(slug="rules")}
+    [a] = load_articles(load_config(make_site(files)))
+    assert a.slug == "about/rules"
+
+
+def test_a_file_beside_the_folder_index_is_an_error_naming_both(make_site):
+    files = {"content/en/about.md": article(), "content/en/about/index.md": article()}
+    with pytest.raises(ContentError) as info:
+        load_articles(load_config(make_site(files)))
+    text = str(info.value)
+    assert "content/en/about/index.md" in text and "content/en/about.md" in text
+
+
+@pytest.mark.parametrize("folder, why", [
+    ("a b", "whitespace"), ("status", "reserved"), ("es", "folder of a language"),
+    (".hidden", "starts with '.'"),
+])
+def test_unsafe_folder_names_are_refused(make_site, folder, why):
+    with pytest.raises(ContentError) as info:
+        load_articles(load_config(make_site({f"content/en/{folder}/x.md": article()})))
+    assert why in info.value.message and info.value.path == f"content/en/{folder}/x.md"
+
+
+def test_a_linked_folder_is_not_followed(make_site, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.md").write_text(article(), encoding="utf-8")
+    root = make_site({"content/en/x.md": article()})
+    (root / "content/en/linked").symlink_to(outside)
+    assert [a.slug for a in load_articles(load_config(root))] == ["x"]
+
+
+def test_folders_through_sync_and_build(make_site, twp):
+    root = make_site(NESTED)
+    result = twp("--site", root, "sync")
+    assert result.code == 0, result.err
+    assert (root / "locales/templates/about/governance.pot").is_file()
+    assert (root / "locales/templates/about.pot").is_file()
+    assert (root / "locales/es/LC_MESSAGES/about/team/people.po").is_file()
+    po = root / "locales/es/LC_MESSAGES/about/governance.po"
+    text = po.read_text(encoding="utf-8")
+    for english, spanish in (("Governance", "Gobierno"), ("How we decide.", "Cómo decidimos.")):
+        text = text.replace(f'msgid "{english}"\nmsgstr ""', f'msgid "{english}"\nmsgstr "{spanish}"')
+    po.write_text(text, encoding="utf-8")
+    status = twp("--site", root, "status", "--format", "json", "--article", "about/governance")
+    assert status.code == 0, status.err
+    assert '"article": "about/governance"' in status.out
+    assert twp("--site", root, "check").code == 0
+    result = twp("--site", root, "build")
+    assert result.code == 0, result.err
+    dist = root / "dist"
+    page = (dist / "es/about/governance/index.html").read_text(encoding="utf-8")
+    assert "Cómo decidimos." in page
+    assert 'href="../../../style.css"' in page or "../../../" in page  # one folder deeper
+    assert 'href="https://example.org/es/about/governance/"' in page  # canonical
+    assert (dist / "en/about/index.html").is_file()
+    assert (dist / "en/about/team/people/index.html").is_file()
+    sitemap = (dist / "sitemap.xml").read_text(encoding="utf-8")
+    assert "https://example.org/es/about/governance/" in sitemap
+    # An unchanged rebuild writes nothing, and a changed nested catalog is seen.
+    again = twp("--site", root, "-v", "build")
+    assert "wrote" not in again.out
+    po.write_text(text.replace("Cómo decidimos.", "Así decidimos."), encoding="utf-8")
+    twp("--site", root, "build")
+    assert "Así decidimos." in (dist / "es/about/governance/index.html").read_text(encoding="utf-8")
+    # Removing the article removes its template (its catalogs are the translators').
+    (root / "content/en/about/governance.md").unlink()
+    assert twp("--site", root, "sync").code == 0
+    assert not (root / "locales/templates/about/governance.pot").exists()
+    assert po.exists()
