@@ -269,3 +269,77 @@ def test_folders_through_sync_and_build(make_site, twp):
     assert twp("--site", root, "sync").code == 0
     assert not (root / "locales/templates/about/governance.pot").exists()
     assert po.exists()
+
+
+# --------------------------------------------------------------------------- language versions
+
+def _codes(msgid: str, msgstr: str, **kwargs) -> list[tuple[str, str]]:
+    import polib
+
+    from twp_i18n.catalog.checks import check_entry
+
+    entry = polib.POEntry(msgid=msgid, msgstr=msgstr)
+    return [(f.severity, f.code) for f in check_entry(entry, path="x.po", kind="article", **kwargs)]
+
+
+SOURCE = "See [the article on sleep](https://en.wikipedia.org/wiki/Sleep)."
+
+
+@pytest.mark.parametrize("target", [
+    "https://es.wikipedia.org/wiki/Sue%C3%B1o", "https://pt-br.wikipedia.org/wiki/Sono",
+    "https://wikipedia.org/wiki/Sleep",
+])
+def test_a_language_version_of_the_same_site_is_a_warning(target):
+    codes = _codes(SOURCE, f"Vea [el artículo sobre el sueño]({target}).")
+    assert codes == [("warning", "language-link")]
+
+
+@pytest.mark.parametrize("target", [
+    "https://evil.wikipedia.org/x", "https://es.evil.example/wiki/Sleep", "https://es.org/",
+])
+def test_another_site_is_still_a_foreign_link(target):
+    assert ("error", "foreign-link") in _codes(SOURCE, f"Vea [el artículo]({target}).")
+
+
+def test_www_is_the_same_site_without_any_warning():
+    codes = _codes("Read [it](https://example.org/a).", "Lea [esto](https://www.example.org/es/a).")
+    assert ("error", "foreign-link") not in codes and ("warning", "language-link") not in codes
+
+
+def test_allowed_link_hosts():
+    text = "Lea [esto](https://salud.example.net/a)."
+    assert ("error", "foreign-link") in _codes("Read [it](https://example.org/a).", text)
+    assert _codes("Read [it](https://example.org/a).", text,
+                  allowed_hosts=("salud.example.net",)) == [("warning", "link-changed")]
+
+
+LINKED = article("Sleep", body="Read [the article](https://en.wikipedia.org/wiki/Sleep).\n")
+
+
+def _translated(root: Path, msgstr: str) -> None:
+    po = root / "locales/es/LC_MESSAGES/sleep.po"
+    text = po.read_text(encoding="utf-8")
+    text = text.replace('msgid "Sleep"\nmsgstr ""', 'msgid "Sleep"\nmsgstr "Sueño"')
+    text = text.replace('wiki/Sleep)."\nmsgstr ""', f'wiki/Sleep)."\nmsgstr "{msgstr}"')
+    po.write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize("target, config, shown", [
+    ("https://es.wikipedia.org/wiki/Sue%C3%B1o", MINIMAL_CONFIG, True),
+    ("https://salud.example.net/sueno", MINIMAL_CONFIG, False),
+    ("https://salud.example.net/sueno",
+     MINIMAL_CONFIG + '\n[check]\nallowed_link_hosts = ["Salud.Example.net"]\n', True),
+])
+def test_check_and_build_agree_on_other_sites(make_site, twp, target, config, shown):
+    root = make_site({"content/en/sleep.md": LINKED},
+                     config=config + "\n[publish]\nmin_percent = 0\n")
+    assert twp("--site", root, "sync").code == 0
+    _translated(root, f"Lea [el artículo]({target}).")
+    checked = twp("--site", root, "check")
+    assert checked.code == (0 if shown else 1), checked.out
+    assert ("foreign-link" in checked.out) is not shown
+    built = twp("--site", root, "build")
+    assert built.code == 0, built.err
+    page = (root / "dist/es/sleep/index.html").read_text(encoding="utf-8")
+    assert (f'href="{target}"' in page) is shown
+    assert ("sleep.po:" in built.err) is not shown  # the build names the rejected entry
