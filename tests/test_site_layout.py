@@ -343,3 +343,70 @@ def test_check_and_build_agree_on_other_sites(make_site, twp, target, config, sh
     page = (root / "dist/es/sleep/index.html").read_text(encoding="utf-8")
     assert (f'href="{target}"' in page) is shown
     assert ("sleep.po:" in built.err) is not shown  # the build names the rejected entry
+
+
+# --------------------------------------------------------------------------- disclaimer
+
+DEFAULT_WORDING = ("This site shares the lay experience of its community. It is not medical "
+                   "advice. Changes to medication are best made with a prescriber\u2019s "
+                   "involvement.")
+
+
+def _footer(page: Path) -> list[str]:
+    from lxml import html as lxml_html
+
+    tree = lxml_html.fromstring(page.read_bytes())
+    return [p.text_content() for p in tree.xpath('//p[@class="disclaimer"]')]
+
+
+def _translate_site_po(root: Path, msgid: str, msgstr: str) -> None:
+    import polib
+
+    po = polib.pofile(str(root / "locales/es/LC_MESSAGES/site.po"))
+    entry = po.find(msgid)
+    assert entry is not None
+    entry.msgstr = msgstr
+    po.save()
+
+
+def test_the_sites_own_disclaimer_is_extracted_and_translated(make_site, twp):
+    config = MINIMAL_CONFIG.replace(
+        'languages = ["es", "fr"]\n',
+        'languages = ["es", "fr"]\ndisclaimer = "Peer stories & notes, <not> advice."\n')
+    root = make_site({"content/en/x.md": article()}, config=config + "[publish]\nmin_percent = 0\n")
+    assert twp("--site", root, "sync").code == 0
+    pot = (root / "locales/templates/site.pot").read_text(encoding="utf-8")
+    assert '#: twp.toml:6\nmsgid "Peer stories & notes, <not> advice."' in pot
+    assert "It is not medical" not in pot
+    _translate_site_po(root, "Peer stories & notes, <not> advice.",
+                       "Relatos & notas <not>, no consejos.")
+    assert twp("--site", root, "build").code == 0
+    assert _footer(root / "dist/en/x/index.html") == ["Peer stories & notes, <not> advice."]
+    es = root / "dist/es/x/index.html"
+    assert _footer(es) == ["Relatos & notas <not>, no consejos."]  # text, never markup
+    assert "Relatos &amp; notas &lt;not&gt;, no consejos." in es.read_text(encoding="utf-8")
+    import zipfile
+
+    with zipfile.ZipFile(root / "dist/bundles/es.epub") as book:
+        assert "Relatos &amp; notas &lt;not&gt;" in book.read("EPUB/about.xhtml").decode("utf-8")
+
+
+def test_without_a_disclaimer_the_current_wording_and_its_translations_stay(make_site, twp):
+    root = make_site({"content/en/x.md": article()},
+                     config=MINIMAL_CONFIG + "[publish]\nmin_percent = 0\n")
+    assert twp("--site", root, "sync").code == 0
+    _translate_site_po(root, DEFAULT_WORDING, "Experiencias de la comunidad, no consejo médico.")
+    assert twp("--site", root, "build").code == 0
+    assert _footer(root / "dist/en/x/index.html") == [DEFAULT_WORDING]
+    assert _footer(root / "dist/es/x/index.html") == [
+        "Experiencias de la comunidad, no consejo médico."]
+
+
+def test_an_empty_disclaimer_leaves_the_footer_out(make_site, twp):
+    config = MINIMAL_CONFIG.replace('languages = ["es", "fr"]\n',
+                                    'languages = ["es", "fr"]\ndisclaimer = ""\n')
+    root = make_site({"content/en/x.md": article()}, config=config)
+    assert twp("--site", root, "sync").code == 0
+    assert "It is not medical" not in (root / "locales/templates/site.pot").read_text("utf-8")
+    assert twp("--site", root, "build").code == 0
+    assert _footer(root / "dist/en/x/index.html") == []

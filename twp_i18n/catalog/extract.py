@@ -147,6 +147,11 @@ def site_template(config: Config, articles: Iterable[Article]) -> polib.POFile:
     title = polib.POEntry(msgid=config.title, comment="type: site title",
                           occurrences=[("twp.toml", str(_title_line(config)))])
     entries[(None, config.title)] = title
+    if config.disclaimer and config.disclaimer != config.title:
+        line = config.key_lines.get("site.disclaimer")
+        entries[(None, config.disclaimer)] = polib.POEntry(
+            msgid=config.disclaimer, comment="shown at the foot of every page.",
+            occurrences=[("twp.toml", str(line))] if line else [])
     for _name, (path, ref) in sorted(template_files(config).items()):
         for lineno, message, comments, context in _jinja_messages(path, ref):
             if isinstance(message, tuple):

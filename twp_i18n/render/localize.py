@@ -142,6 +142,7 @@ def jinja_environment(config: Config) -> Environment:
                       extensions=["jinja2.ext.i18n"], keep_trailing_newline=True,
                       trim_blocks=True, lstrip_blocks=True)
     env.policies["ext.i18n.trimmed"] = True
+    env.globals["site_disclaimer"] = escape(config.disclaimer)  # [site] disclaimer, as text
     return env
 
 

@@ -146,6 +146,7 @@ def _language_environment(config: Config, lang: str) -> tuple[Environment, Trans
     env = jinja_environment(config)
     site_po = load_catalog(config, lang, SITE_DOMAIN) if lang != config.source_language else None
     translations = Translations(site_po, lang)
+    env.globals["site_disclaimer"] = translations.gettext(config.disclaimer)
     env.install_gettext_callables(  # type: ignore[attr-defined]
         translations.gettext, translations.ngettext, newstyle=True,
         pgettext=translations.pgettext, npgettext=translations.npgettext)
