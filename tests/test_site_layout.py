@@ -410,3 +410,44 @@ def test_an_empty_disclaimer_leaves_the_footer_out(make_site, twp):
     assert "It is not medical" not in (root / "locales/templates/site.pot").read_text("utf-8")
     assert twp("--site", root, "build").code == 0
     assert _footer(root / "dist/en/x/index.html") == []
+
+
+# --------------------------------------------------------------------------- a real site's layout
+
+def test_a_site_laid_out_its_own_way_syncs_and_builds(make_site, twp):
+    """Folders, no ``date`` (with a fallback), ``description``, a key twp does not know and a
+    link to another language version of a site: ``twp sync && twp build``, no error."""
+    config = MINIMAL_CONFIG + '[publish]\nmin_percent = 50\n[content]\ndate_fallback = "2023-09-10"\n'
+    files = {
+        "content/en/guides/index.md": (
+            '---\ntitle: "Guides"\ndescription: "What the guides cover."\nlayout: list\n---\n'
+            "Start with [the sleep guide](sleep/).\n"),
+        "content/en/guides/sleep.md": (
+            '---\ntitle: "Sleeping through"\nlastmod: 2024-02-03\n---\n'
+            "Read [the encyclopedia](https://en.wikipedia.org/wiki/Sleep).\n"),
+        "content/en/welcome.md": article("Welcome", body="See [the guides](../guides/).\n"),
+    }
+    root = make_site(files, config=config)
+    synced = twp("--site", root, "sync")
+    assert synced.code == 0, synced.err
+    assert synced.err.count("warning:") == 1 and "content/en/guides/index.md:4" in synced.err
+    po = root / "locales/es/LC_MESSAGES/guides/sleep.po"
+    text = po.read_text(encoding="utf-8")
+    text = text.replace('msgid "Sleeping through"\nmsgstr ""',
+                        'msgid "Sleeping through"\nmsgstr "Dormir de corrido"')
+    text = text.replace('wiki/Sleep)."\nmsgstr ""',
+                        'wiki/Sleep)."\nmsgstr "Lea [la enciclopedia](https://es.wikipedia.org/wiki/Sue%C3%B1o)."')
+    po.write_text(text, encoding="utf-8")
+    checked = twp("--site", root, "check")
+    assert checked.code == 0 and "[language-link]" in checked.out, checked.out
+    built = twp("--site", root, "build")
+    assert built.code == 0, built.err
+    assert "warning" not in built.err
+    page = (root / "dist/es/guides/sleep/index.html").read_text(encoding="utf-8")
+    assert 'href="https://es.wikipedia.org/wiki/Sue%C3%B1o"' in page
+    assert "Dormir de corrido" in page
+    index = (root / "dist/en/guides/index.html").read_text(encoding="utf-8")
+    assert 'content="What the guides cover."' in index
+    assert "2023-09-10" in index  # the fallback date
+    feed = (root / "dist/es/atom.xml").read_text(encoding="utf-8")
+    assert "https://example.org/es/guides/sleep/" in feed and "2024-02-03" in feed
