@@ -112,12 +112,14 @@ def test_git_fallback_refuses_to_guess_in_a_shallow_clone(make_site, tmp_path):
 
 
 def test_git_fallback_outside_a_repository_is_an_error(make_site, monkeypatch):
-    root = make_site({"content/en/walk.md": UNDATED},
+    root = make_site({"content/en/dated.md": article(), "content/en/walk.md": UNDATED,
+                      "content/en/zzz.md": UNDATED},
                      config=with_content('date_fallback = "git-first-commit"\n'))
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(root.parent))
     with pytest.raises(ContentError) as info:
         load_articles(load_config(root))
     assert "front matter has no 'date'" in info.value.message
+    assert "not in a git repository" in info.value.message and info.value.path == "content/en/walk.md"
 
 
 # --------------------------------------------------------------------------- other names
@@ -252,7 +254,8 @@ def test_folders_through_sync_and_build(make_site, twp):
     dist = root / "dist"
     page = (dist / "es/about/governance/index.html").read_text(encoding="utf-8")
     assert "Cómo decidimos." in page
-    assert 'href="../../../style.css"' in page or "../../../" in page  # one folder deeper
+    assert 'href="../../../style.css"' in page  # one folder deeper than a flat article
+    assert 'href="../../../en/about/governance/index.html"' in page
     assert 'href="https://example.org/es/about/governance/"' in page  # canonical
     assert (dist / "en/about/index.html").is_file()
     assert (dist / "en/about/team/people/index.html").is_file()
@@ -451,3 +454,19 @@ def test_a_site_laid_out_its_own_way_syncs_and_builds(make_site, twp):
     assert "2023-09-10" in index  # the fallback date
     feed = (root / "dist/es/atom.xml").read_text(encoding="utf-8")
     assert "https://example.org/es/guides/sleep/" in feed and "2024-02-03" in feed
+
+
+def test_links_to_unpublished_articles_in_folders_lead_to_the_english():
+    from twp_i18n.render.pages import link_to_source_when_unpublished
+
+    slugs = {"sleep", "about", "about/governance", "about/team"}
+    html = ('<a href="../team/">t</a> <a href="../../sleep/#a">s</a> <a href="../">up</a> '
+            '<a href="../../../fr/sleep/">f</a>')
+    assert link_to_source_when_unpublished(html, {"about/governance"}, slugs, "en",
+                                           "about/governance") == (
+        '<a href="../../../en/about/team/" hreflang="en">t</a> '
+        '<a href="../../../en/sleep/#a" hreflang="en">s</a> '
+        '<a href="../../../en/about/" hreflang="en">up</a> <a href="../../../fr/sleep/">f</a>')
+    flat = '<a href="../about/governance/">g</a> <a href="../sleep/">s</a>'
+    assert link_to_source_when_unpublished(flat, {"sleep"}, slugs, "en") == (
+        '<a href="../../en/about/governance/" hreflang="en">g</a> <a href="../sleep/">s</a>')

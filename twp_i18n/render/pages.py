@@ -316,7 +316,7 @@ def _feed_item(config: Config, plan: Plan, lang: str, loc: Localized) -> feeds.F
     )
 
 
-_SIBLING = re.compile(r'href="\.\./([^/"#?]+)/?((?:[?#][^"]*)?)"')
+_SIBLING = re.compile(r'href="((?:\.\./)+)([^"#?]*?)/?((?:[?#][^"]*)?)"')
 
 
 def link_to_source_when_unpublished(html_text: str, published: set[str], slugs: set[str],
@@ -328,14 +328,17 @@ def link_to_source_when_unpublished(html_text: str, published: set[str], slugs: 
     >>> link_to_source_when_unpublished('<a href="../b/">b</a>', {"a"}, {"a", "b"}, "en")
     '<a href="../../en/b/" hreflang="en">b</a>'
     """
-    folder = page_slug.rpartition("/")[0]
+    folders = ["", *page_slug.split("/")] if page_slug else ["", ""]  # "" the language's folder
     root = _rel_root(_depth(page_slug))
 
     def fix(match: re.Match[str]) -> str:
-        slug = f"{folder}/{match.group(1)}" if folder else match.group(1)
+        up = len(match.group(1)) // 3
+        if up > len(folders) - 1:  # leaves the language's folder
+            return match.group(0)
+        slug = "/".join(part for part in (*folders[1:len(folders) - up], match.group(2)) if part)
         if slug not in slugs or slug in published:
             return match.group(0)
-        return f'href="{root}{tag_dir(source_lang)}/{slug}/{match.group(2)}" hreflang="{bcp47_tag(source_lang)}"'
+        return f'href="{root}{tag_dir(source_lang)}/{slug}/{match.group(3)}" hreflang="{bcp47_tag(source_lang)}"'
 
     return _SIBLING.sub(fix, html_text)
 

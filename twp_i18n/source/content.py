@@ -159,7 +159,8 @@ class _DateFallback:
     def __init__(self, config: Config) -> None:
         self.rule = config.content.date_fallback
         self.root = config.root
-        self._shallow: bool | None = None
+        self._refusal: str | None = None
+        """Why git cannot tell any file's date here ("" when it can), once asked."""
 
     def __call__(self, path: Path, rel_path: str) -> tuple[dt.datetime | None, str]:
         """The date, or None and why there is none."""
@@ -167,14 +168,15 @@ class _DateFallback:
             return None, ""
         if self.rule != GIT_FIRST_COMMIT:
             return _to_datetime(self.rule), ""
-        if self._shallow is None:
+        if self._refusal is None:
             out = _git(self.root, "rev-parse", "--is-shallow-repository")
-            self._shallow = out is None or out.strip() != "false"
-            if out is None:
-                return None, "the site is not in a git repository (or git is not installed)"
-        if self._shallow:
-            return None, ("the git repository is a shallow clone, which cannot tell when the "
-                          "file was first committed")
+            self._refusal = (
+                "the site is not in a git repository (or git is not installed)" if out is None
+                else "" if out.strip() == "false"
+                else "the git repository is a shallow clone, which cannot tell when the file "
+                     "was first committed (fetch the whole history: git fetch --unshallow)")
+        if self._refusal:
+            return None, self._refusal
         out = _git(self.root, "log", "--diff-filter=A", "--follow", "--format=%aI", "--",
                    str(path.resolve()))
         lines = (out or "").split()
