@@ -470,3 +470,10 @@ def test_links_to_unpublished_articles_in_folders_lead_to_the_english():
     flat = '<a href="../about/governance/">g</a> <a href="../sleep/">s</a>'
     assert link_to_source_when_unpublished(flat, {"sleep"}, slugs, "en") == (
         '<a href="../../en/about/governance/" hreflang="en">g</a> <a href="../sleep/">s</a>')
+
+
+def test_a_field_of_its_own_cannot_be_mapped(make_site):
+    config = MINIMAL_CONFIG + '\n[content.front_matter]\nsummary = ["slug"]\n'
+    with pytest.raises(ConfigError) as info:
+        load_config(make_site(config=config))
+    assert "'slug' is read as itself" in info.value.message and info.value.line == 8

@@ -513,7 +513,10 @@ def _content_config(table: dict[str, Any], problems: _Problems) -> ContentConfig
         names[key] = tuple(name.strip() for name in value)
     for key, value in names.items():
         for name in value:
-            if owner.setdefault(name, key) != key:
+            if name in ("slug", "translator_notes", "source_url", "source_id"):
+                problems.add(f"[content.front_matter] {key}: '{name}' is read as itself",
+                             "content.front_matter", key)
+            elif owner.setdefault(name, key) != key:
                 problems.add(f"[content.front_matter] '{name}' is read for both "
                              f"{owner[name]} and {key}", "content.front_matter", key)
     return ContentConfig(date_fallback=fallback, front_matter=names,
