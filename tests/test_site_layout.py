@@ -438,8 +438,8 @@ def test_a_site_laid_out_its_own_way_syncs_and_builds(make_site, twp):
     text = po.read_text(encoding="utf-8")
     text = text.replace('msgid "Sleeping through"\nmsgstr ""',
                         'msgid "Sleeping through"\nmsgstr "Dormir de corrido"')
-    text = text.replace('wiki/Sleep)."\nmsgstr ""',
-                        'wiki/Sleep)."\nmsgstr "Lea [la enciclopedia](https://es.wikipedia.org/wiki/Sue%C3%B1o)."')
+    spanish = "Lea [la enciclopedia](https://es.wikipedia.org/wiki/Sue%C3%B1o)."
+    text = text.replace('wiki/Sleep)."\nmsgstr ""', f'wiki/Sleep)."\nmsgstr "{spanish}"')
     po.write_text(text, encoding="utf-8")
     checked = twp("--site", root, "check")
     assert checked.code == 0 and "[language-link]" in checked.out, checked.out

@@ -338,7 +338,8 @@ def link_to_source_when_unpublished(html_text: str, published: set[str], slugs: 
         slug = "/".join(part for part in (*folders[1:len(folders) - up], match.group(2)) if part)
         if slug not in slugs or slug in published:
             return match.group(0)
-        return f'href="{root}{tag_dir(source_lang)}/{slug}/{match.group(3)}" hreflang="{bcp47_tag(source_lang)}"'
+        return (f'href="{root}{tag_dir(source_lang)}/{slug}/{match.group(3)}" '
+                f'hreflang="{bcp47_tag(source_lang)}"')
 
     return _SIBLING.sub(fix, html_text)
 
