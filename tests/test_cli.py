@@ -104,3 +104,16 @@ def test_every_command_that_writes_waits_for_the_site_lock(demo_site: Path, twp,
         assert twp("--site", demo_site, "status").code in (0, 1)  # reading needs no lock
         assert twp("--site", demo_site, "sync", "--dry-run").code in (0, 1)
     assert files() == before
+def test_global_flags_after_the_command(tmp_path, make_site, twp):
+    from .conftest import article
+
+    site = make_site({"content/en/sleep.md": article()})
+    result = twp("extract", "-q", "--site", site)
+    assert result.code == 0, result.err
+    assert result.out == ""
+    assert (site / "locales" / "templates" / "sleep.pot").is_file()
+    result = twp("extract", f"--site={site}", "--verbose")
+    assert result.code == 0, result.err
+    assert "extract: 2 templates" in result.out  # the article and site.pot
+    result = twp("status", "--format", "json", "--site", tmp_path / "nowhere")
+    assert result.code == 2 and "no site configuration found" in result.err

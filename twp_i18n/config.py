@@ -73,6 +73,45 @@ class FeedsConfig:
     websub_hub: str | None = None
 
 
+DEFAULT_DISCLAIMER = ("This site shares the lay experience of its community. It is not medical "
+                      "advice. Changes to medication are best made with a prescriber’s involvement.")
+"""The footer's disclaimer when ``[site] disclaimer`` is not set."""
+
+#: The article fields other front-matter names may stand for, and the names read by default
+#: (the first one present wins).
+FRONT_MATTER_FIELDS: dict[str, tuple[str, ...]] = {
+    "title": ("title",),
+    "date": ("date",),
+    "updated": ("updated", "lastmod"),
+    "summary": ("summary", "description"),
+    "author": ("author",),
+    "tags": ("tags",),
+}
+
+GIT_FIRST_COMMIT = "git-first-commit"
+
+
+@dataclass(frozen=True)
+class ContentConfig:
+    """``[content]``: how the front matter of the articles is read."""
+
+    date_fallback: str | None = None
+    """The date of an article without ``date``: ``"git-first-commit"`` or ``"YYYY-MM-DD"``."""
+    front_matter: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: dict(FRONT_MATTER_FIELDS))
+    """Article field -> the front-matter names read for it, in order."""
+    ignore_keys: tuple[str, ...] = ()
+    """Front-matter keys twp does not use and need not warn about (``layout``, ``draft``...)."""
+
+
+@dataclass(frozen=True)
+class CheckConfig:
+    """``[check]``: what a translation may do that its source does not."""
+
+    allowed_link_hosts: tuple[str, ...] = ()
+    """Hosts a translation may link to even when its source does not (lower case)."""
+
+
 @dataclass(frozen=True)
 class Config:
     """A loaded, validated site configuration.  Paths are absolute."""
@@ -92,6 +131,9 @@ class Config:
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     ignore_warnings: tuple[str, ...] = ()
     """``[warnings] ignore``: warning codes this site does not want printed."""
+    disclaimer: str = DEFAULT_DISCLAIMER
+    content: ContentConfig = field(default_factory=ContentConfig)
+    check: CheckConfig = field(default_factory=CheckConfig)
     key_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     """Line in twp.toml of each key set there, as ``"section.key"`` (for messages)."""
 
@@ -130,6 +172,7 @@ _SCHEMA: dict[str, _Schema] = {
         "base_url": (str, "a string"),
         "source_language": (str, "a string"),
         "languages": (list, "a list of strings"),
+        "disclaimer": (str, "a string"),
     },
     "paths": {
         "content": (str, "a string"),
@@ -160,6 +203,12 @@ _SCHEMA: dict[str, _Schema] = {
         "redirect_hosts": (list, "a list of strings"),
     },
     "warnings": {"ignore": (list, "a list of warning codes")},
+    "content": {
+        "date_fallback": (str, "a string"),
+        "front_matter": (dict, "a table"),
+        "ignore_keys": (list, "a list of strings"),
+    },
+    "check": {"allowed_link_hosts": (list, "a list of strings")},
     "limits": {
         "max_article_bytes": (int, "an integer"),
         "max_catalog_bytes": (int, "an integer"),
@@ -408,6 +457,13 @@ def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
             problems.add(f"[limits] {key} must be greater than 0", "limits", key)
     limits = LimitsConfig(**limits_data)
     ignore_warnings = _warning_codes(data.get("warnings", {}).get("ignore", []), problems)
+    content = _content_config(data.get("content", {}), problems)
+    check = CheckConfig(tuple(host.strip().lower().rstrip(".")
+                              for host in data.get("check", {}).get("allowed_link_hosts", [])))
+    disclaimer = site.get("disclaimer", DEFAULT_DISCLAIMER).strip()
+    for key in ("title", "disclaimer"):
+        if (line := problems.line_of("site", key)) is not None:
+            key_lines[f"site.{key}"] = line
 
     problems.raise_if_any()
     return Config(
@@ -425,6 +481,9 @@ def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
         fetch=fetch,
         limits=limits,
         ignore_warnings=ignore_warnings,
+        disclaimer=disclaimer,
+        content=content,
+        check=check,
         key_lines=key_lines,
     )
 
@@ -439,6 +498,44 @@ def _warning_codes(codes: list[Any], problems: _Problems) -> tuple[str, ...]:
             problems.add(f"[warnings] ignore: {code!r} is not a warning code (the word in brackets "
                          "after a warning, e.g. 'front-matter-key')", "warnings", "ignore")
     return tuple(sorted({code for code in codes if isinstance(code, str)}))
+def _content_config(table: dict[str, Any], problems: _Problems) -> ContentConfig:
+    """``[content]``: a date fallback that is a rule or a date; front-matter names that are
+    lists of strings, each read for one field only."""
+    import datetime as dt
+
+    fallback = table.get("date_fallback")
+    if fallback is not None:
+        fallback = fallback.strip()
+        if fallback != GIT_FIRST_COMMIT:
+            try:
+                dt.date.fromisoformat(fallback)
+            except ValueError:
+                problems.add(f"[content] date_fallback must be \"{GIT_FIRST_COMMIT}\" or a date "
+                             f"YYYY-MM-DD, not '{fallback}'", "content", "date_fallback")
+    names = dict(FRONT_MATTER_FIELDS)
+    owner: dict[str, str] = {}
+    for key, value in table.get("front_matter", {}).items():
+        if key not in FRONT_MATTER_FIELDS:
+            problems.add(f"unknown key '{key}' in [content.front_matter] (known: "
+                         f"{', '.join(FRONT_MATTER_FIELDS)})", "content.front_matter", key)
+            continue
+        value = [value] if isinstance(value, str) else value
+        if not isinstance(value, list) or not value or not all(
+                isinstance(name, str) and name.strip() for name in value):
+            problems.add(f"[content.front_matter] {key} must be a list of front-matter names",
+                         "content.front_matter", key)
+            continue
+        names[key] = tuple(name.strip() for name in value)
+    for key, value in names.items():
+        for name in value:
+            if name in ("slug", "translator_notes", "source_url", "source_id"):
+                problems.add(f"[content.front_matter] {key}: '{name}' is read as itself",
+                             "content.front_matter", key)
+            elif owner.setdefault(name, key) != key:
+                problems.add(f"[content.front_matter] '{name}' is read for both "
+                             f"{owner[name]} and {key}", "content.front_matter", key)
+    return ContentConfig(date_fallback=fallback, front_matter=names,
+                         ignore_keys=tuple(table.get("ignore_keys", [])))
 
 
 def _fetch_config(table: dict[str, Any], problems: _Problems) -> FetchConfig | None:

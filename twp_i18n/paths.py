@@ -2,7 +2,8 @@
 
 A slug names an article everywhere: its Markdown file (``<slug>.md``), its
 catalogs (``<slug>.po``), its pages (``<tag>/<slug>/index.html``), its URLs and
-feed ids.  :func:`check_slug` is the only place that decides whether a slug is
+feed ids.  An article in a folder has a nested slug (``about/governance``: safe
+segments joined by ``/``), and each of those paths has the same folders.  :func:`check_slug` is the only place that decides whether a slug is
 safe; content, fetch, build and feeds all ask it.  :func:`inside` is the only
 place that decides whether a file about to be written (or removed) lies inside
 the folder it belongs to.
@@ -148,6 +149,32 @@ def slug_hint(nested: bool = False) -> str:
     if nested:
         return "a slug is path segments joined by '/', such as 'guides/finding-peer-support'"
     return "a slug is one path segment such as 'finding-peer-support'"
+
+
+def domain_files(directory: Path, suffix: str) -> dict[str, Path]:
+    """The catalogs (``suffix`` ``.po`` or ``.pot``) in ``directory``, by domain, in order:
+    ``site.po`` is ``site``, ``about/governance.po`` (an article in a folder) is
+    ``about/governance``.  Files in folders count only when their domain is a safe nested
+    slug; symbolic links to folders are not followed."""
+    found: dict[str, Path] = {}
+    if not directory.is_dir():
+        return found
+    for top, dirs, names in os.walk(directory):
+        dirs.sort()
+        folder = Path(top).relative_to(directory).as_posix()
+        for name in sorted(names):
+            path = Path(top) / name
+            if not name.endswith(suffix) or not path.is_file():
+                continue
+            domain = name[:-len(suffix)]
+            if folder != ".":
+                domain = f"{folder}/{domain}"
+                if check_slug(domain, nested=True) is not None:
+                    continue
+            elif not domain:
+                continue
+            found[domain] = path
+    return dict(sorted(found.items()))
 
 
 _PLAIN_REL = re.compile(r"[^\x00-\x1f\\]+")

@@ -5,11 +5,17 @@ Two hosts are the same site when they are equal ignoring case, a trailing dot an
 one initial ``www.``; the scheme (http or https) and the port do not matter.  So
 ``http://example.org`` and ``https://www.example.org`` are one site, and
 ``cms.example.org`` is another.
+
+A link in a translation may also lead to a *language version* of a site its source
+links to (:func:`language_version`): ``es.wikipedia.org`` for ``en.wikipedia.org``,
+or to a host the maintainer allows (``[check] allowed_link_hosts``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Collection, Iterable
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 
@@ -55,9 +61,62 @@ def site_key(url: str) -> str:
 #: The former name of :func:`site_key`.
 url_site = site_key
 
+_LANGUAGE_LABEL = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})?")
 
-def foreign_urls(translated: Iterable[str], source: Iterable[str]) -> list[str]:
-    """URLs of a translation that lead to a site none of the source's URLs lead to.
+
+@lru_cache(maxsize=4096)
+def _is_language(label: str) -> bool:
+    """Whether a host's first label names a language (``es``, ``pt-br``, ``zh-hans``)."""
+    if not _LANGUAGE_LABEL.fullmatch(label):
+        return False
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(label, sep="-")
+    except (UnknownLocaleError, ValueError):
+        return False
+    return True
+
+
+def language_root(site: str) -> str:
+    """A site without a first label naming a language, when two labels remain:
+    the site every language version of it belongs to.
+
+    >>> language_root("en.wikipedia.org"), language_root("pt-br.example.org")
+    ('wikipedia.org', 'example.org')
+    >>> language_root("es.org"), language_root("cms.example.org")
+    ('es.org', 'cms.example.org')
+    """
+    first, _, rest = site.partition(".")
+    if "." in rest and _is_language(first):
+        return rest
+    return site
+
+
+def language_version(a_key: str, b_key: str) -> bool:
+    """Whether two sites (:func:`site_key`) are language versions of one site.
+
+    >>> language_version("en.wikipedia.org", "es.wikipedia.org")
+    True
+    >>> language_version("wikipedia.org", "de.wikipedia.org"), language_version("a.org", "b.org")
+    (True, False)
+    >>> language_version("evil.wikipedia.org", "en.wikipedia.org")
+    False
+    """
+    if not a_key or not b_key or ":" in a_key or ":" in b_key:
+        return False
+    return language_root(a_key) == language_root(b_key)
+
+
+def _allowed(key: str, allowed_hosts: Collection[str]) -> bool:
+    return any(key == site_of_host(host) for host in allowed_hosts)
+
+
+def foreign_urls(translated: Iterable[str], source: Iterable[str],
+                 allowed_hosts: Collection[str] = ()) -> list[str]:
+    """URLs of a translation that lead to a site none of the source's URLs lead to,
+    nor a language version of one (:func:`language_version`), nor a host of
+    ``allowed_hosts``.
 
     A translator may point a link elsewhere on the same site (a translated page,
     or any relative link) but never to another site: readers would be redirected
@@ -67,9 +126,26 @@ def foreign_urls(translated: Iterable[str], source: Iterable[str]) -> list[str]:
     []
     >>> foreign_urls(["https://evil.example/"], ["../sleep/"])
     ['https://evil.example/']
+    >>> foreign_urls(["https://es.wikipedia.org/wiki/Sue%C3%B1o"], ["https://en.wikipedia.org/wiki/Sleep"])
+    []
     """
     source = list(source)
     sites = {site_key(url) for url in source}
     exact = {url.strip() for url in source}
     return [url for url in translated
-            if url.strip() not in exact and site_key(url) and site_key(url) not in sites]
+            if url.strip() not in exact and (key := site_key(url)) and key not in sites
+            and not _allowed(key, allowed_hosts)
+            and not any(language_version(key, site) for site in sites)]
+
+
+def language_version_urls(translated: Iterable[str], source: Iterable[str]) -> list[str]:
+    """URLs of a translation that lead to another language version of a site the source
+    links to, not to that site itself (a translator should see it, it is no error).
+
+    >>> language_version_urls(["https://es.wikipedia.org/wiki/A"], ["https://en.wikipedia.org/wiki/A"])
+    ['https://es.wikipedia.org/wiki/A']
+    """
+    sites = {site_key(url) for url in source}
+    return [url for url in translated
+            if (key := site_key(url)) and key not in sites
+            and any(language_version(key, site) for site in sites)]

@@ -16,7 +16,7 @@ from babel import Locale
 from ..config import Config
 from ..errors import CatalogError
 from ..languages import nplurals, plural_forms
-from ..machinery.fsutil import files
+from ..paths import domain_files
 from . import pofile
 
 
@@ -31,15 +31,15 @@ def catalog_path(config: Config, lang: str, domain: str) -> Path:
 def load_templates(config: Config) -> dict[str, polib.POFile]:
     """Every template, by domain (sorted).  Run ``twp extract`` first."""
     directory = config.templates_po_dir
-    found = files(directory, "*.pot")
+    found = domain_files(directory, ".pot")
     if not found:
         raise CatalogError(
             "no templates found",
             path=config.rel(directory),
             hint="run 'twp extract' (or 'twp sync') first",
         )
-    return {path.stem: pofile.read_po(path, config.rel(path), limits=config.limits)
-            for path in found}
+    return {domain: pofile.read_po(path, config.rel(path), limits=config.limits)
+            for domain, path in found.items()}
 
 
 def load_catalog(config: Config, lang: str, domain: str,
@@ -75,12 +75,12 @@ def load_language(config: Config, lang: str, canonical: Container[str] = (),
     directory = config.po_dir(lang)
     result: dict[str, polib.POFile] = {}
     if directory.is_dir():
-        for path in files(directory, "*.po"):
-            po = load_catalog(config, lang, path.stem,
-                              wrapped if path.stem in canonical else None,
-                              (data or {}).get(path.stem))
+        for domain in domain_files(directory, ".po"):
+            po = load_catalog(config, lang, domain,
+                              wrapped if domain in canonical else None,
+                              (data or {}).get(domain))
             assert po is not None
-            result[path.stem] = po
+            result[domain] = po
     return result
 
 

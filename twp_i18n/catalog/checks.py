@@ -82,7 +82,7 @@ import os
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -101,9 +101,9 @@ from ..errors import CatalogError
 from ..languages import PLURAL_SAMPLES, plural_forms, plural_function, single_count_forms
 from ..languages import nplurals as language_nplurals
 from ..machinery import cache, parallel
-from ..machinery.fsutil import files
+from ..paths import domain_files
 from ..source.segments import markdown
-from ..urls import foreign_urls
+from ..urls import foreign_urls, language_version_urls
 
 __all__ = [
     "ERRORS",
@@ -125,7 +125,7 @@ ERRORS = frozenset({"syntax", "plural-forms", "markup-mismatch", "unsafe-link", 
                     "unsafe-html", "placeholder", "bidi-control"})
 #: Codes of findings a translator may silence with ``# twp-ignore: CODE``.
 WARNINGS = frozenset({"link-changed", "number-changed", "untranslated-copy", "whitespace",
-                      "line-break"})
+                      "line-break", "language-link"})
 #: URL schemes a translation may use; relative URLs (no scheme) are fine too.
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 
@@ -148,6 +148,8 @@ _HINTS = {
                     "the source does not have: the page sets the text direction itself; "
                     "where a neutral character sits on the wrong side, use the marks "
                     "U+200F (RLM), U+061C (ALM) or U+200E (LRM)",
+    "language-link": "check that the page exists in that language version of the site; if "
+                     "it is intended, add the translator comment '# twp-ignore: language-link'",
     "link-changed": "check the link targets; if a different URL is intended (a localized "
                     "page), add the translator comment '# twp-ignore: link-changed'",
     "number-changed": "check the numbers; if the change is intended, add the translator "
@@ -532,8 +534,11 @@ class _Reporter:
 def check_entry(entry: polib.POEntry, *, path: str, kind: Kind,
                 nplurals: int | None = None,
                 single_forms: frozenset[int] = frozenset(),
-                errors_only: bool = False) -> list[Finding]:
+                errors_only: bool = False, allowed_hosts: tuple[str, ...] = ()) -> list[Finding]:
     """All findings for one entry, errors first.
+
+    ``allowed_hosts`` (``[check] allowed_link_hosts``) are sites a translation may link
+    to although its source does not.
 
     ``nplurals`` is the language's number of plural forms; when given, a plural
     entry with another number of ``msgstr[n]`` is an error (checked whether
@@ -560,13 +565,15 @@ def check_entry(entry: polib.POEntry, *, path: str, kind: Kind,
         if not translation:
             continue
         _check_text(report, label, plural, source_text, translation, kind, known_placeholders,
-                    may_omit=plural and int(label[7:-1]) in single_forms, errors_only=errors_only)
+                    may_omit=plural and int(label[7:-1]) in single_forms, errors_only=errors_only,
+                    allowed_hosts=allowed_hosts)
     return _sorted(report.findings)
 
 
 def _check_text(report: _Reporter, label: str, plural: bool, source_text: str,
                 translation: str, kind: Kind, known_placeholders: Counter[str],
-                may_omit: bool = False, errors_only: bool = False) -> None:
+                may_omit: bool = False, errors_only: bool = False,
+                allowed_hosts: tuple[str, ...] = ()) -> None:
     source = _source_analysis(source_text, kind)
     target = _analyze(translation, kind, for_warnings=not errors_only)
 
@@ -609,7 +616,7 @@ def _check_text(report: _Reporter, label: str, plural: bool, source_text: str,
             break
 
     # Links to other sites: readers must never be sent elsewhere by a translation.
-    for url in foreign_urls(target.urls, source.urls + source.loose_urls):
+    for url in foreign_urls(target.urls, source.urls + source.loose_urls, allowed_hosts):
         if _same_url_key(url) not in unsafe and not _unsafe_scheme(url):
             shown = url if len(url) <= 60 else url[:57] + "..."
             add("foreign-link", f"link to a site the source does not link to: {shown!r}")
@@ -643,11 +650,12 @@ def _check_text(report: _Reporter, label: str, plural: bool, source_text: str,
         return
 
     # Warnings.
+    languages = _language_links(add, target.urls, source.urls + source.loose_urls)
     if (source.markup == target.markup and len(source.targets) == len(target.targets)
             and sorted(map(_same_url_key, source.targets))
             != sorted(map(_same_url_key, target.targets))):
         changed = sorted(set(map(_same_url_key, target.targets))
-                         - set(map(_same_url_key, source.targets)) - unsafe)
+                         - set(map(_same_url_key, source.targets)) - unsafe - languages)
         if changed:
             add("link-changed", "link target changed: " + ", ".join(changed))
     if source.line_breaks != target.line_breaks:
@@ -672,6 +680,19 @@ def _check_text(report: _Reporter, label: str, plural: bool, source_text: str,
         if expected != got:
             add("whitespace", f"{where} whitespace differs from the source: "
                 f"{expected!r} in the source, {got!r} in the translation")
+
+
+def _language_links(add: Callable[[str, str], None], urls: list[str],
+                    source_urls: list[str]) -> set[str]:
+    """Warn of links to another language version of a site the source links to
+    (``es.wikipedia.org`` for ``en.wikipedia.org``); their keys, which ``link-changed``
+    then does not report again."""
+    found = language_version_urls(urls, source_urls)
+    for url in found:
+        shown = url if len(url) <= 60 else url[:57] + "..."
+        add("language-link", f"link to another language version of a site the source "
+            f"links to: {shown!r}")
+    return {_same_url_key(url) for url in found}
 
 
 def _leading_space(text: str) -> str:
@@ -702,13 +723,15 @@ def _plain_prose(entry: polib.POEntry, kind: Kind) -> bool:
 
 
 def unsafe_entry(entry: polib.POEntry, *, kind: Kind = "article",
-                 nplurals: int | None = None, single_forms: frozenset[int] = frozenset()) -> bool:
+                 nplurals: int | None = None, single_forms: frozenset[int] = frozenset(),
+                 allowed_hosts: tuple[str, ...] = ()) -> bool:
     """True when the entry has any error finding: the renderer then uses the source text."""
     if _plain_prose(entry, kind):
         return False
     return any(f.severity == "error"
                for f in check_entry(entry, path="", kind=kind, nplurals=nplurals,
-                                    single_forms=single_forms, errors_only=True))
+                                    single_forms=single_forms, errors_only=True,
+                                    allowed_hosts=allowed_hosts))
 
 
 class Verdicts:
@@ -746,12 +769,15 @@ class Verdicts:
         if _plain_prose(entry, kind):
             return False
         forms = (sorted(entry.msgstr_plural.items()) if entry.msgid_plural else entry.msgstr)
+        hosts = self.config.check.allowed_link_hosts if self.config is not None else ()
         key = cache.digest(repr((kind, nplurals, sorted(single_forms), entry.msgctxt,
                                  entry.msgid, entry.msgid_plural, forms,
-                                 entry.fuzzy, entry.obsolete)).encode("utf-8"))
+                                 entry.fuzzy, entry.obsolete) + ((hosts,) if hosts else ())
+                                ).encode("utf-8"))
         verdict = self.known.get(key)
         if verdict is None:
-            verdict = unsafe_entry(entry, kind=kind, nplurals=nplurals, single_forms=single_forms)
+            verdict = unsafe_entry(entry, kind=kind, nplurals=nplurals, single_forms=single_forms,
+                                   allowed_hosts=hosts)
         self.used[key] = verdict
         return verdict
 
@@ -817,7 +843,8 @@ def _check_header(po: polib.POFile, path: str, lang: str) -> Iterator[Finding]:
                       f"{got[1][PLURAL_SAMPLES.index(first)]}, not {want[1][PLURAL_SAMPLES.index(first)]}")
 
 
-def check_catalog(po: polib.POFile, *, path: str, lang: str, kind: Kind) -> list[Finding]:
+def check_catalog(po: polib.POFile, *, path: str, lang: str, kind: Kind,
+                  allowed_hosts: tuple[str, ...] = ()) -> list[Finding]:
     """All findings of one catalog: its header, then each entry in file order.
 
     The header's ``Plural-Forms`` must be equivalent to
@@ -832,7 +859,7 @@ def check_catalog(po: polib.POFile, *, path: str, lang: str, kind: Kind) -> list
     single = single_count_forms(po.metadata.get("Plural-Forms", ""))
     for entry in po:
         findings.extend(check_entry(entry, path=path, kind=kind, nplurals=count,
-                                    single_forms=single))
+                                    single_forms=single, allowed_hosts=allowed_hosts))
     return findings
 
 
@@ -851,11 +878,11 @@ def check_site(config: Config, *, languages: Iterable[str] | None = None,
     wanted = set(articles) if articles is not None else None
     tasks: list[tuple[str, Path]] = []
     for lang in (list(languages) if languages is not None else config.languages):
-        tasks.extend((lang, path) for path in files(config.po_dir(lang), "*.po")
-                     if wanted is None or path.stem in wanted)
+        tasks.extend((lang, path) for domain, path in domain_files(config.po_dir(lang), ".po").items()
+                     if wanted is None or domain in wanted)
     by_article: dict[str, list[int]] = {}
-    for index, (_, path) in enumerate(tasks):
-        by_article.setdefault(path.stem, []).append(index)
+    for index, (lang, path) in enumerate(tasks):
+        by_article.setdefault(path.relative_to(config.po_dir(lang)).as_posix(), []).append(index)
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if len(tasks) < PARALLEL_CHECK_MIN:
         workers = 1
@@ -884,8 +911,10 @@ def _check_tasks(job: tuple[Config, list[tuple[str, Path]]], indexes: list[int])
         except CatalogError as exc:
             result.append((index, [finding_from_error(exc)]))
             continue
-        kind: Kind = "site" if path.stem == SITE_DOMAIN else "article"
-        result.append((index, check_catalog(po, path=display, lang=lang, kind=kind)))
+        kind: Kind = "site" if path.parent == config.po_dir(lang) and path.stem == SITE_DOMAIN \
+            else "article"
+        result.append((index, check_catalog(po, path=display, lang=lang, kind=kind,
+                                            allowed_hosts=config.check.allowed_link_hosts)))
     return result
 
 

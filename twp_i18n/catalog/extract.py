@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import Config
+from ..diagnostics import Diagnostic
 from ..errors import TemplateError
 from ..machinery import cache, parallel
-from ..machinery.fsutil import files, remove_file, write_if_changed
-from ..paths import SITE_DOMAIN, template_files
+from ..machinery.fsutil import remove_file, write_if_changed
+from ..paths import SITE_DOMAIN, domain_files, template_files
 
 if TYPE_CHECKING:
     import polib
@@ -42,6 +43,8 @@ class ExtractReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     units: int = 0
+    warnings: list[Diagnostic] = field(default_factory=list)
+    """``path:line: ...`` of what the articles hold that twp does not use (each once)."""
 
     @property
     def templates(self) -> int:
@@ -145,6 +148,11 @@ def site_template(config: Config, articles: Iterable[Article]) -> polib.POFile:
     title = polib.POEntry(msgid=config.title, comment="type: site title",
                           occurrences=[("twp.toml", str(_title_line(config)))])
     entries[(None, config.title)] = title
+    if config.disclaimer and config.disclaimer != config.title:
+        line = config.key_lines.get("site.disclaimer")
+        entries[(None, config.disclaimer)] = polib.POEntry(
+            msgid=config.disclaimer, comment="shown at the foot of every page.",
+            occurrences=[("twp.toml", str(line))] if line else [])
     for _name, (path, ref) in sorted(template_files(config).items()):
         for lineno, message, comments, context in _jinja_messages(path, ref):
             if isinstance(message, tuple):
@@ -225,7 +233,7 @@ def extract(config: Config, articles: list[Article] | None = None, *,
         from ..source.content import load_articles
 
         articles = load_articles(config)
-    report = ExtractReport()
+    report = ExtractReport(warnings=[w for article in articles for w in article.warnings])
     # Render everything before writing anything.
     texts, report.units = _template_texts(config, articles)
     wanted = set(texts)
@@ -237,12 +245,12 @@ def extract(config: Config, articles: list[Article] | None = None, *,
         (report.written if changed else report.unchanged).append(config.rel(path))
     outdir = config.templates_po_dir
     if outdir.is_dir():
-        for stale in files(outdir, "*.pot"):
+        for stale in domain_files(outdir, ".pot").values():
             if stale not in wanted and (dry_run or remove_file(stale)):
                 report.removed.append(config.rel(stale))
     if inputs is not None and not dry_run:
         cache.save(config, "extract", {
-            "inputs": inputs, "units": report.units,
+            "inputs": inputs, "units": report.units, "warnings": [w.as_dict() for w in report.warnings],
             "outputs": {config.rel(path): cache.digest(text.encode("utf-8"))
                         for path, text in texts.items()},
         })
@@ -277,7 +285,7 @@ def _template_texts(config: Config, articles: list[Article]) -> tuple[dict[Path,
 
 def _input_digests(config: Config) -> dict[str, str]:
     """Digests of everything a template depends on: articles, twp.toml, templates."""
-    sources = sorted(config.source_dir.glob("*.md")) if config.source_dir.is_dir() else []
+    sources = sorted(config.source_dir.rglob("*.md")) if config.source_dir.is_dir() else []
     themes = [path for path, _ref in template_files(config).values()]
     digests = cache.file_digests(config, [config.config_path, *sources, *themes])
     digests["#code"] = cache.code_digest()
@@ -291,7 +299,7 @@ def _unchanged_by_cache(config: Config, inputs: dict[str, str]) -> ExtractReport
         return None
     outputs: dict[str, str] = stored.get("outputs", {})
     directory = config.templates_po_dir
-    present = sorted(config.rel(p) for p in files(directory, "*.pot"))
+    present = sorted(config.rel(p) for p in domain_files(directory, ".pot").values())
     if present != sorted(outputs):
         return None
     for rel, expected in outputs.items():
@@ -300,4 +308,6 @@ def _unchanged_by_cache(config: Config, inputs: dict[str, str]) -> ExtractReport
                 return None
         except OSError:
             return None
-    return ExtractReport(unchanged=sorted(outputs), units=int(stored.get("units", 0)))
+    return ExtractReport(unchanged=sorted(outputs), units=int(stored.get("units", 0)),
+                         warnings=[Diagnostic.from_dict(w) for w in stored.get("warnings", [])
+                                   if isinstance(w, dict)])

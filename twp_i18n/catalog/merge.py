@@ -40,7 +40,8 @@ from ..config import Config
 from ..errors import CatalogError
 from ..languages import nplurals
 from ..machinery import cache, parallel
-from ..machinery.fsutil import files, remove_file, write_if_changed
+from ..machinery.fsutil import remove_file, write_if_changed
+from ..paths import domain_files
 from . import pofile
 from .catalogs import (
     catalog_path,
@@ -499,8 +500,8 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
     """
     langs = list(languages) if languages is not None else list(config.languages)
     if templates is None:
-        texts = {p.stem: pofile.read_bytes(p, config.rel(p), config.limits)
-                 for p in files(config.templates_po_dir, "*.pot")}
+        texts = {domain: pofile.read_bytes(p, config.rel(p), config.limits)
+                 for domain, p in domain_files(config.templates_po_dir, ".pot").items()}
         if not texts:
             load_templates(config)  # raises the "run twp extract first" error
         source = _Templates(config, texts, {})
@@ -636,7 +637,7 @@ def _merge_language(job: tuple[Config, Any, Any], lang: str) -> _LanguageResult:
     config, source, memo = job
     result = _LanguageResult(lang)
     directory = config.po_dir(lang)
-    on_disk = {p.stem: p for p in files(directory, "*.po")}
+    on_disk = domain_files(directory, ".po")
     try:
         data = {domain: pofile.read_bytes(path, config.rel(path), config.limits)
                 for domain, path in on_disk.items()}

@@ -31,8 +31,7 @@ from ..config import Config, LimitsConfig
 from ..errors import CatalogError
 from ..languages import single_count_forms
 from ..machinery import cache, parallel
-from ..machinery.fsutil import files
-from ..paths import SITE_DOMAIN
+from ..paths import SITE_DOMAIN, domain_files
 from ..source.segments import word_count
 from . import pofile
 from .catalogs import check_plural_counts, load_templates
@@ -170,7 +169,7 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
     reads the cache but writes nothing, for dry runs).
     """
     directory = config.templates_po_dir
-    domains = [p.stem for p in files(directory, "*.pot")]
+    domains = list(domain_files(directory, ".pot"))
     if not domains:
         load_templates(config)  # raises the "run twp extract first" error
     wanted = set(articles) if articles is not None else None

@@ -144,6 +144,7 @@ def extract(ctx: typer.Context) -> None:
     console: Console = ctx.obj
     with console.writing() as config:
         report = run_extract(config)
+    _warn(config, report.warnings)
     _files(console, "wrote", report.written)
     _files(console, "removed", report.removed)
     console.say(
@@ -345,6 +346,7 @@ def sync(
     warned = 0
     if report.fetched is not None:
         warned += _show_fetch(console, config, report.fetched)
+    warned += _warn(config, report.extracted.warnings)
     _files(console, verb, report.extracted.written, always=dry_run)
     _files(console, "would remove" if dry_run else "removed", report.extracted.removed,
            always=dry_run)
@@ -466,9 +468,41 @@ def serve(
             typer.echo("stopped")
 
 
+_GLOBAL_FLAGS = frozenset({"-q", "--quiet", "-v", "--verbose", "--debug"})
+_GLOBAL_VALUED = frozenset({"--site"})
+
+
+def _globals_first(args: list[str]) -> list[str]:
+    """Move the global options given after the command (``twp extract -q``) before it, where
+    typer reads them; everything after a ``--`` is left as it is."""
+    index = 0
+    while index < len(args) and args[index].startswith("-") and args[index] != "--":
+        index += 2 if args[index] in _GLOBAL_VALUED else 1
+    if index >= len(args) or args[index] == "--":
+        return args
+    before, command, after = args[:index], args[index], args[index + 1:]
+    moved: list[str] = []
+    rest: list[str] = []
+    position = 0
+    while position < len(after):
+        token = after[position]
+        if token == "--":
+            rest.extend(after[position:])
+            break
+        if token in _GLOBAL_FLAGS or token.split("=", 1)[0] in _GLOBAL_VALUED and "=" in token:
+            moved.append(token)
+        elif token in _GLOBAL_VALUED and position + 1 < len(after):
+            moved.extend(after[position:position + 2])
+            position += 1
+        else:
+            rest.append(token)
+        position += 1
+    return [*before, *moved, command, *rest]
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point of the ``twp`` script."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = _globals_first(list(sys.argv[1:] if argv is None else argv))
     debug = "--debug" in args
     try:  # typer reports usage errors itself (exit 2) and ends with SystemExit
         app(args=args, prog_name="twp")

@@ -64,17 +64,28 @@ def file_digests(config: Config, paths: list[Path]) -> dict[str, str]:
 
 
 def directory_digests(config: Config, directory: Path, suffix: str) -> dict[str, str]:
-    """:func:`file_digests` of the regular files in ``directory`` whose names end with
-    ``suffix`` (none if it does not exist), by relative path, in name order.
+    """:func:`file_digests` of the regular files in ``directory`` and its folders (articles
+    and catalogs may lie in folders) whose names end with ``suffix`` (none if it does not
+    exist), by relative path, in name order.
 
     The same result as listing and digesting them one by one, without the per-file
     cost of path objects: a site has thousands of catalogs.
     """
-    try:
-        entries = sorted((entry.name, entry.path) for entry in os.scandir(directory)
-                         if entry.name.endswith(suffix) and entry.is_file())
-    except (FileNotFoundError, NotADirectoryError):
-        return {}
+    entries: list[tuple[str, str]] = []
+    todo = [("", os.fspath(directory))]
+    while todo:
+        below, folder = todo.pop()
+        try:
+            with os.scandir(folder) as scan:
+                for entry in scan:
+                    if entry.is_dir(follow_symlinks=False):
+                        todo.append((f"{below}{entry.name}/", entry.path))
+                    elif entry.name.endswith(suffix) and entry.is_file():
+                        entries.append((below + entry.name, entry.path))
+        except (FileNotFoundError, NotADirectoryError):
+            if not below:
+                return {}
+    entries.sort()
     prefix = config.rel(directory) + "/"
     result = {}
     for name, path in entries:

@@ -158,7 +158,7 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     manifest = (json.dumps(sorted(set(files) | kept_files), indent=0) + "\n").encode("utf-8")
     folder = Folder(output)
     targets = {rel: folder.inside_or_fail(rel) for rel in files}  # all checked before any write
-    for directory, depth in ((output, None), (config.locales_dir, 2), (config.source_dir, 0)):
+    for directory, depth in ((output, None), (config.locales_dir, None), (config.source_dir, 0)):
         remove_stale_temp_files(directory, depth=depth)
     for rel, data in sorted(files.items()):
         if write_if_changed(targets[rel], data):

@@ -142,6 +142,7 @@ def jinja_environment(config: Config) -> Environment:
                       extensions=["jinja2.ext.i18n"], keep_trailing_newline=True,
                       trim_blocks=True, lstrip_blocks=True)
     env.policies["ext.i18n.trimmed"] = True
+    env.globals["site_disclaimer"] = escape(config.disclaimer)  # [site] disclaimer, as text
     return env
 
 
@@ -164,13 +165,17 @@ class CatalogView:
     table: dict[tuple[str | None, str], str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     revision: str | None = None
+    allowed_hosts: tuple[str, ...] = ()
+    """``[check] allowed_link_hosts``: sites translations may link to besides the source's."""
 
 
 def catalog_view(po: polib.POFile | None, display: str,
-                 verdicts: Verdicts | None = None) -> CatalogView:
+                 verdicts: Verdicts | None = None,
+                 allowed_hosts: tuple[str, ...] = ()) -> CatalogView:
     """Usable translations of a catalog by (msgctxt, msgid), and where the unsafe ones are."""
-    view = CatalogView()
-    unsafe = verdicts.unsafe if verdicts is not None else unsafe_entry
+    view = CatalogView(allowed_hosts=allowed_hosts)
+    unsafe = verdicts.unsafe if verdicts is not None else (
+        lambda entry: unsafe_entry(entry, allowed_hosts=allowed_hosts))
     if po is None:
         return view
     view.revision = po.metadata.get("PO-Revision-Date")
@@ -189,7 +194,8 @@ def catalog_view(po: polib.POFile | None, display: str,
 def read_view(config: Config, lang: str, slug: str, verdicts: Verdicts | None = None) -> CatalogView:
     """:func:`catalog_view` of the catalog of article ``slug`` in ``lang`` (empty if none)."""
     display = config.rel(catalog_path(config, lang, slug))
-    return catalog_view(load_catalog(config, lang, slug), display, verdicts)
+    return catalog_view(load_catalog(config, lang, slug), display, verdicts,
+                        config.check.allowed_link_hosts)
 
 
 UnitKeys = list[tuple[tuple[str | None, str], int]]
@@ -308,7 +314,8 @@ def localize(article: Article, lang: str, source_lang: str, view: CatalogView | 
         marks = translate_tokens(tokens, lambda text, kind: lookup(text, kind) and None, env,
                                  blocks=source.blocks)
     else:
-        marks = translate_tokens(tokens, lookup, env, reject, blocks=source.blocks)
+        marks = translate_tokens(tokens, lookup, env, reject, blocks=source.blocks,
+                                 allowed_hosts=view.allowed_hosts)
     if not is_source:
         source_tag = bcp47_tag(source_lang)
         position = {id(token): index for index, token in enumerate(tokens)}

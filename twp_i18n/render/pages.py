@@ -126,7 +126,7 @@ def _render_chunk(job: tuple[Config, Plan, list[str]], slugs: list[str]) -> list
             localized = localize(article, lang, config.source_language, view, source)
             problems = [p for p in localized.problems if view is None or p not in view.problems]
             localized.html = link_to_source_when_unpublished(
-                localized.html, plan.slugs[lang], all_slugs, config.source_language)
+                localized.html, plan.slugs[lang], all_slugs, config.source_language, slug)
             page = _article_page(env, config, plan, lang, localized, site_title)
             listing = {
                 "href": f"{slug}/", "title": localized.title, "summary": localized.summary,
@@ -135,7 +135,7 @@ def _render_chunk(job: tuple[Config, Plan, list[str]], slugs: list[str]) -> list
             }
             item = _feed_item(config, plan, lang, localized) if slug in recent else None
             chapter = epub.chapter(env, links, localized, site_title, entry_updated(localized),
-                                   _help_url(config, plan))
+                                   _help_url(config, plan, slug))
             result.append((lang, slug, _ArticleOutput(page.encode("utf-8"), listing, item,
                                                       problems, chapter)))
     return result
@@ -146,6 +146,7 @@ def _language_environment(config: Config, lang: str) -> tuple[Environment, Trans
     env = jinja_environment(config)
     site_po = load_catalog(config, lang, SITE_DOMAIN) if lang != config.source_language else None
     translations = Translations(site_po, lang)
+    env.globals["site_disclaimer"] = translations.gettext(config.disclaimer)
     env.install_gettext_callables(  # type: ignore[attr-defined]
         translations.gettext, translations.ngettext, newstyle=True,
         pgettext=translations.pgettext, npgettext=translations.npgettext)
@@ -231,13 +232,14 @@ def _article_page(env: Environment, config: Config, plan: Plan, lang: str, loc: 
                   site_title: str) -> str:
     slug = loc.article.slug
     versions = [l for l in plan.languages if slug in plan.slugs[l]]
-    page = _page(config, plan, lang, depth=2, canonical=f"{tag_dir(lang)}/{slug}/",
+    depth = _depth(slug)
+    page = _page(config, plan, lang, depth=depth, canonical=f"{tag_dir(lang)}/{slug}/",
                  hreflang=[(l, f"{tag_dir(l)}/{slug}/") for l in versions],
                  description=loc.summary)
-    alternates = [{"href": f"../../{tag_dir(l)}/{slug}/", "lang_tag": bcp47_tag(l),
+    alternates = [{"href": f"{_rel_root(depth)}{tag_dir(l)}/{slug}/", "lang_tag": bcp47_tag(l),
                    "name": native_name(l), "current": l == lang} for l in versions]
     article = loc.article
-    help_url = _help_url(config, plan)
+    help_url = _help_url(config, plan, slug)
     data = {
         "title": loc.title, "html": Markup(loc.html), "untranslated": loc.untranslated_units,
         "date_iso": article.date.date().isoformat(), "date_text": _date_text(article.date, lang),
@@ -249,10 +251,17 @@ def _article_page(env: Environment, config: Config, plan: Plan, lang: str, loc: 
                    alternates=alternates)
 
 
-def _help_url(config: Config, plan: Plan) -> str:
+def _depth(slug: str) -> int:
+    """How many folders below the output folder the page of article ``slug`` lies:
+    ``es/sleep/index.html`` 2, ``es/about/governance/index.html`` 3."""
+    return 2 + slug.count("/")
+
+
+def _help_url(config: Config, plan: Plan, slug: str = "") -> str:
     """Where an article page's notice of untranslated parts leads (relative to the page)."""
-    return (f"../../{tag_dir(config.source_language)}/{HELP_SLUG}/"
-            if HELP_SLUG in plan.slugs[config.source_language] else "../../status/")
+    root = _rel_root(_depth(slug))
+    return (f"{root}{tag_dir(config.source_language)}/{HELP_SLUG}/"
+            if HELP_SLUG in plan.slugs[config.source_language] else f"{root}status/")
 
 
 _RELATIVE_DIR_LINK = re.compile(r'\b(href)="((?![a-z][a-z0-9+.-]*:|/|#)[^"?#]*/)([?#][^"]*)?"')
@@ -307,21 +316,30 @@ def _feed_item(config: Config, plan: Plan, lang: str, loc: Localized) -> feeds.F
     )
 
 
-_SIBLING = re.compile(r'href="\.\./([^/"#?]+)/?((?:[?#][^"]*)?)"')
+_SIBLING = re.compile(r'href="((?:\.\./)+)([^"#?]*?)/?((?:[?#][^"]*)?)"')
 
 
 def link_to_source_when_unpublished(html_text: str, published: set[str], slugs: set[str],
-                                    source_lang: str) -> str:
-    """Point links to sibling articles not published in this language at the source version.
+                                    source_lang: str, page_slug: str = "") -> str:
+    """Point links to sibling articles not published in this language at the source version
+    (``page_slug``: the article whose page holds the links; ``../b/`` on the page of
+    ``about/a`` leads to ``about/b``).
 
     >>> link_to_source_when_unpublished('<a href="../b/">b</a>', {"a"}, {"a", "b"}, "en")
     '<a href="../../en/b/" hreflang="en">b</a>'
     """
+    folders = ["", *page_slug.split("/")] if page_slug else ["", ""]  # "" the language's folder
+    root = _rel_root(_depth(page_slug))
+
     def fix(match: re.Match[str]) -> str:
-        slug = match.group(1)
+        up = len(match.group(1)) // 3
+        if up > len(folders) - 1:  # leaves the language's folder
+            return match.group(0)
+        slug = "/".join(part for part in (*folders[1:len(folders) - up], match.group(2)) if part)
         if slug not in slugs or slug in published:
             return match.group(0)
-        return f'href="../../{tag_dir(source_lang)}/{slug}/{match.group(2)}" hreflang="{bcp47_tag(source_lang)}"'
+        return (f'href="{root}{tag_dir(source_lang)}/{slug}/{match.group(3)}" '
+                f'hreflang="{bcp47_tag(source_lang)}"')
 
     return _SIBLING.sub(fix, html_text)
 

@@ -1,4 +1,8 @@
-"""Canonical articles: ``content/<source-lang>/<slug>.md``.
+"""Canonical articles: ``content/<source-lang>/<slug>.md``, in folders too.
+
+``content/en/about/governance.md`` is the article ``about/governance`` and
+``content/en/about/index.md`` the article ``about`` (so ``about.md`` beside it is
+an error naming both).
 
 An article is UTF-8 Markdown with YAML front matter between ``---`` lines.
 :func:`load_articles` reads them all, checking every rule a later stage relies
@@ -10,13 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import subprocess
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ..config import Config, LimitsConfig
+from ..config import GIT_FIRST_COMMIT, Config, ContentConfig, LimitsConfig
+from ..diagnostics import Diagnostic, warning
 from ..errors import ContentError, control_character
 from ..paths import check_slug, language_folders, slug_hint
 
@@ -88,6 +94,8 @@ class Article:
     """1-based line of each front-matter key."""
     limits: LimitsConfig = field(default_factory=LimitsConfig, compare=False, repr=False)
     """The site's ``[limits]``: the largest unit and the deepest nesting it may have."""
+    warnings: tuple[Diagnostic, ...] = field(default=(), compare=False)
+    """``path:line: ...`` of what was read but not used (front-matter keys twp does not know)."""
 
     @property
     def last_modified(self) -> dt.datetime:
@@ -110,19 +118,23 @@ def load_articles(config: Config) -> list[Article]:
     articles: list[Article] = []
     seen: dict[str, Article] = {}
     language_dirs = language_folders((config.source_language, *config.languages))
-    for path in sorted(source_dir.glob("*.md")):
-        article = load_article(path, config.rel(path), config.limits)
-        problem = check_slug(article.slug, reserved=language_dirs)
+    dates = _DateFallback(config)
+    for path, folder in article_files(source_dir):
+        article = load_article(path, config.rel(path), config.limits, content=config.content,
+                               folder=folder, date_fallback=dates)
+        problem = check_slug(article.slug, nested=True, reserved=language_dirs)
         if problem:
             raise ContentError(f"slug '{article.slug}' {problem}", path=article.rel_path,
-                               line=article.field_lines.get("slug", 1), hint=slug_hint())
+                               line=article.field_lines.get("slug", 1),
+                               hint=slug_hint(nested=bool(folder)))
         other = seen.get(article.slug.casefold())
         if other is not None:
             raise ContentError(
                 f"slug '{article.slug}' is already used by {other.rel_path}",
                 path=article.rel_path,
                 line=article.field_lines.get("slug"),
-                hint="give one of the two articles a different 'slug' in its front matter",
+                hint="give one of the two articles a different 'slug' in its front matter"
+                     + (", or move one of them" if folder or "/" in other.slug else ""),
             )
         seen[article.slug.casefold()] = article
         articles.append(article)
@@ -130,9 +142,74 @@ def load_articles(config: Config) -> list[Article]:
     return articles
 
 
-def load_article(path: Path, rel_path: str, limits: LimitsConfig | None = None) -> Article:
+def article_files(source_dir: Path) -> list[tuple[Path, str]]:
+    """Every ``*.md`` file under ``source_dir`` with its folder below it (``""`` or
+    ``about/help``), sorted; symbolic links to folders are not followed."""
+    found: list[tuple[Path, str]] = []
+    for top, dirs, names in os.walk(source_dir):
+        dirs.sort()
+        folder = Path(top).relative_to(source_dir).as_posix()
+        folder = "" if folder == "." else folder
+        found.extend((Path(top) / name, folder) for name in names if name.endswith(".md"))
+    return sorted(found, key=lambda item: item[0].relative_to(source_dir).as_posix())
+
+
+class _DateFallback:
+    """The date of an article without one, by the rule of ``[content] date_fallback``."""
+
+    def __init__(self, config: Config) -> None:
+        self.rule = config.content.date_fallback
+        self.root = config.root
+        self._refusal: str | None = None
+        """Why git cannot tell any file's date here ("" when it can), once asked."""
+
+    def __call__(self, path: Path, rel_path: str) -> tuple[dt.datetime | None, str]:
+        """The date, or None and why there is none."""
+        if self.rule is None:
+            return None, ""
+        if self.rule != GIT_FIRST_COMMIT:
+            return _to_datetime(self.rule), ""
+        if self._refusal is None:
+            out = _git(self.root, "rev-parse", "--is-shallow-repository")
+            self._refusal = (
+                "the site is not in a git repository (or git is not installed)" if out is None
+                else "" if out.strip() == "false"
+                else "the git repository is a shallow clone, which cannot tell when the file "
+                     "was first committed (fetch the whole history: git fetch --unshallow)")
+        if self._refusal:
+            return None, self._refusal
+        out = _git(self.root, "log", "--diff-filter=A", "--follow", "--format=%aI", "--",
+                   str(path.resolve()))
+        lines = (out or "").split()
+        if not lines:
+            return None, "git has no commit of this file (commit it first)"
+        return _to_datetime(lines[-1]), ""
+
+
+GIT_TIMEOUT = 30.0
+"""Seconds one git command may take (a date fallback asks git once per dateless article)."""
+
+
+def _git(root: Path, *args: str) -> str | None:
+    """The output of a git command run in ``root``, or None when it fails."""
+    try:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True,
+                              timeout=GIT_TIMEOUT, check=False,
+                              env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"})
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None
+    return done.stdout.decode("utf-8", "replace")
+
+
+def load_article(path: Path, rel_path: str, limits: LimitsConfig | None = None, *,
+                 content: ContentConfig | None = None, folder: str = "",
+                 date_fallback: Any = None) -> Article:
     """Read and validate one article file (one over ``limits.max_article_bytes`` is
-    refused before more than that is read)."""
+    refused before more than that is read).  ``folder``: where it lies below
+    ``content/<lang>/`` (its slug's first segments); ``date_fallback(path, rel_path)``:
+    the date when the front matter has none, or None and why."""
     limits = limits or LimitsConfig()
     try:
         with open(path, "rb") as handle:
@@ -141,7 +218,8 @@ def load_article(path: Path, rel_path: str, limits: LimitsConfig | None = None) 
                 raise _too_big(os.fstat(handle.fileno()).st_size, limits, rel_path)
     except OSError as exc:
         raise ContentError(f"cannot read: {exc.strerror}", path=rel_path) from exc
-    return parse_article(raw, path, rel_path, limits)
+    return parse_article(raw, path, rel_path, limits, content=content, folder=folder,
+                         date_fallback=date_fallback)
 
 
 def _too_big(size: int, limits: LimitsConfig, rel_path: str) -> ContentError:
@@ -160,7 +238,8 @@ def _size(size: int) -> str:
 
 
 def parse_article(raw: bytes, path: Path, rel_path: str,
-                  limits: LimitsConfig | None = None) -> Article:
+                  limits: LimitsConfig | None = None, *, content: ContentConfig | None = None,
+                  folder: str = "", date_fallback: Any = None) -> Article:
     """Parse the bytes of an article file (a BOM and CRLF line ends are accepted)."""
     limits = limits or LimitsConfig()
     if len(raw) > limits.max_article_bytes:
@@ -189,7 +268,8 @@ def parse_article(raw: bytes, path: Path, rel_path: str,
         raise ContentError("contains the control character U+0004", path=rel_path,
                            line=end + 2 + body[: body.index("\x04")].count("\n"),
                            hint="delete the invisible character on that line")
-    article = _article_from(meta, key_lines, body, end + 2, path, rel_path)
+    article = _article_from(meta, key_lines, body, end + 2, path, rel_path,
+                            content or ContentConfig(), folder, date_fallback)
     return article if limits == article.limits else replace(article, limits=limits)
 
 
@@ -224,15 +304,59 @@ def _parse_front_matter(source: str, rel_path: str) -> tuple[dict[str, Any], dic
     return data, key_lines
 
 
+_OWN_KEYS = ("slug", "translator_notes", "source_url", "source_id")
+"""Front-matter keys twp reads under their own name only."""
+
+
+def _mapped(meta: dict[str, Any], key_lines: dict[str, int], content: ContentConfig,
+            rel_path: str) -> tuple[dict[str, Any], dict[str, int], dict[str, str], list[str]]:
+    """The front matter under the article's field names ([content.front_matter]: the first
+    name present wins), the lines of those fields, the name each was read from, and a
+    warning naming the keys no field reads."""
+    fields: dict[str, Any] = {key: meta[key] for key in _OWN_KEYS if key in meta}
+    lines = {key: key_lines[key] for key in fields if key in key_lines}
+    names = {key: key for key in fields}
+    used = set(_OWN_KEYS) | set(content.ignore_keys)
+    for name, keys in content.front_matter.items():
+        used.update(keys)
+        found = next((key for key in keys if meta.get(key) not in (None, "")), None)
+        found = found or next((key for key in keys if key in meta), None)
+        if found is not None:
+            fields[name], names[name] = meta[found], found
+            if found in key_lines:
+                lines[name] = key_lines[found]
+    unknown = [str(key) for key in meta if str(key) not in used]
+    warnings = []
+    if unknown:
+        line = min(key_lines.get(key, 1) for key in unknown)
+        warnings.append(warning(
+            "front-matter-key", f"front-matter {'keys' if len(unknown) > 1 else 'key'} not used by twp: "
+            + ", ".join(f"'{key}'" for key in unknown)
+            + " (map it with [content.front_matter] in twp.toml, or list it in [content] ignore_keys)",
+            rel_path, line))
+    return fields, lines, names, warnings
+
+
 def _article_from(meta: dict[str, Any], key_lines: dict[str, int], body: str, body_line: int,
-                  path: Path, rel_path: str) -> Article:
+                  path: Path, rel_path: str, content: ContentConfig, folder: str = "",
+                  date_fallback: Any = None) -> Article:
+    meta, key_lines, names, warnings = _mapped(meta, key_lines, content, rel_path)
+
     def fail(message: str, key: str | None, hint: str | None = None) -> ContentError:
         return ContentError(message, path=rel_path, line=key_lines.get(key or "", 1), hint=hint)
 
-    for key in ("title", "date"):
-        if key not in meta or meta[key] in (None, ""):
-            raise fail(f"front matter has no '{key}'", None,
-                       hint=f"add a '{key}:' line to the front matter")
+    if "title" not in meta or meta["title"] in (None, ""):
+        raise fail("front matter has no 'title'", None, hint="add a 'title:' line to the front matter")
+    fallback_date: dt.datetime | None = None
+    if "date" not in meta or meta["date"] in (None, ""):
+        why = ""
+        if date_fallback is not None:
+            fallback_date, why = date_fallback(path, rel_path)
+        if fallback_date is None:
+            raise fail("front matter has no 'date'" + (f", and {why}" if why else ""), None,
+                       hint="add a 'date:' line to the front matter" + (
+                           "" if why else ", or set [content] date_fallback in twp.toml "
+                           "(\"git-first-commit\" or a date YYYY-MM-DD)"))
 
     def text(key: str) -> str | None:
         value = meta.get(key)
@@ -256,18 +380,20 @@ def _article_from(meta: dict[str, Any], key_lines: dict[str, int], body: str, bo
     if notes and any(line.endswith("\\") for line in notes.split("\n")):
         raise fail("a line of 'translator_notes' ends with a backslash", "translator_notes",
                    hint="gettext would join it with the next line; remove the backslash")
-    date = _to_datetime(meta["date"])
+    date = fallback_date or _to_datetime(meta["date"])
     if date is None:
-        raise fail(f"'date' is not a date: {_shown(meta['date'])}", "date",
+        raise fail(f"'{names['date']}' is not a date: {_shown(meta['date'])}", "date",
                    hint="write dates as YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS+00:00")
     updated = None
     if meta.get("updated") is not None:
         updated = _to_datetime(meta["updated"])
         if updated is None:
-            raise fail(f"'updated' is not a date: {_shown(meta['updated'])}", "updated",
+            raise fail(f"'{names['updated']}' is not a date: {_shown(meta['updated'])}", "updated",
                        hint="write dates as YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS+00:00")
 
-    slug = text("slug") if "slug" in meta else path.stem
+    parents = folder.split("/") if folder else []
+    name = parents.pop() if parents and path.stem == "index" else path.stem  # about/index.md: about
+    slug = text("slug") if "slug" in meta else name
     if "slug" in meta and slug is None:
         slug = ""
     assert slug is not None
@@ -275,6 +401,7 @@ def _article_from(meta: dict[str, Any], key_lines: dict[str, int], body: str, bo
     if problem:
         raise fail(f"slug '{slug}' {problem}", "slug" if "slug" in meta else None,
                    hint=slug_hint())
+    slug = "/".join([*parents, slug])
 
     tags_value = meta.get("tags") or []
     if isinstance(tags_value, str):
@@ -302,6 +429,7 @@ def _article_from(meta: dict[str, Any], key_lines: dict[str, int], body: str, bo
         source_url=text("source_url"),
         source_id=text("source_id"),
         field_lines=key_lines,
+        warnings=tuple(warnings),
     )
 
 

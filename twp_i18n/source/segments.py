@@ -391,6 +391,7 @@ def translate_tokens(tokens: list[Token], lookup: Callable[[str, str], str | Non
                      env: dict[str, Any],
                      on_reject: Callable[[Token, str], None] | None = None,
                      blocks: list[tuple[int, str, str]] | None = None,
+                     allowed_hosts: tuple[str, ...] = (),
                      ) -> list[tuple[Token, str, bool]]:
     """Replace every block's inline content with its translation, in place.
 
@@ -400,7 +401,9 @@ def translate_tokens(tokens: list[Token], lookup: Callable[[str, str], str | Non
     site the source unit does not link to (reference-style links included, as
     resolved here) is not used: ``on_reject(token, text)`` is told and the source
     stays.  An image's alt text is replaced as text, never as Markdown source.
-    ``blocks`` is :func:`unit_blocks` of these tokens, when the caller has it.
+    ``blocks`` is :func:`unit_blocks` of these tokens, when the caller has it;
+    ``allowed_hosts`` the sites translations may link to besides the source's
+    (``[check] allowed_link_hosts``).
     """
     md = markdown()
     result: list[tuple[Token, str, bool]] = []
@@ -421,7 +424,7 @@ def translate_tokens(tokens: list[Token], lookup: Callable[[str, str], str | Non
             result.append((token, kind, True))
             continue
         children = md.parseInline(translation, env)[0].children or []
-        if foreign_urls(link_urls(children), link_urls(token.children)):
+        if foreign_urls(link_urls(children), link_urls(token.children), allowed_hosts):
             if on_reject is not None:
                 on_reject(token, text)
             result.append((token, kind, False))
