@@ -73,6 +73,19 @@ class FeedsConfig:
     websub_hub: str | None = None
 
 
+REFERENCES = ("file", "line", "never")
+
+
+@dataclass(frozen=True)
+class CatalogsConfig:
+    """``[catalogs]``: how the language catalogs are written."""
+
+    references: str = "file"
+    """What the ``#:`` lines of a catalog's entries give: ``file`` (the article, no line
+    number, so an edit above an entry does not change it), ``line`` (file and line, as in
+    the templates) or ``never``.  Templates always give file and line."""
+
+
 @dataclass(frozen=True)
 class Config:
     """A loaded, validated site configuration.  Paths are absolute."""
@@ -90,6 +103,7 @@ class Config:
     feeds: FeedsConfig = field(default_factory=FeedsConfig)
     fetch: FetchConfig | None = None
     limits: LimitsConfig = field(default_factory=LimitsConfig)
+    catalogs: CatalogsConfig = field(default_factory=CatalogsConfig)
     key_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     """Line in twp.toml of each key set there, as ``"section.key"`` (for messages)."""
 
@@ -163,6 +177,7 @@ _SCHEMA: dict[str, _Schema] = {
         "max_entry_bytes": (int, "an integer"),
         "max_nesting": (int, "an integer"),
     },
+    "catalogs": {"references": (str, "a string")},
 }
 
 _REQUIRED = {"site": ("title", "base_url", "source_language")}
@@ -405,6 +420,8 @@ def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
             problems.add(f"[limits] {key} must be greater than 0", "limits", key)
     limits = LimitsConfig(**limits_data)
 
+    catalogs = _catalogs_config(data.get("catalogs", {}), problems)
+
     problems.raise_if_any()
     return Config(
         root=root,
@@ -420,6 +437,7 @@ def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
         feeds=feeds,
         fetch=fetch,
         limits=limits,
+        catalogs=catalogs,
         key_lines=key_lines,
     )
 
@@ -454,6 +472,15 @@ def _fetch_config(table: dict[str, Any], problems: _Problems) -> FetchConfig | N
     if "redirect_hosts" in values:
         values["redirect_hosts"] = tuple(host.strip().lower() for host in values["redirect_hosts"])
     return FetchConfig(**values)
+
+
+def _catalogs_config(table: dict[str, Any], problems: _Problems) -> CatalogsConfig:
+    references = table.get("references", CatalogsConfig.references)
+    if references not in REFERENCES:
+        problems.add(f"[catalogs] references must be one of {', '.join(map(repr, REFERENCES))}, "
+                     f"not {references!r}", "catalogs", "references")
+        return CatalogsConfig()
+    return CatalogsConfig(references=references)
 
 
 def _is_http_url(value: str) -> bool:

@@ -439,6 +439,35 @@ def serve(
             typer.echo("stopped")
 
 
+@app.command("format")
+def format_catalogs(
+    ctx: typer.Context,
+    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 listing the files not in canonical form.")] = False,
+    lang: Annotated[Optional[list[str]], typer.Option("--lang", "-l", metavar="LANG", help="Only this language's catalogs (repeatable; default: all, and the templates).")] = None,
+) -> None:
+    """Rewrite catalogs in canonical form (msgcat's, references as [catalogs] says)."""
+    from ..catalog.canonical import format_catalogs as run_format
+    from ..machinery.lock import site_lock
+
+    console: Console = ctx.obj
+    config = console.config()
+    langs = _check_languages(config, lang)
+    if check:
+        report = run_format(config, languages=langs, check=True)
+        for path in report.changed:
+            typer.echo(f"{path}: not in canonical form")
+        console.say(f"format: {len(report.changed) + len(report.unchanged)} files, "
+                    f"{len(report.changed)} not in canonical form"
+                    + ("; run 'twp format' to rewrite them" if report.changed else ""))
+        if report.changed:
+            raise typer.Exit(1)
+        return
+    with site_lock(config.root):
+        report = run_format(config, languages=langs)
+    _files(console, "wrote", report.changed)
+    console.say(f"format: {len(report.changed)} files written, {len(report.unchanged)} unchanged")
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point of the ``twp`` script."""
     args = list(sys.argv[1:] if argv is None else argv)
