@@ -377,3 +377,21 @@ def test_unchanged_entries_keep_their_bytes(items, width, rng: random.Random):
             assert lines[start:end] == old_lines[old_start:old_end]
     if not changed and len(edited) == len(original):
         assert out == text
+
+
+def test_a_unit_used_twice_counts_twice_with_one_file_reference(make_site, twp):
+    from twp_i18n.catalog.status import site_status
+
+    from .conftest import article
+
+    body = "Rest often.\n\nSome words in between.\n\nRest often.\n"
+    root = make_site({"content/en/a.md": article(body=body)})
+    config = load_config(root)
+    extract(config)
+    update(config)
+    text = (root / "locales/es/LC_MESSAGES/a.po").read_text(encoding="utf-8")
+    assert "#: content/en/a.md\nmsgid \"Rest often.\"" in text
+    assert re.search(r"#: content/en/a.md:\d+ content/en/a.md:\d+\nmsgid \"Rest often",
+                     (root / "locales/templates/a.pot").read_text())
+    words = site_status(config)[0].catalogs[0].counts.words
+    assert words == 2 + 2 + 2 + 4  # title, twice "Rest often.", the words in between
