@@ -275,9 +275,22 @@ def _count_catalogs(todo: dict[str, tuple[Path, str]], verdicts: Verdicts,
     return counted
 
 
+def _uses(template: Path, limits: LimitsConfig
+          ) -> tuple[str, dict[tuple[str | None, str], int] | None]:
+    """The digest of a template ("" if there is none) and how many times each of its
+    (msgctxt, msgid) is used."""
+    try:
+        text = pofile.read_bytes(template, str(template), limits)
+    except FileNotFoundError:
+        return "", None
+    po = pofile.parse_po(pofile.decode(text, str(template)), str(template), limits=limits)
+    return cache.digest(text), {(e.msgctxt, e.msgid): len(e.occurrences) for e in po}
+
+
 def _count_tasks(indexes: list[int]) -> tuple[list[tuple[str, Any]], dict[str, bool]]:
     tasks, verdicts, limits = parallel.job()
     result: list[tuple[str, Any]] = []
+    templates: dict[Path, tuple[str, dict[tuple[str | None, str], int] | None]] = {}
     with verdicts.recording() as used:
         for index in indexes:
             rel, path, kind = tasks[index]
@@ -289,14 +302,10 @@ def _count_tasks(indexes: list[int]) -> tuple[list[tuple[str, Any]], dict[str, b
                 if path.suffix == ".po":
                     check_plural_counts(po, rel)
                     template = path.parent.parent.parent / "templates" / f"{path.stem}.pot"
-                    try:
-                        text = pofile.read_bytes(template, str(template), limits)
-                    except FileNotFoundError:
-                        key += ":"
-                    else:
-                        key += ":" + cache.digest(text)
-                        uses = {(e.msgctxt, e.msgid): len(e.occurrences) for e in pofile.parse_po(
-                            pofile.decode(text, str(template)), str(template), limits=limits)}
+                    if template not in templates:  # one article's catalogs come together
+                        templates[template] = _uses(template, limits)
+                    digest, uses = templates[template]
+                    key += ":" + digest
             except CatalogError as exc:  # sent back as plain data: the parent raises it
                 result.append((rel, (exc.message, exc.line, exc.hint)))
                 continue
