@@ -371,22 +371,28 @@ def test_unchanged_entries_keep_their_bytes(items, width, rng: random.Random):
         fresh = polib.POEntry(msgid="A new unit", msgstr="", occurrences=[("content/x.md", "")])
         edited.insert(rng.randrange(len(edited) + 1), fresh)
         changed.add(id(fresh))
-    out = format_po(edited, original=original)
+    # Lines inserted above: with file references, the entries are still the same.
+    mode = rng.choice(["line", "file"])
+    if mode == "file":
+        for entry in edited:
+            entry.occurrences = [(path, str(int(line) + 3) if line else line)
+                                 for path, line in entry.occurrences]
+    out = format_po(edited, original=original, references=mode)
     back = parse_po(out)
     ordered = [e for e in edited if not e.obsolete] + [e for e in edited if e.obsolete]
     written = [e for e in ordered if id(e) not in changed or pofile._entry_lines(e)]
-    assert [pofile._entry_key(e, "line") for e in back] == \
-        [pofile._entry_key(e, "line") for e in written]
+    assert [pofile._entry_key(e, mode) for e in back] == \
+        [pofile._entry_key(e, mode) for e in written]
     assert back.metadata == edited.metadata
     lines = out.split("\n")
     old_lines = text.split("\n")
-    kept = {pofile._entry_key(e, "line"): e.twp_span for e in original}
+    kept = {pofile._entry_key(e, mode): e.twp_span for e in original}
     for entry, read in zip(written, back):
         _, start, end = read.twp_span
         if id(entry) in changed:
             assert lines[start:end] == pofile._entry_lines(entry)
         else:
-            _, old_start, old_end = kept[pofile._entry_key(entry, "line")]
+            _, old_start, old_end = kept[pofile._entry_key(entry, mode)]
             assert lines[start:end] == old_lines[old_start:old_end]
     if not changed and len(edited) == len(original):
         assert out == text
@@ -408,3 +414,49 @@ def test_a_unit_used_twice_counts_twice_with_one_file_reference(make_site, twp):
                      (root / "locales/templates/a.pot").read_text())
     words = site_status(config)[0].catalogs[0].counts.words
     assert words == 2 + 2 + 2 + 4  # title, twice "Rest often.", the words in between
+
+
+HAND_WRITTEN = '''\
+# A header comment
+msgid ""
+msgstr ""
+"Language: fr\\n"
+"Content-Type: text/plain; charset=UTF-8\\n"
+"Plural-Forms: nplurals=2; plural=(n > 1);\\n"
+"X-Generator: an editor\\n"
+
+
+#, fuzzy
+#: content/en/a.md:3
+#. type: paragraph
+# translator's note, after the other comments
+#| msgid "The old text"
+msgid "The new text, long enough to be wrapped by anyone who wraps lines at seventy-nine columns"
+msgstr "Le texte, assez long pour que quiconque coupe les lignes à soixante-dix-neuf colonnes le coupe"
+
+#: content/en/a.md:5
+msgid "Second"
+msgstr "Deuxième"
+
+#, my-own-flag
+msgid "Third"
+msgstr "Troisième"
+#~ msgid "Gone, untranslated"
+#~ msgstr ""
+
+#~ msgid "Gone"
+#~ msgstr "Parti"'''
+
+
+def test_an_edit_changes_only_its_entry_of_a_hand_written_catalog():
+    original = parse_po(HAND_WRITTEN)
+    po = parse_po(HAND_WRITTEN)
+    assert format_po(po, original=original, references="file") == HAND_WRITTEN
+    next(e for e in po if e.msgid == "Second").msgstr = "Seconde"
+    out = format_po(po, original=original, references="file")
+    assert hunks(HAND_WRITTEN, out) == [(19, 20, 19, 20)]
+    assert out.splitlines()[19] == 'msgstr "Seconde"'
+    # twp format's form: canonical, unknown flags and the untranslated obsolete entry dropped
+    canonical = format_po(po)
+    assert "my-own-flag" not in canonical and "Gone, untranslated" not in canonical
+    assert '#~ msgstr "Parti"\n' in canonical

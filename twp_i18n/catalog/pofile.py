@@ -7,7 +7,9 @@ and the comment/flag printers) on top of a port of libunistring 1.0's
 2).  Catalogs are UTF-8.  :func:`parse_po` refuses whatever ``msgfmt`` cannot
 read, and reads the rest as msgfmt does or refuses it as :class:`UnsupportedSyntax`
 (a :class:`~twp_i18n.errors.CatalogError`, with file and line, like every refusal).
-It is linear in the size of its input and bounded by ``[limits]``.
+It is linear in the size of its input and bounded by ``[limits]``.  The catalog it
+returns remembers the lines it was read from, so that :func:`format_po` writes the
+entries that did not change exactly as they were, whatever tool wrote them.
 
 ``_TABLES`` is data dumped from ``libunistring.so.2`` (what msgcat 0.21 uses), so
 results do not depend on the running Python's Unicode version: the 33x33 UAX #14
