@@ -266,26 +266,27 @@ def test_random_catalogs_match_msgcat_and_round_trip(items: list[polib.POEntry])
     assert [_fields(e) for e in back] == [_fields(e) for e in expected]
     assert back.metadata == po.metadata
     assert format_po(back) == text
-    # The lines of a canonical file, kept while reading, are written again as they are...
-    wrapped: pofile.Wrapped = {}
-    again = parse_po(text, wrapped=wrapped)
-    assert format_po(again, wrapped) == text == format_po(po, wrapped)
-    # ...but only where value, keyword and flags (wrapping, format directives) are the same.
-    for entry in again:
+    # Given the file as read, the text is written again as it was...
+    assert format_po(back, original=parse_po(text)) == text
+    # ...and a canonical original gives canonical text, whatever changed.
+    for entry in back:
         entry.flags = (["no-wrap"] if "no-wrap" not in entry.flags else []) + ["c-format"]
         entry.msgid, entry.obsolete = entry.msgid + "!", False
-    assert format_po(again, wrapped) == format_po(again)
+    assert format_po(back, original=parse_po(text)) == format_po(back)
 
 
-def test_kept_lines_are_only_reused_for_the_same_field() -> None:
+def test_kept_entries_are_only_those_that_mean_the_same() -> None:
     long = "A sentence long enough to be wrapped by msgcat at seventy-nine columns, " * 3
     text = format_po(catalog(polib.POEntry(msgid=long, msgstr=long),
                              polib.POEntry(msgid="x", msgstr="y", previous_msgid=long,
                                            flags=["fuzzy"])))
-    wrapped: pofile.Wrapped = {}
-    po = parse_po(text, wrapped=wrapped)
-    assert format_po(po, wrapped) == text
-    assert ("#| ", "msgid", long, True, None) in wrapped and ("", "msgstr", long, True, None) in wrapped
-    po[0].obsolete = True  # same value, other prefix: wrapped anew
-    assert format_po(po, wrapped) == format_po(po)
-    assert '#~ msgid ""\n#~ "A sentence' in format_po(po, wrapped)
+    one_line = text.replace('"\n"', "")  # the same catalog, written without wrapping
+    assert one_line != text
+    original = parse_po(one_line)
+    po = parse_po(one_line)
+    assert format_po(po, original=original) == one_line
+    po[0].obsolete = True  # the same value, but obsolete now: written anew, canonical
+    header, _, second = one_line.rstrip("\n").split("\n\n")
+    out = format_po(po, original=original)
+    assert out.startswith(f"{header}\n\n{second}\n\n#~ msgid \"\"\n#~ \"A sentence")
+    assert out == f"{header}\n\n{second}\n\n" + format_po(catalog(po[0])).split("\n\n")[1]

@@ -110,6 +110,17 @@ class CheckConfig:
 
     allowed_link_hosts: tuple[str, ...] = ()
     """Hosts a translation may link to even when its source does not (lower case)."""
+REFERENCES = ("file", "line", "never")
+
+
+@dataclass(frozen=True)
+class CatalogsConfig:
+    """``[catalogs]``: how the language catalogs are written."""
+
+    references: str = "file"
+    """What the ``#:`` lines of a catalog's entries give: ``file`` (the article, no line
+    number, so an edit above an entry does not change it), ``line`` (file and line, as in
+    the templates) or ``never``.  Templates always give file and line."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +145,7 @@ class Config:
     disclaimer: str = DEFAULT_DISCLAIMER
     content: ContentConfig = field(default_factory=ContentConfig)
     check: CheckConfig = field(default_factory=CheckConfig)
+    catalogs: CatalogsConfig = field(default_factory=CatalogsConfig)
     key_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     """Line in twp.toml of each key set there, as ``"section.key"`` (for messages)."""
 
@@ -215,6 +227,7 @@ _SCHEMA: dict[str, _Schema] = {
         "max_entry_bytes": (int, "an integer"),
         "max_nesting": (int, "an integer"),
     },
+    "catalogs": {"references": (str, "a string")},
 }
 
 _REQUIRED = {"site": ("title", "base_url", "source_language")}
@@ -465,6 +478,8 @@ def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
         if (line := problems.line_of("site", key)) is not None:
             key_lines[f"site.{key}"] = line
 
+    catalogs = _catalogs_config(data.get("catalogs", {}), problems)
+
     problems.raise_if_any()
     return Config(
         root=root,
@@ -484,6 +499,7 @@ def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
         disclaimer=disclaimer,
         content=content,
         check=check,
+        catalogs=catalogs,
         key_lines=key_lines,
     )
 
@@ -568,6 +584,15 @@ def _fetch_config(table: dict[str, Any], problems: _Problems) -> FetchConfig | N
     if "redirect_hosts" in values:
         values["redirect_hosts"] = tuple(host.strip().lower() for host in values["redirect_hosts"])
     return FetchConfig(**values)
+
+
+def _catalogs_config(table: dict[str, Any], problems: _Problems) -> CatalogsConfig:
+    references = table.get("references", CatalogsConfig.references)
+    if references not in REFERENCES:
+        problems.add(f"[catalogs] references must be one of {', '.join(map(repr, REFERENCES))}, "
+                     f"not {references!r}", "catalogs", "references")
+        return CatalogsConfig()
+    return CatalogsConfig(references=references)
 
 
 def _is_http_url(value: str) -> bool:

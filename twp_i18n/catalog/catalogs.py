@@ -7,7 +7,7 @@ Templates are ``locales/templates/<domain>.pot``.
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import polib
@@ -42,43 +42,36 @@ def load_templates(config: Config) -> dict[str, polib.POFile]:
             for domain, path in found.items()}
 
 
-def load_catalog(config: Config, lang: str, domain: str,
-                 wrapped: pofile.Wrapped | None = None, data: bytes | None = None
+def load_catalog(config: Config, lang: str, domain: str, data: bytes | None = None
                  ) -> polib.POFile | None:
     """Read one catalog strictly, or None when it does not exist yet.
 
-    ``wrapped``: only for a catalog known to be in canonical form, see :func:`pofile.parse_po`;
     ``data``: the file's bytes, when the caller has read them already.
     """
     path = catalog_path(config, lang, domain)
     display = config.rel(path)
     if data is not None:
-        po = pofile.parse_po(pofile.decode(data, display), display, wrapped, limits=config.limits)
+        po = pofile.parse_po(pofile.decode(data, display), display, limits=config.limits)
         po.fpath = str(path)
     elif not path.exists():
         return None
     else:
-        po = pofile.read_po(path, display, wrapped, limits=config.limits)
+        po = pofile.read_po(path, display, limits=config.limits)
     check_plural_counts(po, display)
     return po
 
 
-def load_language(config: Config, lang: str, canonical: Container[str] = (),
-                  wrapped: pofile.Wrapped | None = None,
+def load_language(config: Config, lang: str,
                   data: Mapping[str, bytes] | None = None) -> dict[str, polib.POFile]:
     """Every existing catalog of a language, by domain.  Raises on the first broken one.
 
-    The lines of the catalogs whose domain is in ``canonical`` (known to be as
-    twp wrote them) are recorded in ``wrapped``, see :func:`pofile.parse_po`.
     ``data``: the bytes of the catalogs by domain, when the caller has read them already.
     """
     directory = config.po_dir(lang)
     result: dict[str, polib.POFile] = {}
     if directory.is_dir():
         for domain in domain_files(directory, ".po"):
-            po = load_catalog(config, lang, domain,
-                              wrapped if domain in canonical else None,
-                              (data or {}).get(domain))
+            po = load_catalog(config, lang, domain, (data or {}).get(domain))
             assert po is not None
             result[domain] = po
     return result

@@ -236,6 +236,7 @@ def extract(config: Config, articles: list[Article] | None = None, *,
     report = ExtractReport(warnings=[w for article in articles for w in article.warnings])
     # Render everything before writing anything.
     texts, report.units = _template_texts(config, articles)
+    texts = {path: _keeping(config, path, text) for path, text in texts.items()}
     wanted = set(texts)
     for path, text in texts.items():
         if dry_run:
@@ -255,6 +256,26 @@ def extract(config: Config, articles: list[Article] | None = None, *,
                         for path, text in texts.items()},
         })
     return report
+
+
+def _keeping(config: Config, path: Path, text: str) -> str:
+    """``text``, but with the entries that did not change written as they are in the file
+    at ``path`` (when it exists and differs): canonical files stay canonical."""
+    from ..errors import CatalogError
+    from . import pofile
+
+    try:
+        old = path.read_bytes()
+    except OSError:
+        return text
+    if old == text.encode("utf-8"):
+        return text
+    try:
+        original = pofile.parse_po(pofile.decode(old, config.rel(path)), config.rel(path),
+                                   limits=config.limits)
+    except CatalogError:  # a broken template is replaced whole
+        return text
+    return pofile.format_po(pofile.parse_po(text, limits=config.limits), original=original)
 
 
 def _article_texts(job: tuple[Config, list[Article]], indexes: list[int]) -> list[tuple[str, int]]:

@@ -594,15 +594,28 @@ class _Templates:
     parsed: dict[str, polib.POFile]
     digests: dict[str, str] = field(default_factory=dict)
 
+    projected: set[str] = field(default_factory=set)
+
     def __post_init__(self) -> None:
-        self.digests = {domain: cache.digest(text) for domain, text in self.texts.items()}
+        # The references a catalog gives are part of what it is merged from.
+        mode = self.config.catalogs.references
+        tail = b"" if mode == "line" else f"\0references={mode}".encode()
+        self.digests = {domain: cache.digest(text + tail) for domain, text in self.texts.items()}
 
     def get(self, domain: str) -> polib.POFile:
+        """The template of ``domain``, its references as the catalogs give them."""
         if domain not in self.parsed:
             path = template_path(self.config, domain)
             self.parsed[domain] = pofile.parse_po(pofile.decode(self.texts[domain], self.config.rel(path)),
                                                   self.config.rel(path), limits=self.config.limits)
-        return self.parsed[domain]
+        template = self.parsed[domain]
+        if domain not in self.projected:
+            self.projected.add(domain)
+            mode = self.config.catalogs.references
+            if mode != "line":
+                for entry in template:
+                    entry.occurrences = pofile.project_references(entry.occurrences, mode)
+        return template
 
 
 @dataclass
@@ -662,23 +675,21 @@ def _merge_language(job: tuple[Config, Any, Any], lang: str) -> _LanguageResult:
             result.skipped.append(config.rel(on_disk[domain]))
     if not todo and not orphans:
         return result
-    # A catalog whose bytes are those the previous update wrote is in canonical form: the
-    # lines of its fields are kept, and written again as they are where nothing changed.
-    canonical = {domain for domain, path in on_disk.items()
-                 if _remembered(memo, config.rel(path))[1] == digests[domain]}
-    wrapped: pofile.Wrapped = {}
     try:
-        old = load_language(config, lang, canonical, wrapped, data)
+        old = load_language(config, lang, data)
     except CatalogError as exc:
         result.errors.append(exc)
         return result
     memory = Memory(old)
     replaced: dict[str, list[Key]] = {}
+    # Entries that did not change are written again exactly as they were read.
+    references = config.catalogs.references
     for domain in todo:
         merged, stats = merge_catalog(source.get(domain), old.get(domain), lang, domain, memory)
         rel = config.rel(catalog_path(config, lang, domain))
         replaced[rel] = stats.replaced
-        result.outputs[rel] = pofile.format_po(merged, wrapped)
+        result.outputs[rel] = pofile.format_po(merged, original=old.get(domain),
+                                               references=references)
         _add_stats(result.stats, stats)
         if stats.created:
             result.created.append(rel)
@@ -688,7 +699,8 @@ def _merge_language(job: tuple[Config, Any, Any], lang: str) -> _LanguageResult:
         if orphan is None:
             result.removals.append(rel)
         else:
-            result.outputs[rel] = pofile.format_po(orphan, wrapped)
+            result.outputs[rel] = pofile.format_po(orphan, original=old[domain],
+                                                   references=references)
     # The writer's guard: read the old bytes and the new text independently, and refuse to
     # write anything if the new catalogs lost a translation or a translator's comment.
     by_rel = {config.rel(path): data[domain] for domain, path in on_disk.items()}

@@ -7,7 +7,9 @@ and the comment/flag printers) on top of a port of libunistring 1.0's
 2).  Catalogs are UTF-8.  :func:`parse_po` refuses whatever ``msgfmt`` cannot
 read, and reads the rest as msgfmt does or refuses it as :class:`UnsupportedSyntax`
 (a :class:`~twp_i18n.errors.CatalogError`, with file and line, like every refusal).
-It is linear in the size of its input and bounded by ``[limits]``.
+It is linear in the size of its input and bounded by ``[limits]``.  The catalog it
+returns remembers the lines it was read from, so that :func:`format_po` writes the
+entries that did not change exactly as they were, whatever tool wrote them.
 
 ``_TABLES`` is data dumped from ``libunistring.so.2`` (what msgcat 0.21 uses), so
 results do not depend on the running Python's Unicode version: the 33x33 UAX #14
@@ -30,12 +32,14 @@ from pathlib import Path
 
 import polib
 
-from ..config import LimitsConfig
+from ..config import REFERENCES, LimitsConfig
 from ..errors import CatalogError
+from ..languages import plural_function
 from ..machinery.fsutil import write_if_changed
 from .poguard import Key, check_kept
 
-__all__ = ["UnsupportedSyntax", "format_po", "parse_po", "read_po", "write_po"]
+__all__ = ["REFERENCES", "UnsupportedSyntax", "format_po", "parse_po", "project_references",
+           "read_po", "write_po"]
 
 PAGE_WIDTH = 79  # msgcat's default --width
 
@@ -478,18 +482,8 @@ def _references(occurrences: list[tuple[str, str]]) -> list[str]:
     return lines + [line] if refs else []
 
 
-Wrapped = dict[tuple[str, str, str, bool, "str | None"], tuple[str, ...]]
-"""Lines of fields already in canonical form, by (prefix, keyword, value, wrap, format
-language): filled by :func:`parse_po` from a canonical file, reused by :func:`format_po`."""
-
-
-def _field_lines(prefix: str, name: str, value: str, wrap: bool, lang: str | None,
-                 wrapped: Wrapped | None) -> list[str] | tuple[str, ...]:
-    """The lines of one field: the known ones if the same field was read in canonical form."""
-    if wrapped is not None:
-        known = wrapped.get((prefix, name, value, wrap, lang))
-        if known is not None:
-            return known
+def _field_lines(prefix: str, name: str, value: str, wrap: bool, lang: str | None) -> list[str]:
+    """The canonical lines of one field."""
     return _wrap(prefix, name, value, wrap, _directive_interiors(value, lang))
 
 
@@ -498,15 +492,19 @@ def _format_language(formats: list[str]) -> str | None:
     return next((f[:-7] for f in formats if not f.startswith("no-")), None)
 
 
-def _entry_lines(entry: polib.POEntry, wrapped: Wrapped | None = None) -> list[str]:
+def _msgstrs(entry: polib.POEntry, plural: bool) -> list[str]:
+    """The translations of an entry as msgcat writes them: one, or every plural form."""
+    if not plural:
+        return [entry.msgstr or ""]
+    forms = dict(entry.msgstr_plural or {})
+    count = max([int(k) + 1 for k in forms] + [2 if not forms else 1])
+    return [forms.get(n, forms.get(str(n), "")) for n in range(count)]
+
+
+def _entry_lines(entry: polib.POEntry) -> list[str]:
     """The lines of one entry, or [] when msgcat would drop it."""
     plural = bool(entry.msgid_plural or entry.msgstr_plural)
-    if plural:
-        forms = dict(entry.msgstr_plural or {})
-        count = max([int(k) + 1 for k in forms] + [2 if not forms else 1])
-        msgstrs = [forms.get(n, forms.get(str(n), "")) for n in range(count)]
-    else:
-        msgstrs = [entry.msgstr or ""]
+    msgstrs = _msgstrs(entry, plural)
     if entry.obsolete and not any(msgstrs) and not (entry.tcomment or "").strip():
         return []  # msgcat also drops those with a translator comment, or msgstr[1] only
     fuzzy, formats, rng, wrap = _flags(list(entry.flags))
@@ -520,7 +518,7 @@ def _entry_lines(entry: polib.POEntry, wrapped: Wrapped | None = None) -> list[s
     for name in ("msgctxt", "msgid", "msgid_plural"):
         value = getattr(entry, f"previous_{name}", None)
         if value is not None:
-            lines += _field_lines(prev, name, value, wrap, lang, wrapped)
+            lines += _field_lines(prev, name, value, wrap, lang)
     prefix = "#~ " if entry.obsolete else ""
     fields = [("msgctxt", entry.msgctxt), ("msgid", entry.msgid)]
     fields += [("msgid_plural", entry.msgid_plural or "")] if plural else []
@@ -530,15 +528,131 @@ def _entry_lines(entry: polib.POEntry, wrapped: Wrapped | None = None) -> list[s
         fields.append(("msgstr", msgstrs[0]))
     for name, value in fields:
         if value is not None:
-            lines += _field_lines(prefix, name, value, wrap, lang, wrapped)
+            lines += _field_lines(prefix, name, value, wrap, lang)
     return lines
 
 
-def format_po(po: polib.POFile, wrapped: Wrapped | None = None) -> str:
-    """Canonical text of the catalog, as msgcat would write it.
+def project_references(occurrences: list[tuple[str, str]], references: str
+                       ) -> list[tuple[str, str]]:
+    """``occurrences`` as ``references`` (one of :data:`REFERENCES`) writes them: ``line``
+    keeps them, ``file`` drops the line numbers (each file once, like gettext's
+    ``--add-location=file``), ``never`` drops them all."""
+    if references == "line":
+        return list(occurrences)
+    if references == "never":
+        return []
+    return [(path, "") for path in dict.fromkeys(path for path, _ in occurrences)]
 
-    ``wrapped`` (filled by :func:`parse_po` from files known to be canonical)
-    saves wrapping again the fields that are the same as in those files.
+
+def _reference_key(occurrences: list[tuple[str, str]], references: str) -> tuple[object, ...]:
+    """What two entries' references must share to count as the same under ``references``:
+    ``file`` compares the files only, ``never`` nothing."""
+    if references == "never" or not occurrences:
+        return ()
+    paths = [_plain_path(path) for path, _ in occurrences]
+    if references == "file":
+        return tuple(dict.fromkeys(paths))
+    return tuple(dict.fromkeys((path, int(line) if str(line).isdigit() else None)
+                               for path, (_, line) in zip(paths, occurrences)))
+
+
+def _plain_path(path: str) -> str:
+    while path.startswith("./"):
+        path = path[2:]
+    return path
+
+
+def _entry_key(entry: polib.POEntry, references: str) -> tuple[object, ...]:
+    """Everything of an entry that its canonical text shows, normalised as the writer
+    normalises it (flags as msgcat keeps them, plural forms filled), with the references
+    compared as ``references`` says and extracted comments by their words (a tool may
+    wrap them).  Two entries with the same key mean the same to gettext."""
+    plural = bool(entry.msgid_plural or entry.msgstr_plural)
+    comment = entry.comment or ""
+    return (entry.obsolete, entry.msgctxt, entry.msgid, entry.msgid_plural or "",
+            tuple(_msgstrs(entry, plural)), entry.tcomment or "",
+            " ".join(comment.split()) if "\n" in comment or "  " in comment else comment,
+            _reference_key(entry.occurrences, references), _flags_cached(tuple(entry.flags)),
+            entry.previous_msgctxt, entry.previous_msgid, entry.previous_msgid_plural)
+
+
+def _same_field(name: str, old: str, new: str) -> bool:
+    """Whether two values of a header field mean the same: equal, or for ``Plural-Forms``
+    the same number of forms and the same form for every count."""
+    if old == new:
+        return True
+    if name != "Plural-Forms":
+        return False
+    parsed = plural_function(old.strip())
+    return parsed is not None and parsed == plural_function(new.strip())
+
+
+def _header_fields(text: str) -> list[tuple[str, str]]:
+    """``(name, value)`` of each ``Name: value`` line of a header's text, as the reader
+    reads them."""
+    fields = []
+    for line in text.split("\n"):
+        if line:
+            name, _, value = line.partition(":")
+            fields.append((name, value[1:] if value.startswith(" ") else value))
+    return fields
+
+
+def _header_block(po: polib.POFile, original: polib.POFile | None) -> list[str] | None:
+    """The lines of ``po``'s header entry: as they were in ``original`` where its fields are
+    the same (each changed field on canonical lines of its own), else canonical."""
+    fields = list(po.metadata.items())
+    header = polib.POEntry(
+        msgid="", msgstr="".join(f"{k}: {v}\n" for k, v in fields),
+        tcomment=po.header, flags=["fuzzy"] if po.metadata_is_fuzzy else [])
+    canonical = _entry_lines(header)
+    raw: _RawHeader | None = getattr(original, "twp_header", None)
+    if raw is None or original is None:
+        return canonical
+    lines = original.twp_lines
+    same_top = (original.header or "") == (po.header or "") and \
+        bool(original.metadata_is_fuzzy) == bool(po.metadata_is_fuzzy)
+    old_fields = list(original.metadata.items())
+    if same_top and len(old_fields) == len(fields) and all(
+            a == c and _same_field(a, b, d) for (a, b), (c, d) in zip(old_fields, fields)):
+        return lines[raw.start:raw.end]
+    if len(fields) < 2 or not raw.pieces or raw.pieces[0] != "" or \
+            not raw.msgstr_lines[0].startswith("msgstr"):
+        return canonical
+    # The old msgstr's lines, grouped into whole fields (a group ends with a line end).
+    groups: dict[str, tuple[list[tuple[str, str]], list[str]]] = {}
+    text, group = "", []
+    for line, piece in zip(raw.msgstr_lines[1:], raw.pieces[1:]):
+        text += piece
+        group.append(line)
+        if text.endswith("\n"):
+            found = _header_fields(text)
+            if found:
+                groups.setdefault(found[0][0], (found, group))
+            text, group = "", []
+    at = next(i for i, line in enumerate(canonical) if line.startswith("msgstr"))
+    out = lines[raw.start:raw.msgstr_at + 1] if same_top else canonical[:at + 1]
+    i = 0
+    while i < len(fields):
+        name, value = fields[i]
+        old = groups.get(name)
+        if old is not None and len(old[0]) <= len(fields) - i and all(
+                a == c and _same_field(a, b, d)
+                for (a, b), (c, d) in zip(old[0], fields[i:i + len(old[0])])):
+            out += old[1]
+            i += len(old[0])
+            continue
+        # The canonical lines of this field alone: msgcat wraps each line of the header
+        # on its own (the lines after 'msgstr ""' and a first "\n").
+        out += _wrap("", "msgstr", f"\n{name}: {value}\n", True, set())[2:]
+        i += 1
+    return out
+
+
+def format_po(po: polib.POFile, *, original: polib.POFile | None = None,
+              references: str = "line") -> str:
+    """The text of the catalog: canonical, as msgcat would write it, except what is kept
+    from ``original``.
 
     UTF-8 text with ``\\n`` line ends: the header entry (built from
     ``po.header``, ``po.metadata`` in dict order and ``po.metadata_is_fuzzy``),
@@ -547,16 +661,48 @@ def format_po(po: polib.POFile, wrapped: Wrapped | None = None) -> str:
     translation and the fuzzy flag of untranslated entries, as msgcat does; but
     an obsolete entry with a translator comment, or a translation in a plural form
     other than the first, is kept (msgcat drops it, and with it that work).
+
+    ``original``, the catalog as :func:`parse_po` read it from the file about to be
+    replaced: an entry that means the same as one of its entries (:func:`_entry_key`;
+    references compared as ``references`` says) is written exactly as it was there,
+    with the blank lines before it, whatever tool wrote it; so are the header's fields
+    that did not change (``Plural-Forms`` by its meaning) and the end of the file.
     """
-    blocks: list[list[str]] = []
+    blocks: list[tuple[list[str], tuple[int, int, int] | None]] = []
     if po.metadata or po.header or po.metadata_is_fuzzy or getattr(po, "twp_has_header", False):
-        header = polib.POEntry(
-            msgid="", msgstr="".join(f"{k}: {v}\n" for k, v in po.metadata.items()),
-            tcomment=po.header, flags=["fuzzy"] if po.metadata_is_fuzzy else [])
-        blocks.append(_entry_lines(header, wrapped))
+        header = _header_block(po, original)
+        raw_header: _RawHeader | None = getattr(original, "twp_header", None)
+        same = raw_header is not None and original is not None and \
+            header == original.twp_lines[raw_header.start:raw_header.end]
+        blocks.append((header, raw_header.span if same and raw_header else None))
+    spans: dict[tuple[object, ...], tuple[int, int, int]] = {}
+    if original is not None and hasattr(original, "twp_lines"):
+        for entry in original:
+            span = getattr(entry, "twp_span", None)
+            if span is not None:
+                spans.setdefault(_entry_key(entry, references), span)
     entries = [e for e in po if not e.obsolete] + [e for e in po if e.obsolete]
-    blocks += [lines for e in entries if (lines := _entry_lines(e, wrapped))]
-    return "\n\n".join("\n".join(b) for b in blocks) + "\n" if blocks else ""
+    for entry in entries:
+        span = spans.get(_entry_key(entry, references)) if spans else None
+        if span is not None:
+            blocks.append((original.twp_lines[span[1]:span[2]], span))  # type: ignore[union-attr]
+        elif lines := _entry_lines(entry):
+            blocks.append((lines, None))
+    if not blocks:
+        return ""
+    if original is None or not hasattr(original, "twp_lines"):
+        return "\n\n".join("\n".join(b) for b, _ in blocks) + "\n"
+    old = original.twp_lines
+    out: list[str] = []
+    for index, (lines, span) in enumerate(blocks):
+        if span is not None and (span[0] == 0) == (index == 0):
+            out += old[span[0]:span[1]]  # the blank lines before it, as they were
+        elif index:
+            out.append("")
+        out += lines
+    span = blocks[-1][1]
+    out += old[span[2]:] if span is not None and span[2] == original.twp_end else [""]
+    return "\n".join(out)
 
 
 # ------------------------------------------------------------------ reading
@@ -615,20 +761,45 @@ class UnsupportedSyntax(CatalogError):
     """
 
 
-class _Parser:
-    """Line-oriented PO parser; the state is the last keyword of the entry."""
+class _RawHeader:
+    """Where the header entry was in the text read: its lines ``start:end`` (after the
+    blank lines from ``gap``), the line of its msgstr, and that field's lines and strings."""
 
-    def __init__(self, text: str, path: str, wrapped: Wrapped | None = None,
-                 limits: LimitsConfig = _LIMITS) -> None:
+    __slots__ = ("gap", "start", "end", "msgstr_at", "msgstr_lines", "pieces")
+
+    def __init__(self, gap: int, start: int, end: int, msgstr_at: int,
+                 msgstr_lines: list[str], pieces: list[str]) -> None:
+        self.gap, self.start, self.end, self.msgstr_at = gap, start, end, msgstr_at
+        self.msgstr_lines, self.pieces = msgstr_lines, pieces
+
+    @property
+    def span(self) -> tuple[int, int, int]:
+        return (self.gap, self.start, self.end)
+
+
+class _Parser:
+    """Line-oriented PO parser; the state is the last keyword of the entry.
+
+    Each entry read gets ``twp_span``: ``(gap, start, end)``, indices in the file's lines
+    (``po.twp_lines``) of the blank lines before it and of its own lines; the header's
+    are in ``po.twp_header``; ``po.twp_end`` is where the last entry ends.  :func:`format_po`
+    writes again from them what did not change.
+    """
+
+    def __init__(self, text: str, path: str, limits: LimitsConfig = _LIMITS) -> None:
         self.path = path
-        self.wrapped = wrapped
         if len(text) > limits.max_catalog_bytes or (
                 4 * len(text) > limits.max_catalog_bytes
                 and len(text.encode("utf-8", "surrogatepass")) > limits.max_catalog_bytes):
             raise _too_large(path, limits.max_catalog_bytes)
         self.max_entry = limits.max_entry_bytes
-        self.raw: list[tuple[str, str, list[str]]] = []  # (prefix, keyword, lines) per field
         self.raw_lines: list[str] = []  # the lines of the field being read
+        self.msgstr_lines: list[str] = []  # those of the last msgstr read, and its strings
+        self.msgstr_pieces: list[str] = []
+        self.msgstr_at = 0  # the index of its keyword's line
+        self.gap = 0  # the index of the line after the last entry read
+        self.start: int | None = None  # of the first line of the entry being read
+        self.end = 0  # just after its last line
         text = text.removeprefix("\ufeff").replace("\r\n", "\n")
         if (cr := text.find("\r")) >= 0:
             # gettext ends a comment line only at LF: an old Mac file (CR only) is one long
@@ -666,7 +837,7 @@ class _Parser:
         self.prev_obsolete = False
         self.comment_bytes: dict[str, int] = {}  # by kind of comment
         self.prev_last: str | None = None
-        self.prev_raw: list[tuple[str, str, list[str]]] = []
+        self.pending_start: int | None = None  # the first comment or '#|' line read
 
     def grow(self, size: int, value: str, what: str, line: int) -> int:
         """``size`` plus the UTF-8 length of ``value``; an error if that exceeds the bound."""
@@ -801,6 +972,8 @@ class _Parser:
                                    "with the entry after them)",
                                    "move the comments from line {line} on above an entry")
         self.check_charset()
+        self.po.twp_lines = self.lines
+        self.po.twp_end = self.gap
         return self.po
 
     def check_charset(self) -> None:
@@ -840,6 +1013,8 @@ class _Parser:
             raise self.error("comment line between the '#|' lines and their entry",
                              "write the comments before the '#|' lines; " + _STRUCTURE_HINT)
         self.close_entry()
+        if self.pending_start is None:
+            self.pending_start = self.lineno - 1
         if not self.comment_bytes:
             self.comment_line = self.lineno  # the first comment line of the entry
         kind = text[:1] if text[:1] in ".:,!" else " "
@@ -885,6 +1060,8 @@ class _Parser:
         if self.state in _OPEN:
             raise self.error("'#|' line inside an entry (before its msgstr)", _STRUCTURE_HINT)
         self.close_entry()
+        if self.pending_start is None:
+            self.pending_start = self.lineno - 1
         if text.startswith("#"):
             raise self.unsupported("a comment after '#|'", "write the comment on a line of its "
                                    "own, starting with '#', before the entry (line {line})")
@@ -912,7 +1089,6 @@ class _Parser:
         self.prev_bytes = self.grow(0, value, f"'#| {m[1]}'", self.lineno)
         self.prev[m[1]] = [value]
         self.raw_lines = [self.line]
-        self.prev_raw.append((self.line[:self.line.index("|") + 1] + " ", m[1], self.raw_lines))
 
     def keyword(self, text: str, obsolete: bool) -> None:
         if text.startswith('"'):
@@ -936,6 +1112,7 @@ class _Parser:
         """A string continuing the current field."""
         self.raw_lines.append(self.line)
         self.pieces.append(value)
+        self.end = self.lineno
         self.field_bytes += len(value) if value.isascii() else \
             len(value.encode("utf-8", "surrogatepass"))
         if self.field_bytes > self.max_entry:
@@ -949,6 +1126,8 @@ class _Parser:
             self.entry.msgstr_plural[len(self.entry.msgstr_plural) - 1] = value
         elif self.state != "idle":
             setattr(self.entry, self.state, value)
+            if self.state == "msgstr":
+                self.msgstr_lines, self.msgstr_pieces = self.raw_lines, self.pieces
         self.pieces = []
 
     def field(self, kw: str, index: str | None, value: str, obsolete: bool) -> None:
@@ -983,8 +1162,9 @@ class _Parser:
                                  _STRUCTURE_HINT)
         self.check_obsolete(obsolete)
         self.raw_lines = [self.line]
-        self.raw.append(("#~ " if obsolete else "", kw if index is None else f"msgstr[{index}]",
-                         self.raw_lines))
+        self.end = self.lineno
+        if kw == "msgstr" and index is None:
+            self.msgstr_at = self.lineno - 1
         if kw == "msgstr" and index is not None:
             if state == "msgstr[]":
                 self.flush()
@@ -1020,7 +1200,7 @@ class _Parser:
             previous_msgid_plural="".join(prev["msgid_plural"]) if "msgid_plural" in prev else None)
         self.entry.linenum = None
         self.entry_line = self.lineno
-        self.raw = self.prev_raw
+        self.start = self.pending_start if self.pending_start is not None else self.lineno - 1
         self._new_pending()
 
     def finish(self) -> None:
@@ -1031,9 +1211,10 @@ class _Parser:
                 f"duplicate message definition (first defined on line {self.seen[key]})",
                 "merge the two entries, or delete one; fix line {line}", line=entry.linenum)
         self.seen[key] = entry.linenum
-        if self.wrapped is not None:
-            self.remember_lines(entry)
+        assert self.start is not None
+        gap, self.gap = self.gap, self.end
         if entry.msgid or entry.msgctxt is not None or entry.obsolete:
+            entry.twp_span = (gap, self.start, self.end)
             self.po.append(entry)
             return
         if entry.msgid_plural or entry.msgstr_plural:
@@ -1045,6 +1226,8 @@ class _Parser:
         self.po.header_linenum = entry.linenum
         self.po.metadata_is_fuzzy = "fuzzy" in entry.flags
         setattr(self.po, "twp_has_header", True)  # header present even if empty
+        self.po.twp_header = _RawHeader(gap, self.start, self.end, self.msgstr_at,
+                                        self.msgstr_lines, self.msgstr_pieces)
         for offset, field in enumerate(entry.msgstr.split("\n")):
             if field:
                 name, colon, value = field.partition(":")
@@ -1056,22 +1239,8 @@ class _Parser:
                              "header's msgid)")
                 self.po.metadata[name] = value[1:] if value.startswith(" ") else value
 
-    def remember_lines(self, entry: polib.POEntry) -> None:
-        """Record the lines of each field of ``entry``, as read, in ``self.wrapped``."""
-        assert self.wrapped is not None
-        _, formats, _, wrap = _flags(list(entry.flags))
-        lang = _format_language(formats)
-        for prefix, name, lines in self.raw:
-            if prefix.endswith("| "):
-                value = getattr(entry, f"previous_{name}")
-            elif name.startswith("msgstr["):
-                value = entry.msgstr_plural[int(name[7:-1])]
-            else:
-                value = getattr(entry, name)
-            self.wrapped[(prefix, name, value, wrap, lang)] = tuple(lines)
 
-
-def parse_po(text: str, path: str = "<string>", wrapped: Wrapped | None = None, *,
+def parse_po(text: str, path: str = "<string>", *,
              limits: LimitsConfig = _LIMITS) -> polib.POFile:
     """Parse PO text strictly into a :class:`polib.POFile`.
 
@@ -1081,31 +1250,30 @@ def parse_po(text: str, path: str = "<string>", wrapped: Wrapped | None = None, 
     misplaced keywords, wrongly numbered plural forms and duplicate
     (msgctxt, msgid) pairs raise :class:`CatalogError` naming ``path``:line.
 
-    ``wrapped``, only for text known to be in canonical form (written by
-    :func:`format_po`, unchanged since): the lines of every field are recorded
-    there, so that :func:`format_po` given the same dict writes a field with
-    the same value, keyword and flags without wrapping it again.
+    The result remembers the text's lines and where each entry was among them, so
+    that :func:`format_po` given it as ``original`` writes again, byte for byte, the
+    entries that did not change (the text's BOM and CRs before line feeds are not kept).
 
     ``limits``: text longer than ``max_catalog_bytes``, and any msgctxt, msgid,
     msgstr, previous field or comment of an entry longer than ``max_entry_bytes``
     (in UTF-8), is a :class:`CatalogError` naming the ``[limits]`` key.
     """
-    return _Parser(text, path, wrapped, limits).run()
+    return _Parser(text, path, limits).run()
 
 
-def read_po(path: Path, display: str | None = None, wrapped: Wrapped | None = None, *,
+def read_po(path: Path, display: str | None = None, *,
             limits: LimitsConfig = _LIMITS) -> polib.POFile:
     """Read and parse the catalog at ``path`` (UTF-8, optional BOM, LF or CRLF).
 
     ``display`` is the path shown in error messages (default ``str(path)``);
-    ``wrapped`` and ``limits`` as for :func:`parse_po`.
+    ``limits`` as for :func:`parse_po`.
     """
     shown = display if display is not None else str(path)
     try:
         data = read_bytes(path, shown, limits)
     except FileNotFoundError as exc:
         raise CatalogError(f"cannot read: {exc.strerror or exc}", path=shown) from exc
-    po = parse_po(decode(data, shown), shown, wrapped, limits=limits)
+    po = parse_po(decode(data, shown), shown, limits=limits)
     po.fpath = str(path)
     return po
 
@@ -1148,15 +1316,17 @@ def decode(data: bytes, shown: str) -> str:
             hint=f"save the file as UTF-8 (line {line} has the first bad byte)") from None
 
 
-def write_po(path: Path, po: polib.POFile, *, replaced: Collection[Key] | None = None) -> bool:
+def write_po(path: Path, po: polib.POFile, *, replaced: Collection[Key] | None = None,
+             original: polib.POFile | None = None, references: str = "line") -> bool:
     """Atomically write :func:`format_po` of ``po`` unless unchanged; True if written.
+    ``original`` and ``references`` as for :func:`format_po`.
 
     With ``replaced`` (what every command passes), an existing file is replaced only if
     that loses none of its translations and translator comments but those of the
     (msgctxt, msgid) entries listed (:func:`~twp_i18n.catalog.poguard.check_kept`).  Without it,
     the caller sets the file's whole content knowingly (as a translator's editor does).
     """
-    data = format_po(po).encode("utf-8")
+    data = format_po(po, original=original, references=references).encode("utf-8")
     if replaced is not None:
         try:
             old: bytes | None = path.read_bytes()

@@ -90,13 +90,15 @@ class Counts:
 
 
 def catalog_counts(po: polib.POFile, kind: str = "article",
-                   verdicts: Verdicts | None = None) -> Counts:
+                   verdicts: Verdicts | None = None,
+                   uses: dict[tuple[str | None, str], int] | None = None) -> Counts:
     """Count one catalog's entries and words.
 
     Entries are counted as msgfmt counts them.  Words are weighed the way the
     build publishes: a unit used twice in the article counts twice, and a
     translation with a ``twp check`` error does not count as translated (the
-    page shows the source text there).
+    page shows the source text there).  ``uses``: how many times each (msgctxt, msgid)
+    is used, from the template (a catalog's references may name each file once only).
     """
     counts = Counts()
     unsafe = verdicts.unsafe if verdicts is not None else unsafe_entry
@@ -107,7 +109,8 @@ def catalog_counts(po: polib.POFile, kind: str = "article",
             continue
         if entry.msgid == "" and not entry.msgctxt:
             continue
-        words = word_count(entry.msgid) * max(1, len(entry.occurrences))
+        used = uses.get((entry.msgctxt, entry.msgid)) if uses is not None else None
+        words = word_count(entry.msgid) * max(1, used or len(entry.occurrences))
         state = entry_state(entry)
         counts.units += 1
         counts.words += words
@@ -181,6 +184,17 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
 
     # Which file each (language, article) is counted from, and the counts the cache has.
     rows: list[tuple[str, str, str, bool, str]] = []  # language, article, path, exists, counted
+    template_digests: dict[str, str] = {}
+
+    def template_digest(domain: str) -> str:
+        if domain not in template_digests:
+            try:
+                template_digests[domain] = cache.digest(pofile.read_bytes(
+                    directory / f"{domain}.pot", template_dir + f"{domain}.pot", config.limits))
+            except FileNotFoundError:
+                template_digests[domain] = ""
+        return template_digests[domain]
+
     todo: dict[str, tuple[Path, str]] = {}  # counted path -> (file, kind)
     template_dir = config.rel(directory) + "/"
     langs = list(dict.fromkeys(languages if languages is not None else config.languages))
@@ -204,6 +218,8 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
             if counted in fresh or counted in todo:
                 continue
             key = cache.digest(data)
+            if exists:  # the counts of a catalog depend on its template's too
+                key += ":" + template_digest(domain)
             hit = known.get(counted)
             if hit is not None and hit[0] == key:
                 fresh[counted] = hit
@@ -258,20 +274,40 @@ def _count_catalogs(todo: dict[str, tuple[Path, str]], verdicts: Verdicts,
     return counted
 
 
+def _uses(template: Path, limits: LimitsConfig
+          ) -> tuple[str, dict[tuple[str | None, str], int] | None]:
+    """The digest of a template ("" if there is none) and how many times each of its
+    (msgctxt, msgid) is used."""
+    try:
+        text = pofile.read_bytes(template, str(template), limits)
+    except FileNotFoundError:
+        return "", None
+    po = pofile.parse_po(pofile.decode(text, str(template)), str(template), limits=limits)
+    return cache.digest(text), {(e.msgctxt, e.msgid): len(e.occurrences) for e in po}
+
+
 def _count_tasks(job: tuple[Any, Any, Any], indexes: list[int]) -> tuple[list[tuple[str, Any]], dict[str, bool]]:
     tasks, verdicts, limits = job
     result: list[tuple[str, Any]] = []
+    templates: dict[Path, tuple[str, dict[tuple[str | None, str], int] | None]] = {}
     with verdicts.recording() as used:
         for index in indexes:
             rel, path, kind = tasks[index]
+            uses = None
             try:
                 data = pofile.read_bytes(path, rel, limits)
                 po = pofile.parse_po(pofile.decode(data, rel), rel, limits=limits)
+                key = cache.digest(data)
                 if path.suffix == ".po":
                     check_plural_counts(po, rel)
+                    template = path.parent.parent.parent / "templates" / f"{path.stem}.pot"
+                    if template not in templates:  # one article's catalogs come together
+                        templates[template] = _uses(template, limits)
+                    digest, uses = templates[template]
+                    key += ":" + digest
             except CatalogError as exc:  # sent back as plain data: the parent raises it
                 result.append((rel, (exc.message, exc.line, exc.hint)))
                 continue
-            counts = catalog_counts(po, kind, verdicts)
-            result.append((rel, [cache.digest(data), dict(vars(counts))]))
+            counts = catalog_counts(po, kind, verdicts, uses)
+            result.append((rel, [key, dict(vars(counts))]))
     return result, used

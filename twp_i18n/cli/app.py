@@ -500,6 +500,34 @@ def _globals_first(args: list[str]) -> list[str]:
     return [*before, *moved, command, *rest]
 
 
+@app.command("format")
+def format_catalogs(
+    ctx: typer.Context,
+    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 listing the files not in canonical form.")] = False,
+    lang: Annotated[Optional[list[str]], typer.Option("--lang", "-l", metavar="LANG", help="Only this language's catalogs (repeatable; default: all, and the templates).")] = None,
+) -> None:
+    """Rewrite catalogs in canonical form (msgcat's, references as [catalogs] says)."""
+    from ..catalog.canonical import format_catalogs as run_format
+
+    console: Console = ctx.obj
+    config = console.config()
+    langs = _check_languages(config, lang)
+    if check:
+        report = run_format(config, languages=langs, check=True)
+        for path in report.changed:
+            typer.echo(f"{path}: not in canonical form")
+        console.say(f"format: {len(report.changed) + len(report.unchanged)} files, "
+                    f"{len(report.changed)} not in canonical form"
+                    + ("; run 'twp format' to rewrite them" if report.changed else ""))
+        if report.changed:
+            raise typer.Exit(1)
+        return
+    with console.writing() as config:
+        report = run_format(config, languages=langs)
+    _files(console, "wrote", report.changed)
+    console.say(f"format: {len(report.changed)} files written, {len(report.unchanged)} unchanged")
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point of the ``twp`` script."""
     args = _globals_first(list(sys.argv[1:] if argv is None else argv))
