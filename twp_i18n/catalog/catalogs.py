@@ -1,7 +1,7 @@
 """Where catalogs live and how they are loaded: ``locales/<lang>/LC_MESSAGES/<domain>.po``.
 
 A *domain* is an article's slug, or ``site`` for the interface strings.
-Templates are ``locales/templates/<domain>.pot``.
+Templates are ``locales/<domain>.pot``.
 """
 
 from __future__ import annotations
@@ -33,10 +33,13 @@ def load_templates(config: Config) -> dict[str, polib.POFile]:
     directory = config.templates_po_dir
     found = files(directory, "*.pot")
     if not found:
+        moved = bool(files(config.legacy_templates_dir, "*.pot"))
         raise CatalogError(
-            "no templates found",
+            "no templates found" + (" (they are now in locales/, no longer in "
+                                    "locales/templates/)" if moved else ""),
             path=config.rel(directory),
-            hint="run 'twp extract' (or 'twp sync') first",
+            hint="run 'twp extract' (or 'twp sync') " + ("once: it writes them there and "
+                                                          "removes the old ones" if moved else "first"),
         )
     return {path.stem: pofile.read_po(path, config.rel(path), limits=config.limits)
             for path in found}

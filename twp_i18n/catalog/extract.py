@@ -210,7 +210,7 @@ def build_templates(config: Config, articles: list[Article]) -> dict[Path, polib
 
 def extract(config: Config, articles: list[Article] | None = None, *,
             dry_run: bool = False) -> ExtractReport:
-    """Write ``locales/templates/<slug>.pot`` for every article and ``site.pot``.
+    """Write ``locales/<slug>.pot`` for every article and ``site.pot``.
 
     Templates of articles that no longer exist are removed (their catalogs are
     kept: translators' work is the merge step's business).  With ``dry_run``
@@ -236,10 +236,16 @@ def extract(config: Config, articles: list[Article] | None = None, *,
             changed = write_if_changed(path, text)
         (report.written if changed else report.unchanged).append(config.rel(path))
     outdir = config.templates_po_dir
-    if outdir.is_dir():
-        for stale in files(outdir, "*.pot"):
+    # Templates of the old layout (locales/templates/) go too: they are made again here.
+    for directory in (outdir, config.legacy_templates_dir):
+        for stale in files(directory, "*.pot"):
             if stale not in wanted and (dry_run or remove_file(stale)):
                 report.removed.append(config.rel(stale))
+    if not dry_run and config.legacy_templates_dir.is_dir():
+        try:
+            config.legacy_templates_dir.rmdir()  # only if now empty
+        except OSError:
+            pass
     if inputs is not None and not dry_run:
         cache.save(config, "extract", {
             "inputs": inputs, "units": report.units,
@@ -292,7 +298,7 @@ def _unchanged_by_cache(config: Config, inputs: dict[str, str]) -> ExtractReport
     outputs: dict[str, str] = stored.get("outputs", {})
     directory = config.templates_po_dir
     present = sorted(config.rel(p) for p in files(directory, "*.pot"))
-    if present != sorted(outputs):
+    if present != sorted(outputs) or files(config.legacy_templates_dir, "*.pot"):
         return None
     for rel, expected in outputs.items():
         try:

@@ -488,7 +488,7 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
     All catalogs are read and checked first: if any is broken, a
     :class:`CatalogError` naming every broken file is raised and no file is
     written.  Then every catalog is merged in memory, and only then written.
-    ``templates`` (by domain) stands in for the files in ``locales/templates``
+    ``templates`` (by domain) stands in for the template files (``locales/*.pot``)
     (``sync --dry-run`` passes the ones it would write).
 
     A catalog whose template and own bytes are those of the previous update is

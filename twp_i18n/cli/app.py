@@ -108,7 +108,7 @@ def _files(console: Console, verb: str, paths: list[str], always: bool = False) 
 
 @app.command()
 def extract(ctx: typer.Context) -> None:
-    """Write one gettext template per article (locales/templates/<slug>.pot) and site.pot."""
+    """Write one gettext template per article (locales/<slug>.pot) and site.pot."""
     from ..catalog.extract import extract as run_extract
     from ..machinery.lock import site_lock
 
@@ -506,6 +506,17 @@ def git_setup(ctx: typer.Context) -> None:
         console.say(f"git-setup: {change}")
     if not report.changed:
         console.say("git-setup: already set up; nothing changed")
+
+
+@app.command("weblate-config")
+def weblate_config(ctx: typer.Context) -> None:
+    """Print the Weblate component-discovery settings for this site as JSON (docs/weblate.md)."""
+    import json
+
+    from ..catalog.weblate import discovery_settings
+
+    console: Console = ctx.obj
+    typer.echo(json.dumps(discovery_settings(console.config()), indent=2, ensure_ascii=False))
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
