@@ -388,3 +388,28 @@ def test_git_setup_outside_a_repository_is_a_clear_error(demo_site, twp):
     result = twp("--site", demo_site, "git-setup")
     assert result.code == 2 and "Traceback" not in result.err
     assert "git rev-parse --git-dir" in result.err
+
+
+def test_the_driver_given_an_unreadable_version_falls_back_to_gits_line_merge(tmp_path, twp):
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    base, ours, theirs = (tmp_path / name for name in ("O", "A", "B"))
+    base.write_text(catalog('msgid "Rest."\nmsgstr "Repos."'), encoding="utf-8")
+    ours.write_text(catalog('msgid "Rest."\nmsgstr "Du repos."'), encoding="utf-8")
+    theirs.write_text(catalog('msgid "Rest."\nmsgstr "Se reposer'), encoding="utf-8")
+    result = twp("merge-po", base, ours, theirs, "locales/fr/LC_MESSAGES/a.po")
+    assert result.code == 2 and "Traceback" not in result.err
+    assert "locales/fr/LC_MESSAGES/a.po (theirs):" in result.err
+    assert "<<<<<<<" in ours.read_text(encoding="utf-8")  # both sides there, for a person
+
+
+def test_merge_po_writes_the_merge_into_ours(tmp_path, twp):
+    base, ours, theirs = (tmp_path / name for name in ("O", "A", "B"))
+    base.write_text(catalog('msgid "One"\nmsgstr ""', 'msgid "Two"\nmsgstr ""'), encoding="utf-8")
+    ours.write_text(catalog('msgid "One"\nmsgstr "Un"', 'msgid "Two"\nmsgstr ""'), encoding="utf-8")
+    theirs.write_text(catalog('msgid "One"\nmsgstr ""', 'msgid "Two"\nmsgstr "Deux"'),
+                      encoding="utf-8")
+    result = twp("merge-po", base, ours, theirs)
+    assert result.code == 0, result
+    merged = entries(ours.read_text(encoding="utf-8"))
+    assert merged["One"].msgstr == "Un" and merged["Two"].msgstr == "Deux"
