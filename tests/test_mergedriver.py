@@ -413,3 +413,68 @@ def test_merge_po_writes_the_merge_into_ours(tmp_path, twp):
     assert result.code == 0, result
     merged = entries(ours.read_text(encoding="utf-8"))
     assert merged["One"].msgstr == "Un" and merged["Two"].msgstr == "Deux"
+
+
+def test_a_reviewed_fuzzy_entry_merges_with_a_sync_that_moved_its_reference():
+    base = catalog('#: a.md:39\n#, fuzzy\n#| msgid "Old text."\nmsgid "New text."\nmsgstr "Vieux texte."')
+    maintainer = catalog('#: a.md:40\n#, fuzzy\n#| msgid "Old text."\nmsgid "New text."\n'
+                         'msgstr "Vieux texte."')
+    translator = catalog('#: a.md:39\nmsgid "New text."\nmsgstr "Nouveau texte."')
+    for ours, theirs in ((maintainer, translator), (translator, maintainer)):
+        result = merge_catalogs(base, ours, theirs)
+        assert result.conflicts == []
+        (entry,) = entries(result.text).values()
+        assert entry.msgstr == "Nouveau texte." and not entry.fuzzy
+        assert entry.previous_msgid is None and entry.occurrences == [("a.md", "40")]
+
+
+@st.composite
+def plural_edits(draw: st.DrawFn) -> tuple[str, str, str]:
+    forms = st.tuples(st.sampled_from(TEXTS), st.sampled_from(TEXTS))
+    keys = draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=4, unique=True))
+    base = {k: {"forms": draw(forms), "ctxt": draw(st.sampled_from([None, "heading"])),
+                "obsolete": False} for k in keys}
+
+    def side() -> dict[str, dict]:
+        mine = {k: dict(v) for k, v in base.items()}
+        for _ in range(draw(st.integers(0, 3))):
+            op = draw(st.sampled_from(["translate", "delete", "obsolete", "add"]))
+            key = draw(st.sampled_from(WORDS))
+            if op == "add":
+                mine.setdefault(key, {"forms": draw(forms), "ctxt": None, "obsolete": False})
+            elif key in mine and op == "translate":
+                mine[key]["forms"] = draw(forms)
+            elif key in mine and op == "delete":
+                del mine[key]
+            elif key in mine:
+                mine[key]["obsolete"] = True
+        return mine
+
+    def text(data: dict[str, dict]) -> str:
+        po = polib.POFile()
+        po.metadata = {"Content-Type": "text/plain; charset=UTF-8",
+                       "Plural-Forms": "nplurals=2; plural=(n > 1);"}
+        for key, e in data.items():
+            entry = polib.POEntry(msgid=f"{key} %d", msgid_plural=f"{key}s %d", msgctxt=e["ctxt"],
+                                  obsolete=e["obsolete"])
+            entry.msgstr_plural = dict(enumerate(e["forms"]))
+            po.append(entry)
+        return pofile.format_po(po)
+
+    return text(base), text(side()), text(side())
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plural_edits())
+def test_concurrent_edits_of_plural_forms_never_lose_one(edits):
+    base, ours, theirs = edits
+    result = merge_catalogs(base, ours, theirs)
+    merged = pofile.parse_po(result.text)
+    kept = {text for e in merged for text in e.msgstr_plural.values()} | {
+        text for e in merged for _, text in conflict_versions(e)}
+    old = {(e.msgctxt, e.msgid): e for e in pofile.parse_po(base)}
+    for side in (ours, theirs):
+        for entry in pofile.parse_po(side):
+            before = old.get((entry.msgctxt, entry.msgid))
+            if before is None or before.msgstr_plural != entry.msgstr_plural:
+                assert {t for t in entry.msgstr_plural.values() if t} <= kept, result.text
