@@ -166,8 +166,9 @@ def concurrent_edits(draw: st.DrawFn) -> tuple[str, str, str]:
             elif op == "move" and not entry["obsolete"] and key + " again" not in mine:
                 # what twp sync does when the English of a unit changes
                 del mine[key]
+                chain = entry["previous"] if entry["fuzzy"] else None  # changed again
                 mine[key + " again"] = dict(entry, fuzzy=bool(entry["msgstr"]),
-                                            previous=key if entry["msgstr"] else None)
+                                            previous=(chain or key) if entry["msgstr"] else None)
         return mine
 
     def text(data: dict[str, dict]) -> str:
@@ -191,9 +192,11 @@ def changes(base: str, side: str) -> tuple[set[str], set[str]]:
     texts, comments = set(), set()
     for msgid, entry in entries(side).items():
         before = old.get(msgid)
-        moved_from = old.get(entry.previous_msgid or "")  # twp sync moved it: no change
-        if entry.msgstr and (before is None or before.msgstr != entry.msgstr) and (
-                moved_from is None or moved_from.msgstr != entry.msgstr):
+        # twp sync moved it here: the entry its #| names, or one with the same #| (changed again)
+        moved_from = [e for e in old.values() if entry.previous_msgid is not None and (
+            e.msgid == entry.previous_msgid or e.previous_msgid == entry.previous_msgid)]
+        if entry.msgstr and (before is None or before.msgstr != entry.msgstr) and not any(
+                e.msgstr == entry.msgstr for e in moved_from):
             texts.add(entry.msgstr)
         known = set(before.tcomment.split("\n")) if before is not None else set()
         comments.update(line for line in entry.tcomment.split("\n") if line and line not in known)

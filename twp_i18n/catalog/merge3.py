@@ -229,9 +229,10 @@ class _Side:
 
 def _origin(entry: polib.POEntry, side: _Side, base: dict[Key, polib.POEntry],
             by_previous: dict[tuple[str | None, str | None, str | None], list[Key]],
-            by_translation: dict[tuple[str, ...], list[Key]]) -> Key | None:
+            ) -> Key | None:
     """The base entry a new entry of ``side`` replaces (``twp update`` moved its
-    translation there when its source changed), or None."""
+    translation there when its source changed), or None: the entry its ``#|`` previous
+    source names, or one with the same previous source (a fuzzy entry changed again)."""
     if entry.previous_msgid is not None:
         previous = (entry.previous_msgctxt, entry.previous_msgid)
         if side.lost(previous):
@@ -239,11 +240,6 @@ def _origin(entry: polib.POEntry, side: _Side, base: dict[Key, polib.POEntry],
         for key in by_previous.get(_previous(entry) or (None, None, None), []):
             if side.lost(key):
                 return key
-    forms = _forms(_translation(entry))
-    if any(forms):
-        found = [key for key in by_translation.get(forms, []) if side.lost(key)]
-        if len(found) == 1:
-            return found[0]
     return None
 
 
@@ -291,13 +287,9 @@ class _Merger:
         self.ours = _Side(ours, self.base)
         self.theirs = _Side(theirs, self.base)
         self.by_previous: dict[tuple[str | None, str | None, str | None], list[Key]] = {}
-        self.by_translation: dict[tuple[str, ...], list[Key]] = {}
         for key, entry in self.base.items():
             if entry.previous_msgid is not None:
                 self.by_previous.setdefault(_previous(entry), []).append(key)  # type: ignore[arg-type]
-            forms = _forms(_translation(entry))
-            if any(forms):
-                self.by_translation.setdefault(forms, []).append(key)
         self.carried: set[tuple[str, Key]] = set()  # (side, base key) whose change moved on
         self.conflicts: list[Key] = []
         self.count = 2
@@ -359,7 +351,7 @@ class _Merger:
             origin = None
             for side, entry in ((self.ours, ours), (self.theirs, theirs)):
                 if entry is not None and origin is None:
-                    origin = _origin(entry, side, self.base, self.by_previous, self.by_translation)
+                    origin = _origin(entry, side, self.base, self.by_previous)
             if origin is not None:
                 tbase = self.base[origin]
                 if ours is None:
@@ -501,11 +493,20 @@ def _first_lost(base: polib.POFile, side: polib.POFile, merged: polib.POFile) ->
         texts.update(text for _, text in conflict_versions(entry))
         comments.update(line.strip() for line in _lines(entry.tcomment))
     old = {_key(e): e for e in base}
+    by_previous: dict[object, list[polib.POEntry]] = {}
+    for e in base:
+        if e.previous_msgid is not None:
+            by_previous.setdefault(_previous(e), []).append(e)
     for entry in side:
         before = old.get(_key(entry))
-        moved_from = old.get((entry.previous_msgctxt, entry.previous_msgid or ""))
-        if not _same(_translation(entry), _translation(before)) and (
-                moved_from is None or not _same(_translation(entry), _translation(moved_from))):
+        # twp update moved a translation of the base: the entry its #| names, or one with the
+        # same #| (a fuzzy entry whose source changed again)
+        moved_from = [e for e in (old.get((entry.previous_msgctxt, entry.previous_msgid or "")),)
+                      if e is not None]
+        if entry.previous_msgid is not None:
+            moved_from += by_previous.get(_previous(entry), [])
+        if not _same(_translation(entry), _translation(before)) and not any(
+                _same(_translation(entry), _translation(e)) for e in moved_from):
             for text in _forms(_translation(entry)):
                 if text and text not in texts:
                     return f"translation {text[:60]!r} of {entry.msgid[:40]!r}"
