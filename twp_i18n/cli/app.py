@@ -445,7 +445,12 @@ def _limits(console: Console) -> LimitsConfig:
     repository, which may not be the site), else the defaults."""
     from ..config import CONFIG_NAME, LimitsConfig
 
-    return console.config().limits if (console.site / CONFIG_NAME).is_file() else LimitsConfig()
+    if (console.site / CONFIG_NAME).is_file():
+        try:
+            return console.config().limits
+        except TwpError:  # a broken twp.toml (in a merge, say) must not stop merging catalogs
+            pass
+    return LimitsConfig()
 
 
 @app.command("merge-po")
