@@ -7,7 +7,7 @@ writes two complete twp sites:
 
 ``OUT_DIR/``
     ``twp.toml`` with K target languages, ``content/en/<slug>.md`` (N articles of
-    realistic Markdown with YAML front matter), ``locales/templates/*.pot`` made by
+    realistic Markdown with YAML front matter), ``locales/*.pot`` made by
     the real ``twp extract``, and ``locales/<lang>/LC_MESSAGES/*.po`` made by the
     real ``twp update`` and then filled in: ~90% of units translated, ~2% fuzzy,
     ~8% empty (title and summary always translated), then ``twp update`` once more

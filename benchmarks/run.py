@@ -612,7 +612,7 @@ class Bench:
                 return [*twp, "--site", str(s), "extract"], {"site": s}
 
             def after(rep, ctx):
-                pots = list((ctx["site"] / "locales" / "templates").glob("*.pot"))
+                pots = list((ctx["site"] / "locales").glob("*.pot"))
                 r.unit_count = count_entries(pots)
                 r.units = f"{r.unit_count} msgids in {len(pots)} POT"
             return self.repeat(r, setup, after)
@@ -622,7 +622,7 @@ class Bench:
             before = snapshot(s / "locales")
 
             def after(rep, ctx):
-                pots = list((s / "locales" / "templates").glob("*.pot"))
+                pots = list((s / "locales").glob("*.pot"))
                 r.unit_count = count_entries(pots)
                 r.units = f"{r.unit_count} msgids in {len(pots)} POT"
                 r.note = f"{len(written_since(s / 'locales', before))} files written"
@@ -746,7 +746,7 @@ class Bench:
             return self.repeat(r, setup, pot_units)
         if anchor in ("msgmerge", "msgmerge-nofuzzy"):
             flags = "--no-fuzzy-matching " if anchor == "msgmerge-nofuzzy" else ""
-            templates = sorted((edited / "locales" / "templates").glob("*.pot"))
+            templates = sorted((edited / "locales").glob("*.pot"))
 
             def setup(rep):
                 o = fresh_out()
@@ -800,7 +800,7 @@ class Bench:
                 r.units = f"{r.unit_count} entries in PO"
                 r.note = f"{flagged} units flagged"
             return self.repeat(r, lambda rep: ([py, "-m", "translate.filters.pofilter",
-                                                "--progress=none", "-x", "templates",
+                                                "--progress=none", "-x", "*.pot",
                                                 "-i", str(readonly / "locales"),
                                                 "-o", str(fresh_out())], {}), after)
         if anchor == "hugo":

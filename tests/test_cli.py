@@ -111,7 +111,7 @@ def test_global_flags_after_the_command(tmp_path, make_site, twp):
     result = twp("extract", "-q", "--site", site)
     assert result.code == 0, result.err
     assert result.out == ""
-    assert (site / "locales" / "templates" / "sleep.pot").is_file()
+    assert (site / "locales" / "sleep.pot").is_file()
     result = twp("extract", f"--site={site}", "--verbose")
     assert result.code == 0, result.err
     assert "extract: 2 templates" in result.out  # the article and site.pot

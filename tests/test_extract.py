@@ -25,13 +25,13 @@ def minimal_copy(tmp_path: Path) -> Path:
 def test_golden_templates(tmp_path, golden):
     root = minimal_copy(tmp_path)
     extract(load_config(root))
-    golden("extract-minimal", root / "locales" / "templates")
+    golden("extract-minimal", root / "locales")
 
 
 def test_entries_carry_type_reference_and_notes(tmp_path):
     root = minimal_copy(tmp_path)
     extract(load_config(root))
-    po = polib.pofile(str(root / "locales/templates/rest-and-sleep.pot"))
+    po = polib.pofile(str(root / "locales/rest-and-sleep.pot"))
     title = po.find("Rest and sleep")
     assert title.occurrences == [("content/en/rest-and-sleep.md", "2")]
     assert "type: title" in title.comment
@@ -45,7 +45,7 @@ def test_entries_carry_type_reference_and_notes(tmp_path):
 def test_same_text_in_two_roles_gets_context_only_where_needed(tmp_path):
     root = minimal_copy(tmp_path)
     extract(load_config(root))
-    po = polib.pofile(str(root / "locales/templates/rest-and-sleep.pot"))
+    po = polib.pofile(str(root / "locales/rest-and-sleep.pot"))
     sleep = [e for e in po if e.msgid == "Sleep"]
     assert sorted((e.msgctxt or "", e.comment) for e in sleep) == [
         ("", "type: list item"),
@@ -59,7 +59,7 @@ def test_identical_units_share_one_entry(make_site):
     body = "Same words.\n\nOther.\n\nSame words.\n"
     root = make_site({"content/en/a.md": article(body=body)})
     extract(load_config(root))
-    po = polib.pofile(str(root / "locales/templates/a.pot"))
+    po = polib.pofile(str(root / "locales/a.pot"))
     [entry] = [e for e in po if e.msgid == "Same words."]
     assert entry.occurrences == [("content/en/a.md", "5"), ("content/en/a.md", "9")]
 
@@ -67,7 +67,7 @@ def test_identical_units_share_one_entry(make_site):
 def test_site_templates_override_theme(tmp_path):
     root = minimal_copy(tmp_path)
     extract(load_config(root))
-    site = polib.pofile(str(root / "locales/templates/site.pot"))
+    site = polib.pofile(str(root / "locales/site.pot"))
     ours = site.find("Our articles")
     assert ours is not None and ours.occurrences == [("templates/index.html", "3")]
     assert site.find("Articles") is None  # theme/index.html was overridden
@@ -95,14 +95,14 @@ def test_deleted_article_loses_its_template(tmp_path):
     extract(config)
     (root / "content/en/journal.md").unlink()
     report = extract(config)
-    assert report.removed == ["locales/templates/journal.pot"]
-    assert not (root / "locales/templates/journal.pot").exists()
+    assert report.removed == ["locales/journal.pot"]
+    assert not (root / "locales/journal.pot").exists()
 
 
 def test_gettext_accepts_and_msgcat_keeps_every_demo_template(demo_site):
     msgfmt, msgcat = gettext_tool("msgfmt"), gettext_tool("msgcat")
     extract(load_config(demo_site))
-    pots = sorted((demo_site / "locales" / "templates").glob("*.pot"))
+    pots = sorted((demo_site / "locales").glob("*.pot"))
     assert len(pots) >= 7
     for pot in pots:
         check = subprocess.run([msgfmt, "--check-format", "-o", "/dev/null", str(pot)],
@@ -125,7 +125,7 @@ def test_cli_says_what_it_wrote(tmp_path, twp):
     root = minimal_copy(tmp_path)
     result = twp("--site", root, "--verbose", "extract")
     assert result.code == 0, result
-    assert "wrote locales/templates/rest-and-sleep.pot" in result.out
+    assert "wrote locales/rest-and-sleep.pot" in result.out
     assert "extract: 3 templates" in result.out
     result = twp("--site", root, "extract")
     assert "0 written, 3 unchanged" in result.out

@@ -657,7 +657,7 @@ def test_cli_sync_fetches_first(site, twp) -> None:
     result = twp("--site", root, "sync")
     assert result.code == 0, result
     assert "fetch: 4 articles written" in result.out
-    assert (root / "locales/templates/journal.pot").exists()
+    assert (root / "locales/journal.pot").exists()
     assert (root / "locales/es/LC_MESSAGES/journal.po").exists()
 
 

@@ -379,7 +379,7 @@ def test_a_build_that_writes_removes_leftovers_of_killed_updates_and_fetches(sit
     build(config)
     dead = dead_pid()
     stale = [site / "locales" / "es" / "LC_MESSAGES" / f".journal.po.twp-{dead}-abcdefgh.tmp",
-             site / "locales" / "templates" / f".journal.pot.twp-{dead}-abcdefgh.tmp",
+             site / "locales" / f".journal.pot.twp-{dead}-abcdefgh.tmp",
              site / "content" / "en" / f".journal.md.twp-{dead}-abcdefgh.tmp",
              site / "dist" / "es" / "journal" / f".index.html.twp-{dead}-abcdefgh.tmp"]
     live = site / "locales" / "es" / "LC_MESSAGES" / f".journal.po.twp-{os.getpid()}-abcdefgh.tmp"

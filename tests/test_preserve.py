@@ -125,7 +125,7 @@ def test_a_paragraph_at_the_top_adds_one_entry_and_changes_nothing_else(demo_sit
     after = snapshot(root / "locales")
     # Only this article's catalogs (and its template, whose lines moved) changed.
     assert {k for k in after if after[k] != before.get(k)} == \
-        {rel.removeprefix("locales/") for rel in new} | {f"templates/{SLUG}.pot"}
+        {rel.removeprefix("locales/") for rel in new} | {f"{SLUG}.pot"}
 
 
 def test_line_references_follow_the_lines(demo_site):
@@ -135,7 +135,7 @@ def test_line_references_follow_the_lines(demo_site):
     extract(config)
     update(config)
     text = catalogs_of(root)["locales/de/LC_MESSAGES/our-values.po"]
-    template = (root / "locales/templates/our-values.pot").read_text(encoding="utf-8")
+    template = (root / "locales/our-values.pot").read_text(encoding="utf-8")
     refs = [line for line in text.splitlines() if line.startswith("#:")]
     assert refs == [line for line in template.splitlines() if line.startswith("#:")]
 
@@ -145,7 +145,7 @@ def test_never_gives_no_references_and_templates_keep_lines(demo_site, twp):
     assert twp("--site", root, "format").code == 0
     text = catalogs_of(root)["locales/es/LC_MESSAGES/our-values.po"]
     assert "\n#:" not in text
-    assert f"#: content/en/{SLUG}.md:2\n" in (root / f"locales/templates/{SLUG}.pot").read_text()
+    assert f"#: content/en/{SLUG}.md:2\n" in (root / f"locales/{SLUG}.pot").read_text()
 
 
 # ---------------------------------------------------------------- twp format
@@ -259,7 +259,7 @@ def test_update_keeps_what_an_editor_saved(demo_site, tool):
     # A source edit: only the entry of the changed paragraph changes, in every catalog.
     path = root / "content/en" / f"{SLUG}.md"
     source = path.read_text(encoding="utf-8")
-    old_unit = next(e.msgid for e in parse_po((root / f"locales/templates/{SLUG}.pot").read_text())
+    old_unit = next(e.msgid for e in parse_po((root / f"locales/{SLUG}.pot").read_text())
                     if len(e.msgid) > 60 and e.msgid.split()[0].isalpha()
                     and e.msgid in source.replace("\n", " "))
     assert old_unit in source, "the unit is one line of the article"
@@ -283,7 +283,7 @@ def test_update_keeps_what_an_editor_saved(demo_site, tool):
 
 def test_extract_keeps_the_unchanged_entries_of_a_template(demo_site):
     root = site(demo_site)
-    pot = root / f"locales/templates/{SLUG}.pot"
+    pot = root / f"locales/{SLUG}.pot"
     subprocess.run([gettext_tool("msgcat"), "--no-wrap", "-o", str(pot), str(pot)], check=True)
     saved = pot.read_text(encoding="utf-8")
     path = root / "content/en" / f"{SLUG}.md"
@@ -411,7 +411,7 @@ def test_a_unit_used_twice_counts_twice_with_one_file_reference(make_site, twp):
     text = (root / "locales/es/LC_MESSAGES/a.po").read_text(encoding="utf-8")
     assert "#: content/en/a.md\nmsgid \"Rest often.\"" in text
     assert re.search(r"#: content/en/a.md:\d+ content/en/a.md:\d+\nmsgid \"Rest often",
-                     (root / "locales/templates/a.pot").read_text())
+                     (root / "locales/a.pot").read_text())
     words = site_status(config)[0].catalogs[0].counts.words
     assert words == 2 + 2 + 2 + 4  # title, twice "Rest often.", the words in between
 

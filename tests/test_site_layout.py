@@ -76,7 +76,7 @@ def test_git_first_commit_date(make_site):
     [walk] = load_articles(load_config(root))
     assert walk.date.isoformat() == "2024-05-06T07:08:09+02:00"  # the first commit, not the last
     extract(load_config(root))
-    pot = (root / "locales/templates/walk.pot").read_text(encoding="utf-8")
+    pot = (root / "locales/walk.pot").read_text(encoding="utf-8")
     assert '"POT-Creation-Date: 2024-05-06 07:08+0200\\n"' in pot  # the first commit's date
 
 
@@ -237,8 +237,8 @@ def test_folders_through_sync_and_build(make_site, twp):
     root = make_site(NESTED)
     result = twp("--site", root, "sync")
     assert result.code == 0, result.err
-    assert (root / "locales/templates/about/governance.pot").is_file()
-    assert (root / "locales/templates/about.pot").is_file()
+    assert (root / "locales/about/governance.pot").is_file()
+    assert (root / "locales/about.pot").is_file()
     assert (root / "locales/es/LC_MESSAGES/about/team/people.po").is_file()
     po = root / "locales/es/LC_MESSAGES/about/governance.po"
     text = po.read_text(encoding="utf-8")
@@ -270,7 +270,7 @@ def test_folders_through_sync_and_build(make_site, twp):
     # Removing the article removes its template (its catalogs are the translators').
     (root / "content/en/about/governance.md").unlink()
     assert twp("--site", root, "sync").code == 0
-    assert not (root / "locales/templates/about/governance.pot").exists()
+    assert not (root / "locales/about/governance.pot").exists()
     assert po.exists()
 
 
@@ -378,7 +378,7 @@ def test_the_sites_own_disclaimer_is_extracted_and_translated(make_site, twp):
         'languages = ["es", "fr"]\ndisclaimer = "Peer stories & notes, <not> advice."\n')
     root = make_site({"content/en/x.md": article()}, config=config + "[publish]\nmin_percent = 0\n")
     assert twp("--site", root, "sync").code == 0
-    pot = (root / "locales/templates/site.pot").read_text(encoding="utf-8")
+    pot = (root / "locales/site.pot").read_text(encoding="utf-8")
     assert '#: twp.toml:6\nmsgid "Peer stories & notes, <not> advice."' in pot
     assert "It is not medical" not in pot
     _translate_site_po(root, "Peer stories & notes, <not> advice.",
@@ -410,7 +410,7 @@ def test_an_empty_disclaimer_leaves_the_footer_out(make_site, twp):
                                     'languages = ["es", "fr"]\ndisclaimer = ""\n')
     root = make_site({"content/en/x.md": article()}, config=config)
     assert twp("--site", root, "sync").code == 0
-    assert "It is not medical" not in (root / "locales/templates/site.pot").read_text("utf-8")
+    assert "It is not medical" not in (root / "locales/site.pot").read_text("utf-8")
     assert twp("--site", root, "build").code == 0
     assert _footer(root / "dist/en/x/index.html") == []
 

@@ -57,7 +57,7 @@ def test_sync_dry_run_lists_changes_and_writes_nothing(demo_site, twp):
     state = snapshot(demo_site)
     result = twp("--site", demo_site, "sync", "--dry-run")
     assert result.code == 0, result
-    assert "would write locales/templates/our-values.pot" in result.out
+    assert "would write locales/our-values.pot" in result.out
     assert "would write locales/es/LC_MESSAGES/our-values.po" in result.out
     assert snapshot(demo_site) == state
 
@@ -87,7 +87,7 @@ def test_add_language_refuses_unknown_or_present_and_writes_nothing(demo_site, t
 def test_add_language_header_matches_msginit(demo_site, tmp_path, twp):
     msginit = gettext_tool("msginit")
     assert twp("--site", demo_site, "add-language", "pl").code == 0
-    pot = demo_site / "locales/templates/our-values.pot"
+    pot = demo_site / "locales/our-values.pot"
     out = tmp_path / "pl.po"
     subprocess.run([msginit, "--no-translator", "-l", "pl", "-i", str(pot), "-o", str(out)],
                    check=True, capture_output=True, env={"LC_ALL": "C"})

@@ -160,7 +160,15 @@ class Config:
 
     @property
     def templates_po_dir(self) -> Path:
-        """``locales/templates``: one POT per article plus ``site.pot``."""
+        """``locales/``: one POT per article plus ``site.pot``, beside the language folders
+        (where gettext tools and Weblate look for them).  Before, they were in
+        ``locales/templates/`` (:attr:`legacy_templates_dir`)."""
+        return self.locales_dir
+
+    @property
+    def legacy_templates_dir(self) -> Path:
+        """``locales/templates``, where the templates were until they moved to ``locales/``:
+        ``twp extract`` removes the POT files left there."""
         return self.locales_dir / "templates"
 
     def po_dir(self, lang: str) -> Path:

@@ -46,7 +46,7 @@ RESERVED_NAMES = frozenset({
     # the output layout: dist/ and dist/<tag>/
     "index.html", "style.css", "sitemap.xml", "feeds.opml", "rss.xml", "atom.xml", "feed.json",
     "images", "bundles", "status",
-    # the catalogs: locales/templates/site.pot, locales/<lang>/LC_MESSAGES/site.po
+    # the catalogs: locales/site.pot, locales/<lang>/LC_MESSAGES/site.po (templates/: the old layout)
     SITE_DOMAIN, "templates",
 })
 """Slugs (compared ignoring case) that would collide with files the tool itself owns."""

@@ -16,7 +16,7 @@ from ..config import Config
 from ..errors import CatalogError
 from ..machinery.fsutil import files, write_if_changed
 from . import pofile
-from .catalogs import check_plural_counts
+from .catalogs import check_plural_counts, pot_files
 from .poguard import check_kept
 
 
@@ -52,7 +52,7 @@ def format_catalogs(config: Config, *, languages: Iterable[str] | None = None,
     """
     targets: list[tuple[Path, str]] = []
     if languages is None:
-        targets += [(path, "line") for path in files(config.templates_po_dir, "*.pot")]
+        targets += [(path, "line") for path in pot_files(config).values()]
     for lang in languages if languages is not None else config.languages:
         targets += [(path, config.catalogs.references)
                     for path in files(config.po_dir(lang), "*.po")]

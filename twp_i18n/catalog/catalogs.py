@@ -1,7 +1,7 @@
 """Where catalogs live and how they are loaded: ``locales/<lang>/LC_MESSAGES/<domain>.po``.
 
 A *domain* is an article's slug, or ``site`` for the interface strings.
-Templates are ``locales/templates/<domain>.pot``.
+Templates are ``locales/<domain>.pot``.
 """
 
 from __future__ import annotations
@@ -28,15 +28,28 @@ def catalog_path(config: Config, lang: str, domain: str) -> Path:
     return config.po_dir(lang) / f"{domain}.po"
 
 
+def pot_files(config: Config) -> dict[str, Path]:
+    """Every template file in ``locales/`` by domain (``about/governance`` for an article in a
+    folder), sorted; none from the language folders or the old ``locales/templates/``."""
+    skip = {config.legacy_templates_dir.name, *(
+        config.po_dir(lang).relative_to(config.locales_dir).parts[0]
+        for lang in (config.source_language, *config.languages))}
+    return {domain: path for domain, path in domain_files(config.templates_po_dir, ".pot").items()
+            if "/" not in domain or domain.split("/", 1)[0] not in skip}
+
+
 def load_templates(config: Config) -> dict[str, polib.POFile]:
     """Every template, by domain (sorted).  Run ``twp extract`` first."""
     directory = config.templates_po_dir
-    found = domain_files(directory, ".pot")
+    found = pot_files(config)
     if not found:
+        moved = bool(domain_files(config.legacy_templates_dir, ".pot"))
         raise CatalogError(
-            "no templates found",
+            "no templates found" + (" (they are now in locales/, no longer in "
+                                    "locales/templates/)" if moved else ""),
             path=config.rel(directory),
-            hint="run 'twp extract' (or 'twp sync') first",
+            hint="run 'twp extract' (or 'twp sync') " + ("once: it writes them there and "
+                                                          "removes the old ones" if moved else "first"),
         )
     return {domain: pofile.read_po(path, config.rel(path), limits=config.limits)
             for domain, path in found.items()}

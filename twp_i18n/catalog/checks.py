@@ -41,6 +41,10 @@ see :func:`unsafe_entry`):
     U+061C are no finding: right-to-left text needs them, and they only
     attach neutral characters such as punctuation to a side, never reorder a
     run of words.
+``merge-conflict``
+    ``twp merge-po`` found the translation changed differently on two git
+    branches: it kept one (the entry is fuzzy) and wrote the other into a
+    ``# merge-conflict:`` translator comment, until someone chooses.
 
 Warnings (shown, never blocking):
 
@@ -122,7 +126,7 @@ Kind = Literal["article", "site"]
 
 #: Codes of findings that make an entry unusable.
 ERRORS = frozenset({"syntax", "plural-forms", "markup-mismatch", "unsafe-link", "foreign-link",
-                    "unsafe-html", "placeholder", "bidi-control"})
+                    "unsafe-html", "placeholder", "bidi-control", "merge-conflict"})
 #: Codes of findings a translator may silence with ``# twp-ignore: CODE``.
 WARNINGS = frozenset({"link-changed", "number-changed", "untranslated-copy", "whitespace",
                       "line-break", "language-link"})
@@ -150,6 +154,9 @@ _HINTS = {
                     "U+200F (RLM), U+061C (ALM) or U+200E (LRM)",
     "language-link": "check that the page exists in that language version of the site; if "
                      "it is intended, add the translator comment '# twp-ignore: language-link'",
+    "merge-conflict": "choose: keep the msgstr, or put the version from the comment (or a "
+                      "new one) in its place; then delete the '# merge-conflict:' lines and "
+                      "the fuzzy flag",
     "link-changed": "check the link targets; if a different URL is intended (a localized "
                     "page), add the translator comment '# twp-ignore: link-changed'",
     "number-changed": "check the numbers; if the change is intended, add the translator "
@@ -860,7 +867,21 @@ def check_catalog(po: polib.POFile, *, path: str, lang: str, kind: Kind,
     for entry in po:
         findings.extend(check_entry(entry, path=path, kind=kind, nplurals=count,
                                     single_forms=single, allowed_hosts=allowed_hosts))
+        findings.extend(_merge_conflict(entry, path))
     return findings
+
+
+def _merge_conflict(entry: polib.POEntry, path: str) -> list[Finding]:
+    """``merge-conflict``: ``twp merge-po`` left two versions of the translation to choose from
+    (fuzzy, obsolete and untranslated entries too: the choice is still to be made)."""
+    from .merge3 import CONFLICT_MARK, has_conflict
+
+    if CONFLICT_MARK not in (entry.tcomment or "") or not has_conflict(entry):
+        return []
+    return [Finding(path, getattr(entry, "linenum", None), "error", "merge-conflict",
+                    "unresolved merge conflict: both branches changed this translation; the "
+                    "other version is in the '# merge-conflict:' comment", _HINTS["merge-conflict"],
+                    entry.msgid)]
 
 
 # --------------------------------------------------------------------------- a whole site

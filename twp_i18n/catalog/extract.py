@@ -22,6 +22,7 @@ from ..errors import TemplateError
 from ..machinery import cache, parallel
 from ..machinery.fsutil import remove_file, write_if_changed
 from ..paths import SITE_DOMAIN, domain_files, template_files
+from .catalogs import pot_files
 
 if TYPE_CHECKING:
     import polib
@@ -218,7 +219,7 @@ def build_templates(config: Config, articles: list[Article]) -> dict[Path, polib
 
 def extract(config: Config, articles: list[Article] | None = None, *,
             dry_run: bool = False) -> ExtractReport:
-    """Write ``locales/templates/<slug>.pot`` for every article and ``site.pot``.
+    """Write ``locales/<slug>.pot`` for every article and ``site.pot``.
 
     Templates of articles that no longer exist are removed (their catalogs are
     kept: translators' work is the merge step's business).  With ``dry_run``
@@ -245,10 +246,17 @@ def extract(config: Config, articles: list[Article] | None = None, *,
             changed = write_if_changed(path, text)
         (report.written if changed else report.unchanged).append(config.rel(path))
     outdir = config.templates_po_dir
-    if outdir.is_dir():
-        for stale in domain_files(outdir, ".pot").values():
-            if stale not in wanted and (dry_run or remove_file(stale)):
-                report.removed.append(config.rel(stale))
+    # Templates of the old layout (locales/templates/) go too: they are made again here.
+    stale_files = [*pot_files(config).values(),
+                   *domain_files(config.legacy_templates_dir, ".pot").values()]
+    for stale in stale_files:
+        if stale not in wanted and (dry_run or remove_file(stale)):
+            report.removed.append(config.rel(stale))
+    if not dry_run and config.legacy_templates_dir.is_dir():
+        try:
+            config.legacy_templates_dir.rmdir()  # only if now empty
+        except OSError:
+            pass
     if inputs is not None and not dry_run:
         cache.save(config, "extract", {
             "inputs": inputs, "units": report.units, "warnings": [w.as_dict() for w in report.warnings],
@@ -320,8 +328,8 @@ def _unchanged_by_cache(config: Config, inputs: dict[str, str]) -> ExtractReport
         return None
     outputs: dict[str, str] = stored.get("outputs", {})
     directory = config.templates_po_dir
-    present = sorted(config.rel(p) for p in domain_files(directory, ".pot").values())
-    if present != sorted(outputs):
+    present = sorted(config.rel(p) for p in pot_files(config).values())
+    if present != sorted(outputs) or domain_files(config.legacy_templates_dir, ".pot"):
         return None
     for rel, expected in outputs.items():
         try:

@@ -45,6 +45,7 @@ from ..paths import domain_files
 from . import pofile
 from .catalogs import (
     catalog_path,
+    pot_files,
     header_nplurals,
     load_language,
     load_templates,
@@ -490,7 +491,7 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
     All catalogs are read and checked first: if any is broken, a
     :class:`CatalogError` naming every broken file is raised and no file is
     written.  Then every catalog is merged in memory, and only then written.
-    ``templates`` (by domain) stands in for the files in ``locales/templates``
+    ``templates`` (by domain) stands in for the template files (``locales/*.pot``)
     (``sync --dry-run`` passes the ones it would write).
 
     A catalog whose template and own bytes are those of the previous update is
@@ -501,7 +502,7 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
     langs = list(languages) if languages is not None else list(config.languages)
     if templates is None:
         texts = {domain: pofile.read_bytes(p, config.rel(p), config.limits)
-                 for domain, p in domain_files(config.templates_po_dir, ".pot").items()}
+                 for domain, p in pot_files(config).items()}
         if not texts:
             load_templates(config)  # raises the "run twp extract first" error
         source = _Templates(config, texts, {})

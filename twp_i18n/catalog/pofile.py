@@ -721,6 +721,7 @@ _SOLARIS = re.compile(r" [Ff]ile:[ \t]*(.*?)[ \t]*,[ \t]*line[ \t]*(?:number[ \t
 _NUMBER = re.compile(r"[0-9]+")
 _COLON_NUMBER = re.compile(r":[0-9]+")
 _REFERENCE = re.compile(r"(.+):([0-9]+)")
+_CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")  # git merge
 _OPEN = ("msgctxt", "msgid", "msgid_plural")  # states in which msgstr is still due
 # A keyword (or none: a continuation) and one string without escapes: most lines.
 _PLAIN_LINE = re.compile(r'(?:(msgctxt|msgid_plural|msgid|msgstr)(?:\[([0-9]+)\])? )?'
@@ -1099,6 +1100,8 @@ class _Parser:
             return
         m = _KEYWORD.match(text)
         if m is None:
+            if text.startswith(_CONFLICT_MARKERS):
+                raise self.merge_conflict()
             word = re.match(r"\S*", text)[0]  # type: ignore[index]
             if re.match(r"domain(?![A-Za-z0-9_$])", text):
                 raise self.unsupported(
@@ -1107,6 +1110,17 @@ class _Parser:
                     "the catalog of that domain")
             raise self.error(f"unknown keyword {word!r}", _STRUCTURE_HINT)
         self.field(m[1], m[2], self.strings(text[m.end():]), obsolete)
+
+    def merge_conflict(self) -> CatalogError:
+        """A git conflict marker: the file is a merge git could not finish."""
+        shown = self.path.replace('"', "")
+        return CatalogError(
+            f"git conflict marker {self.line.strip()[:7]!r}: this catalog is an unresolved git "
+            "merge", path=self.path, line=self.lineno,
+            hint=f"do not keep one side of the whole file ('ours' or 'theirs' drops the other "
+                 f"side's translations): run 'twp merge-po --from-git \"{shown}\"' to merge it "
+                 "entry by entry from git's copies of both sides, then 'twp check' and 'git add'; "
+                 "'twp git-setup' makes git merge catalogs that way by itself")
 
     def more(self, value: str) -> None:
         """A string continuing the current field."""

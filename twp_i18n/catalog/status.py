@@ -34,7 +34,7 @@ from ..machinery import cache, parallel
 from ..paths import SITE_DOMAIN, domain_files
 from ..source.segments import word_count
 from . import pofile
-from .catalogs import check_plural_counts, load_templates
+from .catalogs import check_plural_counts, load_templates, pot_files
 from .checks import Verdicts, unsafe_entry
 
 
@@ -172,7 +172,7 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
     reads the cache but writes nothing, for dry runs).
     """
     directory = config.templates_po_dir
-    domains = list(domain_files(directory, ".pot"))
+    domains = list(pot_files(config))
     if not domains:
         load_templates(config)  # raises the "run twp extract first" error
     wanted = set(articles) if articles is not None else None
@@ -195,7 +195,7 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
                 template_digests[domain] = ""
         return template_digests[domain]
 
-    todo: dict[str, tuple[Path, str]] = {}  # counted path -> (file, kind)
+    todo: dict[str, tuple[Path, str, Path]] = {}  # counted path -> (file, kind, its template)
     template_dir = config.rel(directory) + "/"
     langs = list(dict.fromkeys(languages if languages is not None else config.languages))
     for lang in langs:
@@ -224,7 +224,7 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
             if hit is not None and hit[0] == key:
                 fresh[counted] = hit
             else:
-                todo[counted] = (path, kind)
+                todo[counted] = (path, kind, directory / f"{domain}.pot")
     fresh.update(_count_catalogs(todo, verdicts, config.limits))
 
     result = [LanguageStatus(lang) for lang in langs]
@@ -245,7 +245,7 @@ PARALLEL_COUNT_MIN = 200
 """Catalogs to count below which starting processes costs more than it saves."""
 
 
-def _count_catalogs(todo: dict[str, tuple[Path, str]], verdicts: Verdicts,
+def _count_catalogs(todo: dict[str, tuple[Path, str, Path]], verdicts: Verdicts,
                     limits: LimitsConfig = LimitsConfig()) -> dict[str, list[Any]]:
     """``[digest, counts]`` of catalogs the cache could not answer for, by path.
 
@@ -253,7 +253,7 @@ def _count_catalogs(todo: dict[str, tuple[Path, str]], verdicts: Verdicts,
     for all languages), in parallel processes when there are many.  The first
     broken catalog, in the order given, raises its :class:`CatalogError`.
     """
-    tasks = sorted(((rel, path, kind) for rel, (path, kind) in todo.items()),
+    tasks = sorted(((rel, path, kind, template) for rel, (path, kind, template) in todo.items()),
                    key=lambda task: (task[1].name, task[0]))
     order = {rel: index for index, rel in enumerate(todo)}
     workers = (os.cpu_count() or 1) if len(tasks) >= PARALLEL_COUNT_MIN else 1
@@ -292,7 +292,7 @@ def _count_tasks(job: tuple[Any, Any, Any], indexes: list[int]) -> tuple[list[tu
     templates: dict[Path, tuple[str, dict[tuple[str | None, str], int] | None]] = {}
     with verdicts.recording() as used:
         for index in indexes:
-            rel, path, kind = tasks[index]
+            rel, path, kind, template = tasks[index]
             uses = None
             try:
                 data = pofile.read_bytes(path, rel, limits)
@@ -300,7 +300,6 @@ def _count_tasks(job: tuple[Any, Any, Any], indexes: list[int]) -> tuple[list[tu
                 key = cache.digest(data)
                 if path.suffix == ".po":
                     check_plural_counts(po, rel)
-                    template = path.parent.parent.parent / "templates" / f"{path.stem}.pot"
                     if template not in templates:  # one article's catalogs come together
                         templates[template] = _uses(template, limits)
                     digest, uses = templates[template]

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from rich.progress import TaskID
 
     from ..catalog.merge import UpdateReport
+    from ..config import LimitsConfig
     from ..source.fetch import FetchReport
 
 app = typer.Typer(
@@ -138,7 +139,7 @@ def _files(console: Console, verb: str, paths: list[str], always: bool = False) 
 
 @app.command()
 def extract(ctx: typer.Context) -> None:
-    """Write one gettext template per article (locales/templates/<slug>.pot) and site.pot."""
+    """Write one gettext template per article (locales/<slug>.pot) and site.pot."""
     from ..catalog.extract import extract as run_extract
 
     console: Console = ctx.obj
@@ -526,6 +527,88 @@ def format_catalogs(
         report = run_format(config, languages=langs)
     _files(console, "wrote", report.changed)
     console.say(f"format: {len(report.changed)} files written, {len(report.unchanged)} unchanged")
+def _limits(console: Console) -> LimitsConfig:
+    """The site's [limits] when there is a twp.toml (git runs the driver at the top of the
+    repository, which may not be the site), else the defaults."""
+    from ..config import CONFIG_NAME, LimitsConfig
+
+    if (console.site / CONFIG_NAME).is_file():
+        try:
+            return console.config().limits
+        except TwpError:  # a broken twp.toml (in a merge, say) must not stop merging catalogs
+            pass
+    return LimitsConfig()
+
+
+@app.command("merge-po")
+def merge_po(
+    ctx: typer.Context,
+    files: Annotated[Optional[list[str]], typer.Argument(
+        metavar="BASE OURS THEIRS [PATH] | PATH...",
+        help="git's %O %A %B %P (the merge driver); with --from-git, the catalogs to resolve.")] = None,
+    from_git: Annotated[bool, typer.Option("--from-git", help="Resolve catalogs of an unfinished git merge "
+                                           "from git's copies of both sides (all unmerged ones if none given).")] = False,
+) -> None:
+    """Merge two versions of a catalog entry by entry (git's merge driver, see git-setup)."""
+    from ..catalog.gitmerge import merge_files, merge_from_git, text_merge, unmerged
+
+    console: Console = ctx.obj
+    files = files or []
+    limits = _limits(console)
+    conflicts = 0
+    if from_git:
+        paths = files or unmerged()
+        if not paths:
+            console.say("merge-po: git lists no unmerged catalog")
+            return
+        for path in paths:
+            result = merge_from_git(path, limits=limits)
+            conflicts += len(result.conflicts)
+            console.say(f"merge-po: {path}: merged"
+                        + (f", {len(result.conflicts)} entries in conflict (see 'twp check')"
+                           if result.conflicts else "; 'git add' it to mark it resolved"))
+    else:
+        if len(files) not in (3, 4):
+            raise ConfigError("merge-po takes BASE OURS THEIRS [PATH] (git's %O %A %B %P)",
+                              hint="or --from-git PATH... during an unfinished merge; "
+                                   "'twp git-setup' configures git to call it")
+        base, ours, theirs = (Path(name) for name in files[:3])
+        shown = files[3] if len(files) == 4 else files[1]
+        try:
+            result = merge_files(base, ours, theirs, shown, limits)
+        except TwpError:
+            text_merge(base, ours, theirs)  # git's line merge, markers and all
+            raise
+        conflicts = len(result.conflicts)
+        if conflicts:
+            typer.echo(f"merge-po: {shown}: {conflicts} entries changed differently on both "
+                       "branches: both versions are in the file, see 'twp check'", err=True)
+    if conflicts:
+        raise typer.Exit(1)
+
+
+@app.command("git-setup")
+def git_setup(ctx: typer.Context) -> None:
+    """Make git merge this site's catalogs with 'twp merge-po' (.gitattributes, .git/config)."""
+    from ..catalog.gitmerge import git_setup as run_setup
+
+    console: Console = ctx.obj
+    report = run_setup(console.config())
+    for change in report.changed:
+        console.say(f"git-setup: {change}")
+    if not report.changed:
+        console.say("git-setup: already set up; nothing changed")
+
+
+@app.command("weblate-config")
+def weblate_config(ctx: typer.Context) -> None:
+    """Print the Weblate component-discovery settings for this site as JSON (docs/weblate.md)."""
+    import json
+
+    from ..catalog.weblate import discovery_settings
+
+    console: Console = ctx.obj
+    typer.echo(json.dumps(discovery_settings(console.config()), indent=2, ensure_ascii=False))
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
