@@ -73,6 +73,56 @@ class FeedsConfig:
     websub_hub: str | None = None
 
 
+DEFAULT_DOSE_UNITS: tuple[str, ...] = (
+    "mg", "mcg", "\u00b5g", "\u03bcg", "ug", "g", "ml", "%", "percent", "per cent",
+    "drop", "drops", "tablet", "tablets", "pill", "pills", "capsule", "capsules",
+    "minute", "minutes", "hour", "hours", "day", "days", "week", "weeks", "month", "months",
+    "year", "years", "times",
+)
+"""Units after which a number is a dose, a time or a proportion (``[check] dose_units``)."""
+
+
+@dataclass(frozen=True)
+class CheckConfig:
+    """``[check]``: what ``twp check`` and the build look for in translations."""
+
+    dose_units: tuple[str, ...] = DEFAULT_DOSE_UNITS
+    """A number followed by one of these in the English must be in the translation."""
+
+
+def _check_config(table: dict[str, Any], problems: _Problems) -> CheckConfig:
+    units = table.get("dose_units")
+    if units is None:
+        return CheckConfig()
+    cleaned = tuple(dict.fromkeys(unit.strip() for unit in units if unit.strip()))
+    if len(cleaned) != len(units) or any(len(unit) > 40 for unit in cleaned):
+        problems.add("[check] dose_units must list distinct, non-empty units of at most "
+                     "40 characters", "check", "dose_units")
+    return CheckConfig(dose_units=cleaned)
+
+
+@dataclass(frozen=True)
+class GlossaryConfig:
+    """``[glossary]``: the site's agreed terms (``locales/<lang>/glossary.csv``)."""
+
+    do_not_translate: tuple[str, ...] = ()
+    """Terms written as they are in every language (drug names): ``twp add-language``
+    starts each new language's glossary with them."""
+    max_bytes: int = 1024 * 1024
+    """The largest glossary file accepted."""
+
+
+def _glossary_config(table: dict[str, Any], problems: _Problems) -> GlossaryConfig:
+    terms = tuple(term.strip() for term in table.get("do_not_translate", []))
+    if any(not term or len(term) > 200 for term in terms) or len(set(terms)) != len(terms):
+        problems.add("[glossary] do_not_translate must list distinct, non-empty terms of at "
+                     "most 200 characters", "glossary", "do_not_translate")
+    max_bytes = table.get("max_bytes", GlossaryConfig.max_bytes)
+    if max_bytes <= 0:
+        problems.add("[glossary] max_bytes must be greater than 0", "glossary", "max_bytes")
+    return GlossaryConfig(do_not_translate=terms, max_bytes=max_bytes)
+
+
 @dataclass(frozen=True)
 class Config:
     """A loaded, validated site configuration.  Paths are absolute."""
@@ -90,6 +140,8 @@ class Config:
     feeds: FeedsConfig = field(default_factory=FeedsConfig)
     fetch: FetchConfig | None = None
     limits: LimitsConfig = field(default_factory=LimitsConfig)
+    check: CheckConfig = field(default_factory=CheckConfig)
+    glossary: GlossaryConfig = field(default_factory=GlossaryConfig)
     key_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     """Line in twp.toml of each key set there, as ``"section.key"`` (for messages)."""
 
@@ -163,6 +215,8 @@ _SCHEMA: dict[str, _Schema] = {
         "max_entry_bytes": (int, "an integer"),
         "max_nesting": (int, "an integer"),
     },
+    "check": {"dose_units": (list, "a list of strings")},
+    "glossary": {"do_not_translate": (list, "a list of strings"), "max_bytes": (int, "an integer")},
 }
 
 _REQUIRED = {"site": ("title", "base_url", "source_language")}
@@ -404,6 +458,8 @@ def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
         if value <= 0:
             problems.add(f"[limits] {key} must be greater than 0", "limits", key)
     limits = LimitsConfig(**limits_data)
+    check = _check_config(data.get("check", {}), problems)
+    glossary = _glossary_config(data.get("glossary", {}), problems)
 
     problems.raise_if_any()
     return Config(
@@ -420,6 +476,8 @@ def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
         feeds=feeds,
         fetch=fetch,
         limits=limits,
+        check=check,
+        glossary=glossary,
         key_lines=key_lines,
     )
 

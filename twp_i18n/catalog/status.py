@@ -160,14 +160,16 @@ class LanguageStatus:
 
 
 def site_status(config: Config, *, languages: Iterable[str] | None = None,
-                articles: Iterable[str] | None = None, remember: bool = True
-                ) -> list[LanguageStatus]:
+                articles: Iterable[str] | None = None, remember: bool = True,
+                broken: list[CatalogError] | None = None) -> list[LanguageStatus]:
     """Status of every (selected) language and article, from the catalogs on disk.
 
     A language with no catalog yet for an article counts all of that article's
     units as untranslated.  Counts are cached by the digest of each file's
     bytes, so only catalogs that changed are parsed again (``remember=False``
-    reads the cache but writes nothing, for dry runs).
+    reads the cache but writes nothing, for dry runs).  A catalog that cannot be read
+    raises its :class:`CatalogError`, or, when a ``broken`` list is given, is added to it
+    and counted as untranslated (as the build publishes nothing from it).
     """
     directory = config.templates_po_dir
     domains = [p.stem for p in files(directory, "*.pot")]
@@ -197,9 +199,13 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
             try:
                 data = pofile.read_bytes(path, rel, config.limits)
                 exists, counted = True, rel
-            except FileNotFoundError:
+            except (FileNotFoundError, CatalogError) as exc:
+                if isinstance(exc, CatalogError):
+                    if broken is None:
+                        raise
+                    broken.append(exc)
                 path = directory / f"{domain}.pot"
-                exists, counted = False, template_dir + path.name
+                exists, counted = not isinstance(exc, FileNotFoundError), template_dir + path.name
                 data = pofile.read_bytes(path, template_dir + path.name, config.limits)
             rows.append((lang, domain, rel, exists, counted))
             if counted in fresh or counted in todo:
@@ -210,7 +216,18 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
                 fresh[counted] = hit
             else:
                 todo[counted] = (path, kind)
-    fresh.update(_count_catalogs(todo, verdicts, config.limits))
+    failed: list[CatalogError] = []
+    fresh.update(_count_catalogs(todo, verdicts, config.limits,
+                                 failed if broken is not None else None))
+    if failed:
+        assert broken is not None
+        broken.extend(failed)
+        instead = {exc.path: template_dir + Path(exc.path or "").stem + ".pot" for exc in failed}
+        fresh.update(_count_catalogs({rel: (directory / rel.rsplit("/", 1)[1], "article")
+                                      for rel in set(instead.values()) - fresh.keys()},
+                                     verdicts, config.limits))
+        rows = [(lang, domain, rel, exists, instead.get(counted, counted))
+                for lang, domain, rel, exists, counted in rows]
 
     result = [LanguageStatus(lang) for lang in langs]
     by_lang = {status.lang: status for status in result}
@@ -231,12 +248,14 @@ PARALLEL_COUNT_MIN = 200
 
 
 def _count_catalogs(todo: dict[str, tuple[Path, str]], verdicts: Verdicts,
-                    limits: LimitsConfig = LimitsConfig()) -> dict[str, list[Any]]:
+                    limits: LimitsConfig = LimitsConfig(),
+                    failed: list[CatalogError] | None = None) -> dict[str, list[Any]]:
     """``[digest, counts]`` of catalogs the cache could not answer for, by path.
 
     Catalogs are taken article by article (each source text is then checked once
     for all languages), in parallel processes when there are many.  The first
-    broken catalog, in the order given, raises its :class:`CatalogError`.
+    broken catalog, in the order given, raises its :class:`CatalogError` (or, with
+    ``failed``, every broken one is added to it).
     """
     tasks = sorted(((rel, path, kind) for rel, (path, kind) in todo.items()),
                    key=lambda task: (task[1].name, task[0]))
@@ -254,7 +273,9 @@ def _count_catalogs(todo: dict[str, tuple[Path, str]], verdicts: Verdicts,
             else:
                 message, line, hint = outcome
                 errors.append((order[rel], CatalogError(message, path=rel, line=line, hint=hint)))
-    if errors:
+    if errors and failed is not None:
+        failed.extend(error for _, error in sorted(errors, key=lambda item: item[0]))
+    elif errors:
         raise min(errors, key=lambda item: item[0])[1]
     return counted
 

@@ -13,7 +13,7 @@ from ..config import (
     load_config,
     validate_language,
 )
-from ..errors import ConfigError
+from ..errors import CatalogError, ConfigError
 from ..machinery.fsutil import write_if_changed
 from ..source.content import load_articles
 from .extract import ExtractReport, build_templates, extract
@@ -81,7 +81,7 @@ def sync(config: Config, *, dry_run: bool = False, fetch: bool = True,
         extracted = extract(config, articles, dry_run=True)
         planned = {path.stem: po for path, po in build_templates(config, articles).items()}
         updated = update(config, dry_run=True, templates=planned)
-        return SyncReport(None, extracted, updated, site_status(config, remember=False))
+        return SyncReport(None, extracted, updated, _status(config, updated, remember=False))
     with site_lock(config.root):
         if fetch and config.fetch is not None:
             from ..source.fetch import fetch as run_fetch
@@ -92,4 +92,14 @@ def sync(config: Config, *, dry_run: bool = False, fetch: bool = True,
         extracted = extract(config)
         updated = update(config, progress=(lambda d, t: progress("update", d, t))
                          if progress else None)
-    return SyncReport(fetched, extracted, updated, site_status(config))
+    return SyncReport(fetched, extracted, updated, _status(config, updated))
+
+
+def _status(config: Config, updated: UpdateReport, remember: bool = True) -> list[LanguageStatus]:
+    """The status after an update; catalogs that cannot be read count as untranslated and
+    join the update's broken ones (each file once)."""
+    broken: list[CatalogError] = []
+    status = site_status(config, remember=remember, broken=broken)
+    seen = {error.path for error in updated.broken}
+    updated.broken.extend(error for error in broken if error.path not in seen)
+    return status

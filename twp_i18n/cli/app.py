@@ -210,6 +210,7 @@ def update(
             report = run_update(config, languages=langs, dry_run=dry_run,
                                 progress=(lambda d, t: advance("update", d, t)) if advance else None)
     _show_update(console, report, dry_run)
+    _exit_if_broken([str(error) for error in report.broken], "left as they are")
 
 
 @app.command("add-language")
@@ -328,6 +329,7 @@ def sync(
                                  color=sys.stdout.isatty()), nl=False)
     if report.fetched is not None and report.fetched.exit_code:
         raise typer.Exit(report.fetched.exit_code)
+    _exit_if_broken([str(error) for error in report.updated.broken], "left as they are")
 
 
 def _show_fetch(console: Console, report: FetchReport) -> None:
@@ -398,6 +400,7 @@ def build(
                 + f"; articles published: {summary}")
     if ping:
         _ping(console, config, report.changed_feeds)
+    _exit_if_broken(report.errors, "left out of the build")
 
 
 def _ping(console: Console, config: Config, feeds: list[str]) -> None:
@@ -437,6 +440,18 @@ def serve(
                 time.sleep(3600)
         except KeyboardInterrupt:
             typer.echo("stopped")
+
+
+def _exit_if_broken(errors: list[str], what: str) -> None:
+    """Report the broken inputs a command left aside (each as ``path:line: message``) and
+    exit with 1: the rest of the work is done."""
+    if not errors:
+        return
+    for error in errors:
+        typer.echo(f"error: {safe_text(error)}", err=True)
+    typer.echo(f"{len(errors)} broken file{'s' if len(errors) != 1 else ''} {what}; "
+               "everything else is done (fix them and run again)", err=True)
+    raise typer.Exit(1)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

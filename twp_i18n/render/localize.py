@@ -26,10 +26,10 @@ from markdown_it.token import Token
 from markupsafe import Markup, escape
 
 from ..catalog.catalogs import catalog_path, load_catalog
-from ..catalog.checks import Verdicts, unsafe_entry
+from ..catalog.checks import Context, Verdicts, check_context, unsafe_entry
 from ..catalog.extract import unit_contexts
 from ..config import Config
-from ..errors import TemplateError
+from ..errors import CatalogError, TemplateError
 from ..languages import bcp47_tag, plural_forms, plural_function, single_count_forms
 from ..paths import THEME_DIR
 from ..source.content import Article
@@ -98,8 +98,8 @@ class Translations:
         if po is not None:
             single = single_count_forms(forms)
             for entry in po:
-                if entry.obsolete or entry.fuzzy or unsafe_entry(entry, kind="site",
-                                                                 single_forms=single):
+                if entry.obsolete or entry.fuzzy or unsafe_entry(
+                        entry, kind="site", single_forms=single, context=Context(lang)):
                     continue
                 if entry.msgid_plural:
                     if all(entry.msgstr_plural.values()):
@@ -164,13 +164,21 @@ class CatalogView:
     table: dict[tuple[str | None, str], str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     revision: str | None = None
+    broken: str | None = None
+    """``path:line: message`` when the catalog cannot be read."""
 
 
 def catalog_view(po: polib.POFile | None, display: str,
-                 verdicts: Verdicts | None = None) -> CatalogView:
-    """Usable translations of a catalog by (msgctxt, msgid), and where the unsafe ones are."""
+                 verdicts: Verdicts | None = None, context: Context | None = None) -> CatalogView:
+    """Usable translations of a catalog by (msgctxt, msgid), and where the unsafe ones are
+    (``context``: the language's, see :func:`~twp_i18n.catalog.checks.check_context`)."""
     view = CatalogView()
-    unsafe = verdicts.unsafe if verdicts is not None else unsafe_entry
+    check = verdicts.unsafe if verdicts is not None else unsafe_entry
+    context = context or Context()
+
+    def unsafe(entry: polib.POEntry) -> bool:
+        return check(entry, context=context)
+
     if po is None:
         return view
     view.revision = po.metadata.get("PO-Revision-Date")
@@ -186,10 +194,19 @@ def catalog_view(po: polib.POFile | None, display: str,
     return view
 
 
-def read_view(config: Config, lang: str, slug: str, verdicts: Verdicts | None = None) -> CatalogView:
-    """:func:`catalog_view` of the catalog of article ``slug`` in ``lang`` (empty if none)."""
+def read_view(config: Config, lang: str, slug: str, verdicts: Verdicts | None = None,
+              context: Context | None = None) -> CatalogView:
+    """:func:`catalog_view` of the catalog of article ``slug`` in ``lang`` (empty if none).
+
+    A catalog that cannot be read gives an empty view whose ``broken`` says why
+    (``path:line: message``): the article is then not published from it.
+    """
     display = config.rel(catalog_path(config, lang, slug))
-    return catalog_view(load_catalog(config, lang, slug), display, verdicts)
+    try:
+        po = load_catalog(config, lang, slug)
+    except CatalogError as exc:
+        return CatalogView(broken=f"{exc.location}: {exc.message}")
+    return catalog_view(po, display, verdicts, context or check_context(config, lang))
 
 
 UnitKeys = list[tuple[tuple[str | None, str], int]]

@@ -25,6 +25,7 @@ from markupsafe import Markup
 
 from ..catalog.catalogs import load_catalog
 from ..config import Config
+from ..errors import CatalogError
 from ..languages import bcp47_tag, native_name, text_direction
 from ..machinery import parallel
 from ..paths import SITE_DOMAIN, THEME_STATIC, site_images
@@ -144,7 +145,10 @@ def _render_chunk(slugs: list[str]) -> list[tuple[str, str, _ArticleOutput]]:
 def _language_environment(config: Config, lang: str) -> tuple[Environment, Translations]:
     """The theme's templates speaking ``lang`` (its ``site.po``), and those translations."""
     env = jinja_environment(config)
-    site_po = load_catalog(config, lang, SITE_DOMAIN) if lang != config.source_language else None
+    try:  # a broken site.po: the interface in English (the build reports it)
+        site_po = load_catalog(config, lang, SITE_DOMAIN) if lang != config.source_language else None
+    except CatalogError:
+        site_po = None
     translations = Translations(site_po, lang)
     env.install_gettext_callables(  # type: ignore[attr-defined]
         translations.gettext, translations.ngettext, newstyle=True,

@@ -1,0 +1,224 @@
+"""A language's glossary: the terms its translators agreed on, ``locales/<lang>/glossary.csv``.
+
+One row per term, with a header naming the columns (others, such as ``notes``, are
+ignored; Weblate's glossary CSV export has ``source`` and ``target`` too)::
+
+    source,target,do_not_translate
+    tapering,Ausschleichen,
+    sertraline,Sertralin,yes
+    prescriber,verschreibende Person,no
+
+``twp check`` warns (``glossary``) when a source term occurs and its agreed
+translation does not, and errs (``do-not-translate``) when a term that must stay
+as written (a drug name) is altered or missing.  Such a term may be written as
+the English, or in the form the row gives (a transliteration: ``سيرترالين``,
+``セルトラリン``).  The site's ``[glossary] do_not_translate`` terms apply to every
+language; a row of the language's glossary gives them its own accepted form.
+
+The file lies beside ``LC_MESSAGES/``, not in it, and is a ``.csv``: Weblate's
+component discovery (``locales/*/LC_MESSAGES/*.po``) never takes it for a catalog.
+Its size is bounded (``[glossary] max_bytes``); a bad row is reported with its line
+and left out, the others stay in force.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from ..config import Config
+from ..errors import control_character
+from ..machinery.fsutil import write_if_changed
+
+__all__ = ["GLOSSARY_NAME", "Glossary", "Term", "glossary_path", "load_glossary",
+           "start_glossary"]
+
+GLOSSARY_NAME = "glossary.csv"
+MAX_TERM_CHARS = 200
+"""The longest term accepted, in characters."""
+MAX_TERMS = 10_000
+"""The most rows a glossary may hold."""
+
+_YES = frozenset({"yes", "y", "true", "1", "x", "read-only", "readonly"})
+_NO = frozenset({"", "no", "n", "false", "0"})
+_HEADER = "source,target,do_not_translate\n"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One agreed term."""
+
+    source: str
+    target: str
+    """The agreed translation, or for a term kept as written, its accepted local form."""
+    keep: bool
+    """Do not translate: the translation must hold the term as written (or ``target``)."""
+    line: int | None = None
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        """What the translation may hold for the term."""
+        if self.keep:
+            return tuple(dict.fromkeys(f for f in (self.source, self.target) if f))
+        return (self.target,) if self.target else ()
+
+
+@dataclass(frozen=True)
+class Glossary:
+    """The terms in force for one language (its file's rows over the site's own terms)."""
+
+    terms: tuple[Term, ...] = ()
+    path: str = ""
+    """The glossary file, relative to the site root (for messages)."""
+    problems: tuple[str, ...] = ()
+    """``path:line: message`` of each row left out."""
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str] | None:
+        """Any source term as a whole word, case-insensitive (longest first)."""
+        if not self.terms:
+            return None
+        names = sorted({t.source.casefold() for t in self.terms}, key=lambda s: (-len(s), s))
+        return re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, names)) + r")(?![^\W_])",
+                          re.IGNORECASE)
+
+    @cached_property
+    def by_source(self) -> dict[str, Term]:
+        return {t.source.casefold(): t for t in self.terms}
+
+    @cached_property
+    def key(self) -> str:
+        """What the checks' verdicts depend on."""
+        return repr([(t.source, t.target, t.keep) for t in self.terms])
+
+    def found(self, text: str) -> list[Term]:
+        """The terms occurring in ``text``, once per occurrence."""
+        if self.pattern is None:
+            return []
+        return [self.by_source[m.group(0).casefold()] for m in self.pattern.finditer(text)
+                if m.group(0).casefold() in self.by_source]
+
+
+def glossary_path(config: Config, lang: str) -> Path:
+    return config.locales_dir / lang / GLOSSARY_NAME
+
+
+def load_glossary(config: Config, lang: str) -> Glossary:
+    """The glossary in force for ``lang``: the site's do-not-translate terms, then the rows
+    of ``locales/<lang>/glossary.csv`` (a row for the same term replaces the site's)."""
+    terms: dict[str, Term] = {t.casefold(): Term(t, "", True) for t in config.glossary.do_not_translate}
+    path = glossary_path(config, lang)
+    display = config.rel(path)
+    problems: list[str] = []
+    rows = _read(path, display, config.glossary.max_bytes, problems)
+    for term in rows:
+        key = term.source.casefold()
+        if key in terms and terms[key].line is not None:
+            problems.append(f"{display}:{term.line}: '{term.source}' is already on line "
+                            f"{terms[key].line}; this row is left out")
+            continue
+        terms[key] = term
+    return Glossary(tuple(terms.values()), display, tuple(problems))
+
+
+def _read(path: Path, display: str, max_bytes: int, problems: list[str]) -> list[Term]:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        problems.append(f"{display}: cannot read: {exc.strerror}")
+        return []
+    if len(data) > max_bytes:
+        problems.append(f"{display}: larger than [glossary] max_bytes ({max_bytes} bytes); "
+                        "the glossary is not used (raise the bound in twp.toml or split terms)")
+        return []
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.append(f"{display}:{line}: not valid UTF-8; the glossary is not used "
+                        "(save it as UTF-8)")
+        return []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    result: list[Term] = []
+    try:
+        header = next(reader, None)
+        if header is None:
+            return []
+        names = [name.strip().lower().replace(" ", "_").replace("-", "_") for name in header]
+        columns = {name: index for index, name in reversed(list(enumerate(names)))}
+        source_at = columns.get("source")
+        target_at = columns.get("target", columns.get("translation"))
+        keep_at = columns.get("do_not_translate")
+        flags_at = None if keep_at is not None else columns.get("flags")
+        if source_at is None or target_at is None:
+            problems.append(f"{display}:1: the header must name the columns 'source' and "
+                            f"'target' (and 'do_not_translate'), e.g. {_HEADER.strip()!r}; "
+                            "the glossary is not used")
+            return []
+        for row in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(result) >= MAX_TERMS:
+                problems.append(f"{display}:{line}: more than {MAX_TERMS} terms; the rest "
+                                "is left out")
+                break
+            term, problem = _term(row, source_at, target_at, keep_at, flags_at, line)
+            if problem:
+                problems.append(f"{display}:{line}: {problem}; this row is left out")
+            elif term is not None:
+                result.append(term)
+    except csv.Error as exc:
+        problems.append(f"{display}:{reader.line_num}: CSV syntax error: {exc}; the rows "
+                        "from here on are left out")
+    return result
+
+
+def _term(row: list[str], source_at: int, target_at: int, keep_at: int | None,
+          flags_at: int | None, line: int) -> tuple[Term | None, str | None]:
+    def cell(index: int | None) -> str:
+        return row[index].strip() if index is not None and index < len(row) else ""
+
+    source, target, flag = cell(source_at), cell(target_at), cell(keep_at).lower()
+    for value in (source, target):
+        if len(value) > MAX_TERM_CHARS:
+            return None, f"a term longer than {MAX_TERM_CHARS} characters"
+        control = control_character(value.replace("\t", " ").replace("\n", " "))
+        if control or "\n" in value or "\t" in value:
+            return None, f"a term holds a control character or line break ({control or 'U+000A'})"
+    if not source:
+        return None, "no source term"
+    if flags_at is not None:  # Weblate's flags: "read-only" marks an untranslatable term
+        keep = "read-only" in {part.strip() for part in cell(flags_at).lower().split(",")}
+    elif flag in _YES:
+        keep = True
+    elif flag in _NO:
+        keep = False
+    else:
+        return None, (f"do_not_translate must be 'yes' or 'no' (or empty), not {flag!r}")
+    if not keep and not target:
+        return None, "no target term (leave a term out, or mark it do_not_translate)"
+    return Term(source, target, keep, line), None
+
+
+def start_glossary(config: Config, lang: str) -> str | None:
+    """Write ``locales/<lang>/glossary.csv`` with the site's do-not-translate terms, unless
+    it exists; returns its path relative to the site root when written."""
+    path = glossary_path(config, lang)
+    if path.exists():
+        return None
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["source", "target", "do_not_translate"])
+    for term in config.glossary.do_not_translate:
+        writer.writerow([term, "", "yes"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_if_changed(path, buffer.getvalue().encode("utf-8"))
+    return config.rel(path)
