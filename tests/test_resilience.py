@@ -177,3 +177,26 @@ def test_dose_units_come_from_twp_toml(make_site, twp):
         toml.write('\n[glossary]\nmax_bytes = 0\n')
     bad = twp("--site", root, "check")
     assert bad.code == 2 and "twp.toml:" in bad.err
+
+
+# --------------------------------------------------------------------------- command line
+
+def test_twp_finds_twp_toml_in_a_parent_folder(site, twp, monkeypatch, tmp_path):
+    monkeypatch.chdir(site / "locales/es/LC_MESSAGES")
+    result = twp("status", "--format", "json")
+    assert result.code == 0, result
+    assert '"language": "es"' in result.out
+    # --site still wins
+    elsewhere = tmp_path / "empty"
+    elsewhere.mkdir()
+    result = twp("--site", elsewhere, "status")
+    assert result.code == 2 and "no site configuration found" in result.err
+
+
+def test_an_unknown_language_gets_a_suggestion(site, twp):
+    result = twp("--site", site, "status", "--lang", "sp")
+    assert result.code == 2
+    assert "is not in [site] languages; did you mean 'es'?" in result.err
+    result = twp("--site", site, "build", "--lang", "arr")
+    assert "did you mean 'ar'?" in result.err
+    assert "did you mean" not in twp("--site", site, "status", "--lang", "zz_QQ").err

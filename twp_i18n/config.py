@@ -297,6 +297,16 @@ class _Problems:
         )
 
 
+def find_site(start: Path) -> Path:
+    """The folder holding ``twp.toml``: ``start`` or its nearest parent that has one (as git
+    finds its repository); ``start`` itself when none has (loading then says so)."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    return start
+
+
 def load_config(site: Path | str = ".") -> Config:
     """Load and validate ``<site>/twp.toml``."""
     root = Path(site).resolve()

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 import typer
 
 from .. import __version__
-from ..config import Config, load_config
+from ..config import Config, find_site, load_config
 from ..errors import ConfigError, TwpError, safe_text
 from ..languages import bcp47_tag
 
@@ -50,7 +50,8 @@ class Console:
     quiet: bool = False
     verbose: bool = False
     debug: bool = False
-    site: Path = Path(".")
+    site: Path | None = None
+    """``--site``; None: the current folder or the nearest parent holding twp.toml."""
 
     def say(self, message: str) -> None:
         """A result line (suppressed by --quiet)."""
@@ -63,7 +64,7 @@ class Console:
             typer.echo(message)
 
     def config(self) -> Config:
-        return load_config(self.site)
+        return load_config(self.site if self.site is not None else find_site(Path.cwd()))
 
 
 class _WarningHandler(logging.Handler):
@@ -81,8 +82,9 @@ def _version(value: bool) -> None:
 @app.callback()
 def _global(
     ctx: typer.Context,
-    site: Annotated[Path, typer.Option("--site", help="The site directory (holding twp.toml).",
-                                       file_okay=False)] = Path("."),
+    site: Annotated[Optional[Path], typer.Option(
+        "--site", help="The site directory (holding twp.toml; default: the current folder "
+        "or the nearest parent that has one).", file_okay=False)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print every file.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
@@ -164,7 +166,8 @@ def _check_languages(config: Config, langs: list[str] | None) -> list[str] | Non
     unknown = [lang for lang in langs if lang not in config.languages]
     if unknown:
         raise ConfigError(
-            f"language {', '.join(repr(u) for u in unknown)} is not in [site] languages",
+            f"language {', '.join(repr(u) for u in unknown)} is not in [site] languages"
+            + _did_you_mean(config, unknown[0]),
             path="twp.toml",
             hint=f"configured: {', '.join(config.languages) or 'none'}; add one with 'twp add-language'",
         )
@@ -440,6 +443,16 @@ def serve(
                 time.sleep(3600)
         except KeyboardInterrupt:
             typer.echo("stopped")
+
+
+def _did_you_mean(config: Config, unknown: str) -> str:
+    """``"; did you mean 'pt_BR'?"`` for the configured language closest to ``unknown``."""
+    import difflib
+
+    names = {lang.lower(): lang for lang in config.languages}
+    names.update({bcp47_tag(lang).lower(): lang for lang in config.languages})
+    close = difflib.get_close_matches(unknown.lower(), list(names), n=1, cutoff=0.5)
+    return f"; did you mean '{names[close[0]]}'?" if close else ""
 
 
 def _exit_if_broken(errors: list[str], what: str) -> None:
