@@ -1146,7 +1146,9 @@ def check_site(config: Config, *, languages: Iterable[str] | None = None,
     """
     wanted = set(articles) if articles is not None else None
     tasks: list[tuple[str, Path]] = []
+    first: dict[int, list[Finding]] = {}  # each language's glossary rows left out, first
     for lang in (list(languages) if languages is not None else config.languages):
+        first[len(tasks)] = first.get(len(tasks), []) + glossary_findings(load_glossary(config, lang))
         tasks.extend((lang, path) for path in files(config.po_dir(lang), "*.po")
                      if wanted is None or path.stem in wanted)
     by_article: dict[str, list[int]] = {}
@@ -1159,7 +1161,8 @@ def check_site(config: Config, *, languages: Iterable[str] | None = None,
               for groups in parallel.chunks(list(by_article.values()), workers)]
     parts = parallel.fork_map(_check_tasks, pieces, workers, job=(config, tasks))
     found = dict(pair for part in parts for pair in part)
-    return [f for index in range(len(tasks)) for f in found[index]], len(tasks)
+    return [f for index in range(len(tasks) + 1)
+            for f in first.get(index, []) + found.get(index, [])], len(tasks)
 
 
 PARALLEL_CHECK_MIN = 400

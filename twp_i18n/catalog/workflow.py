@@ -17,6 +17,7 @@ from ..errors import CatalogError, ConfigError
 from ..machinery.fsutil import write_if_changed
 from ..source.content import load_articles
 from .extract import ExtractReport, build_templates, extract
+from .glossary import start_glossary
 
 if TYPE_CHECKING:
     from ..source.fetch import FetchReport
@@ -58,9 +59,11 @@ def add_languages(config: Config, languages: list[str]) -> AddLanguageReport:
         text = config.config_path.read_text(encoding="utf-8")
         new_text = add_languages_text(text, wanted)
         result = update(config, languages=wanted)
+        glossaries = [start_glossary(config, lang) for lang in wanted]
         write_if_changed(config.config_path, new_text)
     report = AddLanguageReport(wanted)
     report.created = [p for lang in result.languages for p in lang.created]
+    report.created += [path for path in glossaries if path]
     return report
 
 

@@ -391,7 +391,8 @@ def render_shared(config: Config, plan: Plan) -> dict[str, bytes]:
                  "href": f"../{tag_dir(lang)}/{a.slug}/"} for a in plan.articles]
         status_rows.append({"lang_tag": bcp47_tag(lang), "name": native_name(lang),
                             "percent": plan.site_percent[lang],
-                            "percent_text": f"{plan.site_percent[lang]:.0f}%", "articles": rows})
+                            "percent_text": f"{plan.site_percent[lang]:.0f}%", "articles": rows,
+                            "glossary": _glossary_link(config, lang, files)})
     status_page = _page(config, plan, source, depth=1, canonical="status/", hreflang=[])
     status_page["home"] = "../"
     status_page["feeds"] = None
@@ -404,6 +405,26 @@ def render_shared(config: Config, plan: Plan) -> dict[str, bytes]:
                 if plan.published[lang]]
     files["feeds.opml"] = feeds.render_opml(config.title, channels)
     return files
+
+
+def _glossary_link(config: Config, lang: str, files: dict[str, bytes]) -> dict[str, Any] | None:
+    """The language's glossary on the dashboard: its number of terms, and a copy beside the
+    dashboard (``status/<tag>-glossary.csv``) for volunteers to download; None if it has none."""
+    from ..catalog.glossary import glossary_path, load_glossary
+
+    path = glossary_path(config, lang)
+    if not path.is_file():
+        return None
+    glossary = load_glossary(config, lang)
+    name = f"{tag_dir(lang)}-glossary.csv"
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if len(data) > config.glossary.max_bytes:  # refused by load_glossary, reported by check
+        return None
+    files[f"status/{name}"] = data
+    return {"terms": sum(1 for term in glossary.terms if term.line is not None), "href": name}
 
 
 def _sitemap_pages(config: Config, plan: Plan) -> list[tuple[str, tuple[feeds.Alternate, ...], dt.datetime | None]]:
