@@ -200,3 +200,18 @@ def test_an_unknown_language_gets_a_suggestion(site, twp):
     result = twp("--site", site, "build", "--lang", "arr")
     assert "did you mean 'ar'?" in result.err
     assert "did you mean" not in twp("--site", site, "status", "--lang", "zz_QQ").err
+
+
+def test_status_counts_a_changed_dose_as_not_translated(make_site, twp):
+    import json
+
+    good = dose_site(make_site, twp, "Nehmen Sie 2 Wochen lang 2,5 mg am Tag.")
+    def untranslated() -> int:
+        counts = json.loads(twp("--site", good, "status", "--format", "json").out)
+        [steps] = [c for c in counts["languages"][0]["catalogs"] if c["article"] == "steps"]
+        return steps["untranslated_words"]
+
+    assert untranslated() == 0
+    po = good / "locales/de/LC_MESSAGES/steps.po"
+    po.write_text(po.read_text(encoding="utf-8").replace("2,5 mg", "25 mg"), encoding="utf-8")
+    assert untranslated() == 8  # "Take 2.5 mg a day for 2 weeks."

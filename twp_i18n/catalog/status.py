@@ -36,7 +36,7 @@ from ..paths import SITE_DOMAIN
 from ..source.segments import word_count
 from . import pofile
 from .catalogs import check_plural_counts, load_templates
-from .checks import Verdicts, unsafe_entry
+from .checks import DEFAULT_CONTEXT, Context, Verdicts, check_context, unsafe_entry
 
 
 def floor1(percent: float) -> float:
@@ -91,7 +91,8 @@ class Counts:
 
 
 def catalog_counts(po: polib.POFile, kind: str = "article",
-                   verdicts: Verdicts | None = None) -> Counts:
+                   verdicts: Verdicts | None = None,
+                   context: Context = DEFAULT_CONTEXT) -> Counts:
     """Count one catalog's entries and words.
 
     Entries are counted as msgfmt counts them.  Words are weighed the way the
@@ -114,7 +115,7 @@ def catalog_counts(po: polib.POFile, kind: str = "article",
         counts.words += words
         setattr(counts, state, getattr(counts, state) + 1)
         if state == "translated" and unsafe(entry, kind=kind,  # type: ignore[arg-type]
-                                            single_forms=single):
+                                            single_forms=single, context=context):
             counts.untranslated_words += words
         else:
             setattr(counts, f"{state}_words", getattr(counts, f"{state}_words") + words)
@@ -184,12 +185,14 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
 
     # Which file each (language, article) is counted from, and the counts the cache has.
     rows: list[tuple[str, str, str, bool, str]] = []  # language, article, path, exists, counted
-    todo: dict[str, tuple[Path, str]] = {}  # counted path -> (file, kind)
+    todo: dict[str, tuple[Path, str, Context]] = {}  # counted path -> (file, kind, context)
     template_dir = config.rel(directory) + "/"
     langs = list(dict.fromkeys(languages if languages is not None else config.languages))
     for lang in langs:
         lang_dir = config.po_dir(lang)
         prefix = config.rel(lang_dir) + "/"
+        # as the build checks them: articles with the language's glossary, site.po without
+        contexts = {"article": check_context(config, lang), "site": Context(lang)}
         for domain in domains:
             if wanted is not None and domain not in wanted:
                 continue
@@ -210,12 +213,13 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
             rows.append((lang, domain, rel, exists, counted))
             if counted in fresh or counted in todo:
                 continue
-            key = cache.digest(data)
+            context = contexts[kind] if counted == rel else DEFAULT_CONTEXT
+            key = _counts_key(data, path, context)
             hit = known.get(counted)
             if hit is not None and hit[0] == key:
                 fresh[counted] = hit
             else:
-                todo[counted] = (path, kind)
+                todo[counted] = (path, kind, context)
     failed: list[CatalogError] = []
     fresh.update(_count_catalogs(todo, verdicts, config.limits,
                                  failed if broken is not None else None))
@@ -223,7 +227,8 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
         assert broken is not None
         broken.extend(failed)
         instead = {exc.path: template_dir + Path(exc.path or "").stem + ".pot" for exc in failed}
-        fresh.update(_count_catalogs({rel: (directory / rel.rsplit("/", 1)[1], "article")
+        fresh.update(_count_catalogs({rel: (directory / rel.rsplit("/", 1)[1], "article",
+                                            DEFAULT_CONTEXT)
                                       for rel in set(instead.values()) - fresh.keys()},
                                      verdicts, config.limits))
         rows = [(lang, domain, rel, exists, instead.get(counted, counted))
@@ -247,7 +252,15 @@ PARALLEL_COUNT_MIN = 200
 """Catalogs to count below which starting processes costs more than it saves."""
 
 
-def _count_catalogs(todo: dict[str, tuple[Path, str]], verdicts: Verdicts,
+def _counts_key(data: bytes, path: Path, context: Context) -> str:
+    """What a catalog's counts depend on: its bytes, and for a catalog (not a template)
+    the language, dose units and glossary its entries are checked with."""
+    if path.suffix != ".po":
+        return cache.digest(data)
+    return cache.digest(data + b"\0" + context.key.encode("utf-8"))
+
+
+def _count_catalogs(todo: dict[str, tuple[Path, str, Context]], verdicts: Verdicts,
                     limits: LimitsConfig = LimitsConfig(),
                     failed: list[CatalogError] | None = None) -> dict[str, list[Any]]:
     """``[digest, counts]`` of catalogs the cache could not answer for, by path.
@@ -257,7 +270,7 @@ def _count_catalogs(todo: dict[str, tuple[Path, str]], verdicts: Verdicts,
     broken catalog, in the order given, raises its :class:`CatalogError` (or, with
     ``failed``, every broken one is added to it).
     """
-    tasks = sorted(((rel, path, kind) for rel, (path, kind) in todo.items()),
+    tasks = sorted(((rel, path, kind, context) for rel, (path, kind, context) in todo.items()),
                    key=lambda task: (task[1].name, task[0]))
     order = {rel: index for index, rel in enumerate(todo)}
     workers = (os.cpu_count() or 1) if len(tasks) >= PARALLEL_COUNT_MIN else 1
@@ -285,7 +298,7 @@ def _count_tasks(indexes: list[int]) -> tuple[list[tuple[str, Any]], dict[str, b
     result: list[tuple[str, Any]] = []
     with verdicts.recording() as used:
         for index in indexes:
-            rel, path, kind = tasks[index]
+            rel, path, kind, context = tasks[index]
             try:
                 data = pofile.read_bytes(path, rel, limits)
                 po = pofile.parse_po(pofile.decode(data, rel), rel, limits=limits)
@@ -294,6 +307,6 @@ def _count_tasks(indexes: list[int]) -> tuple[list[tuple[str, Any]], dict[str, b
             except CatalogError as exc:  # sent back as plain data: the parent raises it
                 result.append((rel, (exc.message, exc.line, exc.hint)))
                 continue
-            counts = catalog_counts(po, kind, verdicts)
-            result.append((rel, [cache.digest(data), dict(vars(counts))]))
+            counts = catalog_counts(po, kind, verdicts, context)
+            result.append((rel, [_counts_key(data, path, context), dict(vars(counts))]))
     return result, used
