@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polib
@@ -130,6 +131,9 @@ def test_check_and_build_use_the_glossary(make_site, twp):
     result = twp("--site", root, "check", "--lang", "de")
     assert result.code == 1
     assert "[do-not-translate]" in result.out and "[glossary]" in result.out
+    status = json.loads(twp("--site", root, "status", "--format", "json", "--lang", "de").out)
+    [meds] = [c for c in status["languages"][0]["catalogs"] if c["article"] == "meds"]
+    assert meds["untranslated_words"] == 5  # "I took sertraline for years.", as the build
     assert twp("--site", root, "--quiet", "build").code == 0
     page = (root / "dist/de/meds/index.html").read_text(encoding="utf-8")
     assert "Paroxetin" not in page and '<p lang="en" class="untranslated">I took sertraline' in page
