@@ -167,3 +167,37 @@ def test_glossary_terms_are_found_in_linear_time():
     glossary = Glossary(terms)
     text = " ".join(f"drug{n}" for n in range(0, 2000, 7))
     assert len(glossary.found(text)) == len(range(0, 2000, 7))
+
+
+TBX = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE martif [<!ENTITY big "&#x41;&#x41;&#x41;">]>
+<martif type="TBX" xml:lang="en">
+<text><body>
+<termEntry id="tapering">
+  <langSet xml:lang="en"><tig><term>tapering</term></tig></langSet>
+  <langSet xml:lang="pt-BR"><tig><term>desmame</term></tig></langSet>
+</termEntry>
+<termEntry id="sertraline">
+  <descrip type="Translation needed">No</descrip>
+  <langSet xml:lang="en"><tig><term>sertraline</term></tig></langSet>
+  <langSet xml:lang="pt-BR"><tig><term>sertralina</term></tig></langSet>
+</termEntry>
+<termEntry id="broken">
+  <langSet xml:lang="pt-BR"><tig><term>sem origem</term></tig></langSet>
+</termEntry>
+</body></text>
+</martif>
+"""
+
+
+def test_a_weblate_tbx_glossary_is_read_too(make_site):
+    root = make_site({"locales/pt_BR/glossary.tbx": TBX},
+                     config=MINIMAL_CONFIG.replace('["es", "fr"]', '["pt_BR"]'))
+    glossary = load_glossary(load_config(root), "pt_BR")
+    assert [(t.source, t.target, t.keep) for t in glossary.terms] == [
+        ("tapering", "desmame", False), ("sertraline", "sertralina", True)]
+    assert [p.split(":")[:2] for p in glossary.problems] == [["locales/pt_BR/glossary.tbx", "14"]]
+    assert codes(glossary, "I took sertraline.", "Tomei sertralina.", "pt_BR") == set()
+    (root / "locales/pt_BR/glossary.tbx").write_text("<martif><text>", encoding="utf-8")
+    [problem] = load_glossary(load_config(root), "pt_BR").problems
+    assert problem.startswith("locales/pt_BR/glossary.tbx:1: XML syntax error")

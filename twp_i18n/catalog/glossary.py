@@ -15,8 +15,13 @@ the English, or in the form the row gives (a transliteration: ``سيرترالي
 ``セルトラリン``).  The site's ``[glossary] do_not_translate`` terms apply to every
 language; a row of the language's glossary gives them its own accepted form.
 
-The file lies beside ``LC_MESSAGES/``, not in it, and is a ``.csv``: Weblate's
-component discovery (``locales/*/LC_MESSAGES/*.po``) never takes it for a catalog.
+The same terms may come as ``locales/<lang>/glossary.tbx``, the TermBase eXchange
+file Weblate's glossaries export (TBX 2 ``termEntry``/``langSet`` or TBX 3
+``conceptEntry``/``langSec``; ``<descrip type="Translation needed">No</descrip>`` marks a
+term not to translate, as Weblate writes it); both files may exist.
+
+The files lie beside ``LC_MESSAGES/``, not in it, and are not ``.po`` files: Weblate's
+component discovery (``locales/*/LC_MESSAGES/*.po``) never takes them for catalogs.
 Its size is bounded (``[glossary] max_bytes``); a bad row is reported with its line
 and left out, the others stay in force.
 """
@@ -29,6 +34,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from ..config import Config
 from ..errors import control_character
@@ -38,6 +44,7 @@ __all__ = ["GLOSSARY_NAME", "Glossary", "Term", "glossary_path", "load_glossary"
            "start_glossary"]
 
 GLOSSARY_NAME = "glossary.csv"
+TBX_NAME = "glossary.tbx"
 MAX_TERM_CHARS = 200
 """The longest term accepted, in characters."""
 MAX_TERMS = 10_000
@@ -114,15 +121,90 @@ def load_glossary(config: Config, lang: str) -> Glossary:
     path = glossary_path(config, lang)
     display = config.rel(path)
     problems: list[str] = []
-    rows = _read(path, display, config.glossary.max_bytes, problems)
-    for term in rows:
+    rows = [(display, term) for term in _read(path, display, config.glossary.max_bytes, problems)]
+    tbx = path.with_name(TBX_NAME)
+    if tbx.is_file():
+        rows += [(config.rel(tbx), term) for term in
+                 _read_tbx(tbx, config.rel(tbx), config.glossary.max_bytes, problems,
+                           config.source_language, lang)]
+    seen: dict[str, str] = {}
+    for where, term in rows:
         key = term.source.casefold()
-        if key in terms and terms[key].line is not None:
-            problems.append(f"{display}:{term.line}: '{term.source}' is already on line "
-                            f"{terms[key].line}; this row is left out")
+        if key in seen:
+            problems.append(f"{where}:{term.line}: '{term.source}' is already in the glossary "
+                            f"({seen[key]}); this one is left out")
             continue
+        seen[key] = f"{where}:{term.line}"
         terms[key] = term
     return Glossary(tuple(terms.values()), display, tuple(problems))
+
+
+def _language_matches(value: str, lang: str) -> bool:
+    """``xml:lang="pt-BR"`` names ``pt_BR``; a bare ``de`` names ``de_CH`` too."""
+    value = value.replace("_", "-").lower()
+    wanted = lang.replace("_", "-").split("@")[0].lower()
+    return value == wanted or wanted.startswith(value + "-") or value.startswith(wanted + "-")
+
+
+def _read_tbx(path: Path, display: str, max_bytes: int, problems: list[str],
+              source_lang: str, lang: str) -> list[Term]:
+    """The terms of a TBX file: each entry's term in the source language and in ``lang``."""
+    from lxml import etree
+
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        problems.append(f"{display}: cannot read: {exc.strerror}")
+        return []
+    if len(data) > max_bytes:
+        problems.append(f"{display}: larger than [glossary] max_bytes ({max_bytes} bytes); "
+                        "the glossary is not used (raise the bound in twp.toml or split terms)")
+        return []
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                             huge_tree=False, remove_comments=True, remove_pis=True)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        line = exc.lineno if isinstance(exc.lineno, int) else None
+        problems.append(f"{display}:{line or 1}: XML syntax error: {exc.msg}; the file is not used")
+        return []
+    xml_lang = "{http://www.w3.org/XML/1998/namespace}lang"
+
+    def local(element: Any) -> str:
+        tag = element.tag
+        return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+    result: list[Term] = []
+    for entry in root.iter():
+        if local(entry) not in ("termEntry", "conceptEntry"):
+            continue
+        if len(result) >= MAX_TERMS:
+            problems.append(f"{display}:{entry.sourceline}: more than {MAX_TERMS} terms; the "
+                            "rest is left out")
+            break
+        source = target = ""
+        keep = False
+        for node in entry.iter():
+            name = local(node)
+            if name == "descrip" and (node.get("type") or "").lower() == "translation needed":
+                keep = (node.text or "").strip().lower() == "no"
+            if name not in ("langSet", "langSec"):
+                continue
+            terms = [t for t in node.iter() if local(t) == "term"]
+            text = "".join(terms[0].itertext()).strip() if terms else ""
+            code = node.get(xml_lang) or ""
+            if _language_matches(code, source_lang) and not source:
+                source = text
+            elif _language_matches(code, lang) and not target:
+                target = text
+        row = [source, target, "yes" if keep else "no"]
+        term, problem = _term(row, 0, 1, 2, None, entry.sourceline or 0)
+        if problem:
+            problems.append(f"{display}:{entry.sourceline}: {problem}; this entry is left out")
+        elif term is not None:
+            result.append(term)
+    return result
 
 
 def _read(path: Path, display: str, max_bytes: int, problems: list[str]) -> list[Term]:

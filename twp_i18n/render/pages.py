@@ -409,14 +409,17 @@ def render_shared(config: Config, plan: Plan) -> dict[str, bytes]:
 
 def _glossary_link(config: Config, lang: str, files: dict[str, bytes]) -> dict[str, Any] | None:
     """The language's glossary on the dashboard: its number of terms, and a copy beside the
-    dashboard (``status/<tag>-glossary.csv``) for volunteers to download; None if it has none."""
+    dashboard (``status/<tag>-glossary.csv``, or ``.tbx``) for volunteers to download; None
+    if it has none."""
     from ..catalog.glossary import glossary_path, load_glossary
 
     path = glossary_path(config, lang)
     if not path.is_file():
-        return None
+        path = path.with_suffix(".tbx")  # Weblate's export
+        if not path.is_file():
+            return None
     glossary = load_glossary(config, lang)
-    name = f"{tag_dir(lang)}-glossary.csv"
+    name = f"{tag_dir(lang)}-glossary{path.suffix}"
     try:
         data = path.read_bytes()
     except OSError:
