@@ -375,6 +375,10 @@ def test_many_numbers_stay_linear() -> None:
     source = " ".join(f"{n} mg" for n in range(3000))
     item = entry(source, " ".join(f"{n} mg" for n in reversed(range(3000))))
     assert check_entry(item, path=PATH, kind="article", context=Context("de")) == []
+    # the same number thousands of times: each is paired once, never searched again
+    item = entry("1 mg " * 30_000, "1 mg " * 29_999 + "2 mg ")
+    [finding] = check_entry(item, path=PATH, kind="article", context=Context("de"))
+    assert finding.code == "dose-changed" and "missing 1 mg" in finding.message
 
 
 def test_untranslated_copy() -> None:

@@ -201,3 +201,14 @@ def test_a_weblate_tbx_glossary_is_read_too(make_site):
     (root / "locales/pt_BR/glossary.tbx").write_text("<martif><text>", encoding="utf-8")
     [problem] = load_glossary(load_config(root), "pt_BR").problems
     assert problem.startswith("locales/pt_BR/glossary.tbx:1: XML syntax error")
+
+
+def test_many_terms_are_looked_up_word_by_word():
+    terms = tuple(Term(f"drug{n} extended", "", True, n) for n in range(5000))
+    glossary = Glossary(terms + (Term("St. John's wort", "", True, 9), Term("5-HTP", "", True, 8)))
+    text = "I took drug7 extended, then drug7 alone, St. John's wort and 5-HTP. " * 200
+    found = glossary.found(text)
+    assert [t.source for t in found[:3]] == ["drug7 extended", "St. John's wort", "5-HTP"]
+    assert len(found) == 600
+    # each word of the text is compared only with the terms starting with that word
+    assert len(glossary.by_first_word["drug7"]) == 1 and "drug" not in glossary.by_first_word

@@ -99,7 +99,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Literal
@@ -223,10 +223,11 @@ class Context:
     dose_units: tuple[str, ...] = DEFAULT_DOSE_UNITS
     glossary: Glossary = field(default_factory=Glossary)
 
-    @property
+    @cached_property
     def key(self) -> str:
-        """What verdicts depend on (for :class:`Verdicts`)."""
-        return repr((self.lang, self.source_lang, self.dose_units, self.glossary.key))
+        """A digest of what verdicts depend on (for :class:`Verdicts`), made once."""
+        return cache.digest(repr((self.lang, self.source_lang, self.dose_units,
+                                  self.glossary.key)).encode("utf-8"))
 
 
 DEFAULT_CONTEXT = Context()
@@ -586,18 +587,32 @@ def compare_numbers(source_text: str, translation: str, context: Context) -> _Nu
             by_value.setdefault(value, []).append(index)
     exact = len(source) <= MAX_MATCHED_NUMBERS and len(target) <= MAX_MATCHED_NUMBERS
 
-    def assign(i: int, seen: set[int]) -> bool:
+    def assign(i: int, seen: set[int]) -> bool:  # Kuhn's augmenting path
         (value,) = source[i].values
         for j in by_value.get(value, ()):
             if j in seen:
                 continue
             seen.add(j)
-            if j not in partner or (exact and assign(partner[j], seen)):
+            if j not in partner or assign(partner[j], seen):
                 partner[j] = i
                 return True
         return False
 
-    matched = {i for i in order if assign(i, set())}
+    if exact:
+        matched = {i for i in order if assign(i, set())}
+    else:  # many numbers: the first free one of the same value (each list walked once)
+        matched = set()
+        cursor: dict[str, int] = {}
+        for i in order:
+            (value,) = source[i].values
+            candidates = by_value.get(value, [])
+            at = cursor.get(value, 0)
+            while at < len(candidates) and candidates[at] in partner:
+                at += 1
+            cursor[value] = at
+            if at < len(candidates):
+                partner[candidates[at]] = i
+                matched.add(i)
     result.lost = [source[i] for i in range(len(source)) if i not in matched]
     result.added = [target[j] for j in range(len(target)) if j not in partner]
     return result

@@ -85,17 +85,16 @@ class Glossary:
     """``path:line: message`` of each row left out."""
 
     @cached_property
-    def pattern(self) -> re.Pattern[str] | None:
-        """Any source term as a whole word, case-insensitive (longest first)."""
-        if not self.terms:
-            return None
-        names = sorted({t.source.casefold() for t in self.terms}, key=lambda s: (-len(s), s))
-        return re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, names)) + r")(?![^\W_])",
-                          re.IGNORECASE)
-
-    @cached_property
-    def by_source(self) -> dict[str, Term]:
-        return {t.source.casefold(): t for t in self.terms}
+    def by_first_word(self) -> dict[str, list[tuple[str, Term]]]:
+        """Terms by the first word of their source (case-folded), longest term first."""
+        index: dict[str, list[tuple[str, Term]]] = {}
+        for term in self.terms:
+            folded = term.source.casefold()
+            first = _WORD.match(folded)
+            index.setdefault(first.group(0) if first else "", []).append((folded, term))
+        for candidates in index.values():
+            candidates.sort(key=lambda item: -len(item[0]))
+        return index
 
     @cached_property
     def key(self) -> str:
@@ -103,11 +102,37 @@ class Glossary:
         return repr([(t.source, t.target, t.keep) for t in self.terms])
 
     def found(self, text: str) -> list[Term]:
-        """The terms occurring in ``text``, once per occurrence."""
-        if self.pattern is None:
+        """The terms occurring in ``text`` as whole words (any case), once per occurrence.
+
+        Linear in the text: each word of it is looked up among the terms starting with
+        that word (a term that does not start with a letter or digit is searched for
+        plainly).
+        """
+        if not self.terms:
             return []
-        return [self.by_source[m.group(0).casefold()] for m in self.pattern.finditer(text)
-                if m.group(0).casefold() in self.by_source]
+        index = self.by_first_word
+        folded = text.casefold()
+        result: list[Term] = []
+        end_of_last = 0
+        for word in _WORD.finditer(folded):
+            if word.start() < end_of_last:
+                continue
+            for term_folded, term in index.get(word.group(0), ()):
+                end = word.start() + len(term_folded)
+                if folded.startswith(term_folded, word.start()) and not _word_char(folded, end):
+                    result.append(term)
+                    end_of_last = end
+                    break
+        for term_folded, term in index.get("", ()):
+            result.extend(term for _ in range(folded.count(term_folded)))
+        return result
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _word_char(text: str, at: int) -> bool:
+    return at < len(text) and text[at].isalnum()
 
 
 def glossary_path(config: Config, lang: str) -> Path:
