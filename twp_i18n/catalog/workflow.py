@@ -30,6 +30,8 @@ from .status import LanguageStatus, site_status
 class AddLanguageReport:
     languages: list[str]
     created: list[str] = field(default_factory=list)
+    glossaries: list[str] = field(default_factory=list)
+    """``locales/<lang>/glossary.csv`` started with the site's do-not-translate terms."""
 
 
 def add_languages(config: Config, languages: list[str]) -> AddLanguageReport:
@@ -63,7 +65,7 @@ def add_languages(config: Config, languages: list[str]) -> AddLanguageReport:
         write_if_changed(config.config_path, new_text)
     report = AddLanguageReport(wanted)
     report.created = [p for lang in result.languages for p in lang.created]
-    report.created += [path for path in glossaries if path]
+    report.glossaries = [path for path in glossaries if path]
     return report
 
 

@@ -227,7 +227,7 @@ def add_language(
     console: Console = ctx.obj
     config = console.config()
     report = add_languages(config, languages)
-    _files(console, "wrote", report.created)
+    _files(console, "wrote", report.created + report.glossaries)
     console.say(f"add-language: {', '.join(report.languages)}: {len(report.created)} catalogs "
                 f"created; twp.toml updated")
 

@@ -157,7 +157,7 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     held = {f"{pages.tag_dir(lang)}/{slug}/index.html"
             for lang in todo for slug in plan.broken.get(lang, ())}
     held = {rel for rel in held if rel in previous_files and rel not in files
-            and folder_file(output, rel)}
+            and _is_output_file(output, rel)}
     keep_dirs = {pages.tag_dir(lang) for lang in all_langs if lang not in selected}
     kept_files = {rel for names in kept.values() for rel in names} | held
     # Files of languages not built this time stay listed, so a later build can still remove them.
@@ -287,7 +287,7 @@ def _inside(rel: str) -> bool:
         and "" not in parts and ":" not in parts[0]
 
 
-def folder_file(output: Path, rel: str) -> bool:
+def _is_output_file(output: Path, rel: str) -> bool:
     """True when ``rel`` is a file inside the output folder (symbolic links resolved)."""
     path = Folder(output).inside(rel)
     return path is not None and path.is_file()
