@@ -352,6 +352,8 @@ def test_doses_are_compared_as_numbers_in_either_language() -> None:
             ("Take 2.5 mg daily.", "خذ ٢٫٥ ملغ يوميا.", "ar"),
             ("Take 0.25 mg.", "تناول ٠٫٢٥ ملغ.", "ar"),
             ("Take 2.5 mg.", "2.5 mgを飲みます。", "ja"),
+            ("Take 2.5 mg.", "２．５ｍｇを飲みます。", "ja"),
+            ("Reduce by 10%.", "１０％減らします。", "ja"),
             ("A 1,000 mg tablet.", "Eine Tablette mit 1.000 mg.", "de"),
             ("Take 2.50 mg.", "Nehmen Sie 2,5 mg.", "de")]:
         assert checked(source, translation, lang) == set(), (translation, lang)
@@ -372,11 +374,11 @@ def test_dose_units_are_configurable() -> None:
 
 def test_many_numbers_stay_linear() -> None:
     # thousands of numbers in one translation: paired greedily above a bound, no blow-up
-    source = " ".join(f"{n} mg" for n in range(3000))
-    item = entry(source, " ".join(f"{n} mg" for n in reversed(range(3000))))
+    source = " ".join(f"{n} mg" for n in range(1000))
+    item = entry(source, " ".join(f"{n} mg" for n in reversed(range(1000))))
     assert check_entry(item, path=PATH, kind="article", context=Context("de")) == []
     # the same number thousands of times: each is paired once, never searched again
-    item = entry("1 mg " * 30_000, "1 mg " * 29_999 + "2 mg ")
+    item = entry("1 mg " * 10_000, "1 mg " * 9_999 + "2 mg ")
     [finding] = check_entry(item, path=PATH, kind="article", context=Context("de"))
     assert finding.code == "dose-changed" and "missing 1 mg" in finding.message
 

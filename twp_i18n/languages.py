@@ -299,6 +299,7 @@ def _digits(text: str) -> str:
     return "".join(str(unicodedata.digit(ch)) if not ch.isascii() else ch for ch in text)
 
 
+@lru_cache(maxsize=8192)
 def parse_number(token: str, lang: str | None) -> str | None:
     """The value of a number as ``lang`` writes it, in canonical form (``"2.5"``, ``"1000"``),
     or None when ``lang`` would not write it so.  Digits of any script count; groups of
@@ -310,6 +311,9 @@ def parse_number(token: str, lang: str | None) -> str | None:
     >>> parse_number("2.5", "de") is None, parse_number("٢٫٥", "ar"), parse_number("10 000", "fr")
     (True, '2.5', '10000')
     """
+    if token.isdigit():  # no separator: the same in every language
+        digits = token if token.isascii() else _digits(token)
+        return digits.lstrip("0") or "0"
     decimals, groups = number_symbols(lang)
     pieces = re.split(f"([{re.escape(NUMBER_SEPARATORS)}])", token)
     numbers_ = pieces[0::2]

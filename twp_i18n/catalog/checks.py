@@ -527,7 +527,8 @@ def number_values(text: str, langs: tuple[str | None, ...],
     """The numbers of ``text``, each with the values it has in any of ``langs``' way of
     writing numbers, and whether a unit of ``units`` follows it (or follows the number it
     makes a range with: ``2-4 weeks``).  A digit run no language reads as one number
-    counts as its digit groups, each a number.
+    counts as its digit groups, each a number.  Compatibility forms count as the
+    characters they stand for (NFKC: full-width ``２．５％`` is ``2.5%``).
 
     >>> [sorted(n.values) for n in number_values("2,5 mg, 1.000", ("en", "de"))]
     [['2.5'], ['1', '1000']]
@@ -535,6 +536,8 @@ def number_values(text: str, langs: tuple[str | None, ...],
     [('2', 'weeks'), ('4', 'weeks'), ('10', '%'), ('2026', None)]
     """
     pattern = _unit_pattern(units)
+    if not text.isascii():  # full-width digits and signs (２．５ｍｇ) as the ASCII ones
+        text = unicodedata.normalize("NFKC", text)
     found: list[tuple[int, int, _Number]] = []
     for match in _NUMBER_TOKEN.finditer(text):
         token = match.group(0)
