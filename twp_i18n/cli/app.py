@@ -213,7 +213,7 @@ def update(
             report = run_update(config, languages=langs, dry_run=dry_run,
                                 progress=(lambda d, t: advance("update", d, t)) if advance else None)
     _show_update(console, report, dry_run)
-    _exit_if_broken([str(error) for error in report.broken], "left as they are")
+    _exit_if_broken([str(error) for error in report.broken], "left untouched", escaped=True)
 
 
 @app.command("add-language")
@@ -332,7 +332,8 @@ def sync(
                                  color=sys.stdout.isatty()), nl=False)
     if report.fetched is not None and report.fetched.exit_code:
         raise typer.Exit(report.fetched.exit_code)
-    _exit_if_broken([str(error) for error in report.updated.broken], "left as they are")
+    _exit_if_broken([str(error) for error in report.updated.broken], "left untouched",
+                    escaped=True)
 
 
 def _show_fetch(console: Console, report: FetchReport) -> None:
@@ -455,13 +456,14 @@ def _did_you_mean(config: Config, unknown: str) -> str:
     return f"; did you mean '{names[close[0]]}'?" if close else ""
 
 
-def _exit_if_broken(errors: list[str], what: str) -> None:
-    """Report the broken inputs a command left aside (each as ``path:line: message``) and
+def _exit_if_broken(errors: list[str], what: str, escaped: bool = False) -> None:
+    """Report the broken inputs a command left aside (each as ``path:line: message``;
+    ``escaped``: already shown safely, as ``str()`` of an error is, hint included) and
     exit with 1: the rest of the work is done."""
     if not errors:
         return
     for error in errors:
-        typer.echo(f"error: {safe_text(error)}", err=True)
+        typer.echo(f"error: {error if escaped else safe_text(error)}", err=True)
     typer.echo(f"{len(errors)} broken file{'s' if len(errors) != 1 else ''} {what}; "
                "everything else is done (fix them and run again)", err=True)
     raise typer.Exit(1)
