@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from twp_i18n.catalog.checks import (
+    Context,
     Finding,
     Verdicts,
     check_catalog,
@@ -304,12 +305,82 @@ def test_link_changed() -> None:
 
 
 def test_number_changed() -> None:
-    [finding] = findings("Take 20 mg for 3 weeks.", "Prenez 25 mg pendant 3 semaines.")
+    [finding] = findings("About 20 people came, 3 of them twice.",
+                         "Environ 25 personnes sont venues, 3 deux fois.")
     assert (finding.code, finding.severity) == ("number-changed", "warning")
     assert "20" in finding.message and "25" in finding.message
     assert findings("Take 20 mg for 3 weeks.", "خذ ٢٠ ملغ لمدة ٣ أسابيع.") == []
     assert findings("About 1,000 people, 2.5%", "Environ 1 000 personnes, 2,5 %") == []
     assert findings("About 1,000 people", "Ungefähr 1.000 Menschen") == []
+
+
+def checked(msgid: str, msgstr: str, lang: str) -> set[tuple[str, str]]:
+    item = entry(msgid, msgstr)
+    return {(f.code, f.severity)
+            for f in check_entry(item, path=PATH, kind="article", context=Context(lang))}
+
+
+def test_a_changed_dose_is_an_error() -> None:
+    assert checked("Take 2.5 mg daily.", "Nehmen Sie täglich 25 mg.", "de") \
+        == {("dose-changed", "error")}
+    assert unsafe_entry(entry("Take 2.5 mg daily.", "Nehmen Sie täglich 25 mg."),
+                        context=Context("de"))
+    [finding] = findings("Take 20 mg for 3 weeks.", "Prenez 25 mg pendant 3 semaines.")
+    assert (finding.code, finding.severity) == ("dose-changed", "error")
+    assert "20 mg" in finding.message and "25" in finding.message
+    # every kind of unit: dose, volume, proportion, time; also in a range
+    for source, translation, lang in [
+            ("Reduce by 10% a month.", "Reduzieren Sie um 15 % im Monat.", "de"),
+            ("Use 1.5 ml of the liquid.", "Utilisez 15 ml du liquide.", "fr"),
+            ("Wait 2 weeks.", "Attendez deux semaines.", "fr"),
+            ("Every 2-4 weeks.", "Toutes les 3-4 semaines.", "fr"),
+            ("Hold for 10 days.", "Warten Sie 100 Tage.", "de")]:
+        assert ("dose-changed", "error") in checked(source, translation, lang), translation
+    # a dose the translation adds is one too
+    assert ("dose-changed", "error") in checked("Take it slowly.", "Nehmen Sie 5 mg.", "de")
+    # a dose-changed error cannot be silenced
+    silenced = entry("Take 2.5 mg.", "Nehmen Sie 25 mg.", tcomment="twp-ignore: dose-changed")
+    assert unsafe_entry(silenced, context=Context("de"))
+
+
+def test_doses_are_compared_as_numbers_in_either_language() -> None:
+    for source, translation, lang in [
+            ("Take 2.5 mg daily.", "Nehmen Sie täglich 2,5 mg.", "de"),
+            ("Take 2.5 mg daily.", "Nehmen Sie täglich 2.5 mg.", "de"),  # the English reading
+            ("Reduce by 10% every 2 weeks.", "Réduire de 10\u202f% toutes les 2 semaines.", "fr"),
+            ("Reduce by 10% every 2 weeks.", "Réduire de 10 % toutes les 2 semaines.", "fr"),
+            ("Take 2.5 mg daily.", "خذ ٢٫٥ ملغ يوميا.", "ar"),
+            ("Take 0.25 mg.", "تناول ٠٫٢٥ ملغ.", "ar"),
+            ("Take 2.5 mg.", "2.5 mgを飲みます。", "ja"),
+            ("Take 2.5 mg.", "２．５ｍｇを飲みます。", "ja"),
+            ("Reduce by 10%.", "１０％減らします。", "ja"),
+            ("A 1,000 mg tablet.", "Eine Tablette mit 1.000 mg.", "de"),
+            ("Take 2.50 mg.", "Nehmen Sie 2,5 mg.", "de")]:
+        assert checked(source, translation, lang) == set(), (translation, lang)
+    # a German "2,5" is not the English "25"
+    assert ("dose-changed", "error") in checked("Take 25 mg.", "Nehmen Sie 2,5 mg.", "de")
+
+
+def test_dose_units_are_configurable() -> None:
+    plain = Context("de", dose_units=("mg",))
+    item = entry("Wait 2 weeks.", "Warten Sie 3 Wochen.")
+    assert {f.code for f in check_entry(item, path=PATH, kind="article", context=plain)} \
+        == {"number-changed"}
+    drops = Context("de", dose_units=("gouttes", "drops"))
+    item = entry("Take 3 drops.", "Nehmen Sie 4 Tropfen.")
+    assert {f.code for f in check_entry(item, path=PATH, kind="article", context=drops)} \
+        == {"dose-changed"}
+
+
+def test_many_numbers_stay_linear() -> None:
+    # thousands of numbers in one translation: paired greedily above a bound, no blow-up
+    source = " ".join(f"{n} mg" for n in range(1000))
+    item = entry(source, " ".join(f"{n} mg" for n in reversed(range(1000))))
+    assert check_entry(item, path=PATH, kind="article", context=Context("de")) == []
+    # the same number thousands of times: each is paired once, never searched again
+    item = entry("1 mg " * 10_000, "1 mg " * 9_999 + "2 mg ")
+    [finding] = check_entry(item, path=PATH, kind="article", context=Context("de"))
+    assert finding.code == "dose-changed" and "missing 1 mg" in finding.message
 
 
 def test_untranslated_copy() -> None:
@@ -349,7 +420,7 @@ def test_errors_cannot_be_silenced() -> None:
 
 
 def test_unsafe_entry_only_for_errors() -> None:
-    assert not unsafe_entry(entry("Take 20 mg.", "Prenez 25 mg."))  # a warning only
+    assert not unsafe_entry(entry("Chapter 20.", "Chapitre 25."))  # a warning only
     assert unsafe_entry(entry("Take *20* mg.", "Prenez 20 mg."))
     assert not unsafe_entry(entry("Take *20* mg.", "Prenez *20* mg."))
 

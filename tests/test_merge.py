@@ -410,7 +410,7 @@ def test_hand_edited_catalog_is_kept_as_it_was(demo_site):
     assert path.read_text(encoding="utf-8") == edited
 
 
-def test_broken_catalog_stops_everything(demo_site, twp):
+def test_broken_catalog_is_left_alone_and_the_others_updated(demo_site, twp):
     config = load_config(demo_site)
     extract(config)
     update(config)
@@ -419,19 +419,53 @@ def test_broken_catalog_stops_everything(demo_site, twp):
     index = next(i for i, line in enumerate(lines) if line.startswith("msgstr") and i > 20)
     lines[index] = 'msgstr "unterminated'
     target.write_text("\n".join(lines), encoding="utf-8")
+    broken_bytes = target.read_bytes()
     (demo_site / "content/en/our-values.md").write_text(
         (demo_site / "content/en/our-values.md").read_text() + "\nA new closing paragraph.\n")
     extract(config)
-    before = snapshot(demo_site / "locales")
-    with pytest.raises(CatalogError) as info:
-        update(config)
-    assert info.value.path == "locales/fr/LC_MESSAGES/our-values.po"
-    assert info.value.line == index + 1
-    assert snapshot(demo_site / "locales") == before
+    report = update(config)
+    [error] = report.broken
+    assert (error.path, error.line) == ("locales/fr/LC_MESSAGES/our-values.po", index + 1)
+    assert target.read_bytes() == broken_bytes  # untouched
+    # every other catalog of the article got the new paragraph, French ones included
+    for lang in config.languages:
+        if lang != "fr":
+            text = (demo_site / f"locales/{lang}/LC_MESSAGES/our-values.po").read_text()
+            assert "A new closing paragraph." in text, lang
+    (demo_site / "content/en/our-values.md").write_text(
+        (demo_site / "content/en/our-values.md").read_text() + "\nAnother paragraph.\n")
+    extract(config)
     result = twp("--site", demo_site, "update")
-    assert result.code == 2
+    assert result.code == 1
     assert f"locales/fr/LC_MESSAGES/our-values.po:{index + 1}:" in result.err
     assert "Traceback" not in result.err
+    assert target.read_bytes() == broken_bytes
+    assert "Another paragraph." in (demo_site / "locales/es/LC_MESSAGES/our-values.po").read_text()
+
+
+def test_conflict_markers_and_oversized_catalogs_are_left_alone(demo_site, twp):
+    config = load_config(demo_site)
+    extract(config)
+    update(config)
+    conflicted = demo_site / "locales/de/LC_MESSAGES/our-values.po"
+    conflicted.write_text(conflicted.read_text(encoding="utf-8")
+                          + "<<<<<<< HEAD\nmsgid \"x\"\n=======\n>>>>>>> other\n",
+                          encoding="utf-8")
+    with open(demo_site / "twp.toml", "a", encoding="utf-8") as toml:
+        toml.write("\n[limits]\nmax_catalog_bytes = 100000\n")
+    config = load_config(demo_site)
+    big = demo_site / "locales/es/LC_MESSAGES/our-values.po"
+    big.write_bytes(big.read_bytes() + b"# " + b"x" * 120_000 + b"\n")
+    before = {conflicted: conflicted.read_bytes(), big: big.read_bytes()}
+    (demo_site / "content/en/our-values.md").write_text(
+        (demo_site / "content/en/our-values.md").read_text() + "\nA new closing paragraph.\n")
+    extract(config)
+    result = twp("--site", demo_site, "sync")
+    assert result.code == 1, result.err
+    assert "locales/de/LC_MESSAGES/our-values.po:" in result.err
+    assert "locales/es/LC_MESSAGES/our-values.po" in result.err
+    assert all(path.read_bytes() == data for path, data in before.items())
+    assert "A new closing paragraph." in (demo_site / "locales/fr/LC_MESSAGES/our-values.po").read_text()
 
 
 def test_wrong_plural_count_is_refused(demo_site):
@@ -442,8 +476,10 @@ def test_wrong_plural_count_is_refused(demo_site):
     text = target.read_text(encoding="utf-8")
     assert "msgstr[5]" in text
     target.write_text(re.sub(r'msgstr\[5\] ".*"\n', "", text), encoding="utf-8")
-    with pytest.raises(CatalogError, match="plural forms"):
-        update(config)
+    before = target.read_bytes()
+    [error] = update(config).broken
+    assert "plural forms" in error.message and error.path == "locales/ar/LC_MESSAGES/site.po"
+    assert target.read_bytes() == before
 
 
 def test_second_run_waits_then_stops_on_lock(site_config):

@@ -312,8 +312,10 @@ def test_www_is_the_same_site_without_any_warning():
 def test_allowed_link_hosts():
     text = "Lea [esto](https://salud.example.net/a)."
     assert ("error", "foreign-link") in _codes("Read [it](https://example.org/a).", text)
+    from twp_i18n.catalog.checks import Context
+
     assert _codes("Read [it](https://example.org/a).", text,
-                  allowed_hosts=("salud.example.net",)) == [("warning", "link-changed")]
+                  context=Context(allowed_hosts=("salud.example.net",))) == [("warning", "link-changed")]
 
 
 LINKED = article("Sleep", body="Read [the article](https://en.wikipedia.org/wiki/Sleep).\n")

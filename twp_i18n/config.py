@@ -102,14 +102,59 @@ class ContentConfig:
     """Article field -> the front-matter names read for it, in order."""
     ignore_keys: tuple[str, ...] = ()
     """Front-matter keys twp does not use and need not warn about (``layout``, ``draft``...)."""
+DEFAULT_DOSE_UNITS: tuple[str, ...] = (
+    "mg", "mcg", "\u00b5g", "\u03bcg", "ug", "g", "ml", "%", "percent", "per cent",
+    "drop", "drops", "tablet", "tablets", "pill", "pills", "capsule", "capsules",
+    "minute", "minutes", "hour", "hours", "day", "days", "week", "weeks", "month", "months",
+    "year", "years", "times",
+)
+"""Units after which a number is a dose, a time or a proportion (``[check] dose_units``)."""
 
 
 @dataclass(frozen=True)
 class CheckConfig:
-    """``[check]``: what a translation may do that its source does not."""
+    """``[check]``: what ``twp check`` and the build look for in translations."""
 
     allowed_link_hosts: tuple[str, ...] = ()
     """Hosts a translation may link to even when its source does not (lower case)."""
+    dose_units: tuple[str, ...] = DEFAULT_DOSE_UNITS
+    """A number followed by one of these in the English must be in the translation."""
+
+
+def _check_config(table: dict[str, Any], problems: _Problems) -> CheckConfig:
+    hosts = tuple(host.strip().lower().rstrip(".") for host in table.get("allowed_link_hosts", []))
+    units = table.get("dose_units")
+    if units is None:
+        return CheckConfig(allowed_link_hosts=hosts)
+    cleaned = tuple(dict.fromkeys(unit.strip() for unit in units if unit.strip()))
+    if len(cleaned) != len(units) or any(len(unit) > 40 for unit in cleaned):
+        problems.add("[check] dose_units must list distinct, non-empty units of at most "
+                     "40 characters", "check", "dose_units")
+    return CheckConfig(allowed_link_hosts=hosts, dose_units=cleaned)
+
+
+@dataclass(frozen=True)
+class GlossaryConfig:
+    """``[glossary]``: the site's agreed terms (``locales/<lang>/glossary.csv``)."""
+
+    do_not_translate: tuple[str, ...] = ()
+    """Terms written as they are in every language (drug names): ``twp add-language``
+    starts each new language's glossary with them."""
+    max_bytes: int = 1024 * 1024
+    """The largest glossary file accepted."""
+
+
+def _glossary_config(table: dict[str, Any], problems: _Problems) -> GlossaryConfig:
+    terms = tuple(term.strip() for term in table.get("do_not_translate", []))
+    if any(not term or len(term) > 200 for term in terms) or len(set(terms)) != len(terms):
+        problems.add("[glossary] do_not_translate must list distinct, non-empty terms of at "
+                     "most 200 characters", "glossary", "do_not_translate")
+    max_bytes = table.get("max_bytes", GlossaryConfig.max_bytes)
+    if max_bytes <= 0:
+        problems.add("[glossary] max_bytes must be greater than 0", "glossary", "max_bytes")
+    return GlossaryConfig(do_not_translate=terms, max_bytes=max_bytes)
+
+
 REFERENCES = ("file", "line", "never")
 
 
@@ -146,6 +191,7 @@ class Config:
     content: ContentConfig = field(default_factory=ContentConfig)
     check: CheckConfig = field(default_factory=CheckConfig)
     catalogs: CatalogsConfig = field(default_factory=CatalogsConfig)
+    glossary: GlossaryConfig = field(default_factory=GlossaryConfig)
     key_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     """Line in twp.toml of each key set there, as ``"section.key"`` (for messages)."""
 
@@ -228,7 +274,7 @@ _SCHEMA: dict[str, _Schema] = {
         "front_matter": (dict, "a table"),
         "ignore_keys": (list, "a list of strings"),
     },
-    "check": {"allowed_link_hosts": (list, "a list of strings")},
+    "check": {"allowed_link_hosts": (list, "a list of strings"), "dose_units": (list, "a list of strings")},
     "limits": {
         "max_article_bytes": (int, "an integer"),
         "max_catalog_bytes": (int, "an integer"),
@@ -236,6 +282,7 @@ _SCHEMA: dict[str, _Schema] = {
         "max_nesting": (int, "an integer"),
     },
     "catalogs": {"references": (str, "a string")},
+    "glossary": {"do_not_translate": (list, "a list of strings"), "max_bytes": (int, "an integer")},
 }
 
 _REQUIRED = {"site": ("title", "base_url", "source_language")}
@@ -314,6 +361,16 @@ class _Problems:
             details=[f"{rel}:{line}: {message}" if line else f"{rel}: {message}"
                      for line, message in self.items],
         )
+
+
+def find_site(start: Path) -> Path:
+    """The folder holding ``twp.toml``: ``start`` or its nearest parent that has one (as git
+    finds its repository); ``start`` itself when none has (loading then says so)."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    return start
 
 
 def load_config(site: Path | str = ".") -> Config:
@@ -479,14 +536,14 @@ def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
     limits = LimitsConfig(**limits_data)
     ignore_warnings = _warning_codes(data.get("warnings", {}).get("ignore", []), problems)
     content = _content_config(data.get("content", {}), problems)
-    check = CheckConfig(tuple(host.strip().lower().rstrip(".")
-                              for host in data.get("check", {}).get("allowed_link_hosts", [])))
+    check = _check_config(data.get("check", {}), problems)
     disclaimer = site.get("disclaimer", DEFAULT_DISCLAIMER).strip()
     for key in ("title", "disclaimer"):
         if (line := problems.line_of("site", key)) is not None:
             key_lines[f"site.{key}"] = line
 
     catalogs = _catalogs_config(data.get("catalogs", {}), problems)
+    glossary = _glossary_config(data.get("glossary", {}), problems)
 
     problems.raise_if_any()
     return Config(
@@ -508,6 +565,7 @@ def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
         content=content,
         check=check,
         catalogs=catalogs,
+        glossary=glossary,
         key_lines=key_lines,
     )
 

@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import gettext
 import re
+import unicodedata
 from collections import Counter
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -40,6 +42,8 @@ __all__ = [
     "bcp47_tag",
     "native_name",
     "nplurals",
+    "number_symbols",
+    "parse_number",
     "plural_forms",
     "plural_function",
     "single_count_forms",
@@ -254,3 +258,82 @@ def single_count_forms(plural_forms_value: str) -> frozenset[int]:
     _count, forms = parsed
     hits = Counter(forms)
     return frozenset(form for form, times in hits.items() if times == 1)
+
+
+# --------------------------------------------------------------------------- numbers
+
+#: Characters that may separate the digit groups or the decimals of a number in some locale.
+NUMBER_SEPARATORS = ".,\u066b\u066c\u00a0\u202f\u2009 '\u2019"
+_SPACES = "\u00a0\u202f\u2009 "
+
+
+@lru_cache(maxsize=None)
+def number_symbols(lang: str | None) -> tuple[str, str]:
+    """``(decimal separators, group separators)`` of ``lang`` (CLDR, through Babel), as strings
+    of characters.  The Arabic separators U+066B and U+066C are understood in every language,
+    and where a locale groups with a space, any kind of space does; ``None`` (an unknown
+    language) reads both ``.`` and ``,`` as either.
+
+    >>> number_symbols("de"), number_symbols("en")
+    ((',\u066b', '.\u066c'), ('.\u066b', ',\u066c'))
+    """
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    if lang is None:
+        return ".,\u066b", ".,\u066c" + _SPACES + "'\u2019"
+    try:
+        locale = _locale(lang)
+        decimal = get_decimal_symbol(locale, numbering_system="latn")
+        group = get_group_symbol(locale, numbering_system="latn")
+    except (ValueError, KeyError, AttributeError):
+        return number_symbols(None)
+    decimal = "".join(ch for ch in decimal if ch in NUMBER_SEPARATORS) or "."
+    group = "".join(ch for ch in group if ch in NUMBER_SEPARATORS) or ","
+    if any(ch in _SPACES for ch in group):
+        group = "".join(dict.fromkeys(group + _SPACES))
+    return decimal + "\u066b", group + "\u066c"
+
+
+def _digits(text: str) -> str:
+    """Any script's decimal digits as ASCII ones (Arabic-Indic ``٢`` is ``2``)."""
+    return "".join(str(unicodedata.digit(ch)) if not ch.isascii() else ch for ch in text)
+
+
+@lru_cache(maxsize=8192)
+def parse_number(token: str, lang: str | None) -> str | None:
+    """The value of a number as ``lang`` writes it, in canonical form (``"2.5"``, ``"1000"``),
+    or None when ``lang`` would not write it so.  Digits of any script count; groups of
+    three digits may be separated by the language's group separators, and one decimal
+    separator may follow them.
+
+    >>> parse_number("2,5", "de"), parse_number("2.5", "en"), parse_number("1.000", "de")
+    ('2.5', '2.5', '1000')
+    >>> parse_number("2.5", "de") is None, parse_number("٢٫٥", "ar"), parse_number("10 000", "fr")
+    (True, '2.5', '10000')
+    """
+    if token.isdigit():  # no separator: the same in every language
+        digits = token if token.isascii() else _digits(token)
+        return digits.lstrip("0") or "0"
+    decimals, groups = number_symbols(lang)
+    pieces = re.split(f"([{re.escape(NUMBER_SEPARATORS)}])", token)
+    numbers_ = pieces[0::2]
+    separators = pieces[1::2]
+    if not all(numbers_):
+        return None
+    integer = numbers_[0]
+    fraction = ""
+    for index, separator in enumerate(separators):
+        part = numbers_[index + 1]
+        last = index == len(separators) - 1
+        if separator in groups and len(part) == 3 and not fraction and len(numbers_[0]) <= 3 \
+                and (last or separators[index + 1] in groups + decimals):
+            integer += part
+        elif separator in decimals and last:
+            fraction = part
+        else:
+            return None
+    try:
+        value = Decimal(f"{_digits(integer)}.{_digits(fraction) or '0'}")
+    except (InvalidOperation, ValueError):
+        return None
+    return format(value.normalize(), "f")

@@ -33,6 +33,18 @@ see :func:`unsafe_entry`):
 ``placeholder``
     in interface strings (``site.po``), a ``{name}``, ``%(name)s``, ``%s`` or
     ``%d`` placeholder missing or added (every ``msgstr[n]`` is checked);
+``dose-changed``
+    a number written with a unit of dose, time or proportion in the source
+    (``2.5 mg``, ``10%``, ``every 2 weeks``; the units are ``[check] dose_units``)
+    is missing or different in the translation, or the translation adds one.
+    Numbers are compared as numbers, read the way the source language or the
+    translation's language writes them (``2,5`` is ``2.5`` in German, ``10 %`` is
+    ``10%`` in French, ``٢٫٥`` is ``2.5``); on a site about tapering a changed
+    dose is a safety problem, so the reader gets the English;
+``do-not-translate``
+    a term of the language's glossary that must stay as written (a drug name)
+    is in the source but not in the translation, neither as written nor in the
+    form the glossary accepts (see :mod:`~twp_i18n.catalog.glossary`);
 ``bidi-control``
     an invisible text-direction embedding, override or isolate (U+202A to
     U+202E, U+2066 to U+2069) that the source does not have, counted character
@@ -51,8 +63,10 @@ Warnings (shown, never blocking):
 ``link-changed``
     the links are all there but point elsewhere;
 ``number-changed``
-    the numbers differ (digit sequences compared as multisets; grouping
-    separators and non-ASCII digits such as Arabic-Indic ones are normalised);
+    other numbers differ (compared as numbers, as for ``dose-changed``);
+``glossary``
+    a term of the language's glossary is in the source but its agreed
+    translation is not in the translation;
 ``untranslated-copy``
     the translation is the source text itself (not reported for text without
     letters, a lone acronym such as ``RSS``, or text made mostly of code and URLs);
@@ -89,7 +103,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Literal
@@ -99,18 +113,28 @@ import polib
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from ..config import Config
+from ..config import DEFAULT_DOSE_UNITS, Config
 from ..diagnostics import Diagnostic
 from ..errors import CatalogError
-from ..languages import PLURAL_SAMPLES, plural_forms, plural_function, single_count_forms
+from ..languages import (
+    NUMBER_SEPARATORS,
+    PLURAL_SAMPLES,
+    parse_number,
+    plural_forms,
+    plural_function,
+    single_count_forms,
+)
 from ..languages import nplurals as language_nplurals
 from ..machinery import cache, parallel
 from ..paths import domain_files
 from ..source.segments import markdown
 from ..urls import foreign_urls, language_version_urls
+from .glossary import Glossary, load_glossary
 
 __all__ = [
     "ERRORS",
+    "Context",
+    "check_context",
     "SAFE_SCHEMES",
     "WARNINGS",
     "Finding",
@@ -126,10 +150,11 @@ Kind = Literal["article", "site"]
 
 #: Codes of findings that make an entry unusable.
 ERRORS = frozenset({"syntax", "plural-forms", "markup-mismatch", "unsafe-link", "foreign-link",
-                    "unsafe-html", "placeholder", "bidi-control", "merge-conflict"})
+                    "unsafe-html", "placeholder", "bidi-control", "merge-conflict", "dose-changed",
+                    "do-not-translate", "glossary-file"})
 #: Codes of findings a translator may silence with ``# twp-ignore: CODE``.
 WARNINGS = frozenset({"link-changed", "number-changed", "untranslated-copy", "whitespace",
-                      "line-break", "language-link"})
+                      "line-break", "language-link", "glossary"})
 #: URL schemes a translation may use; relative URLs (no scheme) are fine too.
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 
@@ -157,6 +182,15 @@ _HINTS = {
     "merge-conflict": "choose: keep the msgstr, or put the version from the comment (or a "
                       "new one) in its place; then delete the '# merge-conflict:' lines and "
                       "the fuzzy flag",
+    "dose-changed": "write every dose, duration and percentage of the source in digits, with "
+                    "the same value (2.5 mg may be written 2,5 mg where the language uses a "
+                    "decimal comma); a changed dose is never shown to readers",
+    "do-not-translate": "keep the term as the source writes it (a drug name), or add the "
+                        "accepted local form to the language's glossary.csv",
+    "glossary": "use the translation the glossary gives for the term; or add "
+                "'# twp-ignore: glossary'",
+    "glossary-file": "fix the row on that line of the glossary (columns: source, target, "
+                     "do_not_translate)",
     "link-changed": "check the link targets; if a different URL is intended (a localized "
                     "page), add the translator comment '# twp-ignore: link-changed'",
     "number-changed": "check the numbers; if the change is intended, add the translator "
@@ -175,6 +209,46 @@ class Finding(Diagnostic):
     """One problem found in a catalog: a :class:`Diagnostic` that also names its unit."""
 
     msgid: str | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    """What checking an entry needs beyond the entry: the languages (numbers are read the
+    way either writes them), the units of doses, and the language's glossary."""
+
+    lang: str | None = None
+    """The translation's language; None reads numbers with either decimal separator."""
+    source_lang: str = "en"
+    dose_units: tuple[str, ...] = DEFAULT_DOSE_UNITS
+    glossary: Glossary = field(default_factory=Glossary)
+    allowed_hosts: tuple[str, ...] = ()
+    """``[check] allowed_link_hosts``: sites a translation may link to that its source does not."""
+
+    @cached_property
+    def key(self) -> str:
+        """A digest of what verdicts depend on (for :class:`Verdicts`), made once."""
+        return cache.digest(repr((self.lang, self.source_lang, self.dose_units,
+                                  self.glossary.key, self.allowed_hosts)).encode("utf-8"))
+
+
+DEFAULT_CONTEXT = Context()
+
+
+def check_context(config: Config, lang: str) -> Context:
+    """The :class:`Context` of ``lang``'s catalogs on a site (its glossary is read)."""
+    return Context(lang, config.source_language, config.check.dose_units,
+                   load_glossary(config, lang), config.check.allowed_link_hosts)
+
+
+def glossary_findings(glossary: Glossary) -> list[Finding]:
+    """The ``glossary-file`` error of each row of the glossary that was left out."""
+    result = []
+    for problem in glossary.problems:
+        where, _, message = problem.partition(": ")
+        path, _, line = where.partition(":")
+        result.append(Finding(path, int(line) if line.isdigit() else None, "error",
+                              "glossary-file", message, _HINTS["glossary-file"], None))
+    return result
 
 
 def finding_from_error(exc: CatalogError) -> Finding:
@@ -309,7 +383,8 @@ class _Analysis:
     """URL-like text that is *not* markup, e.g. a link broken by a control character."""
     targets: list[str] = field(default_factory=list)
     """Link and image targets, compared by the ``link-changed`` warning."""
-    numbers: Counter[str] = field(default_factory=Counter)
+    number_text: str = ""
+    """The text numbers are taken from (prose and code, without URLs)."""
     prose: str = ""
     technical: str = ""
     placeholders: Counter[str] = field(default_factory=Counter)
@@ -422,6 +497,135 @@ def numbers(text: str) -> Counter[str]:
     return found
 
 
+_DIGIT = re.compile(r"\d")
+_NUMBER_TOKEN = re.compile(r"\d+(?:[" + re.escape(NUMBER_SEPARATORS) + r"]\d+)*")
+_RANGE = re.compile(r"\s{0,3}(?:[-\u2010-\u2015/]|to|or|and|x|\u00d7)\s{0,3}\Z", re.IGNORECASE)
+MAX_MATCHED_NUMBERS = 100
+"""Numbers in one text above which they are paired greedily (exact pairing is quadratic)."""
+
+
+@dataclass(frozen=True)
+class _Number:
+    """A number of a text: what it says and the values it may mean."""
+
+    text: str
+    values: frozenset[str]
+    dose: str | None
+    """The unit of dose, time or proportion written after it, if any."""
+
+
+@lru_cache(maxsize=64)
+def _unit_pattern(units: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not units:
+        return None
+    names = sorted(units, key=lambda u: (-len(u), u))
+    return re.compile(r"[\s\u00a0\u202f\u2009]{0,2}-?(" + "|".join(map(re.escape, names))
+                      + r")(?![^\W\d_])", re.IGNORECASE)
+
+
+def number_values(text: str, langs: tuple[str | None, ...],
+                  units: tuple[str, ...] = DEFAULT_DOSE_UNITS) -> list[_Number]:
+    """The numbers of ``text``, each with the values it has in any of ``langs``' way of
+    writing numbers, and whether a unit of ``units`` follows it (or follows the number it
+    makes a range with: ``2-4 weeks``).  A digit run no language reads as one number
+    counts as its digit groups, each a number.  Compatibility forms count as the
+    characters they stand for (NFKC: full-width ``２．５％`` is ``2.5%``).
+
+    >>> [sorted(n.values) for n in number_values("2,5 mg, 1.000", ("en", "de"))]
+    [['2.5'], ['1', '1000']]
+    >>> [(n.text, n.dose) for n in number_values("every 2-4 weeks, 10 % of 2026", ("fr",))]
+    [('2', 'weeks'), ('4', 'weeks'), ('10', '%'), ('2026', None)]
+    """
+    pattern = _unit_pattern(units)
+    if not text.isascii():  # full-width digits and signs (２．５ｍｇ) as the ASCII ones
+        text = unicodedata.normalize("NFKC", text)
+    found: list[tuple[int, int, _Number]] = []
+    for match in _NUMBER_TOKEN.finditer(text):
+        token = match.group(0)
+        values = frozenset(v for v in (parse_number(token, lang) for lang in langs) if v is not None)
+        unit = pattern.match(text, match.end()) if pattern else None
+        dose = unit.group(1) if unit else None
+        if values:
+            found.append((match.start(), match.end(), _Number(token, values, dose)))
+            continue
+        pieces = list(re.finditer(r"\d+", token))
+        for index, piece in enumerate(pieces):
+            value = parse_number(piece.group(0), None) or piece.group(0)
+            found.append((match.start() + piece.start(), match.start() + piece.end(),
+                          _Number(piece.group(0), frozenset({value}),
+                                  dose if index == len(pieces) - 1 else None)))
+    for index in range(len(found) - 2, -1, -1):  # "2-4 weeks": the 2 is a dose too
+        start, end, number = found[index]
+        after = found[index + 1]
+        if number.dose is None and after[2].dose and _RANGE.match(text[end:after[0]]):
+            found[index] = (start, end, _Number(number.text, number.values, after[2].dose))
+    return [number for _, _, number in found]
+
+
+@dataclass
+class _NumberComparison:
+    lost: list[_Number] = field(default_factory=list)
+    """Numbers of the source the translation does not have."""
+    added: list[_Number] = field(default_factory=list)
+    """Numbers of the translation the source does not have."""
+
+
+def compare_numbers(source_text: str, translation: str, context: Context) -> _NumberComparison:
+    """Pair the source's numbers with the translation's, value for value.
+
+    A source number is read as the source language writes numbers; a number of the
+    translation may be read either way (``2.5`` in a German text is the English
+    reading).  Numbers with a unit are paired first, so they never lose their partner
+    to a plain number.
+    """
+    result = _NumberComparison()
+    if not source_text and not translation:
+        return result
+    source = number_values(source_text, (context.source_lang,), context.dose_units)
+    target = number_values(translation, (context.source_lang, context.lang), context.dose_units)
+    order = sorted(range(len(source)), key=lambda i: source[i].dose is None)
+    partner: dict[int, int] = {}  # target index -> source index
+    by_value: dict[str, list[int]] = {}
+    for index, number in enumerate(target):
+        for value in sorted(number.values):
+            by_value.setdefault(value, []).append(index)
+    exact = len(source) <= MAX_MATCHED_NUMBERS and len(target) <= MAX_MATCHED_NUMBERS
+
+    def assign(i: int, seen: set[int]) -> bool:  # Kuhn's augmenting path
+        (value,) = source[i].values
+        for j in by_value.get(value, ()):
+            if j in seen:
+                continue
+            seen.add(j)
+            if j not in partner or assign(partner[j], seen):
+                partner[j] = i
+                return True
+        return False
+
+    if exact:
+        matched = {i for i in order if assign(i, set())}
+    else:  # many numbers: the first free one of the same value (each list walked once)
+        matched = set()
+        cursor: dict[str, int] = {}
+        for i in order:
+            (value,) = source[i].values
+            candidates = by_value.get(value, [])
+            at = cursor.get(value, 0)
+            while at < len(candidates) and candidates[at] in partner:
+                at += 1
+            cursor[value] = at
+            if at < len(candidates):
+                partner[candidates[at]] = i
+                matched.add(i)
+    result.lost = [source[i] for i in range(len(source)) if i not in matched]
+    result.added = [target[j] for j in range(len(target)) if j not in partner]
+    return result
+
+
+def _shown(number: _Number) -> str:
+    return f"{number.text} {number.dose}" if number.dose else number.text
+
+
 def _analyze(text: str, kind: Kind, for_warnings: bool = True) -> _Analysis:
     """What the checks look at in ``text``; without ``for_warnings``, only what the
     errors need (markup, tags, URLs, placeholders): no prose or numbers."""
@@ -447,13 +651,15 @@ def _analyze(text: str, kind: Kind, for_warnings: bool = True) -> _Analysis:
         result.loose_urls.append(match.group(1))
     for match in _LINKISH_ATTRIBUTE.finditer(text):
         result.loose_urls.append(match.group(1).strip("\"'"))
+    numbers_joined = " ".join(numbers_from)
+    if _DIGIT.search(numbers_joined):
+        result.number_text = _BARE_URL.sub(" ", numbers_joined)
     if not for_warnings:
         return result
     joined = " ".join(prose)
     urls = _BARE_URL.findall(joined)
     result.prose = _BARE_URL.sub(" ", joined)
     result.technical = " ".join(technical + urls)
-    result.numbers = numbers(_BARE_URL.sub(" ", " ".join(numbers_from)))
     return result
 
 
@@ -541,18 +747,17 @@ class _Reporter:
 def check_entry(entry: polib.POEntry, *, path: str, kind: Kind,
                 nplurals: int | None = None,
                 single_forms: frozenset[int] = frozenset(),
-                errors_only: bool = False, allowed_hosts: tuple[str, ...] = ()) -> list[Finding]:
+                errors_only: bool = False,
+                context: Context = DEFAULT_CONTEXT) -> list[Finding]:
     """All findings for one entry, errors first.
-
-    ``allowed_hosts`` (``[check] allowed_link_hosts``) are sites a translation may link
-    to although its source does not.
 
     ``nplurals`` is the language's number of plural forms; when given, a plural
     entry with another number of ``msgstr[n]`` is an error (checked whether
     or not the entry is translated).  ``single_forms`` are the plural forms
     that serve one count only (Arabic's "one" and "two"): those may leave the
     number placeholder out, as gettext allows.  Fuzzy, obsolete and untranslated entries
-    are otherwise not checked.
+    are otherwise not checked.  ``context`` gives the languages, dose units, glossary and
+    the other sites a translation may link to (``[check] allowed_link_hosts``).
     """
     report = _Reporter(entry, path)
     if entry.obsolete or not entry.msgid:
@@ -573,14 +778,14 @@ def check_entry(entry: polib.POEntry, *, path: str, kind: Kind,
             continue
         _check_text(report, label, plural, source_text, translation, kind, known_placeholders,
                     may_omit=plural and int(label[7:-1]) in single_forms, errors_only=errors_only,
-                    allowed_hosts=allowed_hosts)
+                    context=context)
     return _sorted(report.findings)
 
 
 def _check_text(report: _Reporter, label: str, plural: bool, source_text: str,
                 translation: str, kind: Kind, known_placeholders: Counter[str],
                 may_omit: bool = False, errors_only: bool = False,
-                allowed_hosts: tuple[str, ...] = ()) -> None:
+                context: Context = DEFAULT_CONTEXT) -> None:
     source = _source_analysis(source_text, kind)
     target = _analyze(translation, kind, for_warnings=not errors_only)
 
@@ -623,7 +828,7 @@ def _check_text(report: _Reporter, label: str, plural: bool, source_text: str,
             break
 
     # Links to other sites: readers must never be sent elsewhere by a translation.
-    for url in foreign_urls(target.urls, source.urls + source.loose_urls, allowed_hosts):
+    for url in foreign_urls(target.urls, source.urls + source.loose_urls, context.allowed_hosts):
         if _same_url_key(url) not in unsafe and not _unsafe_scheme(url):
             shown = url if len(url) <= 60 else url[:57] + "..."
             add("foreign-link", f"link to a site the source does not link to: {shown!r}")
@@ -653,6 +858,10 @@ def _check_text(report: _Reporter, label: str, plural: bool, source_text: str,
         if extra:
             add("placeholder", "added placeholder " + ", ".join(sorted(extra)))
 
+    numbers = _LazyNumbers(source.number_text, target.number_text, context)
+    _check_doses(add, numbers)
+    _check_do_not_translate(add, source_text, translation, context)
+
     if errors_only:
         return
 
@@ -668,14 +877,8 @@ def _check_text(report: _Reporter, label: str, plural: bool, source_text: str,
     if source.line_breaks != target.line_breaks:
         add("line-break", f"the source has {source.line_breaks} line break(s), "
             f"the translation {target.line_breaks}")
-    if source.numbers != target.numbers:
-        lost, gained = source.numbers - target.numbers, target.numbers - source.numbers
-        parts = []
-        if lost:
-            parts.append("missing " + ", ".join(sorted(lost.elements())))
-        if gained:
-            parts.append("added " + ", ".join(sorted(gained.elements())))
-        add("number-changed", "numbers differ from the source: " + "; ".join(parts))
+    _check_numbers(add, numbers)
+    _check_glossary(add, source_text, translation, context)
     if translation.strip() == source_text.strip():
         prose_letters = _letters(source.prose)
         words = source.prose.split()
@@ -702,6 +905,86 @@ def _language_links(add: Callable[[str, str], None], urls: list[str],
     return {_same_url_key(url) for url in found}
 
 
+class _LazyNumbers:
+    """The numbers of a source text and its translation, paired when first asked for."""
+
+    def __init__(self, source: str, translation: str, context: Context) -> None:
+        self.source, self.translation, self.context = source, translation, context
+        self._compared: _NumberComparison | None = None
+
+    @property
+    def compared(self) -> _NumberComparison:
+        if self._compared is None:
+            self._compared = compare_numbers(self.source, self.translation, self.context)
+        return self._compared
+
+
+def _check_doses(add: Callable[[str, str], None], numbers: _LazyNumbers) -> None:
+    """``dose-changed``: a number with a unit of dose, time or proportion lost or added."""
+    if not numbers.source and not numbers.translation:
+        return
+    lost = [n for n in numbers.compared.lost if n.dose]
+    added = [n for n in numbers.compared.added if n.dose]
+    parts = []
+    if lost:
+        parts.append("missing " + ", ".join(_shown(n) for n in lost))
+    if added:
+        parts.append("added " + ", ".join(_shown(n) for n in added))
+    if parts:
+        others = [n.text for n in numbers.compared.added if not n.dose]
+        found = f" (the translation has {', '.join(others)})" if lost and others else ""
+        add("dose-changed", "a dose, duration or percentage differs from the source: "
+            + "; ".join(parts) + found)
+
+
+def _check_numbers(add: Callable[[str, str], None], numbers: _LazyNumbers) -> None:
+    """``number-changed``: other numbers lost or added."""
+    if not numbers.source and not numbers.translation:
+        return
+    lost = [n.text for n in numbers.compared.lost if not n.dose]
+    added = [n.text for n in numbers.compared.added if not n.dose]
+    if not lost and not added:
+        return
+    if any(n.dose for n in numbers.compared.lost + numbers.compared.added):
+        return  # reported with the dose
+    parts = []
+    if lost:
+        parts.append("missing " + ", ".join(lost))
+    if added:
+        parts.append("added " + ", ".join(added))
+    add("number-changed", "numbers differ from the source: " + "; ".join(parts))
+
+
+def _check_do_not_translate(add: Callable[[str, str], None], source_text: str,
+                            translation: str, context: Context) -> None:
+    """``do-not-translate``: a term to keep as written (a drug name) altered or missing."""
+    terms = [t for t in context.glossary.found(source_text) if t.keep]
+    if not terms:
+        return
+    folded = translation.casefold()
+    missing = []
+    for term, count in Counter(terms).items():
+        have = sum(folded.count(form.casefold()) for form in term.forms)
+        if have < count:
+            missing.append(term)
+    if missing:
+        add("do-not-translate", "a term to keep as written is not in the translation: "
+            + ", ".join(" or ".join(repr(f) for f in t.forms) for t in missing))
+
+
+def _check_glossary(add: Callable[[str, str], None], source_text: str, translation: str,
+                    context: Context) -> None:
+    """``glossary``: a term with an agreed translation translated otherwise."""
+    terms = [t for t in dict.fromkeys(context.glossary.found(source_text)) if not t.keep]
+    if not terms:
+        return
+    folded = translation.casefold()
+    missing = [t for t in terms if not any(form.casefold() in folded for form in t.forms)]
+    if missing:
+        add("glossary", "the glossary's translation is not used: "
+            + ", ".join(f"{t.source!r} → {t.target!r}" for t in missing))
+
+
 def _leading_space(text: str) -> str:
     return text[:len(text) - len(text.lstrip())]
 
@@ -721,24 +1004,26 @@ _MARKUP_CHARS = re.compile(r"[*_`\[\]()<>&!\\:]")
 _BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
-def _plain_prose(entry: polib.POEntry, kind: Kind) -> bool:
-    """True for an article entry with no markup, link or HTML on either side: nothing to
-    get wrong, so no check needed."""
+def _plain_prose(entry: polib.POEntry, kind: Kind, context: Context = DEFAULT_CONTEXT) -> bool:
+    """True for an article entry with no markup, link, HTML, number or term to keep on
+    either side: nothing to get wrong, so no check needed."""
     return (kind == "article" and not entry.msgid_plural
             and not _MARKUP_CHARS.search(entry.msgid) and not _MARKUP_CHARS.search(entry.msgstr)
-            and not _BIDI_CONTROL.search(entry.msgstr))
+            and not _BIDI_CONTROL.search(entry.msgstr)
+            and not _DIGIT.search(entry.msgid) and not _DIGIT.search(entry.msgstr)
+            and not any(t.keep for t in context.glossary.found(entry.msgid)))
 
 
 def unsafe_entry(entry: polib.POEntry, *, kind: Kind = "article",
                  nplurals: int | None = None, single_forms: frozenset[int] = frozenset(),
-                 allowed_hosts: tuple[str, ...] = ()) -> bool:
+                 context: Context = DEFAULT_CONTEXT) -> bool:
     """True when the entry has any error finding: the renderer then uses the source text."""
-    if _plain_prose(entry, kind):
+    if _plain_prose(entry, kind, context):
         return False
     return any(f.severity == "error"
                for f in check_entry(entry, path="", kind=kind, nplurals=nplurals,
                                     single_forms=single_forms, errors_only=True,
-                                    allowed_hosts=allowed_hosts))
+                                    context=context))
 
 
 class Verdicts:
@@ -771,20 +1056,19 @@ class Verdicts:
         return self._known
 
     def unsafe(self, entry: polib.POEntry, *, kind: Kind = "article",
-               nplurals: int | None = None, single_forms: frozenset[int] = frozenset()) -> bool:
+               nplurals: int | None = None, single_forms: frozenset[int] = frozenset(),
+               context: Context = DEFAULT_CONTEXT) -> bool:
         """:func:`unsafe_entry`, from memory when the same texts were checked before."""
-        if _plain_prose(entry, kind):
+        if _plain_prose(entry, kind, context):
             return False
         forms = (sorted(entry.msgstr_plural.items()) if entry.msgid_plural else entry.msgstr)
-        hosts = self.config.check.allowed_link_hosts if self.config is not None else ()
         key = cache.digest(repr((kind, nplurals, sorted(single_forms), entry.msgctxt,
                                  entry.msgid, entry.msgid_plural, forms,
-                                 entry.fuzzy, entry.obsolete) + ((hosts,) if hosts else ())
-                                ).encode("utf-8"))
+                                 entry.fuzzy, entry.obsolete, context.key)).encode("utf-8"))
         verdict = self.known.get(key)
         if verdict is None:
             verdict = unsafe_entry(entry, kind=kind, nplurals=nplurals, single_forms=single_forms,
-                                   allowed_hosts=hosts)
+                                   context=context)
         self.used[key] = verdict
         return verdict
 
@@ -851,7 +1135,7 @@ def _check_header(po: polib.POFile, path: str, lang: str) -> Iterator[Finding]:
 
 
 def check_catalog(po: polib.POFile, *, path: str, lang: str, kind: Kind,
-                  allowed_hosts: tuple[str, ...] = ()) -> list[Finding]:
+                  context: Context | None = None) -> list[Finding]:
     """All findings of one catalog: its header, then each entry in file order.
 
     The header's ``Plural-Forms`` must be equivalent to
@@ -864,9 +1148,11 @@ def check_catalog(po: polib.POFile, *, path: str, lang: str, kind: Kind,
     except ValueError:
         count = None
     single = single_count_forms(po.metadata.get("Plural-Forms", ""))
+    if context is None:
+        context = Context(lang)
     for entry in po:
         findings.extend(check_entry(entry, path=path, kind=kind, nplurals=count,
-                                    single_forms=single, allowed_hosts=allowed_hosts))
+                                    single_forms=single, context=context))
         findings.extend(_merge_conflict(entry, path))
     return findings
 
@@ -898,7 +1184,9 @@ def check_site(config: Config, *, languages: Iterable[str] | None = None,
     """
     wanted = set(articles) if articles is not None else None
     tasks: list[tuple[str, Path]] = []
+    first: dict[int, list[Finding]] = {}  # each language's glossary rows left out, first
     for lang in (list(languages) if languages is not None else config.languages):
+        first[len(tasks)] = first.get(len(tasks), []) + glossary_findings(load_glossary(config, lang))
         tasks.extend((lang, path) for domain, path in domain_files(config.po_dir(lang), ".po").items()
                      if wanted is None or domain in wanted)
     by_article: dict[str, list[int]] = {}
@@ -911,7 +1199,8 @@ def check_site(config: Config, *, languages: Iterable[str] | None = None,
               for groups in parallel.chunks(list(by_article.values()), workers)]
     parts = parallel.fork_map(_check_tasks, pieces, workers, job=(config, tasks))
     found = dict(pair for part in parts for pair in part)
-    return [f for index in range(len(tasks)) for f in found[index]], len(tasks)
+    return [f for index in range(len(tasks) + 1)
+            for f in first.get(index, []) + found.get(index, [])], len(tasks)
 
 
 PARALLEL_CHECK_MIN = 400
@@ -924,8 +1213,11 @@ def _check_tasks(job: tuple[Config, list[tuple[str, Path]]], indexes: list[int])
 
     config, tasks = job
     result = []
+    contexts: dict[str, Context] = {}
     for index in indexes:
         lang, path = tasks[index]
+        if lang not in contexts:
+            contexts[lang] = check_context(config, lang)
         display = config.rel(path)
         try:
             po = pofile.read_po(path, display, limits=config.limits)
@@ -935,7 +1227,7 @@ def _check_tasks(job: tuple[Config, list[tuple[str, Path]]], indexes: list[int])
         kind: Kind = "site" if path.parent == config.po_dir(lang) and path.stem == SITE_DOMAIN \
             else "article"
         result.append((index, check_catalog(po, path=display, lang=lang, kind=kind,
-                                            allowed_hosts=config.check.allowed_link_hosts)))
+                                            context=contexts[lang])))
     return result
 
 

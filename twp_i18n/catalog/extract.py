@@ -245,7 +245,6 @@ def extract(config: Config, articles: list[Article] | None = None, *,
         else:
             changed = write_if_changed(path, text)
         (report.written if changed else report.unchanged).append(config.rel(path))
-    outdir = config.templates_po_dir
     # Templates of the old layout (locales/templates/) go too: they are made again here.
     stale_files = [*pot_files(config).values(),
                    *domain_files(config.legacy_templates_dir, ".pot").values()]
@@ -327,7 +326,6 @@ def _unchanged_by_cache(config: Config, inputs: dict[str, str]) -> ExtractReport
     if stored.get("inputs") != inputs:
         return None
     outputs: dict[str, str] = stored.get("outputs", {})
-    directory = config.templates_po_dir
     present = sorted(config.rel(p) for p in pot_files(config).values())
     if present != sorted(outputs) or domain_files(config.legacy_templates_dir, ".pot"):
         return None

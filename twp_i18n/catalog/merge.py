@@ -47,7 +47,7 @@ from .catalogs import (
     catalog_path,
     pot_files,
     header_nplurals,
-    load_language,
+    load_catalog,
     load_templates,
     new_catalog,
     template_path,
@@ -473,6 +473,8 @@ class UpdateReport:
 
     languages: list[LanguageUpdate] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    broken: list[CatalogError] = field(default_factory=list)
+    """Catalogs that cannot be read: left untouched, every other one was updated."""
 
     @property
     def written(self) -> list[str]:
@@ -488,9 +490,10 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
            templates: dict[str, polib.POFile] | None = None) -> UpdateReport:
     """Bring every catalog of every language up to date with the templates.
 
-    All catalogs are read and checked first: if any is broken, a
-    :class:`CatalogError` naming every broken file is raised and no file is
-    written.  Then every catalog is merged in memory, and only then written.
+    All catalogs are read and checked first.  A catalog that cannot be read
+    (syntax, encoding, conflict markers, over a bound) is left as it is, listed in
+    the report's ``broken``, and kept out of the language's translation memory;
+    every other catalog is merged in memory, and only then written.
     ``templates`` (by domain) stands in for the template files (``locales/*.pot``)
     (``sync --dry-run`` passes the ones it would write).
 
@@ -533,7 +536,7 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
     results = parallel.fork_map(_update_language, langs, workers, job=(config, source, memo),
                                 done=done)
     broken = [error for result in results for error in result.errors]
-    if broken:
+    if broken:  # the writer's guard refused a catalog: write nothing at all
         raise _combined(broken)
 
     moved = [rel for result in results for rel, seen in result.read_digests.items()
@@ -556,7 +559,7 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
                                        outputs.items()))
     changed = {rel for rel, change in zip(outputs, changes) if change}
 
-    report = UpdateReport()
+    report = UpdateReport(broken=[error for result in results for error in result.unreadable])
     fresh = dict(memo)
     for result in results:
         item = LanguageUpdate(result.lang, stats=result.stats, created=result.created)
@@ -632,6 +635,9 @@ class _LanguageResult:
     created: list[str] = field(default_factory=list)
     stats: MergeStats = field(default_factory=MergeStats)
     errors: list[CatalogError] = field(default_factory=list)
+    """The writer's guard refused a catalog (nothing is written)."""
+    unreadable: list[CatalogError] = field(default_factory=list)
+    """Catalogs that cannot be read: left untouched."""
 
 
 def _update_language(job: tuple[Config, Any, Any], lang: str) -> _LanguageResult:
@@ -652,16 +658,21 @@ def _merge_language(job: tuple[Config, Any, Any], lang: str) -> _LanguageResult:
     result = _LanguageResult(lang)
     directory = config.po_dir(lang)
     on_disk = domain_files(directory, ".po")
-    try:
-        data = {domain: pofile.read_bytes(path, config.rel(path), config.limits)
-                for domain, path in on_disk.items()}
-    except CatalogError as exc:
-        result.errors.append(exc)
-        return result
+    data: dict[str, bytes] = {}
+    untouchable: set[str] = set()
+    for domain, path in list(on_disk.items()):
+        try:
+            data[domain] = pofile.read_bytes(path, config.rel(path), config.limits)
+        except CatalogError as exc:  # left as it is; the others are updated
+            result.unreadable.append(exc)
+            untouchable.add(domain)
+            del on_disk[domain]
     digests = {domain: cache.digest(data[domain]) for domain in on_disk}
     result.read_digests = {config.rel(path): digests[domain] for domain, path in on_disk.items()}
     todo: list[str] = []
     for domain in source.texts:
+        if domain in untouchable:
+            continue
         rel = config.rel(catalog_path(config, lang, domain))
         template_digest = source.digests[domain]
         result.template_digests[rel] = template_digest
@@ -676,11 +687,18 @@ def _merge_language(job: tuple[Config, Any, Any], lang: str) -> _LanguageResult:
             result.skipped.append(config.rel(on_disk[domain]))
     if not todo and not orphans:
         return result
-    try:
-        old = load_language(config, lang, data)
-    except CatalogError as exc:
-        result.errors.append(exc)
-        return result
+    old: dict[str, polib.POFile] = {}
+    for domain in sorted(on_disk):
+        try:
+            po = load_catalog(config, lang, domain, data[domain])
+        except CatalogError as exc:  # left as it is, and out of the translation memory
+            result.unreadable.append(exc)
+            untouchable.add(domain)
+            continue
+        assert po is not None
+        old[domain] = po
+    todo = [domain for domain in todo if domain in old or domain not in on_disk]
+    orphans = [domain for domain in orphans if domain in old]
     memory = Memory(old)
     replaced: dict[str, list[Key]] = {}
     # Entries that did not change are written again exactly as they were read.

@@ -31,11 +31,11 @@ from ..config import Config, LimitsConfig
 from ..errors import CatalogError
 from ..languages import single_count_forms
 from ..machinery import cache, parallel
-from ..paths import SITE_DOMAIN, domain_files
+from ..paths import SITE_DOMAIN
 from ..source.segments import word_count
 from . import pofile
 from .catalogs import check_plural_counts, load_templates, pot_files
-from .checks import Verdicts, unsafe_entry
+from .checks import DEFAULT_CONTEXT, Context, Verdicts, check_context, unsafe_entry
 
 
 def floor1(percent: float) -> float:
@@ -91,7 +91,8 @@ class Counts:
 
 def catalog_counts(po: polib.POFile, kind: str = "article",
                    verdicts: Verdicts | None = None,
-                   uses: dict[tuple[str | None, str], int] | None = None) -> Counts:
+                   uses: dict[tuple[str | None, str], int] | None = None,
+                   context: Context = DEFAULT_CONTEXT) -> Counts:
     """Count one catalog's entries and words.
 
     Entries are counted as msgfmt counts them.  Words are weighed the way the
@@ -116,7 +117,7 @@ def catalog_counts(po: polib.POFile, kind: str = "article",
         counts.words += words
         setattr(counts, state, getattr(counts, state) + 1)
         if state == "translated" and unsafe(entry, kind=kind,  # type: ignore[arg-type]
-                                            single_forms=single):
+                                            single_forms=single, context=context):
             counts.untranslated_words += words
         else:
             setattr(counts, f"{state}_words", getattr(counts, f"{state}_words") + words)
@@ -162,14 +163,16 @@ class LanguageStatus:
 
 
 def site_status(config: Config, *, languages: Iterable[str] | None = None,
-                articles: Iterable[str] | None = None, remember: bool = True
-                ) -> list[LanguageStatus]:
+                articles: Iterable[str] | None = None, remember: bool = True,
+                broken: list[CatalogError] | None = None) -> list[LanguageStatus]:
     """Status of every (selected) language and article, from the catalogs on disk.
 
     A language with no catalog yet for an article counts all of that article's
     units as untranslated.  Counts are cached by the digest of each file's
     bytes, so only catalogs that changed are parsed again (``remember=False``
-    reads the cache but writes nothing, for dry runs).
+    reads the cache but writes nothing, for dry runs).  A catalog that cannot be read
+    raises its :class:`CatalogError`, or, when a ``broken`` list is given, is added to it
+    and counted as untranslated (as the build publishes nothing from it).
     """
     directory = config.templates_po_dir
     domains = list(pot_files(config))
@@ -195,12 +198,14 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
                 template_digests[domain] = ""
         return template_digests[domain]
 
-    todo: dict[str, tuple[Path, str, Path]] = {}  # counted path -> (file, kind, its template)
+    todo: dict[str, tuple[Path, str, Path, Context]] = {}  # counted -> (file, kind, template, context)
     template_dir = config.rel(directory) + "/"
     langs = list(dict.fromkeys(languages if languages is not None else config.languages))
     for lang in langs:
         lang_dir = config.po_dir(lang)
         prefix = config.rel(lang_dir) + "/"
+        # as the build checks them: articles with the language's glossary, site.po without
+        contexts = {"article": check_context(config, lang), "site": Context(lang)}
         for domain in domains:
             if wanted is not None and domain not in wanted:
                 continue
@@ -210,22 +215,41 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
             try:
                 data = pofile.read_bytes(path, rel, config.limits)
                 exists, counted = True, rel
-            except FileNotFoundError:
+            except (FileNotFoundError, CatalogError) as exc:
+                if isinstance(exc, CatalogError):
+                    if broken is None:
+                        raise
+                    broken.append(exc)
                 path = directory / f"{domain}.pot"
-                exists, counted = False, template_dir + path.name
+                exists, counted = not isinstance(exc, FileNotFoundError), template_dir + path.name
                 data = pofile.read_bytes(path, template_dir + path.name, config.limits)
             rows.append((lang, domain, rel, exists, counted))
             if counted in fresh or counted in todo:
                 continue
-            key = cache.digest(data)
+            context = contexts[kind] if counted == rel else DEFAULT_CONTEXT
+            key = _counts_key(data, path, context)
             if exists:  # the counts of a catalog depend on its template's too
                 key += ":" + template_digest(domain)
             hit = known.get(counted)
             if hit is not None and hit[0] == key:
                 fresh[counted] = hit
             else:
-                todo[counted] = (path, kind, directory / f"{domain}.pot")
-    fresh.update(_count_catalogs(todo, verdicts, config.limits))
+                todo[counted] = (path, kind, directory / f"{domain}.pot", context)
+    failed: list[CatalogError] = []
+    fresh.update(_count_catalogs(todo, verdicts, config.limits,
+                                 failed if broken is not None else None))
+    if failed:
+        assert broken is not None
+        broken.extend(failed)
+        domain_of = {rel: domain for _, domain, rel, _, _ in rows}
+        instead = {exc.path: template_dir + domain_of.get(exc.path or "", Path(exc.path or "").stem) + ".pot"
+                   for exc in failed}
+        fresh.update(_count_catalogs({rel: (config.root / rel, "article", config.root / rel,
+                                            DEFAULT_CONTEXT)
+                                      for rel in set(instead.values()) - fresh.keys()},
+                                     verdicts, config.limits))
+        rows = [(lang, domain, rel, exists, instead.get(counted, counted))
+                for lang, domain, rel, exists, counted in rows]
 
     result = [LanguageStatus(lang) for lang in langs]
     by_lang = {status.lang: status for status in result}
@@ -245,15 +269,25 @@ PARALLEL_COUNT_MIN = 200
 """Catalogs to count below which starting processes costs more than it saves."""
 
 
-def _count_catalogs(todo: dict[str, tuple[Path, str, Path]], verdicts: Verdicts,
-                    limits: LimitsConfig = LimitsConfig()) -> dict[str, list[Any]]:
+def _counts_key(data: bytes, path: Path, context: Context) -> str:
+    """What a catalog's counts depend on: its bytes, and for a catalog (not a template)
+    the language, dose units and glossary its entries are checked with."""
+    if path.suffix != ".po":
+        return cache.digest(data)
+    return cache.digest(data + b"\0" + context.key.encode("utf-8"))
+
+
+def _count_catalogs(todo: dict[str, tuple[Path, str, Path, Context]], verdicts: Verdicts,
+                    limits: LimitsConfig = LimitsConfig(),
+                    failed: list[CatalogError] | None = None) -> dict[str, list[Any]]:
     """``[digest, counts]`` of catalogs the cache could not answer for, by path.
 
     Catalogs are taken article by article (each source text is then checked once
     for all languages), in parallel processes when there are many.  The first
-    broken catalog, in the order given, raises its :class:`CatalogError`.
+    broken catalog, in the order given, raises its :class:`CatalogError` (or, with
+    ``failed``, every broken one is added to it).
     """
-    tasks = sorted(((rel, path, kind, template) for rel, (path, kind, template) in todo.items()),
+    tasks = sorted(((rel, *task) for rel, task in todo.items()),
                    key=lambda task: (task[1].name, task[0]))
     order = {rel: index for index, rel in enumerate(todo)}
     workers = (os.cpu_count() or 1) if len(tasks) >= PARALLEL_COUNT_MIN else 1
@@ -269,7 +303,9 @@ def _count_catalogs(todo: dict[str, tuple[Path, str, Path]], verdicts: Verdicts,
             else:
                 message, line, hint = outcome
                 errors.append((order[rel], CatalogError(message, path=rel, line=line, hint=hint)))
-    if errors:
+    if errors and failed is not None:
+        failed.extend(error for _, error in sorted(errors, key=lambda item: item[0]))
+    elif errors:
         raise min(errors, key=lambda item: item[0])[1]
     return counted
 
@@ -292,12 +328,12 @@ def _count_tasks(job: tuple[Any, Any, Any], indexes: list[int]) -> tuple[list[tu
     templates: dict[Path, tuple[str, dict[tuple[str | None, str], int] | None]] = {}
     with verdicts.recording() as used:
         for index in indexes:
-            rel, path, kind, template = tasks[index]
+            rel, path, kind, template, context = tasks[index]
             uses = None
             try:
                 data = pofile.read_bytes(path, rel, limits)
                 po = pofile.parse_po(pofile.decode(data, rel), rel, limits=limits)
-                key = cache.digest(data)
+                key = _counts_key(data, path, context)
                 if path.suffix == ".po":
                     check_plural_counts(po, rel)
                     if template not in templates:  # one article's catalogs come together
@@ -307,6 +343,6 @@ def _count_tasks(job: tuple[Any, Any, Any], indexes: list[int]) -> tuple[list[tu
             except CatalogError as exc:  # sent back as plain data: the parent raises it
                 result.append((rel, (exc.message, exc.line, exc.hint)))
                 continue
-            counts = catalog_counts(po, kind, verdicts, uses)
+            counts = catalog_counts(po, kind, verdicts, uses, context)
             result.append((rel, [key, dict(vars(counts))]))
     return result, used

@@ -13,10 +13,11 @@ from ..config import (
     load_config,
     validate_language,
 )
-from ..errors import ConfigError
+from ..errors import CatalogError, ConfigError
 from ..machinery.fsutil import write_if_changed
 from ..source.content import load_articles
 from .extract import ExtractReport, build_templates, extract
+from .glossary import start_glossary
 
 if TYPE_CHECKING:
     from ..source.fetch import FetchReport
@@ -28,6 +29,8 @@ from .status import LanguageStatus, site_status
 class AddLanguageReport:
     languages: list[str]
     created: list[str] = field(default_factory=list)
+    glossaries: list[str] = field(default_factory=list)
+    """``locales/<lang>/glossary.csv`` started with the site's do-not-translate terms."""
 
 
 def add_languages(config: Config, languages: list[str]) -> AddLanguageReport:
@@ -56,9 +59,11 @@ def add_languages(config: Config, languages: list[str]) -> AddLanguageReport:
     text = config.config_path.read_text(encoding="utf-8")
     new_text = add_languages_text(text, wanted)
     result = update(config, languages=wanted)
+    glossaries = [start_glossary(config, lang) for lang in wanted]
     write_if_changed(config.config_path, new_text)
     report = AddLanguageReport(wanted)
     report.created = [p for lang in result.languages for p in lang.created]
+    report.glossaries = [path for path in glossaries if path]
     return report
 
 
@@ -79,7 +84,7 @@ def sync(config: Config, *, dry_run: bool = False, fetch: bool = True,
         extracted = extract(config, articles, dry_run=True)
         planned = {path.stem: po for path, po in build_templates(config, articles).items()}
         updated = update(config, dry_run=True, templates=planned)
-        return SyncReport(None, extracted, updated, site_status(config, remember=False))
+        return SyncReport(None, extracted, updated, _status(config, updated, remember=False))
     if fetch and config.fetch is not None:
         from ..source.fetch import fetch as run_fetch
 
@@ -89,4 +94,14 @@ def sync(config: Config, *, dry_run: bool = False, fetch: bool = True,
     extracted = extract(config)
     updated = update(config, progress=(lambda d, t: progress("update", d, t))
                      if progress else None)
-    return SyncReport(fetched, extracted, updated, site_status(config))
+    return SyncReport(fetched, extracted, updated, _status(config, updated))
+
+
+def _status(config: Config, updated: UpdateReport, remember: bool = True) -> list[LanguageStatus]:
+    """The status after an update; catalogs that cannot be read count as untranslated and
+    join the update's broken ones (each file once)."""
+    broken: list[CatalogError] = []
+    status = site_status(config, remember=remember, broken=broken)
+    seen = {error.path for error in updated.broken}
+    updated.broken.extend(error for error in broken if error.path not in seen)
+    return status

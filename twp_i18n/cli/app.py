@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 import typer
 
 from .. import __version__
-from ..config import Config, load_config
+from ..config import Config, find_site, load_config
 from ..diagnostics import Diagnostic
 from ..errors import ConfigError, TwpError, safe_text
 from ..languages import bcp47_tag
@@ -56,7 +56,8 @@ class Console:
     quiet: bool = False
     verbose: bool = False
     debug: bool = False
-    site: Path = Path(".")
+    site: Path | None = None
+    """``--site``; None: the current folder or the nearest parent holding twp.toml."""
 
     def say(self, message: str) -> None:
         """A result line (suppressed by --quiet)."""
@@ -69,7 +70,7 @@ class Console:
             typer.echo(message)
 
     def config(self) -> Config:
-        return load_config(self.site)
+        return load_config(self.site if self.site is not None else find_site(Path.cwd()))
 
     @contextmanager
     def writing(self, lock: bool = True) -> Iterator[Config]:
@@ -113,8 +114,9 @@ def _version(value: bool) -> None:
 @app.callback()
 def _global(
     ctx: typer.Context,
-    site: Annotated[Path, typer.Option("--site", help="The site directory (holding twp.toml).",
-                                       file_okay=False)] = Path("."),
+    site: Annotated[Optional[Path], typer.Option(
+        "--site", help="The site directory (holding twp.toml; default: the current folder "
+        "or the nearest parent that has one).", file_okay=False)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print every file.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
@@ -195,7 +197,8 @@ def _check_languages(config: Config, langs: list[str] | None) -> list[str] | Non
     unknown = [lang for lang in langs if lang not in config.languages]
     if unknown:
         raise ConfigError(
-            f"language {', '.join(repr(u) for u in unknown)} is not in [site] languages",
+            f"language {', '.join(repr(u) for u in unknown)} is not in [site] languages"
+            + _did_you_mean(config, unknown[0]),
             path="twp.toml",
             hint=f"configured: {', '.join(config.languages) or 'none'}; add one with 'twp add-language'",
         )
@@ -239,6 +242,7 @@ def update(
             report = run_update(config, languages=langs, dry_run=dry_run,
                                 progress=(lambda d, t: advance("update", d, t)) if advance else None)
     _show_update(console, report, dry_run)
+    _exit_if_broken([str(error) for error in report.broken], "left untouched", escaped=True)
 
 
 @app.command("add-language")
@@ -252,7 +256,7 @@ def add_language(
     console: Console = ctx.obj
     with console.writing() as config:
         report = add_languages(config, languages)
-    _files(console, "wrote", report.created)
+    _files(console, "wrote", report.created + report.glossaries)
     console.say(f"add-language: {', '.join(report.languages)}: {len(report.created)} catalogs "
                 f"created; twp.toml updated")
 
@@ -359,6 +363,8 @@ def sync(
                                  color=sys.stdout.isatty()), nl=False)
     if report.fetched is not None and report.fetched.exit_code:
         raise typer.Exit(report.fetched.exit_code)
+    _exit_if_broken([str(error) for error in report.updated.broken], "left untouched",
+                    escaped=True)
     if strict and warned:
         raise typer.Exit(1)
 
@@ -426,6 +432,7 @@ def build(
                 + f"; articles published: {summary}")
     if ping:
         _ping(console, config, report.changed_feeds)
+    _exit_if_broken(report.errors, "left out of the build")
     if strict and warned:
         raise typer.Exit(1)
 
@@ -527,17 +534,17 @@ def format_catalogs(
         report = run_format(config, languages=langs)
     _files(console, "wrote", report.changed)
     console.say(f"format: {len(report.changed)} files written, {len(report.unchanged)} unchanged")
-def _limits(console: Console) -> LimitsConfig:
-    """The site's [limits] when there is a twp.toml (git runs the driver at the top of the
-    repository, which may not be the site), else the defaults."""
-    from ..config import CONFIG_NAME, LimitsConfig
 
-    if (console.site / CONFIG_NAME).is_file():
-        try:
-            return console.config().limits
-        except TwpError:  # a broken twp.toml (in a merge, say) must not stop merging catalogs
-            pass
-    return LimitsConfig()
+
+def _limits(console: Console) -> LimitsConfig:
+    """The site's [limits] when a twp.toml is found (git runs the driver at the top of the
+    repository, which may not be the site), else the defaults."""
+    from ..config import LimitsConfig
+
+    try:
+        return console.config().limits
+    except TwpError:  # none, or a broken one (in a merge, say): merging catalogs goes on
+        return LimitsConfig()
 
 
 @app.command("merge-po")
@@ -609,6 +616,29 @@ def weblate_config(ctx: typer.Context) -> None:
 
     console: Console = ctx.obj
     typer.echo(json.dumps(discovery_settings(console.config()), indent=2, ensure_ascii=False))
+
+
+def _did_you_mean(config: Config, unknown: str) -> str:
+    """``"; did you mean 'pt_BR'?"`` for the configured language closest to ``unknown``."""
+    import difflib
+
+    names = {lang.lower(): lang for lang in config.languages}
+    names.update({bcp47_tag(lang).lower(): lang for lang in config.languages})
+    close = difflib.get_close_matches(unknown.lower(), list(names), n=1, cutoff=0.5)
+    return f"; did you mean '{names[close[0]]}'?" if close else ""
+
+
+def _exit_if_broken(errors: list[str], what: str, escaped: bool = False) -> None:
+    """Report the broken inputs a command left aside (each as ``path:line: message``;
+    ``escaped``: already shown safely, as ``str()`` of an error is, hint included) and
+    exit with 1: the rest of the work is done."""
+    if not errors:
+        return
+    for error in errors:
+        typer.echo(f"error: {error if escaped else safe_text(error)}", err=True)
+    typer.echo(f"{len(errors)} broken file{'s' if len(errors) != 1 else ''} {what}; "
+               "everything else is done (fix them and run again)", err=True)
+    raise typer.Exit(1)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

@@ -46,6 +46,9 @@ class BuildReport:
     published: dict[str, list[str]] = field(default_factory=dict)
     """Language -> slugs published in it."""
     warnings: list[Diagnostic | str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    """``path:line: ...`` of inputs left out of this build (a broken catalog or glossary):
+    everything else was built, and the command exits with 1."""
     changed_feeds: list[str] = field(default_factory=list)
     """Absolute URLs of feeds whose content changed in this build (for WebSub pings)."""
 
@@ -80,7 +83,7 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
         if unchanged is not None:
             unchanged.warnings[:0] = image_warnings
             return unchanged
-    from ..catalog.checks import Verdicts
+    from ..catalog.checks import Verdicts, check_context
     from ..render import pages
     from ..render.localize import read_view
     from ..source.content import load_articles
@@ -107,7 +110,9 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
             todo.append(lang)
     for lang in todo:  # a cached plan read no catalogs: read those to render here, once
         if lang != config.source_language and lang not in plan.views and plan.published[lang]:
-            plan.views[lang] = {article.slug: read_view(config, lang, article.slug, verdicts)
+            context = check_context(config, lang)
+            plan.views[lang] = {article.slug: read_view(config, lang, article.slug, verdicts,
+                                                        context)
                                 for article in plan.published[lang]}
     verdicts.save()
     render_problems: list[str] = []
@@ -130,7 +135,7 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     step()
     article_pages = pages.render_articles(config, plan, todo, jobs, step)
     plan.views.clear()  # the pages are made: the catalogs' memory can go
-    step(total=len(todo))
+    step(0, len(todo))
     # Threads suffice here: most of the time goes to zlib, which releases the GIL.
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
         for lang_files, lang_problems in threads.map(
@@ -147,10 +152,15 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
 
     report = BuildReport(output, warnings=[*image_warnings, *plan.warnings, *render_problems],
                          published={lang: [a.slug for a in plan.published[lang]]
-                                    for lang in all_langs})
+                                    for lang in all_langs}, errors=list(plan.errors))
     previous_files = _read_manifest(output)
+    # A page whose catalog is broken stays as the previous build wrote it.
+    held = {f"{pages.tag_dir(lang)}/{slug}/index.html"
+            for lang in todo for slug in plan.broken.get(lang, ())}
+    held = {rel for rel in held if rel in previous_files and rel not in files
+            and _is_output_file(output, rel)}
     keep_dirs = {pages.tag_dir(lang) for lang in all_langs if lang not in selected}
-    kept_files = {rel for names in kept.values() for rel in names}
+    kept_files = {rel for names in kept.values() for rel in names} | held
     # Files of languages not built this time stay listed, so a later build can still remove them.
     kept_files |= {rel for rel in previous_files
                    if rel.split("/", 1)[0] in keep_dirs
@@ -180,7 +190,7 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     rendered = {lang: info for lang, info in rendered_before.items() if lang not in todo}
     for lang in todo:
         base = pages.tag_dir(lang)
-        names = sorted(rel for rel in files if rel.startswith(f"{base}/")
+        names = sorted(rel for rel in set(files) | held if rel.startswith(f"{base}/")
                        or rel in (f"bundles/{base}.zip", f"bundles/{base}.epub"))
         rendered[lang] = {"key": cache.digest(f"{per_lang[lang]} {published_key}".encode("utf-8")),
                           "files": {rel: _stamp(output / rel) for rel in names}}
@@ -221,11 +231,14 @@ def _unchanged_build(config: Config, output: Path, memo: dict[str, Any], langs: 
         return None
     warnings = [w for lang in langs if lang != config.source_language
                 for w in plans[lang]["warnings"]]
+    errors = [e for lang in langs if lang != config.source_language
+              for e in plans[lang].get("errors", [])]
     published = memo.get("published", {})
     if set(published) != set(langs):
         return None
     return BuildReport(output, unchanged=sorted(names),
-                       published={lang: published[lang] for lang in langs}, warnings=warnings)
+                       published={lang: published[lang] for lang in langs}, warnings=warnings,
+                       errors=errors)
 
 
 def _shared_key(langs: list[str], per_lang: dict[str, str], published_key: str) -> str:
@@ -261,6 +274,9 @@ def _input_digests(config: Config, langs: list[str],
     per_lang = {}
     for lang in langs:
         catalogs = cache.directory_digests(config, config.po_dir(lang), ".po")
+        glossary = config.locales_dir / lang / "glossary.csv"
+        if glossary.is_file():
+            catalogs.update(cache.file_digests(config, [glossary]))
         per_lang[lang] = cache.digest((shared + json.dumps(catalogs, sort_keys=True)).encode("utf-8"))
     return shared, per_lang
 
@@ -270,6 +286,12 @@ def _inside(rel: str) -> bool:
     parts = rel.split("/")
     return bool(rel) and not rel.startswith("/") and "\\" not in rel and ".." not in parts \
         and "" not in parts and ":" not in parts[0]
+
+
+def _is_output_file(output: Path, rel: str) -> bool:
+    """True when ``rel`` is a file inside the output folder (symbolic links resolved)."""
+    path = Folder(output).inside(rel)
+    return path is not None and path.is_file()
 
 
 def _stamp(path: Path) -> list[int]:
@@ -328,8 +350,14 @@ def _plan(config: Config, articles: list[Article], langs: list[str],
           memo: dict[str, Any], per_lang: dict[str, str], verdicts: Verdicts,
           jobs: int = 1) -> Plan:
     """Decide, for every language and article, the share translated and what is published."""
+    from ..catalog.catalogs import load_catalog
+    from ..catalog.checks import check_context
+    from ..errors import CatalogError
+    from ..paths import SITE_DOMAIN
     from ..render.localize import coverage
 
+    errors: list[str] = []
+    broken: dict[str, list[str]] = {}
     percent: dict[str, dict[str, float]] = {}
     published: dict[str, list[Article]] = {}
     site_percent: dict[str, float] = {}
@@ -348,11 +376,25 @@ def _plan(config: Config, articles: list[Article], langs: list[str],
             percent[lang] = dict(cached["percent"])
             words, done = cached["words"], cached["done"]
             warnings.extend(cached["warnings"])
+            errors.extend(cached.get("errors", []))
+            broken[lang] = list(cached.get("broken", []))
         else:
             percent[lang] = {}
             lang_warnings: list[str] = []
+            lang_errors = [f"{problem} (the glossary's other rows are used)"
+                           for problem in check_context(config, lang).glossary.problems]
+            try:
+                load_catalog(config, lang, SITE_DOMAIN)
+            except CatalogError as exc:
+                lang_errors.append(f"{exc.location}: {exc.message}; the {lang} pages show "
+                                   "the interface in English")
+            broken[lang] = []
             for article in articles:
                 view = views[lang][article.slug]
+                if view.broken:
+                    broken[lang].append(article.slug)
+                    lang_errors.append(f"{view.broken}; '{article.slug}' is not published "
+                                       f"again in {lang}: its previous page, if any, is kept")
                 article_words, article_done = coverage(keys[article.slug], view)
                 percent[lang][article.slug] = (100.0 if article_words == 0
                                                else 100.0 * article_done / article_words)
@@ -360,8 +402,10 @@ def _plan(config: Config, articles: list[Article], langs: list[str],
                 words += article_words
                 done += article_done
             warnings.extend(lang_warnings)
+            errors.extend(lang_errors)
             memo = {**memo, lang: {"key": per_lang[lang], "percent": percent[lang], "words": words,
-                                   "done": done, "warnings": lang_warnings}}
+                                   "done": done, "warnings": lang_warnings,
+                                   "errors": lang_errors, "broken": broken[lang]}}
         if lang != config.source_language:
             fresh_memo[lang] = memo[lang]
         published[lang] = sorted(
@@ -373,7 +417,7 @@ def _plan(config: Config, articles: list[Article], langs: list[str],
     unit_words = {text: count for article_keys in keys.values()
                   for (_, text), count in article_keys}
     return Plan(langs, articles, percent, published, site_percent, warnings, fresh_memo, views,
-                words=unit_words)
+                words=unit_words, errors=errors, broken=broken)
 
 
 PARALLEL_READ_MIN = 400
@@ -409,12 +453,15 @@ def _read_views(config: Config, articles: list[Article], langs: list[str], verdi
 def _read_chunk(job: tuple[Config, list[str], Verdicts], slugs: list[str]) -> tuple[dict[str, dict[str, CatalogView]], dict[str, bool]]:
     from ..render.localize import read_view
 
+    from ..catalog.checks import check_context
+
     config, langs, verdicts = job
     found: dict[str, dict[str, CatalogView]] = {lang: {} for lang in langs}
+    contexts = {lang: check_context(config, lang) for lang in langs}
     with verdicts.recording() as used:
         for slug in slugs:
             for lang in langs:
-                found[lang][slug] = read_view(config, lang, slug, verdicts)
+                found[lang][slug] = read_view(config, lang, slug, verdicts, contexts[lang])
     return found, used
 
 

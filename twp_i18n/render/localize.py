@@ -26,10 +26,10 @@ from markdown_it.token import Token
 from markupsafe import Markup, escape
 
 from ..catalog.catalogs import catalog_path, load_catalog
-from ..catalog.checks import Verdicts, unsafe_entry
+from ..catalog.checks import Context, Verdicts, check_context, unsafe_entry
 from ..catalog.extract import unit_contexts
 from ..config import Config
-from ..errors import TemplateError
+from ..errors import CatalogError, TemplateError
 from ..languages import bcp47_tag, plural_forms, plural_function, single_count_forms
 from ..paths import THEME_DIR
 from ..source.content import Article
@@ -98,8 +98,8 @@ class Translations:
         if po is not None:
             single = single_count_forms(forms)
             for entry in po:
-                if entry.obsolete or entry.fuzzy or unsafe_entry(entry, kind="site",
-                                                                 single_forms=single):
+                if entry.obsolete or entry.fuzzy or unsafe_entry(
+                        entry, kind="site", single_forms=single, context=Context(lang)):
                     continue
                 if entry.msgid_plural:
                     if all(entry.msgstr_plural.values()):
@@ -167,15 +167,21 @@ class CatalogView:
     revision: str | None = None
     allowed_hosts: tuple[str, ...] = ()
     """``[check] allowed_link_hosts``: sites translations may link to besides the source's."""
+    broken: str | None = None
+    """``path:line: message`` when the catalog cannot be read."""
 
 
 def catalog_view(po: polib.POFile | None, display: str,
-                 verdicts: Verdicts | None = None,
-                 allowed_hosts: tuple[str, ...] = ()) -> CatalogView:
-    """Usable translations of a catalog by (msgctxt, msgid), and where the unsafe ones are."""
-    view = CatalogView(allowed_hosts=allowed_hosts)
-    unsafe = verdicts.unsafe if verdicts is not None else (
-        lambda entry: unsafe_entry(entry, allowed_hosts=allowed_hosts))
+                 verdicts: Verdicts | None = None, context: Context | None = None) -> CatalogView:
+    """Usable translations of a catalog by (msgctxt, msgid), and where the unsafe ones are
+    (``context``: the language's, see :func:`~twp_i18n.catalog.checks.check_context`)."""
+    context = context or Context()
+    view = CatalogView(allowed_hosts=context.allowed_hosts)
+    check = verdicts.unsafe if verdicts is not None else unsafe_entry
+
+    def unsafe(entry: polib.POEntry) -> bool:
+        return check(entry, context=context)
+
     if po is None:
         return view
     view.revision = po.metadata.get("PO-Revision-Date")
@@ -191,11 +197,20 @@ def catalog_view(po: polib.POFile | None, display: str,
     return view
 
 
-def read_view(config: Config, lang: str, slug: str, verdicts: Verdicts | None = None) -> CatalogView:
-    """:func:`catalog_view` of the catalog of article ``slug`` in ``lang`` (empty if none)."""
+def read_view(config: Config, lang: str, slug: str, verdicts: Verdicts | None = None,
+              context: Context | None = None) -> CatalogView:
+    """:func:`catalog_view` of the catalog of article ``slug`` in ``lang`` (empty if none).
+
+    A catalog that cannot be read gives an empty view whose ``broken`` says why
+    (``path:line: message``): the article is then not published from it.
+    """
     display = config.rel(catalog_path(config, lang, slug))
-    return catalog_view(load_catalog(config, lang, slug), display, verdicts,
-                        config.check.allowed_link_hosts)
+    try:
+        po = load_catalog(config, lang, slug)
+    except CatalogError as exc:
+        return CatalogView(broken=f"{exc.location}: {exc.message}"
+                           + (f" ({exc.hint})" if exc.hint else ""))
+    return catalog_view(po, display, verdicts, context or check_context(config, lang))
 
 
 UnitKeys = list[tuple[tuple[str | None, str], int]]

@@ -25,6 +25,7 @@ from markupsafe import Markup
 
 from ..catalog.catalogs import load_catalog
 from ..config import Config
+from ..errors import CatalogError
 from ..languages import bcp47_tag, native_name, text_direction
 from ..machinery import parallel
 from ..paths import SITE_DOMAIN, THEME_STATIC, site_images
@@ -144,7 +145,10 @@ def _render_chunk(job: tuple[Config, Plan, list[str]], slugs: list[str]) -> list
 def _language_environment(config: Config, lang: str) -> tuple[Environment, Translations]:
     """The theme's templates speaking ``lang`` (its ``site.po``), and those translations."""
     env = jinja_environment(config)
-    site_po = load_catalog(config, lang, SITE_DOMAIN) if lang != config.source_language else None
+    try:  # a broken site.po: the interface in English (the build reports it)
+        site_po = load_catalog(config, lang, SITE_DOMAIN) if lang != config.source_language else None
+    except CatalogError:
+        site_po = None
     translations = Translations(site_po, lang)
     env.globals["site_disclaimer"] = translations.gettext(config.disclaimer)
     env.install_gettext_callables(  # type: ignore[attr-defined]
@@ -405,7 +409,8 @@ def render_shared(config: Config, plan: Plan) -> dict[str, bytes]:
                  "href": f"../{tag_dir(lang)}/{a.slug}/"} for a in plan.articles]
         status_rows.append({"lang_tag": bcp47_tag(lang), "name": native_name(lang),
                             "percent": plan.site_percent[lang],
-                            "percent_text": f"{plan.site_percent[lang]:.0f}%", "articles": rows})
+                            "percent_text": f"{plan.site_percent[lang]:.0f}%", "articles": rows,
+                            "glossary": _glossary_link(config, lang, files)})
     status_page = _page(config, plan, source, depth=1, canonical="status/", hreflang=[])
     status_page["home"] = "../"
     status_page["feeds"] = None
@@ -418,6 +423,29 @@ def render_shared(config: Config, plan: Plan) -> dict[str, bytes]:
                 if plan.published[lang]]
     files["feeds.opml"] = feeds.render_opml(config.title, channels)
     return files
+
+
+def _glossary_link(config: Config, lang: str, files: dict[str, bytes]) -> dict[str, Any] | None:
+    """The language's glossary on the dashboard: its number of terms, and a copy beside the
+    dashboard (``status/<tag>-glossary.csv``, or ``.tbx``) for volunteers to download; None
+    if it has none."""
+    from ..catalog.glossary import glossary_path, load_glossary
+
+    path = glossary_path(config, lang)
+    if not path.is_file():
+        path = path.with_suffix(".tbx")  # Weblate's export
+        if not path.is_file():
+            return None
+    glossary = load_glossary(config, lang)
+    name = f"{tag_dir(lang)}-glossary{path.suffix}"
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if len(data) > config.glossary.max_bytes:  # refused by load_glossary, reported by check
+        return None
+    files[f"status/{name}"] = data
+    return {"terms": sum(1 for term in glossary.terms if term.line is not None), "href": name}
 
 
 def _sitemap_pages(config: Config, plan: Plan) -> list[tuple[str, tuple[feeds.Alternate, ...], dt.datetime | None]]:

@@ -33,6 +33,10 @@ class Plan:
     """Slugs published per language, for membership tests."""
     words: dict[str, int] = field(default_factory=dict, repr=False)
     """Word count of unit texts, when planning counted them."""
+    errors: list[str] = field(default_factory=list)
+    """``path:line: ...`` of the broken inputs left out (catalogs, glossaries)."""
+    broken: dict[str, list[str]] = field(default_factory=dict)
+    """Language -> slugs whose catalog cannot be read (their previous page is kept)."""
 
     def __post_init__(self) -> None:
         self.slugs = {lang: {a.slug for a in articles} for lang, articles in self.published.items()}
