@@ -176,15 +176,8 @@ def _read_tbx(path: Path, display: str, max_bytes: int, problems: list[str],
     """The terms of a TBX file: each entry's term in the source language and in ``lang``."""
     from lxml import etree
 
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
-    except OSError as exc:
-        problems.append(f"{display}: cannot read: {exc.strerror}")
-        return []
-    if len(data) > max_bytes:
-        problems.append(f"{display}: larger than [glossary] max_bytes ({max_bytes} bytes); "
-                        "the glossary is not used (raise the bound in twp.toml or split terms)")
+    data = _read_bounded(path, display, max_bytes, problems)
+    if data is None:
         return []
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                              huge_tree=False, remove_comments=True, remove_pis=True)
@@ -232,18 +225,27 @@ def _read_tbx(path: Path, display: str, max_bytes: int, problems: list[str],
     return result
 
 
-def _read(path: Path, display: str, max_bytes: int, problems: list[str]) -> list[Term]:
+def _read_bounded(path: Path, display: str, max_bytes: int, problems: list[str]) -> bytes | None:
+    """The bytes of a glossary file, or None (no file; or unreadable or over the bound, with
+    the problem recorded)."""
     try:
         with open(path, "rb") as handle:
             data = handle.read(max_bytes + 1)
     except FileNotFoundError:
-        return []
+        return None
     except OSError as exc:
         problems.append(f"{display}: cannot read: {exc.strerror}")
-        return []
+        return None
     if len(data) > max_bytes:
         problems.append(f"{display}: larger than [glossary] max_bytes ({max_bytes} bytes); "
                         "the glossary is not used (raise the bound in twp.toml or split terms)")
+        return None
+    return data
+
+
+def _read(path: Path, display: str, max_bytes: int, problems: list[str]) -> list[Term]:
+    data = _read_bounded(path, display, max_bytes, problems)
+    if data is None:
         return []
     try:
         text = data.decode("utf-8-sig")
