@@ -21,6 +21,7 @@ a per-character reference.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import re
 from pathlib import Path
@@ -104,17 +105,26 @@ def _class_ranges(wanted: set[int] | None = None, width: int | None = None) -> s
     return "".join(ranges)
 
 
-# Between two characters that act as AL or NU there is never a break opportunity, so a
-# run of them can be skipped in one step (checked below against the pair table).
-_RUN = re.compile(f"[{_class_ranges({AL, AI, SA, XX, NU})}]{{2,}}")
-assert all(PAIR[a * 33 + b] != 1 for a in (AL, NU) for b in (AL, NU))
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """Character classes over the table, compiled on first use (not on import).
 
-# The classes with rules of their own in the main loop; astral characters are left to the
-# dense path too.  In a text without them, whether there is a break opportunity before a
-# character depends on it and on the nearest non-space character before it only.
-_LOCAL_EXCEPTIONS = re.compile(f"[{_class_ranges({CM, ZWJ, ZW, RI, HL, BK, CR, LF})}"
-                               "\\U00010000-\\U0010ffff]")
-_NOT_ONE_COLUMN = re.compile(f"[{_class_ranges(width=1)}\\U00010000-\\U0010ffff]")
+    * Runs: between two characters that act as AL or NU there is never a break
+      opportunity, so a run of them can be skipped in one step.
+    * Local exceptions: the classes with rules of their own in the main loop (astral
+      characters are left to the dense path too).  In a text without them, whether there
+      is a break opportunity before a character depends on it and on the nearest non-space
+      character before it only.
+    * Characters not one column wide (astral ones counted among them).
+    """
+    run = re.compile(f"[{_class_ranges({AL, AI, SA, XX, NU})}]{{2,}}")
+    local = re.compile(f"[{_class_ranges({CM, ZWJ, ZW, RI, HL, BK, CR, LF})}"
+                       "\\U00010000-\\U0010ffff]")
+    wide = re.compile(f"[{_class_ranges(width=1)}\\U00010000-\\U0010ffff]")
+    return run, local, wide
+
+
+assert all(PAIR[a * 33 + b] != 1 for a in (AL, NU) for b in (AL, NU))  # for the runs
 
 
 def _resolved(info: int) -> int:
@@ -123,10 +133,9 @@ def _resolved(info: int) -> int:
 
 
 _ASCII_INFO = bytes(_BMP_INFO[:256])
-_CLASSES = bytes(_resolved(info) for info in _BMP_INFO)  # code point -> resolved class
-_WIDTHS = "".join(chr(info & 3) for info in _BMP_INFO)  # a str.translate table
+_CLASSES = _BMP_INFO.translate(bytes(_resolved(info) for info in range(256)))  # cp -> class
+_WIDTHS = _BMP_INFO.translate(bytes(info & 3 for info in range(256))).decode("latin-1")  # str.translate
 assert all(_BMP_INFO[cp] & 3 == 1 for cp in range(0x20, 0x7F))
-assert not _LOCAL_EXCEPTIONS.search("".join(map(chr, range(0x20, 0x7F))))
 
 
 def text_infos(text: str) -> bytes | list[int]:
@@ -141,7 +150,7 @@ def possible_breaks(infos: bytes | list[int], text: str) -> list[tuple[int, int]
     character's ``char_info``: u8_possible_linebreaks_v2.  Runs of letters and digits,
     which never hold a break, are skipped in one step."""
     out: list[tuple[int, int]] = []
-    runs = {m.start(): m.end() for m in _RUN.finditer(text)}
+    runs = {m.start(): m.end() for m in _patterns()[0].finditer(text)}
     prev = last = BK  # previous class; last class ignoring spaces
     space = False
     ri_count = 0
@@ -225,7 +234,7 @@ def dense_line_breaks(text: str, width: int, start: int, forbidden: set[int] | f
 def display_width(text: str) -> int:
     """The columns ``text`` takes (CJK 2, controls and combining marks 0)."""
     if text.isascii() and text.isprintable() or \
-            not text.isascii() and not _NOT_ONE_COLUMN.search(text):
+            not text.isascii() and not _patterns()[2].search(text):
         return len(text)
     return sum(info & 3 for info in text_infos(text))
 
@@ -239,11 +248,11 @@ def line_breaks(text: str, width: int, start: int, forbidden: set[int] | frozens
         if not text.isprintable():
             return dense_line_breaks(text, width, start, forbidden)
         points: bytes | memoryview = text.encode("ascii")
-    elif _LOCAL_EXCEPTIONS.search(text):
+    elif _patterns()[1].search(text):
         return dense_line_breaks(text, width, start, forbidden)
     else:
         points = memoryview(text.encode("utf-32-le")).cast("I")
-        if _NOT_ONE_COLUMN.search(text):
+        if _patterns()[2].search(text):
             cumulative = [0, *itertools.accumulate(text.translate(_WIDTHS).encode("latin-1"))]
     return _greedy_breaks(points, width, start, forbidden, cumulative)
 
