@@ -15,21 +15,21 @@ SUMMARY = ("How a short walk can steady a hard week.",
 BASE: list[tuple[str, str, str]] = [
     ("h_why", "## Why walking helps", "## Por qué caminar ayuda"),
     ("p_rhythm",
-     "When the days feel long, a walk of **20 minutes** gives the mind a rhythm to hold on "
-     "to. Many of us found that the first steps are the hardest.",
-     "Cuando los días se hacen largos, un paseo de **20 minutos** le da a la mente un ritmo al "
-     "que agarrarse. Muchos descubrimos que los primeros pasos son los más difíciles."),
+     ("When the days feel long, a walk of **20 minutes** gives the mind a rhythm to hold on "
+      "to. Many of us found that the first steps are the hardest."),
+     ("Cuando los días se hacen largos, un paseo de **20 minutos** le da a la mente un ritmo al "
+      "que agarrarse. Muchos descubrimos que los primeros pasos son los más difíciles.")),
     ("p_shoes",
      "You do not need special shoes or a plan. Start at your door and turn back whenever you like.",
      "No hacen falta zapatos especiales ni un plan. Empieza en tu puerta y vuelve cuando quieras."),
     ("h_members", "## What members told us", "## Lo que nos contaron los miembros"),
     ("p_survey",
-     "In a survey of 142 members, most said that walking in the morning helped them sleep "
-     "better at night. Several added that the light of the early hours lifted their mood for "
-     "the rest of the day.",
-     "En una encuesta a 142 miembros, la mayoría dijo que caminar por la mañana les ayudó a "
-     "dormir mejor por la noche. Varios añadieron que la luz de las primeras horas les levantó "
-     "el ánimo para el resto del día."),
+     ("In a survey of 142 members, most said that walking in the morning helped them sleep "
+      "better at night. Several added that the light of the early hours lifted their mood for "
+      "the rest of the day."),
+     ("En una encuesta a 142 miembros, la mayoría dijo que caminar por la mañana les ayudó a "
+      "dormir mejor por la noche. Varios añadieron que la luz de las primeras horas les levantó "
+      "el ánimo para el resto del día.")),
     ("li_friend", "- Walk with a friend when you can.", "- Camina con una amistad cuando puedas."),
     ("li_phone", "- Leave your phone at home, or put it on silent.",
      "- Deja el teléfono en casa, o ponlo en silencio."),
@@ -39,23 +39,23 @@ BASE: list[tuple[str, str, str]] = [
      "> El parque cerca de mi piso se convirtió en mi segundo salón."),
     ("h_much", "### When it is too much", "### Cuando es demasiado"),
     ("p_window",
-     "Some days even a short walk is too much, and that is fine. Sitting by an open window "
-     "for `5` minutes also counts.",
-     "Algunos días incluso un paseo corto es demasiado, y no pasa nada. Sentarse junto a una "
-     "ventana abierta durante `5` minutos también cuenta."),
+     ("Some days even a short walk is too much, and that is fine. Sitting by an open window "
+      "for `5` minutes also counts."),
+     ("Algunos días incluso un paseo corto es demasiado, y no pasa nada. Sentarse junto a una "
+      "ventana abierta durante `5` minutos también cuenta.")),
     ("p_steps", "Aim for 3 short walks a week at first; add a fourth when it feels easy.",
-     "Al principio, intenta dar 3 paseos cortos a la semana; añade un cuarto cuando te resulte "
-     "fácil."),
+     ("Al principio, intenta dar 3 paseos cortos a la semana; añade un cuarto cuando te resulte "
+      "fácil.")),
     ("p_dizzy",
-     "If you feel dizzy or unwell, stop and rest. Talk to your prescriber before changing "
-     "anything about your medication.",
-     "Si te mareas o te encuentras mal, para y descansa. Habla con quien te receta antes de "
-     "cambiar nada de tu medicación."),
+     ("If you feel dizzy or unwell, stop and rest. Talk to your prescriber before changing "
+      "anything about your medication."),
+     ("Si te mareas o te encuentras mal, para y descansa. Habla con quien te receta antes de "
+      "cambiar nada de tu medicación.")),
     ("p_more",
-     "More ideas are in our guide to [coping with sleep problems]"
-     "(https://demo.example.org/coping-with-sleep-problems/).",
-     "Hay más ideas en nuestra guía para [afrontar los problemas de sueño]"
-     "(https://demo.example.org/es/coping-with-sleep-problems/)."),
+     ("More ideas are in our guide to [coping with sleep problems]"
+      "(https://demo.example.org/coping-with-sleep-problems/)."),
+     ("Hay más ideas en nuestra guía para [afrontar los problemas de sueño]"
+      "(https://demo.example.org/es/coping-with-sleep-problems/).")),
 ]
 
 ENGLISH = {name: en for name, en, _ in BASE}
@@ -151,6 +151,11 @@ def fixtures() -> list[Fixture]:
         Fixture("missing", _EN, [b for b in _ES if b != SPANISH["p_shoes"]],
                 _expected([n for n in NAMES if n != "p_shoes"]),
                 counterpart_less=(unit_text(ENGLISH["p_shoes"]),)),
+        Fixture("one missing, one added (the same shape)", _EN,
+                _replace([b for b in _ES if b != SPANISH["p_steps"]], SPANISH["p_dizzy"],
+                         SPANISH["p_dizzy"], EXTRA_ES),
+                _expected([n for n in NAMES if n != "p_steps"]),
+                counterpart_less=(unit_text(ENGLISH["p_steps"]),)),
         Fixture("list item inserted", _EN,
                 _replace(_ES, SPANISH["li_friend"], SPANISH["li_friend"], INSERTED_ITEM),
                 _expected(NAMES)),

@@ -31,7 +31,7 @@ from functools import lru_cache
 
 from ..source.segments import markdown
 
-__all__ = ["Pair", "Alignment", "THRESHOLD", "align", "normalise", "pair_score"]
+__all__ = ["THRESHOLD", "Alignment", "Pair", "align", "normalise", "pair_score"]
 
 THRESHOLD = 0.5
 """Pairs scoring less stay untranslated."""
@@ -102,7 +102,7 @@ _LANG_PREFIX = re.compile(r"^/[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?(?=/)")
 def _target(url: str) -> str:
     """A link target as an anchor: without scheme, ``www.``, a leading language segment
     (``/es/``) or a trailing slash, so a localised link still matches."""
-    url = re.sub(r"^[a-z][a-z0-9+.-]*://(www\.)?", "", url.strip(), flags=re.I)
+    url = re.sub(r"^[a-z][a-z0-9+.-]*://(www\.)?", "", url.strip(), flags=re.IGNORECASE)
     host, slash, path = url.partition("/")
     path = _LANG_PREFIX.sub("", "/" + path) if slash else ""
     return (host + path).rstrip("/").lower()
@@ -162,8 +162,14 @@ def _anchor_cost(one: _Features, other: _Features) -> float:
     return cost
 
 
+#: The kinds of block a translator merges or splits (never headings, list items or cells).
+_PROSE = frozenset({"paragraph", "block quote"})
+
+
 def _content_cost(sources: Sequence[_Features], target: _Features, ratio: float) -> float | None:
     """The cost of ``sources`` (one or two units) being translated by ``target``."""
+    if len(sources) > 1 and target.kind not in _PROSE:
+        return None
     kinds = [_kind_cost(s.kind, target.kind) for s in sources]
     if any(k is None for k in kinds):
         return None
@@ -197,12 +203,11 @@ def align(source: Sequence[tuple[str, str]], target: Sequence[tuple[str, str]],
     sources = [_features(kind, text) for kind, text in source]
     targets = [_features(kind, text) for kind, text in target]
     ratio = _ratio(sources, targets)
-    if [f.kind for f in sources] == [f.kind for f in targets]:
-        moves = [(i, i, 1, 1) for i in range(len(sources))]
-        structural = True
-    else:
+    moves = [(i, i, 1, 1) for i in range(len(sources))]
+    structural = [f.kind for f in sources] == [f.kind for f in targets] and all(
+        _pair(sources[i], targets[i], ratio).score >= threshold for i in range(len(sources)))
+    if not structural:  # the same shape may still hide a block missing and another added
         moves = _path(sources, targets, ratio)
-        structural = False
     kept: list[Pair] = []
     dropped: list[Pair] = []
     merged: list[int] = []
@@ -210,10 +215,14 @@ def align(source: Sequence[tuple[str, str]], target: Sequence[tuple[str, str]],
         if (di, dj) != (1, 1):
             merged.extend(range(i, i + di) if dj else ())
             continue
-        cost = _content_cost([sources[i]], targets[j], ratio)
-        pair = Pair(i, j, 0.0 if cost is None else math.exp(-cost / SCORE_SCALE))
+        pair = _pair(sources[i], targets[j], ratio, i, j)
         (kept if pair.score >= threshold else dropped).append(pair)
     return Alignment(tuple(kept), structural, tuple(dropped), tuple(merged))
+
+
+def _pair(source: _Features, target: _Features, ratio: float, i: int = 0, j: int = 0) -> Pair:
+    cost = _content_cost([source], target, ratio)
+    return Pair(i, j, 0.0 if cost is None else math.exp(-cost / SCORE_SCALE))
 
 
 def _path(sources: list[_Features], targets: list[_Features], ratio: float
@@ -258,6 +267,8 @@ def _path(sources: list[_Features], targets: list[_Features], ratio: float
 
 
 def _split_cost(source: _Features, targets: Sequence[_Features], ratio: float) -> float | None:
+    if source.kind not in _PROSE:
+        return None
     kinds = [_kind_cost(source.kind, t.kind) for t in targets]
     if any(k is None for k in kinds):
         return None

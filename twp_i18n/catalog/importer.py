@@ -45,7 +45,7 @@ from ..source.translated import (
 from . import pofile
 from .align import align
 from .catalogs import catalog_path, load_catalog, template_path
-from .checks import Finding, check_context, check_entry
+from .checks import Context, Finding, check_context, check_entry
 from .extract import unit_contexts
 from .merge import has_translation, key_of, merge_catalog
 from .poguard import IMPORT_MARK, Key
@@ -185,7 +185,7 @@ def import_documents(config: Config, lang: str,
         if document.lang and not declared_language_matches(document.lang, lang):
             report.skipped.append(_skipped(
                 f"it declares the language '{document.lang}', not '{lang}'", document.origin,
-                hint=f"import it as that language, or fix its declared language"))
+                hint="import it as that language, or fix its declared language"))
             continue
         try:
             po, original = _catalog(config, lang, article.slug)
@@ -241,7 +241,7 @@ def _candidates(article: Article, document: TranslatedDocument, result: ArticleI
 
 
 def _fill(po: polib.POFile, article: Article, document: TranslatedDocument,
-          result: ArticleImport, context: object, overwrite_fuzzy: bool) -> list[Key]:
+          result: ArticleImport, context: Context, overwrite_fuzzy: bool) -> list[Key]:
     """Put the pairs into ``po``; returns the keys whose fuzzy translation was replaced."""
     units, pairs = _candidates(article, document, result)
     keys = [(ctx, unit.text) for unit, ctx in zip(units, unit_contexts(units))]
@@ -258,7 +258,7 @@ def _fill(po: polib.POFile, article: Article, document: TranslatedDocument,
             continue
         findings = check_entry(polib.POEntry(msgid=entry.msgid, msgctxt=entry.msgctxt,
                                              msgstr=translation),
-                               path=document.origin, kind="article", context=context)  # type: ignore[arg-type]
+                               path=document.origin, kind="article", context=context)
         if any(f.severity == "error" for f in findings):
             result.refused.extend(f for f in findings if f.severity == "error")
             continue

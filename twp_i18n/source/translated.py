@@ -26,10 +26,17 @@ from ..errors import ContentError
 from ..languages import bcp47_tag
 from .content import front_matter
 from .htmlmd import ConversionError, html_to_markdown, html_to_text, parse_html
-from .segments import block_text, has_words, markdown, normalize_inline, translatable_blocks
+from .segments import block_text, has_words, markdown, translatable_blocks
 
-__all__ = ["Block", "TranslatedDocument", "TRANSLATED_SUFFIXES", "declared_language_matches",
-           "parse_html_translation", "parse_markdown_translation", "read_translation"]
+__all__ = [
+    "TRANSLATED_SUFFIXES",
+    "Block",
+    "TranslatedDocument",
+    "declared_language_matches",
+    "parse_html_translation",
+    "parse_markdown_translation",
+    "read_translation",
+]
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 HTML_SUFFIXES = (".html", ".htm")
