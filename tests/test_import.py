@@ -247,3 +247,15 @@ def test_the_article_is_found_by_option_slug_or_file_name(make_site, twp) -> Non
         assert twp("--site", root, "update").code == 0
         result = twp("--site", root, "import", "es", *args)
         assert result.code == 0 and "16 imported" in result.out, (args, result)
+
+
+def test_status_counts_the_fuzzy_entries_an_import_made(make_site, twp) -> None:
+    import json
+
+    root = _confirmed_site(make_site, twp)
+    assert twp("--site", root, "import", "es", root / "es").code == 0
+    _edit(root, {"Why walking helps": ("Por qué caminar ayuda", False)})
+    data = json.loads(twp("--site", root, "status", "--format", "json").out)
+    spanish = next(lang for lang in data["languages"] if lang["language"] == "es")
+    assert spanish["fuzzy"] == 15 and spanish["imported"] == 15
+    assert "fuzzy entries from 'twp import', to confirm: es 15" in twp("--site", root, "status").out
