@@ -213,7 +213,8 @@ class FakeSite:
                         f"{offset + PAGE_SIZE}&page%5Blimit%5D={PAGE_SIZE}"}
         return 200, {"Content-Type": "application/vnd.api+json"}, json.dumps(doc).encode()
 
-    def _wp(self, items: list[dict[str, Any]], query: dict[str, list[str]]) -> tuple[int, dict[str, str], bytes]:
+    def _wp(self, items: list[dict[str, Any]],
+            query: dict[str, list[str]]) -> tuple[int, dict[str, str], bytes]:
         page = int(query.get("page", ["1"])[0])
         pages = max(1, -(-len(items) // PAGE_SIZE))
         if page > pages:
@@ -256,7 +257,7 @@ class _Handler(BaseHTTPRequestHandler):
             with site.lock:
                 site.in_flight -= 1
 
-    def _respond(self, site: FakeSite, path: str, query: str, body: bytes) -> int:
+    def _respond(self, site: FakeSite, path: str, query: str, body: bytes) -> int:  # noqa: C901 - the fake server routes, one branch per endpoint
         fault = site.take_fault(path, query)
         if fault is not None:
             if fault.kind == "status":

@@ -114,7 +114,7 @@ def units_to_entries(units: list[Unit], article: Article) -> list[polib.POEntry]
 
     entries: dict[tuple[str | None, str], polib.POEntry] = {}
     kinds: dict[tuple[str | None, str], list[str]] = {}
-    for unit, context in zip(units, unit_contexts(units)):
+    for unit, context in zip(units, unit_contexts(units), strict=True):
         key = (context, unit.text)
         entry = entries.get(key)
         if entry is None:
@@ -137,7 +137,7 @@ def site_template(config: Config, articles: Iterable[Article]) -> polib.POFile:
     import polib
 
     dates = [a.last_modified for a in articles]
-    created = max(dates) if dates else dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    created = max(dates) if dates else dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     po = new_template(
         config,
         "Interface strings of the site's pages (menus, notices, footer).\n"
@@ -189,7 +189,8 @@ def _title_line(config: Config) -> int:
     return next((n for n, line in enumerate(lines, 1) if line.strip().startswith("title")), 1)
 
 
-def _jinja_messages(path: Path, ref: str) -> list[tuple[int, str | tuple[str | None, ...], list[str], str | None]]:
+def _jinja_messages(path: Path,
+                    ref: str) -> list[tuple[int, str | tuple[str | None, ...], list[str], str | None]]:
     from babel.messages.extract import extract as babel_extract
     from jinja2 import TemplateSyntaxError
     from jinja2.ext import babel_extract as jinja_extract
@@ -306,7 +307,7 @@ def _template_texts(config: Config, articles: list[Article]) -> tuple[dict[Path,
                               workers, job=(config, articles))
     results = [result for part in parts for result in part]
     outdir = config.templates_po_dir
-    texts = {outdir / f"{a.slug}.pot": text for a, (text, _) in zip(articles, results)}
+    texts = {outdir / f"{a.slug}.pot": text for a, (text, _) in zip(articles, results, strict=True)}
     texts[outdir / f"{SITE_DOMAIN}.pot"] = pofile.format_po(site_template(config, articles))
     return texts, sum(count for _, count in results)
 

@@ -220,7 +220,7 @@ def unit_keys(article: Article) -> UnitKeys:
     """``((msgctxt, msgid), words)`` of every unit of an article, in order."""
     units = article_units(article)
     return [((context, unit.text), word_count(unit.text))
-            for unit, context in zip(units, unit_contexts(units))]
+            for unit, context in zip(units, unit_contexts(units), strict=True)]
 
 
 def coverage(keys: UnitKeys, view: CatalogView) -> tuple[int, int]:
@@ -274,7 +274,7 @@ def parse_source(article: Article, words: dict[str, int] | None = None) -> Sourc
     env: dict[str, Any] = {}
     tokens = markdown().parse(article.body, env)
     units = article_units(article, tokens)
-    contexts = {(u.text, u.role): c for u, c in zip(units, unit_contexts(units))}
+    contexts = {(u.text, u.role): c for u, c in zip(units, unit_contexts(units), strict=True)}
     known = {u.text: words[u.text] for u in units if u.text in words} if words else {}
     return SourceDocument(tokens, env, units, contexts, source_tags(article.body),
                           unit_blocks(tokens), known)
