@@ -52,7 +52,7 @@ from .catalogs import (
     new_catalog,
     template_path,
 )
-from .poguard import check_kept
+from .poguard import IMPORT_MARK, check_kept
 
 FUZZY_THRESHOLD = 60.0
 """Minimum similarity (0-100) for a fuzzy match; msgmerge uses 0.6."""
@@ -409,6 +409,9 @@ def _carry(unit: polib.POEntry, previous: polib.POEntry, forms: int) -> polib.PO
     entry.tcomment = previous.tcomment
     own_flags = [f for f in previous.flags if f == "fuzzy" or not f.endswith("-format")]
     entry.flags = _unique(own_flags + entry.flags)
+    if IMPORT_MARK in entry.tcomment and not entry.fuzzy:  # confirmed: the import's note goes
+        entry.tcomment = "\n".join(line for line in entry.tcomment.split("\n")
+                                   if not line.startswith(IMPORT_MARK))
     if unit.msgid_plural:
         entry.msgstr_plural = {i: previous.msgstr_plural.get(i, "") for i in range(forms)}
     else:

@@ -22,7 +22,12 @@ from collections.abc import Collection
 
 from ..errors import CatalogError
 
-__all__ = ["Key", "check_kept"]
+__all__ = ["IMPORT_MARK", "Key", "check_kept"]
+
+IMPORT_MARK = "twp-import:"
+"""Starts the translator comment ``twp import`` puts on a fuzzy entry it filled (origin and
+score).  twp wrote it, not a translator: ``twp update`` removes it once the entry is
+confirmed, and the guard lets it go."""
 
 Key = tuple["str | None", str]
 """(msgctxt, msgid) of an entry."""
@@ -197,6 +202,8 @@ def check_kept(old: bytes, new: bytes | str | None, path: str,
         if entry.header and new is None:
             continue
         for line in entry.comments:
+            if line.strip().startswith(IMPORT_MARK):
+                continue
             if comment_lines[line] <= 0:
                 raise _lost(path, text, entry, f"the translator comment {_short(line)!r} "
                                          f"(on {what})")

@@ -6,7 +6,7 @@ The JSON shape is stable (documented in README.md)::
      "languages": [{"language": "es", "units": .., "words": .., "translated": ..,
                     "translated_words": .., "fuzzy": .., "fuzzy_words": ..,
                     "untranslated": .., "untranslated_words": .., "obsolete": ..,
-                    "percent": .., "articles_published": .., "articles_total": ..,
+                    "imported": .. (fuzzy entries filled by twp import), "percent": .., "articles_published": .., "articles_total": ..,
                     "catalogs": [{"article": "slug", "path": "locales/...", "exists": true,
                                   "publishable": true, ...the same counts...}]}]}
 """
@@ -113,6 +113,10 @@ def _table(statuses: list[LanguageStatus], min_percent: float, per_article: bool
     console.print(table)
     console.print(f"% = source words translated; an article is published at {min_percent:g}% "
                   "(fuzzy counts as not done)", style="dim")
+    imported = {s.lang: s.total.imported for s in statuses if s.total.imported}
+    if imported:
+        console.print("fuzzy entries from 'twp import', to confirm: "
+                      + ", ".join(f"{lang} {count}" for lang, count in imported.items()), style="dim")
     out = console.file
     assert isinstance(out, io.StringIO)
     return out.getvalue()

@@ -36,6 +36,7 @@ from ..source.segments import word_count
 from . import pofile
 from .catalogs import check_plural_counts, load_templates, pot_files
 from .checks import DEFAULT_CONTEXT, Context, Verdicts, check_context, unsafe_entry
+from .poguard import IMPORT_MARK
 
 
 def floor1(percent: float) -> float:
@@ -68,6 +69,8 @@ class Counts:
     untranslated: int = 0
     untranslated_words: int = 0
     obsolete: int = 0
+    imported: int = 0
+    """Of the fuzzy entries, those ``twp import`` filled (still to be confirmed)."""
 
     @property
     def percent(self) -> float:
@@ -76,7 +79,7 @@ class Counts:
 
     def add(self, other: Counts) -> None:
         for name in ("units", "words", "translated", "translated_words", "fuzzy", "fuzzy_words",
-                     "untranslated", "untranslated_words", "obsolete"):
+                     "untranslated", "untranslated_words", "obsolete", "imported"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def as_dict(self) -> dict[str, int | float]:
@@ -85,7 +88,8 @@ class Counts:
             "translated": self.translated, "translated_words": self.translated_words,
             "fuzzy": self.fuzzy, "fuzzy_words": self.fuzzy_words,
             "untranslated": self.untranslated, "untranslated_words": self.untranslated_words,
-            "obsolete": self.obsolete, "percent": floor1(self.percent),
+            "obsolete": self.obsolete, "imported": self.imported,
+            "percent": floor1(self.percent),
         }
 
 
@@ -116,6 +120,8 @@ def catalog_counts(po: polib.POFile, kind: str = "article",
         counts.units += 1
         counts.words += words
         setattr(counts, state, getattr(counts, state) + 1)
+        if state == "fuzzy" and IMPORT_MARK in entry.tcomment:
+            counts.imported += 1
         if state == "translated" and unsafe(entry, kind=kind,  # type: ignore[arg-type]
                                             single_forms=single, context=context):
             counts.untranslated_words += words

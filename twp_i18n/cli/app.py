@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from rich.progress import TaskID
 
     from ..catalog.dates import DatesReport
+    from ..catalog.importer import ImportReport
     from ..catalog.merge import UpdateReport
     from ..config import LimitsConfig
     from ..source.fetch import FetchReport
@@ -420,6 +421,56 @@ def fetch(
     _show_fetch(console, config, report)
     if report.exit_code:
         raise typer.Exit(report.exit_code)
+
+
+@app.command("import")
+def import_command(
+    ctx: typer.Context,
+    lang: Annotated[str, typer.Argument(metavar="LANG", help="The language of the translations.")],
+    sources: Annotated[list[Path], typer.Argument(metavar="SOURCE...", help="Translated Markdown or HTML files, or folders of them.")],
+    article: Annotated[Optional[str], typer.Option("--article", "-a", metavar="SLUG", help="The English article the one file translates.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show per article what would be imported; write nothing.")] = False,
+    overwrite_fuzzy: Annotated[bool, typer.Option("--overwrite-fuzzy", help="Replace fuzzy translations too (their text is kept as a comment); never confirmed ones.")] = False,
+) -> None:
+    """Bring in existing translated articles as fuzzy entries, for translators to confirm."""
+    from ..catalog.importer import import_translations
+
+    console: Console = ctx.obj
+    with console.writing(lock=not dry_run) as config:
+        langs = _check_languages(config, [lang])
+        assert langs is not None
+        report = import_translations(config, langs[0], sources, article=article,
+                                     dry_run=dry_run, overwrite_fuzzy=overwrite_fuzzy)
+    _show_import(console, config, report, dry_run)
+    if report.skipped:
+        raise typer.Exit(1)
+
+
+def _show_import(console: Console, config: Config, report: ImportReport, dry_run: bool) -> None:
+    _warn(config, report.skipped)
+    for item in report.articles:
+        how = "structure" if item.structural else "alignment"
+        console.say(f"{item.catalog}: from {item.origin} ({how}): {len(item.aligned)} "
+                    f"{'to import' if dry_run else 'imported'} as fuzzy, {len(item.left)} left, "
+                    f"{item.already} already translated"
+                    + (f", {len(item.refused)} refused by the checks" if item.refused else ""))
+        for finding in item.refused:
+            console.say(f"  refused ({finding.code}): {_short(finding.msgid or '')}")
+        if dry_run:
+            for score, msgid, _ in item.lowest:
+                console.say(f"  lowest: {score:.2f} {_short(msgid)}")
+            for unit in item.left:
+                console.say(f"  left: line {unit.line} ({unit.kind}): {_short(unit.text)}")
+    total = sum(len(item.aligned) for item in report.articles)
+    console.say(f"import: {len(report.articles)} articles, {total} entries "
+                f"{'would be imported' if dry_run else 'imported'} as fuzzy"
+                + (f", {len(report.skipped)} files skipped" if report.skipped else "")
+                + ("" if dry_run or not total else "; confirm them in a PO editor (docs/translating.md)"))
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return safe_text(repr(text if len(text) <= 60 else text[:57] + "..."))
 
 
 @app.command()

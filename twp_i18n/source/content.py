@@ -26,7 +26,7 @@ from ..diagnostics import Diagnostic, warning
 from ..errors import ContentError, control_character
 from ..paths import check_slug, language_folders, slug_hint
 
-__all__ = ["Article", "check_slug", "load_article", "load_articles", "parse_article"]
+__all__ = ["Article", "check_slug", "front_matter", "load_article", "load_articles", "parse_article"]
 
 _SafeBase: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster
 
@@ -271,6 +271,12 @@ def parse_article(raw: bytes, path: Path, rel_path: str,
     article = _article_from(meta, key_lines, body, end + 2, path, rel_path,
                             content or ContentConfig(), folder, date_fallback)
     return article if limits == article.limits else replace(article, limits=limits)
+
+
+def front_matter(source: str, rel_path: str) -> dict[str, Any]:
+    """The YAML between the ``---`` lines, read as articles' front matter is (safely, dates
+    and numbers as text); a ContentError naming ``rel_path`` and the line otherwise."""
+    return _parse_front_matter(source, rel_path)[0]
 
 
 def _parse_front_matter(source: str, rel_path: str) -> tuple[dict[str, Any], dict[str, int]]:
