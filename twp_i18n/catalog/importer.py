@@ -28,6 +28,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polib
 
@@ -50,7 +51,11 @@ from .extract import unit_contexts
 from .merge import has_translation, key_of, merge_catalog
 from .poguard import IMPORT_MARK, Key
 
-__all__ = ["ArticleImport", "ImportReport", "import_documents", "import_translations"]
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["ArticleImport", "ImportReport", "import_documents", "import_fetched",
+           "import_translations"]
 
 REPLACED_MARK = "twp-import replaced:"
 """Starts the translator comment holding a fuzzy translation that an import replaced."""
@@ -86,6 +91,8 @@ class ImportReport:
     articles: list[ArticleImport] = field(default_factory=list)
     skipped: list[Diagnostic] = field(default_factory=list)
     """Documents left out whole (unreadable, another language, no English article)."""
+    requests: int = 0
+    """HTTP requests sent (``twp fetch --translations``)."""
 
     @property
     def written(self) -> list[str]:
@@ -293,3 +300,27 @@ def _tally(units: list[Unit], keys: list[Key], entries: dict[Key, polib.POEntry]
                 result.already += 1
         else:
             result.left.append(unit)
+
+
+def import_fetched(config: Config, *, dry_run: bool = False, client: httpx.Client | None = None
+                   ) -> ImportReport:
+    """``twp fetch --translations``: the live site's translations into the configured
+    languages (:mod:`twp_i18n.source.fetch_translations`), imported as by ``twp import``."""
+    from ..source.fetch_translations import fetch_translations
+
+    harvest = fetch_translations(config, client=client)
+    english = {a.slug: a for a in load_articles(config)}
+    report = ImportReport(requests=harvest.requests)
+    report.skipped += [warning("translation-skipped", f"skipped {problem}")
+                       for problem in harvest.problems]
+    report.skipped += [warning("translation-skipped", note) for note in harvest.notes]
+    for lang in config.languages:
+        found = [item for item in harvest.found if item.lang == lang]
+        documents = [(item.document, english[item.slug]) for item in found if item.slug in english]
+        report.skipped += [_skipped(f"no English article '{item.slug}' (run 'twp fetch' first)",
+                                    item.document.origin)
+                           for item in found if item.slug not in english]
+        done = import_documents(config, lang, documents, dry_run=dry_run)
+        report.articles += done.articles
+        report.skipped += done.skipped
+    return report
