@@ -68,8 +68,14 @@ def test_drupal_translations_arrive_as_fuzzy_entries_and_a_second_run_changes_no
     root = _site(make_site, server, "drupal")
     assert twp("--site", root, "sync").code == 0
     server.site.clear()
+    synced = snapshot(root)
     result = twp("--site", root, "fetch", "--translations")
     assert result.code == 0, result
+    fetched = snapshot(root)
+    changed = {path for path in fetched if fetched[path] != synced.get(path)}
+    assert changed == {"locales/es/LC_MESSAGES/finding-peer-support.po",
+                       "locales/es/LC_MESSAGES/sleep-what-helped.po",
+                       "locales/fr/LC_MESSAGES/finding-peer-support.po"}  # nothing else written
     peers = _catalog(root, "es", "finding-peer-support")
     assert peers["Peers **help**."].msgstr == "Los pares **ayudan**."
     assert peers["Peers **help**."].fuzzy

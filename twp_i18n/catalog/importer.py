@@ -34,7 +34,7 @@ import polib
 
 from ..config import Config
 from ..diagnostics import Diagnostic, warning
-from ..errors import ConfigError, TwpError
+from ..errors import ConfigError, ContentError, TwpError
 from ..source.content import Article, load_articles
 from ..source.segments import Unit, article_units, normalize_inline
 from ..source.translated import (
@@ -44,7 +44,7 @@ from ..source.translated import (
     read_translation,
 )
 from . import pofile
-from .align import align
+from .align import MIN_COVERAGE, align
 from .catalogs import catalog_path, load_catalog, template_path
 from .checks import Context, Finding, check_context, check_entry
 from .extract import unit_contexts
@@ -202,7 +202,11 @@ def import_documents(config: Config, lang: str,
             continue
         result = ArticleImport(article.slug, document.origin,
                                config.rel(catalog_path(config, lang, article.slug)))
-        replaced = _fill(po, article, document, result, context, overwrite_fuzzy)
+        try:
+            replaced = _fill(po, article, document, result, context, overwrite_fuzzy)
+        except ContentError as exc:
+            report.skipped.append(_skipped(exc.message, document.origin, None, exc.hint))
+            continue
         if not dry_run and result.aligned:
             result.written = pofile.write_po(catalog_path(config, lang, article.slug), po,
                                              replaced=replaced, original=original,
@@ -242,6 +246,12 @@ def _candidates(article: Article, document: TranslatedDocument, result: ArticleI
     alignment = align([(unit.kind, unit.text) for _, unit in body],
                       [(block.kind, block.text) for block in document.blocks])
     result.structural = alignment.structural
+    if alignment.coverage < MIN_COVERAGE:
+        raise ContentError(
+            f"only {len(alignment.pairs)} of its {len(document.blocks)} blocks pair with the "
+            f"{len(body)} units of the English article '{article.slug}': it does not look like "
+            "a translation of it", path=document.origin,
+            hint="check which article it translates (translation_of: or --article)")
     pairs += [(body[p.source][0], document.blocks[p.target].text, p.score)
               for p in alignment.pairs]
     return units, sorted(pairs)
