@@ -406,6 +406,7 @@ def fetch(
     ctx: typer.Context,
     force: Annotated[bool, typer.Option("--force", help="Overwrite articles edited here since the last fetch.")] = False,
     prune: Annotated[bool, typer.Option("--prune", help="Remove articles deleted on the site.")] = False,
+    translations: Annotated[bool, typer.Option("--translations", help="Instead, import the site's existing translations into the catalogs of twp.toml's languages, as fuzzy entries (as twp import does).")] = False,
 ) -> None:
     """Pull the canonical articles from the live site ([fetch] in twp.toml)."""
     from ..source.fetch import fetch as run_fetch
@@ -415,6 +416,13 @@ def fetch(
         if config.fetch is None:
             raise ConfigError("no [fetch] section", path="twp.toml",
                               hint='add [fetch] with type = "drupal", "wordpress" or "sitemap" and url')
+        if translations:
+            from ..catalog.importer import import_fetched
+
+            imported = import_fetched(config)
+            _show_import(console, config, imported, dry_run=False)
+            console.say(f"fetch --translations: {imported.requests} requests")
+            raise typer.Exit(1 if imported.skipped else 0)
         with _progress(console) as advance:
             report = run_fetch(config, force=force, prune=prune,
                                progress=(lambda d, t: advance("fetch", d, t)) if advance else None)
