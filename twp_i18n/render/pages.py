@@ -478,7 +478,7 @@ def _sitemap_pages(config: Config, plan: Plan) -> list[tuple[str, tuple[feeds.Al
         alternates += (feeds.Alternate("x-default", f"{config.base_url}{source_dir}/{article.slug}/"),)
         for lang in versions:
             pages.append((f"{config.base_url}{tag_dir(lang)}/{article.slug}/", alternates,
-                          article.last_modified))
+                          plan.entry_dates(lang, article)[1]))  # when it changed in that language
     return pages
 
 
