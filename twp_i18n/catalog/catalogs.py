@@ -20,6 +20,11 @@ from ..paths import domain_files
 from . import pofile
 
 
+#: The header field of an article's template counting the words of the English that no
+#: unit holds (prose inside raw HTML): written by extract, read by status.
+UNTRANSLATABLE_HEADER = "X-Untranslatable-Words"
+
+
 def template_path(config: Config, domain: str) -> Path:
     return config.templates_po_dir / f"{domain}.pot"
 
