@@ -105,7 +105,9 @@ def mark_html_lang(html: str, tag: str) -> str:
         attrs = match.group("attrs")
         if re.search(r"\blang\s*=", attrs) or attrs.rstrip().endswith("/"):
             return match.group(0)
-        return f'<{match.group("name")} lang="{tag}" class="untranslated"{attrs}>'
+        marks = f'lang="{tag}"' if re.search(r"\bclass\s*=", attrs) \
+            else f'lang="{tag}" class="untranslated"'
+        return f'<{match.group("name")} {marks}{attrs}>'
     return _START_BEFORE_TEXT.sub(mark, html)
 
 
