@@ -177,3 +177,11 @@ def test_alert_marker_survives_a_translation(make_site, twp):
     assert twp("--site", root, "build").code == 0
     html = (root / "dist" / "es" / "a" / "index.html").read_text(encoding="utf-8")
     assert re.search(r"<blockquote>\s*<p>\[!WARNING\]\nCuidado con el hueco.</p>", html)
+
+
+def test_dashboard_shows_words_no_unit_holds(make_site, twp):
+    root = make_guide(make_site)
+    assert twp("--site", root, "sync").code == 0
+    assert twp("--site", root, "build").code == 0
+    dashboard = (root / "dist" / "status" / "index.html").read_text(encoding="utf-8")
+    assert dashboard.count("(5 words inside HTML cannot be translated)") == 2  # es, fr

@@ -29,6 +29,21 @@ def template_path(config: Config, domain: str) -> Path:
     return config.templates_po_dir / f"{domain}.pot"
 
 
+_UNTRANSLATABLE = re.compile(rb'^"' + UNTRANSLATABLE_HEADER.encode() + rb': (\d{1,9})\\n"$', re.M)
+
+
+def untranslatable_words(config: Config, domain: str) -> int:
+    """The words of an article's English no unit holds, from its template's header
+    (read from the file's start only: the header comes first)."""
+    try:
+        with template_path(config, domain).open("rb") as handle:
+            head = handle.read(8192)
+    except OSError:
+        return 0
+    match = _UNTRANSLATABLE.search(head.split(b"\n\n", 1)[0])
+    return int(match.group(1)) if match else 0
+
+
 def catalog_path(config: Config, lang: str, domain: str) -> Path:
     return config.po_dir(lang) / f"{domain}.po"
 
