@@ -575,7 +575,7 @@ def _fill_language(job: tuple[str, list[str], int]) -> tuple[int, int, int]:
 
 
 def _canonical_twp(paths: list[str]) -> None:
-    from twp_i18n import pofile  # the project's own gettext-canonical writer
+    from twp_i18n.catalog import pofile  # the project's own gettext-canonical writer
 
     for name in paths:
         pofile.write_po(Path(name), pofile.read_po(Path(name)))

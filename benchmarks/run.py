@@ -48,11 +48,11 @@ ANCHOR_PACKAGES = ["translate-toolkit", "mistletoe", "mdpo", "hugo"]
 OUR_STAGES = ["extract", "extract-nochange", "update", "update-cold", "status", "check",
               "build", "rebuild-nochange", "rebuild-onelang"]
 EXTRA_STAGES = ["build-j2", "status-cold", "check-cold"]
-ANCHORS = ["tt-md2po", "mdpo", "tt-html2po", "msgmerge", "msgmerge-nofuzzy",
+ANCHORS = ["tt-md2po", "mdpo-api", "mdpo", "tt-html2po", "msgmerge", "msgmerge-nofuzzy",
            "msgfmt-stats", "pocount", "pofilter", "hugo"]
 #: Which anchors sit next to which stage of ours.
 PAIRS = {
-    "extract": ["tt-md2po", "mdpo", "tt-html2po"],
+    "extract": ["tt-md2po", "mdpo-api", "mdpo", "tt-html2po"],
     "update": ["msgmerge", "msgmerge-nofuzzy"],
     "update-cold": ["msgmerge", "msgmerge-nofuzzy"],
     "status": ["msgfmt-stats", "pocount"],
@@ -64,6 +64,17 @@ PAIRS = {
     "rebuild-nochange": ["hugo"],
     "rebuild-onelang": ["hugo"],
 }
+#: The fair mdpo row: its API, one POT per article, in one process (its command line has no
+#: directory mode, and a glob into one POT is quadratic in the number of articles).
+MDPO_PER_FILE = """
+import sys
+from pathlib import Path
+from mdpo.md2po import markdown_to_pofile
+source, out = Path(sys.argv[1]), Path(sys.argv[2])
+for path in sorted(source.glob("*.md")):
+    markdown_to_pofile(str(path), po_filepath=str(out / (path.stem + ".pot")), save=True,
+                       location=False)
+"""
 #: The language whose catalogs change in rebuild-onelang.
 CHANGED_LANG = "es"
 
@@ -81,6 +92,11 @@ class Run:
     rc: int
     tree_mb: float | None = None
     """Largest sampled sum of RSS over the whole process tree (parallel workers)."""
+    cpu: float | None = None
+    """User + system CPU seconds of the whole process tree (its waited-for children)."""
+    pss_mb: float | None = None
+    """Largest sampled sum of PSS over the whole process tree: pages shared between
+    processes (after a fork) are divided among them, so this is what the tree takes."""
 
 
 @dataclass
@@ -89,6 +105,7 @@ class Result:
     n: int
     tool: str                       # "twp" or an anchor name
     runs: list[Run] = field(default_factory=list)
+    k: int | None = None            # target languages of the corpus
     units: str = ""                 # what the tool produced or read, in its own terms
     unit_count: int | None = None
     note: str = ""
@@ -105,7 +122,7 @@ class Result:
         return statistics.median(r.peak_mb for r in self.runs)
 
     def as_dict(self) -> dict:
-        return {"stage": self.stage, "n": self.n, "tool": self.tool,
+        return {"stage": self.stage, "n": self.n, "k": self.k, "tool": self.tool,
                 "runs": [r.__dict__ for r in self.runs], "units": self.units,
                 "unit_count": self.unit_count, "note": self.note, "error": self.error}
 
@@ -115,9 +132,10 @@ TIMED_OUT = -999
 PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
-def _tree_rss(pid: int) -> int:
-    """Bytes resident in ``pid`` and all its descendants now (Linux /proc)."""
-    total = 0
+def _tree_rss(pid: int) -> tuple[int, int]:
+    """Bytes resident (RSS) and proportionally (PSS) in ``pid`` and all its descendants
+    now (Linux /proc; PSS from smaps_rollup, 0 where the kernel has none)."""
+    total = pss = 0
     stack = [pid]
     seen: set[int] = set()
     while stack:
@@ -128,12 +146,18 @@ def _tree_rss(pid: int) -> int:
         try:
             with open(f"/proc/{p}/statm") as f:
                 total += int(f.read().split()[1]) * PAGE
+            try:
+                with open(f"/proc/{p}/smaps_rollup") as f:
+                    m = re.search(r"^Pss:\s+(\d+) kB", f.read(), re.M)
+                    pss += int(m.group(1)) * 1024 if m else 0
+            except OSError:
+                pass
             for task in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{task}/children") as f:
                     stack.extend(int(c) for c in f.read().split())
         except (OSError, ValueError, IndexError):
             pass
-    return total
+    return total, pss
 
 
 class _TreeSampler(threading.Thread):
@@ -143,12 +167,13 @@ class _TreeSampler(threading.Thread):
         super().__init__(daemon=True)
         self.pid = pid
         self.interval = interval
-        self.peak = 0
+        self.peak = self.peak_pss = 0
         self.done = threading.Event()
 
     def run(self) -> None:
         while not self.done.wait(self.interval):
-            self.peak = max(self.peak, _tree_rss(self.pid))
+            rss, pss = _tree_rss(self.pid)
+            self.peak, self.peak_pss = max(self.peak, rss), max(self.peak_pss, pss)
 
 
 def _kill_group(pid: int) -> None:
@@ -211,7 +236,11 @@ def measure(cmd: list[str], *, cwd: Path | None = None, env: dict | None = None,
     if timeout and seconds >= timeout and rc < 0:
         rc = TIMED_OUT
     tree = sampler.peak / 2**20 if sampler and sampler.peak else None
-    return Run(seconds, peak_kb / 1024, rc, tree)
+    pss = sampler.peak_pss / 2**20 if sampler and sampler.peak_pss else None
+    # wait4's usage covers the child and every descendant it waited for (GNU time's child,
+    # its worker processes): the CPU time of the whole tree.
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(seconds, peak_kb / 1024, rc, tree, cpu, pss)
 
 
 # --------------------------------------------------------------------------- file helpers
@@ -292,7 +321,7 @@ class Anchors:
 
 def setup_anchors(wanted: list[str], install: bool) -> Anchors:
     a = Anchors()
-    py_anchors = {"tt-md2po", "tt-html2po", "pocount", "pofilter", "mdpo", "hugo"}
+    py_anchors = {"tt-md2po", "tt-html2po", "pocount", "pofilter", "mdpo", "mdpo-api", "hugo"}
     if py_anchors & set(wanted):
         python = VENV / "bin" / "python"
         if not python.exists() and install:
@@ -327,7 +356,7 @@ def setup_anchors(wanted: list[str], install: bool) -> Anchors:
                                  ("tt-html2po", "translate.convert.html2po"),
                                  ("pocount", "translate.tools.pocount"),
                                  ("pofilter", "translate.filters.pofilter"),
-                                 ("mdpo", "mdpo.md2po")):
+                                 ("mdpo", "mdpo.md2po"), ("mdpo-api", "mdpo.md2po")):
                 problem = probe(module)
                 if problem:
                     a.skipped[name] = f"python -m {module} fails: {problem}"
@@ -476,8 +505,12 @@ class Bench:
         self.results: list[Result] = []
 
     # ----------------------------------------------------------------- corpus
+    def here(self, n: int) -> Path:
+        """The folder of the corpus of N articles in K languages, and its copies."""
+        return self.work / f"n{n}-k{self.args.languages}"
+
     def corpus(self, n: int) -> tuple[Path, Path]:
-        base = self.work / f"n{n}" / "site"
+        base = self.here(n) / "site"
         key = {"articles": n, "languages": self.args.languages, "seed": self.args.seed,
                "edit_percent": self.args.edit_percent,
                "generator": _tree_hash([HERE / "corpus.py"])}
@@ -500,14 +533,33 @@ class Bench:
             stamp.write_text(json.dumps(key))
         return base, base.with_name(base.name + "-edited")
 
+    def saved_by_polib(self, n: int, edited: Path) -> Path:
+        """The edited site with every catalog saved again by polib (as a translator's tool,
+        Weblate or a PO editor, leaves them): what ``update`` and msgmerge start from with
+        ``--saved-by polib``.  polib wraps at 78 columns, and not as msgcat does."""
+        path = self.here(n) / "site-edited-polib"
+        stamp = path / ".saved-by-polib"
+        key = (self.here(n) / "corpus-key.json").read_text()
+        if stamp.exists() and stamp.read_text() == key:
+            return path
+        import polib
+
+        log(f"N={n}: saving the edited catalogs with polib {polib.__version__}")
+        copy_site(edited, path, with_dist=False)
+        for po in sorted((path / "locales").glob("*/LC_MESSAGES/*.po")):
+            catalog = polib.pofile(str(po), wrapwidth=78)
+            catalog.save(str(po))
+        stamp.write_text(key)
+        return path
+
     def scratch(self, n: int, name: str) -> Path:
-        path = self.work / f"n{n}" / "scratch" / name
+        path = self.here(n) / "scratch" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
 
     def built(self, n: int, base: Path) -> Path:
         """A copy of the site after one full build (for the rebuild stages)."""
-        path = self.work / f"n{n}" / "built"
+        path = self.here(n) / "built"
         if not (path / "dist" / ".twp-build.json").exists():
             log(f"N={n}: building the site once for the rebuild stages")
             copy_site(base, path, with_dist=False, with_cache=False)
@@ -534,14 +586,14 @@ class Bench:
         return path / ".twp" / "cache" / "update.json"
 
     def hugo_site(self, n: int, base: Path) -> Path:
-        path = self.work / f"n{n}" / "hugo-site"
+        path = self.here(n) / "hugo-site"
         if not (path / "hugo.toml").exists():
             log(f"N={n}: writing the Hugo site")
             make_hugo_site(base, path)
         return path
 
     def html_en(self, n: int, base: Path) -> Path:
-        path = self.work / f"n{n}" / "html-en"
+        path = self.here(n) / "html-en"
         if not path.exists():
             built = self.built(n, base) / "dist" / "en"
             tmp = path.with_name("html-en.tmp")
@@ -579,7 +631,7 @@ class Bench:
                 result.error = f"setup failed: {exc}"
                 log(f"  {result.tool} {result.stage}: {result.error}")
                 return result
-            stem = f"n{result.n}-{result.stage}-{result.tool}-{rep}"
+            stem = f"n{result.n}-k{self.args.languages}-{result.stage}-{result.tool}-{rep}"
             run = measure(cmd, cwd=ctx.get("cwd"), env=self.env,
                           stdout=ctx.get("stdout") or log_dir / f"{stem}.out",
                           stderr=ctx.get("stderr") or log_dir / f"{stem}.err",
@@ -738,6 +790,10 @@ class Bench:
             return self.repeat(r, lambda rep: ([py, "-m", "translate.convert.html2po",
                                                 "--progress=none", "-P", "-i", str(html),
                                                 "-o", str(fresh_out())], {}), pot_units)
+        if anchor == "mdpo-api":
+            def setup(rep):
+                return [py, "-c", MDPO_PER_FILE, str(base / "content" / "en"), str(fresh_out())], {}
+            return self.repeat(r, setup, pot_units)
         if anchor == "mdpo":
             def setup(rep):
                 target = fresh_out() / "all.pot"
@@ -847,9 +903,12 @@ class Bench:
     # ----------------------------------------------------------------- all
     def run(self) -> None:
         for n in self.args.sizes:
-            base, edited = self.corpus(n)
+            base, plain_edit = self.corpus(n)
             for stage in self.args.stages:
                 log(f"N={n}: {stage}")
+                edited = plain_edit
+                if stage.startswith("update") and self.args.saved_by == "polib":
+                    edited = self.saved_by_polib(n, plain_edit)
                 try:
                     self.results.append(self.ours(stage, n, base, edited))
                 except Exception as exc:  # noqa: BLE001 - reported in the table
@@ -863,8 +922,10 @@ class Bench:
                     except Exception as exc:  # noqa: BLE001
                         self.results.append(Result(stage, n, anchor, error=str(exc)[-500:]))
                         log(f"  {anchor} {stage} failed: {exc}")
+            for result in self.results:
+                result.k = result.k or self.args.languages
             if not self.args.keep_scratch:
-                shutil.rmtree(self.work / f"n{n}" / "scratch", ignore_errors=True)
+                shutil.rmtree(self.here(n) / "scratch", ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- reporting
@@ -880,17 +941,28 @@ def _fmt_time(r: Result) -> str:
 
 
 def _fmt_mem(r: Result) -> str:
-    """Median peak RSS of the largest process; with the sampled sum over the process tree
-    when parallel processes made it clearly larger."""
+    """Median peak RSS of the largest process, and the median peak of the PSS summed over
+    the whole process tree (sampled; the sum of RSS, an upper bound, for runs saved before
+    PSS was sampled) when parallel processes made it clearly larger."""
     if not r.runs:
         return "—"
     single = statistics.median(x.peak_mb for x in r.runs)
-    trees = [x.tree_mb for x in r.runs if x.tree_mb]
     text = f"{single:.0f}"
+    pss = [x.pss_mb for x in r.runs if x.pss_mb]
+    if pss:
+        total = statistics.median(pss)
+        return text + (f" (Σ PSS {total:.0f})" if total > single + 5 else "")
+    trees = [x.tree_mb for x in r.runs if x.tree_mb]
     tree = statistics.median(trees) if trees else 0
     if tree > 1.25 * single and tree - single > 20:
-        text += f" (Σ {tree:.0f})"
+        text += f" (Σ RSS {tree:.0f})"
     return text
+
+
+def _fmt_cpu(r: Result) -> str:
+    """Median CPU seconds (user + system) of the whole process tree."""
+    cpus = [x.cpu for x in r.runs if x.cpu is not None]
+    return f"{statistics.median(cpus):.2f}" if cpus else "—"
 
 
 def _units(r: Result) -> str:
@@ -904,6 +976,7 @@ ANCHOR_LABELS = {
     "tt-md2po": "Translate Toolkit md2po (dir)",
     "tt-html2po": "Translate Toolkit html2po (dir, our en HTML)",
     "mdpo": "mdpo md2po (glob → one POT)",
+    "mdpo-api": "mdpo, API, per file (one process)",
     "msgmerge": "GNU msgmerge ×catalog",
     "msgmerge-nofuzzy": "GNU msgmerge --no-fuzzy-matching ×catalog",
     "msgfmt-stats": "GNU msgfmt --statistics ×catalog",
@@ -914,30 +987,32 @@ ANCHOR_LABELS = {
 
 
 def markdown_table(results: list[Result]) -> str:
-    head = ("| stage | N | ours s: median (min–max) | ours MB | anchor | theirs s: median "
-            "(min–max) | theirs MB | ours/theirs | units: ours / theirs |\n"
-            "|---|---:|---:|---:|---|---:|---:|---:|---|")
+    head = ("| stage | N | K | ours s: median (min–max) | ours CPU s | ours MB | anchor | "
+            "theirs s: median (min–max) | theirs CPU s | theirs MB | ours/theirs | "
+            "units: ours / theirs |\n"
+            "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|")
     rows = [head]
-    ours = {(r.stage, r.n): r for r in results if r.tool == "twp"}
-    for (stage, n), o in ours.items():
+    ours = {(r.stage, r.n, r.k): r for r in results if r.tool == "twp"}
+    for (stage, n, k), o in ours.items():
         o_time = _fmt_time(o) if not o.error else f"FAILED: {o.error[:80]}"
-        pairs = [r for r in results if r.stage == stage and r.n == n and r.tool != "twp"]
+        o_cells = f"{stage} | {n} | {k or '?'} | {o_time} | {_fmt_cpu(o)} | {_fmt_mem(o)}"
+        pairs = [r for r in results if r.stage == stage and r.n == n and r.k == k
+                 and r.tool != "twp"]
         if not pairs:
-            rows.append(f"| {stage} | {n} | {o_time} | {_fmt_mem(o)} | — | — | — | — | "
-                        f"{_units(o)} |")
+            rows.append(f"| {o_cells} | — | — | — | — | — | {_units(o)} |")
         for t in pairs:
             label = ANCHOR_LABELS.get(t.tool, t.tool)
             if t.error and not t.runs or t.error.startswith("skipped"):
                 late = re.search(r"timed out after ([\d.]+) s", t.error)
                 ratio = f"< {o.median() / float(late.group(1)):.2f}" if late and o.ok else "—"
-                rows.append(f"| {stage} | {n} | {o_time} | {_fmt_mem(o)} | {label} | "
-                            f"{t.error[:120]} | — | {ratio} | {_units(o)} / — |")
+                rows.append(f"| {o_cells} | {label} | {t.error[:120]} | — | — | {ratio} | "
+                            f"{_units(o)} / — |")
                 continue
             t_time = _fmt_time(t) if not t.error else f"FAILED: {t.error[:80]}"
             ratio = (f"{o.median() / t.median():.2f}" if o.ok and t.ok and t.median() > 0
                      else "—")
-            rows.append(f"| {stage} | {n} | {o_time} | {_fmt_mem(o)} | {label} | {t_time} | "
-                        f"{_fmt_mem(t)} | {ratio} | {_units(o)} / {_units(t)} |")
+            rows.append(f"| {o_cells} | {label} | {t_time} | {_fmt_cpu(t)} | {_fmt_mem(t)} | "
+                        f"{ratio} | {_units(o)} / {_units(t)} |")
     return "\n".join(rows)
 
 
@@ -953,21 +1028,21 @@ def fit_exponent(xs: list[float], ys: list[float]) -> float | None:
 
 
 def scaling_table(results: list[Result]) -> str:
-    rows = ["| stage | tool | sizes | seconds | peak MB | time exponent | memory exponent |",
-            "|---|---|---|---|---|---:|---:|"]
+    rows = ["| stage | tool | K | sizes | seconds | peak MB | time exponent | memory exponent |",
+            "|---|---|---:|---|---|---|---:|---:|"]
     keys = []
     for r in results:
-        if (r.stage, r.tool) not in keys:
-            keys.append((r.stage, r.tool))
-    for stage, tool in keys:
-        series = sorted((r for r in results if r.stage == stage and r.tool == tool and r.ok),
-                        key=lambda r: r.n)
+        if (r.stage, r.tool, r.k) not in keys:
+            keys.append((r.stage, r.tool, r.k))
+    for stage, tool, k in keys:
+        series = sorted((r for r in results if r.stage == stage and r.tool == tool and r.k == k
+                         and r.ok), key=lambda r: r.n)
         if len(series) < 2:
             continue
         ns = [r.n for r in series]
         te = fit_exponent(ns, [r.median() for r in series])
         me = fit_exponent(ns, [r.peak() for r in series])
-        rows.append(f"| {stage} | {ANCHOR_LABELS.get(tool, tool)} | {', '.join(map(str, ns))} | "
+        rows.append(f"| {stage} | {ANCHOR_LABELS.get(tool, tool)} | {k or '?'} | {', '.join(map(str, ns))} | "
                     f"{', '.join(f'{r.median():.2f}' for r in series)} | "
                     f"{', '.join(f'{r.peak():.0f}' for r in series)} | "
                     f"{te:.2f} | {me:.2f} |" if te is not None and me is not None else "")
@@ -1002,13 +1077,14 @@ def environment(anchors: Anchors) -> dict[str, str]:
     return info
 
 
-def render_report(info: dict[str, str], results: list[Result], *, languages: int,
+def render_report(info: dict[str, str], results: list[Result], *, languages: int | str,
                   edit_percent: float, seed: int, repeat: str, skipped: dict[str, str],
                   scaling: bool) -> str:
     lines = [f"## twp benchmark — {info.get('date', '?')}", ""]
     lines += [f"- {k}: {v}" for k, v in info.items() if k not in ("date", "corpus")]
     lines += [f"- corpus: K = {languages} languages, {edit_percent:g}% of paragraphs "
-              f"edited, seed {seed}; {repeat} run(s) per cell", ""]
+              f"edited, seed {seed}; {repeat} run(s) per cell; the catalogs `update` and "
+              f"msgmerge start from were saved last by {info.get('saved by', 'twp')}", ""]
     if skipped:
         lines += ["Skipped anchors:", ""] + [f"- {a}: {why}" for a, why in skipped.items()] + [""]
     lines.append(markdown_table(results))
@@ -1031,15 +1107,16 @@ def report_from_json(args: argparse.Namespace) -> int:
             runs = [Run(**run) for run in item.pop("runs")]
             result = Result(**item, runs=runs)
             # A later file replaces an earlier one's cell (stage, N, tool).
-            results = [r for r in results if (r.stage, r.n, r.tool)
-                       != (result.stage, result.n, result.tool)]
+            results = [r for r in results if (r.stage, r.n, r.k, r.tool)
+                       != (result.stage, result.n, result.k, result.tool)]
             results.append(result)
             if runs:
                 repeats.add(len(runs))
     order = ["extract", "extract-nochange", "update", "update-cold", "status", "status-cold",
              "check", "check-cold", "build", "build-j2", "rebuild-nochange", "rebuild-onelang"]
-    results.sort(key=lambda r: (r.n, order.index(r.stage) if r.stage in order else 99))
-    report = render_report(info, results, languages=args.languages,
+    results.sort(key=lambda r: (r.n, r.k or 0, order.index(r.stage) if r.stage in order else 99))
+    ks = sorted({str(r.k) for r in results if r.k})
+    report = render_report(info, results, languages=" and ".join(ks) or args.languages,
                            edit_percent=args.edit_percent, seed=args.seed,
                            repeat="/".join(map(str, sorted(repeats))) or "?", skipped=skipped,
                            scaling=args.scaling)
@@ -1066,6 +1143,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="where corpora and scratch copies go (default: twp-bench in the "
                              "system's temporary folder)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--saved-by", choices=["polib", "twp"], default="polib",
+                        help="who saved the catalogs last before 'update' (and msgmerge): "
+                             "polib, as a translator's tool would (default), or twp itself")
     parser.add_argument("--edit-percent", type=float, default=10.0)
     parser.add_argument("--reuse-corpus", action="store_true",
                         help="keep a cached corpus even if twp_i18n changed since it was made")
@@ -1106,6 +1186,7 @@ def main(argv: list[str] | None = None) -> int:
     bench.run()
 
     info = environment(anchors)
+    info["saved by"] = args.saved_by
     skipped = {a: anchors.skipped[a] for a in dict.fromkeys(wanted) if a in anchors.skipped}
     report = render_report(info, bench.results, languages=args.languages,
                            edit_percent=args.edit_percent, seed=args.seed,

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from twp_i18n.catalog import pofile
+from twp_i18n.catalog import linebreak, pofile
 from twp_i18n.catalog.pofile import format_po, parse_po, write_po
 from twp_i18n.errors import CatalogError
 
@@ -194,11 +194,11 @@ def _libunistring() -> ctypes.CDLL | None:
 
 @pytest.mark.skipif(_libunistring() is None, reason="libunistring 1.0 tables are not available")
 def test_embedded_tables_match_libunistring() -> None:
-    """The embedded tables are libunistring's (how to regenerate them, too)."""
+    """The line-break data file holds libunistring's (how to regenerate them, too)."""
     lib = _libunistring()
     assert lib is not None
     pair = bytes((ctypes.c_ubyte * 1089).in_dll(lib, "libunistring_unilbrk_table"))
-    assert pair == pofile._PAIR
+    assert pair == linebreak.PAIR
     raw = bytes((ctypes.c_ubyte * 39740).in_dll(lib, "libunistring_unilbrkprop"))
     level1 = memoryview(raw)[:60].cast("i")
     level2 = memoryview(raw)[60:8252].cast("i")
@@ -208,7 +208,7 @@ def test_embedded_tables_match_libunistring() -> None:
         prop = 42
         if cp >> 16 < 15 and level1[cp >> 16] >= 0 and (l2 := level2[level1[cp >> 16] + ((cp >> 7) & 511)]) >= 0:
             prop = raw[8252 + l2 + (cp & 127)]
-        assert pofile._char_info(cp) == prop * 4 + max(width(cp, b"UTF-8"), 0), hex(cp)
+        assert linebreak.char_info(cp) == prop * 4 + max(width(cp, b"UTF-8"), 0), hex(cp)
 
 
 # ---------------------------------------------------------------- property tests

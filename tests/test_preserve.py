@@ -380,19 +380,19 @@ def test_unchanged_entries_keep_their_bytes(items, width, rng: random.Random):
     out = format_po(edited, original=original, references=mode)
     back = parse_po(out)
     ordered = [e for e in edited if not e.obsolete] + [e for e in edited if e.obsolete]
-    written = [e for e in ordered if id(e) not in changed or pofile._entry_lines(e)]
-    assert [pofile._entry_key(e, mode) for e in back] == \
-        [pofile._entry_key(e, mode) for e in written]
+    written = [e for e in ordered if id(e) not in changed or pofile.entry_lines(e)]
+    assert [pofile.entry_key(e, mode) for e in back] == \
+        [pofile.entry_key(e, mode) for e in written]
     assert back.metadata == edited.metadata
     lines = out.split("\n")
     old_lines = text.split("\n")
-    kept = {pofile._entry_key(e, mode): e.twp_span for e in original}
+    kept = {pofile.entry_key(e, mode): e.twp_span for e in original}
     for entry, read in zip(written, back):
         _, start, end = read.twp_span
         if id(entry) in changed:
-            assert lines[start:end] == pofile._entry_lines(entry)
+            assert lines[start:end] == pofile.entry_lines(entry)
         else:
-            _, old_start, old_end = kept[pofile._entry_key(entry, mode)]
+            _, old_start, old_end = kept[pofile.entry_key(entry, mode)]
             assert lines[start:end] == old_lines[old_start:old_end]
     if not changed and len(edited) == len(original):
         assert out == text
