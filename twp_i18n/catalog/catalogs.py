@@ -19,7 +19,6 @@ from ..languages import nplurals, plural_forms
 from ..paths import domain_files
 from . import pofile
 
-
 #: The header field of an article's template counting the words of the English that no
 #: unit holds (prose inside raw HTML): written by extract, read by status.
 UNTRANSLATABLE_HEADER = "X-Untranslatable-Words"

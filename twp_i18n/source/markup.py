@@ -196,7 +196,7 @@ def references_env(references: tuple[tuple[str, str, str], ...]) -> dict[str, An
     """A markdown-it ``env`` knowing these link definitions."""
     if not references:
         return {}
-    table = {}
+    table: dict[str, dict[str, str]] = {}
     for label, href, title in references:
         table.setdefault(normalizeReference(label), {"href": href, "title": title})
     return {"references": table}
