@@ -28,7 +28,6 @@ import itertools
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +39,7 @@ from ..config import Config
 from ..errors import CatalogError
 from ..languages import nplurals
 from ..machinery import cache, parallel
-from ..machinery.fsutil import remove_file, write_if_changed
+from ..machinery.fsutil import one_sync, remove_file, write_if_changed
 from ..paths import domain_files
 from . import pofile
 from .catalogs import (
@@ -556,10 +555,8 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
         changes = [not (config.root / rel).exists() or (config.root / rel).read_bytes() != data
                    for rel, data in outputs.items()]
     else:
-        # Each write waits for the disk (fsync): threads let those waits overlap.
-        with ThreadPoolExecutor(max_workers=_WRITERS) as writers:
-            changes = list(writers.map(lambda item: write_if_changed(config.root / item[0], item[1]),
-                                       outputs.items()))
+        with one_sync():  # one sync for every catalog, not one each
+            changes = [write_if_changed(config.root / rel, data) for rel, data in outputs.items()]
     changed = {rel for rel, change in zip(outputs, changes) if change}
 
     report = UpdateReport(broken=[error for result in results for error in result.unreadable])
@@ -586,10 +583,6 @@ def _digest_now(path: Path) -> str | None:
         return cache.digest(path.read_bytes())
     except OSError:
         return None
-
-
-_WRITERS = 16
-"""Threads writing catalogs (most of a write is waiting for the disk)."""
 
 
 @dataclass
