@@ -28,6 +28,7 @@ import itertools
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -555,8 +556,10 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
         changes = [not (config.root / rel).exists() or (config.root / rel).read_bytes() != data
                    for rel, data in outputs.items()]
     else:
-        with one_sync():  # one sync for every catalog, not one each
-            changes = [write_if_changed(config.root / rel, data) for rel, data in outputs.items()]
+        # One sync for every catalog, not one each; threads overlap the file system's waits.
+        with one_sync(), ThreadPoolExecutor(max_workers=_WRITERS) as writers:
+            changes = list(writers.map(lambda item: write_if_changed(config.root / item[0], item[1]),
+                                       outputs.items()))
     changed = {rel for rel, change in zip(outputs, changes) if change}
 
     report = UpdateReport(broken=[error for result in results for error in result.unreadable])
@@ -583,6 +586,10 @@ def _digest_now(path: Path) -> str | None:
         return cache.digest(path.read_bytes())
     except OSError:
         return None
+
+
+_WRITERS = 16
+"""Threads writing catalogs (creating and renaming a file waits on the file system)."""
 
 
 @dataclass

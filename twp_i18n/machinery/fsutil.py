@@ -8,8 +8,7 @@ wrote them (the ``<pid>`` in the name) is gone, and never a live writer's file.
 Durability.  One file alone is synced (``fsync``) before its rename.  Many files written
 inside :func:`one_sync` (what ``update``, ``extract`` and ``build`` do) are written to their
 temporary siblings unsynced; at the end of the block one sync of each file system holding
-them makes all their bytes durable, then each is renamed over its target in the order
-written, then one more sync makes the renames durable.  What a crash (power loss, kernel
+them makes all their bytes durable, then each is renamed over its target, then one more sync makes the renames durable.  What a crash (power loss, kernel
 panic) can leave:
 
 * never a partly written file under a target's name: a rename happens only after the
@@ -34,6 +33,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..errors import OutputError
@@ -93,6 +93,9 @@ def atomic_write(path: Path, data: bytes) -> None:
         ) from exc
 
 
+RENAMERS = 16
+"""Threads renaming the files of a :func:`one_sync` block into place."""
+
 # The writes of the current one_sync block: (temporary file, target), in the order written.
 _batch: list[tuple[str, Path]] | None = None
 _batch_lock = threading.Lock()
@@ -128,14 +131,22 @@ def _commit(pending: list[tuple[str, Path]]) -> None:
         for tmp, _ in pending:
             _unlink(tmp)
         raise OutputError(f"cannot write: {exc.strerror or exc}", path=pending[0][1]) from exc
-    for done, (tmp, path) in enumerate(pending):
+    failed: list[tuple[Path, OSError]] = []
+
+    def rename(item: tuple[str, Path]) -> None:
         try:
-            os.replace(tmp, path)
+            os.replace(*item)
         except OSError as exc:
-            for rest, _ in pending[done:]:
-                _unlink(rest)
-            raise OutputError(f"cannot write: {exc.strerror or exc}", path=path,
-                              hint="check that the directory exists and is writable") from exc
+            _unlink(item[0])
+            failed.append((item[1], exc))
+
+    # A rename waits on the file system's journal: threads let those waits overlap.
+    with ThreadPoolExecutor(max_workers=min(RENAMERS, len(pending))) as threads:
+        list(threads.map(rename, pending))
+    if failed:
+        path, exc = min(failed, key=lambda item: str(item[0]))
+        raise OutputError(f"cannot write: {exc.strerror or exc}", path=path,
+                          hint="check that the directory exists and is writable") from exc
     with contextlib.suppress(OSError):  # the renames are made; their durability is a bonus
         _sync([str(path) for _, path in pending])
 
