@@ -109,7 +109,7 @@ def _warn(config: Config, items: Iterable[Diagnostic | str]) -> int:
     printed = shown(records, config.ignore_warnings)
     for record in printed:
         typer.echo(str(record), err=True)
-    return len(printed)
+    return sum(1 for record in printed if record.severity != "note")  # notes never fail --strict
 
 
 def _version(value: bool) -> None:

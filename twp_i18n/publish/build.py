@@ -20,7 +20,7 @@ from ..config import Config
 from ..diagnostics import Diagnostic
 from ..errors import OutputError, TemplateError
 from ..machinery import cache, parallel
-from ..machinery.fsutil import remove_file, remove_stale_temp_files, write_if_changed
+from ..machinery.fsutil import one_sync, remove_file, remove_stale_temp_files, write_if_changed
 from ..paths import Folder, output_problem, protected_folders, site_images
 from ..render.plan import Plan
 
@@ -174,13 +174,14 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     targets = {rel: folder.inside_or_fail(rel) for rel in files}  # all checked before any write
     for directory, depth in ((output, None), (config.locales_dir, None), (config.source_dir, 0)):
         remove_stale_temp_files(directory, depth=depth)
-    for rel, data in sorted(files.items()):
-        if write_if_changed(targets[rel], data):
-            report.written.append(rel)
-            if rel.endswith(("/rss.xml", "/atom.xml", "/feed.json")):
-                report.changed_feeds.append(config.base_url + rel)
-        else:
-            report.unchanged.append(rel)
+    with one_sync():  # one sync for the whole output, not one per file
+        for rel, data in sorted(files.items()):
+            if write_if_changed(targets[rel], data):
+                report.written.append(rel)
+                if rel.endswith(("/rss.xml", "/atom.xml", "/feed.json")):
+                    report.changed_feeds.append(config.base_url + rel)
+            else:
+                report.unchanged.append(rel)
     report.unchanged.extend(sorted(kept_files))
     for rel in sorted(previous_files - set(files) - kept_files):
         path = folder.inside(rel)

@@ -23,7 +23,7 @@ from babel.dates import format_date
 from jinja2 import Environment
 from markupsafe import Markup
 
-from ..catalog.catalogs import load_catalog
+from ..catalog.catalogs import load_catalog, untranslatable_words
 from ..config import Config
 from ..errors import CatalogError
 from ..languages import bcp47_tag, native_name, text_direction
@@ -422,12 +422,14 @@ def render_shared(config: Config, plan: Plan) -> dict[str, bytes]:
                                   page=root_page, languages=chooser,
                                   help_url=help_url).encode("utf-8")
     status_rows = []
+    untranslatable = {a.slug: untranslatable_words(config, a.slug) for a in plan.articles}
     for lang in plan.languages:
         if lang == source:
             continue
         rows = [{"title": a.title, "percent": plan.percent[lang][a.slug],
                  "percent_text": f"{plan.percent[lang][a.slug]:.0f}%",
                  "published": a.slug in plan.slugs[lang],
+                 "untranslatable": untranslatable[a.slug],
                  "href": f"../{tag_dir(lang)}/{a.slug}/"} for a in plan.articles]
         status_rows.append({"lang_tag": bcp47_tag(lang), "name": native_name(lang),
                             "percent": plan.site_percent[lang],
@@ -482,7 +484,7 @@ def _sitemap_pages(config: Config,
         alternates += (feeds.Alternate("x-default", f"{config.base_url}{source_dir}/{article.slug}/"),)
         for lang in versions:
             pages.append((f"{config.base_url}{tag_dir(lang)}/{article.slug}/", alternates,
-                          article.last_modified))
+                          plan.entry_dates(lang, article)[1]))  # when it changed in that language
     return pages
 
 

@@ -270,6 +270,11 @@ def _wp_page(ctx: Context, url: str, number: int, *, conditional: bool = True) -
     return _WpPage(url, items, [], total_pages, listing, notes=notes)
 
 
+def page_count(header: str) -> int:
+    """``X-WP-TotalPages`` as a number (see :func:`_page_count`)."""
+    return _page_count(header)
+
+
 def _page_count(header: str) -> int:
     """``X-WP-TotalPages`` as a number: 1 when unreadable, at most 10**12 (max_pages stops it).
 

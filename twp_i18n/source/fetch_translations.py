@@ -7,10 +7,14 @@ Two ways to find them, by ``[fetch] type``:
   each configured language at ``/<langcode>/jsonapi/node/<bundle>/<uuid>``.  Drupal
   answers with the node's own language when it has no translation: such answers, and
   404s, mean "not translated".
+- **WordPress with Polylang Pro**: its documented REST fields (``lang``, and
+  ``translations``: language code -> post id) on the English posts and pages listed with
+  ``?lang=``; each translation is then read at ``/wp-json/wp/v2/<posts|pages>/<id>``.
 - **Any site with a sitemap** (``sitemap``, and ``wordpress`` when ``[fetch] sitemap``
-  is set): the ``hreflang`` alternates of each English page, from the sitemap's
-  ``xhtml:link`` entries or else from the page's own ``<link rel="alternate" hreflang>``;
-  each translated page is read with the same selectors as the English.
+  is set, for a WordPress site without Polylang): the ``hreflang`` alternates of each
+  English page, from the sitemap's ``xhtml:link`` entries or else from the page's own
+  ``<link rel="alternate" hreflang>``; each translated page is read with the same selectors
+  as the English.
 
 Only languages in ``twp.toml`` are asked for, and only alternates on the site itself (or
 ``[fetch] redirect_hosts``) are followed.  Every request goes through the fetch's
@@ -21,6 +25,8 @@ the documents go to :mod:`twp_i18n.catalog.importer`.
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -30,7 +36,7 @@ import httpx
 from ..config import Config, LimitsConfig
 from ..errors import ContentError, FetchError
 from ..languages import bcp47_tag
-from .fetch_api import drupal_item
+from .fetch_api import WP_PER_PAGE, drupal_item, page_count
 from .fetch_http import (
     Bounds,
     Counter,
@@ -41,8 +47,17 @@ from .fetch_http import (
     redirect_allowed,
 )
 from .fetch_sitemap import check_selectors, read_sitemaps
-from .fetch_sources import ACCEPT_HTML, ACCEPT_JSONAPI, Context, as_text, expect, parse_json, safe_slug
-from .htmlmd import parse_html
+from .fetch_sources import (
+    ACCEPT_HTML,
+    ACCEPT_JSON,
+    ACCEPT_JSONAPI,
+    Context,
+    as_text,
+    expect,
+    parse_json,
+    safe_slug,
+)
+from .htmlmd import html_to_text, parse_html
 from .translated import TranslatedDocument, fragment_translation, parse_html_translation
 
 __all__ = ["FetchedTranslation", "TranslationHarvest", "fetch_translations"]
@@ -87,11 +102,13 @@ def fetch_translations(config: Config, *, client: httpx.Client | None = None) ->
                       bounds=bounds)
         if settings.type == "drupal":
             _drupal(ctx, config.languages, config.limits, harvest)
+        elif settings.type == "wordpress" and _wordpress(ctx, config, harvest):
+            pass
         elif settings.type == "sitemap" or settings.sitemap:
             _sitemap(ctx, config, harvest)
         else:
-            harvest.notes.append("a WordPress site's translations are read from the hreflang "
-                                 "alternates of its sitemap: set [fetch] sitemap")
+            harvest.notes.append("the WordPress posts carry no Polylang 'translations' field; "
+                                 "set [fetch] sitemap to follow its hreflang alternates instead")
     finally:
         if client is None:
             http.close()
@@ -167,6 +184,86 @@ def _drupal_translation(ctx: Context, limits: LimitsConfig, lang: str, uuid: str
         return fragment_translation(url, as_text(attrs.get("title")), as_text(body.get("summary")),
                                     as_text(body.get("value")) or as_text(body.get("processed")),
                                     as_text(attrs.get("langcode")), limits)
+    except ContentError as exc:
+        return f"{url}: {exc.message}"
+
+
+# --- WordPress with Polylang Pro ---------------------------------------------------------------
+#: Polylang Pro's REST API (https://polylang.pro/doc/rest-api/) adds to every post ``lang``
+#: (its language code) and ``translations`` ({language code: post id}, itself included), and
+#: filters listings with ``?lang=``.
+_PLL_LIST_FIELDS = "id,slug,status,lang,translations"
+_PLL_POST_FIELDS = "id,status,lang,link,title,content,excerpt"
+
+
+def _wordpress(ctx: Context, config: Config, harvest: TranslationHarvest) -> bool:
+    """Polylang's translations of every published source-language post and page; False
+    (nothing asked beyond the first listing) when the posts carry no ``translations``."""
+    source = bcp47_tag(config.source_language).lower()
+    jobs: list[tuple[str, str, str]] = []
+    polylang = False
+    for kind in ("posts", "pages"):
+        page, total = 1, 1
+        while page <= total:
+            query = urlencode({"lang": source, "page": page, "per_page": WP_PER_PAGE,
+                               "orderby": "id", "order": "asc", "_fields": _PLL_LIST_FIELDS})
+            url = f"{ctx.base}/wp-json/wp/v2/{kind}?{query}"
+            ctx.claim(1, url, f"page {page} of the {kind}")
+            response = ctx.get(url, ACCEPT_JSON)
+            posts = parse_json(response)
+            expect(isinstance(posts, list), url, "expected a list of posts")
+            total = page_count(response.headers.get("X-WP-TotalPages", "1").strip())
+            for post in posts:
+                links = post.get("translations") if isinstance(post, dict) else None
+                if not isinstance(links, dict):
+                    continue
+                polylang = True
+                if post.get("status", "publish") != "publish" or \
+                        as_text(post.get("lang")).lower() != source:
+                    continue
+                slug = safe_slug(as_text(post.get("slug")), url, path=False)
+                ids = {str(code): str(value) for code, value in links.items()}
+                for lang in config.languages:
+                    target = _pick(ids, lang)
+                    if slug and target and target.isdigit():
+                        jobs.append((lang, slug, f"{ctx.base}/wp-json/wp/v2/{kind}/{target}"))
+            if not polylang:
+                return False
+            page += 1
+    ctx.claim(len(jobs), ctx.base, f"{len(jobs)} translated posts")
+    results = ctx.pool_map(lambda job: _wp_translation(ctx, config.limits, job[0], job[2]), jobs)
+    for (lang, slug, _), result in zip(jobs, results, strict=True):
+        if isinstance(result, TranslatedDocument):
+            harvest.found.append(FetchedTranslation(lang, slug, result))
+        elif result:
+            harvest.problems.append(result)
+    return True
+
+
+def _wp_translation(ctx: Context, limits: LimitsConfig, lang: str, url: str
+                    ) -> TranslatedDocument | str | None:
+    url = f"{url}?{urlencode({'_fields': _PLL_POST_FIELDS})}"
+    try:
+        response = ctx.get(url, ACCEPT_JSON)
+    except PageProblem as exc:
+        return f"{url}: {exc.reason}"
+    post = parse_json(response)
+    expect(isinstance(post, dict), url, "expected a post")
+    if post.get("status", "publish") != "publish":
+        return None
+
+    def rendered(key: str) -> str:
+        value = post.get(key)
+        return as_text(value.get("rendered")) if isinstance(value, dict) else as_text(value)
+
+    content = post.get("content")
+    if isinstance(content, dict) and content.get("protected"):
+        return f"{url}: password-protected; left out"
+    try:
+        excerpt = re.sub(r"\s*(\[(…|&hellip;|\.\.\.)\]|…)$", "", html_to_text(rendered("excerpt")))
+        return fragment_translation(as_text(post.get("link")) or url, html_to_text(rendered("title")),
+                                    html.escape(excerpt.strip()), rendered("content"),
+                                    as_text(post.get("lang")) or lang, limits)
     except ContentError as exc:
         return f"{url}: {exc.message}"
 
