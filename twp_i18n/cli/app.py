@@ -12,7 +12,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -731,14 +731,19 @@ def _did_you_mean(config: Config, unknown: str) -> str:
     return f"; did you mean '{names[close[0]]}'?" if close else ""
 
 
-def _exit_if_broken(errors: list[str], what: str, escaped: bool = False) -> None:
-    """Report the broken inputs a command left aside (each as ``path:line: message``;
-    ``escaped``: already shown safely, as ``str()`` of an error is, hint included) and
+def _exit_if_broken(errors: Sequence[Diagnostic | str], what: str, escaped: bool = False) -> None:
+    """Report the broken inputs a command left aside (each once, a record as
+    ``path:line: error: message [code]`` and its hint, a text as ``error: path:line: message``;
+    ``escaped``: texts already shown safely, as ``str()`` of an error is, hint included) and
     exit with 1: the rest of the work is done."""
     if not errors:
         return
     for error in errors:
-        typer.echo(f"error: {error if escaped else safe_text(error)}", err=True)
+        if isinstance(error, Diagnostic):
+            typer.echo(str(error) + (f"\n  hint: {safe_text(error.hint)}" if error.hint else ""),
+                       err=True)
+        else:
+            typer.echo(f"error: {error if escaped else safe_text(error)}", err=True)
     typer.echo(f"{len(errors)} broken file{'s' if len(errors) != 1 else ''} {what}; "
                "everything else is done (fix them and run again)", err=True)
     raise typer.Exit(1)

@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..config import Config
-from ..diagnostics import Diagnostic
+from ..diagnostics import Diagnostic, warning
 from ..errors import OutputError, TemplateError
 from ..machinery import cache, parallel
 from ..machinery.fsutil import one_sync, remove_file, remove_stale_temp_files, write_if_changed
@@ -45,8 +45,8 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     published: dict[str, list[str]] = field(default_factory=dict)
     """Language -> slugs published in it."""
-    warnings: list[Diagnostic | str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    errors: list[Diagnostic] = field(default_factory=list)
     """``path:line: ...`` of inputs left out of this build (a broken catalog or glossary):
     everything else was built, and the command exits with 1."""
     changed_feeds: list[str] = field(default_factory=list)
@@ -116,7 +116,7 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
                                                         context)
                                 for article in plan.published[lang]}
     verdicts.save()
-    render_problems: list[str] = []
+    render_problems: list[Diagnostic] = []
     steps = [0, 0]
 
     def step(count: int = 1, total: int = 0) -> None:
@@ -186,8 +186,9 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     for rel in sorted(previous_files - set(files) - kept_files):
         path = folder.inside(rel)
         if path is None:
-            report.warnings.append(f"{config.rel(output / MANIFEST)}: lists '{rel}', which is not "
-                                   "inside the output folder; left alone")
+            report.warnings.append(warning(
+                "manifest-outside", f"lists '{rel}', which is not inside the output folder; "
+                "left alone", config.rel(output / MANIFEST)))
         elif remove_file(path):
             report.removed.append(rel)
     write_if_changed(output / MANIFEST, manifest)  # last: it lists only files that exist
@@ -234,9 +235,9 @@ def _unchanged_build(config: Config, output: Path, memo: dict[str, Any], langs: 
         names.update(entry["files"])
     if _read_manifest(output) != names:
         return None
-    warnings = [w for lang in langs if lang != config.source_language
+    warnings = [Diagnostic.from_dict(w) for lang in langs if lang != config.source_language
                 for w in plans[lang]["warnings"]]
-    errors = [e for lang in langs if lang != config.source_language
+    errors = [Diagnostic.from_dict(e) for lang in langs if lang != config.source_language
               for e in plans[lang].get("errors", [])]
     published = memo.get("published", {})
     if set(published) != set(langs):
@@ -258,7 +259,6 @@ catalog of books) in the build memo, next to the language codes."""
 
 def _nothing_published(config: Config, plan: Plan, langs: list[str]) -> list[Diagnostic]:
     """A warning for each language asked for (``build --lang``) that has no article to publish."""
-    from ..diagnostics import warning
 
     return [warning("nothing-published",
                     f"nothing to publish in {lang}: no article is {config.min_percent:g}% "
@@ -278,7 +278,8 @@ def _read_dates(config: Config, plan: Plan) -> dict[str, Any]:
     try:
         return read_dates(config)
     except CatalogError as exc:
-        plan.errors.append(f"{exc.location}: {exc.message}; the feeds carry the English dates")
+        plan.errors.append(Diagnostic(exc.path, exc.line, "error", "dates-unreadable",
+                                      f"{exc.message}; the feeds carry the English dates", exc.hint))
         return {}
 
 
@@ -405,12 +406,12 @@ def _plan(config: Config, articles: list[Article], langs: list[str],
     from ..paths import SITE_DOMAIN
     from ..render.localize import coverage
 
-    errors: list[str] = []
+    errors: list[Diagnostic] = []
     broken: dict[str, list[str]] = {}
     percent: dict[str, dict[str, float]] = {}
     published: dict[str, list[Article]] = {}
     site_percent: dict[str, float] = {}
-    warnings: list[str] = []
+    warnings: list[Diagnostic] = []
     fresh_memo: dict[str, Any] = {}
     stale = [lang for lang in langs if lang != config.source_language
              and memo.get(lang, {}).get("key") != per_lang[lang]]
@@ -424,26 +425,29 @@ def _plan(config: Config, articles: list[Article], langs: list[str],
             cached = memo[lang]
             percent[lang] = dict(cached["percent"])
             words, done = cached["words"], cached["done"]
-            warnings.extend(cached["warnings"])
-            errors.extend(cached.get("errors", []))
+            warnings.extend(map(Diagnostic.from_dict, cached["warnings"]))
+            errors.extend(map(Diagnostic.from_dict, cached.get("errors", [])))
             broken[lang] = list(cached.get("broken", []))
         else:
             percent[lang] = {}
-            lang_warnings: list[str] = []
-            lang_errors = [f"{problem} (the glossary's other rows are used)"
+            lang_warnings: list[Diagnostic] = []
+            lang_errors = [Diagnostic(None, None, "error", "glossary-row",
+                                      f"{problem} (the glossary's other rows are used)")
                            for problem in check_context(config, lang).glossary.problems]
             try:
                 load_catalog(config, lang, SITE_DOMAIN)
             except CatalogError as exc:
-                lang_errors.append(f"{exc.location}: {exc.message}; the {lang} pages show "
-                                   "the interface in English")
+                lang_errors.append(Diagnostic(
+                    exc.path, exc.line, "error", "catalog-unreadable",
+                    f"{exc.message}; the {lang} pages show the interface in English", exc.hint))
             broken[lang] = []
             for article in articles:
                 view = views[lang][article.slug]
                 if view.broken:
                     broken[lang].append(article.slug)
-                    lang_errors.append(f"{view.broken}; '{article.slug}' is not published "
-                                       f"again in {lang}: its previous page, if any, is kept")
+                    lang_errors.append(replace(
+                        view.broken, message=f"{view.broken.message}; '{article.slug}' is not "
+                        f"published again in {lang}: its previous page, if any, is kept"))
                 article_words, article_done = coverage(keys[article.slug], view)
                 percent[lang][article.slug] = (100.0 if article_words == 0
                                                else 100.0 * article_done / article_words)
@@ -453,8 +457,9 @@ def _plan(config: Config, articles: list[Article], langs: list[str],
             warnings.extend(lang_warnings)
             errors.extend(lang_errors)
             memo = {**memo, lang: {"key": per_lang[lang], "percent": percent[lang], "words": words,
-                                   "done": done, "warnings": lang_warnings,
-                                   "errors": lang_errors, "broken": broken[lang]}}
+                                   "done": done, "warnings": [w.as_dict() for w in lang_warnings],
+                                   "errors": [e.as_dict() for e in lang_errors],
+                                   "broken": broken[lang]}}
         if lang != config.source_language:
             fresh_memo[lang] = memo[lang]
         published[lang] = sorted(

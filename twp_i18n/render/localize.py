@@ -29,6 +29,7 @@ from ..catalog.catalogs import catalog_path, load_catalog
 from ..catalog.checks import Context, Verdicts, check_context, unsafe_entry
 from ..catalog.extract import unit_contexts
 from ..config import Config
+from ..diagnostics import Diagnostic, warning
 from ..errors import CatalogError, TemplateError
 from ..languages import bcp47_tag, plural_forms, plural_function, single_count_forms, text_direction
 from ..paths import THEME_DIR
@@ -77,8 +78,9 @@ class Localized:
     untranslated_units: int
     revision: str | None
     """The catalog's PO-Revision-Date header, if any."""
-    problems: list[str] = field(default_factory=list)
-    """``path:line: ...`` of units rendered from the source because of a check error."""
+    problems: list[Diagnostic] = field(default_factory=list)
+    """Units rendered from the source because their link leads to another site
+    (``link-refused``; the catalog's own problems are in :class:`CatalogView`)."""
 
     @property
     def percent(self) -> float:
@@ -202,12 +204,13 @@ class CatalogView:
     """What rendering needs of one catalog: usable translations and the unsafe ones."""
 
     table: dict[tuple[str | None, str], str] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)
+    """Translations with a check error, shown in the source language (``check-error-shown``)."""
     revision: str | None = None
     allowed_hosts: tuple[str, ...] = ()
     """``[check] allowed_link_hosts``: sites translations may link to besides the source's."""
-    broken: str | None = None
-    """``path:line: message`` when the catalog cannot be read."""
+    broken: Diagnostic | None = None
+    """Why the catalog cannot be read (``catalog-unreadable``), if it cannot."""
 
 
 def catalog_view(po: polib.POFile | None, display: str,
@@ -229,8 +232,9 @@ def catalog_view(po: polib.POFile | None, display: str,
             continue
         if unsafe(entry):
             line = getattr(entry, "linenum", None)
-            view.problems.append(f"{display}:{line}: translation has a check error; "
-                                 "the source text is shown instead (run 'twp check')")
+            view.problems.append(warning(
+                "check-error-shown", "translation has a check error; the source text is shown "
+                "instead (run 'twp check')", display, line))
             continue
         view.table[(entry.msgctxt, entry.msgid)] = entry.msgstr
     return view
@@ -240,15 +244,15 @@ def read_view(config: Config, lang: str, slug: str, verdicts: Verdicts | None = 
               context: Context | None = None) -> CatalogView:
     """:func:`catalog_view` of the catalog of article ``slug`` in ``lang`` (empty if none).
 
-    A catalog that cannot be read gives an empty view whose ``broken`` says why
-    (``path:line: message``): the article is then not published from it.
+    A catalog that cannot be read gives an empty view whose ``broken`` says why: the
+    article is then not published from it.
     """
     display = config.rel(catalog_path(config, lang, slug))
     try:
         po = load_catalog(config, lang, slug)
     except CatalogError as exc:
-        return CatalogView(broken=f"{exc.location}: {exc.message}"
-                           + (f" ({exc.hint})" if exc.hint else ""))
+        return CatalogView(broken=Diagnostic(exc.path, exc.line, "error", "catalog-unreadable",
+                                             exc.message, exc.hint))
     return catalog_view(po, display, verdicts, context or check_context(config, lang))
 
 
@@ -354,15 +358,16 @@ def localize(article: Article, lang: str, source_lang: str, view: CatalogView | 
     summary = None
     if article.summary:
         summary = _CONTROLS.sub("", lookup(units[1].text, "summary") or article.summary)
-    problems = list(view.problems)
+    problems: list[Diagnostic] = []
 
     def reject(token: Any, text: str) -> None:
         nonlocal done_words, missing
         done_words -= source.word_count(text)
         missing += 1
         line = article.body_line + (token.map[0] if token.map else 0)
-        problems.append(f"{article.rel_path}:{line}: the {lang} translation links to another "
-                        "site; the source text is shown instead (run 'twp check')")
+        problems.append(warning("link-refused", f"the {lang} translation links to another site; "
+                                "the source text is shown instead (run 'twp check')",
+                                article.rel_path, line))
 
     if is_source:
         marks = translate_tokens(tokens, lambda text, kind: lookup(text, kind) and None, env,

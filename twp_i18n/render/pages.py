@@ -25,6 +25,7 @@ from markupsafe import Markup
 
 from ..catalog.catalogs import load_catalog, untranslatable_words
 from ..config import Config
+from ..diagnostics import Diagnostic
 from ..errors import CatalogError
 from ..languages import bcp47_tag, native_name, text_direction
 from ..machinery import parallel
@@ -69,7 +70,7 @@ class _ArticleOutput:
     listing: dict[str, Any]
     item: feeds.FeedItem | None
     """Its feed entry, when the article is recent enough to be in the feeds."""
-    problems: list[str]
+    problems: list[Diagnostic]
     chapter: epub.Chapter | None = None
     """Its chapter in the language's book."""
 
@@ -127,7 +128,6 @@ def _render_chunk(job: tuple[Config, Plan, list[str]],
             if view is None and lang != config.source_language:
                 view = read_view(config, lang, slug)
             localized = localize(article, lang, config.source_language, view, source)
-            problems = [p for p in localized.problems if view is None or p not in view.problems]
             localized.html = link_to_source_when_unpublished(
                 localized.html, plan.slugs[lang], all_slugs, config.source_language, slug)
             page = _article_page(env, config, plan, lang, localized, translations)
@@ -140,7 +140,7 @@ def _render_chunk(job: tuple[Config, Plan, list[str]],
             chapter = epub.chapter(env, links, localized, site_title,
                                    plan.entry_dates(lang, article)[1], _help_url(config, plan, slug))
             result.append((lang, slug, _ArticleOutput(page.encode("utf-8"), listing, item,
-                                                      problems, chapter)))
+                                                      localized.problems, chapter)))
     return result
 
 
@@ -163,7 +163,7 @@ def _language_environment(config: Config, lang: str) -> tuple[Environment, Trans
 
 
 def render_language(config: Config, lang: str, plan: Plan,
-                    pages: dict[str, _ArticleOutput]) -> tuple[dict[str, bytes], list[str]]:
+                    pages: dict[str, _ArticleOutput]) -> tuple[dict[str, bytes], list[Diagnostic]]:
     """Every file under ``<tag>/`` for one language (none when nothing is published in it),
     from its article pages rendered by :func:`render_articles`."""
     if not plan.published[lang]:
@@ -173,7 +173,7 @@ def render_language(config: Config, lang: str, plan: Plan,
     site_title = translations.text(config.title)
     site = _site(config, lang, translations)
     files: dict[str, bytes] = {}
-    problems: list[str] = []
+    problems: list[Diagnostic] = []
     items: list[feeds.FeedItem] = []
     listing: list[dict[str, Any]] = []
     for article in plan.published[lang]:
