@@ -12,9 +12,6 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -22,19 +19,21 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from .. import __version__
-from ..config import Config, find_site, load_config
-from ..diagnostics import Diagnostic
+from ..config import Config
 from ..errors import ConfigError, TwpError, safe_text
-from ..languages import bcp47_tag
+from .console import (
+    Console,
+    WarningHandler,
+    check_languages,
+    exit_if_broken,
+    list_files,
+    progress,
+    warn,
+)
+from .show import show_dates, show_fetch, show_import, show_update
 
 if TYPE_CHECKING:
-    from rich.progress import TaskID
-
-    from ..catalog.dates import DatesReport
-    from ..catalog.importer import ImportReport
-    from ..catalog.merge import UpdateReport
     from ..config import LimitsConfig
-    from ..source.fetch import FetchReport
 
 app = typer.Typer(
     name="twp",
@@ -54,62 +53,6 @@ Langs = Annotated[list[str] | None, typer.Option(
     "--lang", "-l", metavar="LANG", help="Only this language (repeatable).")]
 Articles = Annotated[list[str] | None, typer.Option(
     "--article", "-a", metavar="SLUG", help="Only this article slug (repeatable).")]
-
-
-@dataclass
-class Console:
-    """Where commands print: results on stdout, diagnostics on stderr."""
-
-    quiet: bool = False
-    verbose: bool = False
-    debug: bool = False
-    site: Path | None = None
-    """``--site``; None: the current folder or the nearest parent holding twp.toml."""
-
-    def say(self, message: str) -> None:
-        """A result line (suppressed by --quiet)."""
-        if not self.quiet:
-            typer.echo(message)
-
-    def detail(self, message: str) -> None:
-        """A line shown only with --verbose."""
-        if self.verbose and not self.quiet:
-            typer.echo(message)
-
-    def config(self) -> Config:
-        return load_config(self.site if self.site is not None else find_site(Path.cwd()))
-
-    @contextmanager
-    def writing(self, lock: bool = True) -> Iterator[Config]:
-        """The site's config, with the site lock held: the one place every command that
-        writes catalogs, content or output takes it (``lock=False`` for a dry run)."""
-        from ..machinery.lock import site_lock
-
-        config = self.config()
-        if not lock:
-            yield config
-            return
-        with site_lock(config.root):
-            yield config
-
-
-class _WarningHandler(logging.Handler):
-    def emit(self, record: logging.LogRecord) -> None:
-        prefix = "warning" if record.levelno < logging.ERROR else "error"
-        typer.echo(f"{prefix}: {safe_text(record.getMessage())}", err=True)
-
-
-def _warn(config: Config, items: Iterable[Diagnostic | str]) -> int:
-    """Print each warning once on stderr, minus the codes ``[warnings] ignore`` silences;
-    return how many were printed (``--strict`` fails on any)."""
-    from ..diagnostics import shown
-
-    records = [item if isinstance(item, Diagnostic) else Diagnostic(None, None, "warning", "warning", item)
-               for item in items]
-    printed = shown(records, config.ignore_warnings)
-    for record in printed:
-        typer.echo(str(record), err=True)
-    return sum(1 for record in printed if record.severity != "note")  # notes never fail --strict
 
 
 def _version(value: bool) -> None:
@@ -132,18 +75,9 @@ def _global(
 ) -> None:
     ctx.obj = Console(quiet=quiet, verbose=verbose, debug=debug, site=site)
     logger = logging.getLogger("twp_i18n")
-    logger.handlers[:] = [_WarningHandler()]
+    logger.handlers[:] = [WarningHandler()]
     logger.setLevel(logging.ERROR if quiet else logging.WARNING)
     logger.propagate = False
-
-
-def _files(console: Console, verb: str, paths: list[str], always: bool = False) -> None:
-    """List files: with --verbose, or always (a dry run exists to show them)."""
-    for path in paths:
-        if always:
-            console.say(f"{verb} {path}")
-        else:
-            console.detail(f"{verb} {path}")
 
 
 @app.command()
@@ -154,9 +88,9 @@ def extract(ctx: typer.Context) -> None:
     console: Console = ctx.obj
     with console.writing() as config:
         report = run_extract(config)
-    _warn(config, report.warnings)
-    _files(console, "wrote", report.written)
-    _files(console, "removed", report.removed)
+    warn(config, report.warnings)
+    list_files(console, "wrote", report.written)
+    list_files(console, "removed", report.removed)
     console.say(
         f"extract: {report.templates} templates, {report.units} units: "
         f"{len(report.written)} written, {len(report.unchanged)} unchanged"
@@ -171,81 +105,6 @@ class Format(StrEnum):
     markdown = "markdown"
 
 
-@contextmanager
-def _progress(console: Console) -> Iterator[Callable[[str, int, int], None] | None]:
-    """A rich progress bar on a terminal; nothing when output is piped or --quiet."""
-    if console.quiet or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console as RichConsole
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    # No refresh thread (auto_refresh=False): update and extract fork worker processes.
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  transient=True, auto_refresh=False, console=RichConsole(stderr=True)) as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def advance(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-            bar.refresh()
-
-        yield advance
-
-
-def _check_languages(config: Config, langs: list[str] | None) -> list[str] | None:
-    if not langs:
-        return None
-    by_key = {bcp47_tag(lang).lower(): lang for lang in config.languages}
-    by_key.update({lang.lower(): lang for lang in config.languages})
-    langs = [by_key.get(lang.lower(), by_key.get(bcp47_tag(lang).lower(), lang))  # pt-BR -> pt_BR
-             for lang in langs]
-    unknown = [lang for lang in langs if lang not in config.languages]
-    if unknown:
-        raise ConfigError(
-            f"language {', '.join(repr(u) for u in unknown)} is not in [site] languages"
-            + _did_you_mean(config, unknown[0]),
-            path="twp.toml",
-            hint=f"configured: {', '.join(config.languages) or 'none'}; add one with 'twp add-language'",
-        )
-    return langs
-
-
-def _show_update(console: Console, report: UpdateReport, dry_run: bool = False) -> None:
-    verb = "would write" if dry_run else "wrote"
-    _files(console, verb, report.written, always=dry_run)
-    _files(console, "would remove" if dry_run else "removed", report.removed, always=dry_run)
-    for lang in report.languages:
-        s = lang.stats
-        console.detail(
-            f"{lang.lang}: {len(lang.written)} written, {len(lang.unchanged)} unchanged; "
-            f"{s.fuzzy_matched} fuzzy matches, {s.from_memory} from memory, "
-            f"{s.obsoleted} made obsolete, {s.revived} revived"
-        )
-    created = sum(len(lang.created) for lang in report.languages)
-    console.say(
-        f"update: {len(report.languages)} languages, {len(report.written)} catalogs "
-        f"{'to write' if dry_run else 'written'}, "
-        f"{len(report.unchanged)} unchanged"
-        + (f", {created} created" if created else "")
-        + (f", {len(report.removed)} removed" if report.removed else "")
-    )
-
-
-def _show_dates(console: Console, report: DatesReport | None, dry_run: bool = False) -> None:
-    if report is None:
-        return
-    if report.written:
-        _files(console, "would write" if dry_run else "wrote", [report.path], always=dry_run)
-    for item in report.published:
-        console.detail(f"dates: {item}: first published")
-    for item in report.changed:
-        console.detail(f"dates: {item}: translation changed")
-    for item in report.undated:
-        console.detail(f"dates: {item}: no valid PO-Revision-Date; feeds use the English dates")
-
-
 @app.command()
 def update(
     ctx: typer.Context,
@@ -258,14 +117,14 @@ def update(
 
     console: Console = ctx.obj
     with console.writing(lock=not dry_run) as config:
-        langs = _check_languages(config, lang)
-        with _progress(console) as advance:
+        langs = check_languages(config, lang)
+        with progress(console) as advance:
             report, dates = update_catalogs(
                 config, languages=langs, dry_run=dry_run,
                 progress=(lambda d, t: advance("update", d, t)) if advance else None)
-    _show_update(console, report, dry_run)
-    _show_dates(console, dates, dry_run)
-    _exit_if_broken([str(error) for error in report.broken], "left untouched", escaped=True)
+    show_update(console, report, dry_run)
+    show_dates(console, dates, dry_run)
+    exit_if_broken([str(error) for error in report.broken], "left untouched", escaped=True)
 
 
 @app.command("add-language")
@@ -279,7 +138,7 @@ def add_language(
     console: Console = ctx.obj
     with console.writing() as config:
         report = add_languages(config, languages)
-    _files(console, "wrote", report.created + report.glossaries)
+    list_files(console, "wrote", report.created + report.glossaries)
     console.say(f"add-language: {', '.join(report.languages)}: {len(report.created)} catalogs "
                 f"created; twp.toml updated")
 
@@ -299,7 +158,7 @@ def status(
 
     console: Console = ctx.obj
     config = console.config()
-    langs = _check_languages(config, lang)
+    langs = check_languages(config, lang)
     statuses = site_status(config, languages=langs, articles=article)
     if article:
         known = {c.domain for s in statuses for c in s.catalogs}
@@ -335,7 +194,7 @@ def check(
 
     console: Console = ctx.obj
     config = console.config()
-    findings, checked = check_site(config, languages=_check_languages(config, lang),
+    findings, checked = check_site(config, languages=check_languages(config, lang),
                                    articles=article)
     errors = sum(1 for f in findings if f.severity == "error")
     warnings = len(findings) - errors
@@ -370,43 +229,29 @@ def sync(
     from ..catalog.workflow import sync as run_sync
 
     console: Console = ctx.obj
-    with console.writing(lock=not dry_run) as config, _progress(console) as advance:
+    with console.writing(lock=not dry_run) as config, progress(console) as advance:
         report = run_sync(config, dry_run=dry_run, progress=advance)
     verb = "would write" if dry_run else "wrote"
     warned = 0
     if report.fetched is not None:
-        warned += _show_fetch(console, config, report.fetched)
-    warned += _warn(config, report.extracted.warnings)
-    _files(console, verb, report.extracted.written, always=dry_run)
-    _files(console, "would remove" if dry_run else "removed", report.extracted.removed,
+        warned += show_fetch(console, config, report.fetched)
+    warned += warn(config, report.extracted.warnings)
+    list_files(console, verb, report.extracted.written, always=dry_run)
+    list_files(console, "would remove" if dry_run else "removed", report.extracted.removed,
            always=dry_run)
     console.say(f"extract: {report.extracted.templates} templates, "
                 f"{len(report.extracted.written)} {'to write' if dry_run else 'written'}")
-    _show_update(console, report.updated, dry_run)
-    _show_dates(console, report.dates, dry_run)
+    show_update(console, report.updated, dry_run)
+    show_dates(console, report.dates, dry_run)
     if not console.quiet:
         typer.echo(render_status(report.status, "table", config.min_percent, per_article=False,
                                  color=sys.stdout.isatty()), nl=False)
     if report.fetched is not None and report.fetched.exit_code:
         raise typer.Exit(report.fetched.exit_code)
-    _exit_if_broken([str(error) for error in report.updated.broken], "left untouched",
+    exit_if_broken([str(error) for error in report.updated.broken], "left untouched",
                     escaped=True)
     if strict and warned:
         raise typer.Exit(1)
-
-
-def _show_fetch(console: Console, config: Config, report: FetchReport) -> int:
-    _files(console, "wrote", [f"content: {slug}" for slug in report.written])
-    warned = _warn(config, report.warnings)  # each once: the library returns them and logs none
-    console.say(
-        f"fetch: {len(report.written)} articles written, {len(report.unchanged)} unchanged "
-        f"({report.not_modified} not modified), {len(report.skipped_edited)} kept as edited, "
-        f"{len(report.deleted_upstream)} deleted upstream"
-        + (f", {len(report.pruned)} pruned" if report.pruned else "")
-        + (f", {len(report.page_problems)} pages skipped" if report.page_problems else "")
-        + f"; {report.requests} requests"
-    )
-    return warned
 
 
 @app.command()
@@ -431,13 +276,13 @@ def fetch(
             from ..catalog.importer import import_fetched
 
             imported = import_fetched(config)
-            _show_import(console, config, imported, dry_run=False)
+            show_import(console, config, imported, dry_run=False)
             console.say(f"fetch --translations: {imported.requests} requests")
             raise typer.Exit(1 if imported.skipped else 0)
-        with _progress(console) as advance:
+        with progress(console) as advance:
             report = run_fetch(config, force=force, prune=prune,
                                progress=(lambda d, t: advance("fetch", d, t)) if advance else None)
-    _show_fetch(console, config, report)
+    show_fetch(console, config, report)
     if report.exit_code:
         raise typer.Exit(report.exit_code)
 
@@ -461,40 +306,13 @@ def import_command(
 
     console: Console = ctx.obj
     with console.writing(lock=not dry_run) as config:
-        langs = _check_languages(config, [lang])
+        langs = check_languages(config, [lang])
         assert langs is not None
         report = import_translations(config, langs[0], sources, article=article,
                                      dry_run=dry_run, overwrite_fuzzy=overwrite_fuzzy)
-    _show_import(console, config, report, dry_run)
+    show_import(console, config, report, dry_run)
     if report.skipped:
         raise typer.Exit(1)
-
-
-def _show_import(console: Console, config: Config, report: ImportReport, dry_run: bool) -> None:
-    _warn(config, report.skipped)
-    for item in report.articles:
-        how = "structure" if item.structural else "alignment"
-        console.say(f"{item.catalog}: from {item.origin} ({how}): {len(item.aligned)} "
-                    f"{'to import' if dry_run else 'imported'} as fuzzy, {len(item.left)} left, "
-                    f"{item.already} already translated"
-                    + (f", {len(item.refused)} refused by the checks" if item.refused else ""))
-        for finding in item.refused:
-            console.say(f"  refused ({finding.code}): {_short(finding.msgid or '')}")
-        if dry_run:
-            for score, msgid, _ in item.lowest:
-                console.say(f"  lowest: {score:.2f} {_short(msgid)}")
-            for unit in item.left:
-                console.say(f"  left: line {unit.line} ({unit.kind}): {_short(unit.text)}")
-    total = sum(len(item.aligned) for item in report.articles)
-    console.say(f"import: {len(report.articles)} articles, {total} entries "
-                f"{'would be imported' if dry_run else 'imported'} as fuzzy"
-                + (f", {len(report.skipped)} files skipped" if report.skipped else "")
-                + ("" if dry_run or not total else "; confirm them in a PO editor (docs/translating.md)"))
-
-
-def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return safe_text(repr(text if len(text) <= 60 else text[:57] + "..."))
 
 
 @app.command()
@@ -516,13 +334,13 @@ def build(
     from ..publish.build import build as run_build
 
     console: Console = ctx.obj
-    with console.writing() as config, _progress(console) as advance:
-        langs = _check_languages(config, lang)
+    with console.writing() as config, progress(console) as advance:
+        langs = check_languages(config, lang)
         report = run_build(config, languages=langs, out=out, jobs=jobs or (os.cpu_count() or 1),
                            progress=(lambda d, t: advance("build", d, t)) if advance else None)
-    warned = _warn(config, report.warnings)
-    _files(console, "wrote", report.written)
-    _files(console, "removed", report.removed)
+    warned = warn(config, report.warnings)
+    list_files(console, "wrote", report.written)
+    list_files(console, "removed", report.removed)
     summary = ", ".join(f"{lang} {len(slugs)}" for lang, slugs in report.published.items())
     console.say(f"build: {config.rel(report.output)}: {len(report.written)} files written, "
                 f"{len(report.unchanged)} unchanged"
@@ -530,7 +348,7 @@ def build(
                 + f"; articles published: {summary}")
     if ping:
         _ping(console, config, report.changed_feeds)
-    _exit_if_broken(report.errors, "left out of the build")
+    exit_if_broken(report.errors, "left out of the build")
     if strict and warned:
         raise typer.Exit(1)
 
@@ -546,7 +364,7 @@ def _ping(console: Console, config: Config, feeds: list[str]) -> None:
     from ..source.fetch import ping_hub
 
     pinged = ping_hub(hub, feeds, timeout=config.fetch.timeout if config.fetch else 30.0)
-    _files(console, "pinged", pinged)
+    list_files(console, "pinged", pinged)
     console.say(f"ping: {hub}: {len(pinged)} feeds announced")
 
 
@@ -621,7 +439,7 @@ def format_catalogs(
 
     console: Console = ctx.obj
     config = console.config()
-    langs = _check_languages(config, lang)
+    langs = check_languages(config, lang)
     if check:
         report = run_format(config, languages=langs, check=True)
         for path in report.changed:
@@ -634,7 +452,7 @@ def format_catalogs(
         return
     with console.writing() as config:
         report = run_format(config, languages=langs)
-    _files(console, "wrote", report.changed)
+    list_files(console, "wrote", report.changed)
     console.say(f"format: {len(report.changed)} files written, {len(report.unchanged)} unchanged")
 
 
@@ -719,34 +537,6 @@ def weblate_config(ctx: typer.Context) -> None:
 
     console: Console = ctx.obj
     typer.echo(json.dumps(discovery_settings(console.config()), indent=2, ensure_ascii=False))
-
-
-def _did_you_mean(config: Config, unknown: str) -> str:
-    """``"; did you mean 'pt_BR'?"`` for the configured language closest to ``unknown``."""
-    import difflib
-
-    names = {lang.lower(): lang for lang in config.languages}
-    names.update({bcp47_tag(lang).lower(): lang for lang in config.languages})
-    close = difflib.get_close_matches(unknown.lower(), list(names), n=1, cutoff=0.5)
-    return f"; did you mean '{names[close[0]]}'?" if close else ""
-
-
-def _exit_if_broken(errors: Sequence[Diagnostic | str], what: str, escaped: bool = False) -> None:
-    """Report the broken inputs a command left aside (each once, a record as
-    ``path:line: error: message [code]`` and its hint, a text as ``error: path:line: message``;
-    ``escaped``: texts already shown safely, as ``str()`` of an error is, hint included) and
-    exit with 1: the rest of the work is done."""
-    if not errors:
-        return
-    for error in errors:
-        if isinstance(error, Diagnostic):
-            typer.echo(str(error) + (f"\n  hint: {safe_text(error.hint)}" if error.hint else ""),
-                       err=True)
-        else:
-            typer.echo(f"error: {error if escaped else safe_text(error)}", err=True)
-    typer.echo(f"{len(errors)} broken file{'s' if len(errors) != 1 else ''} {what}; "
-               "everything else is done (fix them and run again)", err=True)
-    raise typer.Exit(1)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
