@@ -20,17 +20,18 @@ import typer
 
 from .. import __version__
 from ..config import Config
-from ..errors import ConfigError, TwpError, safe_text
+from ..errors import ConfigError, TwpError
 from .console import (
     Console,
     WarningHandler,
     check_languages,
     exit_if_broken,
+    globals_first,
     list_files,
     progress,
     warn,
 )
-from .show import show_dates, show_fetch, show_import, show_update
+from .show import show_build, show_dates, show_fetch, show_findings, show_import, show_sync, show_update
 
 if TYPE_CHECKING:
     from ..config import LimitsConfig
@@ -143,23 +144,21 @@ def add_language(
                 f"created; twp.toml updated")
 
 
+StatusFormat = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+FailUnder = Annotated[float | None, typer.Option(
+    "--fail-under", metavar="PCT", help="Exit 1 when a selected language is below PCT percent.")]
+
+
 @app.command()
-def status(
-    ctx: typer.Context,
-    lang: Langs = None,
-    article: Articles = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
-    fail_under: Annotated[float | None, typer.Option("--fail-under", metavar="PCT",
-                          help="Exit 1 when a selected language is below PCT percent.")] = None,
-) -> None:
+def status(ctx: typer.Context, lang: Langs = None, article: Articles = None,
+           fmt: StatusFormat = Format.table, fail_under: FailUnder = None) -> None:
     """How far each language has come: units, words, percent, publishable articles."""
     from ..catalog.report import render_status
     from ..catalog.status import site_status
 
     console: Console = ctx.obj
     config = console.config()
-    langs = check_languages(config, lang)
-    statuses = site_status(config, languages=langs, articles=article)
+    statuses = site_status(config, languages=check_languages(config, lang), articles=article)
     if article:
         known = {c.domain for s in statuses for c in s.catalogs}
         missing = [a for a in article if a not in known]
@@ -168,11 +167,10 @@ def status(
     typer.echo(render_status(statuses, fmt.value, config.min_percent,
                              per_article=bool(article) or console.verbose,
                              color=sys.stdout.isatty()), nl=False)
-    if fail_under is not None:
-        below = [s.lang for s in statuses if s.total.percent < fail_under]
-        if below:
-            typer.echo(f"status: below {fail_under:g}%: {', '.join(below)}", err=True)
-            raise typer.Exit(1)
+    below = [s.lang for s in statuses if fail_under is not None and s.total.percent < fail_under]
+    if below:
+        typer.echo(f"status: below {fail_under:g}%: {', '.join(below)}", err=True)
+        raise typer.Exit(1)
 
 
 class CheckFormat(StrEnum):
@@ -180,90 +178,55 @@ class CheckFormat(StrEnum):
     json = "json"
 
 
-@app.command()
-def check(
-    ctx: typer.Context,
-    lang: Langs = None,
-    article: Articles = None,
-    fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.text,
-) -> None:
-    """Check every translation: broken markup, unsafe links or HTML, placeholders, plural forms."""
-    import json
+CheckFormatOption = Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")]
 
-    from ..catalog.checks import check_site, finding_dict
+
+@app.command()
+def check(ctx: typer.Context, lang: Langs = None, article: Articles = None,
+          fmt: CheckFormatOption = CheckFormat.text) -> None:
+    """Check every translation: broken markup, unsafe links or HTML, placeholders, plural forms."""
+    from ..catalog.checks import check_site
 
     console: Console = ctx.obj
     config = console.config()
     findings, checked = check_site(config, languages=check_languages(config, lang),
                                    articles=article)
-    errors = sum(1 for f in findings if f.severity == "error")
-    warnings = len(findings) - errors
-    if fmt is CheckFormat.json:
-        typer.echo(json.dumps({"catalogs": checked, "errors": errors, "warnings": warnings,
-                               "findings": [finding_dict(f) for f in findings]},
-                              indent=2, ensure_ascii=False))
-    else:
-        for finding in findings:
-            if console.quiet and finding.severity != "error":
-                continue
-            typer.echo(safe_text(str(finding)))
-            if finding.msgid:
-                unit = finding.msgid if len(finding.msgid) <= 70 else finding.msgid[:67] + "..."
-                typer.echo(f"  unit: {safe_text(repr(unit))}")
-            if finding.hint is not None:
-                typer.echo(f"  hint: {safe_text(finding.hint)}")
-        console.say(f"check: {checked} catalogs, {errors} errors, {warnings} warnings")
-    if errors:
+    if show_findings(console, findings, checked, as_json=fmt is CheckFormat.json):
         raise typer.Exit(1)
 
 
+SyncDryRun = Annotated[bool, typer.Option(
+    "--dry-run", help="List which files would change; write nothing.")]
+
+
 @app.command()
-def sync(
-    ctx: typer.Context,
-    dry_run: Annotated[bool, typer.Option("--dry-run",
-                                          help="List which files would change; write nothing.")] = False,
-    strict: Strict = False,
-) -> None:
+def sync(ctx: typer.Context, dry_run: SyncDryRun = False, strict: Strict = False) -> None:
     """The maintainer's one command: fetch (if configured), extract, update, then status."""
-    from ..catalog.report import render_status
     from ..catalog.workflow import sync as run_sync
 
     console: Console = ctx.obj
     with console.writing(lock=not dry_run) as config, progress(console) as advance:
         report = run_sync(config, dry_run=dry_run, progress=advance)
-    verb = "would write" if dry_run else "wrote"
-    warned = 0
-    if report.fetched is not None:
-        warned += show_fetch(console, config, report.fetched)
-    warned += warn(config, report.extracted.warnings)
-    list_files(console, verb, report.extracted.written, always=dry_run)
-    list_files(console, "would remove" if dry_run else "removed", report.extracted.removed,
-           always=dry_run)
-    console.say(f"extract: {report.extracted.templates} templates, "
-                f"{len(report.extracted.written)} {'to write' if dry_run else 'written'}")
-    show_update(console, report.updated, dry_run)
-    show_dates(console, report.dates, dry_run)
-    if not console.quiet:
-        typer.echo(render_status(report.status, "table", config.min_percent, per_article=False,
-                                 color=sys.stdout.isatty()), nl=False)
+    warned = show_sync(console, config, report, dry_run)
     if report.fetched is not None and report.fetched.exit_code:
         raise typer.Exit(report.fetched.exit_code)
     exit_if_broken([str(error) for error in report.updated.broken], "left untouched",
-                    escaped=True)
+                   escaped=True)
     if strict and warned:
         raise typer.Exit(1)
 
 
+Force = Annotated[bool, typer.Option(
+    "--force", help="Overwrite articles edited here since the last fetch.")]
+Prune = Annotated[bool, typer.Option("--prune", help="Remove articles deleted on the site.")]
+Translations = Annotated[bool, typer.Option(
+    "--translations", help="Instead, import the site's existing translations into the catalogs "
+    "of twp.toml's languages, as fuzzy entries (as twp import does).")]
+
+
 @app.command()
-def fetch(
-    ctx: typer.Context,
-    force: Annotated[bool, typer.Option(
-        "--force", help="Overwrite articles edited here since the last fetch.")] = False,
-    prune: Annotated[bool, typer.Option("--prune", help="Remove articles deleted on the site.")] = False,
-    translations: Annotated[bool, typer.Option(
-        "--translations", help="Instead, import the site's existing translations into the catalogs "
-        "of twp.toml's languages, as fuzzy entries (as twp import does).")] = False,
-) -> None:
+def fetch(ctx: typer.Context, force: Force = False, prune: Prune = False,
+          translations: Translations = False) -> None:
     """Pull the canonical articles from the live site ([fetch] in twp.toml)."""
     from ..source.fetch import fetch as run_fetch
 
@@ -273,18 +236,23 @@ def fetch(
             raise ConfigError("no [fetch] section", path="twp.toml",
                               hint='add [fetch] with type = "drupal", "wordpress" or "sitemap" and url')
         if translations:
-            from ..catalog.importer import import_fetched
-
-            imported = import_fetched(config)
-            show_import(console, config, imported, dry_run=False)
-            console.say(f"fetch --translations: {imported.requests} requests")
-            raise typer.Exit(1 if imported.skipped else 0)
+            _fetch_translations(console, config)
         with progress(console) as advance:
             report = run_fetch(config, force=force, prune=prune,
                                progress=(lambda d, t: advance("fetch", d, t)) if advance else None)
     show_fetch(console, config, report)
     if report.exit_code:
         raise typer.Exit(report.exit_code)
+
+
+def _fetch_translations(console: Console, config: Config) -> NoReturn:
+    """``fetch --translations``: import the site's translations, then exit."""
+    from ..catalog.importer import import_fetched
+
+    imported = import_fetched(config)
+    show_import(console, config, imported, dry_run=False)
+    console.say(f"fetch --translations: {imported.requests} requests")
+    raise typer.Exit(1 if imported.skipped else 0)
 
 
 @app.command("import")
@@ -315,21 +283,20 @@ def import_command(
         raise typer.Exit(1)
 
 
+BuildLangs = Annotated[list[str] | None, typer.Option(
+    "--lang", "-l", metavar="LANG",
+    help="Only this language (repeatable); the source language is always built.")]
+BuildOut = Annotated[Path | None, typer.Option(
+    "--out", "-o", help="Output directory (default: [paths] output).", file_okay=False)]
+Jobs = Annotated[int, typer.Option(
+    "--jobs", "-j", min=0, metavar="N",
+    help="Render languages in N processes (default 0: one per CPU core).")]
+Ping = Annotated[bool, typer.Option("--ping", help="Tell the WebSub hub about feeds that changed.")]
+
+
 @app.command()
-def build(
-    ctx: typer.Context,
-    lang: Annotated[list[str] | None, typer.Option(
-        "--lang", "-l", metavar="LANG",
-        help="Only this language (repeatable); the source language is always built.")] = None,
-    out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Output directory (default: [paths] output).", file_okay=False)] = None,
-    jobs: Annotated[int, typer.Option(
-        "--jobs", "-j", min=0, metavar="N",
-        help="Render languages in N processes (default 0: one per CPU core).")] = 0,
-    ping: Annotated[bool, typer.Option(
-        "--ping", help="Tell the WebSub hub about feeds that changed.")] = False,
-    strict: Strict = False,
-) -> None:
+def build(ctx: typer.Context, lang: BuildLangs = None, out: BuildOut = None, jobs: Jobs = 0,
+          ping: Ping = False, strict: Strict = False) -> None:
     """Publish: localized pages, feeds, sitemap, OPML, status dashboard and offline bundles."""
     from ..publish.build import build as run_build
 
@@ -338,14 +305,7 @@ def build(
         langs = check_languages(config, lang)
         report = run_build(config, languages=langs, out=out, jobs=jobs or (os.cpu_count() or 1),
                            progress=(lambda d, t: advance("build", d, t)) if advance else None)
-    warned = warn(config, report.warnings)
-    list_files(console, "wrote", report.written)
-    list_files(console, "removed", report.removed)
-    summary = ", ".join(f"{lang} {len(slugs)}" for lang, slugs in report.published.items())
-    console.say(f"build: {config.rel(report.output)}: {len(report.written)} files written, "
-                f"{len(report.unchanged)} unchanged"
-                + (f", {len(report.removed)} removed" if report.removed else "")
-                + f"; articles published: {summary}")
+    warned = show_build(console, config, report)
     if ping:
         _ping(console, config, report.changed_feeds)
     exit_if_broken(report.errors, "left out of the build")
@@ -393,47 +353,15 @@ def serve(
             typer.echo("stopped")
 
 
-_GLOBAL_FLAGS = frozenset({"-q", "--quiet", "-v", "--verbose", "--debug"})
-_GLOBAL_VALUED = frozenset({"--site"})
-
-
-def _globals_first(args: list[str]) -> list[str]:
-    """Move the global options given after the command (``twp extract -q``) before it, where
-    typer reads them; everything after a ``--`` is left as it is."""
-    index = 0
-    while index < len(args) and args[index].startswith("-") and args[index] != "--":
-        index += 2 if args[index] in _GLOBAL_VALUED else 1
-    if index >= len(args) or args[index] == "--":
-        return args
-    before, command, after = args[:index], args[index], args[index + 1:]
-    moved: list[str] = []
-    rest: list[str] = []
-    position = 0
-    while position < len(after):
-        token = after[position]
-        if token == "--":
-            rest.extend(after[position:])
-            break
-        if token in _GLOBAL_FLAGS or token.split("=", 1)[0] in _GLOBAL_VALUED and "=" in token:
-            moved.append(token)
-        elif token in _GLOBAL_VALUED and position + 1 < len(after):
-            moved.extend(after[position:position + 2])
-            position += 1
-        else:
-            rest.append(token)
-        position += 1
-    return [*before, *moved, command, *rest]
+FormatCheck = Annotated[bool, typer.Option(
+    "--check", help="Write nothing; exit 1 listing the files not in canonical form.")]
+FormatLangs = Annotated[list[str] | None, typer.Option(
+    "--lang", "-l", metavar="LANG",
+    help="Only this language's catalogs (repeatable; default: all, and the templates).")]
 
 
 @app.command("format")
-def format_catalogs(
-    ctx: typer.Context,
-    check: Annotated[bool, typer.Option(
-        "--check", help="Write nothing; exit 1 listing the files not in canonical form.")] = False,
-    lang: Annotated[list[str] | None, typer.Option(
-        "--lang", "-l", metavar="LANG",
-        help="Only this language's catalogs (repeatable; default: all, and the templates).")] = None,
-) -> None:
+def format_catalogs(ctx: typer.Context, check: FormatCheck = False, lang: FormatLangs = None) -> None:
     """Rewrite catalogs in canonical form (msgcat's, references as [catalogs] says)."""
     from ..catalog.canonical import format_catalogs as run_format
 
@@ -467,52 +395,65 @@ def _limits(console: Console) -> LimitsConfig:
         return LimitsConfig()
 
 
-@app.command("merge-po")
-def merge_po(
-    ctx: typer.Context,
-    files: Annotated[list[str] | None, typer.Argument(
-        metavar="BASE OURS THEIRS [PATH] | PATH...",
-        help="git's %O %A %B %P (the merge driver); with --from-git, the catalogs to resolve.")] = None,
-    from_git: Annotated[bool, typer.Option(
-        "--from-git", help="Resolve catalogs of an unfinished git merge "
-        "from git's copies of both sides (all unmerged ones if none given).")] = False,
-) -> None:
-    """Merge two versions of a catalog entry by entry (git's merge driver, see git-setup)."""
-    from ..catalog.gitmerge import merge_files, merge_from_git, text_merge, unmerged
+MergeFiles = Annotated[list[str] | None, typer.Argument(
+    metavar="BASE OURS THEIRS [PATH] | PATH...",
+    help="git's %O %A %B %P (the merge driver); with --from-git, the catalogs to resolve.")]
+FromGit = Annotated[bool, typer.Option(
+    "--from-git", help="Resolve catalogs of an unfinished git merge "
+    "from git's copies of both sides (all unmerged ones if none given).")]
 
+
+@app.command("merge-po")
+def merge_po(ctx: typer.Context, files: MergeFiles = None, from_git: FromGit = False) -> None:
+    """Merge two versions of a catalog entry by entry (git's merge driver, see git-setup)."""
     console: Console = ctx.obj
-    files = files or []
     limits = _limits(console)
-    conflicts = 0
     if from_git:
-        paths = files or unmerged()
-        if not paths:
-            console.say("merge-po: git lists no unmerged catalog")
-            return
-        for path in paths:
-            result = merge_from_git(path, limits=limits)
-            conflicts += len(result.conflicts)
-            console.say(f"merge-po: {path}: merged"
-                        + (f", {len(result.conflicts)} entries in conflict (see 'twp check')"
-                           if result.conflicts else "; 'git add' it to mark it resolved"))
+        conflicts = _merge_from_git(console, files or [], limits)
     else:
-        if len(files) not in (3, 4):
-            raise ConfigError("merge-po takes BASE OURS THEIRS [PATH] (git's %O %A %B %P)",
-                              hint="or --from-git PATH... during an unfinished merge; "
-                                   "'twp git-setup' configures git to call it")
-        base, ours, theirs = (Path(name) for name in files[:3])
-        shown = files[3] if len(files) == 4 else files[1]
-        try:
-            result = merge_files(base, ours, theirs, shown, limits)
-        except TwpError:
-            text_merge(base, ours, theirs)  # git's line merge, markers and all
-            raise
-        conflicts = len(result.conflicts)
-        if conflicts:
-            typer.echo(f"merge-po: {shown}: {conflicts} entries changed differently on both "
-                       "branches: both versions are in the file, see 'twp check'", err=True)
+        conflicts = _merge_driver(files or [], limits)
     if conflicts:
         raise typer.Exit(1)
+
+
+def _merge_from_git(console: Console, files: list[str], limits: LimitsConfig) -> int:
+    """``merge-po --from-git``: resolve ``files`` (or every unmerged catalog); the entries in
+    conflict."""
+    from ..catalog.gitmerge import merge_from_git, unmerged
+
+    paths = files or unmerged()
+    if not paths:
+        console.say("merge-po: git lists no unmerged catalog")
+    conflicts = 0
+    for path in paths:
+        result = merge_from_git(path, limits=limits)
+        conflicts += len(result.conflicts)
+        console.say(f"merge-po: {path}: merged"
+                    + (f", {len(result.conflicts)} entries in conflict (see 'twp check')"
+                       if result.conflicts else "; 'git add' it to mark it resolved"))
+    return conflicts
+
+
+def _merge_driver(files: list[str], limits: LimitsConfig) -> int:
+    """``merge-po BASE OURS THEIRS [PATH]``, as git's merge driver; the entries in conflict."""
+    from ..catalog.gitmerge import merge_files, text_merge
+
+    if len(files) not in (3, 4):
+        raise ConfigError("merge-po takes BASE OURS THEIRS [PATH] (git's %O %A %B %P)",
+                          hint="or --from-git PATH... during an unfinished merge; "
+                               "'twp git-setup' configures git to call it")
+    base, ours, theirs = (Path(name) for name in files[:3])
+    shown = files[3] if len(files) == 4 else files[1]
+    try:
+        result = merge_files(base, ours, theirs, shown, limits)
+    except TwpError:
+        text_merge(base, ours, theirs)  # git's line merge, markers and all
+        raise
+    conflicts = len(result.conflicts)
+    if conflicts:
+        typer.echo(f"merge-po: {shown}: {conflicts} entries changed differently on both "
+                   "branches: both versions are in the file, see 'twp check'", err=True)
+    return conflicts
 
 
 @app.command("git-setup")
@@ -541,7 +482,7 @@ def weblate_config(ctx: typer.Context) -> None:
 
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point of the ``twp`` script."""
-    args = _globals_first(list(sys.argv[1:] if argv is None else argv))
+    args = globals_first(list(sys.argv[1:] if argv is None else argv))
     debug = "--debug" in args
     try:  # typer reports usage errors itself (exit 2) and ends with SystemExit
         app(args=args, prog_name="twp")

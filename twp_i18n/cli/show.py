@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from typing import TYPE_CHECKING
 
+import typer
+
+from ..errors import safe_text
 from .console import Console, list_files, short, warn
 
 if TYPE_CHECKING:
+    from ..catalog.checks import Finding
     from ..catalog.dates import DatesReport
     from ..catalog.importer import ImportReport
     from ..catalog.merge import UpdateReport
+    from ..catalog.workflow import SyncReport
     from ..config import Config
+    from ..publish.build import BuildReport
     from ..source.fetch import FetchReport
 
 
@@ -82,3 +90,63 @@ def show_import(console: Console, config: Config, report: ImportReport, dry_run:
                 f"{'would be imported' if dry_run else 'imported'} as fuzzy"
                 + (f", {len(report.skipped)} files skipped" if report.skipped else "")
                 + ("" if dry_run or not total else "; confirm them in a PO editor (docs/translating.md)"))
+
+
+def show_sync(console: Console, config: Config, report: SyncReport, dry_run: bool) -> int:
+    """Each step of ``sync`` as its own command prints it, then the status table; how many
+    warnings were printed."""
+    from ..catalog.report import render_status
+
+    verb = "would write" if dry_run else "wrote"
+    warned = 0
+    if report.fetched is not None:
+        warned += show_fetch(console, config, report.fetched)
+    warned += warn(config, report.extracted.warnings)
+    list_files(console, verb, report.extracted.written, always=dry_run)
+    list_files(console, "would remove" if dry_run else "removed", report.extracted.removed,
+               always=dry_run)
+    console.say(f"extract: {report.extracted.templates} templates, "
+                f"{len(report.extracted.written)} {'to write' if dry_run else 'written'}")
+    show_update(console, report.updated, dry_run)
+    show_dates(console, report.dates, dry_run)
+    if not console.quiet:
+        typer.echo(render_status(report.status, "table", config.min_percent, per_article=False,
+                                 color=sys.stdout.isatty()), nl=False)
+    return warned
+
+
+def show_build(console: Console, config: Config, report: BuildReport) -> int:
+    """The build's warnings (each once), files and summary; how many warnings were printed."""
+    warned = warn(config, report.warnings)
+    list_files(console, "wrote", report.written)
+    list_files(console, "removed", report.removed)
+    summary = ", ".join(f"{lang} {len(slugs)}" for lang, slugs in report.published.items())
+    console.say(f"build: {config.rel(report.output)}: {len(report.written)} files written, "
+                f"{len(report.unchanged)} unchanged"
+                + (f", {len(report.removed)} removed" if report.removed else "")
+                + f"; articles published: {summary}")
+    return warned
+
+
+def show_findings(console: Console, findings: list[Finding], checked: int, as_json: bool) -> int:
+    """What ``twp check`` found, as text (with each unit and hint) or JSON; the errors."""
+    from ..catalog.checks import finding_dict
+
+    errors = sum(1 for f in findings if f.severity == "error")
+    warnings = len(findings) - errors
+    if as_json:
+        typer.echo(json.dumps({"catalogs": checked, "errors": errors, "warnings": warnings,
+                               "findings": [finding_dict(f) for f in findings]},
+                              indent=2, ensure_ascii=False))
+        return errors
+    for finding in findings:
+        if console.quiet and finding.severity != "error":
+            continue
+        typer.echo(safe_text(str(finding)))
+        if finding.msgid:
+            unit = finding.msgid if len(finding.msgid) <= 70 else finding.msgid[:67] + "..."
+            typer.echo(f"  unit: {safe_text(repr(unit))}")
+        if finding.hint is not None:
+            typer.echo(f"  hint: {safe_text(finding.hint)}")
+    console.say(f"check: {checked} catalogs, {errors} errors, {warnings} warnings")
+    return errors
