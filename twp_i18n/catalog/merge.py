@@ -251,7 +251,7 @@ class Memory:
         self._plain_pairs = {pair: p for pair, p in pairs.items() if len(p) <= common}
 
 
-def merge_catalog(template: polib.POFile, old: polib.POFile | None, lang: str, domain: str,  # noqa: C901 - too long too, listed in CONTRIBUTING.md
+def merge_catalog(template: polib.POFile, old: polib.POFile | None, lang: str, domain: str,
                   memory: Memory | None = None) -> tuple[polib.POFile, MergeStats]:
     """Return the updated catalog for ``domain`` in ``lang`` and what changed."""
     stats = MergeStats()
@@ -267,7 +267,32 @@ def merge_catalog(template: polib.POFile, old: polib.POFile | None, lang: str, d
         if name in template.metadata:
             result.metadata[name] = template.metadata[name]
     forms = _plural_count(old, lang)
+    used: set[int] = set()
+    merged, pending = _same_units(template, old, forms, stats, used)
+    _new_units(merged, pending, old, forms, stats, used, memory, domain)
+    _move_notes(merged, pending, old, used)
+    for done in merged:
+        assert done is not None
+        result.append(done)
+    for entry in old:
+        if entry.obsolete and id(entry) not in used:
+            result.append(entry)
+    for entry in old:
+        if not entry.obsolete and id(entry) not in used and (
+                has_translation(entry) or entry.tcomment.strip()):
+            result.append(_obsolete(entry))
+            stats.obsoleted += 1
+    return result, stats
 
+
+Pending = list[tuple[int, polib.POEntry]]
+"""Template units no entry of the old catalog has, by their index in the template."""
+
+
+def _same_units(template: polib.POFile, old: polib.POFile, forms: int, stats: MergeStats,
+                used: set[int]) -> tuple[list[polib.POEntry | None], Pending]:
+    """Each template unit with the old entry of the same key carried over (None where there
+    is none, those in ``pending``); the old entries used are added to ``used``."""
     by_key: dict[Key, polib.POEntry] = {}
     for entry in old:  # live entries first: they win over obsolete duplicates
         if not entry.obsolete:
@@ -276,8 +301,7 @@ def merge_catalog(template: polib.POFile, old: polib.POFile | None, lang: str, d
         if entry.obsolete:
             by_key.setdefault(key_of(entry), entry)
 
-    used: set[int] = set()
-    pending: list[tuple[int, polib.POEntry]] = []
+    pending: Pending = []
     merged: list[polib.POEntry | None] = []
     for index, unit in enumerate(template):
         previous = by_key.get(key_of(unit))
@@ -295,7 +319,14 @@ def merge_catalog(template: polib.POFile, old: polib.POFile | None, lang: str, d
         else:
             merged.append(None)
             pending.append((index, unit))
+    return merged, pending
 
+
+def _new_units(merged: list[polib.POEntry | None], pending: Pending, old: polib.POFile,
+               forms: int, stats: MergeStats, used: set[int], memory: Memory | None,
+               domain: str) -> None:
+    """Fill in the units no old entry had: a fuzzy match among the unused translations,
+    else the translation memory, else an empty entry."""
     candidates = [e for e in old if id(e) not in used and has_translation(e)
                   and not e.msgid_plural]
     candidate_texts = [e.msgid for e in candidates]
@@ -311,25 +342,36 @@ def merge_catalog(template: polib.POFile, old: polib.POFile | None, lang: str, d
             stats.fuzzy_matched += 1
             continue
         if memory is not None and not unit.msgid_plural:
-            hit = memory.lookup(unit, domain)
-            if hit is not None:
-                other, same_role = hit
-                entry = _fresh(unit, forms)
-                entry.msgstr = other.msgstr
-                if not same_role:
-                    entry.flags.insert(0, "fuzzy")
-                merged[index] = entry
-                stats.from_memory += 1
-                continue
-            similar = memory.closest(unit.msgid, domain)
-            if similar is not None:
-                merged[index] = _fuzzy(unit, similar, forms)
+            remembered = _from_memory(unit, memory, domain, forms)
+            if remembered is not None:
+                merged[index] = remembered
                 stats.from_memory += 1
                 continue
         merged[index] = _fresh(unit, forms)
 
-    # Translator comments on untranslated entries whose unit changed go to the new unit;
-    # those whose unit is gone are kept on an obsolete entry, below.
+
+def _from_memory(unit: polib.POEntry, memory: Memory, domain: str,
+                 forms: int) -> polib.POEntry | None:
+    """The entry for ``unit`` from the translation memory (fuzzy unless the same text had
+    the same role), or None."""
+    hit = memory.lookup(unit, domain)
+    if hit is not None:
+        other, same_role = hit
+        entry = _fresh(unit, forms)
+        entry.msgstr = other.msgstr
+        if not same_role:
+            entry.flags.insert(0, "fuzzy")
+        return entry
+    similar = memory.closest(unit.msgid, domain)
+    if similar is not None:
+        return _fuzzy(unit, similar, forms)
+    return None
+
+
+def _move_notes(merged: list[polib.POEntry | None], pending: Pending, old: polib.POFile,
+                used: set[int]) -> None:
+    """Translator comments on untranslated entries whose unit changed go to the new unit;
+    those whose unit is gone are kept on an obsolete entry (by :func:`merge_catalog`)."""
     noted = [e for e in old if id(e) not in used and not has_translation(e) and e.tcomment.strip()]
     noted_texts = [e.msgid for e in noted]
     for index, unit in pending:
@@ -342,19 +384,6 @@ def merge_catalog(template: polib.POFile, old: polib.POFile | None, lang: str, d
             used.add(id(entry))
             target.tcomment = "\n".join(filter(None, [target.tcomment, entry.tcomment]))
             del noted[found], noted_texts[found]
-
-    for done in merged:
-        assert done is not None
-        result.append(done)
-    for entry in old:
-        if entry.obsolete and id(entry) not in used:
-            result.append(entry)
-    for entry in old:
-        if not entry.obsolete and id(entry) not in used and (
-                has_translation(entry) or entry.tcomment.strip()):
-            result.append(_obsolete(entry))
-            stats.obsoleted += 1
-    return result, stats
 
 
 def _reshaped(unit: polib.POEntry, previous: polib.POEntry, forms: int,
@@ -488,7 +517,7 @@ class UpdateReport:
         return [p for lang in self.languages for p in lang.unchanged]
 
 
-def update(config: Config, *, languages: Iterable[str] | None = None,  # noqa: C901 - too long too, listed in CONTRIBUTING.md
+def update(config: Config, *, languages: Iterable[str] | None = None,
            dry_run: bool = False, progress: Callable[[int, int], None] | None = None,
            templates: dict[str, polib.POFile] | None = None) -> UpdateReport:
     """Bring every catalog of every language up to date with the templates.
@@ -506,29 +535,11 @@ def update(config: Config, *, languages: Iterable[str] | None = None,  # noqa: C
     to do.
     """
     langs = list(languages) if languages is not None else list(config.languages)
-    if templates is None:
-        texts = {domain: pofile.read_bytes(p, config.rel(p), config.limits)
-                 for domain, p in pot_files(config).items()}
-        if not texts:
-            load_templates(config)  # raises the "run twp extract first" error
-        source = _Templates(config, texts, {})
-    else:
-        source = _Templates(config, {d: pofile.format_po(po).encode("utf-8")
-                                     for d, po in templates.items()}, dict(templates))
+    source = _template_source(config, templates)
     code = cache.code_digest()
     stored = cache.load(config, "update")
     memo: dict[str, list[str]] = stored.get("catalogs", {}) if stored.get("code") == code else {}
-
-    workers = min(len(langs), os.cpu_count() or 1)
-    if workers > 1 and len(langs) * len(source.texts) >= 400:
-        # Parse, once for every language, the templates that changed since the previous update
-        # (all of them without a cache); the others are parsed by the workers that need them.
-        for domain, digest in source.digests.items():
-            if any(_remembered(memo, config.rel(catalog_path(config, lang, domain)))[0] != digest
-                   for lang in langs):
-                source.get(domain)
-    else:
-        workers = 1
+    workers = _workers(config, langs, source, memo)
     finished = [0]
 
     def done() -> None:
@@ -538,30 +549,10 @@ def update(config: Config, *, languages: Iterable[str] | None = None,  # noqa: C
 
     results = parallel.fork_map(_update_language, langs, workers, job=(config, source, memo),
                                 done=done)
-    broken = [error for result in results for error in result.errors]
-    if broken:  # the writer's guard refused a catalog: write nothing at all
-        raise _combined(broken)
-
-    moved = [rel for result in results for rel, seen in result.read_digests.items()
-             if rel in result.outputs and _digest_now(config.root / rel) != seen]
-    if moved:
-        raise CatalogError(
-            "changed while twp update was running (saved by an editor or a git pull?); "
-            "nothing was written", path=moved[0],
-            hint="run twp update again: it will merge the new version")
-
+    _refuse_to_write(config, results)
     outputs = {rel: text.encode("utf-8") for result in results
                for rel, text in sorted(result.outputs.items())}
-    if dry_run:
-        changes = [not (config.root / rel).exists() or (config.root / rel).read_bytes() != data
-                   for rel, data in outputs.items()]
-    else:
-        # One sync for every catalog, not one each; threads overlap the file system's waits.
-        with one_sync(), ThreadPoolExecutor(max_workers=_WRITERS) as writers:
-            changes = list(writers.map(lambda item: write_if_changed(config.root / item[0], item[1]),
-                                       outputs.items()))
-    changed = {rel for rel, change in zip(outputs, changes, strict=True) if change}
-
+    changed = _write_outputs(config, outputs, dry_run)
     report = UpdateReport(broken=[error for result in results for error in result.unreadable])
     fresh = dict(memo)
     for result in results:
@@ -579,6 +570,61 @@ def update(config: Config, *, languages: Iterable[str] | None = None,  # noqa: C
     if not dry_run:
         cache.save(config, "update", {"code": code, "catalogs": fresh})
     return report
+
+
+def _template_source(config: Config, templates: dict[str, polib.POFile] | None) -> _Templates:
+    """The template files (``locales/*.pot``), or ``templates`` standing in for them."""
+    if templates is None:
+        texts = {domain: pofile.read_bytes(p, config.rel(p), config.limits)
+                 for domain, p in pot_files(config).items()}
+        if not texts:
+            load_templates(config)  # raises the "run twp extract first" error
+        return _Templates(config, texts, {})
+    return _Templates(config, {d: pofile.format_po(po).encode("utf-8")
+                               for d, po in templates.items()}, dict(templates))
+
+
+def _workers(config: Config, langs: list[str], source: _Templates,
+             memo: dict[str, list[str]]) -> int:
+    """How many processes merge the languages; with several, the templates they need parsed
+    first, once for all of them."""
+    workers = min(len(langs), os.cpu_count() or 1)
+    if workers <= 1 or len(langs) * len(source.texts) < 400:
+        return 1
+    # Parse, once for every language, the templates that changed since the previous update
+    # (all of them without a cache); the others are parsed by the workers that need them.
+    for domain, digest in source.digests.items():
+        if any(_remembered(memo, config.rel(catalog_path(config, lang, domain)))[0] != digest
+               for lang in langs):
+            source.get(domain)
+    return workers
+
+
+def _refuse_to_write(config: Config, results: list[_LanguageResult]) -> None:
+    """Write nothing when the writer's guard refused a catalog, or one changed meanwhile."""
+    broken = [error for result in results for error in result.errors]
+    if broken:
+        raise _combined(broken)
+    moved = [rel for result in results for rel, seen in result.read_digests.items()
+             if rel in result.outputs and _digest_now(config.root / rel) != seen]
+    if moved:
+        raise CatalogError(
+            "changed while twp update was running (saved by an editor or a git pull?); "
+            "nothing was written", path=moved[0],
+            hint="run twp update again: it will merge the new version")
+
+
+def _write_outputs(config: Config, outputs: dict[str, bytes], dry_run: bool) -> set[str]:
+    """Write the catalogs whose bytes change (none on a dry run); those that do."""
+    if dry_run:
+        changes = [not (config.root / rel).exists() or (config.root / rel).read_bytes() != data
+                   for rel, data in outputs.items()]
+    else:
+        # One sync for every catalog, not one each; threads overlap the file system's waits.
+        with one_sync(), ThreadPoolExecutor(max_workers=_WRITERS) as writers:
+            changes = list(writers.map(lambda item: write_if_changed(config.root / item[0], item[1]),
+                                       outputs.items()))
+    return {rel for rel, change in zip(outputs, changes, strict=True) if change}
 
 
 def _digest_now(path: Path) -> str | None:
@@ -656,50 +702,14 @@ def _update_language(job: tuple[Config, Any, Any], lang: str) -> _LanguageResult
             gc.enable()
 
 
-def _merge_language(job: tuple[Config, Any, Any], lang: str) -> _LanguageResult:  # noqa: C901 - too long too, listed in CONTRIBUTING.md
+def _merge_language(job: tuple[Config, Any, Any], lang: str) -> _LanguageResult:
     config, source, memo = job
     result = _LanguageResult(lang)
-    directory = config.po_dir(lang)
-    on_disk = domain_files(directory, ".po")
-    data: dict[str, bytes] = {}
-    untouchable: set[str] = set()
-    for domain, path in list(on_disk.items()):
-        try:
-            data[domain] = pofile.read_bytes(path, config.rel(path), config.limits)
-        except CatalogError as exc:  # left as it is; the others are updated
-            result.unreadable.append(exc)
-            untouchable.add(domain)
-            del on_disk[domain]
-    digests = {domain: cache.digest(data[domain]) for domain in on_disk}
-    result.read_digests = {config.rel(path): digests[domain] for domain, path in on_disk.items()}
-    todo: list[str] = []
-    for domain in source.texts:
-        if domain in untouchable:
-            continue
-        rel = config.rel(catalog_path(config, lang, domain))
-        template_digest = source.digests[domain]
-        result.template_digests[rel] = template_digest
-        if domain in digests and memo.get(rel) == [template_digest, digests[domain]]:
-            result.skipped.append(rel)
-        else:
-            todo.append(domain)
-    orphans = [domain for domain in on_disk if domain not in source.texts
-               and memo.get(config.rel(on_disk[domain])) != ["", digests[domain]]]
-    for domain in on_disk:
-        if domain not in source.texts and domain not in orphans:
-            result.skipped.append(config.rel(on_disk[domain]))
+    on_disk, data, untouchable = _read_language(config, lang, result)
+    todo, orphans = _to_merge(config, lang, source, memo, result, on_disk, data, untouchable)
     if not todo and not orphans:
         return result
-    old: dict[str, polib.POFile] = {}
-    for domain in sorted(on_disk):
-        try:
-            po = load_catalog(config, lang, domain, data[domain])
-        except CatalogError as exc:  # left as it is, and out of the translation memory
-            result.unreadable.append(exc)
-            untouchable.add(domain)
-            continue
-        assert po is not None
-        old[domain] = po
+    old = _load_old(config, lang, on_disk, data, result)
     todo = [domain for domain in todo if domain in old or domain not in on_disk]
     orphans = [domain for domain in orphans if domain in old]
     memory = Memory(old)
@@ -723,16 +733,80 @@ def _merge_language(job: tuple[Config, Any, Any], lang: str) -> _LanguageResult:
         else:
             result.outputs[rel] = pofile.format_po(orphan, original=old[domain],
                                                    references=references)
-    # The writer's guard: read the old bytes and the new text independently, and refuse to
-    # write anything if the new catalogs lost a translation or a translator's comment.
-    by_rel = {config.rel(path): data[domain] for domain, path in on_disk.items()}
+    _guard(result, {config.rel(path): data[domain] for domain, path in on_disk.items()},
+           replaced)
+    return result
+
+
+def _read_language(config: Config, lang: str,
+                   result: _LanguageResult) -> tuple[dict[str, Path], dict[str, bytes], set[str]]:
+    """The catalogs of ``lang`` on disk and their bytes, by domain; those that cannot be read
+    are left as they are (in ``result.unreadable``, and the third item)."""
+    on_disk = domain_files(config.po_dir(lang), ".po")
+    data: dict[str, bytes] = {}
+    untouchable: set[str] = set()
+    for domain, path in list(on_disk.items()):
+        try:
+            data[domain] = pofile.read_bytes(path, config.rel(path), config.limits)
+        except CatalogError as exc:  # left as it is; the others are updated
+            result.unreadable.append(exc)
+            untouchable.add(domain)
+            del on_disk[domain]
+    return on_disk, data, untouchable
+
+
+def _to_merge(config: Config, lang: str, source: _Templates, memo: dict[str, list[str]],
+              result: _LanguageResult, on_disk: dict[str, Path], data: dict[str, bytes],
+              untouchable: set[str]) -> tuple[list[str], list[str]]:
+    """The domains to merge and the orphaned catalogs (no template) to clean; the others are
+    up to date since the previous update (``result.skipped``)."""
+    digests = {domain: cache.digest(data[domain]) for domain in on_disk}
+    result.read_digests = {config.rel(path): digests[domain] for domain, path in on_disk.items()}
+    todo: list[str] = []
+    for domain in source.texts:
+        if domain in untouchable:
+            continue
+        rel = config.rel(catalog_path(config, lang, domain))
+        template_digest = source.digests[domain]
+        result.template_digests[rel] = template_digest
+        if domain in digests and memo.get(rel) == [template_digest, digests[domain]]:
+            result.skipped.append(rel)
+        else:
+            todo.append(domain)
+    orphans = [domain for domain in on_disk if domain not in source.texts
+               and memo.get(config.rel(on_disk[domain])) != ["", digests[domain]]]
+    for domain in on_disk:
+        if domain not in source.texts and domain not in orphans:
+            result.skipped.append(config.rel(on_disk[domain]))
+    return todo, orphans
+
+
+def _load_old(config: Config, lang: str, on_disk: dict[str, Path], data: dict[str, bytes],
+              result: _LanguageResult) -> dict[str, polib.POFile]:
+    """The readable catalogs of ``lang``, parsed; the others are left as they are (and out of
+    the translation memory)."""
+    old: dict[str, polib.POFile] = {}
+    for domain in sorted(on_disk):
+        try:
+            po = load_catalog(config, lang, domain, data[domain])
+        except CatalogError as exc:  # left as it is, and out of the translation memory
+            result.unreadable.append(exc)
+            continue
+        assert po is not None
+        old[domain] = po
+    return old
+
+
+def _guard(result: _LanguageResult, by_rel: dict[str, bytes],
+           replaced: dict[str, list[Key]]) -> None:
+    """The writer's guard: read the old bytes and the new text independently, and refuse to
+    write anything if the new catalogs lost a translation or a translator's comment."""
     for rel, text in [*result.outputs.items(), *((rel, None) for rel in result.removals)]:
         if rel in by_rel:
             try:
                 check_kept(by_rel[rel], text, rel, replaced.get(rel, ()))
             except CatalogError as exc:
                 result.errors.append(exc)
-    return result
 
 
 def _remembered(memo: dict[str, list[str]], rel: str) -> list[str | None]:
