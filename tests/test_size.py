@@ -18,8 +18,6 @@ LONG_FUNCTIONS = {
     ("catalog/merge3.py", "entry"),
     ("catalog/status.py", "site_status"), ("publish/build.py", "build"),
     ("publish/build.py", "_plan"), ("render/localize.py", "localize"),
-    ("source/content.py", "_article_from"), ("source/fetch.py", "_apply"),
-    ("source/fetch_http.py", "request"),
 }
 
 
