@@ -37,10 +37,10 @@ from ..machinery.fsutil import remove_file, remove_stale_temp_files, write_if_ch
 from ..paths import check_slug, inside, language_folders
 from .content import parse_article
 from .fetch_api import drupal, wordpress
-from .fetch_http import Bounds, Counter, check_scheme, make_client
+from .fetch_http import Bounds, Counter, make_client
 from .fetch_http import ping_hub as _ping_hub
 from .fetch_sitemap import sitemap
-from .fetch_sources import Context, Harvest, Item, load_json
+from .fetch_sources import Context, Harvest, Item, fetch_settings, load_json
 
 SOURCES: dict[str, Callable[[Context], Harvest]] = {
     "drupal": drupal,
@@ -129,13 +129,7 @@ def fetch(config: Config, *, force: bool = False, prune: bool = False,
     :param progress: called with ``(done, total)`` as articles are read.
     :param client: an ``httpx.Client`` to use (the caller closes it); one is made otherwise.
     """
-    settings = config.fetch
-    if settings is None:
-        raise FetchError("there is no [fetch] section in twp.toml", path="twp.toml",
-                         hint='add [fetch] with type = "drupal", "wordpress" or "sitemap" and url = "..."')
-    check_scheme(settings.url)
-    if settings.sitemap:
-        check_scheme(settings.sitemap)
+    settings = fetch_settings(config)
     remove_stale_temp_files(config.source_dir, depth=0)  # of a fetch killed while writing
     state = _State.load(config)
     same_source = state.source == {"type": settings.type, "url": settings.url}

@@ -42,7 +42,6 @@ from .fetch_http import (
     Counter,
     HTTPStatusProblem,
     PageProblem,
-    check_scheme,
     make_client,
     redirect_allowed,
 )
@@ -54,6 +53,7 @@ from .fetch_sources import (
     Context,
     as_text,
     expect,
+    fetch_settings,
     parse_json,
     safe_slug,
 )
@@ -83,13 +83,7 @@ class TranslationHarvest:
 
 def fetch_translations(config: Config, *, client: httpx.Client | None = None) -> TranslationHarvest:
     """Every translation of the site's articles into the configured languages."""
-    settings = config.fetch
-    if settings is None:
-        raise FetchError("there is no [fetch] section in twp.toml", path="twp.toml",
-                         hint='add [fetch] with type = "drupal", "wordpress" or "sitemap" and url = "..."')
-    check_scheme(settings.url)
-    if settings.sitemap:
-        check_scheme(settings.sitemap)
+    settings = fetch_settings(config)
     home = tuple(urlsplit(url).hostname or "" for url in (settings.url, settings.sitemap) if url)
     bounds = Bounds(deadline=settings.deadline, max_retry_after=settings.max_retry_after,
                     redirect_hosts=(*home, *settings.redirect_hosts))
