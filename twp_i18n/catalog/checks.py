@@ -1145,10 +1145,9 @@ class Verdicts:
         if self._known is None:
             self._known = {}
             assert self.config is not None
-            stored = cache.load(self.config, self.NAME)
-            if stored.get("code") == cache.code_digest():
-                self._known = dict.fromkeys(stored.get("safe", []), False)
-                self._known.update(dict.fromkeys(stored.get("unsafe", []), True))
+            stored = cache.Memo(self.config, self.NAME)
+            self._known = dict.fromkeys(stored.get("safe", []), False)
+            self._known.update(dict.fromkeys(stored.get("unsafe", []), True))
         return self._known
 
     def unsafe(self, entry: polib.POEntry, *, kind: Kind = "article",
@@ -1186,11 +1185,9 @@ class Verdicts:
         kept = {**self.known, **self.used}
         if len(kept) > 3 * len(self.used) + 10_000:  # mostly texts that are long gone
             kept = self.used
-        cache.save(self.config, self.NAME, {
-            "code": cache.code_digest(),
-            "safe": sorted(k for k, v in kept.items() if not v),
-            "unsafe": sorted(k for k, v in kept.items() if v),
-        })
+        cache.Memo(self.config, self.NAME).save(
+            safe=sorted(k for k, v in kept.items() if not v),
+            unsafe=sorted(k for k, v in kept.items() if v))
 
 
 # --------------------------------------------------------------------------- catalogs

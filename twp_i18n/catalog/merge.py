@@ -536,9 +536,8 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
     """
     langs = list(languages) if languages is not None else list(config.languages)
     source = _template_source(config, templates)
-    code = cache.code_digest()
-    stored = cache.load(config, "update")
-    memo: dict[str, list[str]] = stored.get("catalogs", {}) if stored.get("code") == code else {}
+    stored = cache.Memo(config, "update")
+    memo: dict[str, list[str]] = stored.get("catalogs", {})
     workers = _workers(config, langs, source, memo)
     finished = [0]
 
@@ -568,7 +567,7 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
             fresh.pop(rel, None)
         report.languages.append(item)
     if not dry_run:
-        cache.save(config, "update", {"code": code, "catalogs": fresh})
+        stored.save(catalogs=fresh)
     return report
 
 
