@@ -78,7 +78,8 @@ def test_fixture_site_syncs_and_builds(make_site, twp):
     assert "reference link: [old mill]: <https://example.org/mill>" in refs.comment
     assert 'reference link: [signs]: <https://example.org/signs> "Signs"' in refs.comment
     assert pot.metadata["X-Untranslatable-Words"] == "5"
-    assert twp("--site", root, "build").code == 0
+    built = twp("--site", root, "build")
+    assert built.code == 0 and "error" not in built.err, built
 
 
 def translate(root: Path, lang: str, table: dict[str, str]) -> None:
