@@ -404,7 +404,7 @@ def _show_fetch(console: Console, config: Config, report: FetchReport) -> int:
 @app.command()
 def fetch(
     ctx: typer.Context,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite articles edited here since the last fetch.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite articles edited here since the last fetch (with --translations: ask again for every translation).")] = False,
     prune: Annotated[bool, typer.Option("--prune", help="Remove articles deleted on the site.")] = False,
     translations: Annotated[bool, typer.Option("--translations", help="Instead, import the site's existing translations into the catalogs of twp.toml's languages, as fuzzy entries (as twp import does).")] = False,
 ) -> None:
@@ -419,7 +419,7 @@ def fetch(
         if translations:
             from ..catalog.importer import import_fetched
 
-            imported = import_fetched(config)
+            imported = import_fetched(config, force=force)
             _show_import(console, config, imported, dry_run=False)
             console.say(f"fetch --translations: {imported.requests} requests")
             raise typer.Exit(1 if imported.skipped else 0)
