@@ -37,8 +37,8 @@ import httpx
 from ..config import Config, LimitsConfig
 from ..errors import ContentError, FetchError
 from ..languages import bcp47_tag
-from .fetch_api import WP_PER_PAGE, drupal_item, page_count
 from ..machinery.fsutil import write_if_changed
+from .fetch_api import WP_PER_PAGE, drupal_item, page_count
 from .fetch_http import (
     Bounds,
     Counter,
