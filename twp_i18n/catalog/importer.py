@@ -261,7 +261,7 @@ def _fill(po: polib.POFile, article: Article, document: TranslatedDocument,
           result: ArticleImport, context: Context, overwrite_fuzzy: bool) -> list[Key]:
     """Put the pairs into ``po``; returns the keys whose fuzzy translation was replaced."""
     units, pairs = _candidates(article, document, result)
-    keys = [(ctx, unit.text) for unit, ctx in zip(units, unit_contexts(units))]
+    keys = [(ctx, unit.text) for unit, ctx in zip(units, unit_contexts(units), strict=True)]
     entries = {key_of(e): e for e in po if not e.obsolete}
     replaced: list[Key] = []
     done: set[Key] = set()
@@ -300,7 +300,7 @@ def _tally(units: list[Unit], keys: list[Key], entries: dict[Key, polib.POEntry]
            result: ArticleImport) -> None:
     imported = {msgid for _, msgid, _ in result.aligned}
     seen: set[Key] = set()
-    for unit, key in zip(units, keys):
+    for unit, key in zip(units, keys, strict=True):
         if key in seen:
             continue
         seen.add(key)

@@ -33,7 +33,17 @@ from ..errors import CatalogError, TemplateError
 from ..languages import bcp47_tag, plural_forms, plural_function, single_count_forms, text_direction
 from ..paths import THEME_DIR
 from ..source.content import Article
-from ..source.segments import Unit, article_units, markdown, translate_tokens, unit_blocks, word_count
+from ..source.markup import html_text, mark_html_lang
+from ..source.segments import (
+    Unit,
+    article_units,
+    has_words,
+    markdown,
+    parse_body,
+    translate_tokens,
+    unit_blocks,
+    word_count,
+)
 
 MARKDOWN_TAGS = frozenset({
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "code",
@@ -249,7 +259,7 @@ def unit_keys(article: Article) -> UnitKeys:
     """``((msgctxt, msgid), words)`` of every unit of an article, in order."""
     units = article_units(article)
     return [((context, unit.text), word_count(unit.text))
-            for unit, context in zip(units, unit_contexts(units))]
+            for unit, context in zip(units, unit_contexts(units), strict=True)]
 
 
 def coverage(keys: UnitKeys, view: CatalogView) -> tuple[int, int]:
@@ -301,9 +311,9 @@ class SourceDocument:
 def parse_source(article: Article, words: dict[str, int] | None = None) -> SourceDocument:
     """Parse an article's body for :func:`localize` (``words``: known word counts by text)."""
     env: dict[str, Any] = {}
-    tokens = markdown().parse(article.body, env)
+    tokens = parse_body(article, env)
     units = article_units(article, tokens)
-    contexts = {(u.text, u.role): c for u, c in zip(units, unit_contexts(units))}
+    contexts = {(u.text, u.role): c for u, c in zip(units, unit_contexts(units), strict=True)}
     known = {u.text: words[u.text] for u in units if u.text in words} if words else {}
     return SourceDocument(tokens, env, units, contexts, source_tags(article.body),
                           unit_blocks(tokens), known)
@@ -366,6 +376,10 @@ def localize(article: Article, lang: str, source_lang: str, view: CatalogView | 
         for token, _kind, translated in marks:
             if not translated:
                 _mark_source(tokens, position[id(token)], source_tag)
+        for index, token in enumerate(tokens):  # prose in raw HTML stays in English
+            if token.type == "html_block" and has_words(html_text(token.content)):
+                token = tokens[index] = Token(*_TOKEN_FIELDS(token))  # shared: copy it
+                token.content = mark_html_lang(token.content, source_tag)
     html = markdown().renderer.render(tokens, markdown().options, env)
     html = sanitize(html, source.tags)
     return Localized(article, lang, title, summary, html, words, done_words, missing,

@@ -11,9 +11,10 @@ Two ways to find them, by ``[fetch] type``:
   ``translations``: language code -> post id) on the English posts and pages listed with
   ``?lang=``; each translation is then read at ``/wp-json/wp/v2/<posts|pages>/<id>``.
 - **Any site with a sitemap** (``sitemap``, and ``wordpress`` when ``[fetch] sitemap``
-  is set, for a WordPress site without Polylang): the ``hreflang`` alternates of each English page, from the sitemap's
-  ``xhtml:link`` entries or else from the page's own ``<link rel="alternate" hreflang>``;
-  each translated page is read with the same selectors as the English.
+  is set, for a WordPress site without Polylang): the ``hreflang`` alternates of each
+  English page, from the sitemap's ``xhtml:link`` entries or else from the page's own
+  ``<link rel="alternate" hreflang>``; each translated page is read with the same selectors
+  as the English.
 
 Only languages in ``twp.toml`` are asked for, and only alternates on the site itself (or
 ``[fetch] redirect_hosts``) are followed.  Every request goes through the fetch's
@@ -208,7 +209,7 @@ def _drupal(ctx: Context, languages: tuple[str, ...] | list[str], limits: Limits
     jobs = [(lang, uuid, slug) for uuid, slug in nodes for lang in languages]
     ctx.claim(len(jobs), ctx.base, f"{len(nodes)} nodes in {len(languages)} languages")
     results = ctx.pool_map(lambda job: _drupal_translation(ctx, limits, harvest, old, *job), jobs)
-    for (lang, _, slug), result in zip(jobs, results):
+    for (lang, _, slug), result in zip(jobs, results, strict=True):
         if isinstance(result, TranslatedDocument):
             harvest.found.append(FetchedTranslation(lang, slug, result, result.origin))
         elif result:
@@ -293,7 +294,7 @@ def _wordpress(ctx: Context, config: Config, harvest: TranslationHarvest,
     ctx.claim(len(jobs), ctx.base, f"{len(jobs)} translated posts")
     results = ctx.pool_map(
         lambda job: _wp_translation(ctx, config.limits, harvest, old, job[0], job[2]), jobs)
-    for (lang, slug, url), result in zip(jobs, results):
+    for (lang, slug, url), result in zip(jobs, results, strict=True):
         if isinstance(result, TranslatedDocument):
             harvest.found.append(FetchedTranslation(lang, slug, result, _wp_url(url)))
         elif result:
@@ -365,7 +366,8 @@ def _sitemap(ctx: Context, config: Config, harvest: TranslationHarvest,
     english = [loc for loc in dict.fromkeys(locs) if loc not in translated]
     missing = [loc for loc in english if loc not in alternates]
     ctx.claim(len(missing), start, f"{len(missing)} pages to read for their hreflang links")
-    for loc, links in zip(missing, ctx.pool_map(lambda loc: _page_alternates(ctx, loc), missing)):
+    found = ctx.pool_map(lambda loc: _page_alternates(ctx, loc), missing)
+    for loc, links in zip(missing, found, strict=True):
         if links:
             alternates[loc] = links
     jobs: list[tuple[str, str, str]] = []
@@ -384,7 +386,7 @@ def _sitemap(ctx: Context, config: Config, harvest: TranslationHarvest,
     ctx.claim(len(jobs), start, f"{len(jobs)} translated pages")
     pages = ctx.pool_map(lambda job: _translated_page(ctx, config.limits, harvest, old, job[2]),
                          jobs)
-    for (lang, slug, url), page in zip(jobs, pages):
+    for (lang, slug, url), page in zip(jobs, pages, strict=True):
         if isinstance(page, TranslatedDocument):
             harvest.found.append(FetchedTranslation(lang, slug, page, url))
         elif page:
