@@ -798,7 +798,7 @@ def check_entry(entry: polib.POEntry, *, path: str, kind: Kind,
     return _sorted(report.findings)
 
 
-def _check_text(report: _Reporter, label: str, plural: bool, source_text: str,
+def _check_text(report: _Reporter, label: str, plural: bool, source_text: str,  # noqa: C901 - too long too, listed in CONTRIBUTING.md
                 translation: str, kind: Kind, known_placeholders: Counter[str],
                 may_omit: bool = False, errors_only: bool = False,
                 context: Context = DEFAULT_CONTEXT, references: References = ()) -> None:
@@ -1154,7 +1154,7 @@ def _check_header(po: polib.POFile, path: str, lang: str) -> Iterator[Finding]:
     elif any(form < 0 or form >= got[0] for form in got[1]):
         yield finding(f"Plural-Forms gives a form number outside 0..{got[0] - 1}: {value!r}")
     elif got[1] != want[1]:
-        first = next(n for n, a, b in zip(PLURAL_SAMPLES, got[1], want[1]) if a != b)
+        first = next(n for n, a, b in zip(PLURAL_SAMPLES, got[1], want[1], strict=True) if a != b)
         yield finding(f"Plural-Forms does not fit {lang}: n={first} gets form "
                       f"{got[1][PLURAL_SAMPLES.index(first)]}, not {want[1][PLURAL_SAMPLES.index(first)]}")
 
@@ -1232,7 +1232,8 @@ PARALLEL_CHECK_MIN = 400
 """Catalogs to check below which starting processes costs more than it saves."""
 
 
-def _check_tasks(job: tuple[Config, list[tuple[str, Path]]], indexes: list[int]) -> list[tuple[int, list[Finding]]]:
+def _check_tasks(job: tuple[Config, list[tuple[str, Path]]],
+                 indexes: list[int]) -> list[tuple[int, list[Finding]]]:
     from ..paths import SITE_DOMAIN
     from . import pofile
 

@@ -172,7 +172,7 @@ class LanguageStatus:
                 "catalogs": [c.as_dict() for c in self.catalogs]}
 
 
-def site_status(config: Config, *, languages: Iterable[str] | None = None,
+def site_status(config: Config, *, languages: Iterable[str] | None = None,  # noqa: C901 - too long too, listed in CONTRIBUTING.md
                 articles: Iterable[str] | None = None, remember: bool = True,
                 broken: list[CatalogError] | None = None) -> list[LanguageStatus]:
     """Status of every (selected) language and article, from the catalogs on disk.
@@ -288,7 +288,7 @@ def _counts_key(data: bytes, path: Path, context: Context) -> str:
 
 
 def _count_catalogs(todo: dict[str, tuple[Path, str, Path, Context]], verdicts: Verdicts,
-                    limits: LimitsConfig = LimitsConfig(),
+                    limits: LimitsConfig | None = None,
                     failed: list[CatalogError] | None = None) -> dict[str, list[Any]]:
     """``[digest, counts]`` of catalogs the cache could not answer for, by path.
 
@@ -302,7 +302,7 @@ def _count_catalogs(todo: dict[str, tuple[Path, str, Path, Context]], verdicts: 
     order = {rel: index for index, rel in enumerate(todo)}
     workers = (os.cpu_count() or 1) if len(tasks) >= PARALLEL_COUNT_MIN else 1
     parts = parallel.fork_map(_count_tasks, parallel.chunks(range(len(tasks)), workers), workers,
-                              job=(tasks, verdicts, limits))
+                              job=(tasks, verdicts, limits or LimitsConfig()))
     counted: dict[str, list[Any]] = {}
     errors: list[tuple[int, CatalogError]] = []
     for part, used in parts:
@@ -339,7 +339,8 @@ def _untranslatable(po: polib.POFile) -> int:
     return int(value) if value.isdigit() and len(value) < 10 else 0
 
 
-def _count_tasks(job: tuple[Any, Any, Any], indexes: list[int]) -> tuple[list[tuple[str, Any]], dict[str, bool]]:
+def _count_tasks(job: tuple[Any, Any, Any],
+                 indexes: list[int]) -> tuple[list[tuple[str, Any]], dict[str, bool]]:
     tasks, verdicts, limits = job
     result: list[tuple[str, Any]] = []
     templates: dict[Path, tuple[str, dict[tuple[str | None, str], int] | None, int]] = {}

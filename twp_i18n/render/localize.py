@@ -35,7 +35,14 @@ from ..paths import THEME_DIR
 from ..source.content import Article
 from ..source.markup import html_text, mark_html_lang
 from ..source.segments import (
-    Unit, article_units, has_words, markdown, parse_body, translate_tokens, unit_blocks, word_count,
+    Unit,
+    article_units,
+    has_words,
+    markdown,
+    parse_body,
+    translate_tokens,
+    unit_blocks,
+    word_count,
 )
 
 MARKDOWN_TAGS = frozenset({
@@ -252,7 +259,7 @@ def unit_keys(article: Article) -> UnitKeys:
     """``((msgctxt, msgid), words)`` of every unit of an article, in order."""
     units = article_units(article)
     return [((context, unit.text), word_count(unit.text))
-            for unit, context in zip(units, unit_contexts(units))]
+            for unit, context in zip(units, unit_contexts(units), strict=True)]
 
 
 def coverage(keys: UnitKeys, view: CatalogView) -> tuple[int, int]:
@@ -306,7 +313,7 @@ def parse_source(article: Article, words: dict[str, int] | None = None) -> Sourc
     env: dict[str, Any] = {}
     tokens = parse_body(article, env)
     units = article_units(article, tokens)
-    contexts = {(u.text, u.role): c for u, c in zip(units, unit_contexts(units))}
+    contexts = {(u.text, u.role): c for u, c in zip(units, unit_contexts(units), strict=True)}
     known = {u.text: words[u.text] for u in units if u.text in words} if words else {}
     return SourceDocument(tokens, env, units, contexts, source_tags(article.body),
                           unit_blocks(tokens), known)
