@@ -30,7 +30,12 @@ from ..errors import ContentError
 from ..urls import foreign_urls
 from .content import Article
 from .markup import (
-    alert_marker, html_text, markdown_in_html, template_code, title_heading, without_template_tags,
+    alert_marker,
+    html_text,
+    markdown_in_html,
+    template_code,
+    title_heading,
+    without_template_tags,
 )
 
 #: Order of preference when one text appears in several roles: the first kind
