@@ -217,7 +217,8 @@ def sync(ctx: typer.Context, dry_run: SyncDryRun = False, strict: Strict = False
 
 
 Force = Annotated[bool, typer.Option(
-    "--force", help="Overwrite articles edited here since the last fetch.")]
+    "--force", help="Overwrite articles edited here since the last fetch (with "
+    "--translations: ask again for every translation).")]
 Prune = Annotated[bool, typer.Option("--prune", help="Remove articles deleted on the site.")]
 Translations = Annotated[bool, typer.Option(
     "--translations", help="Instead, import the site's existing translations into the catalogs "
@@ -236,7 +237,7 @@ def fetch(ctx: typer.Context, force: Force = False, prune: Prune = False,
             raise ConfigError("no [fetch] section", path="twp.toml",
                               hint='add [fetch] with type = "drupal", "wordpress" or "sitemap" and url')
         if translations:
-            _fetch_translations(console, config)
+            _fetch_translations(console, config, force)
         with progress(console) as advance:
             report = run_fetch(config, force=force, prune=prune,
                                progress=(lambda d, t: advance("fetch", d, t)) if advance else None)
@@ -245,11 +246,12 @@ def fetch(ctx: typer.Context, force: Force = False, prune: Prune = False,
         raise typer.Exit(report.exit_code)
 
 
-def _fetch_translations(console: Console, config: Config) -> NoReturn:
-    """``fetch --translations``: import the site's translations, then exit."""
+def _fetch_translations(console: Console, config: Config, force: bool) -> NoReturn:
+    """``fetch --translations``: import the site's translations (``force``: ask again for
+    every one), then exit."""
     from ..catalog.importer import import_fetched
 
-    imported = import_fetched(config)
+    imported = import_fetched(config, force=force)
     show_import(console, config, imported, dry_run=False)
     console.say(f"fetch --translations: {imported.requests} requests")
     raise typer.Exit(1 if imported.skipped else 0)

@@ -29,7 +29,14 @@ from ..diagnostics import Diagnostic, warning
 from ..errors import ContentError
 from ..urls import foreign_urls
 from .content import Article
-from .markup import alert_marker, html_text, markdown_in_html, title_heading, without_template_tags
+from .markup import (
+    alert_marker,
+    html_text,
+    markdown_in_html,
+    template_code,
+    title_heading,
+    without_template_tags,
+)
 
 #: Order of preference when one text appears in several roles: the first kind
 #: keeps a plain entry, the others get a msgctxt naming their role.
@@ -304,7 +311,7 @@ def block_text(token: Token, kind: str) -> str:
 
 def is_unit(text: str) -> bool:
     """True when a block's text is translatable: words besides shortcodes and template tags."""
-    return has_words(without_template_tags(text))
+    return not template_code(text) and has_words(without_template_tags(text))
 
 
 def article_units(article: Article, tokens: list[Token] | None = None) -> list[Unit]:
