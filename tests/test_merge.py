@@ -17,8 +17,9 @@ from rapidfuzz import fuzz
 
 from twp_i18n.catalog import pofile
 from twp_i18n.catalog.extract import article_template, extract
-from twp_i18n.catalog.merge import Memory, merge_catalog, update
+from twp_i18n.catalog.merge import Memory, merge_catalog
 from twp_i18n.catalog.poguard import check_kept
+from twp_i18n.catalog.update import update
 from twp_i18n.config import load_config
 from twp_i18n.errors import CatalogError, LockError
 from twp_i18n.machinery.lock import site_lock
@@ -511,7 +512,7 @@ def test_deleted_article_catalog_keeps_translations_as_obsolete(demo_site):
 
 
 def test_catalog_saved_during_update_is_not_overwritten(demo_site, monkeypatch):
-    import twp_i18n.catalog.merge as merge_module
+    import twp_i18n.catalog.update as merge_module
 
     config = load_config(demo_site)
     (demo_site / "content/en/our-values.md").write_text(

@@ -92,7 +92,7 @@ CATALOG = "locales/es/LC_MESSAGES/our-values.po"
 
 def test_update_with_a_merge_that_drops_an_entry_writes_nothing(demo_site: Path, twp,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    import twp_i18n.catalog.merge as merge
+    import twp_i18n.catalog.update as merge
 
     original = merge.merge_catalog
 
@@ -116,7 +116,7 @@ def test_update_with_a_merge_that_drops_an_entry_writes_nothing(demo_site: Path,
 
 def test_removing_a_catalog_that_holds_translations_is_refused(demo_site: Path, twp,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    import twp_i18n.catalog.merge as merge
+    import twp_i18n.catalog.update as merge
 
     monkeypatch.setattr(merge, "_orphaned", lambda po: None)  # as if nothing were translated
     (demo_site / "content/en/our-values.md").unlink()

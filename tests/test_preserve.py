@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from twp_i18n.catalog import pofile
 from twp_i18n.catalog.extract import extract
-from twp_i18n.catalog.merge import update
 from twp_i18n.catalog.pofile import format_po, parse_po
+from twp_i18n.catalog.update import update
 from twp_i18n.config import load_config
 from twp_i18n.errors import ConfigError
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from ..catalog.checks import Finding
     from ..catalog.dates import DatesReport
     from ..catalog.importer import ImportReport
-    from ..catalog.merge import UpdateReport
+    from ..catalog.update import UpdateReport
     from ..catalog.workflow import SyncReport
     from ..config import Config
     from ..publish.build import BuildReport
