@@ -5,15 +5,22 @@ are not counted; an entry whose (first) msgstr is empty is untranslated, even
 when flagged fuzzy; a fuzzy entry with a translation is fuzzy; the rest are
 translated.
 
-Words are counted in the source text (the msgid), once for every place the
-unit is used, by this rule: Markdown
-markup, HTML tags, URLs and code spans are not words; what remains is split on
-whitespace and every piece holding a letter or a digit is one word.  The
-percent translated is by words, so a long paragraph weighs more than a
-heading.  An article is publishable in a language when that percentage
-reaches ``[publish] min_percent``; fuzzy entries, and translations with a
-``twp check`` error (the build shows the source text for those), count as
-untranslated.
+Words are counted in the source text (the msgid) by this rule
+(:func:`~twp_i18n.source.segments.word_count`): Markdown markup, HTML tags, URLs
+and code spans are not words; what remains is split on whitespace and every
+piece holding a letter or a digit is one word.
+
+**Percent translated**, the one definition that ``status``, the build's publishing
+plan and its pages use: of the words of an article's units, each unit counted once
+for every place the article uses it, the share whose entry in the language's
+catalog is translated, is not fuzzy and has no ``twp check`` error (the build
+shows the source text for the others).  So a long paragraph weighs more than a
+heading.  The units are the article's as its template lists them (``twp
+extract`` makes it from the article; the build reads the article itself): a
+catalog not updated since the article changed lacks the new units, which count
+as untranslated, and keeps entries the article no longer uses, which count for
+nothing.  An article is publishable in a language when its percent translated
+reaches ``[publish] min_percent``.
 """
 
 from __future__ import annotations
@@ -100,33 +107,38 @@ def catalog_counts(po: polib.POFile, kind: str = "article",
     """Count one catalog's entries and words.
 
     Entries are counted as msgfmt counts them.  Words are weighed the way the
-    build publishes: a unit used twice in the article counts twice, and a
-    translation with a ``twp check`` error does not count as translated (the
-    page shows the source text there).  ``uses``: how many times each (msgctxt, msgid)
-    is used, from the template (a catalog's references may name each file once only).
+    build publishes (see the module's docstring): ``uses`` gives the units of the
+    article, how many times each (msgctxt, msgid) is used, from its template; a catalog
+    not updated since holds entries the article no longer has (they weigh nothing) and
+    lacks its new units (untranslated).  Without ``uses`` (``site.po``, a template),
+    the catalog's own entries are weighed, each by its references.
     """
     counts = Counts()
     unsafe = verdicts.unsafe if verdicts is not None else unsafe_entry
     single = single_count_forms(po.metadata.get("Plural-Forms", ""))
+    weighed: dict[tuple[str | None, str], polib.POEntry] = {}
     for entry in po:
         if entry.obsolete:
             counts.obsolete += 1
             continue
         if entry.msgid == "" and not entry.msgctxt:
             continue
-        used = uses.get((entry.msgctxt, entry.msgid)) if uses is not None else None
-        words = word_count(entry.msgid) * max(1, used or len(entry.occurrences))
         state = entry_state(entry)
         counts.units += 1
-        counts.words += words
         setattr(counts, state, getattr(counts, state) + 1)
         if state == "fuzzy" and IMPORT_MARK in entry.tcomment:
             counts.imported += 1
+        weighed[(entry.msgctxt, entry.msgid)] = entry
+    units = uses if uses is not None else {key: len(e.occurrences) for key, e in weighed.items()}
+    for key, used in units.items():
+        entry = weighed.get(key)
+        words = word_count(key[1]) * max(1, used)
+        state = entry_state(entry) if entry is not None else "untranslated"
         if state == "translated" and unsafe(entry, kind=kind,  # type: ignore[arg-type]
                                             single_forms=single, context=context):
-            counts.untranslated_words += words
-        else:
-            setattr(counts, f"{state}_words", getattr(counts, f"{state}_words") + words)
+            state = "untranslated"
+        counts.words += words
+        setattr(counts, f"{state}_words", getattr(counts, f"{state}_words") + words)
     return counts
 
 
