@@ -20,8 +20,16 @@ from typing import Any
 
 import nh3
 import polib
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateSyntaxError
+from jinja2 import (
+    BytecodeCache,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateSyntaxError,
+)
 from jinja2 import TemplateError as JinjaTemplateError
+from jinja2.bccache import Bucket
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
@@ -130,8 +138,33 @@ class Translations:
         return escape(forms.get(index, plural))
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Compiled templates shared by every environment :func:`jinja_environment` makes in
+    this process and in the worker processes forked from it: the theme is compiled once
+    per build, not once per language and worker.  A bucket is found by the template's
+    name and the digest of its source, so an edited template is compiled again."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        data = self.compiled.get(bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()
+
+
 def jinja_environment(config: Config) -> Environment:
-    """The theme's templates, overridden file by file by the site's ``templates/``."""
+    """The theme's templates, overridden file by file by the site's ``templates/``.
+
+    Every environment has the same settings (new-style gettext included, whatever
+    callables are installed later), so that they can share compiled templates.
+    """
     loaders = []
     if config.templates_dir.is_dir():
         loaders.append(FileSystemLoader(config.templates_dir))
@@ -139,8 +172,9 @@ def jinja_environment(config: Config) -> Environment:
     env = Environment(loader=ChoiceLoader(loaders), autoescape=True, undefined=StrictUndefined,
                       auto_reload=False,  # one build: no need to stat templates at every page
                       extensions=["jinja2.ext.i18n"], keep_trailing_newline=True,
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, bytecode_cache=_COMPILED)
     env.policies["ext.i18n.trimmed"] = True
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     env.globals["site_disclaimer"] = escape(config.disclaimer)  # [site] disclaimer, as text
     return env
 
