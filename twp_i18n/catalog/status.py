@@ -30,20 +30,25 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import polib
+from typing import TYPE_CHECKING, Any
 
 from ..config import Config, LimitsConfig
 from ..errors import CatalogError
 from ..languages import single_count_forms
 from ..machinery import cache, parallel
 from ..paths import SITE_DOMAIN
-from ..source.segments import word_count
 from . import pofile
 from .catalogs import check_plural_counts, load_templates, pot_files
-from .checks import DEFAULT_CONTEXT, Context, Verdicts, check_context, unsafe_entry
+from .context import DEFAULT_CONTEXT, Context, check_context
 from .poguard import IMPORT_MARK
+
+if TYPE_CHECKING:
+    import polib
+
+    from .checks import Verdicts
+
+# The checks and the Markdown parser are imported where catalogs are counted: a status
+# answered from the cache (nothing changed) needs neither.
 
 
 def floor1(percent: float) -> float:
@@ -113,6 +118,9 @@ def catalog_counts(po: polib.POFile, kind: str = "article",
     lacks its new units (untranslated).  Without ``uses`` (``site.po``, a template),
     the catalog's own entries are weighed, each by its references.
     """
+    from ..source.segments import word_count
+    from .checks import unsafe_entry
+
     counts = Counts()
     unsafe = verdicts.unsafe if verdicts is not None else unsafe_entry
     single = single_count_forms(po.metadata.get("Plural-Forms", ""))
@@ -201,7 +209,6 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
     code = cache.code_digest()
     known: dict[str, list[Any]] = stored.get("files", {}) if stored.get("code") == code else {}
     fresh: dict[str, list[Any]] = {}
-    verdicts = Verdicts(config)
 
     # Which file each (language, article) is counted from, and the counts the cache has.
     rows: list[tuple[str, str, str, bool, str]] = []  # language, article, path, exists, counted
@@ -254,6 +261,11 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
             else:
                 todo[counted] = (path, kind, directory / f"{domain}.pot", context)
     failed: list[CatalogError] = []
+    verdicts = None
+    if todo:
+        from .checks import Verdicts
+
+        verdicts = Verdicts(config)
     fresh.update(_count_catalogs(todo, verdicts, config.limits,
                                  failed if broken is not None else None))
     if failed:
@@ -279,7 +291,8 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
         status.total.add(counts)
     if remember and (fresh.keys() - known.keys() or any(known.get(k) != v for k, v in fresh.items())):
         cache.save(config, "status", {"code": code, "files": {**known, **fresh}})
-        verdicts.save()
+        if verdicts is not None:
+            verdicts.save()
     return result
 
 
@@ -295,7 +308,7 @@ def _counts_key(data: bytes, path: Path, context: Context) -> str:
     return cache.digest(data + b"\0" + context.key.encode("utf-8"))
 
 
-def _count_catalogs(todo: dict[str, tuple[Path, str, Path, Context]], verdicts: Verdicts,
+def _count_catalogs(todo: dict[str, tuple[Path, str, Path, Context]], verdicts: Verdicts | None,
                     limits: LimitsConfig = LimitsConfig(),
                     failed: list[CatalogError] | None = None) -> dict[str, list[Any]]:
     """``[digest, counts]`` of catalogs the cache could not answer for, by path.
@@ -305,6 +318,9 @@ def _count_catalogs(todo: dict[str, tuple[Path, str, Path, Context]], verdicts: 
     broken catalog, in the order given, raises its :class:`CatalogError` (or, with
     ``failed``, every broken one is added to it).
     """
+    if not todo:
+        return {}
+    assert verdicts is not None
     tasks = sorted(((rel, *task) for rel, task in todo.items()),
                    key=lambda task: (task[1].name, task[0]))
     order = {rel: index for index, rel in enumerate(todo)}
