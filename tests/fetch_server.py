@@ -3,8 +3,11 @@
 One :class:`FakeSite` serves, under three prefixes:
 
 - ``/drupal/jsonapi/node/article``: Drupal-shaped JSON:API, 2 nodes a page, ``links.next``;
+  ``/drupal/<langcode>/jsonapi/node/article/<uuid>``: one node in a language (its translation
+  from :attr:`FakeSite.drupal_translations`, else the node in its own language, as Drupal does);
 - ``/wp/wp-json/wp/v2/{posts,pages}``: WordPress-shaped JSON, 2 a page, ``X-WP-TotalPages``;
-- ``/site/sitemap.xml``: a sitemap index -> two sitemaps -> HTML pages under ``/site/...``;
+- ``/site/sitemap.xml``: a sitemap index -> two sitemaps -> HTML pages under ``/site/...``,
+  with the ``xhtml:link`` hreflang alternates of :attr:`FakeSite.alternates`;
 - ``/hub``: a WebSub hub that records what it is sent.
 
 Every 200 carries an ETag (and pages a Last-Modified) and a matching conditional
@@ -86,12 +89,13 @@ def wp_post(pid: int, slug: str, title: str, content: str, excerpt: str = "") ->
 
 
 def html_page(title: str, body: str, *, published: str | None = "2024-04-01T10:00:00Z",
-              description: str | None = None) -> str:
+              description: str | None = None, head: str = "", lang: str = "en") -> str:
     meta = f'<meta property="article:published_time" content="{published}">' if published else ""
+    meta += head
     if description:
         meta += f'<meta name="description" content="{description}">'
     return f"""<!DOCTYPE html>
-<html><head><title>{title} | Site</title>{meta}
+<html lang="{lang}"><head><title>{title} | Site</title>{meta}
 <script>window.dataLayer=[];</script><style>body{{color:red}}</style></head>
 <body><nav><a href="/">Home</a></nav>
 <article><h1 class="entry-title">{title}</h1>
@@ -150,6 +154,10 @@ class FakeSite:
         self.page_delay = 0.0
         self.wp_total_pages: str | None = None  # overrides X-WP-TotalPages when set
         self.drupal_endless = False  # links.next on every page, past the last node
+        self.drupal_translations: dict[tuple[str, str], dict[str, Any]] = {}
+        """(langcode, uuid) -> the node translated."""
+        self.alternates: dict[str, dict[str, str]] = {}
+        """Sitemap page path -> {hreflang: path} written as its xhtml:link alternates."""
 
     # -- test helpers ----------------------------------------------------------------------
     def fault(self, path: str, kind: str, **kwargs: Any) -> None:
@@ -175,6 +183,8 @@ class FakeSite:
     def route(self, path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, str], bytes] | None:
         if path == "/drupal/jsonapi/node/article":
             return self._drupal(query)
+        if path.startswith("/drupal/") and "/jsonapi/node/article/" in path:
+            return self._drupal_one(path)
         if path.startswith("/wp/wp-json/wp/v2/"):
             kind = path.rsplit("/", 1)[1]
             items = {"posts": self.wp_posts, "pages": self.wp_pages}.get(kind)
@@ -188,9 +198,12 @@ class FakeSite:
             entries = []
             for page in self.sitemaps[path]:
                 lastmod = f"<lastmod>{self.lastmod[page]}</lastmod>" if page in self.lastmod else ""
-                entries.append(f"<url><loc>{self.base}{page}</loc>{lastmod}</url>")
+                links = "".join(f'<xhtml:link rel="alternate" hreflang="{lang}" href="{href if "://" in href else self.base + href}"/>'
+                                for lang, href in self.alternates.get(page, {}).items())
+                entries.append(f"<url><loc>{self.base}{page}</loc>{lastmod}{links}</url>")
+            xhtml = ' xmlns:xhtml="http://www.w3.org/1999/xhtml"' if self.alternates else ""
             xml = ('<?xml version="1.0" encoding="UTF-8"?>\n<urlset '
-                   f'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{"".join(entries)}</urlset>')
+                   f'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"{xhtml}>{"".join(entries)}</urlset>')
             if path.endswith(".gz"):
                 return 200, {"Content-Type": "application/gzip"}, gzip.compress(xml.encode(), mtime=0)
             return 200, {"Content-Type": "application/xml"}, xml.encode()
@@ -211,6 +224,16 @@ class FakeSite:
             doc["links"]["next"] = {
                 "href": f"{self.base}/drupal/jsonapi/node/article?page%5Boffset%5D="
                         f"{offset + PAGE_SIZE}&page%5Blimit%5D={PAGE_SIZE}"}
+        return 200, {"Content-Type": "application/vnd.api+json"}, json.dumps(doc).encode()
+
+    def _drupal_one(self, path: str) -> tuple[int, dict[str, str], bytes] | None:
+        prefix, _, uuid = path.partition("/jsonapi/node/article/")
+        langcode = prefix.rsplit("/", 1)[-1]
+        node = self.drupal_translations.get((langcode, uuid)) or next(
+            (n for n in self.drupal_nodes if n["id"] == uuid), None)
+        if node is None:
+            return None
+        doc = {"jsonapi": {"version": "1.0"}, "data": node}
         return 200, {"Content-Type": "application/vnd.api+json"}, json.dumps(doc).encode()
 
     def _wp(self, items: list[dict[str, Any]], query: dict[str, list[str]]) -> tuple[int, dict[str, str], bytes]:

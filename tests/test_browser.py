@@ -132,6 +132,29 @@ def test_arabic_article_lays_out_right_to_left(page, dist):
     assert page.failed == []
 
 
+@pytest.mark.parametrize("width", [1024, 360])
+def test_chooser_aligns_every_name_and_explains_unpublished_languages(browser, dist, width):
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    open_page(page, dist, "index.html")
+    screenshot(page, f"chooser-{width}.png")
+    got = page.evaluate("""() => [...document.querySelectorAll('ul.chooser li')].map(li => {
+        const name = li.querySelector('.name > *');
+        const range = document.createRange();
+        range.selectNodeContents(name);
+        const pending = li.querySelector('.pending');
+        return {lang: name.getAttribute('lang'), left: range.getBoundingClientRect().left,
+                pending: pending ? pending.innerText : null,
+                visible: pending ? pending.getBoundingClientRect().height > 0 : null};
+    })""")
+    context.close()
+    lefts = {row["lang"]: round(row["left"]) for row in got}
+    assert len(set(lefts.values())) == 1, lefts  # the Arabic name too, in the same column
+    japanese = next(row for row in got if row["lang"] == "ja")
+    assert "Translation in progress (4%)" in japanese["pending"] and japanese["visible"]
+    assert all(row["pending"] is None for row in got if row["lang"] != "ja")
+
+
 def switcher(page: Any) -> list[dict[str, str | None]]:
     return page.eval_on_selector_all("nav.languages a", """links => links.map(a => ({
         lang: a.getAttribute('hreflang'), href: a.href, text: a.textContent,

@@ -16,6 +16,7 @@ import pytest
 from lxml import etree
 
 from twp_i18n.catalog import pofile
+from twp_i18n.catalog.workflow import update_catalogs
 from twp_i18n.config import load_config
 from twp_i18n.errors import TemplateError
 from twp_i18n.publish.build import build
@@ -303,7 +304,8 @@ def test_hostile_catalog_leaves_no_unsafe_markup_anywhere(site):
     with zipfile.ZipFile(dist / "bundles/es.epub") as archive:
         nav = archive.read("EPUB/nav.xhtml").decode("utf-8")
         about = archive.read("EPUB/about.xhtml").decode("utf-8")
-    assert "<h1>Contents</h1>" in nav  # refused (twp check finds HTML): the English stays
+    # refused (twp check finds HTML): the English stays, marked as English
+    assert '<h1><span lang="en">Contents</span></h1>' in nav
     assert "<h1>Sobre&#34; xml:lang=&#34;x</h1>" in about  # kept as text, harmless
 
 
@@ -394,11 +396,14 @@ def test_incremental_rebuild_equals_a_clean_build(site, tmp_path, monkeypatch):
     """Build, change one catalog, rebuild: the result is byte-identical to a fresh build,
     and only the changed language was rendered again."""
     config = load_config(site)
+    update_catalogs(config)
     build(config)
     path = site / "locales/ar/LC_MESSAGES/rest-and-sleep.po"
     po = pofile.read_po(path)
     po.find("Dim lights in the evening.").msgstr = "أضواء خافتة في المساء."
+    po.metadata["PO-Revision-Date"] = "2026-06-01 10:00+0000"
     pofile.write_po(path, po)
+    update_catalogs(config)  # records the new date of the Arabic translation
     rendered = record_rendered_languages(monkeypatch)
     report = build(config)
     assert rendered == ["ar"]

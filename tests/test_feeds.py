@@ -133,7 +133,10 @@ def test_json_feed_shape(channel: Channel) -> None:
         assert entry["id"] == item.id and entry["url"] == item.url
         assert datetime.fromisoformat(entry["date_published"]) == item.published
         assert datetime.fromisoformat(entry["date_modified"]) == item.updated
-        assert entry["content_html"] == item.content_html
+        # JSON Feed has no rights field: the statement ends every item's HTML
+        assert entry["content_html"] == (item.content_html
+                                         + '\n<p class="rights" dir="auto">CC BY-SA 4.0</p>\n')
+    assert feed["description"] == "Lay experience · CC BY-SA 4.0"
     # sorted keys, real UTF-8 rather than \u escapes
     assert data == (json.dumps(feed, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode()
     assert "🌱".encode() in data and b"\\ud83c" not in data
@@ -165,7 +168,7 @@ def test_summary_only_has_no_full_content(channel: Channel) -> None:
     assert xml(render_rss(channel, False)).find("channel/item/content:encoded", NS) is None
     items = json.loads(render_json_feed(channel, False))["items"]
     assert all("content_html" not in item for item in items)
-    assert items[0]["content_text"] == channel.items[0].summary
+    assert items[0]["content_text"] == f"{channel.items[0].summary}\n\nCC BY-SA 4.0"
     rss = xml(render_rss(channel, False))
     assert rss.findtext("channel/item/description") == channel.items[0].summary
 

@@ -259,3 +259,15 @@ def test_status_counts_the_fuzzy_entries_an_import_made(make_site, twp) -> None:
     spanish = next(lang for lang in data["languages"] if lang["language"] == "es")
     assert spanish["fuzzy"] == 15 and spanish["imported"] == 15
     assert "fuzzy entries from 'twp import', to confirm: es 15" in twp("--site", root, "status").out
+
+
+def test_the_translation_of_another_article_is_refused_whole(make_site, twp) -> None:
+    fixture = FIXTURES["exact"]
+    other = (Path(__file__).parent.parent / "content/en/our-values.md").read_text(encoding="utf-8")
+    root = _site(make_site, twp, fixture, {"content/en/our-values.md": other,
+                                           "es/walking.md": spanish_article(fixture)})
+    before = snapshot(root)
+    result = twp("--site", root, "import", "es", root / "es/walking.md", "--article", "our-values")
+    assert result.code == 1, result
+    assert "does not look like a translation of it" in result.err
+    assert snapshot(root) == before

@@ -304,7 +304,11 @@ def test_translator_and_maintainer_branches_merge_without_loss(repo, twp):
     header = pofile.read_po(repo / CATALOG).metadata
     assert header["Last-Translator"] == "Relectrice <r@example.org>"
     assert twp("--site", repo, "check").code == 0
-    # and the merged catalogs are what twp sync makes of them: nothing left to redo
+    # and the merged catalogs are what twp sync makes of them: nothing left to redo but
+    # recording that the reviewed translation changed (its feed entry is updated)
+    assert twp("--site", repo, "sync").code == 0
+    assert run_git(repo, "status", "--porcelain").stdout == " M locales/dates.json\n"
+    run_git(repo, "commit", "-q", "-am", "dates")
     assert twp("--site", repo, "sync").code == 0
     assert run_git(repo, "status", "--porcelain").stdout == ""
 

@@ -37,12 +37,13 @@ from .test_pofile_read import CANONICAL
 BASES = [
     CANONICAL.encode("utf-8"),
     (REPO / "locales/fr/LC_MESSAGES/site.po").read_bytes()[:3000].rsplit(b"\n\n", 1)[0] + b"\n",
-    (REPO / "locales/ar/LC_MESSAGES/site.po").read_bytes()[-2500:].split(b"\n\n", 1)[1],
+    # from the dashboard's strings on: an untranslated entry with six plural forms
+    (REPO / "locales/ar/LC_MESSAGES/site.po").read_bytes().split(b"\n\n#: theme/status.html", 1)[1],
     (REPO / "locales/de/LC_MESSAGES/our-values.po").read_bytes()[:2500].rsplit(b"\n\n", 1)[0] + b"\n",
 ]
 HEADER = (b'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
           b'"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n')
-BASES[2] = HEADER + BASES[2]  # the end of a catalog with six plural forms... now with two
+BASES[2] = HEADER + b"#: theme/status.html" + BASES[2]  # six plural forms... now with two
 
 PIECES = [b"\r", b"\n", b"\r\n", b'"', b'""', b"\\", b"\\n", b"\\q", b"\\x", b"\\0", b"\\400",
           b"\\x414", b"\\xff", b"\\303\\251", b"\x00", b"\xff", b"\xc3", b"\xef\xbb\xbf", b"\x04",

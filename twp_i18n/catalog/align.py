@@ -35,6 +35,10 @@ __all__ = ["THRESHOLD", "Alignment", "Pair", "align", "normalise", "pair_score"]
 
 THRESHOLD = 0.5
 """Pairs scoring less stay untranslated."""
+MIN_COVERAGE = 0.6
+"""A translation whose :attr:`Alignment.coverage` is lower is not taken for one of the
+source at all (on the test sets a damaged translation covers 85% or more, one of another
+article 45% at most)."""
 
 #: Gale and Church's variance of the length difference per source character.
 VARIANCE = 6.8
@@ -66,6 +70,15 @@ class Alignment:
     """Pairs the path made that scored under the threshold."""
     merged: tuple[int, ...] = ()
     """English units whose translation is merged with another's or split (left)."""
+    sizes: tuple[int, int] = (0, 0)
+    """How many source units and target blocks there were."""
+
+    @property
+    def coverage(self) -> float:
+        """Pairs made over the blocks of the shorter side: a translation of another article
+        pairs a few blocks by chance, a damaged one of this article most of them."""
+        shorter = min(self.sizes)
+        return 1.0 if shorter == 0 else len(self.pairs) / shorter
 
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
@@ -217,7 +230,8 @@ def align(source: Sequence[tuple[str, str]], target: Sequence[tuple[str, str]],
             continue
         pair = _pair(sources[i], targets[j], ratio, i, j)
         (kept if pair.score >= threshold else dropped).append(pair)
-    return Alignment(tuple(kept), structural, tuple(dropped), tuple(merged))
+    return Alignment(tuple(kept), structural, tuple(dropped), tuple(merged),
+                     (len(sources), len(targets)))
 
 
 def _pair(source: _Features, target: _Features, ratio: float, i: int = 0, j: int = 0) -> Pair:

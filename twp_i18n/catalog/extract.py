@@ -20,7 +20,7 @@ from ..config import Config
 from ..diagnostics import Diagnostic
 from ..errors import TemplateError
 from ..machinery import cache, parallel
-from ..machinery.fsutil import remove_file, write_if_changed
+from ..machinery.fsutil import one_sync, remove_file, write_if_changed
 from ..paths import SITE_DOMAIN, domain_files, template_files
 from .catalogs import pot_files
 
@@ -225,12 +225,13 @@ def extract(config: Config, articles: list[Article] | None = None, *,
     texts, report.units = _template_texts(config, articles)
     texts = {path: _keeping(config, path, text) for path, text in texts.items()}
     wanted = set(texts)
-    for path, text in texts.items():
-        if dry_run:
-            changed = not path.exists() or path.read_bytes() != text.encode("utf-8")
-        else:
-            changed = write_if_changed(path, text)
-        (report.written if changed else report.unchanged).append(config.rel(path))
+    with one_sync():  # one sync for every template, not one each
+        for path, text in texts.items():
+            if dry_run:
+                changed = not path.exists() or path.read_bytes() != text.encode("utf-8")
+            else:
+                changed = write_if_changed(path, text)
+            (report.written if changed else report.unchanged).append(config.rel(path))
     # Templates of the old layout (locales/templates/) go too: they are made again here.
     stale_files = [*pot_files(config).values(),
                    *domain_files(config.legacy_templates_dir, ".pot").values()]

@@ -28,12 +28,13 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polib
 
 from ..config import Config
 from ..diagnostics import Diagnostic, warning
-from ..errors import ConfigError, TwpError
+from ..errors import ConfigError, ContentError, TwpError
 from ..source.content import Article, load_articles
 from ..source.segments import Unit, article_units, normalize_inline
 from ..source.translated import (
@@ -43,13 +44,17 @@ from ..source.translated import (
     read_translation,
 )
 from . import pofile
-from .align import align
+from .align import MIN_COVERAGE, align
 from .catalogs import catalog_path, load_catalog, template_path
 from .checks import Context, Finding, check_context, check_entry
 from .merge import has_translation, key_of, merge_catalog
 from .poguard import IMPORT_MARK, Key
 
-__all__ = ["ArticleImport", "ImportReport", "import_documents", "import_translations"]
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["ArticleImport", "ImportReport", "import_documents", "import_fetched",
+           "import_translations"]
 
 REPLACED_MARK = "twp-import replaced:"
 """Starts the translator comment holding a fuzzy translation that an import replaced."""
@@ -85,6 +90,8 @@ class ImportReport:
     articles: list[ArticleImport] = field(default_factory=list)
     skipped: list[Diagnostic] = field(default_factory=list)
     """Documents left out whole (unreadable, another language, no English article)."""
+    requests: int = 0
+    """HTTP requests sent (``twp fetch --translations``)."""
 
     @property
     def written(self) -> list[str]:
@@ -194,7 +201,11 @@ def import_documents(config: Config, lang: str,
             continue
         result = ArticleImport(article.slug, document.origin,
                                config.rel(catalog_path(config, lang, article.slug)))
-        replaced = _fill(po, article, document, result, context, overwrite_fuzzy)
+        try:
+            replaced = _fill(po, article, document, result, context, overwrite_fuzzy)
+        except ContentError as exc:
+            report.skipped.append(_skipped(exc.message, document.origin, None, exc.hint))
+            continue
         if not dry_run and result.aligned:
             result.written = pofile.write_po(catalog_path(config, lang, article.slug), po,
                                              replaced=replaced, original=original,
@@ -234,6 +245,12 @@ def _candidates(article: Article, document: TranslatedDocument, result: ArticleI
     alignment = align([(unit.kind, unit.text) for _, unit in body],
                       [(block.kind, block.text) for block in document.blocks])
     result.structural = alignment.structural
+    if alignment.coverage < MIN_COVERAGE:
+        raise ContentError(
+            f"only {len(alignment.pairs)} of its {len(document.blocks)} blocks pair with the "
+            f"{len(body)} units of the English article '{article.slug}': it does not look like "
+            "a translation of it", path=document.origin,
+            hint="check which article it translates (translation_of: or --article)")
     pairs += [(body[p.source][0], document.blocks[p.target].text, p.score)
               for p in alignment.pairs]
     return units, sorted(pairs)
@@ -292,3 +309,27 @@ def _tally(units: list[Unit], keys: list[Key], entries: dict[Key, polib.POEntry]
                 result.already += 1
         else:
             result.left.append(unit)
+
+
+def import_fetched(config: Config, *, dry_run: bool = False, client: httpx.Client | None = None
+                   ) -> ImportReport:
+    """``twp fetch --translations``: the live site's translations into the configured
+    languages (:mod:`twp_i18n.source.fetch_translations`), imported as by ``twp import``."""
+    from ..source.fetch_translations import fetch_translations
+
+    harvest = fetch_translations(config, client=client)
+    english = {a.slug: a for a in load_articles(config)}
+    report = ImportReport(requests=harvest.requests)
+    report.skipped += [warning("translation-skipped", f"skipped {problem}")
+                       for problem in harvest.problems]
+    report.skipped += [warning("translation-skipped", note) for note in harvest.notes]
+    for lang in config.languages:
+        found = [item for item in harvest.found if item.lang == lang]
+        documents = [(item.document, english[item.slug]) for item in found if item.slug in english]
+        report.skipped += [_skipped(f"no English article '{item.slug}' (run 'twp fetch' first)",
+                                    item.document.origin)
+                           for item in found if item.slug not in english]
+        done = import_documents(config, lang, documents, dry_run=dry_run)
+        report.articles += done.articles
+        report.skipped += done.skipped
+    return report

@@ -40,7 +40,7 @@ from ..config import Config
 from ..errors import CatalogError
 from ..languages import nplurals
 from ..machinery import cache, parallel
-from ..machinery.fsutil import remove_file, write_if_changed
+from ..machinery.fsutil import one_sync, remove_file, write_if_changed
 from ..paths import domain_files
 from . import pofile
 from .catalogs import (
@@ -556,8 +556,8 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
         changes = [not (config.root / rel).exists() or (config.root / rel).read_bytes() != data
                    for rel, data in outputs.items()]
     else:
-        # Each write waits for the disk (fsync): threads let those waits overlap.
-        with ThreadPoolExecutor(max_workers=_WRITERS) as writers:
+        # One sync for every catalog, not one each; threads overlap the file system's waits.
+        with one_sync(), ThreadPoolExecutor(max_workers=_WRITERS) as writers:
             changes = list(writers.map(lambda item: write_if_changed(config.root / item[0], item[1]),
                                        outputs.items()))
     changed = {rel for rel, change in zip(outputs, changes) if change}
@@ -589,7 +589,7 @@ def _digest_now(path: Path) -> str | None:
 
 
 _WRITERS = 16
-"""Threads writing catalogs (most of a write is waiting for the disk)."""
+"""Threads writing catalogs (creating and renaming a file waits on the file system)."""
 
 
 @dataclass

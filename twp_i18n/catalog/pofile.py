@@ -22,11 +22,10 @@ from ..errors import CatalogError
 from ..machinery.fsutil import write_if_changed
 from .poguard import Key, check_kept
 from .poread import DEFAULT_LIMITS, UnsupportedSyntax, parse_po, too_large
-from .powrite import PAGE_WIDTH, WRAPPED, entry_key, entry_lines, format_po, prime, project_references
+from .powrite import PAGE_WIDTH, entry_key, entry_lines, format_po, project_references
 
-__all__ = ["PAGE_WIDTH", "REFERENCES", "WRAPPED", "UnsupportedSyntax", "decode", "entry_key",
-           "entry_lines", "format_po", "parse_po", "prime", "project_references", "read_bytes",
-           "read_po", "write_po"]
+__all__ = ["PAGE_WIDTH", "REFERENCES", "UnsupportedSyntax", "decode", "entry_key", "entry_lines",
+           "format_po", "parse_po", "project_references", "read_bytes", "read_po", "write_po"]
 
 
 def read_po(path: Path, display: str | None = None, *,

@@ -5,16 +5,14 @@ printers); where lines break is :mod:`.linebreak`'s (UAX #14, 79 display columns
 the catalog a file was read into (``original``), it writes the entries that did not change
 exactly as they were there, whatever tool wrote them.
 
-The wrapped lines of a string are remembered (:data:`WRAPPED`): the same msgid is written
-in the template and in every language's catalog.  :func:`prime` fills that memo before
-worker processes are forked, so that each finds it filled.
+The wrapped lines of a string are remembered: the same msgid is written in the template
+and in every language's catalog.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
 
 import polib
 
@@ -23,7 +21,7 @@ from ..languages import plural_function
 from .linebreak import display_width, line_breaks
 from .poread import RawHeader
 
-__all__ = ["PAGE_WIDTH", "entry_key", "entry_lines", "format_po", "prime", "project_references"]
+__all__ = ["PAGE_WIDTH", "entry_key", "entry_lines", "format_po", "project_references"]
 
 PAGE_WIDTH = 79  # msgcat's default --width
 
@@ -103,20 +101,6 @@ def _wrap_cached(prefix: str, name: str, value: str, wrap: bool,
                  inside: frozenset[int]) -> tuple[str, ...]:
     # The same msgid is written in the template and in every language's catalog.
     return tuple(_wrap_uncached(prefix, name, value, wrap, inside))
-
-
-WRAPPED = _wrap_cached
-"""The memo of wrapped strings (``WRAPPED.cache_info()``, ``WRAPPED.cache_clear()``)."""
-
-
-def prime(catalogs: Iterable[polib.POFile]) -> None:
-    """Wrap the msgids of ``catalogs`` (templates) now, as every language's catalog will
-    write them: call it before forking workers, which then share the memo."""
-    for po in catalogs:
-        for entry in po:
-            if not entry.obsolete:
-                _, formats, _, wrap = _flags(list(entry.flags))
-                _field_lines("", "msgid", entry.msgid, wrap, _format_language(formats))
 
 
 _ESCAPE_TABLE = str.maketrans({ch: "\\" + code for ch, code in _ESCAPES.items()})

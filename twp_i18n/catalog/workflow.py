@@ -16,6 +16,7 @@ from ..config import (
 from ..errors import CatalogError, ConfigError
 from ..machinery.fsutil import write_if_changed
 from ..source.content import load_articles
+from .dates import DatesReport, record_dates
 from .extract import ExtractReport, build_templates, extract
 from .glossary import start_glossary
 
@@ -73,6 +74,8 @@ class SyncReport:
     extracted: ExtractReport
     updated: UpdateReport
     status: list[LanguageStatus]
+    dates: DatesReport | None = None
+    """``locales/dates.json`` brought up to date (what a dry run would change)."""
 
 
 def sync(config: Config, *, dry_run: bool = False, fetch: bool = True,
@@ -84,7 +87,9 @@ def sync(config: Config, *, dry_run: bool = False, fetch: bool = True,
         extracted = extract(config, articles, dry_run=True)
         planned = {path.stem: po for path, po in build_templates(config, articles).items()}
         updated = update(config, dry_run=True, templates=planned)
-        return SyncReport(None, extracted, updated, _status(config, updated, remember=False))
+        status = _status(config, updated, remember=False)
+        return SyncReport(None, extracted, updated, status,
+                          record_dates(config, status, dry_run=True))
     if fetch and config.fetch is not None:
         from ..source.fetch import fetch as run_fetch
 
@@ -94,7 +99,20 @@ def sync(config: Config, *, dry_run: bool = False, fetch: bool = True,
     extracted = extract(config)
     updated = update(config, progress=(lambda d, t: progress("update", d, t))
                      if progress else None)
-    return SyncReport(fetched, extracted, updated, _status(config, updated))
+    status = _status(config, updated)
+    return SyncReport(fetched, extracted, updated, status, record_dates(config, status))
+
+
+def update_catalogs(config: Config, *, languages: list[str] | None = None, dry_run: bool = False,
+                    progress: Callable[[int, int], None] | None = None
+                    ) -> tuple[UpdateReport, DatesReport]:
+    """``twp update``: merge the templates into the catalogs, then record in
+    ``locales/dates.json`` the translations newly published or changed."""
+    updated = update(config, languages=languages, dry_run=dry_run, progress=progress)
+    status = _status(config, updated, remember=not dry_run)
+    if languages is not None:
+        status = [s for s in status if s.lang in languages]
+    return updated, record_dates(config, status, dry_run=dry_run)
 
 
 def _status(config: Config, updated: UpdateReport, remember: bool = True) -> list[LanguageStatus]:

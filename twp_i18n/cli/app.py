@@ -30,6 +30,7 @@ from ..languages import bcp47_tag
 if TYPE_CHECKING:
     from rich.progress import TaskID
 
+    from ..catalog.dates import DatesReport
     from ..catalog.importer import ImportReport
     from ..catalog.merge import UpdateReport
     from ..config import LimitsConfig
@@ -227,6 +228,19 @@ def _show_update(console: Console, report: UpdateReport, dry_run: bool = False) 
     )
 
 
+def _show_dates(console: Console, report: DatesReport | None, dry_run: bool = False) -> None:
+    if report is None:
+        return
+    if report.written:
+        _files(console, "would write" if dry_run else "wrote", [report.path], always=dry_run)
+    for item in report.published:
+        console.detail(f"dates: {item}: first published")
+    for item in report.changed:
+        console.detail(f"dates: {item}: translation changed")
+    for item in report.undated:
+        console.detail(f"dates: {item}: no valid PO-Revision-Date; feeds use the English dates")
+
+
 @app.command()
 def update(
     ctx: typer.Context,
@@ -234,15 +248,17 @@ def update(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would change; write nothing.")] = False,
 ) -> None:
     """Merge the templates into every language's catalogs, keeping every translation."""
-    from ..catalog.merge import update as run_update
+    from ..catalog.workflow import update_catalogs
 
     console: Console = ctx.obj
     with console.writing(lock=not dry_run) as config:
         langs = _check_languages(config, lang)
         with _progress(console) as advance:
-            report = run_update(config, languages=langs, dry_run=dry_run,
-                                progress=(lambda d, t: advance("update", d, t)) if advance else None)
+            report, dates = update_catalogs(
+                config, languages=langs, dry_run=dry_run,
+                progress=(lambda d, t: advance("update", d, t)) if advance else None)
     _show_update(console, report, dry_run)
+    _show_dates(console, dates, dry_run)
     _exit_if_broken([str(error) for error in report.broken], "left untouched", escaped=True)
 
 
@@ -359,6 +375,7 @@ def sync(
     console.say(f"extract: {report.extracted.templates} templates, "
                 f"{len(report.extracted.written)} {'to write' if dry_run else 'written'}")
     _show_update(console, report.updated, dry_run)
+    _show_dates(console, report.dates, dry_run)
     if not console.quiet:
         typer.echo(render_status(report.status, "table", config.min_percent, per_article=False,
                                  color=sys.stdout.isatty()), nl=False)
@@ -389,6 +406,7 @@ def fetch(
     ctx: typer.Context,
     force: Annotated[bool, typer.Option("--force", help="Overwrite articles edited here since the last fetch.")] = False,
     prune: Annotated[bool, typer.Option("--prune", help="Remove articles deleted on the site.")] = False,
+    translations: Annotated[bool, typer.Option("--translations", help="Instead, import the site's existing translations into the catalogs of twp.toml's languages, as fuzzy entries (as twp import does).")] = False,
 ) -> None:
     """Pull the canonical articles from the live site ([fetch] in twp.toml)."""
     from ..source.fetch import fetch as run_fetch
@@ -398,6 +416,13 @@ def fetch(
         if config.fetch is None:
             raise ConfigError("no [fetch] section", path="twp.toml",
                               hint='add [fetch] with type = "drupal", "wordpress" or "sitemap" and url')
+        if translations:
+            from ..catalog.importer import import_fetched
+
+            imported = import_fetched(config)
+            _show_import(console, config, imported, dry_run=False)
+            console.say(f"fetch --translations: {imported.requests} requests")
+            raise typer.Exit(1 if imported.skipped else 0)
         with _progress(console) as advance:
             report = run_fetch(config, force=force, prune=prune,
                                progress=(lambda d, t: advance("fetch", d, t)) if advance else None)

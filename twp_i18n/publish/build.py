@@ -20,7 +20,7 @@ from ..config import Config
 from ..diagnostics import Diagnostic
 from ..errors import OutputError, TemplateError
 from ..machinery import cache, parallel
-from ..machinery.fsutil import remove_file, remove_stale_temp_files, write_if_changed
+from ..machinery.fsutil import one_sync, remove_file, remove_stale_temp_files, write_if_changed
 from ..paths import Folder, output_problem, protected_folders, site_images
 from ..render.plan import Plan
 
@@ -92,6 +92,7 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     _check_templates(config)
     verdicts = Verdicts(config)
     plan = _plan(config, articles, all_langs, memo.get("plans", {}), per_lang, verdicts, jobs)
+    plan.dates = _read_dates(config, plan)
     published_key = cache.digest(json.dumps(
         {lang: [a.slug for a in plan.published[lang]] for lang in all_langs}).encode("utf-8"))
 
@@ -153,6 +154,8 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     report = BuildReport(output, warnings=[*image_warnings, *plan.warnings, *render_problems],
                          published={lang: [a.slug for a in plan.published[lang]]
                                     for lang in all_langs}, errors=list(plan.errors))
+    if languages:
+        report.warnings.extend(_nothing_published(config, plan, [l for l in all_langs if l in selected]))
     previous_files = _read_manifest(output)
     # A page whose catalog is broken stays as the previous build wrote it.
     held = {f"{pages.tag_dir(lang)}/{slug}/index.html"
@@ -170,13 +173,14 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     targets = {rel: folder.inside_or_fail(rel) for rel in files}  # all checked before any write
     for directory, depth in ((output, None), (config.locales_dir, None), (config.source_dir, 0)):
         remove_stale_temp_files(directory, depth=depth)
-    for rel, data in sorted(files.items()):
-        if write_if_changed(targets[rel], data):
-            report.written.append(rel)
-            if rel.endswith(("/rss.xml", "/atom.xml", "/feed.json")):
-                report.changed_feeds.append(config.base_url + rel)
-        else:
-            report.unchanged.append(rel)
+    with one_sync():  # one sync for the whole output, not one per file
+        for rel, data in sorted(files.items()):
+            if write_if_changed(targets[rel], data):
+                report.written.append(rel)
+                if rel.endswith(("/rss.xml", "/atom.xml", "/feed.json")):
+                    report.changed_feeds.append(config.base_url + rel)
+            else:
+                report.unchanged.append(rel)
     report.unchanged.extend(sorted(kept_files))
     for rel in sorted(previous_files - set(files) - kept_files):
         path = folder.inside(rel)
@@ -251,6 +255,32 @@ SHARED = "#shared"
 catalog of books) in the build memo, next to the language codes."""
 
 
+def _nothing_published(config: Config, plan: Plan, langs: list[str]) -> list[Diagnostic]:
+    """A warning for each language asked for (``build --lang``) that has no article to publish."""
+    from ..diagnostics import warning
+
+    return [warning("nothing-published",
+                    f"nothing to publish in {lang}: no article is {config.min_percent:g}% "
+                    f"translated yet ({plan.site_percent[lang]:.0f}% of the site's words); "
+                    f"no {lang} pages were built",
+                    path=config.rel(config.po_dir(lang)),
+                    hint=f"see 'twp status --lang {lang}'; [publish] min_percent sets the bar")
+            for lang in langs if lang != config.source_language and not plan.published[lang]]
+
+
+def _read_dates(config: Config, plan: Plan) -> dict[str, Any]:
+    """``locales/dates.json`` (feed dates of the translations); a broken one is reported and
+    the feeds carry the English dates."""
+    from ..catalog.dates import read_dates
+    from ..errors import CatalogError
+
+    try:
+        return read_dates(config)
+    except CatalogError as exc:
+        plan.errors.append(f"{exc.location}: {exc.message}; the feeds carry the English dates")
+        return {}
+
+
 def _check_out(config: Config, out: Path, output: Path) -> None:
     """An output folder named on the command line may lie anywhere, but not on the site's own
     folders (a build cleans its output folder)."""
@@ -272,13 +302,31 @@ def _input_digests(config: Config, langs: list[str],
     inputs.update(cache.directory_digests(config, config.source_dir, ".md"))
     shared = cache.digest((cache.code_digest() + json.dumps(inputs, sort_keys=True)).encode("utf-8"))
     per_lang = {}
+    dates = _dates_digests(config)
     for lang in langs:
         catalogs = cache.directory_digests(config, config.po_dir(lang), ".po")
+        catalogs["#dates"] = dates.get(lang, dates.get("", ""))
         glossary = config.locales_dir / lang / "glossary.csv"
         if glossary.is_file():
             catalogs.update(cache.file_digests(config, [glossary]))
         per_lang[lang] = cache.digest((shared + json.dumps(catalogs, sort_keys=True)).encode("utf-8"))
     return shared, per_lang
+
+
+def _dates_digests(config: Config) -> dict[str, str]:
+    """A digest of each language's part of ``locales/dates.json`` (so a new date renders only
+    that language again); ``""``: of the whole file, when it is not a record."""
+    path = config.locales_dir / "dates.json"
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return {}
+    try:
+        record = json.loads(data)
+        return {lang: cache.digest(json.dumps(part, sort_keys=True).encode("utf-8"))
+                for lang, part in record.items()}
+    except (ValueError, AttributeError):
+        return {"": cache.digest(data)}
 
 
 def _inside(rel: str) -> bool:

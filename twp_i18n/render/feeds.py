@@ -40,6 +40,7 @@ never a publication date, so an id never changes when an article is edited.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterable
@@ -115,6 +116,7 @@ class Channel:
     author: str  #: feed-level author, so every entry has one
     websub_hub: str | None
     alternates: tuple[Alternate, ...]  #: this feed (Atom) in the other languages
+    rights_lang: str | None = None  #: language of ``rights`` when it is not the feed's
 
 
 # RFC 5646 syntax, except that the primary language must be 2-3 letters (ISO 639):
@@ -305,6 +307,9 @@ def render_atom(channel: Channel, full_content: bool) -> bytes:
     """Atom 1.0 with ``xml:lang`` on the feed and every entry, entry links with
     ``rel``/``type``/``hreflang``, ``content type="html"`` when ``full_content``."""
     root = _parse(_generator(channel, rss=False, full_content=full_content).atom_str())
+    rights = root.find(f"{{{ATOM_NS}}}rights")
+    if rights is not None and channel.rights_lang:
+        rights.set(XML_LANG, _check_lang(channel.rights_lang))
     entries = root.findall(f"{{{ATOM_NS}}}entry")
     for entry, item in zip(entries, channel.items, strict=True):
         if entry.findtext(f"{{{ATOM_NS}}}id") != item.id:
@@ -325,10 +330,24 @@ def render_atom(channel: Channel, full_content: bool) -> bytes:
     return _serialize(root)
 
 
+def _json_rights(channel: Channel) -> str:
+    """The rights statement as the last paragraph of an item's HTML: JSON Feed has no
+    rights field, and readers show an item's content."""
+    if not channel.rights:
+        return ""
+    lang = f' lang="{_check_lang(channel.rights_lang)}"' if channel.rights_lang else ""
+    return f'\n<p class="rights"{lang} dir="auto">{html.escape(channel.rights, quote=False)}</p>\n'
+
+
 def render_json_feed(channel: Channel, full_content: bool) -> bytes:
-    """JSON Feed 1.1, keys sorted, UTF-8 (not ``\\u`` escapes), ending in a newline."""
+    """JSON Feed 1.1, keys sorted, UTF-8 (not ``\\u`` escapes), ending in a newline.
+
+    The rights statement (JSON Feed has no field for it) ends every item's
+    ``content_html`` and the feed's ``description``.
+    """
     _check_lang(channel.lang_tag)
     _feed_updated(channel)
+    rights = _json_rights(channel)
     items: list[dict[str, Any]] = []
     for item in channel.items:
         entry: dict[str, Any] = {
@@ -339,17 +358,19 @@ def render_json_feed(channel: Channel, full_content: bool) -> bytes:
         if item.author:
             entry["authors"] = [{"name": item.author}]
         if full_content:
-            entry["content_html"] = item.content_html
+            entry["content_html"] = item.content_html + rights
             if item.summary:
                 entry["summary"] = item.summary
         else:  # one of content_html/content_text is required: the summary, as text
-            entry["content_text"] = item.summary or ""
+            entry["content_text"] = "\n\n".join(
+                part for part in (item.summary, channel.rights) if part)
             if item.summary:
                 entry["summary"] = item.summary
         items.append(entry)
     feed: dict[str, Any] = {
         "version": JSON_FEED_VERSION, "title": channel.title,
-        "description": channel.description, "language": channel.lang_tag,
+        "description": " · ".join(part for part in (channel.description, channel.rights) if part),
+        "language": channel.lang_tag,
         "home_page_url": channel.home_url, "feed_url": channel.json_url,
         "authors": [{"name": channel.author}], "items": items,
     }

@@ -37,7 +37,7 @@ from ..catalog.catalogs import catalog_path, load_catalog
 from ..catalog.checks import Context, Verdicts, check_context, unsafe_entry
 from ..config import Config
 from ..errors import CatalogError, TemplateError
-from ..languages import bcp47_tag, plural_forms, plural_function, single_count_forms
+from ..languages import bcp47_tag, plural_forms, plural_function, single_count_forms, text_direction
 from ..paths import THEME_DIR
 from ..source.content import Article
 from ..source.segments import Unit, article_units, markdown, translate_tokens
@@ -82,6 +82,9 @@ class Localized:
         return 100.0 if self.words == 0 else 100.0 * self.translated_words / self.words
 
 
+_PLACEHOLDER = re.compile(r"(?<!%)%\(\w+\)s")
+
+
 class Translations:
     """gettext callables for one language's ``site.po``; untranslated strings stay in English.
 
@@ -91,7 +94,14 @@ class Translations:
     are not used, and a broken ``Plural-Forms`` falls back to the language's own.
     """
 
-    def __init__(self, po: polib.POFile | None, lang: str) -> None:
+    def __init__(self, po: polib.POFile | None, lang: str, fallback: str | None = None,
+                 fallback_dir: str | None = None) -> None:
+        self.fallback = fallback
+        """BCP 47 tag of the source language: a string with no usable translation comes
+        back inside ``<span lang="…">`` (``dir`` too when it differs from the page's);
+        None (the source language's own pages) leaves it bare."""
+        self.fallback_dir = fallback_dir
+        self.lang = lang
         self.singular: dict[tuple[str | None, str], str] = {}
         self.plural: dict[tuple[str | None, str], dict[int, str]] = {}
         forms = po.metadata.get("Plural-Forms", "") if po is not None else ""
@@ -118,11 +128,30 @@ class Translations:
         """The translation as plain text (for feeds; templates escape it themselves)."""
         return self.singular.get((None, message), message)
 
-    def gettext(self, message: str) -> Markup:
-        return escape(self.text(message))
+    def translated(self, message: str) -> bool:
+        """Whether ``message`` has a usable translation."""
+        return (None, message) in self.singular
 
-    def pgettext(self, context: str, message: str) -> Markup:
-        return escape(self.singular.get((context, message), message))
+    def _source(self, message: str) -> Markup:
+        """A string shown untranslated, marked with the source language when it falls back;
+        its placeholders (a date, a count) are filled in the page's language and marked so."""
+        if self.fallback is None:
+            return escape(message)
+        direction = Markup(' dir="{}"').format(self.fallback_dir) if self.fallback_dir else ""
+        text = escape(message)
+        if "%(" in text:
+            own = Markup(' dir="{}"').format(text_direction(self.lang)) if self.fallback_dir else ""
+            text = Markup(_PLACEHOLDER.sub(
+                lambda m: Markup('<span lang="{}"{}>{}</span>').format(
+                    bcp47_tag(self.lang), own, m.group(0)), text))
+        return Markup('<span lang="{}"{}>{}</span>').format(self.fallback, direction, text)
+
+    def gettext(self, message: str) -> Markup:
+        return self.pgettext(None, message)
+
+    def pgettext(self, context: str | None, message: str) -> Markup:
+        found = self.singular.get((context, message))
+        return self._source(message) if found is None else escape(found)
 
     def ngettext(self, singular: str, plural: str, n: int) -> Markup:
         return self.npgettext(None, singular, plural, n)
@@ -130,7 +159,7 @@ class Translations:
     def npgettext(self, context: str | None, singular: str, plural: str, n: int) -> Markup:
         forms = self.plural.get((context, singular))
         if forms is None:
-            return escape(singular if n == 1 else plural)
+            return self._source(singular if n == 1 else plural)
         try:
             index = int(self.plural_index(n))
         except (ArithmeticError, ValueError, TypeError):

@@ -107,7 +107,7 @@ def _render_chunk(job: tuple[Config, Plan, list[str]], slugs: list[str]) -> list
     config, plan, langs = job
     by_slug = {a.slug: a for a in plan.articles}
     all_slugs = set(by_slug)
-    settings: dict[str, tuple[Environment, str, set[str], epub.BookLinks]] = {}
+    settings: dict[str, tuple[Environment, Translations, set[str], epub.BookLinks]] = {}
     result: list[tuple[str, str, _ArticleOutput]] = []
     for slug in slugs:
         article = by_slug[slug]
@@ -117,10 +117,11 @@ def _render_chunk(job: tuple[Config, Plan, list[str]], slugs: list[str]) -> list
                 continue
             if lang not in settings:
                 env, translations = _language_environment(config, lang)
-                recent = {a.slug for a in plan.published[lang][:config.feeds.items]}
+                recent = {a.slug for a in plan.feed_order(lang)[:config.feeds.items]}
                 links = epub.book_links(config, plan.published[lang], tag_dir(lang))
-                settings[lang] = (env, translations.text(config.title), recent, links)
-            env, site_title, recent, links = settings[lang]
+                settings[lang] = (env, translations, recent, links)
+            env, translations, recent, links = settings[lang]
+            site_title = translations.text(config.title)
             view = plan.views.get(lang, {}).get(slug)
             if view is None and lang != config.source_language:
                 view = read_view(config, lang, slug)
@@ -128,15 +129,15 @@ def _render_chunk(job: tuple[Config, Plan, list[str]], slugs: list[str]) -> list
             problems = [p for p in localized.problems if view is None or p not in view.problems]
             localized.html = link_to_source_when_unpublished(
                 localized.html, plan.slugs[lang], all_slugs, config.source_language, slug)
-            page = _article_page(env, config, plan, lang, localized, site_title)
+            page = _article_page(env, config, plan, lang, localized, translations)
             listing = {
                 "href": f"{slug}/", "title": localized.title, "summary": localized.summary,
                 "date_iso": article.date.date().isoformat(),
                 "date_text": _date_text(article.date, lang),
             }
-            item = _feed_item(config, plan, lang, localized) if slug in recent else None
-            chapter = epub.chapter(env, links, localized, site_title, entry_updated(localized),
-                                   _help_url(config, plan, slug))
+            item = _feed_item(env, config, plan, lang, localized) if slug in recent else None
+            chapter = epub.chapter(env, links, localized, site_title,
+                                   plan.entry_dates(lang, article)[1], _help_url(config, plan, slug))
             result.append((lang, slug, _ArticleOutput(page.encode("utf-8"), listing, item,
                                                       problems, chapter)))
     return result
@@ -149,7 +150,10 @@ def _language_environment(config: Config, lang: str) -> tuple[Environment, Trans
         site_po = load_catalog(config, lang, SITE_DOMAIN) if lang != config.source_language else None
     except CatalogError:
         site_po = None
-    translations = Translations(site_po, lang)
+    source = config.source_language
+    fallback_dir = "ltr" if text_direction(lang) != text_direction(source) else None
+    translations = Translations(site_po, lang, None if lang == source else bcp47_tag(source),
+                                fallback_dir)
     env.globals["site_disclaimer"] = translations.gettext(config.disclaimer)
     env.install_gettext_callables(  # type: ignore[attr-defined]
         translations.gettext, translations.ngettext, newstyle=True,
@@ -166,6 +170,7 @@ def render_language(config: Config, lang: str, plan: Plan,
     env, translations = _language_environment(config, lang)
     base = tag_dir(lang)
     site_title = translations.text(config.title)
+    site = _site(config, lang, translations)
     files: dict[str, bytes] = {}
     problems: list[str] = []
     items: list[feeds.FeedItem] = []
@@ -182,10 +187,10 @@ def render_language(config: Config, lang: str, plan: Plan,
     page["opds"] = "../opds.xml"
     languages = [{"href": f"../{tag_dir(l)}/", "lang_tag": bcp47_tag(l), "name": native_name(l),
                   "current": l == lang} for l in plan.languages if plan.published[l]]
-    files[f"{base}/index.html"] = _render(env, "index.html", site=_site(config, site_title),
+    files[f"{base}/index.html"] = _render(env, "index.html", site=site,
                                           page=page, articles=listing,
                                           languages=languages).encode("utf-8")
-    channel = _channel(config, plan, lang, site_title, items)
+    channel = _channel(config, plan, lang, site_title, items, site["rights_lang"])
     full = config.feeds.full_content
     files[f"{base}/rss.xml"] = feeds.render_rss(channel, full)
     files[f"{base}/atom.xml"] = feeds.render_atom(channel, full)
@@ -209,8 +214,19 @@ def _assets(config: Config) -> dict[str, bytes]:
     return {f"images/{name}": path.read_bytes() for name, path in images}
 
 
-def _site(config: Config, title: str) -> dict[str, str]:
-    return {"title": title, "base_url": config.base_url}
+def _site(config: Config, lang: str, translations: Translations | None = None) -> dict[str, Any]:
+    """What every page says of the site: its title (marked with the source language when
+    it is not translated), address and rights statement."""
+    source = bcp47_tag(config.source_language)
+    foreign = lang != config.source_language
+    title = translations.text(config.title) if translations else config.title
+    untranslated = foreign and not (translations and translations.translated(config.title))
+    return {"title": title, "base_url": config.base_url,
+            "title_lang": source if untranslated else None,
+            "rights": config.feeds.rights, "rights_lang": source if foreign else None,
+            "rights_dir": (text_direction(config.source_language)
+                           if text_direction(lang) != text_direction(config.source_language)
+                           else None)}
 
 
 def _page(config: Config, plan: Plan, lang: str, *, depth: int, canonical: str | None,
@@ -233,7 +249,7 @@ def _page(config: Config, plan: Plan, lang: str, *, depth: int, canonical: str |
 
 
 def _article_page(env: Environment, config: Config, plan: Plan, lang: str, loc: Localized,
-                  site_title: str) -> str:
+                  translations: Translations) -> str:
     slug = loc.article.slug
     versions = [l for l in plan.languages if slug in plan.slugs[l]]
     depth = _depth(slug)
@@ -251,8 +267,8 @@ def _article_page(env: Environment, config: Config, plan: Plan, lang: str, loc: 
         "updated_text": _date_text(article.updated, lang) if article.updated else None,
         "help_url": help_url,
     }
-    return _render(env, "article.html", site=_site(config, site_title), page=page, article=data,
-                   alternates=alternates)
+    return _render(env, "article.html", site=_site(config, lang, translations), page=page,
+                   article=data, alternates=alternates)
 
 
 def _depth(slug: str) -> int:
@@ -288,36 +304,36 @@ def _render(env: Environment, name: str, **context: Any) -> str:
     return disk_friendly_links(render_template(env, name, **context))
 
 
-def _revision(value: str | None) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        return dt.datetime.strptime(value.strip(), "%Y-%m-%d %H:%M%z")
-    except ValueError:
-        return None
-
-
-def entry_updated(loc: Localized) -> dt.datetime:
-    """When an article last changed in a language: the later of its source's date or
-    update and its translation's revision (its feed entry and its book chapter say so)."""
-    revision = _revision(loc.revision)
-    return max(loc.article.last_modified, revision) if revision else loc.article.last_modified
-
-
-def _feed_item(config: Config, plan: Plan, lang: str, loc: Localized) -> feeds.FeedItem:
+def _feed_item(env: Environment, config: Config, plan: Plan, lang: str,
+               loc: Localized) -> feeds.FeedItem:
     article = loc.article
-    updated = entry_updated(loc)
+    published, updated = plan.entry_dates(lang, article)
+    url = f"{config.base_url}{tag_dir(lang)}/{article.slug}/"
     others = tuple(
         feeds.Alternate(bcp47_tag(l), f"{config.base_url}{tag_dir(l)}/{article.slug}/")
         for l in plan.languages
         if l != lang and article.slug in plan.slugs[l])
     return feeds.FeedItem(
         id=feeds.make_item_id(config.base_url, bcp47_tag(lang), article.slug),
-        url=f"{config.base_url}{tag_dir(lang)}/{article.slug}/",
-        title=loc.title, content_html=absolute_links(loc.html, f"{config.base_url}{tag_dir(lang)}/{article.slug}/"),
+        url=url, title=loc.title, content_html=absolute_links(_feed_content(env, config, plan, loc), url),
         summary=loc.summary,
-        published=article.date, updated=updated, author=article.author, alternates=others,
+        published=published, updated=updated, author=article.author, alternates=others,
     )
+
+
+def _feed_content(env: Environment, config: Config, plan: Plan, loc: Localized) -> str:
+    """An entry's HTML as a feed reader shows it: the page's notice of untranslated parts
+    on top, and, in a right-to-left language, all of it in a ``dir="rtl"`` block (readers
+    ignore the feed's ``xml:lang``)."""
+    body = loc.html
+    if loc.untranslated_units:
+        notice = render_template(env, "notice.html", article={
+            "untranslated": loc.untranslated_units,
+            "help_url": _help_url(config, plan, loc.article.slug)})
+        body = notice.strip() + "\n" + body
+    if text_direction(loc.lang) == "rtl":
+        body = f'<div dir="rtl" lang="{bcp47_tag(loc.lang)}">\n{body}</div>\n'
+    return body
 
 
 _SIBLING = re.compile(r'href="((?:\.\./)+)([^"#?]*?)/?((?:[?#][^"]*)?)"')
@@ -365,7 +381,7 @@ def absolute_links(html_text: str, base: str) -> str:
 
 
 def _channel(config: Config, plan: Plan, lang: str, title: str,
-             items: list[feeds.FeedItem]) -> feeds.Channel:
+             items: list[feeds.FeedItem], rights_lang: str | None = None) -> feeds.Channel:
     base = f"{config.base_url}{tag_dir(lang)}/"
     ordered = sorted(items, key=lambda i: (i.published, i.id), reverse=True)
     others = tuple(feeds.Alternate(bcp47_tag(l), f"{config.base_url}{tag_dir(l)}/atom.xml")
@@ -374,6 +390,7 @@ def _channel(config: Config, plan: Plan, lang: str, title: str,
         lang_tag=bcp47_tag(lang), title=title, description=title, home_url=base,
         rss_url=base + "rss.xml", atom_url=base + "atom.xml", json_url=base + "feed.json",
         items=tuple(ordered[: config.feeds.items]), rights=config.feeds.rights,
+        rights_lang=rights_lang,
         author=config.title, websub_hub=config.feeds.websub_hub, alternates=others,
     )
 
@@ -397,8 +414,11 @@ def render_shared(config: Config, plan: Plan) -> dict[str, bytes]:
     root_page["feeds"] = None
     root_page["offline"] = None
     root_page["opds"] = "opds.xml"
-    files["index.html"] = _render(env, "chooser.html", site=_site(config, config.title),
-                                  page=root_page, languages=chooser).encode("utf-8")
+    help_url = (f"{tag_dir(source)}/{HELP_SLUG}/" if HELP_SLUG in plan.slugs[source]
+                else "status/")
+    files["index.html"] = _render(env, "chooser.html", site=_site(config, source),
+                                  page=root_page, languages=chooser,
+                                  help_url=help_url).encode("utf-8")
     status_rows = []
     for lang in plan.languages:
         if lang == source:
@@ -416,7 +436,7 @@ def render_shared(config: Config, plan: Plan) -> dict[str, bytes]:
     status_page["feeds"] = None
     status_page["offline"] = None
     files["status/index.html"] = _render(
-        env, "status.html", site=_site(config, config.title), page=status_page,
+        env, "status.html", site=_site(config, source), page=status_page,
         languages=status_rows, min_percent=f"{config.min_percent:g}").encode("utf-8")
     files["sitemap.xml"] = feeds.render_sitemap(_sitemap_pages(config, plan))
     channels = [_channel(config, plan, lang, config.title, []) for lang in plan.languages

@@ -106,6 +106,12 @@ def _same_language(code: str, source: str) -> bool:
     return code in (bcp47_tag(source).lower(), "und", "zxx")
 
 
+def drupal_item(ctx: Context, node: Any, url: str) -> Item | None:
+    """A node of a JSON:API answer as an :class:`Item` (None for an unpublished node or one in
+    another language than the source's); a FetchError when the node is malformed."""
+    return _drupal_item(ctx, node, url)
+
+
 def _drupal_item(ctx: Context, node: Any, url: str) -> Item | None:
     expect(isinstance(node, dict) and isinstance(node.get("attributes"), dict), url,
            "an item of 'data' has no 'attributes'")

@@ -83,6 +83,15 @@ def sitemap(ctx: Context) -> Harvest:
     return harvest
 
 
+def read_sitemaps(ctx: Context, start: str) -> Harvest:
+    """The sitemap at ``start`` and those it lists (unconditionally): ``listings`` holds what
+    each listed, with the language versions (``alternates``) of each page."""
+    harvest = Harvest()
+    ctx.claim(1, start, "the sitemap")
+    _read_sitemap(ctx, harvest, start, {}, depth=0, visited=set())
+    return harvest
+
+
 def _read_sitemap(ctx: Context, harvest: Harvest, url: str, entries: dict[str, str | None],
                   depth: int, visited: set[str]) -> None:
     if url in visited:
@@ -132,11 +141,16 @@ def _parse_sitemap(response: Response, max_bytes: int) -> dict[str, Any]:
                          hint="check [fetch] sitemap in twp.toml")
     urls: list[list[str | None]] = []
     children: list[str] = []
+    alternates: dict[str, dict[str, str]] = {}
     for entry in root:
         if not isinstance(entry.tag, str):
             continue
         fields = {etree.QName(child).localname: (child.text or "").strip()
                   for child in entry if isinstance(child.tag, str)}
+        links = {str(child.get("hreflang")).strip(): str(child.get("href")).strip()
+                 for child in entry if isinstance(child.tag, str)
+                 and etree.QName(child).localname == "link" and child.get("rel") == "alternate"
+                 and child.get("hreflang") and child.get("href")}
         loc = fields.get("loc")
         if not loc:
             continue
@@ -149,7 +163,12 @@ def _parse_sitemap(response: Response, max_bytes: int) -> dict[str, Any]:
             children.append(loc)
         else:
             urls.append([loc, fields.get("lastmod") or None])
-    return {"urls": urls, "sitemaps": children}
+            if links:
+                alternates[loc] = links
+    result: dict[str, Any] = {"urls": urls, "sitemaps": children}
+    if alternates:  # the language versions of each page (xhtml:link hreflang)
+        result["alternates"] = alternates
+    return result
 
 
 def _sitemap_page(ctx: Context, loc: str, slug: str, lastmod: str | None) -> Item | str | None:

@@ -33,6 +33,7 @@ __all__ = [
     "Block",
     "TranslatedDocument",
     "declared_language_matches",
+    "fragment_translation",
     "parse_html_translation",
     "parse_markdown_translation",
     "read_translation",
@@ -216,3 +217,18 @@ def parse_html_translation(raw: bytes | str, shown: str, limits: LimitsConfig, *
         blocks=tuple(markdown_blocks(body, 1, shown, limits)),
         lang=str(lang).strip() or None if isinstance(lang, str) else None,
     )
+
+
+def fragment_translation(origin: str, title: str, summary_html: str, body_html: str,
+                         lang: str | None, limits: LimitsConfig) -> TranslatedDocument:
+    """A translation that came as fields (a CMS's API): plain title, HTML summary and body."""
+    if len(body_html) > limits.max_article_bytes:
+        raise ContentError(f"the body is over the bound of {limits.max_article_bytes} bytes",
+                           path=origin, hint="raise [limits] max_article_bytes in twp.toml")
+    try:
+        body = html_to_markdown(body_html, origin)
+    except ConversionError as exc:
+        raise ContentError(str(exc), path=origin) from None
+    return TranslatedDocument(origin=origin, title=" ".join(title.split()) or None,
+                              summary=html_to_text(summary_html) or None,
+                              blocks=tuple(markdown_blocks(body, 1, origin, limits)), lang=lang)

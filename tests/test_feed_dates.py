@@ -1,0 +1,164 @@
+"""Feed dates come from the content: ``locales/dates.json``, kept by update and sync.
+
+A translated entry is published when its translation first reached the threshold and
+updated when its text last changed (by its catalog's ``PO-Revision-Date`` at that
+moment); an editor re-saving a catalog changes nothing; the clock, the time zone, the
+locale, the folder and the files' times never reach the output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from twp_i18n.catalog import pofile
+from twp_i18n.catalog.dates import read_dates
+from twp_i18n.catalog.extract import extract
+from twp_i18n.catalog.workflow import update_catalogs
+from twp_i18n.config import load_config
+from twp_i18n.publish.build import build
+
+from .conftest import REPO, article, snapshot
+
+CONFIG = """\
+[site]
+title = "Test Site"
+base_url = "https://example.org/"
+source_language = "en"
+languages = ["es"]
+
+[publish]
+min_percent = 80
+"""
+
+
+def translate(site: Path, slug: str, revision: str, suffix: str = "") -> None:
+    """Translate every entry of the Spanish catalog of ``slug``, saved at ``revision``."""
+    path = site / f"locales/es/LC_MESSAGES/{slug}.po"
+    po = pofile.read_po(path)
+    for entry in po:
+        entry.msgstr = f"ES {entry.msgid}{suffix}"
+    po.metadata["PO-Revision-Date"] = revision
+    pofile.write_po(path, po)
+
+
+@pytest.fixture
+def site(make_site) -> Path:
+    root = make_site({
+        "content/en/old.md": article("An old article", "2024-03-01", "Old text.\n"),
+        "content/en/new.md": article("A new article", "2026-04-01", "New text.\n"),
+    }, config=CONFIG)
+    config = load_config(root)
+    extract(config)
+    update_catalogs(config)
+    translate(root, "new", "2026-04-10 08:00+0000")
+    update_catalogs(config)
+    return root
+
+
+def spanish_feed(site: Path) -> list[feedparser.FeedParserDict]:
+    build(load_config(site))
+    return feedparser.parse((site / "dist/es/atom.xml").read_bytes()).entries
+
+
+def test_a_new_translation_of_an_old_article_comes_first(site: Path) -> None:
+    assert [e.link.rsplit("/", 2)[-2] for e in spanish_feed(site)] == ["new"]
+    translate(site, "old", "2026-05-20 18:30+0200")
+    report, dates = update_catalogs(load_config(site))
+    assert dates.published == ["es/old"] and dates.written
+    entries = spanish_feed(site)
+    assert [e.link.rsplit("/", 2)[-2] for e in entries] == ["old", "new"]
+    assert entries[0].published == "2026-05-20T16:30:00+00:00"  # in UTC
+    assert entries[0].updated == "2026-05-20T16:30:00+00:00"
+    english = feedparser.parse((site / "dist/en/atom.xml").read_bytes()).entries
+    assert [e.link.rsplit("/", 2)[-2] for e in english] == ["new", "old"]
+
+
+def test_re_saving_a_catalog_changes_no_date_and_no_feed(site: Path) -> None:
+    spanish_feed(site)
+    before = snapshot(site / "dist")
+    record = (site / "locales/dates.json").read_bytes()
+    path = site / "locales/es/LC_MESSAGES/new.po"
+    po = pofile.read_po(path)
+    po.metadata["PO-Revision-Date"] = "2026-09-30 23:59+0000"  # the editor saved it again
+    pofile.write_po(path, po)
+    assert not update_catalogs(load_config(site))[1].written
+    assert (site / "locales/dates.json").read_bytes() == record
+    spanish_feed(site)
+    assert snapshot(site / "dist") == before
+
+
+def test_a_changed_translation_moves_updated_but_not_published(site: Path) -> None:
+    translate(site, "new", "2026-06-02 09:00+0000", suffix=" (revisado)")
+    dates = update_catalogs(load_config(site))[1]
+    assert dates.changed == ["es/new"] and not dates.published
+    record = read_dates(load_config(site))["es"]["new"]
+    assert record.published.isoformat() == "2026-04-10T08:00:00+00:00"
+    assert record.changed.isoformat() == "2026-06-02T09:00:00+00:00"
+    entry = spanish_feed(site)[0]
+    assert (entry.published, entry.updated) == ("2026-04-10T08:00:00+00:00",
+                                                "2026-06-02T09:00:00+00:00")
+
+
+def test_an_unpublishable_translation_is_not_recorded_and_a_record_is_kept(site: Path) -> None:
+    config = load_config(site)
+    assert "old" not in read_dates(config)["es"]
+    path = site / "locales/es/LC_MESSAGES/new.po"
+    po = pofile.read_po(path)
+    for entry in po:
+        entry.msgstr = ""  # the translation falls below the threshold
+    pofile.write_po(path, po)
+    update_catalogs(config)
+    assert read_dates(config)["es"]["new"].published.isoformat() == "2026-04-10T08:00:00+00:00"
+
+
+def test_the_record_is_stable_json_in_utc(site: Path) -> None:
+    text = (site / "locales/dates.json").read_text(encoding="utf-8")
+    data = json.loads(text)
+    assert text == json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    assert data["es"]["new"]["published"] == "2026-04-10T08:00:00+00:00"
+
+
+def test_a_broken_record_is_reported_and_the_feeds_use_the_english_dates(site: Path, twp) -> None:
+    (site / "locales/dates.json").write_text("{not json", encoding="utf-8")
+    result = twp("--site", site, "build")
+    assert result.code == 1
+    assert "locales/dates.json" in result.err and "Traceback" not in result.err
+    entry = feedparser.parse((site / "dist/es/atom.xml").read_bytes()).entries[0]
+    assert entry.published == "2026-04-01T00:00:00+00:00"
+
+
+def test_without_a_record_the_english_dates_are_used(site: Path) -> None:
+    (site / "locales/dates.json").unlink()
+    entry = spanish_feed(site)[0]
+    assert (entry.published, entry.updated) == ("2026-04-01T00:00:00+00:00",) * 2
+
+
+def test_two_clean_builds_on_two_machines_agree_byte_for_byte(tmp_path: Path) -> None:
+    """The demo built in two folders, from different working folders, under different time
+    zones and locales, with files of different times: the same bytes."""
+    outputs = []
+    for n, (tz, lang) in enumerate((("UTC", "C.UTF-8"), ("Pacific/Kiritimati", "de_DE.UTF-8"))):
+        root = tmp_path / f"machine{n}" / "site"
+        root.mkdir(parents=True)
+        shutil.copy(REPO / "twp.toml", root / "twp.toml")
+        for folder in ("content", "locales"):
+            shutil.copytree(REPO / folder, root / folder)
+        stamp = 1_000_000_000 + n * 123_456_789
+        for path in root.rglob("*"):
+            os.utime(path, (stamp, stamp))
+        cwd = root / "content" if n else root
+        env = {**os.environ, "TZ": tz, "LANG": lang, "LC_ALL": lang}
+        done = subprocess.run([sys.executable, "-m", "twp_i18n", "build", "--jobs", str(n + 1)],
+                              cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        outputs.append(snapshot(root / "dist"))
+    assert outputs[0].keys() == outputs[1].keys()
+    assert [rel for rel in outputs[0] if outputs[0][rel] != outputs[1][rel]] == []

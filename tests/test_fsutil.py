@@ -1,0 +1,105 @@
+"""Many files written with one sync: atomic as one at a time, durable together."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import article
+from twp_i18n.machinery import fsutil
+
+
+def _count_syncs(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    counts = {"fsync": 0, "sync": 0}
+    real_fsync, real_sync = os.fsync, fsutil._sync
+
+    def fsync(fd: int) -> None:
+        counts["fsync"] += 1
+        real_fsync(fd)
+
+    def sync(paths: list[str]) -> None:
+        counts["sync"] += 1
+        real_sync(paths)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(fsutil, "_sync", sync)
+    return counts
+
+
+def test_files_written_in_one_sync_appear_together_when_the_block_ends(tmp_path, monkeypatch):
+    counts = _count_syncs(monkeypatch)
+    (tmp_path / "f0").write_bytes(b"old")
+    with fsutil.one_sync():
+        for i in range(50):
+            assert fsutil.write_if_changed(tmp_path / f"f{i}", f"new {i}".encode()) is True
+        assert (tmp_path / "f0").read_bytes() == b"old"  # not yet replaced
+        assert not (tmp_path / "f1").exists()
+    assert sorted(os.listdir(tmp_path)) == sorted(f"f{i}" for i in range(50))  # no temp file
+    assert (tmp_path / "f0").read_bytes() == b"new 0" and (tmp_path / "f49").read_bytes() == b"new 49"
+    # one sync before the renames, one after: not one per file
+    assert counts == {"fsync": 0, "sync": 2}
+
+
+def test_without_the_block_each_file_is_synced_before_its_rename(tmp_path, monkeypatch):
+    counts = _count_syncs(monkeypatch)
+    for i in range(3):
+        fsutil.write_if_changed(tmp_path / f"f{i}", b"x")
+    assert counts == {"fsync": 3, "sync": 0}
+
+
+def test_an_error_inside_the_block_keeps_what_was_written_before_it(tmp_path):
+    with pytest.raises(RuntimeError), fsutil.one_sync():
+        fsutil.write_if_changed(tmp_path / "a.po", b"written")
+        raise RuntimeError("stop")
+    assert (tmp_path / "a.po").read_bytes() == b"written"
+    assert os.listdir(tmp_path) == ["a.po"]
+
+
+def test_a_nested_block_belongs_to_the_outer_one(tmp_path):
+    with fsutil.one_sync():
+        with fsutil.one_sync():
+            fsutil.write_if_changed(tmp_path / "a", b"1")
+        assert not (tmp_path / "a").exists()
+    assert (tmp_path / "a").read_bytes() == b"1"
+
+
+def test_a_process_killed_inside_the_block_leaves_every_target_as_it_was(tmp_path):
+    for i in range(5):
+        (tmp_path / f"f{i}.po").write_bytes(b"translated before")
+    script = (
+        "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "from twp_i18n.machinery import fsutil\n"
+        "root = Path(sys.argv[1])\n"
+        "with fsutil.one_sync():\n"
+        "    for i in range(5):\n"
+        "        fsutil.write_if_changed(root / f'f{i}.po', b'half of the new')\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script, str(tmp_path)], timeout=60)
+    assert run.returncode != 0
+    assert all((tmp_path / f"f{i}.po").read_bytes() == b"translated before" for i in range(5))
+    leftovers = [name for name in os.listdir(tmp_path) if name.endswith(".tmp")]
+    assert len(leftovers) == 5
+    assert len(fsutil.remove_stale_temp_files(tmp_path)) == 5
+    assert sorted(os.listdir(tmp_path)) == [f"f{i}.po" for i in range(5)]
+
+
+def test_update_and_build_sync_once_for_all_their_files(make_site, twp, monkeypatch):
+    files = {f"content/en/post-{i}.md": article(title=f"Post {i}", body=f"Text {i}.\n")
+             for i in range(6)}
+    site = make_site(files)
+    assert twp("--site", site, "extract").code == 0
+    counts = _count_syncs(monkeypatch)
+    assert twp("--site", site, "update").code == 0
+    written = len(list(Path(site, "locales").glob("*/LC_MESSAGES/*.po")))
+    assert written >= 12
+    # the catalogs in one batch (two syncs), the update cache and the lock on their own
+    assert counts["sync"] == 2 and counts["fsync"] < written
+    counts.update(fsync=0, sync=0)
+    assert twp("--site", site, "build").code == 0
+    assert counts["sync"] == 2 and counts["fsync"] < 10

@@ -1,0 +1,231 @@
+"""When each translation was first published and when its text last changed.
+
+Feeds date a translated entry by its translation, never by the clock or by a
+catalog's save: ``twp update`` and ``twp sync`` keep ``locales/dates.json``,
+which maintainers commit with the catalogs, and ``twp build`` only reads it.
+
+For every language and article it holds:
+
+* ``published``: the catalog's ``PO-Revision-Date`` when the translation first
+  reached ``[publish] min_percent`` (a new translation of an old article is new
+  in its language's feed);
+* ``changed``: the catalog's ``PO-Revision-Date`` when its translated text last
+  changed;
+* ``text``: a digest of that text (msgctxt, msgid and msgstr of every translated,
+  non-fuzzy entry), so an editor re-saving a catalog, or ``twp update``
+  rewrapping it, changes no date.
+
+A record is never removed while its language and article exist, so an article
+that falls below the threshold and comes back keeps its first publication date.
+A catalog without a valid ``PO-Revision-Date`` gets no record (its feed entry
+then carries the English dates).  The file is JSON with sorted keys, dates in
+UTC: the same catalogs give the same bytes on every machine.
+
+>>> revision_date("2026-10-20 18:00+0200").isoformat()
+'2026-10-20T16:00:00+00:00'
+>>> revision_date("YEAR-MO-DA HO:MI+ZONE") is None
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polib
+
+from ..config import Config
+from ..errors import CatalogError
+from ..machinery import cache
+from ..machinery.fsutil import write_if_changed
+from ..paths import SITE_DOMAIN
+from .catalogs import catalog_path, load_catalog
+from .status import LanguageStatus
+
+__all__ = ["DATES_NAME", "DatesReport", "TranslationDates", "dates_path", "read_dates",
+           "record_dates", "revision_date", "translation_digest"]
+
+DATES_NAME = "dates.json"
+_MAX_BYTES = 16 * 1024 * 1024
+_FORMATS = ("%Y-%m-%d %H:%M%z", "%Y-%m-%d %H:%M:%S%z")
+
+
+@dataclass(frozen=True)
+class TranslationDates:
+    """The record of one article in one language."""
+
+    published: dt.datetime
+    changed: dt.datetime
+    text: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"published": self.published.isoformat(), "changed": self.changed.isoformat(),
+                "text": self.text}
+
+
+@dataclass
+class DatesReport:
+    """What :func:`record_dates` changed (``lang/slug`` items)."""
+
+    path: str
+    written: bool = False
+    published: list[str] = field(default_factory=list)
+    """Translations recorded as published for the first time."""
+    changed: list[str] = field(default_factory=list)
+    """Translations whose text changed since the last record."""
+    undated: list[str] = field(default_factory=list)
+    """Publishable catalogs without a valid ``PO-Revision-Date`` (not recorded)."""
+
+
+def dates_path(config: Config) -> Path:
+    return config.locales_dir / DATES_NAME
+
+
+def revision_date(value: str | None) -> dt.datetime | None:
+    """A ``PO-Revision-Date`` header value as an aware UTC datetime, or None."""
+    text = (value or "").strip()
+    for fmt in _FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).astimezone(dt.timezone.utc)
+        except ValueError:
+            continue
+    return None
+
+
+def translation_digest(po: polib.POFile) -> str:
+    """A digest of a catalog's translated text: what a reader of the page would notice."""
+    parts = []
+    for entry in po:
+        if entry.obsolete or entry.fuzzy or (entry.msgid == "" and not entry.msgctxt):
+            continue
+        forms = ([entry.msgstr_plural[i] for i in sorted(entry.msgstr_plural)]
+                 if entry.msgid_plural else [entry.msgstr])
+        if any(forms):
+            parts.append([entry.msgctxt, entry.msgid, entry.msgid_plural, forms])
+    parts.sort(key=lambda p: json.dumps(p, ensure_ascii=False))
+    return cache.digest(json.dumps(parts, ensure_ascii=False).encode("utf-8"))
+
+
+def read_dates(config: Config) -> dict[str, dict[str, TranslationDates]]:
+    """``locales/dates.json`` by language and slug; empty when there is none.
+
+    A file that cannot be read raises :class:`CatalogError` naming it.
+    """
+    path = dates_path(config)
+    display = config.rel(path)
+    try:
+        if path.stat().st_size > _MAX_BYTES:
+            raise CatalogError(f"larger than {_MAX_BYTES // (1024 * 1024)} MB", path=display)
+        data = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise CatalogError(f"cannot read the record of translation dates: {exc}", path=display,
+                           hint="restore it from git (git checkout -- "
+                                f"{display}), or delete it and run twp update") from None
+    try:
+        return {lang: {slug: TranslationDates(_date(item["published"]), _date(item["changed"]),
+                                              str(item["text"]))
+                       for slug, item in articles.items()}
+                for lang, articles in data.items()}
+    except (AttributeError, KeyError, TypeError, ValueError):
+        raise CatalogError("not a record of translation dates", path=display,
+                           hint="restore it from git, or delete it and run twp update") from None
+
+
+def _date(value: object) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        raise ValueError("no time zone")
+    return moment.astimezone(dt.timezone.utc)
+
+
+def record_dates(config: Config, statuses: Iterable[LanguageStatus],
+                 dry_run: bool = False) -> DatesReport:
+    """Bring ``locales/dates.json`` up to date with the catalogs as they are now.
+
+    ``statuses``: :func:`~twp_i18n.catalog.status.site_status` of the languages to
+    record (the others keep their records); it says which articles are publishable.
+    Catalogs that cannot be read are left out (their records stay as they were).
+    """
+    path = dates_path(config)
+    report = DatesReport(config.rel(path))
+    try:
+        old = read_dates(config)
+    except CatalogError:
+        old = {}
+    record = {lang: dict(articles) for lang, articles in old.items()
+              if lang in config.languages}
+    stored = cache.load(config, "dates")
+    known: dict[str, list[str]] = stored.get("files", {})
+    fresh: dict[str, list[str]] = {}
+    for status in statuses:
+        articles = record.setdefault(status.lang, {})
+        domains = {c.domain for c in status.catalogs}
+        for slug in [slug for slug in articles if slug not in domains]:
+            del articles[slug]  # the article is gone
+        for catalog in status.articles:
+            if not (catalog.exists and catalog.publishable):
+                continue
+            found = _text_and_revision(config, status.lang, catalog.domain, known, fresh)
+            item = f"{status.lang}/{catalog.domain}"
+            if found is None:
+                continue
+            text, revision = found
+            if revision is None:
+                report.undated.append(item)
+                continue
+            before = articles.get(catalog.domain)
+            if before is None:
+                articles[catalog.domain] = TranslationDates(revision, revision, text)
+                report.published.append(item)
+            elif before.text != text:
+                articles[catalog.domain] = TranslationDates(
+                    before.published, max(before.changed, revision), text)
+                report.changed.append(item)
+    data = {lang: {slug: dates.as_dict() for slug, dates in sorted(articles.items())}
+            for lang, articles in sorted(record.items()) if articles}
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    if not (data or path.exists()):
+        return report
+    if dry_run:  # "written": would be
+        try:
+            report.written = path.read_bytes() != text.encode("utf-8")
+        except OSError:
+            report.written = True
+        return report
+    report.written = write_if_changed(path, text)
+    if fresh != known:
+        cache.save(config, "dates", {"files": fresh})
+    return report
+
+
+def _text_and_revision(config: Config, lang: str, domain: str, known: dict[str, list[str]],
+                       fresh: dict[str, list[str]]) -> tuple[str, dt.datetime | None] | None:
+    """The translation digest and revision date of one catalog (None if it cannot be read),
+    remembered by a digest of its bytes."""
+    if domain == SITE_DOMAIN:
+        return None
+    path = catalog_path(config, lang, domain)
+    rel = config.rel(path)
+    try:
+        data = path.read_bytes() if path.stat().st_size <= config.limits.max_catalog_bytes else None
+    except OSError:
+        return None
+    if data is None:
+        return None
+    key = cache.digest(data)
+    hit = known.get(rel)
+    if not (isinstance(hit, list) and len(hit) == 3 and hit[0] == key):
+        try:
+            po = load_catalog(config, lang, domain, data)
+        except CatalogError:
+            return None
+        assert po is not None
+        revision = revision_date(po.metadata.get("PO-Revision-Date"))
+        hit = [key, translation_digest(po), revision.isoformat() if revision else ""]
+    fresh[rel] = hit
+    return hit[1], (_date(hit[2]) if hit[2] else None)
