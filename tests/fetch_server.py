@@ -156,6 +156,9 @@ class FakeSite:
         self.drupal_endless = False  # links.next on every page, past the last node
         self.drupal_translations: dict[tuple[str, str], dict[str, Any]] = {}
         """(langcode, uuid) -> the node translated."""
+        self.wp_translated: dict[int, dict[str, Any]] = {}
+        """Post id -> a translated post, served at /wp/wp-json/wp/v2/posts/<id> only (as
+        Polylang Pro's ``translations`` field names it)."""
         self.alternates: dict[str, dict[str, str]] = {}
         """Sitemap page path -> {hreflang: path} written as its xhtml:link alternates."""
 
@@ -187,7 +190,11 @@ class FakeSite:
             return self._drupal_one(path)
         if path.startswith("/wp/wp-json/wp/v2/"):
             kind = path.rsplit("/", 1)[1]
+            if kind.isdigit():
+                return self._wp_one(int(kind))
             items = {"posts": self.wp_posts, "pages": self.wp_pages}.get(kind)
+            if items is not None and "lang" in query:  # Polylang Pro's filter
+                items = [item for item in items if item.get("lang", query["lang"][0]) == query["lang"][0]]
             return None if items is None else self._wp(items, query)
         if path == "/site/sitemap.xml":
             body = "".join(f"<sitemap><loc>{self.base}{p}</loc></sitemap>" for p in self.sitemaps)
@@ -198,8 +205,10 @@ class FakeSite:
             entries = []
             for page in self.sitemaps[path]:
                 lastmod = f"<lastmod>{self.lastmod[page]}</lastmod>" if page in self.lastmod else ""
-                links = "".join(f'<xhtml:link rel="alternate" hreflang="{lang}" href="{href if "://" in href else self.base + href}"/>'
-                                for lang, href in self.alternates.get(page, {}).items())
+                links = "".join(
+                    f'<xhtml:link rel="alternate" hreflang="{lang}" '
+                    f'href="{href if "://" in href else self.base + href}"/>'
+                    for lang, href in self.alternates.get(page, {}).items())
                 entries.append(f"<url><loc>{self.base}{page}</loc>{lastmod}{links}</url>")
             xhtml = ' xmlns:xhtml="http://www.w3.org/1999/xhtml"' if self.alternates else ""
             xml = ('<?xml version="1.0" encoding="UTF-8"?>\n<urlset '
@@ -236,7 +245,15 @@ class FakeSite:
         doc = {"jsonapi": {"version": "1.0"}, "data": node}
         return 200, {"Content-Type": "application/vnd.api+json"}, json.dumps(doc).encode()
 
-    def _wp(self, items: list[dict[str, Any]], query: dict[str, list[str]]) -> tuple[int, dict[str, str], bytes]:
+    def _wp_one(self, pid: int) -> tuple[int, dict[str, str], bytes] | None:
+        post = self.wp_translated.get(pid) or next(
+            (p for p in self.wp_posts + self.wp_pages if p["id"] == pid), None)
+        if post is None:
+            return None
+        return 200, {"Content-Type": "application/json; charset=UTF-8"}, json.dumps(post).encode()
+
+    def _wp(self, items: list[dict[str, Any]],
+            query: dict[str, list[str]]) -> tuple[int, dict[str, str], bytes]:
         page = int(query.get("page", ["1"])[0])
         pages = max(1, -(-len(items) // PAGE_SIZE))
         if page > pages:
@@ -279,7 +296,7 @@ class _Handler(BaseHTTPRequestHandler):
             with site.lock:
                 site.in_flight -= 1
 
-    def _respond(self, site: FakeSite, path: str, query: str, body: bytes) -> int:
+    def _respond(self, site: FakeSite, path: str, query: str, body: bytes) -> int:  # noqa: C901 - the fake server routes, one branch per endpoint
         fault = site.take_fault(path, query)
         if fault is not None:
             if fault.kind == "status":

@@ -54,7 +54,8 @@ def _image_link_outside(site: Path, tmp_path: Path) -> None:
     (images / "leak.png").symlink_to(tmp_path / "secret.png")
 
 
-def test_a_build_warning_is_printed_once_with_its_place_and_code(demo_site: Path, tmp_path: Path, twp) -> None:
+def test_a_build_warning_is_printed_once_with_its_place_and_code(demo_site: Path, tmp_path: Path,
+                                                                 twp) -> None:
     _image_link_outside(demo_site, tmp_path)
     result = twp("--site", demo_site, "build")
     assert result.code == 0, result
@@ -89,7 +90,8 @@ def test_a_warning_code_to_ignore_must_look_like_one(demo_site: Path, twp) -> No
 # --------------------------------------------------------------------------- the site lock
 
 @pytest.mark.parametrize("command", [["extract"], ["update"], ["sync"], ["build"], ["add-language", "it"]])
-def test_every_command_that_writes_waits_for_the_site_lock(demo_site: Path, twp, monkeypatch: pytest.MonkeyPatch,
+def test_every_command_that_writes_waits_for_the_site_lock(demo_site: Path, twp,
+                                                          monkeypatch: pytest.MonkeyPatch,
                                                           command: list[str]) -> None:
     from twp_i18n.machinery import lock
 

@@ -135,6 +135,19 @@ def test_a_broken_record_is_reported_and_the_feeds_use_the_english_dates(site: P
     assert entry.published == "2026-04-01T00:00:00+00:00"
 
 
+def test_a_record_with_a_merge_conflict_is_left_as_it_is(site: Path, twp) -> None:
+    path = site / "locales/dates.json"
+    text = path.read_text(encoding="utf-8")
+    conflicted = text.replace('  "es": {', '<<<<<<< HEAD\n  "es": {\n=======\n>>>>>>> theirs', 1)
+    path.write_text(conflicted, encoding="utf-8")
+    translate(site, "old", "2026-05-20 18:30+0200")
+    for command in ("update", "sync"):
+        result = twp("--site", site, command)
+        assert result.code == 1, result
+        assert "locales/dates.json" in result.err and "Traceback" not in result.err
+        assert path.read_text(encoding="utf-8") == conflicted  # its history is not lost
+
+
 def test_without_a_record_the_english_dates_are_used(site: Path) -> None:
     (site / "locales/dates.json").unlink()
     entry = spanish_feed(site)[0]

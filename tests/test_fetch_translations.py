@@ -12,7 +12,7 @@ import pytest
 from twp_i18n.source import fetch_http
 
 from .conftest import SiteFactory, snapshot
-from .fetch_server import FakeSite, Running, drupal_node, html_page
+from .fetch_server import FakeSite, Running, drupal_node, html_page, wp_post
 
 SELECTORS = 'title_selector = "article h1.entry-title"\nbody_selector = "article .entry-content"\n'
 PREFIX = {"drupal": "/drupal", "sitemap": "/site"}
@@ -75,7 +75,8 @@ def test_drupal_translations_arrive_as_fuzzy_entries_and_a_second_run_changes_no
     changed = {path for path in fetched if fetched[path] != synced.get(path)}
     assert changed == {"locales/es/LC_MESSAGES/finding-peer-support.po",
                        "locales/es/LC_MESSAGES/sleep-what-helped.po",
-                       "locales/fr/LC_MESSAGES/finding-peer-support.po"}  # nothing else written
+                       "locales/fr/LC_MESSAGES/finding-peer-support.po",
+                       ".twp/fetch-translations.json"}  # the catalogs, and what was asked
     peers = _catalog(root, "es", "finding-peer-support")
     assert peers["Peers **help**."].msgstr == "Los pares **ayudan**."
     assert peers["Peers **help**."].fuzzy
@@ -93,9 +94,18 @@ def test_drupal_translations_arrive_as_fuzzy_entries_and_a_second_run_changes_no
     assert paths and all(path.startswith(("/drupal/es/", "/drupal/fr/")) for path in paths)
 
     before = snapshot(root)
+    server.site.clear()
     again = twp("--site", root, "fetch", "--translations")
     assert again.code == 0, again
     assert "0 entries imported" in again.out
+    assert snapshot(root) == before
+    imported = [seen for seen in server.site.seen("/drupal/") if seen.path.endswith(
+        ("es/jsonapi/node/article/uuid-1", "fr/jsonapi/node/article/uuid-1",
+         "es/jsonapi/node/article/uuid-2"))]
+    assert len(imported) == 3 and all(seen.status == 304 for seen in imported)  # asked politely
+    server.site.clear()
+    assert twp("--site", root, "fetch", "--translations", "--force").code == 0
+    assert all(seen.status == 200 for seen in server.site.seen("/drupal/"))
     assert snapshot(root) == before
 
 
@@ -139,3 +149,52 @@ def test_a_translated_page_in_another_language_is_skipped(
     assert result.code == 1
     assert "it declares the language 'en', not 'es'" in result.err
     assert "Traceback" not in result.err
+
+
+def test_wordpress_polylang_translations(make_site: SiteFactory, server: Running, twp) -> None:
+    """Polylang Pro's documented REST fields: ``lang`` and ``translations`` on each post."""
+    site = server.site
+    for post in site.wp_posts + site.wp_pages:
+        post.update({"lang": "en", "translations": {"en": post["id"]}})
+    site.wp_posts[0]["translations"] = {"en": 1, "es": 21, "de": 22}
+    site.wp_translated = {
+        21: {**wp_post(21, "descanso-y-sueno", "Descanso y sue&ntilde;o",
+                       "<p>Descansa <em>bien</em>.</p>", "<p>Sobre el descanso [&hellip;]</p>"),
+             "lang": "es"},
+        22: {**wp_post(22, "ruhe", "Ruhe", "<p>Ruhe.</p>"), "lang": "de"},
+    }
+    root = make_site({}, config=(
+        '[site]\ntitle = "T"\nbase_url = "https://example.org/"\nsource_language = "en"\n'
+        f'languages = ["es", "fr"]\n\n[fetch]\ntype = "wordpress"\nurl = "{server.url}/wp"\n'
+        "timeout = 2\n"))
+    assert twp("--site", root, "sync").code == 0
+    server.site.clear()
+    result = twp("--site", root, "fetch", "--translations")
+    assert result.code == 0, result
+    rest = _catalog(root, "es", "rest-and-sleep")
+    assert rest["Rest *well*."].msgstr == "Descansa *bien*." and rest["Rest *well*."].fuzzy
+    assert rest["Rest & sleep"].msgstr == "Descanso y sueño"
+    assert rest["On resting"].msgstr == "Sobre el descanso"
+    assert not [seen for seen in site.seen() if seen.path.endswith("/22")]  # German: not asked
+    before = snapshot(root)
+    assert twp("--site", root, "fetch", "--translations").code == 0
+    assert snapshot(root) == before
+
+
+def test_the_fetch_bounds_hold_and_a_failing_page_is_reported(
+        make_site: SiteFactory, server: Running, twp) -> None:
+    _translate_drupal(server.site)
+    root = _site(make_site, server, "drupal")
+    assert twp("--site", root, "sync").code == 0
+    server.site.fault("/drupal/es/jsonapi/node/article/uuid-2", "status", status=500, times=10)
+    result = twp("--site", root, "fetch", "--translations")
+    assert result.code == 1, result
+    assert "uuid-2" in result.err and "500" in result.err and "Traceback" not in result.err
+    assert _catalog(root, "es", "finding-peer-support")["Peers **help**."].msgstr  # the rest came
+
+    config = (root / "twp.toml").read_text(encoding="utf-8") + "max_pages = 4\n"
+    (root / "twp.toml").write_text(config, encoding="utf-8")
+    before = snapshot(root)
+    result = twp("--site", root, "fetch", "--translations")
+    assert result.code == 2 and "more than max_pages = 4" in result.err, result
+    assert snapshot(root) == before

@@ -31,7 +31,7 @@ CONFIG = None
 
 def make_article(body: str, slug: str = "a", title: str = "Sleep and rest") -> Article:
     return Article(slug=slug, path=Path(f"{slug}.md"), rel_path=f"content/en/{slug}.md",
-                   title=title, date=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc),
+                   title=title, date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
                    updated=None, body=body, body_line=5, field_lines={"title": 2})
 
 
@@ -365,8 +365,9 @@ def test_agrees_with_msgmerge(tmp_path, site_config):
                                  cwd=tmp_path, capture_output=True, text=True, check=True).stdout
     theirs = pofile.parse_po(theirs_text)
     ours, _ = merge_catalog(template, roundtrip(old), "es", "a")
-    translated = lambda po, obsolete=False: {k: e.msgstr for k, e in msgs(po, obsolete=obsolete).items()
-                                             if e.msgstr and not e.fuzzy}
+    def translated(po: polib.POFile, obsolete: bool = False) -> dict[str, str]:
+        return {k: e.msgstr for k, e in msgs(po, obsolete=obsolete).items() if e.msgstr and not e.fuzzy}
+
     assert translated(ours) == translated(theirs)
     assert translated(ours, True) == translated(theirs, True)
     # The translator's comment on the untranslated unit that went: msgmerge drops it, we keep it.

@@ -14,7 +14,7 @@ from twp_i18n.source.segments import article_units, markdown, translate_tokens
 
 def make(body: str, summary: str | None = None) -> Article:
     return Article(slug="a", path=Path("a.md"), rel_path="content/en/a.md", title="The title",
-                   date=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), updated=None,
+                   date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), updated=None,
                    body=body, body_line=5, summary=summary, field_lines={"title": 2, "summary": 4})
 
 

@@ -19,9 +19,28 @@ from ..languages import nplurals, plural_forms
 from ..paths import domain_files
 from . import pofile
 
+#: The header field of an article's template counting the words of the English that no
+#: unit holds (prose inside raw HTML): written by extract, read by status.
+UNTRANSLATABLE_HEADER = "X-Untranslatable-Words"
+
 
 def template_path(config: Config, domain: str) -> Path:
     return config.templates_po_dir / f"{domain}.pot"
+
+
+_UNTRANSLATABLE = re.compile(rb'^"' + UNTRANSLATABLE_HEADER.encode() + rb': (\d{1,9})\\n"$', re.M)
+
+
+def untranslatable_words(config: Config, domain: str) -> int:
+    """The words of an article's English no unit holds, from its template's header
+    (read from the file's start only: the header comes first)."""
+    try:
+        with template_path(config, domain).open("rb") as handle:
+            head = handle.read(8192)
+    except OSError:
+        return 0
+    match = _UNTRANSLATABLE.search(head.split(b"\n\n", 1)[0])
+    return int(match.group(1)) if match else 0
 
 
 def catalog_path(config: Config, lang: str, domain: str) -> Path:

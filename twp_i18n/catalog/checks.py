@@ -30,6 +30,10 @@ see :func:`unsafe_entry`):
 ``unsafe-html``
     an HTML tag or attribute that the source unit does not have (``<script>``,
     ``<iframe>``, ``on*=`` handlers, ``style``, ...);
+``template-tag``
+    in an article, a Hugo shortcode (``{{< … >}}``, ``{{% … %}}``) or Liquid tag
+    (``{% … %}``, ``{{ … }}``) of the source missing, changed or added: the site's
+    generator would run something else;
 ``placeholder``
     in interface strings (``site.po``), a ``{name}``, ``%(name)s``, ``%s`` or
     ``%d`` placeholder missing or added (every ``msgstr[n]`` is checked);
@@ -127,6 +131,7 @@ from ..languages import (
 from ..languages import nplurals as language_nplurals
 from ..machinery import cache, parallel
 from ..paths import domain_files
+from ..source.markup import comment_references, references_env, template_tags, without_template_tags
 from ..source.segments import markdown
 from ..urls import foreign_urls, language_version_urls
 from .context import DEFAULT_CONTEXT, Context, check_context
@@ -148,11 +153,13 @@ __all__ = [
 
 Severity = Literal["error", "warning"]
 Kind = Literal["article", "site"]
+References = tuple[tuple[str, str, str], ...]
+"""``(label, href, title)`` of the link definitions an entry's comments show."""
 
 #: Codes of findings that make an entry unusable.
 ERRORS = frozenset({"syntax", "plural-forms", "markup-mismatch", "unsafe-link", "foreign-link",
                     "unsafe-html", "placeholder", "bidi-control", "merge-conflict", "dose-changed",
-                    "do-not-translate", "glossary-file"})
+                    "do-not-translate", "glossary-file", "template-tag"})
 #: Codes of findings a translator may silence with ``# twp-ignore: CODE``.
 WARNINGS = frozenset({"link-changed", "number-changed", "untranslated-copy", "whitespace",
                       "line-break", "language-link", "glossary"})
@@ -172,6 +179,9 @@ _HINTS = {
                     "or a page of the same site (a translated version, say)",
     "unsafe-html": "remove the HTML the source does not have; keep the source's tags and "
                    "attributes as they are",
+    "template-tag": "keep every shortcode and template tag of the source ({{< ... >}}, "
+                    "{{% ... %}}, {% ... %}, {{ ... }}) exactly as written; translate only "
+                    "the text around them",
     "placeholder": "keep every placeholder of the source exactly as written ({name}, "
                    "%(name)s, %s, %d); do not add others",
     "bidi-control": "remove the invisible direction controls (U+202A-U+202E, U+2066-U+2069) "
@@ -360,6 +370,8 @@ class _Analysis:
     prose: str = ""
     technical: str = ""
     placeholders: Counter[str] = field(default_factory=Counter)
+    template_tags: Counter[str] = field(default_factory=Counter)
+    """Shortcodes and template tags of an article's text."""
     line_breaks: int = 0
 
 
@@ -598,16 +610,19 @@ def _shown(number: _Number) -> str:
     return f"{number.text} {number.dose}" if number.dose else number.text
 
 
-def _analyze(text: str, kind: Kind, for_warnings: bool = True) -> _Analysis:
+def _analyze(text: str, kind: Kind, for_warnings: bool = True,
+             references: References = ()) -> _Analysis:
     """What the checks look at in ``text``; without ``for_warnings``, only what the
-    errors need (markup, tags, URLs, placeholders): no prose or numbers."""
+    errors need (markup, tags, URLs, placeholders): no prose or numbers.  ``references``:
+    the article's link definitions the entry's comments show, resolved as the build does."""
     result = _Analysis()
     prose: list[str] = []
     technical: list[str] = []
     numbers_from: list[str] = []
     if kind == "article":
-        env: dict[str, object] = {}
-        tokens = _inspecting_parser().parseInline(text, env)
+        result.template_tags = template_tags(text)
+        text = without_template_tags(text)
+        tokens = _inspecting_parser().parseInline(text, references_env(references))
         _walk(tokens[0].children or [] if tokens else [], result, prose, technical, numbers_from)
     else:
         result.placeholders = placeholders(text)
@@ -636,10 +651,10 @@ def _analyze(text: str, kind: Kind, for_warnings: bool = True) -> _Analysis:
 
 
 @lru_cache(maxsize=8192)
-def _source_analysis(text: str, kind: Kind) -> _Analysis:
+def _source_analysis(text: str, kind: Kind, references: References = ()) -> _Analysis:
     """:func:`_analyze` of a source text, which every language's entry compares with
     (read only: the checks never change an analysis)."""
-    return _analyze(text, kind)
+    return _analyze(text, kind, references=references)
 
 
 def _tag_label(name: str) -> str:
@@ -745,21 +760,22 @@ def check_entry(entry: polib.POEntry, *, path: str, kind: Kind,
     known_placeholders = placeholders(entry.msgid) | placeholders(entry.msgid_plural or "") \
         if kind == "site" else Counter()
     forms = _forms(entry)
+    references = comment_references(entry.comment or "") if kind == "article" else ()
     for label, source_text, translation in forms:
         if not translation:
             continue
         _check_text(report, label, plural, source_text, translation, kind, known_placeholders,
                     may_omit=plural and int(label[7:-1]) in single_forms, errors_only=errors_only,
-                    context=context)
+                    context=context, references=references)
     return _sorted(report.findings)
 
 
-def _check_text(report: _Reporter, label: str, plural: bool, source_text: str,
+def _check_text(report: _Reporter, label: str, plural: bool, source_text: str,  # noqa: C901 - too long too, listed in CONTRIBUTING.md
                 translation: str, kind: Kind, known_placeholders: Counter[str],
                 may_omit: bool = False, errors_only: bool = False,
-                context: Context = DEFAULT_CONTEXT) -> None:
-    source = _source_analysis(source_text, kind)
-    target = _analyze(translation, kind, for_warnings=not errors_only)
+                context: Context = DEFAULT_CONTEXT, references: References = ()) -> None:
+    source = _source_analysis(source_text, kind, references)
+    target = _analyze(translation, kind, for_warnings=not errors_only, references=references)
 
     def add(code: str, message: str) -> None:
         report.add(code, message, label, plural)
@@ -772,6 +788,14 @@ def _check_text(report: _Reporter, label: str, plural: bool, source_text: str,
             add("bidi-control", "invisible text-direction control " + " and ".join(
                 f"U+{ord(char):04X} ({unicodedata.name(char)}) ×{count}"
                 for char, count in sorted(added.items())) + " not in the source")
+
+    if source.template_tags != target.template_tags:
+        missing = source.template_tags - target.template_tags
+        extra = target.template_tags - source.template_tags
+        parts = ([f"missing {_describe(missing)}"] if missing else []) + \
+            ([f"added {_describe(extra)}"] if extra else [])
+        add("template-tag", "shortcodes or template tags do not match the source: "
+            + "; ".join(parts))
 
     # Markup.
     if source.markup != target.markup:
@@ -971,7 +995,7 @@ def _sorted(findings: list[Finding]) -> list[Finding]:
 
 
 #: Characters without which a text holds no Markdown markup, link, HTML or entity.
-_MARKUP_CHARS = re.compile(r"[*_`\[\]()<>&!\\:]")
+_MARKUP_CHARS = re.compile(r"[*_`\[\]()<>&!\\:{}]")
 #: Embeddings, overrides and isolates (not the marks U+200E, U+200F, U+061C).
 _BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
@@ -1036,7 +1060,8 @@ class Verdicts:
         forms = (sorted(entry.msgstr_plural.items()) if entry.msgid_plural else entry.msgstr)
         key = cache.digest(repr((kind, nplurals, sorted(single_forms), entry.msgctxt,
                                  entry.msgid, entry.msgid_plural, forms,
-                                 entry.fuzzy, entry.obsolete, context.key)).encode("utf-8"))
+                                 entry.fuzzy, entry.obsolete, context.key,
+                                 comment_references(entry.comment or ""))).encode("utf-8"))
         verdict = self.known.get(key)
         if verdict is None:
             verdict = unsafe_entry(entry, kind=kind, nplurals=nplurals, single_forms=single_forms,
@@ -1101,7 +1126,7 @@ def _check_header(po: polib.POFile, path: str, lang: str) -> Iterator[Finding]:
     elif any(form < 0 or form >= got[0] for form in got[1]):
         yield finding(f"Plural-Forms gives a form number outside 0..{got[0] - 1}: {value!r}")
     elif got[1] != want[1]:
-        first = next(n for n, a, b in zip(PLURAL_SAMPLES, got[1], want[1]) if a != b)
+        first = next(n for n, a, b in zip(PLURAL_SAMPLES, got[1], want[1], strict=True) if a != b)
         yield finding(f"Plural-Forms does not fit {lang}: n={first} gets form "
                       f"{got[1][PLURAL_SAMPLES.index(first)]}, not {want[1][PLURAL_SAMPLES.index(first)]}")
 
@@ -1179,7 +1204,8 @@ PARALLEL_CHECK_MIN = 400
 """Catalogs to check below which starting processes costs more than it saves."""
 
 
-def _check_tasks(job: tuple[Config, list[tuple[str, Path]]], indexes: list[int]) -> list[tuple[int, list[Finding]]]:
+def _check_tasks(job: tuple[Config, list[tuple[str, Path]]],
+                 indexes: list[int]) -> list[tuple[int, list[Finding]]]:
     from ..paths import SITE_DOMAIN
     from . import pofile
 

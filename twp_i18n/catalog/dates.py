@@ -16,7 +16,8 @@ For every language and article it holds:
   rewrapping it, changes no date.
 
 A record is never removed while its language and article exist, so an article
-that falls below the threshold and comes back keeps its first publication date.
+that falls below the threshold and comes back keeps its first publication date; a
+file that cannot be read (a merge conflict) is left as it is and reported.
 A catalog without a valid ``PO-Revision-Date`` gets no record (its feed entry
 then carries the English dates).  The file is JSON with sorted keys, dates in
 UTC: the same catalogs give the same bytes on every machine.
@@ -51,6 +52,9 @@ __all__ = ["DATES_NAME", "DatesReport", "TranslationDates", "dates_path", "read_
 DATES_NAME = "dates.json"
 _MAX_BYTES = 16 * 1024 * 1024
 _FORMATS = ("%Y-%m-%d %H:%M%z", "%Y-%m-%d %H:%M:%S%z")
+_HINT = ("after a merge conflict keep both sides' articles (for one in both, the earlier "
+         "'published' and the later 'changed'), or restore it from git; until then feeds "
+         "carry the English dates")
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,8 @@ class DatesReport:
     """Translations whose text changed since the last record."""
     undated: list[str] = field(default_factory=list)
     """Publishable catalogs without a valid ``PO-Revision-Date`` (not recorded)."""
+    broken: CatalogError | None = None
+    """The record could not be read (a merge conflict?): it was left as it is."""
 
 
 def dates_path(config: Config) -> Path:
@@ -89,7 +95,7 @@ def revision_date(value: str | None) -> dt.datetime | None:
     text = (value or "").strip()
     for fmt in _FORMATS:
         try:
-            return dt.datetime.strptime(text, fmt).astimezone(dt.timezone.utc)
+            return dt.datetime.strptime(text, fmt).astimezone(dt.UTC)
         except ValueError:
             continue
     return None
@@ -123,9 +129,10 @@ def read_dates(config: Config) -> dict[str, dict[str, TranslationDates]]:
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:
-        raise CatalogError(f"cannot read the record of translation dates: {exc}", path=display,
-                           hint="restore it from git (git checkout -- "
-                                f"{display}), or delete it and run twp update") from None
+        line = exc.lineno if isinstance(exc, json.JSONDecodeError) else None
+        message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+        raise CatalogError(f"cannot read the record of translation dates: {message}",
+                           path=display, line=line, hint=_HINT) from None
     try:
         return {lang: {slug: TranslationDates(_date(item["published"]), _date(item["changed"]),
                                               str(item["text"]))
@@ -133,14 +140,14 @@ def read_dates(config: Config) -> dict[str, dict[str, TranslationDates]]:
                 for lang, articles in data.items()}
     except (AttributeError, KeyError, TypeError, ValueError):
         raise CatalogError("not a record of translation dates", path=display,
-                           hint="restore it from git, or delete it and run twp update") from None
+                           hint=_HINT) from None
 
 
 def _date(value: object) -> dt.datetime:
     moment = dt.datetime.fromisoformat(str(value))
     if moment.tzinfo is None:
         raise ValueError("no time zone")
-    return moment.astimezone(dt.timezone.utc)
+    return moment.astimezone(dt.UTC)
 
 
 def record_dates(config: Config, statuses: Iterable[LanguageStatus],
@@ -155,8 +162,9 @@ def record_dates(config: Config, statuses: Iterable[LanguageStatus],
     report = DatesReport(config.rel(path))
     try:
         old = read_dates(config)
-    except CatalogError:
-        old = {}
+    except CatalogError as exc:  # never replaced by a fresh record: its history would be lost
+        report.broken = exc
+        return report
     record = {lang: dict(articles) for lang, articles in old.items()
               if lang in config.languages}
     stored = cache.load(config, "dates")

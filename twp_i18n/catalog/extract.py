@@ -22,7 +22,7 @@ from ..errors import TemplateError
 from ..machinery import cache, parallel
 from ..machinery.fsutil import one_sync, remove_file, write_if_changed
 from ..paths import SITE_DOMAIN, domain_files, template_files
-from .catalogs import pot_files
+from .catalogs import UNTRANSLATABLE_HEADER, pot_files
 
 if TYPE_CHECKING:
     import polib
@@ -79,24 +79,45 @@ def new_template(config: Config, comment: str, created: dt.datetime) -> polib.PO
     return po
 
 
-def article_template(article: Article, config: Config) -> polib.POFile:
-    """The template of one article: one entry per distinct unit, in document order."""
-    from ..source.segments import article_units
+def article_template(article: Article, config: Config,
+                     notes: list[Diagnostic] | None = None) -> polib.POFile:
+    """The template of one article: one entry per distinct unit, in document order.
 
+    ``notes`` receives what the body holds that no unit takes (see
+    :func:`~twp_i18n.source.segments.body_notes`).
+    """
+    from ..source.segments import article_units, body_notes, parse_body, untranslatable_words
+
+    env: dict[str, object] = {}
+    tokens = parse_body(article, env)
+    units = article_units(article, tokens)
+    if notes is not None:
+        notes.extend(body_notes(article, tokens, env))
     po = new_template(
         config,
         f"Translation template for the article \u201c{article.title}\u201d.\n"
         f"Generated from {article.rel_path} by twp extract: edit the article, not this file.",
         article.last_modified,
     )
-    for entry in units_to_entries(article_units(article), article):
+    uncovered = untranslatable_words(tokens)
+    if uncovered:
+        po.metadata[UNTRANSLATABLE_HEADER] = str(uncovered)
+    for entry in units_to_entries(units, article, env):
         po.append(entry)
     return po
 
 
-def units_to_entries(units: list[Unit], article: Article) -> list[polib.POEntry]:
-    """One entry per distinct unit key (msgctxt, msgid), with every place it is used."""
+def units_to_entries(units: list[Unit], article: Article,
+                     env: dict[str, object] | None = None) -> list[polib.POEntry]:
+    """One entry per distinct unit key (msgctxt, msgid), with every place it is used.
+
+    An entry whose text uses the article's link definitions (``[text][label]``) shows
+    them in its comments (``reference link: [label]: <url>``): translators see where
+    the link goes, and ``twp check`` resolves it as the build does.
+    """
     import polib
+
+    from ..source.markup import reference_comment, used_references
 
     entries: dict[tuple[str | None, str], polib.POEntry] = {}
     kinds: dict[tuple[str | None, str], list[str]] = {}
@@ -114,6 +135,8 @@ def units_to_entries(units: list[Unit], article: Article) -> list[polib.POEntry]
         notes = [f"type: {kind}" for kind in kinds[key]]
         if "title" in kinds[key] and article.translator_notes:
             notes.append(f"Translator notes: {article.translator_notes}")
+        if env:
+            notes.extend(reference_comment(*found) for found in used_references(entry.msgid, env))
         entry.comment = "\n".join(notes)
     return list(entries.values())
 
@@ -123,7 +146,7 @@ def site_template(config: Config, articles: Iterable[Article]) -> polib.POFile:
     import polib
 
     dates = [a.last_modified for a in articles]
-    created = max(dates) if dates else dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    created = max(dates) if dates else dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     po = new_template(
         config,
         "Interface strings of the site's pages (menus, notices, footer).\n"
@@ -175,7 +198,8 @@ def _title_line(config: Config) -> int:
     return next((n for n, line in enumerate(lines, 1) if line.strip().startswith("title")), 1)
 
 
-def _jinja_messages(path: Path, ref: str) -> list[tuple[int, str | tuple[str | None, ...], list[str], str | None]]:
+def _jinja_messages(path: Path,
+                    ref: str) -> list[tuple[int, str | tuple[str | None, ...], list[str], str | None]]:
     from babel.messages.extract import extract as babel_extract
     from jinja2 import TemplateSyntaxError
     from jinja2.ext import babel_extract as jinja_extract
@@ -222,7 +246,8 @@ def extract(config: Config, articles: list[Article] | None = None, *,
         articles = load_articles(config)
     report = ExtractReport(warnings=[w for article in articles for w in article.warnings])
     # Render everything before writing anything.
-    texts, report.units = _template_texts(config, articles)
+    texts, report.units, notes = _template_texts(config, articles)
+    report.warnings.extend(notes)
     texts = {path: _keeping(config, path, text) for path, text in texts.items()}
     wanted = set(texts)
     with one_sync():  # one sync for every template, not one each
@@ -272,19 +297,22 @@ def _keeping(config: Config, path: Path, text: str) -> str:
     return pofile.format_po(pofile.parse_po(text, limits=config.limits), original=original)
 
 
-def _article_texts(job: tuple[Config, list[Article]], indexes: list[int]) -> list[tuple[str, int]]:
+def _article_texts(job: tuple[Config, list[Article]], indexes: list[int]
+                   ) -> list[tuple[str, int, list[dict[str, object]]]]:
     """The text and entry count of some articles' templates (in a worker process, or here)."""
     from . import pofile
 
     config, articles = job
     results = []
     for index in indexes:
-        po = article_template(articles[index], config)
-        results.append((pofile.format_po(po), len(po)))
+        notes: list[Diagnostic] = []
+        po = article_template(articles[index], config, notes)
+        results.append((pofile.format_po(po), len(po), [note.as_dict() for note in notes]))
     return results
 
 
-def _template_texts(config: Config, articles: list[Article]) -> tuple[dict[Path, str], int]:
+def _template_texts(config: Config, articles: list[Article]
+                    ) -> tuple[dict[Path, str], int, list[Diagnostic]]:
     """The text of every template (articles in parallel processes when there are many)."""
     from . import pofile
 
@@ -293,9 +321,10 @@ def _template_texts(config: Config, articles: list[Article]) -> tuple[dict[Path,
                               workers, job=(config, articles))
     results = [result for part in parts for result in part]
     outdir = config.templates_po_dir
-    texts = {outdir / f"{a.slug}.pot": text for a, (text, _) in zip(articles, results)}
+    texts = {outdir / f"{a.slug}.pot": text for a, (text, _, _) in zip(articles, results, strict=True)}
     texts[outdir / f"{SITE_DOMAIN}.pot"] = pofile.format_po(site_template(config, articles))
-    return texts, sum(count for _, count in results)
+    notes = [Diagnostic.from_dict(note) for _, _, found in results for note in found]
+    return texts, sum(count for _, count, _ in results), notes
 
 
 def _input_digests(config: Config) -> dict[str, str]:

@@ -45,11 +45,11 @@ from ..paths import domain_files
 from . import pofile
 from .catalogs import (
     catalog_path,
-    pot_files,
     header_nplurals,
     load_catalog,
     load_templates,
     new_catalog,
+    pot_files,
     template_path,
 )
 from .poguard import IMPORT_MARK, check_kept
@@ -222,7 +222,7 @@ class Memory:
                 shared = Counter(itertools.chain.from_iterable(postings))
                 need = -(-len(postings) // SHORTLIST_SHARE)  # rounded up
                 found = {i for i, count in shared.items() if count >= need}
-                for pair in zip(words, words[1:]):
+                for pair in zip(words, words[1:], strict=False):
                     found.update(self._plain_pairs.get(pair, ()))
                 return sorted(i for i in found if shortest <= len(self.texts[i]) <= longest)
         low = bisect.bisect_left(self._lengths, shortest)
@@ -246,12 +246,12 @@ class Memory:
         for index, text in enumerate(self.texts):
             if counts[index] < SHORTLIST_MIN_WORDS:
                 tokens = text.lower().split()
-                for pair in set(zip(tokens, tokens[1:])):
+                for pair in set(zip(tokens, tokens[1:], strict=False)):
                     pairs.setdefault(pair, []).append(index)
         self._plain_pairs = {pair: p for pair, p in pairs.items() if len(p) <= common}
 
 
-def merge_catalog(template: polib.POFile, old: polib.POFile | None, lang: str, domain: str,
+def merge_catalog(template: polib.POFile, old: polib.POFile | None, lang: str, domain: str,  # noqa: C901 - too long too, listed in CONTRIBUTING.md
                   memory: Memory | None = None) -> tuple[polib.POFile, MergeStats]:
     """Return the updated catalog for ``domain`` in ``lang`` and what changed."""
     stats = MergeStats()
@@ -343,9 +343,9 @@ def merge_catalog(template: polib.POFile, old: polib.POFile | None, lang: str, d
             target.tcomment = "\n".join(filter(None, [target.tcomment, entry.tcomment]))
             del noted[found], noted_texts[found]
 
-    for entry in merged:
-        assert entry is not None
-        result.append(entry)
+    for done in merged:
+        assert done is not None
+        result.append(done)
     for entry in old:
         if entry.obsolete and id(entry) not in used:
             result.append(entry)
@@ -488,7 +488,7 @@ class UpdateReport:
         return [p for lang in self.languages for p in lang.unchanged]
 
 
-def update(config: Config, *, languages: Iterable[str] | None = None,
+def update(config: Config, *, languages: Iterable[str] | None = None,  # noqa: C901 - too long too, listed in CONTRIBUTING.md
            dry_run: bool = False, progress: Callable[[int, int], None] | None = None,
            templates: dict[str, polib.POFile] | None = None) -> UpdateReport:
     """Bring every catalog of every language up to date with the templates.
@@ -560,7 +560,7 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
         with one_sync(), ThreadPoolExecutor(max_workers=_WRITERS) as writers:
             changes = list(writers.map(lambda item: write_if_changed(config.root / item[0], item[1]),
                                        outputs.items()))
-    changed = {rel for rel, change in zip(outputs, changes) if change}
+    changed = {rel for rel, change in zip(outputs, changes, strict=True) if change}
 
     report = UpdateReport(broken=[error for result in results for error in result.unreadable])
     fresh = dict(memo)
@@ -656,7 +656,7 @@ def _update_language(job: tuple[Config, Any, Any], lang: str) -> _LanguageResult
             gc.enable()
 
 
-def _merge_language(job: tuple[Config, Any, Any], lang: str) -> _LanguageResult:
+def _merge_language(job: tuple[Config, Any, Any], lang: str) -> _LanguageResult:  # noqa: C901 - too long too, listed in CONTRIBUTING.md
     config, source, memo = job
     result = _LanguageResult(lang)
     directory = config.po_dir(lang)

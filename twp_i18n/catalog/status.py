@@ -38,7 +38,7 @@ from ..languages import single_count_forms
 from ..machinery import cache, parallel
 from ..paths import SITE_DOMAIN
 from . import pofile
-from .catalogs import check_plural_counts, load_templates, pot_files
+from .catalogs import UNTRANSLATABLE_HEADER, check_plural_counts, load_templates, pot_files
 from .context import DEFAULT_CONTEXT, Context, check_context
 from .poguard import IMPORT_MARK
 
@@ -83,6 +83,8 @@ class Counts:
     obsolete: int = 0
     imported: int = 0
     """Of the fuzzy entries, those ``twp import`` filled (still to be confirmed)."""
+    untranslatable_words: int = 0
+    """Words of the English no unit holds (prose inside raw HTML): never translatable."""
 
     @property
     def percent(self) -> float:
@@ -91,7 +93,8 @@ class Counts:
 
     def add(self, other: Counts) -> None:
         for name in ("units", "words", "translated", "translated_words", "fuzzy", "fuzzy_words",
-                     "untranslated", "untranslated_words", "obsolete", "imported"):
+                     "untranslated", "untranslated_words", "obsolete", "imported",
+                     "untranslatable_words"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def as_dict(self) -> dict[str, int | float]:
@@ -101,6 +104,7 @@ class Counts:
             "fuzzy": self.fuzzy, "fuzzy_words": self.fuzzy_words,
             "untranslated": self.untranslated, "untranslated_words": self.untranslated_words,
             "obsolete": self.obsolete, "imported": self.imported,
+            "untranslatable_words": self.untranslatable_words,
             "percent": floor1(self.percent),
         }
 
@@ -139,11 +143,11 @@ def catalog_counts(po: polib.POFile, kind: str = "article",
         weighed[(entry.msgctxt, entry.msgid)] = entry
     units = uses if uses is not None else {key: len(e.occurrences) for key, e in weighed.items()}
     for key, used in units.items():
-        entry = weighed.get(key)
+        found = weighed.get(key)
         words = word_count(key[1]) * max(1, used)
-        state = entry_state(entry) if entry is not None else "untranslated"
-        if state == "translated" and unsafe(entry, kind=kind,  # type: ignore[arg-type]
-                                            single_forms=single, context=context):
+        state = entry_state(found) if found is not None else "untranslated"
+        if found is not None and state == "translated" and unsafe(
+                found, kind=kind, single_forms=single, context=context):  # type: ignore[arg-type]
             state = "untranslated"
         counts.words += words
         setattr(counts, f"{state}_words", getattr(counts, f"{state}_words") + words)
@@ -188,7 +192,7 @@ class LanguageStatus:
                 "catalogs": [c.as_dict() for c in self.catalogs]}
 
 
-def site_status(config: Config, *, languages: Iterable[str] | None = None,
+def site_status(config: Config, *, languages: Iterable[str] | None = None,  # noqa: C901 - too long too, listed in CONTRIBUTING.md
                 articles: Iterable[str] | None = None, remember: bool = True,
                 broken: list[CatalogError] | None = None) -> list[LanguageStatus]:
     """Status of every (selected) language and article, from the catalogs on disk.
@@ -309,7 +313,7 @@ def _counts_key(data: bytes, path: Path, context: Context) -> str:
 
 
 def _count_catalogs(todo: dict[str, tuple[Path, str, Path, Context]], verdicts: Verdicts | None,
-                    limits: LimitsConfig = LimitsConfig(),
+                    limits: LimitsConfig | None = None,
                     failed: list[CatalogError] | None = None) -> dict[str, list[Any]]:
     """``[digest, counts]`` of catalogs the cache could not answer for, by path.
 
@@ -326,7 +330,7 @@ def _count_catalogs(todo: dict[str, tuple[Path, str, Path, Context]], verdicts: 
     order = {rel: index for index, rel in enumerate(todo)}
     workers = (os.cpu_count() or 1) if len(tasks) >= PARALLEL_COUNT_MIN else 1
     parts = parallel.fork_map(_count_tasks, parallel.chunks(range(len(tasks)), workers), workers,
-                              job=(tasks, verdicts, limits))
+                              job=(tasks, verdicts, limits or LimitsConfig()))
     counted: dict[str, list[Any]] = {}
     errors: list[tuple[int, CatalogError]] = []
     for part, used in parts:
@@ -345,25 +349,34 @@ def _count_catalogs(todo: dict[str, tuple[Path, str, Path, Context]], verdicts: 
 
 
 def _uses(template: Path, limits: LimitsConfig
-          ) -> tuple[str, dict[tuple[str | None, str], int] | None]:
+          ) -> tuple[str, dict[tuple[str | None, str], int] | None, int]:
     """The digest of a template ("" if there is none) and how many times each of its
     (msgctxt, msgid) is used."""
     try:
         text = pofile.read_bytes(template, str(template), limits)
     except FileNotFoundError:
-        return "", None
+        return "", None, 0
     po = pofile.parse_po(pofile.decode(text, str(template)), str(template), limits=limits)
-    return cache.digest(text), {(e.msgctxt, e.msgid): len(e.occurrences) for e in po}
+    return cache.digest(text), {(e.msgctxt, e.msgid): len(e.occurrences) for e in po}, \
+        _untranslatable(po)
 
 
-def _count_tasks(job: tuple[Any, Any, Any], indexes: list[int]) -> tuple[list[tuple[str, Any]], dict[str, bool]]:
+def _untranslatable(po: polib.POFile) -> int:
+    """The template's count of words no unit holds (see :mod:`~twp_i18n.catalog.extract`)."""
+    value = po.metadata.get(UNTRANSLATABLE_HEADER, "0")
+    return int(value) if value.isdigit() and len(value) < 10 else 0
+
+
+def _count_tasks(job: tuple[Any, Any, Any],
+                 indexes: list[int]) -> tuple[list[tuple[str, Any]], dict[str, bool]]:
     tasks, verdicts, limits = job
     result: list[tuple[str, Any]] = []
-    templates: dict[Path, tuple[str, dict[tuple[str | None, str], int] | None]] = {}
+    templates: dict[Path, tuple[str, dict[tuple[str | None, str], int] | None, int]] = {}
     with verdicts.recording() as used:
         for index in indexes:
             rel, path, kind, template, context = tasks[index]
             uses = None
+            untranslatable = 0
             try:
                 data = pofile.read_bytes(path, rel, limits)
                 po = pofile.parse_po(pofile.decode(data, rel), rel, limits=limits)
@@ -372,11 +385,14 @@ def _count_tasks(job: tuple[Any, Any, Any], indexes: list[int]) -> tuple[list[tu
                     check_plural_counts(po, rel)
                     if template not in templates:  # one article's catalogs come together
                         templates[template] = _uses(template, limits)
-                    digest, uses = templates[template]
+                    digest, uses, untranslatable = templates[template]
                     key += ":" + digest
+                else:
+                    untranslatable = _untranslatable(po)
             except CatalogError as exc:  # sent back as plain data: the parent raises it
                 result.append((rel, (exc.message, exc.line, exc.hint)))
                 continue
             counts = catalog_counts(po, kind, verdicts, uses, context)
+            counts.untranslatable_words = untranslatable
             result.append((rel, [key, dict(vars(counts))]))
     return result, used

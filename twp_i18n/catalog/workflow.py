@@ -89,7 +89,7 @@ def sync(config: Config, *, dry_run: bool = False, fetch: bool = True,
         updated = update(config, dry_run=True, templates=planned)
         status = _status(config, updated, remember=False)
         return SyncReport(None, extracted, updated, status,
-                          record_dates(config, status, dry_run=True))
+                          _record(config, status, updated, dry_run=True))
     if fetch and config.fetch is not None:
         from ..source.fetch import fetch as run_fetch
 
@@ -100,7 +100,7 @@ def sync(config: Config, *, dry_run: bool = False, fetch: bool = True,
     updated = update(config, progress=(lambda d, t: progress("update", d, t))
                      if progress else None)
     status = _status(config, updated)
-    return SyncReport(fetched, extracted, updated, status, record_dates(config, status))
+    return SyncReport(fetched, extracted, updated, status, _record(config, status, updated))
 
 
 def update_catalogs(config: Config, *, languages: list[str] | None = None, dry_run: bool = False,
@@ -112,7 +112,16 @@ def update_catalogs(config: Config, *, languages: list[str] | None = None, dry_r
     status = _status(config, updated, remember=not dry_run)
     if languages is not None:
         status = [s for s in status if s.lang in languages]
-    return updated, record_dates(config, status, dry_run=dry_run)
+    return updated, _record(config, status, updated, dry_run=dry_run)
+
+
+def _record(config: Config, status: list[LanguageStatus], updated: UpdateReport,
+            dry_run: bool = False) -> DatesReport:
+    """:func:`record_dates`; a record that cannot be read joins the update's broken files."""
+    dates = record_dates(config, status, dry_run=dry_run)
+    if dates.broken is not None:
+        updated.broken.append(dates.broken)
+    return dates
 
 
 def _status(config: Config, updated: UpdateReport, remember: bool = True) -> list[LanguageStatus]:

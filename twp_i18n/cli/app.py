@@ -15,9 +15,9 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -48,7 +48,12 @@ app = typer.Typer(
 
 
 Strict = Annotated[bool, typer.Option(
-    "--strict", help="Treat warnings as errors: exit 1 when any is printed ([warnings] ignore silences codes).")]
+    "--strict", help="Treat warnings as errors: exit 1 when any is printed "
+    "([warnings] ignore silences codes).")]
+Langs = Annotated[list[str] | None, typer.Option(
+    "--lang", "-l", metavar="LANG", help="Only this language (repeatable).")]
+Articles = Annotated[list[str] | None, typer.Option(
+    "--article", "-a", metavar="SLUG", help="Only this article slug (repeatable).")]
 
 
 @dataclass
@@ -104,7 +109,7 @@ def _warn(config: Config, items: Iterable[Diagnostic | str]) -> int:
     printed = shown(records, config.ignore_warnings)
     for record in printed:
         typer.echo(str(record), err=True)
-    return len(printed)
+    return sum(1 for record in printed if record.severity != "note")  # notes never fail --strict
 
 
 def _version(value: bool) -> None:
@@ -116,7 +121,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def _global(
     ctx: typer.Context,
-    site: Annotated[Optional[Path], typer.Option(
+    site: Annotated[Path | None, typer.Option(
         "--site", help="The site directory (holding twp.toml; default: the current folder "
         "or the nearest parent that has one).", file_okay=False)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
@@ -159,7 +164,7 @@ def extract(ctx: typer.Context) -> None:
     )
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
@@ -244,8 +249,9 @@ def _show_dates(console: Console, report: DatesReport | None, dry_run: bool = Fa
 @app.command()
 def update(
     ctx: typer.Context,
-    lang: Annotated[Optional[list[str]], typer.Option("--lang", "-l", metavar="LANG", help="Only this language (repeatable).")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would change; write nothing.")] = False,
+    lang: Langs = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run",
+                                          help="List what would change; write nothing.")] = False,
 ) -> None:
     """Merge the templates into every language's catalogs, keeping every translation."""
     from ..catalog.workflow import update_catalogs
@@ -281,10 +287,10 @@ def add_language(
 @app.command()
 def status(
     ctx: typer.Context,
-    lang: Annotated[Optional[list[str]], typer.Option("--lang", "-l", metavar="LANG", help="Only this language (repeatable).")] = None,
-    article: Annotated[Optional[list[str]], typer.Option("--article", "-a", metavar="SLUG", help="Only this article slug (repeatable).")] = None,
+    lang: Langs = None,
+    article: Articles = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
-    fail_under: Annotated[Optional[float], typer.Option("--fail-under", metavar="PCT",
+    fail_under: Annotated[float | None, typer.Option("--fail-under", metavar="PCT",
                           help="Exit 1 when a selected language is below PCT percent.")] = None,
 ) -> None:
     """How far each language has come: units, words, percent, publishable articles."""
@@ -310,7 +316,7 @@ def status(
             raise typer.Exit(1)
 
 
-class CheckFormat(str, Enum):
+class CheckFormat(StrEnum):
     text = "text"
     json = "json"
 
@@ -318,8 +324,8 @@ class CheckFormat(str, Enum):
 @app.command()
 def check(
     ctx: typer.Context,
-    lang: Annotated[Optional[list[str]], typer.Option("--lang", "-l", metavar="LANG", help="Only this language (repeatable).")] = None,
-    article: Annotated[Optional[list[str]], typer.Option("--article", "-a", metavar="SLUG", help="Only this article slug (repeatable).")] = None,
+    lang: Langs = None,
+    article: Articles = None,
     fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.text,
 ) -> None:
     """Check every translation: broken markup, unsafe links or HTML, placeholders, plural forms."""
@@ -345,7 +351,8 @@ def check(
             if finding.msgid:
                 unit = finding.msgid if len(finding.msgid) <= 70 else finding.msgid[:67] + "..."
                 typer.echo(f"  unit: {safe_text(repr(unit))}")
-            typer.echo(f"  hint: {safe_text(finding.hint)}")
+            if finding.hint is not None:
+                typer.echo(f"  hint: {safe_text(finding.hint)}")
         console.say(f"check: {checked} catalogs, {errors} errors, {warnings} warnings")
     if errors:
         raise typer.Exit(1)
@@ -354,7 +361,8 @@ def check(
 @app.command()
 def sync(
     ctx: typer.Context,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="List which files would change; write nothing.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run",
+                                          help="List which files would change; write nothing.")] = False,
     strict: Strict = False,
 ) -> None:
     """The maintainer's one command: fetch (if configured), extract, update, then status."""
@@ -404,9 +412,13 @@ def _show_fetch(console: Console, config: Config, report: FetchReport) -> int:
 @app.command()
 def fetch(
     ctx: typer.Context,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite articles edited here since the last fetch.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Overwrite articles edited here since the last fetch (with "
+        "--translations: ask again for every translation).")] = False,
     prune: Annotated[bool, typer.Option("--prune", help="Remove articles deleted on the site.")] = False,
-    translations: Annotated[bool, typer.Option("--translations", help="Instead, import the site's existing translations into the catalogs of twp.toml's languages, as fuzzy entries (as twp import does).")] = False,
+    translations: Annotated[bool, typer.Option(
+        "--translations", help="Instead, import the site's existing translations into the catalogs "
+        "of twp.toml's languages, as fuzzy entries (as twp import does).")] = False,
 ) -> None:
     """Pull the canonical articles from the live site ([fetch] in twp.toml)."""
     from ..source.fetch import fetch as run_fetch
@@ -419,7 +431,7 @@ def fetch(
         if translations:
             from ..catalog.importer import import_fetched
 
-            imported = import_fetched(config)
+            imported = import_fetched(config, force=force)
             _show_import(console, config, imported, dry_run=False)
             console.say(f"fetch --translations: {imported.requests} requests")
             raise typer.Exit(1 if imported.skipped else 0)
@@ -435,10 +447,15 @@ def fetch(
 def import_command(
     ctx: typer.Context,
     lang: Annotated[str, typer.Argument(metavar="LANG", help="The language of the translations.")],
-    sources: Annotated[list[Path], typer.Argument(metavar="SOURCE...", help="Translated Markdown or HTML files, or folders of them.")],
-    article: Annotated[Optional[str], typer.Option("--article", "-a", metavar="SLUG", help="The English article the one file translates.")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show per article what would be imported; write nothing.")] = False,
-    overwrite_fuzzy: Annotated[bool, typer.Option("--overwrite-fuzzy", help="Replace fuzzy translations too (their text is kept as a comment); never confirmed ones.")] = False,
+    sources: Annotated[list[Path], typer.Argument(
+        metavar="SOURCE...", help="Translated Markdown or HTML files, or folders of them.")],
+    article: Annotated[str | None, typer.Option(
+        "--article", "-a", metavar="SLUG", help="The English article the one file translates.")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Show per article what would be imported; write nothing.")] = False,
+    overwrite_fuzzy: Annotated[bool, typer.Option(
+        "--overwrite-fuzzy", help="Replace fuzzy translations too (their text is kept as a comment); "
+        "never confirmed ones.")] = False,
 ) -> None:
     """Bring in existing translated articles as fuzzy entries, for translators to confirm."""
     from ..catalog.importer import import_translations
@@ -484,10 +501,16 @@ def _short(text: str) -> str:
 @app.command()
 def build(
     ctx: typer.Context,
-    lang: Annotated[Optional[list[str]], typer.Option("--lang", "-l", metavar="LANG", help="Only this language (repeatable); the source language is always built.")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output directory (default: [paths] output).", file_okay=False)] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, metavar="N", help="Render languages in N processes (default 0: one per CPU core).")] = 0,
-    ping: Annotated[bool, typer.Option("--ping", help="Tell the WebSub hub about feeds that changed.")] = False,
+    lang: Annotated[list[str] | None, typer.Option(
+        "--lang", "-l", metavar="LANG",
+        help="Only this language (repeatable); the source language is always built.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Output directory (default: [paths] output).", file_okay=False)] = None,
+    jobs: Annotated[int, typer.Option(
+        "--jobs", "-j", min=0, metavar="N",
+        help="Render languages in N processes (default 0: one per CPU core).")] = 0,
+    ping: Annotated[bool, typer.Option(
+        "--ping", help="Tell the WebSub hub about feeds that changed.")] = False,
     strict: Strict = False,
 ) -> None:
     """Publish: localized pages, feeds, sitemap, OPML, status dashboard and offline bundles."""
@@ -532,7 +555,8 @@ def _ping(console: Console, config: Config, feeds: list[str]) -> None:
 def serve(
     ctx: typer.Context,
     port: Annotated[int, typer.Option("--port", "-p", metavar="PORT", help="Port on 127.0.0.1.")] = 8000,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Directory to serve (default: [paths] output).", file_okay=False)] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Directory to serve (default: [paths] output).", file_okay=False)] = None,
 ) -> None:
     """Preview the built site on http://127.0.0.1:PORT/ (local only)."""
     from ..publish.serve import serve as run_serve
@@ -587,8 +611,11 @@ def _globals_first(args: list[str]) -> list[str]:
 @app.command("format")
 def format_catalogs(
     ctx: typer.Context,
-    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 listing the files not in canonical form.")] = False,
-    lang: Annotated[Optional[list[str]], typer.Option("--lang", "-l", metavar="LANG", help="Only this language's catalogs (repeatable; default: all, and the templates).")] = None,
+    check: Annotated[bool, typer.Option(
+        "--check", help="Write nothing; exit 1 listing the files not in canonical form.")] = False,
+    lang: Annotated[list[str] | None, typer.Option(
+        "--lang", "-l", metavar="LANG",
+        help="Only this language's catalogs (repeatable; default: all, and the templates).")] = None,
 ) -> None:
     """Rewrite catalogs in canonical form (msgcat's, references as [catalogs] says)."""
     from ..catalog.canonical import format_catalogs as run_format
@@ -626,11 +653,12 @@ def _limits(console: Console) -> LimitsConfig:
 @app.command("merge-po")
 def merge_po(
     ctx: typer.Context,
-    files: Annotated[Optional[list[str]], typer.Argument(
+    files: Annotated[list[str] | None, typer.Argument(
         metavar="BASE OURS THEIRS [PATH] | PATH...",
         help="git's %O %A %B %P (the merge driver); with --from-git, the catalogs to resolve.")] = None,
-    from_git: Annotated[bool, typer.Option("--from-git", help="Resolve catalogs of an unfinished git merge "
-                                           "from git's copies of both sides (all unmerged ones if none given).")] = False,
+    from_git: Annotated[bool, typer.Option(
+        "--from-git", help="Resolve catalogs of an unfinished git merge "
+        "from git's copies of both sides (all unmerged ones if none given).")] = False,
 ) -> None:
     """Merge two versions of a catalog entry by entry (git's merge driver, see git-setup)."""
     from ..catalog.gitmerge import merge_files, merge_from_git, text_merge, unmerged

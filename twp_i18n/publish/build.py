@@ -53,7 +53,7 @@ class BuildReport:
     """Absolute URLs of feeds whose content changed in this build (for WebSub pings)."""
 
 
-def build(config: Config, *, languages: Iterable[str] | None = None, out: Path | None = None,
+def build(config: Config, *, languages: Iterable[str] | None = None, out: Path | None = None,  # noqa: C901 - too long too, listed in CONTRIBUTING.md
           jobs: int = 1, progress: Callable[[int, int], None] | None = None) -> BuildReport:
     """Render the whole site into ``out`` (default: ``[paths] output``).
 
@@ -103,7 +103,7 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     for lang in all_langs:
         if lang not in selected:
             continue
-        key = cache.digest(f"{per_lang[lang]} {published_key}".encode("utf-8"))
+        key = cache.digest(f"{per_lang[lang]} {published_key}".encode())
         previous = rendered_before.get(lang)
         if previous and previous["key"] == key and _intact(output, previous["files"]):
             kept[lang] = list(previous["files"])
@@ -155,7 +155,8 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
                          published={lang: [a.slug for a in plan.published[lang]]
                                     for lang in all_langs}, errors=list(plan.errors))
     if languages:
-        report.warnings.extend(_nothing_published(config, plan, [l for l in all_langs if l in selected]))
+        chosen = [code for code in all_langs if code in selected]
+        report.warnings.extend(_nothing_published(config, plan, chosen))
     previous_files = _read_manifest(output)
     # A page whose catalog is broken stays as the previous build wrote it.
     held = {f"{pages.tag_dir(lang)}/{slug}/index.html"
@@ -196,7 +197,7 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
         base = pages.tag_dir(lang)
         names = sorted(rel for rel in set(files) | held if rel.startswith(f"{base}/")
                        or rel in (f"bundles/{base}.zip", f"bundles/{base}.epub"))
-        rendered[lang] = {"key": cache.digest(f"{per_lang[lang]} {published_key}".encode("utf-8")),
+        rendered[lang] = {"key": cache.digest(f"{per_lang[lang]} {published_key}".encode()),
                           "files": {rel: _stamp(output / rel) for rel in names}}
     if SHARED not in kept:
         rendered[SHARED] = {"key": shared_key,
@@ -222,7 +223,7 @@ def _unchanged_build(config: Config, output: Path, memo: dict[str, Any], langs: 
     if published_key is None or any(plans.get(lang, {}).get("key") != per_lang[lang]
                                     for lang in langs if lang != config.source_language):
         return None
-    expected = {lang: cache.digest(f"{per_lang[lang]} {published_key}".encode("utf-8"))
+    expected = {lang: cache.digest(f"{per_lang[lang]} {published_key}".encode())
                 for lang in langs}
     expected[SHARED] = _shared_key(langs, per_lang, published_key)
     names: set[str] = set()

@@ -40,7 +40,8 @@ from ..errors import CatalogError, TemplateError
 from ..languages import bcp47_tag, plural_forms, plural_function, single_count_forms, text_direction
 from ..paths import THEME_DIR
 from ..source.content import Article
-from ..source.segments import Unit, article_units, markdown, translate_tokens
+from ..source.markup import html_text, mark_html_lang
+from ..source.segments import Unit, article_units, has_words, markdown, parse_body, translate_tokens
 
 MARKDOWN_TAGS = frozenset({
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "code",
@@ -325,7 +326,7 @@ def parse_source(article: Article, words: dict[str, int] | None = None) -> Sourc
     """Parse an article's body for :func:`localize` (``words``: word counts by unit text,
     when planning counted them already)."""
     env: dict[str, Any] = {}
-    tokens = markdown().parse(article.body, env)
+    tokens = parse_body(article, env)
     units = article_units(article, tokens)
     for unit in units if words else ():
         known = words.get(unit.text)  # type: ignore[union-attr]
@@ -387,6 +388,10 @@ def localize(article: Article, lang: str, source_lang: str, view: CatalogView | 
         for token, _kind, translated in marks:
             if not translated:
                 _mark_source(tokens, position[id(token)], source_tag)
+        for index, token in enumerate(tokens):  # prose in raw HTML stays in English
+            if token.type == "html_block" and has_words(html_text(token.content)):
+                token = tokens[index] = Token(*_TOKEN_FIELDS(token))  # shared: copy it
+                token.content = mark_html_lang(token.content, source_tag)
     html = markdown().renderer.render(tokens, markdown().options, env)
     html = sanitize(html, source.tags)
     return Localized(article, lang, title, summary, html, words, done_words, missing,

@@ -246,8 +246,8 @@ def norm_date(value: Any) -> str | None:
         except (TypeError, ValueError):
             return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
-    return when.astimezone(dt.timezone.utc).replace(microsecond=0).isoformat()
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).replace(microsecond=0).isoformat()
 
 
 #: JSON nested deeper than this is refused before parsing (the parser would recurse

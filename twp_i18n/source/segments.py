@@ -25,9 +25,18 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from ..diagnostics import Diagnostic, warning
 from ..errors import ContentError
 from ..urls import foreign_urls
 from .content import Article
+from .markup import (
+    alert_marker,
+    html_text,
+    markdown_in_html,
+    template_code,
+    title_heading,
+    without_template_tags,
+)
 
 #: Order of preference when one text appears in several roles: the first kind
 #: keeps a plain entry, the others get a msgctxt naming their role.
@@ -107,7 +116,55 @@ def markdown() -> MarkdownIt:
 
     md.core.ruler.before("block", "twp_block_nesting", nesting(_BLOCK_NESTING))
     md.core.ruler.before("inline", "twp_inline_nesting", nesting(_INLINE_NESTING))
+    md.core.ruler.after("block", "twp_markdown_in_html", markdown_in_html)
     return md
+
+
+def parse_body(article: Article, env: dict[str, Any] | None = None) -> list[Token]:
+    """The tokens of an article's body, without a first ``# Heading`` repeating the title
+    (the page shows the title already).  ``env`` receives the link definitions."""
+    env = {} if env is None else env
+    tokens = markdown().parse(article.body, env)
+    if title_heading(tokens, article.title):
+        env["title_heading_line"] = article.body_line + (tokens[0].map or [0])[0]
+        del tokens[:3]
+    return tokens
+
+
+def html_blocks_with_text(tokens: list[Token]) -> list[tuple[Token, str]]:
+    """``(token, visible text)`` of the HTML blocks holding prose (not translatable)."""
+    found = []
+    for token in tokens:
+        if token.type == "html_block":
+            text = html_text(token.content)
+            if has_words(text):
+                found.append((token, text))
+    return found
+
+
+def untranslatable_words(tokens: list[Token]) -> int:
+    """Words of the English no unit holds: prose inside raw HTML blocks."""
+    return sum(word_count(text) for _, text in html_blocks_with_text(tokens))
+
+
+def body_notes(article: Article, tokens: list[Token], env: dict[str, Any]) -> list[Diagnostic]:
+    """What extraction tells the maintainer about a body :func:`parse_body` read."""
+    notes = []
+    line = env.get("title_heading_line")
+    if line is not None:
+        notes.append(Diagnostic(
+            article.rel_path, line, "note", "title-heading",
+            "the first heading repeats the title: it is not extracted again, and the page "
+            "shows the title once"))
+    for token, text in html_blocks_with_text(tokens):
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        notes.append(warning(
+            "html-text", f"{word_count(text)} words inside HTML are not translatable and stay "
+            f"in English: \u201c{shown}\u201d",
+            article.rel_path, article.body_line + (token.map or [0])[0],
+            hint='write the text in Markdown, or give the element markdown="1" with its '
+                 "content on the lines below it"))
+    return notes
 
 
 _BACKTICKS = re.compile(r"`+")
@@ -118,11 +175,41 @@ _IMAGE_ONLY = re.compile(
 def normalize_inline(content: str) -> str:
     r"""Join the source lines of a block the way translators should see them.
 
+    Only line breaks of plain text change: inside a code span a line end is the
+    space it renders as, and when joining lines would change what the block
+    renders (a link destination ``<...>`` or raw HTML across lines), the lines stay.
+
     >>> normalize_inline("one\ntwo  \nthree\\\nfour")
     'one two\\\nthree\\\nfour'
     >>> normalize_inline("a  b `x  y`")
     'a b `x  y`'
+    >>> normalize_inline("a `code  \nspan\\\nend` b")
+    'a `code   span\\ end` b'
     """
+    if "\n" not in content:
+        return _normalize_lines(content)
+    spans = _code_spans(content) if "`" in content else []
+    if not spans or "\ue000" in content:
+        joined = _normalize_lines(content)
+    else:
+        codes = [content[start:end].replace("\n", " ") for start, end in spans]
+        masked, position = [], 0
+        for index, (start, end) in enumerate(spans):
+            masked.append(content[position:start] + f"\ue000{index}\ue001")
+            position = end
+        masked.append(content[position:])
+        joined = re.sub("\ue000(\\d+)\ue001", lambda m: codes[int(m.group(1))],
+                        _normalize_lines("".join(masked)))
+    if "<" in content and _rendered(joined) != _rendered(content):
+        return content
+    return joined
+
+
+def _rendered(text: str) -> str:
+    return markdown().renderInline(text).replace("\n", " ")
+
+
+def _normalize_lines(content: str) -> str:
     lines = content.split("\n")
     out: list[str] = []
     for index, line in enumerate(lines):
@@ -247,7 +334,14 @@ def block_text(token: Token, kind: str) -> str:
         match = image_alt(token)
         assert match is not None
         return normalize_inline(match.group("alt"))
+    if kind == "block quote" and (marker := alert_marker(token.content)):
+        return normalize_inline(token.content[len(marker):])
     return normalize_inline(token.content)
+
+
+def is_unit(text: str) -> bool:
+    """True when a block's text is translatable: words besides shortcodes and template tags."""
+    return not template_code(text) and has_words(without_template_tags(text))
 
 
 def article_units(article: Article, tokens: list[Token] | None = None) -> list[Unit]:
@@ -263,7 +357,7 @@ def article_units(article: Article, tokens: list[Token] | None = None) -> list[U
         units.append(Unit(normalize_inline(article.summary), "summary",
                           article.field_lines.get("summary", 1)))
     if tokens is None:
-        tokens = markdown().parse(article.body)
+        tokens = parse_body(article)
     check_nesting(article, tokens)
     units.extend(_body_units(tokens, article.body_line, references="]:" in article.body))
     limit = article.limits.max_entry_bytes
@@ -285,10 +379,10 @@ def _body_units(tokens: list[Token], body_line: int = 1, references: bool = True
     found = []
     for token, kind in translatable_blocks(tokens):
         text = block_text(token, kind)
-        if has_words(text):
+        if is_unit(text):
             line = body_line + (token.map[0] if token.map else 0)
             unit = Unit(text, kind, line, block=position[id(token)])
-            if text == token.content and not (references and "[" in text):
+            if text == token.content and "{" not in text and not (references and "[" in text):
                 # the block's own parse is the parse of its text: count words from it
                 unit.__dict__["words"] = _count_words(token.children or [])
             found.append(unit)
@@ -458,6 +552,8 @@ def translate_tokens(tokens: list[Token], lookup: Callable[[Unit], str | None],
             token.children = children
             result.append((token, kind, True))
             continue
+        if kind == "block quote" and (marker := alert_marker(token.content)):
+            translation = marker + translation
         children = md.parseInline(translation, env)[0].children or []
         if foreign_urls(link_urls(children), link_urls(token.children), allowed_hosts):
             if on_reject is not None:
@@ -480,11 +576,11 @@ def word_count(text: str) -> int:
     >>> word_count("Read **our notes** at [the page](https://example.org/a) or `x.md`.")
     7
     """
-    return _count_words(markdown().parseInline(text)[0].children or [])
+    return _count_words(markdown().parseInline(without_template_tags(text))[0].children or [])
 
 
 def _count_words(children: list[Token]) -> int:
-    """:func:`word_count` of a text whose inline tokens are ``children``."""
+    """:func:`word_count` of a text without template tags whose inline tokens are ``children``."""
     plain: list[str] = []
     for child in children:
         if child.type == "text":
