@@ -572,3 +572,31 @@ def test_control_characters_in_article_text_never_reach_a_page(make_site, twp):
         if path.suffix in (".html", ".xml", ".json"):
             data = path.read_text(encoding="utf-8")
             assert not any(ch in data for ch in "\x07\x08\x0c\x1b"), path
+
+
+def test_status_and_build_agree_on_catalogs_not_updated_since_the_articles_changed(demo_site):
+    """Both weigh the article's units as its template lists them: a paragraph added since
+    the last ``update`` counts as untranslated, an entry whose paragraph is gone counts for
+    nothing (the catalogs keep both until ``update``)."""
+    from twp_i18n.catalog.extract import extract
+    from twp_i18n.catalog.status import site_status
+
+    config = load_config(demo_site)
+    before = {s.lang: {c.domain: c.counts.percent for c in s.articles} for s in site_status(config)}
+    values = demo_site / "content/en/our-values.md"
+    values.write_text(values.read_text(encoding="utf-8") + "".join(
+        f"\nA new paragraph number {n} about sharing what we learn, written after the "
+        "last update of the catalogs.\n" for n in range(12)), encoding="utf-8")
+    support = demo_site / "content/en/finding-peer-support.md"
+    paragraphs = support.read_text(encoding="utf-8").split("\n\n")
+    support.write_text("\n\n".join(paragraphs[:3]) + "\n", encoding="utf-8")
+    extract(config)
+    report = build(config)
+    statuses = site_status(config)
+    after = {s.lang: {c.domain: c.counts.percent for c in s.articles} for s in statuses}
+    assert any(after[lang]["our-values"] < before[lang]["our-values"] for lang in after)
+    assert any(after[lang]["finding-peer-support"] != before[lang]["finding-peer-support"]
+               for lang in after)
+    for status in statuses:
+        assert sorted(c.domain for c in status.articles if c.publishable) == \
+            sorted(report.published[status.lang]), status.lang

@@ -157,3 +157,14 @@ def test_a_lone_obsolete_mark_inside_a_string_list_is_nothing_as_in_gettext() ->
            b'msgid "a"\nmsgstr ""\n"one "\n#~\n"two"\n')
     new = b'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\nmsgid "a"\nmsgstr "one two"\n'
     assert check_kept(old, new, "x.po") == []
+
+
+@pytest.mark.parametrize("between", [b"#|", b"#~|", b" #|  "])
+def test_a_lone_previous_mark_inside_a_string_list_is_nothing_as_in_gettext(between: bytes) -> None:
+    # msgfmt reads "one two" here, as both our readers must (other comment lines there are a
+    # syntax error for msgfmt and for us).  Found by the differential test.
+    old = (b'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+           b'msgid "a"\nmsgstr ""\n"one "\n' + between + b'\n"two"\n')
+    po = pofile.parse_po(pofile.decode(old, "x.po"), "x.po")
+    assert [e.msgstr for e in po if e.msgid == "a"] == ["one two"]
+    assert check_kept(old, pofile.format_po(po), "x.po") == []

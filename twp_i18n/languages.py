@@ -250,8 +250,12 @@ def plural_function(value: str) -> tuple[int, list[int]] | None:
     return count, forms
 
 
+@lru_cache(maxsize=256)
 def single_count_forms(plural_forms_value: str) -> frozenset[int]:
-    """Plural forms that serve exactly one count (n == 1, n == 2 in Arabic, ...)."""
+    """Plural forms that serve exactly one count (n == 1, n == 2 in Arabic, ...).
+
+    Remembered by value: every catalog of a language has the same header, and
+    evaluating its formula over the sample counts costs more than reading an entry."""
     parsed = plural_function(plural_forms_value)
     if parsed is None:
         return frozenset()

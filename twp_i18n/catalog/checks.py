@@ -107,7 +107,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Literal
@@ -134,6 +134,7 @@ from ..paths import domain_files
 from ..source.markup import comment_references, references_env, template_tags, without_template_tags
 from ..source.segments import markdown
 from ..urls import foreign_urls, language_version_urls
+from .context import DEFAULT_CONTEXT, Context, check_context
 from .glossary import Glossary, load_glossary
 
 __all__ = [
@@ -219,35 +220,6 @@ class Finding(Diagnostic):
     """One problem found in a catalog: a :class:`Diagnostic` that also names its unit."""
 
     msgid: str | None = None
-
-
-@dataclass(frozen=True)
-class Context:
-    """What checking an entry needs beyond the entry: the languages (numbers are read the
-    way either writes them), the units of doses, and the language's glossary."""
-
-    lang: str | None = None
-    """The translation's language; None reads numbers with either decimal separator."""
-    source_lang: str = "en"
-    dose_units: tuple[str, ...] = DEFAULT_DOSE_UNITS
-    glossary: Glossary = field(default_factory=Glossary)
-    allowed_hosts: tuple[str, ...] = ()
-    """``[check] allowed_link_hosts``: sites a translation may link to that its source does not."""
-
-    @cached_property
-    def key(self) -> str:
-        """A digest of what verdicts depend on (for :class:`Verdicts`), made once."""
-        return cache.digest(repr((self.lang, self.source_lang, self.dose_units,
-                                  self.glossary.key, self.allowed_hosts)).encode("utf-8"))
-
-
-DEFAULT_CONTEXT = Context()
-
-
-def check_context(config: Config, lang: str) -> Context:
-    """The :class:`Context` of ``lang``'s catalogs on a site (its glossary is read)."""
-    return Context(lang, config.source_language, config.check.dose_units,
-                   load_glossary(config, lang), config.check.allowed_link_hosts)
 
 
 def glossary_findings(glossary: Glossary) -> list[Finding]:

@@ -107,24 +107,9 @@ def article_template(article: Article, config: Config,
     return po
 
 
-
-def unit_contexts(units: list[Unit]) -> list[str | None]:
-    """The msgctxt of each unit: None, unless its text also appears in a more common role."""
-    from ..source.segments import ROLE_ORDER
-
-    roles: dict[str, set[str]] = {}
-    for unit in units:
-        roles.setdefault(unit.text, set()).add(unit.role)
-    contexts: list[str | None] = []
-    for unit in units:
-        primary = min(roles[unit.text], key=ROLE_ORDER.index)
-        contexts.append(None if unit.role == primary else unit.role)
-    return contexts
-
-
 def units_to_entries(units: list[Unit], article: Article,
                      env: dict[str, object] | None = None) -> list[polib.POEntry]:
-    """Merge identical units into one entry; give msgctxt only where roles clash.
+    """One entry per distinct unit key (msgctxt, msgid), with every place it is used.
 
     An entry whose text uses the article's link definitions (``[text][label]``) shows
     them in its comments (``reference link: [label]: <url>``): translators see where
@@ -136,11 +121,11 @@ def units_to_entries(units: list[Unit], article: Article,
 
     entries: dict[tuple[str | None, str], polib.POEntry] = {}
     kinds: dict[tuple[str | None, str], list[str]] = {}
-    for unit, context in zip(units, unit_contexts(units), strict=True):
-        key = (context, unit.text)
+    for unit in units:
+        key = unit.key
         entry = entries.get(key)
         if entry is None:
-            entry = polib.POEntry(msgid=unit.text, msgstr="", msgctxt=context)
+            entry = polib.POEntry(msgid=unit.text, msgstr="", msgctxt=unit.context)
             entries[key] = entry
             kinds[key] = []
         entry.occurrences.append((article.rel_path, str(unit.line)))

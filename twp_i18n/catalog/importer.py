@@ -47,7 +47,6 @@ from . import pofile
 from .align import MIN_COVERAGE, align
 from .catalogs import catalog_path, load_catalog, template_path
 from .checks import Context, Finding, check_context, check_entry
-from .extract import unit_contexts
 from .merge import has_translation, key_of, merge_catalog
 from .poguard import IMPORT_MARK, Key
 
@@ -261,7 +260,7 @@ def _fill(po: polib.POFile, article: Article, document: TranslatedDocument,
           result: ArticleImport, context: Context, overwrite_fuzzy: bool) -> list[Key]:
     """Put the pairs into ``po``; returns the keys whose fuzzy translation was replaced."""
     units, pairs = _candidates(article, document, result)
-    keys = [(ctx, unit.text) for unit, ctx in zip(units, unit_contexts(units), strict=True)]
+    keys = [unit.key for unit in units]
     entries = {key_of(e): e for e in po if not e.obsolete}
     replaced: list[Key] = []
     done: set[Key] = set()

@@ -373,27 +373,33 @@ def _check_templates(config: Config) -> None:
                                 hint="fix the Jinja2 syntax on that line") from None
 
 
-def _unit_keys(config: Config, articles: list[Article]) -> dict[str, UnitKeys]:
-    """:func:`unit_keys` of every article, remembered by a digest of what decides them."""
-    from ..render.localize import unit_keys
+def _units_key(article: Article) -> str:
+    """A digest of what decides an article's units: its title, summary and body."""
+    return cache.digest(repr((article.title, article.summary, article.body)).encode("utf-8"))
 
+
+def _known_unit_keys(config: Config, articles: list[Article]) -> dict[str, UnitKeys]:
+    """:func:`unit_keys` of the articles the cache knows, by slug."""
+    stored = cache.load(config, "units")
+    known: dict[str, Any] = stored.get("articles", {}) if stored.get("code") == cache.code_digest() else {}
+    result: dict[str, UnitKeys] = {}
+    for article in articles:
+        hit = known.get(_units_key(article))
+        if hit is not None:
+            result[article.slug] = [((context, text), words) for context, text, words in hit]
+    return result
+
+
+def _save_unit_keys(config: Config, articles: list[Article], keys: dict[str, UnitKeys]) -> None:
+    """Remember every article's unit keys for the next build (when they changed)."""
     code = cache.code_digest()
     stored = cache.load(config, "units")
     known: dict[str, Any] = stored.get("articles", {}) if stored.get("code") == code else {}
-    fresh: dict[str, Any] = {}
-    result: dict[str, UnitKeys] = {}
-    for article in articles:
-        key = cache.digest(repr((article.title, article.summary, article.body)).encode("utf-8"))
-        hit = known.get(key)
-        if hit is None:
-            result[article.slug] = unit_keys(article)
-            fresh[key] = [[context, text, words] for (context, text), words in result[article.slug]]
-        else:
-            result[article.slug] = [((context, text), words) for context, text, words in hit]
-            fresh[key] = hit
+    fresh = {_units_key(article): [[context, text, words]
+                                   for (context, text), words in keys[article.slug]]
+             for article in articles}
     if fresh.keys() != known.keys():
         cache.save(config, "units", {"code": code, "articles": fresh})
-    return result
 
 
 def _plan(config: Config, articles: list[Article], langs: list[str],
@@ -415,8 +421,10 @@ def _plan(config: Config, articles: list[Article], langs: list[str],
     fresh_memo: dict[str, Any] = {}
     stale = [lang for lang in langs if lang != config.source_language
              and memo.get(lang, {}).get("key") != per_lang[lang]]
-    views = _read_views(config, articles, stale, verdicts, jobs)
-    keys = _unit_keys(config, articles) if stale else {}
+    keys = _known_unit_keys(config, articles) if stale else {}
+    views = _read_views(config, articles, stale, verdicts, jobs, keys)
+    if stale:
+        _save_unit_keys(config, articles, keys)
     for lang in langs:
         words = done = 0
         if lang == config.source_language:
@@ -479,44 +487,48 @@ PARALLEL_READ_MIN = 400
 
 
 def _read_views(config: Config, articles: list[Article], langs: list[str], verdicts: Verdicts,
-                jobs: int) -> dict[str, dict[str, CatalogView]]:
-    """Every catalog of ``langs`` for ``articles``, read and checked.
+                jobs: int, keys: dict[str, UnitKeys]) -> dict[str, dict[str, CatalogView]]:
+    """Every catalog of ``langs`` for ``articles``, read and checked; the unit keys of the
+    articles missing from ``keys`` are added to it.
 
     Articles are taken one after the other with all their languages, so that each
     source text is analysed once for all of them; chunks of articles go to
-    parallel processes when there is much to read.
+    parallel processes when there is much to read (and their units are counted there).
     """
     views: dict[str, dict[str, CatalogView]] = {lang: {} for lang in langs}
     if not langs:
         return views
     slugs = [article.slug for article in articles]
     workers = jobs if len(slugs) * len(langs) >= PARALLEL_READ_MIN else 1
+    unknown = {article.slug: article for article in articles if article.slug not in keys}
     parts = parallel.fork_map(_read_chunk, parallel.chunks(slugs, workers, 4), workers,
-                              job=(config, langs, verdicts))
+                              job=(config, langs, verdicts, unknown))
     texts: dict[str, str] = {}  # one copy of each source text for all languages' tables
-    for part, used in parts:
+    for part, used, found_keys in parts:
         for lang, found in part.items():
             for view in found.values():
                 view.table = {(context, texts.setdefault(msgid, msgid)): msgstr
                               for (context, msgid), msgstr in view.table.items()}
             views[lang].update(found)
         verdicts.used.update(used)
+        keys.update(found_keys)
     return views
 
 
-def _read_chunk(job: tuple[Config, list[str], Verdicts],
-                slugs: list[str]) -> tuple[dict[str, dict[str, CatalogView]], dict[str, bool]]:
+def _read_chunk(job: tuple[Config, list[str], Verdicts, dict[str, Article]], slugs: list[str]
+                ) -> tuple[dict[str, dict[str, CatalogView]], dict[str, bool], dict[str, UnitKeys]]:
     from ..catalog.checks import check_context
-    from ..render.localize import read_view
+    from ..render.localize import read_view, unit_keys
 
-    config, langs, verdicts = job
+    config, langs, verdicts, unknown = job
     found: dict[str, dict[str, CatalogView]] = {lang: {} for lang in langs}
     contexts = {lang: check_context(config, lang) for lang in langs}
+    keys = {slug: unit_keys(unknown[slug]) for slug in slugs if slug in unknown}
     with verdicts.recording() as used:
         for slug in slugs:
             for lang in langs:
                 found[lang][slug] = read_view(config, lang, slug, verdicts, contexts[lang])
-    return found, used
+    return found, used, keys
 
 
 def _read_manifest(output: Path) -> set[str]:
