@@ -209,9 +209,8 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,  # no
     if not domains:
         load_templates(config)  # raises the "run twp extract first" error
     wanted = set(articles) if articles is not None else None
-    stored = cache.load(config, "status")
-    code = cache.code_digest()
-    known: dict[str, list[Any]] = stored.get("files", {}) if stored.get("code") == code else {}
+    stored = cache.Memo(config, "status")
+    known: dict[str, list[Any]] = stored.get("files", {})
     fresh: dict[str, list[Any]] = {}
 
     # Which file each (language, article) is counted from, and the counts the cache has.
@@ -294,7 +293,7 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,  # no
         status.catalogs.append(CatalogStatus(lang, domain, rel, counts, exists, publishable))
         status.total.add(counts)
     if remember and (fresh.keys() - known.keys() or any(known.get(k) != v for k, v in fresh.items())):
-        cache.save(config, "status", {"code": code, "files": {**known, **fresh}})
+        stored.save(files={**known, **fresh})
         if verdicts is not None:
             verdicts.save()
     return result

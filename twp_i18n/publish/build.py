@@ -380,8 +380,7 @@ def _units_key(article: Article) -> str:
 
 def _known_unit_keys(config: Config, articles: list[Article]) -> dict[str, UnitKeys]:
     """:func:`unit_keys` of the articles the cache knows, by slug."""
-    stored = cache.load(config, "units")
-    known: dict[str, Any] = stored.get("articles", {}) if stored.get("code") == cache.code_digest() else {}
+    known: dict[str, Any] = cache.Memo(config, "units").get("articles", {})
     result: dict[str, UnitKeys] = {}
     for article in articles:
         hit = known.get(_units_key(article))
@@ -392,14 +391,13 @@ def _known_unit_keys(config: Config, articles: list[Article]) -> dict[str, UnitK
 
 def _save_unit_keys(config: Config, articles: list[Article], keys: dict[str, UnitKeys]) -> None:
     """Remember every article's unit keys for the next build (when they changed)."""
-    code = cache.code_digest()
-    stored = cache.load(config, "units")
-    known: dict[str, Any] = stored.get("articles", {}) if stored.get("code") == code else {}
+    stored = cache.Memo(config, "units")
+    known: dict[str, Any] = stored.get("articles", {})
     fresh = {_units_key(article): [[context, text, words]
                                    for (context, text), words in keys[article.slug]]
              for article in articles}
     if fresh.keys() != known.keys():
-        cache.save(config, "units", {"code": code, "articles": fresh})
+        stored.save(articles=fresh)
 
 
 def _plan(config: Config, articles: list[Article], langs: list[str],
