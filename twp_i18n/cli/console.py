@@ -65,13 +65,11 @@ class WarningHandler(logging.Handler):
         typer.echo(f"{prefix}: {safe_text(record.getMessage())}", err=True)
 
 
-def warn(config: Config, items: Iterable[Diagnostic | str]) -> int:
+def warn(config: Config, records: Iterable[Diagnostic]) -> int:
     """Print each warning once on stderr, minus the codes ``[warnings] ignore`` silences;
     return how many were printed (``--strict`` fails on any)."""
     from ..diagnostics import shown
 
-    records = [item if isinstance(item, Diagnostic) else Diagnostic(None, None, "warning", "warning", item)
-               for item in items]
     printed = shown(records, config.ignore_warnings)
     for record in printed:
         typer.echo(str(record), err=True)
