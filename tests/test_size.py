@@ -16,8 +16,7 @@ LONG_MODULES = {
 }
 LONG_FUNCTIONS = {
     ("catalog/merge3.py", "entry"),
-    ("catalog/status.py", "site_status"), ("publish/build.py", "build"),
-    ("publish/build.py", "_plan"), ("render/localize.py", "localize"),
+    ("catalog/status.py", "site_status"), ("render/localize.py", "localize"),
 }
 
 

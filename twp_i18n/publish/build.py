@@ -53,7 +53,7 @@ class BuildReport:
     """Absolute URLs of feeds whose content changed in this build (for WebSub pings)."""
 
 
-def build(config: Config, *, languages: Iterable[str] | None = None, out: Path | None = None,  # noqa: C901 - too long too, listed in CONTRIBUTING.md
+def build(config: Config, *, languages: Iterable[str] | None = None, out: Path | None = None,
           jobs: int = 1, progress: Callable[[int, int], None] | None = None) -> BuildReport:
     """Render the whole site into ``out`` (default: ``[paths] output``).
 
@@ -83,11 +83,46 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
         if unchanged is not None:
             unchanged.warnings[:0] = image_warnings
             return unchanged
+    chosen = [lang for lang in all_langs if lang in selected]
+    plan, published_key, kept, todo = _plan_languages(config, output, memo, chosen, per_lang, jobs)
+    shared_key = _shared_key(all_langs, per_lang, published_key)
+    files, shared_files, render_problems = _render(
+        config, plan, output, todo, kept, (memo.get("rendered", {}).get(SHARED), shared_key),
+        jobs, progress)
+    report = BuildReport(output, warnings=[*image_warnings, *plan.warnings, *render_problems],
+                         published={lang: [a.slug for a in plan.published[lang]]
+                                    for lang in all_langs}, errors=list(plan.errors))
+    if languages:
+        report.warnings.extend(_nothing_published(config, plan, chosen))
+    previous_files = _read_manifest(output)
+    held = _held_pages(output, plan, todo, files, previous_files)
+    kept_files = _kept_files(all_langs, selected, kept, held, previous_files)
+    _write_output(config, output, files, kept_files, previous_files, report)
+    rendered = _rendered_record(output, memo.get("rendered", {}), todo, kept,
+                                set(files) | held, shared_files,
+                                {lang: _render_key(per_lang, lang, published_key) for lang in todo},
+                                shared_key)
+    cache.save(config, memo_name, {"shared": shared, "plans": plan.memo, "rendered": rendered,
+                                   "published": report.published, "published_key": published_key})
+    return report
+
+
+def _render_key(per_lang: dict[str, str], lang: str, published_key: str) -> str:
+    """What a language's pages depend on: its inputs and what every language publishes."""
+    return cache.digest(f"{per_lang[lang]} {published_key}".encode())
+
+
+def _plan_languages(config: Config, output: Path, memo: dict[str, Any], chosen: list[str],
+                    per_lang: dict[str, str], jobs: int
+                    ) -> tuple[Plan, str, dict[str, list[str]], list[str]]:
+    """The plan of every language, the digest of what it publishes, the files kept of each
+    chosen language whose pages the previous build left as they must be, and the languages
+    to render (their catalogs read into the plan)."""
     from ..catalog.checks import Verdicts, check_context
-    from ..render import pages
     from ..render.localize import read_view
     from ..source.content import load_articles
 
+    all_langs = [config.source_language, *config.languages]
     articles = load_articles(config)
     _check_templates(config)
     verdicts = Verdicts(config)
@@ -95,17 +130,13 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     plan.dates = _read_dates(config, plan)
     published_key = cache.digest(json.dumps(
         {lang: [a.slug for a in plan.published[lang]] for lang in all_langs}).encode("utf-8"))
-
-    files: dict[str, bytes] = {}
     kept: dict[str, list[str]] = {}
     todo: list[str] = []
     rendered_before = memo.get("rendered", {})
-    for lang in all_langs:
-        if lang not in selected:
-            continue
-        key = cache.digest(f"{per_lang[lang]} {published_key}".encode())
+    for lang in chosen:
         previous = rendered_before.get(lang)
-        if previous and previous["key"] == key and _intact(output, previous["files"]):
+        if previous and previous["key"] == _render_key(per_lang, lang, published_key) \
+                and _intact(output, previous["files"]):
             kept[lang] = list(previous["files"])
         else:
             todo.append(lang)
@@ -116,6 +147,19 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
                                                         context)
                                 for article in plan.published[lang]}
     verdicts.save()
+    return plan, published_key, kept, todo
+
+
+def _render(config: Config, plan: Plan, output: Path, todo: list[str], kept: dict[str, list[str]],
+            shared_before: tuple[dict[str, Any] | None, str], jobs: int,
+            progress: Callable[[int, int], None] | None
+            ) -> tuple[dict[str, bytes], dict[str, bytes], list[Diagnostic]]:
+    """Every file of the languages in ``todo`` and, unless the previous build's are intact
+    (then listed in ``kept``), the shared ones: all files, the shared ones, problems."""
+    from ..render import pages
+
+    files: dict[str, bytes] = {}
+    shared_files: dict[str, bytes] = {}
     render_problems: list[Diagnostic] = []
     steps = [0, 0]
 
@@ -126,8 +170,7 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
             progress(steps[0], steps[1])
 
     step(0, 1)  # first the pages common to all languages, while memory is low
-    shared_key = _shared_key(all_langs, per_lang, published_key)
-    previous = rendered_before.get(SHARED)
+    previous, shared_key = shared_before
     if previous and previous["key"] == shared_key and _intact(output, previous["files"]):
         kept[SHARED] = list(previous["files"])
     else:
@@ -150,25 +193,37 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
         catalog = catalog_files(config, plan, output, files)
         shared_files.update(catalog)
         files.update(catalog)
+    return files, shared_files, render_problems
 
-    report = BuildReport(output, warnings=[*image_warnings, *plan.warnings, *render_problems],
-                         published={lang: [a.slug for a in plan.published[lang]]
-                                    for lang in all_langs}, errors=list(plan.errors))
-    if languages:
-        chosen = [code for code in all_langs if code in selected]
-        report.warnings.extend(_nothing_published(config, plan, chosen))
-    previous_files = _read_manifest(output)
-    # A page whose catalog is broken stays as the previous build wrote it.
-    held = {f"{pages.tag_dir(lang)}/{slug}/index.html"
+
+def _held_pages(output: Path, plan: Plan, todo: list[str], files: dict[str, bytes],
+                previous_files: set[str]) -> set[str]:
+    """A page whose catalog is broken stays as the previous build wrote it."""
+    from ..render.pages import tag_dir
+
+    held = {f"{tag_dir(lang)}/{slug}/index.html"
             for lang in todo for slug in plan.broken.get(lang, ())}
-    held = {rel for rel in held if rel in previous_files and rel not in files
+    return {rel for rel in held if rel in previous_files and rel not in files
             and _is_output_file(output, rel)}
-    keep_dirs = {pages.tag_dir(lang) for lang in all_langs if lang not in selected}
+
+
+def _kept_files(all_langs: list[str], selected: set[str], kept: dict[str, list[str]],
+                held: set[str], previous_files: set[str]) -> set[str]:
+    """Files left as they are: kept, held, and those of languages not built this time (they
+    stay listed, so a later build can still remove them)."""
+    from ..render.pages import tag_dir
+
+    keep_dirs = {tag_dir(lang) for lang in all_langs if lang not in selected}
     kept_files = {rel for names in kept.values() for rel in names} | held
-    # Files of languages not built this time stay listed, so a later build can still remove them.
     kept_files |= {rel for rel in previous_files
                    if rel.split("/", 1)[0] in keep_dirs
                    or rel.startswith(tuple(f"bundles/{d}." for d in keep_dirs))}
+    return kept_files
+
+
+def _write_output(config: Config, output: Path, files: dict[str, bytes], kept_files: set[str],
+                  previous_files: set[str], report: BuildReport) -> None:
+    """Write the files whose bytes changed, remove those no longer made, then the manifest."""
     manifest = (json.dumps(sorted(set(files) | kept_files), indent=0) + "\n").encode("utf-8")
     folder = Folder(output)
     targets = {rel: folder.inside_or_fail(rel) for rel in files}  # all checked before any write
@@ -193,21 +248,26 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
             report.removed.append(rel)
     write_if_changed(output / MANIFEST, manifest)  # last: it lists only files that exist
 
+
+def _rendered_record(output: Path, rendered_before: dict[str, Any], todo: list[str],
+                     kept: dict[str, list[str]], names: set[str], shared_files: dict[str, bytes],
+                     keys: dict[str, str], shared_key: str) -> dict[str, Any]:
+    """The memo's record of the files each language's pages (and the shared ones) are, with
+    their stamps, for the next build to know them intact."""
+    from ..render.pages import tag_dir
+
     rendered = {lang: info for lang, info in rendered_before.items() if lang not in todo}
     for lang in todo:
-        base = pages.tag_dir(lang)
-        names = sorted(rel for rel in set(files) | held if rel.startswith(f"{base}/")
-                       or rel in (f"bundles/{base}.zip", f"bundles/{base}.epub"))
-        rendered[lang] = {"key": cache.digest(f"{per_lang[lang]} {published_key}".encode()),
-                          "files": {rel: _stamp(output / rel) for rel in names}}
+        base = tag_dir(lang)
+        mine = sorted(rel for rel in names if rel.startswith(f"{base}/")
+                      or rel in (f"bundles/{base}.zip", f"bundles/{base}.epub"))
+        rendered[lang] = {"key": keys[lang], "files": {rel: _stamp(output / rel) for rel in mine}}
     if SHARED not in kept:
         rendered[SHARED] = {"key": shared_key,
                             "files": {rel: _stamp(output / rel) for rel in sorted(shared_files)}}
-    for lang, names in kept.items():
-        rendered[lang]["files"] = {rel: _stamp(output / rel) for rel in names}
-    cache.save(config, memo_name, {"shared": shared, "plans": plan.memo, "rendered": rendered,
-                                   "published": report.published, "published_key": published_key})
-    return report
+    for lang, files in kept.items():
+        rendered[lang]["files"] = {rel: _stamp(output / rel) for rel in files}
+    return rendered
 
 
 def _unchanged_build(config: Config, output: Path, memo: dict[str, Any], langs: list[str],
@@ -224,8 +284,7 @@ def _unchanged_build(config: Config, output: Path, memo: dict[str, Any], langs: 
     if published_key is None or any(plans.get(lang, {}).get("key") != per_lang[lang]
                                     for lang in langs if lang != config.source_language):
         return None
-    expected = {lang: cache.digest(f"{per_lang[lang]} {published_key}".encode())
-                for lang in langs}
+    expected = {lang: _render_key(per_lang, lang, published_key) for lang in langs}
     expected[SHARED] = _shared_key(langs, per_lang, published_key)
     names: set[str] = set()
     for key, digest in expected.items():
@@ -400,84 +459,104 @@ def _save_unit_keys(config: Config, articles: list[Article], keys: dict[str, Uni
         stored.save(articles=fresh)
 
 
+@dataclass
+class _LanguagePlan:
+    """One language's part of the plan: the share translated of each article, the words
+    counted and translated, and what was wrong with its catalogs."""
+
+    percent: dict[str, float]
+    words: int = 0
+    done: int = 0
+    warnings: list[Diagnostic] = field(default_factory=list)
+    errors: list[Diagnostic] = field(default_factory=list)
+    broken: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_memo(cls, cached: dict[str, Any]) -> _LanguagePlan:
+        return cls(dict(cached["percent"]), cached["words"], cached["done"],
+                   list(map(Diagnostic.from_dict, cached["warnings"])),
+                   list(map(Diagnostic.from_dict, cached.get("errors", []))),
+                   list(cached.get("broken", [])))
+
+    def as_memo(self, key: str) -> dict[str, Any]:
+        return {"key": key, "percent": self.percent, "words": self.words, "done": self.done,
+                "warnings": [w.as_dict() for w in self.warnings],
+                "errors": [e.as_dict() for e in self.errors], "broken": self.broken}
+
+
 def _plan(config: Config, articles: list[Article], langs: list[str],
           memo: dict[str, Any], per_lang: dict[str, str], verdicts: Verdicts,
           jobs: int = 1) -> Plan:
-    """Decide, for every language and article, the share translated and what is published."""
+    """Decide, for every language and article, the share translated and what is published.
+
+    A language whose inputs are those of the previous build takes its part of ``memo``;
+    the others are decided from their catalogs by :func:`_language_plan`.
+    """
+    source = config.source_language
+    stale = [lang for lang in langs if lang != source
+             and memo.get(lang, {}).get("key") != per_lang[lang]]
+    keys = _known_unit_keys(config, articles) if stale else {}
+    views = _read_views(config, articles, stale, verdicts, jobs, keys)
+    if stale:
+        _save_unit_keys(config, articles, keys)
+    parts: dict[str, _LanguagePlan] = {}
+    fresh_memo: dict[str, Any] = {}
+    for lang in langs:
+        if lang == source:
+            parts[lang] = _LanguagePlan({a.slug: 100.0 for a in articles})
+        elif lang in stale:
+            parts[lang] = _language_plan(config, lang, articles, views[lang], keys)
+            fresh_memo[lang] = parts[lang].as_memo(per_lang[lang])
+        else:
+            parts[lang] = _LanguagePlan.from_memo(memo[lang])
+            fresh_memo[lang] = memo[lang]
+    published = {lang: sorted((a for a in articles if lang == source
+                               or parts[lang].percent[a.slug] >= config.min_percent),
+                              key=lambda a: (a.date, a.slug), reverse=True)
+                 for lang in langs}
+    site_percent = {lang: 100.0 if lang == source or part.words == 0
+                    else 100.0 * part.done / part.words for lang, part in parts.items()}
+    unit_words = {text: count for article_keys in keys.values()
+                  for (_, text), count in article_keys}
+    return Plan(langs, articles, {lang: part.percent for lang, part in parts.items()}, published,
+                site_percent, [w for part in parts.values() for w in part.warnings], fresh_memo,
+                views, words=unit_words, errors=[e for part in parts.values() for e in part.errors],
+                broken={lang: part.broken for lang, part in parts.items() if lang != source})
+
+
+def _language_plan(config: Config, lang: str, articles: list[Article],
+                   views: dict[str, CatalogView], keys: dict[str, UnitKeys]) -> _LanguagePlan:
+    """The share translated of each article in ``lang`` under its catalogs (what publishing
+    weighs), with the problems found in them: the publishing rule, apart from the memo."""
     from ..catalog.catalogs import load_catalog
     from ..catalog.checks import check_context
     from ..errors import CatalogError
     from ..paths import SITE_DOMAIN
     from ..render.localize import coverage
 
-    errors: list[Diagnostic] = []
-    broken: dict[str, list[str]] = {}
-    percent: dict[str, dict[str, float]] = {}
-    published: dict[str, list[Article]] = {}
-    site_percent: dict[str, float] = {}
-    warnings: list[Diagnostic] = []
-    fresh_memo: dict[str, Any] = {}
-    stale = [lang for lang in langs if lang != config.source_language
-             and memo.get(lang, {}).get("key") != per_lang[lang]]
-    keys = _known_unit_keys(config, articles) if stale else {}
-    views = _read_views(config, articles, stale, verdicts, jobs, keys)
-    if stale:
-        _save_unit_keys(config, articles, keys)
-    for lang in langs:
-        words = done = 0
-        if lang == config.source_language:
-            percent[lang] = {a.slug: 100.0 for a in articles}
-        elif lang not in stale:
-            cached = memo[lang]
-            percent[lang] = dict(cached["percent"])
-            words, done = cached["words"], cached["done"]
-            warnings.extend(map(Diagnostic.from_dict, cached["warnings"]))
-            errors.extend(map(Diagnostic.from_dict, cached.get("errors", [])))
-            broken[lang] = list(cached.get("broken", []))
-        else:
-            percent[lang] = {}
-            lang_warnings: list[Diagnostic] = []
-            lang_errors = [Diagnostic(None, None, "error", "glossary-row",
-                                      f"{problem} (the glossary's other rows are used)")
-                           for problem in check_context(config, lang).glossary.problems]
-            try:
-                load_catalog(config, lang, SITE_DOMAIN)
-            except CatalogError as exc:
-                lang_errors.append(Diagnostic(
-                    exc.path, exc.line, "error", "catalog-unreadable",
-                    f"{exc.message}; the {lang} pages show the interface in English", exc.hint))
-            broken[lang] = []
-            for article in articles:
-                view = views[lang][article.slug]
-                if view.broken:
-                    broken[lang].append(article.slug)
-                    lang_errors.append(replace(
-                        view.broken, message=f"{view.broken.message}; '{article.slug}' is not "
-                        f"published again in {lang}: its previous page, if any, is kept"))
-                article_words, article_done = coverage(keys[article.slug], view)
-                percent[lang][article.slug] = (100.0 if article_words == 0
-                                               else 100.0 * article_done / article_words)
-                lang_warnings.extend(view.problems)
-                words += article_words
-                done += article_done
-            warnings.extend(lang_warnings)
-            errors.extend(lang_errors)
-            memo = {**memo, lang: {"key": per_lang[lang], "percent": percent[lang], "words": words,
-                                   "done": done, "warnings": [w.as_dict() for w in lang_warnings],
-                                   "errors": [e.as_dict() for e in lang_errors],
-                                   "broken": broken[lang]}}
-        if lang != config.source_language:
-            fresh_memo[lang] = memo[lang]
-        published[lang] = sorted(
-            (a for a in articles if percent[lang][a.slug] >= config.min_percent
-             or lang == config.source_language),
-            key=lambda a: (a.date, a.slug), reverse=True)
-        site_percent[lang] = 100.0 if lang == config.source_language or words == 0 \
-            else 100.0 * done / words
-    unit_words = {text: count for article_keys in keys.values()
-                  for (_, text), count in article_keys}
-    return Plan(langs, articles, percent, published, site_percent, warnings, fresh_memo, views,
-                words=unit_words, errors=errors, broken=broken)
+    part = _LanguagePlan({}, errors=[
+        Diagnostic(None, None, "error", "glossary-row",
+                   f"{problem} (the glossary's other rows are used)")
+        for problem in check_context(config, lang).glossary.problems])
+    try:
+        load_catalog(config, lang, SITE_DOMAIN)
+    except CatalogError as exc:
+        part.errors.append(Diagnostic(
+            exc.path, exc.line, "error", "catalog-unreadable",
+            f"{exc.message}; the {lang} pages show the interface in English", exc.hint))
+    for article in articles:
+        view = views[article.slug]
+        if view.broken:
+            part.broken.append(article.slug)
+            part.errors.append(replace(
+                view.broken, message=f"{view.broken.message}; '{article.slug}' is not "
+                f"published again in {lang}: its previous page, if any, is kept"))
+        words, done = coverage(keys[article.slug], view)
+        part.percent[article.slug] = 100.0 if words == 0 else 100.0 * done / words
+        part.warnings.extend(view.problems)
+        part.words += words
+        part.done += done
+    return part
 
 
 PARALLEL_READ_MIN = 400
