@@ -205,8 +205,10 @@ class FakeSite:
             entries = []
             for page in self.sitemaps[path]:
                 lastmod = f"<lastmod>{self.lastmod[page]}</lastmod>" if page in self.lastmod else ""
-                links = "".join(f'<xhtml:link rel="alternate" hreflang="{lang}" href="{href if "://" in href else self.base + href}"/>'
-                                for lang, href in self.alternates.get(page, {}).items())
+                links = "".join(
+                    f'<xhtml:link rel="alternate" hreflang="{lang}" '
+                    f'href="{href if "://" in href else self.base + href}"/>'
+                    for lang, href in self.alternates.get(page, {}).items())
                 entries.append(f"<url><loc>{self.base}{page}</loc>{lastmod}{links}</url>")
             xhtml = ' xmlns:xhtml="http://www.w3.org/1999/xhtml"' if self.alternates else ""
             xml = ('<?xml version="1.0" encoding="UTF-8"?>\n<urlset '
@@ -250,7 +252,8 @@ class FakeSite:
             return None
         return 200, {"Content-Type": "application/json; charset=UTF-8"}, json.dumps(post).encode()
 
-    def _wp(self, items: list[dict[str, Any]], query: dict[str, list[str]]) -> tuple[int, dict[str, str], bytes]:
+    def _wp(self, items: list[dict[str, Any]],
+            query: dict[str, list[str]]) -> tuple[int, dict[str, str], bytes]:
         page = int(query.get("page", ["1"])[0])
         pages = max(1, -(-len(items) // PAGE_SIZE))
         if page > pages:
@@ -293,7 +296,7 @@ class _Handler(BaseHTTPRequestHandler):
             with site.lock:
                 site.in_flight -= 1
 
-    def _respond(self, site: FakeSite, path: str, query: str, body: bytes) -> int:
+    def _respond(self, site: FakeSite, path: str, query: str, body: bytes) -> int:  # noqa: C901 - the fake server routes, one branch per endpoint
         fault = site.take_fault(path, query)
         if fault is not None:
             if fault.kind == "status":

@@ -34,9 +34,11 @@ def _copy(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize(("module", "forbidden", "reported"), [
-    ("source/content.py", "from ..render import localize", "twp_i18n.source.content -> twp_i18n.render.localize"),
+    ("source/content.py", "from ..render import localize",
+     "twp_i18n.source.content -> twp_i18n.render.localize"),
     ("catalog/merge.py", "from ..cli import app", "twp_i18n.catalog.merge -> twp_i18n.cli.app"),
-    ("source/segments.py", "from ..catalog import pofile", "twp_i18n.source.segments -> twp_i18n.catalog.pofile"),
+    ("source/segments.py", "from ..catalog import pofile",
+     "twp_i18n.source.segments -> twp_i18n.catalog.pofile"),
     ("catalog/pofile.py", "from . import merge", "twp_i18n.catalog.pofile -> twp_i18n.catalog.merge"),
     ("catalog/poread.py", "from . import powrite", "twp_i18n.catalog.poread -> twp_i18n.catalog.powrite"),
 ])
@@ -92,7 +94,8 @@ def _po_text_handling(path: Path) -> list[str]:
         elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
                 and node.value.id == "polib" and node.attr in ("pofile", "mofile"):
             found.append(f"{node.lineno}: polib.{node.attr}")
-        elif isinstance(node, ast.ImportFrom) and node.module in ("babel.messages.pofile", "babel.messages.mofile"):
+        elif (isinstance(node, ast.ImportFrom)
+              and node.module in ("babel.messages.pofile", "babel.messages.mofile")):
             found.append(f"{node.lineno}: from {node.module}")
         elif isinstance(node, ast.ImportFrom) and node.module == "polib" \
                 and any(alias.name in ("pofile", "mofile") for alias in node.names):
@@ -105,7 +108,8 @@ def test_only_the_po_modules_parse_or_format_po_text() -> None:
     offenders = {str(path.relative_to(package)): found for path in sorted(package.rglob("*.py"))
                  if str(path.relative_to(package)) not in PO_OWNERS
                  and (found := _po_text_handling(path))}
-    assert offenders == {}, "PO text is read and written by the PO modules only (pofile, poread, powrite, poguard)"
+    assert offenders == {}, \
+        "PO text is read and written by the PO modules only (pofile, poread, powrite, poguard)"
 
 
 @pytest.mark.parametrize("forbidden", [

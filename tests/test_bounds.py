@@ -18,7 +18,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from twp_i18n.catalog.extract import extract
 from twp_i18n.config import LimitsConfig, load_config
 from twp_i18n.errors import ContentError
 from twp_i18n.source.content import load_articles, parse_article

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from twp_i18n import __version__
+from twp_i18n.catalog import pofile
 
 from .conftest import REPO
 
@@ -54,7 +56,8 @@ def _image_link_outside(site: Path, tmp_path: Path) -> None:
     (images / "leak.png").symlink_to(tmp_path / "secret.png")
 
 
-def test_a_build_warning_is_printed_once_with_its_place_and_code(demo_site: Path, tmp_path: Path, twp) -> None:
+def test_a_build_warning_is_printed_once_with_its_place_and_code(demo_site: Path, tmp_path: Path,
+                                                                 twp) -> None:
     _image_link_outside(demo_site, tmp_path)
     result = twp("--site", demo_site, "build")
     assert result.code == 0, result
@@ -63,6 +66,37 @@ def test_a_build_warning_is_printed_once_with_its_place_and_code(demo_site: Path
                      "published (copy the file itself into content/images/) [image-outside]"]
     again = twp("--site", demo_site, "build")  # nothing changed: the same warning, once again
     assert [line for line in again.err.splitlines() if "leak.png" in line] == lines
+
+
+def _unsafe_translation(site: Path) -> int:
+    """Give one translation of the demo a forbidden link; the line of its entry."""
+    path = site / "locales/es/LC_MESSAGES/our-values.po"
+    po = pofile.read_po(path)
+    entry = next(e for e in po if e.msgstr and not e.fuzzy and not e.msgid_plural)
+    entry.msgstr = "[x](javascript:alert(1))"
+    pofile.write_po(path, po)
+    return next(e.linenum for e in pofile.read_po(path) if e.msgid == entry.msgid)
+
+
+def test_a_catalog_warning_and_a_broken_catalog_are_printed_exactly_once(demo_site: Path, twp,
+                                                                          caplog) -> None:
+    line = _unsafe_translation(demo_site)
+    broken = demo_site / "locales/fr/LC_MESSAGES/our-values.po"
+    broken.write_text(broken.read_text(encoding="utf-8") + '\nmsgid "dangling"\n', encoding="utf-8")
+    with caplog.at_level(logging.DEBUG, logger="twp_i18n"):
+        result = twp("--site", demo_site, "build")
+    assert result.code == 1, result
+    warned = [printed for printed in result.err.splitlines() if "[check-error-shown]" in printed]
+    assert warned == [f"locales/es/LC_MESSAGES/our-values.po:{line}: warning: translation has a "
+                      "check error; the source text is shown instead (run 'twp check') "
+                      "[check-error-shown]"]
+    errors = [printed for printed in result.err.splitlines() if "fr/LC_MESSAGES/our-values.po" in printed]
+    assert len(errors) == 1 and ": error: " in errors[0] and "[catalog-unreadable]" in errors[0]
+    assert "'our-values' is not published again in fr" in errors[0]
+    assert [r for r in caplog.records if r.name.startswith("twp_i18n")] == []  # reported, not logged
+    again = twp("--site", demo_site, "build")  # planned from the cache: the same lines, once
+    assert [p for p in again.err.splitlines() if "[check-error-shown]" in p] == warned
+    assert [p for p in again.err.splitlines() if "fr/LC_MESSAGES/our-values.po" in p] == errors
 
 
 def test_strict_fails_a_build_with_warnings_and_ignore_silences_a_code(demo_site: Path, tmp_path: Path,
@@ -89,7 +123,8 @@ def test_a_warning_code_to_ignore_must_look_like_one(demo_site: Path, twp) -> No
 # --------------------------------------------------------------------------- the site lock
 
 @pytest.mark.parametrize("command", [["extract"], ["update"], ["sync"], ["build"], ["add-language", "it"]])
-def test_every_command_that_writes_waits_for_the_site_lock(demo_site: Path, twp, monkeypatch: pytest.MonkeyPatch,
+def test_every_command_that_writes_waits_for_the_site_lock(demo_site: Path, twp,
+                                                          monkeypatch: pytest.MonkeyPatch,
                                                           command: list[str]) -> None:
     from twp_i18n.machinery import lock
 

@@ -6,7 +6,7 @@ import email.utils
 import json
 import locale
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import feedparser
 import pytest
@@ -63,7 +63,7 @@ def make_channel(lang: str, hub: str | None = None) -> Channel:
     )
     titles = ("Slow taper", NASTY, "Spring 🌱 returns")
     items = []
-    for n, (slug, title, content) in enumerate(zip(SLUGS, titles, contents)):
+    for n, (slug, title, content) in enumerate(zip(SLUGS, titles, contents, strict=True)):
         items.append(FeedItem(
             id=make_item_id(BASE, lang, slug),
             url=page(lang, slug),
@@ -229,7 +229,7 @@ def test_rss_dates_do_not_depend_on_feedgens_locale_switch(monkeypatch: pytest.M
 def test_atom_and_json_dates_rfc3339(channel: Channel) -> None:
     rfc3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
     root = xml(render_atom(channel, True))
-    stamps = [el.text for el in root.iter("{%s}updated" % NS["atom"], "{%s}published" % NS["atom"])]
+    stamps = [el.text for el in root.iter(f"{{{NS['atom']}}}updated", f"{{{NS['atom']}}}published")]
     assert len(stamps) == 7 and all(s and rfc3339.fullmatch(s) for s in stamps)
     assert datetime.fromisoformat(root.findtext("atom:updated", namespaces=NS)) == max(
         i.updated for i in channel.items)
@@ -322,9 +322,9 @@ def test_no_duplicate_alternates_even_with_duplicate_input() -> None:
                          "alternates": channel.alternates + channel.alternates[:1]})
     for data in (render_atom(channel, True), render_rss(channel, True)):
         root = xml(data)
-        for tag in ("{%s}feed" % NS["atom"], "{%s}entry" % NS["atom"], "channel", "item"):
+        for tag in (f"{{{NS['atom']}}}feed", f"{{{NS['atom']}}}entry", "channel", "item"):
             alternates_unique(root, tag)
-    hrefs = [link.get("href") for link in xml(render_atom(channel, True)).iter("{%s}link" % NS["atom"])]
+    hrefs = [link.get("href") for link in xml(render_atom(channel, True)).iter(f"{{{NS['atom']}}}link")]
     assert "https://elsewhere.example/" not in hrefs and "https://self.example/" not in hrefs
 
 
@@ -422,7 +422,7 @@ def test_sitemap_hreflang_alternates() -> None:
         alts = tuple(Alternate(lang, page(lang, slug)) for lang in LANGS) + \
             (Alternate("x-default", page("en", slug)),)
         for lang in LANGS:
-            pages.append((page(lang, slug), alts, datetime(2026, 3, 1, 12, tzinfo=timezone.utc)))
+            pages.append((page(lang, slug), alts, datetime(2026, 3, 1, 12, tzinfo=UTC)))
     pages.append((BASE, (), None))
     data = render_sitemap(pages)
     assert data == render_sitemap(pages)
@@ -432,7 +432,7 @@ def test_sitemap_hreflang_alternates() -> None:
     first = urls[0]
     assert first.findtext("sm:loc", namespaces=NS) == page("ar", SLUGS[0])
     assert datetime.fromisoformat(first.findtext("sm:lastmod", namespaces=NS)) == \
-        datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
+        datetime(2026, 3, 1, 12, tzinfo=UTC)
     links = first.findall("xhtml:link", NS)
     assert all(link.get("rel") == "alternate" for link in links)
     assert [link.get("hreflang") for link in links] == list(LANGS) + ["x-default"]

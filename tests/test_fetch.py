@@ -313,7 +313,8 @@ MESSY = """<div class="entry-content" style="font-family: Comic Sans">
 <script type="text/javascript">track('x')</script><style>.a{color:red}</style>
 <!-- tracking comment -->
 <h2 style="color: red">Heading <span style="font-weight:bold">two</span></h2>
-<p style="margin:0">Some <em>emphasis</em>, <strong>strong</strong> and a <a href="/rel/link" onclick="x()">link</a>.</p>
+<p style="margin:0">Some <em>emphasis</em>, <strong>strong</strong> and a <a href="/rel/link"
+onclick="x()">link</a>.</p>
 <ul><li>One</li><li>Two</li></ul>
 <blockquote><p>A quote.</p></blockquote>
 <table><thead><tr><th>Name</th><th>Value</th></tr></thead><tbody><tr><td>a</td><td>1</td></tr></tbody></table>
@@ -429,7 +430,8 @@ def test_oversized_page_is_skipped(site, server: Running, kind: str, warned: lis
     assert len(report.page_problems) == 1
     assert report.page_problems[0].startswith(f"{server.url}/site/blog/journal: ")
     assert "max_bytes" in report.page_problems[0]
-    assert [(w.code, w.message) for w in report.warnings] == [("page-skipped", f"skipped {report.page_problems[0]}")]
+    assert [(w.code, w.message) for w in report.warnings] == [
+        ("page-skipped", f"skipped {report.page_problems[0]}")]
     assert warned == []
     assert sorted(articles(root)) == ["about", "café-meetups", "coping-with-nights"]
 
@@ -664,8 +666,8 @@ def test_cli_sync_fetches_first(site, twp) -> None:
 def test_build_ping_announces_changed_feeds_only(site, server: Running, twp) -> None:
     root = site("wordpress", extra="")
     config = (root / "twp.toml").read_text(encoding="utf-8")
-    (root / "twp.toml").write_text(config.replace("[fetch]", f'[feeds]\nwebsub_hub = "{server.url}/hub"\n\n[fetch]'),
-                                   encoding="utf-8")
+    hub = f'[feeds]\nwebsub_hub = "{server.url}/hub"\n\n[fetch]'
+    (root / "twp.toml").write_text(config.replace("[fetch]", hub), encoding="utf-8")
     assert twp("--site", root, "sync").code == 0
     first = twp("--site", root, "build", "--ping")
     assert first.code == 0, first

@@ -14,17 +14,15 @@ import pytest
 from twp_i18n.errors import FetchError
 from twp_i18n.source import fetch_http
 
+from . import test_fetch
 from .conftest import snapshot
 from .fetch_server import Running, html_page
-from .test_fetch import (  # noqa: F401 - fixtures
-    EXPECTED,
-    articles,
-    assert_untouched,
-    quick_retries,
-    run,
-    server,
-    site,
-)
+from .test_fetch import EXPECTED, articles, assert_untouched, run
+
+# The fetch tests' fixtures, shared by name (pytest looks for fixtures among a module's globals).
+server = test_fetch.server
+site = test_fetch.site
+quick_retries = test_fetch.quick_retries
 
 WP_POSTS = "/wp/wp-json/wp/v2/posts"
 DRUPAL = "/drupal/jsonapi/node/article"
@@ -368,4 +366,5 @@ def test_report_lists_each_warning_once(site, server: Running) -> None:
     report = run(site("sitemap", extra="max_bytes = 100000\n"))
     url = f"{server.url}/site/blog/journal"
     assert report.page_problems == [f"{url}: 200003 bytes, more than [fetch] max_bytes = 100000"]
-    assert [(w.code, w.message) for w in report.warnings] == [("page-skipped", f"skipped {report.page_problems[0]}")]
+    assert [(w.code, w.message) for w in report.warnings] == [
+        ("page-skipped", f"skipped {report.page_problems[0]}")]

@@ -75,7 +75,8 @@ def test_drupal_translations_arrive_as_fuzzy_entries_and_a_second_run_changes_no
     changed = {path for path in fetched if fetched[path] != synced.get(path)}
     assert changed == {"locales/es/LC_MESSAGES/finding-peer-support.po",
                        "locales/es/LC_MESSAGES/sleep-what-helped.po",
-                       "locales/fr/LC_MESSAGES/finding-peer-support.po"}  # nothing else written
+                       "locales/fr/LC_MESSAGES/finding-peer-support.po",
+                       ".twp/fetch-translations.json"}  # the catalogs, and what was asked
     peers = _catalog(root, "es", "finding-peer-support")
     assert peers["Peers **help**."].msgstr == "Los pares **ayudan**."
     assert peers["Peers **help**."].fuzzy
@@ -93,9 +94,18 @@ def test_drupal_translations_arrive_as_fuzzy_entries_and_a_second_run_changes_no
     assert paths and all(path.startswith(("/drupal/es/", "/drupal/fr/")) for path in paths)
 
     before = snapshot(root)
+    server.site.clear()
     again = twp("--site", root, "fetch", "--translations")
     assert again.code == 0, again
     assert "0 entries imported" in again.out
+    assert snapshot(root) == before
+    imported = [seen for seen in server.site.seen("/drupal/") if seen.path.endswith(
+        ("es/jsonapi/node/article/uuid-1", "fr/jsonapi/node/article/uuid-1",
+         "es/jsonapi/node/article/uuid-2"))]
+    assert len(imported) == 3 and all(seen.status == 304 for seen in imported)  # asked politely
+    server.site.clear()
+    assert twp("--site", root, "fetch", "--translations", "--force").code == 0
+    assert all(seen.status == 200 for seen in server.site.seen("/drupal/"))
     assert snapshot(root) == before
 
 

@@ -47,8 +47,15 @@ def spec_examples() -> list[str]:
     return [m.group(1).replace("\u2192", "\t") for m in _EXAMPLE.finditer(text)]
 
 
-def test_the_vendored_spec_is_complete():
+def test_the_vendored_spec_is_the_parsers():
+    import markdown_it
+    from markdown_it.common import html_blocks
+
     assert len(spec_examples()) == 652  # CommonMark 0.31.2
+    # markdown-it-py 4.x follows 0.31.2 (pyproject pins the major version): a parser
+    # following another spec needs that spec's examples (see the data's README)
+    assert markdown_it.__version__.split(".")[0] == "4"
+    assert "spec.commonmark.org/0.31.2/" in Path(html_blocks.__file__).read_text(encoding="utf-8")
 
 
 def write_site(root: Path, bodies: dict[str, str]) -> None:
@@ -92,8 +99,10 @@ _ELEMENT = re.compile(r"<(/?[a-z][a-z0-9]*)")
 _TARGET = re.compile(r'(?:href|src)="([^"]*)"')
 
 
-def rebuild(root: Path) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
-    """``(slug, English body, body)`` for the identity and the pseudo-translation."""
+def rebuild(root: Path, rejected: list[str] | None = None
+            ) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
+    """``(slug, English body, body)`` for the identity and the pseudo-translation;
+    ``rejected`` receives the slugs where the build used the English for some unit."""
     config = load_config(root)
     context = check_context(config, "es")
     identity, pseudo_bodies = [], []
@@ -103,8 +112,10 @@ def rebuild(root: Path) -> tuple[list[tuple[str, str, str]], list[tuple[str, str
         english = localize(article, "en", "en", None, source).html
         for translate, found in ((lambda text: text, identity), (pseudo, pseudo_bodies)):
             view = catalog_view(catalog(template, translate), "es.po", context=context)
-            html = localize(article, "es", "en", view, source).html
-            found.append((article.slug, english, _SOURCE_MARK.sub("", html)))
+            localized = localize(article, "es", "en", view, source)
+            if localized.untranslated_units and rejected is not None:
+                rejected.append(article.slug)
+            found.append((article.slug, english, _SOURCE_MARK.sub("", localized.html)))
     return identity, pseudo_bodies
 
 
@@ -139,8 +150,12 @@ def spec_site(tmp_path_factory) -> Path:
 
 
 def test_every_commonmark_example_survives_translation(spec_site):
-    identity, pseudo_bodies = rebuild(spec_site)
+    rejected: list[str] = []
+    identity, pseudo_bodies = rebuild(spec_site, rejected)
     assert len(identity) == 652
+    # where the check refused a translation, the pseudo-translator changed markup it does
+    # not recognise: an escaped bracket in a label, and a tag with '<em>' inside an attribute
+    assert rejected == ["example-549", "example-616"]
     # the pseudo-translation really translated: most bodies changed
     assert sum(e != h for _, e, h in pseudo_bodies) > 300
     check_bodies(identity, pseudo_bodies,
@@ -151,6 +166,7 @@ def test_every_demo_article_survives_translation(tmp_path):
     root = tmp_path / "demo"
     shutil.copytree(REPO / "content", root / "content")
     shutil.copy(REPO / "twp.toml", root / "twp.toml")
-    identity, pseudo_bodies = rebuild(root)
-    assert identity
+    rejected: list[str] = []
+    identity, pseudo_bodies = rebuild(root, rejected)
+    assert identity and rejected == []
     check_bodies(identity, pseudo_bodies, {})

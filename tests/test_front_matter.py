@@ -65,7 +65,8 @@ def test_number_like_title_is_kept_as_written(make_site, title):
 
 
 LAUGHS = ('a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
-          + "".join(f"{n}: &{n} [{','.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi")))
+          + "".join(f"{n}: &{n} [{','.join([f'*{p}'] * 9)}]\n"
+                    for p, n in zip("abcdefgh", "bcdefghi", strict=True)))
 
 
 @pytest.mark.parametrize("key", ["date", "updated"])

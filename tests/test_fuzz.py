@@ -106,7 +106,7 @@ TOML_VALUES: tuple[bytes, ...] = (
 
 LAUGHS = (b'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
           + b"".join(f"{n}: &{n} [{','.join([f'*{p}'] * 9)}]\n".encode()
-                     for p, n in zip("abcdefgh", "bcdefghi")))
+                     for p, n in zip("abcdefgh", "bcdefghi", strict=True)))
 """The billion laughs: nine levels of nine aliases, 9**9 strings if anything walks them."""
 
 #: How often each edit is drawn: a value swapped for a nasty one most.
@@ -192,7 +192,7 @@ class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[mi
 _Dumper.add_representer(
     Plain, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:int", str(value)))
 
-ZONES = [None, dt.timezone.utc, dt.timezone(dt.timedelta(hours=14)),
+ZONES = [None, dt.UTC, dt.timezone(dt.timedelta(hours=14)),
          dt.timezone(-dt.timedelta(hours=23, minutes=59))]
 
 #: Values YAML can write: every type, control characters, numbers and dates at their limits.

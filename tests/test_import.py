@@ -271,3 +271,23 @@ def test_the_translation_of_another_article_is_refused_whole(make_site, twp) -> 
     assert result.code == 1, result
     assert "does not look like a translation of it" in result.err
     assert snapshot(root) == before
+
+
+def test_table_cells_and_image_alt_texts_pair_by_structure(make_site, twp) -> None:
+    english = ("---\ntitle: Doses table\ndate: 2026-01-15\n---\n\n"
+               "![A calm lake at dawn](/images/lake.png)\n\n"
+               "| Week | What we noticed |\n|---|---|\n| One | Some tiredness |\n| Two | Better sleep |\n")
+    page = ('<html lang="es"><body><article><h1>Tabla de dosis</h1>'
+            '<p><img src="/images/lake.png" alt="Un lago en calma al amanecer"></p>'
+            "<table><thead><tr><th>Semana</th><th>Lo que notamos</th></tr></thead>"
+            "<tbody><tr><td>Una</td><td>Algo de cansancio</td></tr>"
+            "<tr><td>Dos</td><td>Mejor sueño</td></tr></tbody></table></article></body></html>")
+    root = make_site({"content/en/doses.md": english, "old/doses.html": page})
+    assert twp("--site", root, "sync").code == 0
+    result = twp("--site", root, "import", "es", root / "old")
+    assert result.code == 0 and "(structure)" in result.out, result
+    entries = {e.msgid: e.msgstr for e in polib.pofile(str(root / "locales/es/LC_MESSAGES/doses.po"))}
+    assert entries["A calm lake at dawn"] == "Un lago en calma al amanecer"
+    assert entries["What we noticed"] == "Lo que notamos"
+    assert entries["Some tiredness"] == "Algo de cansancio"
+    assert entries["Doses table"] == "Tabla de dosis"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gettext
 import os
 import subprocess
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import polib
@@ -64,7 +64,7 @@ def msginit_environment() -> dict[str, str]:
     return env
 
 
-@lru_cache(maxsize=None)
+@cache
 def msginit_plural_forms(lang: str, workdir: str) -> str:
     """The Plural-Forms value the real ``msginit`` writes for ``lang``."""
     msginit = gettext_tool("msginit")

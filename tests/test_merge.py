@@ -17,8 +17,9 @@ from rapidfuzz import fuzz
 
 from twp_i18n.catalog import pofile
 from twp_i18n.catalog.extract import article_template, extract
-from twp_i18n.catalog.merge import Memory, merge_catalog, update
+from twp_i18n.catalog.merge import Memory, merge_catalog
 from twp_i18n.catalog.poguard import check_kept
+from twp_i18n.catalog.update import update
 from twp_i18n.config import load_config
 from twp_i18n.errors import CatalogError, LockError
 from twp_i18n.machinery.lock import site_lock
@@ -31,7 +32,7 @@ CONFIG = None
 
 def make_article(body: str, slug: str = "a", title: str = "Sleep and rest") -> Article:
     return Article(slug=slug, path=Path(f"{slug}.md"), rel_path=f"content/en/{slug}.md",
-                   title=title, date=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc),
+                   title=title, date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
                    updated=None, body=body, body_line=5, field_lines={"title": 2})
 
 
@@ -365,8 +366,9 @@ def test_agrees_with_msgmerge(tmp_path, site_config):
                                  cwd=tmp_path, capture_output=True, text=True, check=True).stdout
     theirs = pofile.parse_po(theirs_text)
     ours, _ = merge_catalog(template, roundtrip(old), "es", "a")
-    translated = lambda po, obsolete=False: {k: e.msgstr for k, e in msgs(po, obsolete=obsolete).items()
-                                             if e.msgstr and not e.fuzzy}
+    def translated(po: polib.POFile, obsolete: bool = False) -> dict[str, str]:
+        return {k: e.msgstr for k, e in msgs(po, obsolete=obsolete).items() if e.msgstr and not e.fuzzy}
+
     assert translated(ours) == translated(theirs)
     assert translated(ours, True) == translated(theirs, True)
     # The translator's comment on the untranslated unit that went: msgmerge drops it, we keep it.
@@ -510,7 +512,7 @@ def test_deleted_article_catalog_keeps_translations_as_obsolete(demo_site):
 
 
 def test_catalog_saved_during_update_is_not_overwritten(demo_site, monkeypatch):
-    import twp_i18n.catalog.merge as merge_module
+    import twp_i18n.catalog.update as merge_module
 
     config = load_config(demo_site)
     (demo_site / "content/en/our-values.md").write_text(

@@ -18,7 +18,8 @@ def _scaled(job: tuple[int, str], piece: int) -> str:
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn"])
-def test_every_piece_gets_the_shared_work_as_an_argument(monkeypatch: pytest.MonkeyPatch, method: str) -> None:
+def test_every_piece_gets_the_shared_work_as_an_argument(monkeypatch: pytest.MonkeyPatch,
+                                                         method: str) -> None:
     monkeypatch.setenv(parallel.START_METHOD_ENV, method)
     done: list[None] = []
     got = parallel.fork_map(_scaled, list(range(7)), 3, (10, "n"), done=lambda: done.append(None))

@@ -120,7 +120,7 @@ def test_read_po_accepts_bom_and_crlf(tmp_path: Path) -> None:
 
 def test_read_po_invalid_utf8_names_file_and_line(tmp_path: Path) -> None:
     target = tmp_path / "es.po"
-    target.write_bytes(CANONICAL.encode("utf-8").replace("Bonjour".encode(), b"Bonj\xf6ur"))
+    target.write_bytes(CANONICAL.encode("utf-8").replace(b"Bonjour", b"Bonj\xf6ur"))
     with pytest.raises(CatalogError) as info:
         read_po(target, display="po/es.po")
     assert (info.value.path, info.value.line) == ("po/es.po", 21)

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from twp_i18n.catalog import linebreak, pofile
+from twp_i18n.catalog import linebreak
 from twp_i18n.catalog.pofile import format_po, parse_po, write_po
 from twp_i18n.errors import CatalogError
 
@@ -206,7 +206,8 @@ def test_embedded_tables_match_libunistring() -> None:
     width.argtypes, width.restype = [ctypes.c_uint32, ctypes.c_char_p], ctypes.c_int
     for cp in list(range(0, 0x30000, 7)) + list(range(0x3000, 0x3100)) + [0xE0001, 0x10FFFF]:
         prop = 42
-        if cp >> 16 < 15 and level1[cp >> 16] >= 0 and (l2 := level2[level1[cp >> 16] + ((cp >> 7) & 511)]) >= 0:
+        if (cp >> 16 < 15 and level1[cp >> 16] >= 0
+                and (l2 := level2[level1[cp >> 16] + ((cp >> 7) & 511)]) >= 0):
             prop = raw[8252 + l2 + (cp & 127)]
         assert linebreak.char_info(cp) == prop * 4 + max(width(cp, b"UTF-8"), 0), hex(cp)
 

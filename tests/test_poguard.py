@@ -92,7 +92,7 @@ CATALOG = "locales/es/LC_MESSAGES/our-values.po"
 
 def test_update_with_a_merge_that_drops_an_entry_writes_nothing(demo_site: Path, twp,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    import twp_i18n.catalog.merge as merge
+    import twp_i18n.catalog.update as merge
 
     original = merge.merge_catalog
 
@@ -116,7 +116,7 @@ def test_update_with_a_merge_that_drops_an_entry_writes_nothing(demo_site: Path,
 
 def test_removing_a_catalog_that_holds_translations_is_refused(demo_site: Path, twp,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    import twp_i18n.catalog.merge as merge
+    import twp_i18n.catalog.update as merge
 
     monkeypatch.setattr(merge, "_orphaned", lambda po: None)  # as if nothing were translated
     (demo_site / "content/en/our-values.md").unlink()
@@ -157,3 +157,14 @@ def test_a_lone_obsolete_mark_inside_a_string_list_is_nothing_as_in_gettext() ->
            b'msgid "a"\nmsgstr ""\n"one "\n#~\n"two"\n')
     new = b'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\nmsgid "a"\nmsgstr "one two"\n'
     assert check_kept(old, new, "x.po") == []
+
+
+@pytest.mark.parametrize("between", [b"#|", b"#~|", b" #|  "])
+def test_a_lone_previous_mark_inside_a_string_list_is_nothing_as_in_gettext(between: bytes) -> None:
+    # msgfmt reads "one two" here, as both our readers must (other comment lines there are a
+    # syntax error for msgfmt and for us).  Found by the differential test.
+    old = (b'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+           b'msgid "a"\nmsgstr ""\n"one "\n' + between + b'\n"two"\n')
+    po = pofile.parse_po(pofile.decode(old, "x.po"), "x.po")
+    assert [e.msgstr for e in po if e.msgid == "a"] == ["one two"]
+    assert check_kept(old, pofile.format_po(po), "x.po") == []

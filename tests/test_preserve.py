@@ -7,7 +7,6 @@ import difflib
 import io
 import random
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -18,8 +17,8 @@ from hypothesis import strategies as st
 
 from twp_i18n.catalog import pofile
 from twp_i18n.catalog.extract import extract
-from twp_i18n.catalog.merge import update
 from twp_i18n.catalog.pofile import format_po, parse_po
+from twp_i18n.catalog.update import update
 from twp_i18n.config import load_config
 from twp_i18n.errors import ConfigError
 
@@ -358,7 +357,7 @@ def test_unchanged_entries_keep_their_bytes(items, width, rng: random.Random):
     original = parse_po(text)
     edited = parse_po(text)
     changed: set[int] = set()
-    for index, entry in enumerate(list(edited)):
+    for entry in list(edited):
         roll = rng.random()
         if roll < 0.2:
             entry.msgstr = entry.msgstr + " (edited)" if not entry.msgid_plural else entry.msgstr
@@ -387,7 +386,7 @@ def test_unchanged_entries_keep_their_bytes(items, width, rng: random.Random):
     lines = out.split("\n")
     old_lines = text.split("\n")
     kept = {pofile.entry_key(e, mode): e.twp_span for e in original}
-    for entry, read in zip(written, back):
+    for entry, read in zip(written, back, strict=True):
         _, start, end = read.twp_span
         if id(entry) in changed:
             assert lines[start:end] == pofile.entry_lines(entry)

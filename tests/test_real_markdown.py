@@ -78,7 +78,8 @@ def test_fixture_site_syncs_and_builds(make_site, twp):
     assert "reference link: [old mill]: <https://example.org/mill>" in refs.comment
     assert 'reference link: [signs]: <https://example.org/signs> "Signs"' in refs.comment
     assert pot.metadata["X-Untranslatable-Words"] == "5"
-    assert twp("--site", root, "build").code == 0
+    built = twp("--site", root, "build")
+    assert built.code == 0 and "error" not in built.err, built
 
 
 def translate(root: Path, lang: str, table: dict[str, str]) -> None:
@@ -185,3 +186,15 @@ def test_dashboard_shows_words_no_unit_holds(make_site, twp):
     assert twp("--site", root, "build").code == 0
     dashboard = (root / "dist" / "status" / "index.html").read_text(encoding="utf-8")
     assert dashboard.count("(5 words inside HTML cannot be translated)") == 2  # es, fr
+
+
+def test_code_inside_shortcodes_is_no_unit(make_site):
+    from twp_i18n.config import load_config
+    from twp_i18n.source.content import load_articles
+    from twp_i18n.source.segments import article_units
+
+    body = ("{{< highlight python >}}\nprint('hello world')\n{{< /highlight >}}\n\n"
+            "{% raw %}\nKeep {{ this }} as it is\n{% endraw %}\n\nA real sentence.\n")
+    root = make_site({"content/en/a.md": "---\ntitle: T\ndate: 2026-01-01\n---\n\n" + body})
+    (article,) = load_articles(load_config(root))
+    assert [u.text for u in article_units(article)] == ["T", "A real sentence."]

@@ -13,7 +13,7 @@ from twp_i18n.catalog import pofile
 from twp_i18n.config import load_config
 from twp_i18n.publish.build import build
 
-from .conftest import MINIMAL_CONFIG, REPO, snapshot
+from .conftest import MINIMAL_CONFIG, REPO
 
 MINIMAL = REPO / "tests" / "data" / "minimal"
 

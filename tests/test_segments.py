@@ -14,7 +14,7 @@ from twp_i18n.source.segments import article_units, markdown, translate_tokens
 
 def make(body: str, summary: str | None = None) -> Article:
     return Article(slug="a", path=Path("a.md"), rel_path="content/en/a.md", title="The title",
-                   date=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), updated=None,
+                   date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), updated=None,
                    body=body, body_line=5, summary=summary, field_lines={"title": 2, "summary": 4})
 
 
@@ -112,7 +112,7 @@ def test_translations_applied_to_the_same_units():
     table = {"Hello": "Hola", "Alt text": "Texto [alternativo]"}
     env: dict[str, object] = {}
     tokens = markdown().parse(source, env)
-    marks = translate_tokens(tokens, lambda text, kind: table.get(text), env)
+    marks = translate_tokens(tokens, lambda unit: table.get(unit.text), env)
     html = markdown().renderer.render(tokens, markdown().options, env)
     assert "<h1>Hola</h1>" in html
     assert 'alt="Texto [alternativo]"' in html
@@ -139,7 +139,7 @@ def test_random_markdown_never_crashes(pieces):
         assert unit.line >= 1
     env: dict[str, object] = {}
     tokens = markdown().parse(body, env)
-    translate_tokens(tokens, lambda text, kind: text.upper(), env)
+    translate_tokens(tokens, lambda unit: unit.text.upper(), env)
     markdown().renderer.render(tokens, markdown().options, env)
 
 
@@ -147,8 +147,8 @@ def render_with(source: str, table: dict[str, str]) -> tuple[str, list[str]]:
     env: dict[str, object] = {}
     tokens = markdown().parse(source, env)
     rejected: list[str] = []
-    translate_tokens(tokens, lambda text, kind: table.get(text), env,
-                     lambda token, text: rejected.append(text))
+    translate_tokens(tokens, lambda unit: table.get(unit.text), env,
+                     lambda token, unit: rejected.append(unit.text))
     return markdown().renderer.render(tokens, markdown().options, env), rejected
 
 

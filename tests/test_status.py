@@ -12,10 +12,11 @@ import pytest
 
 from twp_i18n.catalog import pofile
 from twp_i18n.catalog.extract import extract
-from twp_i18n.catalog.merge import update
-from twp_i18n.catalog.status import catalog_counts, site_status, word_count
+from twp_i18n.catalog.status import catalog_counts, site_status
+from twp_i18n.catalog.update import update
 from twp_i18n.config import load_config
 from twp_i18n.errors import CatalogError
+from twp_i18n.source.segments import word_count
 
 from .conftest import gettext_tool
 

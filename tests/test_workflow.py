@@ -72,7 +72,7 @@ def test_add_language_creates_catalogs_and_keeps_config_comments(demo_site, twp)
     po = pofile.read_po(demo_site / "locales/pl/LC_MESSAGES/site.po")
     assert po.metadata["Language"] == "pl"
     assert po.metadata["Plural-Forms"].startswith("nplurals=3;")
-    assert len((list((demo_site / "locales/it/LC_MESSAGES").glob("*.po")))) == 8
+    assert len(list((demo_site / "locales/it/LC_MESSAGES").glob("*.po"))) == 8
 
 
 def test_add_language_refuses_unknown_or_present_and_writes_nothing(demo_site, twp):
@@ -119,8 +119,8 @@ def test_check_flags_a_hostile_catalog_with_file_and_line(demo_site, twp):
     for entry, code in ((plain[0], "unsafe-html"), (plain[1], "unsafe-html"),
                         (link_entry, "unsafe-link"), (bold, "markup-mismatch")):
         line = next(e.linenum for e in reread if e.msgid == entry.msgid)
-        assert any(l.startswith(f"locales/fr/LC_MESSAGES/our-values.po:{line}: error:")
-                   and f"[{code}]" in l for l in result.out.splitlines()), (code, result.out)
+        assert any(printed.startswith(f"locales/fr/LC_MESSAGES/our-values.po:{line}: error:")
+                   and f"[{code}]" in printed for printed in result.out.splitlines()), (code, result.out)
     assert "locales/fr/LC_MESSAGES/site.po" in result.out and "[plural-forms]" in result.out
     data = json.loads(twp("--site", demo_site, "check", "--lang", "fr", "--format", "json").out)
     assert data["errors"] >= 5

@@ -416,7 +416,55 @@ def load_config(site: Path | str = ".") -> Config:
 
 
 def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
+    """Check every section of ``data`` (read from ``text`` at ``path``), then make the Config;
+    every problem found is reported at once."""
     problems = _Problems(path, text)
+    _check_schema(data, problems)
+    problems.raise_if_any()
+    site = _site_section(data["site"], problems)
+    paths = data.get("paths", {})
+    dirs = _paths_section(root, paths, problems)
+    key_lines = {f"paths.{key}": line for key in paths
+                 if (line := problems.line_of("paths", key)) is not None}
+    min_percent = _publish_section(data.get("publish", {}), problems)
+    feeds = _feeds_config(data.get("feeds", {}), problems)
+    fetch = _fetch_config(data["fetch"], problems) if "fetch" in data else None
+    limits = _limits_config(data.get("limits", {}), problems)
+    ignore_warnings = _warning_codes(data.get("warnings", {}).get("ignore", []), problems)
+    content = _content_config(data.get("content", {}), problems)
+    check = _check_config(data.get("check", {}), problems)
+    for key in ("title", "disclaimer"):
+        if (line := problems.line_of("site", key)) is not None:
+            key_lines[f"site.{key}"] = line
+    catalogs = _catalogs_config(data.get("catalogs", {}), problems)
+    glossary = _glossary_config(data.get("glossary", {}), problems)
+    problems.raise_if_any()
+    return Config(
+        root=root,
+        title=site["title"],
+        base_url=site["base_url"],
+        source_language=site["source_language"],
+        languages=site["languages"],
+        content_dir=dirs["content"],
+        locales_dir=dirs["locales"],
+        templates_dir=dirs["templates"],
+        output_dir=dirs["output"],
+        min_percent=min_percent,
+        feeds=feeds,
+        fetch=fetch,
+        limits=limits,
+        ignore_warnings=ignore_warnings,
+        disclaimer=site["disclaimer"],
+        content=content,
+        check=check,
+        catalogs=catalogs,
+        glossary=glossary,
+        key_lines=key_lines,
+    )
+
+
+def _check_schema(data: dict[str, Any], problems: _Problems) -> None:
+    """Known sections and keys only, each of its type; the required keys present."""
     for section, value in data.items():
         if section not in _SCHEMA:
             known = ", ".join(f"[{name}]" for name in _SCHEMA)
@@ -431,33 +479,41 @@ def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
                 known = ", ".join(schema)
                 problems.add(f"unknown key '{key}' in [{section}] (known: {known})", section, key)
                 continue
-            kind, described = schema[key]
-            if isinstance(item, bool) and kind is not bool:
-                ok = False
-            else:
-                ok = isinstance(item, kind)
-            if ok and kind is list:
-                ok = all(isinstance(x, str) for x in item)
-            if not ok:
-                problems.add(f"[{section}] {key} must be {described}, not {_type_name(item)}", section, key)
-            elif isinstance(item, int) and not isinstance(item, bool) and abs(item) > MAX_INT:
-                problems.add(f"[{section}] {key} must be at most {MAX_INT}", section, key)
-            elif isinstance(item, float) and not math.isfinite(item):
-                problems.add(f"[{section}] {key} must be a finite number, not {item}", section, key)
-            elif isinstance(item, (str, list)):
-                control = next(filter(None, map(control_character,
-                                                item if isinstance(item, list) else [item])), None)
-                if control:
-                    problems.add(f"[{section}] {key} contains a control character ({control})",
-                                 section, key)
+            _check_value(section, key, item, schema[key], problems)
     for section, keys in _REQUIRED.items():
         table = data.get(section)
         for key in keys:
             if not isinstance(table, dict) or key not in table:
                 problems.add(f"[{section}] {key} is required", section)
-    problems.raise_if_any()
 
-    site = data["site"]
+
+def _check_value(section: str, key: str, item: Any, expected: tuple[type, str],
+                 problems: _Problems) -> None:
+    """One value of the right type (``expected``: the type and how to say it), bounded,
+    finite, and without control characters."""
+    kind, described = expected
+    if isinstance(item, bool) and kind is not bool:
+        ok = False
+    else:
+        ok = isinstance(item, kind)
+    if ok and kind is list:
+        ok = all(isinstance(x, str) for x in item)
+    if not ok:
+        problems.add(f"[{section}] {key} must be {described}, not {_type_name(item)}", section, key)
+    elif isinstance(item, int) and not isinstance(item, bool) and abs(item) > MAX_INT:
+        problems.add(f"[{section}] {key} must be at most {MAX_INT}", section, key)
+    elif isinstance(item, float) and not math.isfinite(item):
+        problems.add(f"[{section}] {key} must be a finite number, not {item}", section, key)
+    elif isinstance(item, (str, list)):
+        control = next(filter(None, map(control_character,
+                                        item if isinstance(item, list) else [item])), None)
+        if control:
+            problems.add(f"[{section}] {key} contains a control character ({control})",
+                         section, key)
+
+
+def _site_section(site: dict[str, Any], problems: _Problems) -> dict[str, Any]:
+    """``[site]``: the title, base URL (ending in ``/``), languages and disclaimer."""
     title = site["title"].strip()
     if not title:
         problems.add("[site] title must not be empty", "site", "title")
@@ -487,8 +543,13 @@ def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
             problems.add(f"[site] languages: '{lang}' is listed twice", "site", "languages")
         else:
             languages.append(lang)
+    return {"title": title, "base_url": base_url, "source_language": source,
+            "languages": tuple(languages),
+            "disclaimer": site.get("disclaimer", DEFAULT_DISCLAIMER).strip()}
 
-    paths = data.get("paths", {})
+
+def _paths_section(root: Path, paths: dict[str, Any], problems: _Problems) -> dict[str, Path]:
+    """``[paths]``: the four folders, resolved; the output one must be a folder of its own."""
     dirs: dict[str, Path] = {}
     for key, default in (("content", "content"), ("locales", "locales"),
                          ("templates", "templates"), ("output", "dist")):
@@ -500,8 +561,6 @@ def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
             problems.add(f"[paths] {key} has a name longer than {MAX_NAME_BYTES} bytes (too long "
                          "for the file system)", "paths", key)
         dirs[key] = candidate
-    key_lines = {f"paths.{key}": line for key in paths
-                 if (line := problems.line_of("paths", key)) is not None}
     if all(str(value).strip() for value in paths.values()):
         folders = protected_folders(root, dirs["content"], dirs["locales"], dirs["templates"])
         found = output_problem(dirs["output"], root=root, folders=folders, explicit=False)
@@ -512,62 +571,31 @@ def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
             problems.add(f"[paths] output '{paths.get('output', 'dist')}' {why}: the build writes "
                          "and cleans it, so it must be a folder of its own inside the site "
                          "(use 'twp build --out DIR' to write elsewhere)", "paths", blamed)
+    return dirs
 
-    publish = data.get("publish", {})
+
+def _publish_section(publish: dict[str, Any], problems: _Problems) -> float:
+    """``[publish]``: the percentage an article's catalog needs to be published."""
     min_percent = float(publish.get("min_percent", 80))
     if not 0 <= min_percent <= 100:
         problems.add("[publish] min_percent must be between 0 and 100", "publish", "min_percent")
+    return min_percent
 
-    feeds_data = data.get("feeds", {})
-    feeds = FeedsConfig(**feeds_data)
+
+def _feeds_config(table: dict[str, Any], problems: _Problems) -> FeedsConfig:
+    feeds = FeedsConfig(**table)
     if feeds.items < 1:
         problems.add("[feeds] items must be at least 1", "feeds", "items")
     if feeds.websub_hub is not None and not _is_http_url(feeds.websub_hub):
         problems.add("[feeds] websub_hub must be an http(s) URL", "feeds", "websub_hub")
+    return feeds
 
-    fetch: FetchConfig | None = None
-    if "fetch" in data:
-        fetch = _fetch_config(data["fetch"], problems)
 
-    limits_data = data.get("limits", {})
-    for key, value in limits_data.items():
+def _limits_config(table: dict[str, Any], problems: _Problems) -> LimitsConfig:
+    for key, value in table.items():
         if value <= 0:
             problems.add(f"[limits] {key} must be greater than 0", "limits", key)
-    limits = LimitsConfig(**limits_data)
-    ignore_warnings = _warning_codes(data.get("warnings", {}).get("ignore", []), problems)
-    content = _content_config(data.get("content", {}), problems)
-    check = _check_config(data.get("check", {}), problems)
-    disclaimer = site.get("disclaimer", DEFAULT_DISCLAIMER).strip()
-    for key in ("title", "disclaimer"):
-        if (line := problems.line_of("site", key)) is not None:
-            key_lines[f"site.{key}"] = line
-
-    catalogs = _catalogs_config(data.get("catalogs", {}), problems)
-    glossary = _glossary_config(data.get("glossary", {}), problems)
-
-    problems.raise_if_any()
-    return Config(
-        root=root,
-        title=title,
-        base_url=base_url,
-        source_language=source,
-        languages=tuple(languages),
-        content_dir=dirs["content"],
-        locales_dir=dirs["locales"],
-        templates_dir=dirs["templates"],
-        output_dir=dirs["output"],
-        min_percent=min_percent,
-        feeds=feeds,
-        fetch=fetch,
-        limits=limits,
-        ignore_warnings=ignore_warnings,
-        disclaimer=disclaimer,
-        content=content,
-        check=check,
-        catalogs=catalogs,
-        glossary=glossary,
-        key_lines=key_lines,
-    )
+    return LimitsConfig(**table)
 
 
 _WARNING_CODE = re.compile(r"[a-z][a-z0-9-]{0,63}")
@@ -637,12 +665,7 @@ def _fetch_config(table: dict[str, Any], problems: _Problems) -> FetchConfig | N
         for key in ("title_selector", "body_selector"):
             if key not in table:
                 problems.add(f"[fetch] {key} is required for type = \"sitemap\"", "fetch")
-    for key in ("timeout", "max_bytes", "concurrency", "deadline", "max_pages", "max_retry_after"):
-        if key in table and table[key] <= 0:
-            problems.add(f"[fetch] {key} must be greater than 0", "fetch", key)
-    for key in ("timeout", "deadline", "max_retry_after"):
-        if key in table and table[key] > MAX_SECONDS:
-            problems.add(f"[fetch] {key} must be at most {MAX_SECONDS:g} seconds (a day)", "fetch", key)
+    _fetch_bounds(table, problems)
     values = dict(table)
     for key in ("timeout", "deadline", "max_retry_after"):
         if key in values:
@@ -650,6 +673,16 @@ def _fetch_config(table: dict[str, Any], problems: _Problems) -> FetchConfig | N
     if "redirect_hosts" in values:
         values["redirect_hosts"] = tuple(host.strip().lower() for host in values["redirect_hosts"])
     return FetchConfig(**values)
+
+
+def _fetch_bounds(table: dict[str, Any], problems: _Problems) -> None:
+    """The ``[fetch]`` limits are positive, and no wait is longer than a day."""
+    for key in ("timeout", "max_bytes", "concurrency", "deadline", "max_pages", "max_retry_after"):
+        if key in table and table[key] <= 0:
+            problems.add(f"[fetch] {key} must be greater than 0", "fetch", key)
+    for key in ("timeout", "deadline", "max_retry_after"):
+        if key in table and table[key] > MAX_SECONDS:
+            problems.add(f"[fetch] {key} must be at most {MAX_SECONDS:g} seconds (a day)", "fetch", key)
 
 
 def _catalogs_config(table: dict[str, Any], problems: _Problems) -> CatalogsConfig:
@@ -686,10 +719,10 @@ def add_languages_text(text: str, languages: list[str]) -> str:
 
     document = tomlkit.parse(text)
     site = document["site"]
-    array = site.get("languages")  # type: ignore[union-attr]
+    array = site.get("languages")
     if array is None:
-        site["languages"] = tomlkit.array()  # type: ignore[index]
-        array = site["languages"]  # type: ignore[index]
+        site["languages"] = tomlkit.array()
+        array = site["languages"]
     for lang in languages:
         array.append(lang)
     return tomlkit.dumps(document)

@@ -39,8 +39,8 @@ class Diagnostic:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Diagnostic:
-        return cls(**{key: data.get(key) for key in
-                      ("path", "line", "severity", "code", "message", "hint")})
+        return cls(data.get("path"), data.get("line"), data["severity"], data["code"],
+                   data["message"], data.get("hint"))
 
 
 def warning(code: str, message: str, path: str | None = None, line: int | None = None,

@@ -30,7 +30,7 @@ import re
 import unicodedata
 from collections import Counter
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, Literal
 
 from babel import Locale, UnknownLocaleError
@@ -154,13 +154,13 @@ def _cldr_plural_forms(locale: Locale) -> str:
     compile_ = _IntegerGettextCompiler().compile
     parts = [f"nplurals={len(order)}; plural=("]
     for tag, ast in rule.abstract:
-        condition: str = compile_(ast)  # type: ignore[no-untyped-call]
+        condition: str = compile_(ast)
         parts.append(f"{condition} ? {order.index(tag)} : ")
     parts.append(f"{order.index('other')});")
     return "".join(parts)
 
 
-@lru_cache(maxsize=None)
+@cache
 def plural_forms(lang: str) -> str:
     """The ``Plural-Forms`` header value for ``lang``, as ``msginit`` writes it.
 
@@ -250,8 +250,12 @@ def plural_function(value: str) -> tuple[int, list[int]] | None:
     return count, forms
 
 
+@lru_cache(maxsize=256)
 def single_count_forms(plural_forms_value: str) -> frozenset[int]:
-    """Plural forms that serve exactly one count (n == 1, n == 2 in Arabic, ...)."""
+    """Plural forms that serve exactly one count (n == 1, n == 2 in Arabic, ...).
+
+    Remembered by value: every catalog of a language has the same header, and
+    evaluating its formula over the sample counts costs more than reading an entry."""
     parsed = plural_function(plural_forms_value)
     if parsed is None:
         return frozenset()
@@ -267,7 +271,7 @@ NUMBER_SEPARATORS = ".,\u066b\u066c\u00a0\u202f\u2009 '\u2019"
 _SPACES = "\u00a0\u202f\u2009 "
 
 
-@lru_cache(maxsize=None)
+@cache
 def number_symbols(lang: str | None) -> tuple[str, str]:
     """``(decimal separators, group separators)`` of ``lang`` (CLDR, through Babel), as strings
     of characters.  The Arabic separators U+066B and U+066C are understood in every language,

@@ -3,10 +3,10 @@
 A slug names an article everywhere: its Markdown file (``<slug>.md``), its
 catalogs (``<slug>.po``), its pages (``<tag>/<slug>/index.html``), its URLs and
 feed ids.  An article in a folder has a nested slug (``about/governance``: safe
-segments joined by ``/``), and each of those paths has the same folders.  :func:`check_slug` is the only place that decides whether a slug is
-safe; content, fetch, build and feeds all ask it.  :func:`inside` is the only
-place that decides whether a file about to be written (or removed) lies inside
-the folder it belongs to.
+segments joined by ``/``), and each of those paths has the same folders.
+:func:`check_slug` is the only place that decides whether a slug is safe; content,
+fetch, build and feeds all ask it.  :func:`inside` is the only place that decides
+whether a file about to be written (or removed) lies inside the folder it belongs to.
 """
 
 from __future__ import annotations

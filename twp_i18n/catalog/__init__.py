@@ -1,4 +1,5 @@
-"""Stage 2, the catalogs: PO reading and writing (pofile, poguard), extraction of templates, merging, checks and status.
+"""Stage 2, the catalogs: PO reading and writing (pofile, poguard), extraction of templates,
+merging, checks and status.
 
 May import ``source``; never ``render``, ``publish`` or ``cli``.
 """

@@ -107,7 +107,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Literal
@@ -134,6 +134,7 @@ from ..paths import domain_files
 from ..source.markup import comment_references, references_env, template_tags, without_template_tags
 from ..source.segments import markdown
 from ..urls import foreign_urls, language_version_urls
+from .context import DEFAULT_CONTEXT, Context, check_context
 from .glossary import Glossary, load_glossary
 
 __all__ = [
@@ -219,35 +220,6 @@ class Finding(Diagnostic):
     """One problem found in a catalog: a :class:`Diagnostic` that also names its unit."""
 
     msgid: str | None = None
-
-
-@dataclass(frozen=True)
-class Context:
-    """What checking an entry needs beyond the entry: the languages (numbers are read the
-    way either writes them), the units of doses, and the language's glossary."""
-
-    lang: str | None = None
-    """The translation's language; None reads numbers with either decimal separator."""
-    source_lang: str = "en"
-    dose_units: tuple[str, ...] = DEFAULT_DOSE_UNITS
-    glossary: Glossary = field(default_factory=Glossary)
-    allowed_hosts: tuple[str, ...] = ()
-    """``[check] allowed_link_hosts``: sites a translation may link to that its source does not."""
-
-    @cached_property
-    def key(self) -> str:
-        """A digest of what verdicts depend on (for :class:`Verdicts`), made once."""
-        return cache.digest(repr((self.lang, self.source_lang, self.dose_units,
-                                  self.glossary.key, self.allowed_hosts)).encode("utf-8"))
-
-
-DEFAULT_CONTEXT = Context()
-
-
-def check_context(config: Config, lang: str) -> Context:
-    """The :class:`Context` of ``lang``'s catalogs on a site (its glossary is read)."""
-    return Context(lang, config.source_language, config.check.dose_units,
-                   load_glossary(config, lang), config.check.allowed_link_hosts)
 
 
 def glossary_findings(glossary: Glossary) -> list[Finding]:
@@ -802,21 +774,57 @@ def _check_text(report: _Reporter, label: str, plural: bool, source_text: str,
                 translation: str, kind: Kind, known_placeholders: Counter[str],
                 may_omit: bool = False, errors_only: bool = False,
                 context: Context = DEFAULT_CONTEXT, references: References = ()) -> None:
+    """Run the text rules over one translation: the errors, then (unless ``errors_only``)
+    the warnings, each rule in its turn."""
     source = _source_analysis(source_text, kind, references)
     target = _analyze(translation, kind, for_warnings=not errors_only, references=references)
+    pair = _Pair(source_text, translation, source, target, kind, known_placeholders, may_omit,
+                 context, _LazyNumbers(source.number_text, target.number_text, context))
 
     def add(code: str, message: str) -> None:
         report.add(code, message, label, plural)
 
-    # Invisible controls that reorder what readers see.
-    if _BIDI_CONTROL.search(translation):
-        added = (Counter(_BIDI_CONTROL.findall(translation))
-                 - Counter(_BIDI_CONTROL.findall(source_text)))
+    for rule in _ERROR_RULES if errors_only else _TEXT_RULES:
+        rule(pair, add)
+
+
+Add = Callable[[str, str], None]
+"""How a rule reports: ``add(code, message)``."""
+
+
+@dataclass
+class _Pair:
+    """One translation beside its source, as the text rules see them."""
+
+    source_text: str
+    translation: str
+    source: _Analysis
+    target: _Analysis
+    kind: Kind
+    known_placeholders: Counter[str]
+    may_omit: bool
+    context: Context
+    numbers: _LazyNumbers
+    unsafe: set[str] = field(default_factory=set)
+    """Keys of the links reported as ``unsafe-link``: no other link rule reports them."""
+    languages: set[str] = field(default_factory=set)
+    """Keys of the links reported as ``language-link``: ``link-changed`` skips them."""
+
+
+def _bidi_control(pair: _Pair, add: Add) -> None:
+    """``bidi-control``: invisible controls that reorder what readers see."""
+    if _BIDI_CONTROL.search(pair.translation):
+        added = (Counter(_BIDI_CONTROL.findall(pair.translation))
+                 - Counter(_BIDI_CONTROL.findall(pair.source_text)))
         if added:
             add("bidi-control", "invisible text-direction control " + " and ".join(
                 f"U+{ord(char):04X} ({unicodedata.name(char)}) ×{count}"
                 for char, count in sorted(added.items())) + " not in the source")
 
+
+def _template_tag(pair: _Pair, add: Add) -> None:
+    """``template-tag``: shortcodes or template tags lost or added."""
+    source, target = pair.source, pair.target
     if source.template_tags != target.template_tags:
         missing = source.template_tags - target.template_tags
         extra = target.template_tags - source.template_tags
@@ -825,7 +833,10 @@ def _check_text(report: _Reporter, label: str, plural: bool, source_text: str,
         add("template-tag", "shortcodes or template tags do not match the source: "
             + "; ".join(parts))
 
-    # Markup.
+
+def _markup_mismatch(pair: _Pair, add: Add) -> None:
+    """``markup-mismatch``: inline markup lost or added."""
+    source, target = pair.source, pair.target
     if source.markup != target.markup:
         missing = source.markup - target.markup
         extra = target.markup - source.markup
@@ -836,32 +847,42 @@ def _check_text(report: _Reporter, label: str, plural: bool, source_text: str,
             parts.append(f"added {_describe(extra)}")
         add("markup-mismatch", "inline markup does not match the source: " + "; ".join(parts))
 
-    # Links and URLs.
-    # Markup is looked at first; URL-like text that is not markup (a link broken
-    # on purpose with a control character, say) only if the markup is clean.
+
+def _unsafe_link(pair: _Pair, add: Add) -> None:
+    """``unsafe-link``: a link with a forbidden scheme the source does not have.
+
+    Markup is looked at first; URL-like text that is not markup (a link broken on purpose
+    with a control character, say) only if the markup is clean."""
+    source = pair.source
     allowed = {_same_url_key(url) for url in source.urls + source.loose_urls}
-    unsafe: set[str] = set()
-    for candidates in (target.urls, target.loose_urls):
+    for candidates in (pair.target.urls, pair.target.loose_urls):
         for url in candidates:
             scheme = _unsafe_scheme(url)
             if scheme and _same_url_key(url) not in allowed:
                 shown = url if len(url) <= 60 else url[:57] + "..."
                 add("unsafe-link", f"link with a forbidden scheme '{scheme}:': {shown!r}")
-                unsafe.add(_same_url_key(url))
-        if unsafe:
+                pair.unsafe.add(_same_url_key(url))
+        if pair.unsafe:
             break
 
-    # Links to other sites: readers must never be sent elsewhere by a translation.
-    for url in foreign_urls(target.urls, source.urls + source.loose_urls, context.allowed_hosts):
-        if _same_url_key(url) not in unsafe and not _unsafe_scheme(url):
+
+def _foreign_link(pair: _Pair, add: Add) -> None:
+    """``foreign-link``: readers must never be sent to other sites by a translation."""
+    source = pair.source
+    for url in foreign_urls(pair.target.urls, source.urls + source.loose_urls,
+                            pair.context.allowed_hosts):
+        if _same_url_key(url) not in pair.unsafe and not _unsafe_scheme(url):
             shown = url if len(url) <= 60 else url[:57] + "..."
             add("foreign-link", f"link to a site the source does not link to: {shown!r}")
 
-    # Raw HTML.
-    source_tags = {tag.name for tag in source.tags}
-    source_attrs = {(tag.name, name) for tag in source.tags for name, _ in tag.attrs}
-    source_values = {(tag.name, name, value) for tag in source.tags for name, value in tag.attrs}
-    for tag in target.tags:
+
+def _unsafe_html(pair: _Pair, add: Add) -> None:
+    """``unsafe-html``: raw HTML elements, attributes or values the source does not have."""
+    source_tags = {tag.name for tag in pair.source.tags}
+    source_attrs = {(tag.name, name) for tag in pair.source.tags for name, _ in tag.attrs}
+    source_values = {(tag.name, name, value) for tag in pair.source.tags
+                     for name, value in tag.attrs}
+    for tag in pair.target.tags:
         if tag.name not in source_tags:
             add("unsafe-html", f"{_tag_label(tag.name)} is not in the source")
             continue
@@ -873,60 +894,69 @@ def _check_text(report: _Reporter, label: str, plural: bool, source_text: str,
                 add("unsafe-html", f"HTML attribute '{name}' on <{tag.name}> has a value "
                     "that is not in the source")
 
-    # Placeholders of interface strings.
-    if kind == "site":
-        missing = Counter() if may_omit else source.placeholders - target.placeholders
-        extra = target.placeholders - known_placeholders
-        if missing:
-            add("placeholder", "missing placeholder " + ", ".join(sorted(missing)))
-        if extra:
-            add("placeholder", "added placeholder " + ", ".join(sorted(extra)))
 
-    numbers = _LazyNumbers(source.number_text, target.number_text, context)
-    _check_doses(add, numbers)
-    _check_do_not_translate(add, source_text, translation, context)
-
-    if errors_only:
+def _placeholder(pair: _Pair, add: Add) -> None:
+    """``placeholder``: an interface string's placeholders lost or added."""
+    if pair.kind != "site":
         return
+    source, target = pair.source, pair.target
+    missing = Counter() if pair.may_omit else source.placeholders - target.placeholders
+    extra = target.placeholders - pair.known_placeholders
+    if missing:
+        add("placeholder", "missing placeholder " + ", ".join(sorted(missing)))
+    if extra:
+        add("placeholder", "added placeholder " + ", ".join(sorted(extra)))
 
-    # Warnings.
-    languages = _language_links(add, target.urls, source.urls + source.loose_urls)
+
+def _link_changed(pair: _Pair, add: Add) -> None:
+    """``link-changed``: the same links in number, but some lead elsewhere."""
+    source, target = pair.source, pair.target
     if (source.markup == target.markup and len(source.targets) == len(target.targets)
             and sorted(map(_same_url_key, source.targets))
             != sorted(map(_same_url_key, target.targets))):
         changed = sorted(set(map(_same_url_key, target.targets))
-                         - set(map(_same_url_key, source.targets)) - unsafe - languages)
+                         - set(map(_same_url_key, source.targets)) - pair.unsafe - pair.languages)
         if changed:
             add("link-changed", "link target changed: " + ", ".join(changed))
+
+
+def _line_break(pair: _Pair, add: Add) -> None:
+    """``line-break``: not as many line breaks as the source."""
+    source, target = pair.source, pair.target
     if source.line_breaks != target.line_breaks:
         add("line-break", f"the source has {source.line_breaks} line break(s), "
             f"the translation {target.line_breaks}")
-    _check_numbers(add, numbers)
-    _check_glossary(add, source_text, translation, context)
-    if translation.strip() == source_text.strip():
+
+
+def _untranslated_copy(pair: _Pair, add: Add) -> None:
+    """``untranslated-copy``: the source's prose copied as it is (not an acronym or code)."""
+    if pair.translation.strip() == pair.source_text.strip():
+        source = pair.source
         prose_letters = _letters(source.prose)
         words = source.prose.split()
         acronym = len(words) == 1 and not any(ch.islower() for ch in words[0])
         if prose_letters >= 2 and prose_letters >= _letters(source.technical) and not acronym:
             add("untranslated-copy", "the translation is a copy of the source text")
+
+
+def _whitespace(pair: _Pair, add: Add) -> None:
+    """``whitespace``: leading or trailing whitespace unlike the source's."""
     for where, edge in (("leading", _leading_space), ("trailing", _trailing_space)):
-        expected, got = edge(source_text), edge(translation)
+        expected, got = edge(pair.source_text), edge(pair.translation)
         if expected != got:
             add("whitespace", f"{where} whitespace differs from the source: "
                 f"{expected!r} in the source, {got!r} in the translation")
 
 
-def _language_links(add: Callable[[str, str], None], urls: list[str],
-                    source_urls: list[str]) -> set[str]:
-    """Warn of links to another language version of a site the source links to
-    (``es.wikipedia.org`` for ``en.wikipedia.org``); their keys, which ``link-changed``
-    then does not report again."""
-    found = language_version_urls(urls, source_urls)
+def _language_link(pair: _Pair, add: Add) -> None:
+    """``language-link``: a link to another language version of a site the source links to
+    (``es.wikipedia.org`` for ``en.wikipedia.org``); ``link-changed`` then skips it."""
+    found = language_version_urls(pair.target.urls, pair.source.urls + pair.source.loose_urls)
     for url in found:
         shown = url if len(url) <= 60 else url[:57] + "..."
         add("language-link", f"link to another language version of a site the source "
             f"links to: {shown!r}")
-    return {_same_url_key(url) for url in found}
+    pair.languages = {_same_url_key(url) for url in found}
 
 
 class _LazyNumbers:
@@ -943,8 +973,9 @@ class _LazyNumbers:
         return self._compared
 
 
-def _check_doses(add: Callable[[str, str], None], numbers: _LazyNumbers) -> None:
+def _dose_changed(pair: _Pair, add: Add) -> None:
     """``dose-changed``: a number with a unit of dose, time or proportion lost or added."""
+    numbers = pair.numbers
     if not numbers.source and not numbers.translation:
         return
     lost = [n for n in numbers.compared.lost if n.dose]
@@ -961,8 +992,9 @@ def _check_doses(add: Callable[[str, str], None], numbers: _LazyNumbers) -> None
             + "; ".join(parts) + found)
 
 
-def _check_numbers(add: Callable[[str, str], None], numbers: _LazyNumbers) -> None:
+def _number_changed(pair: _Pair, add: Add) -> None:
     """``number-changed``: other numbers lost or added."""
+    numbers = pair.numbers
     if not numbers.source and not numbers.translation:
         return
     lost = [n.text for n in numbers.compared.lost if not n.dose]
@@ -979,13 +1011,12 @@ def _check_numbers(add: Callable[[str, str], None], numbers: _LazyNumbers) -> No
     add("number-changed", "numbers differ from the source: " + "; ".join(parts))
 
 
-def _check_do_not_translate(add: Callable[[str, str], None], source_text: str,
-                            translation: str, context: Context) -> None:
+def _do_not_translate(pair: _Pair, add: Add) -> None:
     """``do-not-translate``: a term to keep as written (a drug name) altered or missing."""
-    terms = [t for t in context.glossary.found(source_text) if t.keep]
+    terms = [t for t in pair.context.glossary.found(pair.source_text) if t.keep]
     if not terms:
         return
-    folded = translation.casefold()
+    folded = pair.translation.casefold()
     missing = []
     for term, count in Counter(terms).items():
         have = sum(folded.count(form.casefold()) for form in term.forms)
@@ -996,17 +1027,30 @@ def _check_do_not_translate(add: Callable[[str, str], None], source_text: str,
             + ", ".join(" or ".join(repr(f) for f in t.forms) for t in missing))
 
 
-def _check_glossary(add: Callable[[str, str], None], source_text: str, translation: str,
-                    context: Context) -> None:
+def _glossary(pair: _Pair, add: Add) -> None:
     """``glossary``: a term with an agreed translation translated otherwise."""
-    terms = [t for t in dict.fromkeys(context.glossary.found(source_text)) if not t.keep]
+    terms = [t for t in dict.fromkeys(pair.context.glossary.found(pair.source_text)) if not t.keep]
     if not terms:
         return
-    folded = translation.casefold()
+    folded = pair.translation.casefold()
     missing = [t for t in terms if not any(form.casefold() in folded for form in t.forms)]
     if missing:
         add("glossary", "the glossary's translation is not used: "
             + ", ".join(f"{t.source!r} → {t.target!r}" for t in missing))
+
+
+_ERROR_RULES: tuple[Callable[[_Pair, Add], None], ...] = (
+    _bidi_control, _template_tag, _markup_mismatch, _unsafe_link, _foreign_link, _unsafe_html,
+    _placeholder, _dose_changed, _do_not_translate,
+)
+"""The rules whose findings are errors, in the order they report."""
+
+_TEXT_RULES: tuple[Callable[[_Pair, Add], None], ...] = (
+    *_ERROR_RULES,
+    _language_link, _link_changed, _line_break, _number_changed, _glossary, _untranslated_copy,
+    _whitespace,
+)
+"""Every text rule: the errors, then the warnings."""
 
 
 def _leading_space(text: str) -> str:
@@ -1073,10 +1117,9 @@ class Verdicts:
         if self._known is None:
             self._known = {}
             assert self.config is not None
-            stored = cache.load(self.config, self.NAME)
-            if stored.get("code") == cache.code_digest():
-                self._known = dict.fromkeys(stored.get("safe", []), False)
-                self._known.update(dict.fromkeys(stored.get("unsafe", []), True))
+            stored = cache.Memo(self.config, self.NAME)
+            self._known = dict.fromkeys(stored.get("safe", []), False)
+            self._known.update(dict.fromkeys(stored.get("unsafe", []), True))
         return self._known
 
     def unsafe(self, entry: polib.POEntry, *, kind: Kind = "article",
@@ -1114,11 +1157,9 @@ class Verdicts:
         kept = {**self.known, **self.used}
         if len(kept) > 3 * len(self.used) + 10_000:  # mostly texts that are long gone
             kept = self.used
-        cache.save(self.config, self.NAME, {
-            "code": cache.code_digest(),
-            "safe": sorted(k for k, v in kept.items() if not v),
-            "unsafe": sorted(k for k, v in kept.items() if v),
-        })
+        cache.Memo(self.config, self.NAME).save(
+            safe=sorted(k for k, v in kept.items() if not v),
+            unsafe=sorted(k for k, v in kept.items() if v))
 
 
 # --------------------------------------------------------------------------- catalogs
@@ -1154,7 +1195,7 @@ def _check_header(po: polib.POFile, path: str, lang: str) -> Iterator[Finding]:
     elif any(form < 0 or form >= got[0] for form in got[1]):
         yield finding(f"Plural-Forms gives a form number outside 0..{got[0] - 1}: {value!r}")
     elif got[1] != want[1]:
-        first = next(n for n, a, b in zip(PLURAL_SAMPLES, got[1], want[1]) if a != b)
+        first = next(n for n, a, b in zip(PLURAL_SAMPLES, got[1], want[1], strict=True) if a != b)
         yield finding(f"Plural-Forms does not fit {lang}: n={first} gets form "
                       f"{got[1][PLURAL_SAMPLES.index(first)]}, not {want[1][PLURAL_SAMPLES.index(first)]}")
 
@@ -1232,7 +1273,8 @@ PARALLEL_CHECK_MIN = 400
 """Catalogs to check below which starting processes costs more than it saves."""
 
 
-def _check_tasks(job: tuple[Config, list[tuple[str, Path]]], indexes: list[int]) -> list[tuple[int, list[Finding]]]:
+def _check_tasks(job: tuple[Config, list[tuple[str, Path]]],
+                 indexes: list[int]) -> list[tuple[int, list[Finding]]]:
     from ..paths import SITE_DOMAIN
     from . import pofile
 

@@ -95,7 +95,7 @@ def revision_date(value: str | None) -> dt.datetime | None:
     text = (value or "").strip()
     for fmt in _FORMATS:
         try:
-            return dt.datetime.strptime(text, fmt).astimezone(dt.timezone.utc)
+            return dt.datetime.strptime(text, fmt).astimezone(dt.UTC)
         except ValueError:
             continue
     return None
@@ -147,7 +147,7 @@ def _date(value: object) -> dt.datetime:
     moment = dt.datetime.fromisoformat(str(value))
     if moment.tzinfo is None:
         raise ValueError("no time zone")
-    return moment.astimezone(dt.timezone.utc)
+    return moment.astimezone(dt.UTC)
 
 
 def record_dates(config: Config, statuses: Iterable[LanguageStatus],

@@ -107,24 +107,9 @@ def article_template(article: Article, config: Config,
     return po
 
 
-
-def unit_contexts(units: list[Unit]) -> list[str | None]:
-    """The msgctxt of each unit: None, unless its text also appears in a more common role."""
-    from ..source.segments import ROLE_ORDER
-
-    roles: dict[str, set[str]] = {}
-    for unit in units:
-        roles.setdefault(unit.text, set()).add(unit.role)
-    contexts: list[str | None] = []
-    for unit in units:
-        primary = min(roles[unit.text], key=ROLE_ORDER.index)
-        contexts.append(None if unit.role == primary else unit.role)
-    return contexts
-
-
 def units_to_entries(units: list[Unit], article: Article,
                      env: dict[str, object] | None = None) -> list[polib.POEntry]:
-    """Merge identical units into one entry; give msgctxt only where roles clash.
+    """One entry per distinct unit key (msgctxt, msgid), with every place it is used.
 
     An entry whose text uses the article's link definitions (``[text][label]``) shows
     them in its comments (``reference link: [label]: <url>``): translators see where
@@ -136,11 +121,11 @@ def units_to_entries(units: list[Unit], article: Article,
 
     entries: dict[tuple[str | None, str], polib.POEntry] = {}
     kinds: dict[tuple[str | None, str], list[str]] = {}
-    for unit, context in zip(units, unit_contexts(units)):
-        key = (context, unit.text)
+    for unit in units:
+        key = unit.key
         entry = entries.get(key)
         if entry is None:
-            entry = polib.POEntry(msgid=unit.text, msgstr="", msgctxt=context)
+            entry = polib.POEntry(msgid=unit.text, msgstr="", msgctxt=unit.context)
             entries[key] = entry
             kinds[key] = []
         entry.occurrences.append((article.rel_path, str(unit.line)))
@@ -161,7 +146,7 @@ def site_template(config: Config, articles: Iterable[Article]) -> polib.POFile:
     import polib
 
     dates = [a.last_modified for a in articles]
-    created = max(dates) if dates else dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    created = max(dates) if dates else dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     po = new_template(
         config,
         "Interface strings of the site's pages (menus, notices, footer).\n"
@@ -213,7 +198,8 @@ def _title_line(config: Config) -> int:
     return next((n for n, line in enumerate(lines, 1) if line.strip().startswith("title")), 1)
 
 
-def _jinja_messages(path: Path, ref: str) -> list[tuple[int, str | tuple[str | None, ...], list[str], str | None]]:
+def _jinja_messages(path: Path,
+                    ref: str) -> list[tuple[int, str | tuple[str | None, ...], list[str], str | None]]:
     from babel.messages.extract import extract as babel_extract
     from jinja2 import TemplateSyntaxError
     from jinja2.ext import babel_extract as jinja_extract
@@ -335,7 +321,7 @@ def _template_texts(config: Config, articles: list[Article]
                               workers, job=(config, articles))
     results = [result for part in parts for result in part]
     outdir = config.templates_po_dir
-    texts = {outdir / f"{a.slug}.pot": text for a, (text, _, _) in zip(articles, results)}
+    texts = {outdir / f"{a.slug}.pot": text for a, (text, _, _) in zip(articles, results, strict=True)}
     texts[outdir / f"{SITE_DOMAIN}.pot"] = pofile.format_po(site_template(config, articles))
     notes = [Diagnostic.from_dict(note) for _, _, found in results for note in found]
     return texts, sum(count for _, count, _ in results), notes

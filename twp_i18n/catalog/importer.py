@@ -47,7 +47,6 @@ from . import pofile
 from .align import MIN_COVERAGE, align
 from .catalogs import catalog_path, load_catalog, template_path
 from .checks import Context, Finding, check_context, check_entry
-from .extract import unit_contexts
 from .merge import has_translation, key_of, merge_catalog
 from .poguard import IMPORT_MARK, Key
 
@@ -261,7 +260,7 @@ def _fill(po: polib.POFile, article: Article, document: TranslatedDocument,
           result: ArticleImport, context: Context, overwrite_fuzzy: bool) -> list[Key]:
     """Put the pairs into ``po``; returns the keys whose fuzzy translation was replaced."""
     units, pairs = _candidates(article, document, result)
-    keys = [(ctx, unit.text) for unit, ctx in zip(units, unit_contexts(units))]
+    keys = [unit.key for unit in units]
     entries = {key_of(e): e for e in po if not e.obsolete}
     replaced: list[Key] = []
     done: set[Key] = set()
@@ -300,7 +299,7 @@ def _tally(units: list[Unit], keys: list[Key], entries: dict[Key, polib.POEntry]
            result: ArticleImport) -> None:
     imported = {msgid for _, msgid, _ in result.aligned}
     seen: set[Key] = set()
-    for unit, key in zip(units, keys):
+    for unit, key in zip(units, keys, strict=True):
         if key in seen:
             continue
         seen.add(key)
@@ -312,25 +311,33 @@ def _tally(units: list[Unit], keys: list[Key], entries: dict[Key, polib.POEntry]
             result.left.append(unit)
 
 
-def import_fetched(config: Config, *, dry_run: bool = False, client: httpx.Client | None = None
+def import_fetched(config: Config, *, force: bool = False, client: httpx.Client | None = None
                    ) -> ImportReport:
     """``twp fetch --translations``: the live site's translations into the configured
-    languages (:mod:`twp_i18n.source.fetch_translations`), imported as by ``twp import``."""
-    from ..source.fetch_translations import fetch_translations
+    languages (:mod:`twp_i18n.source.fetch_translations`), imported as by ``twp import``.
 
-    harvest = fetch_translations(config, client=client)
+    The validators of each translation imported are remembered, so the next run asks for
+    it conditionally and leaves it alone when unchanged (``force``: ask again for all);
+    one that was skipped (no English article yet, another language...) is asked for again.
+    """
+    from ..source.fetch_translations import fetch_translations, save_state
+
+    harvest = fetch_translations(config, client=client, force=force)
     english = {a.slug: a for a in load_articles(config)}
     report = ImportReport(requests=harvest.requests)
     report.skipped += [warning("translation-skipped", f"skipped {problem}")
                        for problem in harvest.problems]
     report.skipped += [warning("translation-skipped", note) for note in harvest.notes]
-    for lang in config.languages:
-        found = [item for item in harvest.found if item.lang == lang]
-        documents = [(item.document, english[item.slug]) for item in found if item.slug in english]
-        report.skipped += [_skipped(f"no English article '{item.slug}' (run 'twp fetch' first)",
-                                    item.document.origin)
-                           for item in found if item.slug not in english]
-        done = import_documents(config, lang, documents, dry_run=dry_run)
+    imported = dict(harvest.unchanged)
+    for item in harvest.found:
+        if item.slug not in english:
+            report.skipped.append(_skipped(f"no English article '{item.slug}' (run 'twp fetch' "
+                                           "first)", item.document.origin))
+            continue
+        done = import_documents(config, item.lang, [(item.document, english[item.slug])])
         report.articles += done.articles
         report.skipped += done.skipped
+        if not done.skipped and item.url in harvest.validators:
+            imported[item.url] = harvest.validators[item.url]
+    save_state(config, imported)
     return report

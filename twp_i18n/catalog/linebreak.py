@@ -145,7 +145,7 @@ def text_infos(text: str) -> bytes | list[int]:
     return [_BMP_INFO[cp] if cp < 0x10000 else _char_info_slow(cp) for cp in map(ord, text)]
 
 
-def possible_breaks(infos: bytes | list[int], text: str) -> list[tuple[int, int]]:
+def possible_breaks(infos: bytes | list[int], text: str) -> list[tuple[int, int]]:  # noqa: C901 - the UAX #14 pair rules in the order of the specification
     """Break opportunities as ``(index, kind)`` (kind ``YES`` or ``MUST``), given each
     character's ``char_info``: u8_possible_linebreaks_v2.  Runs of letters and digits,
     which never hold a break, are skipped in one step."""

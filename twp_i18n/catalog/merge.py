@@ -1,4 +1,5 @@
-"""``twp update``: merge templates into every language's catalogs without losing work.
+"""Merging a template into one catalog without losing work (:func:`merge_catalog`); ``twp
+update`` does it for every catalog of every language (:mod:`.update`).
 
 The rules, per catalog (msgmerge's semantics, plus a translation memory):
 
@@ -23,36 +24,20 @@ The rules, per catalog (msgmerge's semantics, plus a translation memory):
 from __future__ import annotations
 
 import bisect
-import gc
 import itertools
-import os
 from collections import Counter
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 import polib
 from rapidfuzz import fuzz, process
 
-from ..config import Config
-from ..errors import CatalogError
 from ..languages import nplurals
-from ..machinery import cache, parallel
-from ..machinery.fsutil import one_sync, remove_file, write_if_changed
-from ..paths import domain_files
-from . import pofile
 from .catalogs import (
-    catalog_path,
-    pot_files,
     header_nplurals,
-    load_catalog,
-    load_templates,
     new_catalog,
-    template_path,
 )
-from .poguard import IMPORT_MARK, check_kept
+from .poguard import IMPORT_MARK
 
 FUZZY_THRESHOLD = 60.0
 """Minimum similarity (0-100) for a fuzzy match; msgmerge uses 0.6."""
@@ -222,7 +207,7 @@ class Memory:
                 shared = Counter(itertools.chain.from_iterable(postings))
                 need = -(-len(postings) // SHORTLIST_SHARE)  # rounded up
                 found = {i for i, count in shared.items() if count >= need}
-                for pair in zip(words, words[1:]):
+                for pair in zip(words, words[1:], strict=False):
                     found.update(self._plain_pairs.get(pair, ()))
                 return sorted(i for i in found if shortest <= len(self.texts[i]) <= longest)
         low = bisect.bisect_left(self._lengths, shortest)
@@ -246,7 +231,7 @@ class Memory:
         for index, text in enumerate(self.texts):
             if counts[index] < SHORTLIST_MIN_WORDS:
                 tokens = text.lower().split()
-                for pair in set(zip(tokens, tokens[1:])):
+                for pair in set(zip(tokens, tokens[1:], strict=False)):
                     pairs.setdefault(pair, []).append(index)
         self._plain_pairs = {pair: p for pair, p in pairs.items() if len(p) <= common}
 
@@ -267,7 +252,32 @@ def merge_catalog(template: polib.POFile, old: polib.POFile | None, lang: str, d
         if name in template.metadata:
             result.metadata[name] = template.metadata[name]
     forms = _plural_count(old, lang)
+    used: set[int] = set()
+    merged, pending = _same_units(template, old, forms, stats, used)
+    _new_units(merged, pending, old, forms, stats, used, memory, domain)
+    _move_notes(merged, pending, old, used)
+    for done in merged:
+        assert done is not None
+        result.append(done)
+    for entry in old:
+        if entry.obsolete and id(entry) not in used:
+            result.append(entry)
+    for entry in old:
+        if not entry.obsolete and id(entry) not in used and (
+                has_translation(entry) or entry.tcomment.strip()):
+            result.append(as_obsolete(entry))
+            stats.obsoleted += 1
+    return result, stats
 
+
+Pending = list[tuple[int, polib.POEntry]]
+"""Template units no entry of the old catalog has, by their index in the template."""
+
+
+def _same_units(template: polib.POFile, old: polib.POFile, forms: int, stats: MergeStats,
+                used: set[int]) -> tuple[list[polib.POEntry | None], Pending]:
+    """Each template unit with the old entry of the same key carried over (None where there
+    is none, those in ``pending``); the old entries used are added to ``used``."""
     by_key: dict[Key, polib.POEntry] = {}
     for entry in old:  # live entries first: they win over obsolete duplicates
         if not entry.obsolete:
@@ -276,8 +286,7 @@ def merge_catalog(template: polib.POFile, old: polib.POFile | None, lang: str, d
         if entry.obsolete:
             by_key.setdefault(key_of(entry), entry)
 
-    used: set[int] = set()
-    pending: list[tuple[int, polib.POEntry]] = []
+    pending: Pending = []
     merged: list[polib.POEntry | None] = []
     for index, unit in enumerate(template):
         previous = by_key.get(key_of(unit))
@@ -295,7 +304,14 @@ def merge_catalog(template: polib.POFile, old: polib.POFile | None, lang: str, d
         else:
             merged.append(None)
             pending.append((index, unit))
+    return merged, pending
 
+
+def _new_units(merged: list[polib.POEntry | None], pending: Pending, old: polib.POFile,
+               forms: int, stats: MergeStats, used: set[int], memory: Memory | None,
+               domain: str) -> None:
+    """Fill in the units no old entry had: a fuzzy match among the unused translations,
+    else the translation memory, else an empty entry."""
     candidates = [e for e in old if id(e) not in used and has_translation(e)
                   and not e.msgid_plural]
     candidate_texts = [e.msgid for e in candidates]
@@ -311,25 +327,36 @@ def merge_catalog(template: polib.POFile, old: polib.POFile | None, lang: str, d
             stats.fuzzy_matched += 1
             continue
         if memory is not None and not unit.msgid_plural:
-            hit = memory.lookup(unit, domain)
-            if hit is not None:
-                other, same_role = hit
-                entry = _fresh(unit, forms)
-                entry.msgstr = other.msgstr
-                if not same_role:
-                    entry.flags.insert(0, "fuzzy")
-                merged[index] = entry
-                stats.from_memory += 1
-                continue
-            similar = memory.closest(unit.msgid, domain)
-            if similar is not None:
-                merged[index] = _fuzzy(unit, similar, forms)
+            remembered = _from_memory(unit, memory, domain, forms)
+            if remembered is not None:
+                merged[index] = remembered
                 stats.from_memory += 1
                 continue
         merged[index] = _fresh(unit, forms)
 
-    # Translator comments on untranslated entries whose unit changed go to the new unit;
-    # those whose unit is gone are kept on an obsolete entry, below.
+
+def _from_memory(unit: polib.POEntry, memory: Memory, domain: str,
+                 forms: int) -> polib.POEntry | None:
+    """The entry for ``unit`` from the translation memory (fuzzy unless the same text had
+    the same role), or None."""
+    hit = memory.lookup(unit, domain)
+    if hit is not None:
+        other, same_role = hit
+        entry = _fresh(unit, forms)
+        entry.msgstr = other.msgstr
+        if not same_role:
+            entry.flags.insert(0, "fuzzy")
+        return entry
+    similar = memory.closest(unit.msgid, domain)
+    if similar is not None:
+        return _fuzzy(unit, similar, forms)
+    return None
+
+
+def _move_notes(merged: list[polib.POEntry | None], pending: Pending, old: polib.POFile,
+                used: set[int]) -> None:
+    """Translator comments on untranslated entries whose unit changed go to the new unit;
+    those whose unit is gone are kept on an obsolete entry (by :func:`merge_catalog`)."""
     noted = [e for e in old if id(e) not in used and not has_translation(e) and e.tcomment.strip()]
     noted_texts = [e.msgid for e in noted]
     for index, unit in pending:
@@ -342,19 +369,6 @@ def merge_catalog(template: polib.POFile, old: polib.POFile | None, lang: str, d
             used.add(id(entry))
             target.tcomment = "\n".join(filter(None, [target.tcomment, entry.tcomment]))
             del noted[found], noted_texts[found]
-
-    for entry in merged:
-        assert entry is not None
-        result.append(entry)
-    for entry in old:
-        if entry.obsolete and id(entry) not in used:
-            result.append(entry)
-    for entry in old:
-        if not entry.obsolete and id(entry) not in used and (
-                has_translation(entry) or entry.tcomment.strip()):
-            result.append(_obsolete(entry))
-            stats.obsoleted += 1
-    return result, stats
 
 
 def _reshaped(unit: polib.POEntry, previous: polib.POEntry, forms: int,
@@ -438,7 +452,7 @@ def _fuzzy(unit: polib.POEntry, match: polib.POEntry, forms: int) -> polib.POEnt
     return entry
 
 
-def _obsolete(entry: polib.POEntry) -> polib.POEntry:
+def as_obsolete(entry: polib.POEntry) -> polib.POEntry:
     """The entry as a ``#~`` obsolete one: translation and translator's notes kept."""
     gone = polib.POEntry(
         msgid=entry.msgid, msgctxt=entry.msgctxt, msgid_plural=entry.msgid_plural,
@@ -457,321 +471,3 @@ def _unique(items: Iterable[str]) -> list[str]:
         if item not in seen:
             seen.append(item)
     return seen
-
-
-@dataclass
-class LanguageUpdate:
-    """What ``update`` did for one language (paths relative to the site root)."""
-
-    lang: str
-    written: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    created: list[str] = field(default_factory=list)
-    stats: MergeStats = field(default_factory=MergeStats)
-
-
-@dataclass
-class UpdateReport:
-    """What ``update`` did, per language."""
-
-    languages: list[LanguageUpdate] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    broken: list[CatalogError] = field(default_factory=list)
-    """Catalogs that cannot be read: left untouched, every other one was updated."""
-
-    @property
-    def written(self) -> list[str]:
-        return [p for lang in self.languages for p in lang.written]
-
-    @property
-    def unchanged(self) -> list[str]:
-        return [p for lang in self.languages for p in lang.unchanged]
-
-
-def update(config: Config, *, languages: Iterable[str] | None = None,
-           dry_run: bool = False, progress: Callable[[int, int], None] | None = None,
-           templates: dict[str, polib.POFile] | None = None) -> UpdateReport:
-    """Bring every catalog of every language up to date with the templates.
-
-    All catalogs are read and checked first.  A catalog that cannot be read
-    (syntax, encoding, conflict markers, over a bound) is left as it is, listed in
-    the report's ``broken``, and kept out of the language's translation memory;
-    every other catalog is merged in memory, and only then written.
-    ``templates`` (by domain) stands in for the template files (``locales/*.pot``)
-    (``sync --dry-run`` passes the ones it would write).
-
-    A catalog whose template and own bytes are those of the previous update is
-    already up to date and is skipped; a language with nothing to merge is not
-    even read.  Languages are merged in parallel processes when there is much
-    to do.
-    """
-    langs = list(languages) if languages is not None else list(config.languages)
-    if templates is None:
-        texts = {domain: pofile.read_bytes(p, config.rel(p), config.limits)
-                 for domain, p in pot_files(config).items()}
-        if not texts:
-            load_templates(config)  # raises the "run twp extract first" error
-        source = _Templates(config, texts, {})
-    else:
-        source = _Templates(config, {d: pofile.format_po(po).encode("utf-8")
-                                     for d, po in templates.items()}, dict(templates))
-    code = cache.code_digest()
-    stored = cache.load(config, "update")
-    memo: dict[str, list[str]] = stored.get("catalogs", {}) if stored.get("code") == code else {}
-
-    workers = min(len(langs), os.cpu_count() or 1)
-    if workers > 1 and len(langs) * len(source.texts) >= 400:
-        # Parse, once for every language, the templates that changed since the previous update
-        # (all of them without a cache); the others are parsed by the workers that need them.
-        for domain, digest in source.digests.items():
-            if any(_remembered(memo, config.rel(catalog_path(config, lang, domain)))[0] != digest
-                   for lang in langs):
-                source.get(domain)
-    else:
-        workers = 1
-    finished = [0]
-
-    def done() -> None:
-        finished[0] += 1
-        if progress:
-            progress(finished[0], len(langs))
-
-    results = parallel.fork_map(_update_language, langs, workers, job=(config, source, memo),
-                                done=done)
-    broken = [error for result in results for error in result.errors]
-    if broken:  # the writer's guard refused a catalog: write nothing at all
-        raise _combined(broken)
-
-    moved = [rel for result in results for rel, seen in result.read_digests.items()
-             if rel in result.outputs and _digest_now(config.root / rel) != seen]
-    if moved:
-        raise CatalogError(
-            "changed while twp update was running (saved by an editor or a git pull?); "
-            "nothing was written", path=moved[0],
-            hint="run twp update again: it will merge the new version")
-
-    outputs = {rel: text.encode("utf-8") for result in results
-               for rel, text in sorted(result.outputs.items())}
-    if dry_run:
-        changes = [not (config.root / rel).exists() or (config.root / rel).read_bytes() != data
-                   for rel, data in outputs.items()]
-    else:
-        # One sync for every catalog, not one each; threads overlap the file system's waits.
-        with one_sync(), ThreadPoolExecutor(max_workers=_WRITERS) as writers:
-            changes = list(writers.map(lambda item: write_if_changed(config.root / item[0], item[1]),
-                                       outputs.items()))
-    changed = {rel for rel, change in zip(outputs, changes) if change}
-
-    report = UpdateReport(broken=[error for result in results for error in result.unreadable])
-    fresh = dict(memo)
-    for result in results:
-        item = LanguageUpdate(result.lang, stats=result.stats, created=result.created)
-        item.unchanged.extend(result.skipped)
-        for rel in sorted(result.outputs):
-            (item.written if rel in changed else item.unchanged).append(rel)
-            fresh[rel] = [result.template_digests.get(rel, ""), cache.digest(outputs[rel])]
-        item.unchanged.sort()
-        for rel in result.removals:
-            if dry_run or remove_file(config.root / rel):
-                report.removed.append(rel)
-            fresh.pop(rel, None)
-        report.languages.append(item)
-    if not dry_run:
-        cache.save(config, "update", {"code": code, "catalogs": fresh})
-    return report
-
-
-def _digest_now(path: Path) -> str | None:
-    try:
-        return cache.digest(path.read_bytes())
-    except OSError:
-        return None
-
-
-_WRITERS = 16
-"""Threads writing catalogs (creating and renaming a file waits on the file system)."""
-
-
-@dataclass
-class _Templates:
-    """Template bytes by domain, parsed on first use."""
-
-    config: Config
-    texts: dict[str, bytes]
-    parsed: dict[str, polib.POFile]
-    digests: dict[str, str] = field(default_factory=dict)
-
-    projected: set[str] = field(default_factory=set)
-
-    def __post_init__(self) -> None:
-        # The references a catalog gives are part of what it is merged from.
-        mode = self.config.catalogs.references
-        tail = b"" if mode == "line" else f"\0references={mode}".encode()
-        self.digests = {domain: cache.digest(text + tail) for domain, text in self.texts.items()}
-
-    def get(self, domain: str) -> polib.POFile:
-        """The template of ``domain``, its references as the catalogs give them."""
-        if domain not in self.parsed:
-            path = template_path(self.config, domain)
-            self.parsed[domain] = pofile.parse_po(pofile.decode(self.texts[domain], self.config.rel(path)),
-                                                  self.config.rel(path), limits=self.config.limits)
-        template = self.parsed[domain]
-        if domain not in self.projected:
-            self.projected.add(domain)
-            mode = self.config.catalogs.references
-            if mode != "line":
-                for entry in template:
-                    entry.occurrences = pofile.project_references(entry.occurrences, mode)
-        return template
-
-
-@dataclass
-class _LanguageResult:
-    lang: str
-    outputs: dict[str, str] = field(default_factory=dict)
-    """Catalog text by path relative to the site root."""
-    template_digests: dict[str, str] = field(default_factory=dict)
-    read_digests: dict[str, str] = field(default_factory=dict)
-    """Digest of each catalog as it was read, to notice an edit made meanwhile."""
-    skipped: list[str] = field(default_factory=list)
-    removals: list[str] = field(default_factory=list)
-    created: list[str] = field(default_factory=list)
-    stats: MergeStats = field(default_factory=MergeStats)
-    errors: list[CatalogError] = field(default_factory=list)
-    """The writer's guard refused a catalog (nothing is written)."""
-    unreadable: list[CatalogError] = field(default_factory=list)
-    """Catalogs that cannot be read: left untouched."""
-
-
-def _update_language(job: tuple[Config, Any, Any], lang: str) -> _LanguageResult:
-    """Merge one language's catalogs that need it; runs in a worker process or inline."""
-    # Everything read stays until the end and holds no cycles: the cyclic collector would
-    # only walk the growing heap again and again.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _merge_language(job, lang)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _merge_language(job: tuple[Config, Any, Any], lang: str) -> _LanguageResult:
-    config, source, memo = job
-    result = _LanguageResult(lang)
-    directory = config.po_dir(lang)
-    on_disk = domain_files(directory, ".po")
-    data: dict[str, bytes] = {}
-    untouchable: set[str] = set()
-    for domain, path in list(on_disk.items()):
-        try:
-            data[domain] = pofile.read_bytes(path, config.rel(path), config.limits)
-        except CatalogError as exc:  # left as it is; the others are updated
-            result.unreadable.append(exc)
-            untouchable.add(domain)
-            del on_disk[domain]
-    digests = {domain: cache.digest(data[domain]) for domain in on_disk}
-    result.read_digests = {config.rel(path): digests[domain] for domain, path in on_disk.items()}
-    todo: list[str] = []
-    for domain in source.texts:
-        if domain in untouchable:
-            continue
-        rel = config.rel(catalog_path(config, lang, domain))
-        template_digest = source.digests[domain]
-        result.template_digests[rel] = template_digest
-        if domain in digests and memo.get(rel) == [template_digest, digests[domain]]:
-            result.skipped.append(rel)
-        else:
-            todo.append(domain)
-    orphans = [domain for domain in on_disk if domain not in source.texts
-               and memo.get(config.rel(on_disk[domain])) != ["", digests[domain]]]
-    for domain in on_disk:
-        if domain not in source.texts and domain not in orphans:
-            result.skipped.append(config.rel(on_disk[domain]))
-    if not todo and not orphans:
-        return result
-    old: dict[str, polib.POFile] = {}
-    for domain in sorted(on_disk):
-        try:
-            po = load_catalog(config, lang, domain, data[domain])
-        except CatalogError as exc:  # left as it is, and out of the translation memory
-            result.unreadable.append(exc)
-            untouchable.add(domain)
-            continue
-        assert po is not None
-        old[domain] = po
-    todo = [domain for domain in todo if domain in old or domain not in on_disk]
-    orphans = [domain for domain in orphans if domain in old]
-    memory = Memory(old)
-    replaced: dict[str, list[Key]] = {}
-    # Entries that did not change are written again exactly as they were read.
-    references = config.catalogs.references
-    for domain in todo:
-        merged, stats = merge_catalog(source.get(domain), old.get(domain), lang, domain, memory)
-        rel = config.rel(catalog_path(config, lang, domain))
-        replaced[rel] = stats.replaced
-        result.outputs[rel] = pofile.format_po(merged, original=old.get(domain),
-                                               references=references)
-        _add_stats(result.stats, stats)
-        if stats.created:
-            result.created.append(rel)
-    for domain in orphans:
-        rel = config.rel(catalog_path(config, lang, domain))
-        orphan = _orphaned(old[domain])
-        if orphan is None:
-            result.removals.append(rel)
-        else:
-            result.outputs[rel] = pofile.format_po(orphan, original=old[domain],
-                                                   references=references)
-    # The writer's guard: read the old bytes and the new text independently, and refuse to
-    # write anything if the new catalogs lost a translation or a translator's comment.
-    by_rel = {config.rel(path): data[domain] for domain, path in on_disk.items()}
-    for rel, text in [*result.outputs.items(), *((rel, None) for rel in result.removals)]:
-        if rel in by_rel:
-            try:
-                check_kept(by_rel[rel], text, rel, replaced.get(rel, ()))
-            except CatalogError as exc:
-                result.errors.append(exc)
-    return result
-
-
-def _remembered(memo: dict[str, list[str]], rel: str) -> list[str | None]:
-    """The digests of the template merged into the catalog ``rel`` the previous time and of
-    the bytes written then, as far as the cache knows."""
-    entry = memo.get(rel)
-    return list(entry) if isinstance(entry, list) and len(entry) == 2 else [None, None]
-
-
-def _orphaned(po: polib.POFile) -> polib.POFile | None:
-    """A catalog whose article is gone: translations (and translator comments) become
-    obsolete; None if it holds none."""
-    kept = [e if e.obsolete else _obsolete(e) for e in po
-            if e.obsolete or has_translation(e) or e.tcomment.strip()]
-    if not kept:
-        return None
-    result = polib.POFile(wrapwidth=79)
-    result.header = po.header
-    result.metadata = dict(po.metadata)
-    result.metadata_is_fuzzy = po.metadata_is_fuzzy
-    for entry in kept:
-        result.append(entry)
-    return result
-
-
-def _add_stats(total: MergeStats, one: MergeStats) -> None:
-    total.kept += one.kept
-    total.fuzzy_matched += one.fuzzy_matched
-    total.from_memory += one.from_memory
-    total.obsoleted += one.obsoleted
-    total.revived += one.revived
-
-
-def _combined(errors: list[CatalogError]) -> CatalogError:
-    if len(errors) == 1:
-        return errors[0]
-    first = errors[0]
-    return CatalogError(
-        f"{len(errors)} catalogs are broken; nothing was written:",
-        path=first.path, line=first.line, hint=first.hint,
-        details=[f"{error.location}: {error.message}" for error in errors],
-    )

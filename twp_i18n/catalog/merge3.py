@@ -145,7 +145,7 @@ def _previous(entry: polib.POEntry | None) -> tuple[str | None, str | None, str 
     return (entry.previous_msgctxt, entry.previous_msgid, entry.previous_msgid_plural)
 
 
-def _pick(base: T, ours: T, theirs: T) -> tuple[T, bool]:
+def _pick(base: T | None, ours: T, theirs: T) -> tuple[T, bool]:
     """The three-way choice and whether both sides changed it differently (ours kept)."""
     if ours == theirs or theirs == base:
         return ours, False
@@ -207,7 +207,7 @@ def _merge_header(base: polib.POFile, ours: polib.POFile, theirs: polib.POFile,
     result.metadata_is_fuzzy = _pick(base.metadata_is_fuzzy, ours.metadata_is_fuzzy,
                                      theirs.metadata_is_fuzzy)[0]
     if any(getattr(po, "twp_has_header", False) for po in (ours, theirs)):
-        setattr(result, "twp_has_header", True)
+        setattr(result, "twp_has_header", True)  # noqa: B010 - polib.POFile does not declare it
 
 
 # ----------------------------------------------------------------------------- entries
@@ -340,7 +340,7 @@ class _Merger:
         kept.obsolete = True
         return kept
 
-    def entry(self, key: Key) -> polib.POEntry:
+    def entry(self, key: Key) -> polib.POEntry:  # noqa: C901 - the three-way decision for each part of an entry, in one table
         base, ours, theirs = (self.base.get(key), self.ours.by_key.get(key),
                               self.theirs.by_key.get(key))
         # What stands for the translation on each side: for a new entry replacing a base
@@ -372,7 +372,7 @@ class _Merger:
         def part(get: Callable[[polib.POEntry], T]) -> T:
             if ours is None or theirs is None:
                 return get(present)
-            return _pick(get(base) if base is not None else None, get(ours), get(theirs))[0]  # type: ignore[arg-type]
+            return _pick(get(base) if base is not None else None, get(ours), get(theirs))[0]
 
         result = polib.POEntry(msgid=key[1], msgctxt=key[0])
         result.msgid_plural = part(lambda e: e.msgid_plural or "")

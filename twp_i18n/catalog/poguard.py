@@ -47,7 +47,9 @@ _ITEMS = re.compile(f"{_FIELD}|{_COMMENT}", re.MULTILINE)
 _LINE = (rf"{_WS}(?:{_OBSOLETE}?(?:(?:msgctxt|msgid_plural|msgid|msgstr){_WS}"
          rf"(?:\[{_WS}\d+{_WS}\])?{_WS})?{_STRINGS}|#.*)?")
 _UNDERSTOOD = re.compile(rf"(?:{_LINE}\n)*{_LINE}")
-_EMPTY_OBSOLETE = re.compile(rf"^{_WS}#~{_WS}$", re.MULTILINE)
+# A line of only "#~", "#|" or "#~|" holds no token for gettext: it is nothing, even between
+# the strings of one field.
+_EMPTY_MARK = re.compile(rf"^{_WS}#(?:~|\|)(?:{_WS}\|)?{_WS}$", re.MULTILINE)
 _BODY = re.compile(r'"([^"\\\n]*(?:\\.[^"\\\n]*)*)"')
 _ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|(.))", re.DOTALL)
 _SIMPLE = {"n": b"\n", "t": b"\t", "r": b"\r", "a": b"\a", "b": b"\b", "f": b"\f", "v": b"\v",
@@ -110,7 +112,7 @@ def _entries(data: bytes) -> tuple[list[_Entry], str]:
     on a line it does not understand."""
     text = data.decode("utf-8", "surrogateescape").removeprefix("\ufeff")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _EMPTY_OBSOLETE.sub("", text)  # '#~' and nothing else: nothing, as in gettext
+    text = _EMPTY_MARK.sub("", text)  # '#~' or '#|' and nothing else: nothing, as in gettext
     understood = _UNDERSTOOD.match(text)
     assert understood is not None  # it matches the empty string at least
     if understood.end() != len(text):

@@ -74,6 +74,23 @@ class UnsupportedSyntax(CatalogError):
     """
 
 
+class SourcedEntry(polib.POEntry):
+    """An entry as :func:`parse_po` read it; ``twp_span`` (set when it joined the catalog)
+    is ``(gap, start, end)`` among the catalog's ``twp_lines``."""
+
+    twp_span: tuple[int, int, int]
+
+
+class SourcedCatalog(polib.POFile):
+    """A catalog as :func:`parse_po` read it: the text's lines, where the last entry ended,
+    and the header's place (``twp_header``, when there is a header)."""
+
+    twp_lines: list[str]
+    twp_end: int
+    twp_header: RawHeader
+    twp_has_header: bool
+
+
 class RawHeader:
     """Where the header entry was in the text read: its lines ``start:end`` (after the
     blank lines from ``gap``), the line of its msgstr, and that field's lines and strings."""
@@ -124,9 +141,9 @@ class _Parser:
                 hint=f"save the file again with LF (Unix) line endings (line {line} has the "
                      "first lone CR; inside a string, write it as \\r)")
         self.lines = text.split("\n")
-        self.po = polib.POFile(encoding="utf-8")
+        self.po = SourcedCatalog(encoding="utf-8")
         self.po.metadata_is_fuzzy = False
-        self.seen: dict[tuple[str | None, str], int] = {}
+        self.seen: dict[tuple[str | None, str], int | None] = {}
         self.state = "idle"
         self.lineno = 0
         # The strings read so far of the field being read (``self.state``): joined once, when
@@ -235,7 +252,7 @@ class _Parser:
 
     def run(self) -> polib.POFile:
         plain = _PLAIN_LINE.fullmatch
-        for self.lineno, raw in enumerate(self.lines, 1):
+        for self.lineno, raw in enumerate(self.lines, 1):  # noqa: B020 - errors read self.lineno
             # Fast paths for the lines of canonical files; anything else takes the general one.
             if not raw:
                 continue
@@ -456,7 +473,7 @@ class _Parser:
                 self.msgstr_lines, self.msgstr_pieces = self.raw_lines, self.pieces
         self.pieces = []
 
-    def field(self, kw: str, index: str | None, value: str, obsolete: bool) -> None:
+    def field(self, kw: str, index: str | None, value: str, obsolete: bool) -> None:  # noqa: C901 - the PO keywords, one branch each, on the reader's hot path
         """A keyword line: ``kw`` (``msgstr`` with ``index`` for a plural form) and its value."""
         state = self.state
         if index is not None and kw != "msgstr":
@@ -518,7 +535,7 @@ class _Parser:
         if self.prev_last is not None and self.prev_obsolete != obsolete:
             raise self.error("inconsistent use of '#~' within one entry", _STRUCTURE_HINT)
         prev = self.prev
-        self.entry = polib.POEntry(
+        self.entry = SourcedEntry(
             msgid="", obsolete=obsolete, tcomment="\n".join(self.comments["#"]),
             comment="\n".join(self.comments["#."]), occurrences=self.refs, flags=self.flags,
             previous_msgctxt="".join(prev["msgctxt"]) if "msgctxt" in prev else None,
@@ -551,10 +568,10 @@ class _Parser:
         self.po.header = entry.tcomment
         self.po.header_linenum = entry.linenum
         self.po.metadata_is_fuzzy = "fuzzy" in entry.flags
-        setattr(self.po, "twp_has_header", True)  # header present even if empty
+        self.po.twp_has_header = True  # header present even if empty
         self.po.twp_header = RawHeader(gap, self.start, self.end, self.msgstr_at,
                                         self.msgstr_lines, self.msgstr_pieces)
-        for offset, field in enumerate(entry.msgstr.split("\n")):
+        for field in entry.msgstr.split("\n"):
             if field:
                 name, colon, value = field.partition(":")
                 if not colon or not name.strip():

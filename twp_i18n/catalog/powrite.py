@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Any
 
 import polib
 
 from ..errors import CatalogError
 from ..languages import plural_function
 from .linebreak import display_width, line_breaks
-from .poread import RawHeader
+from .poread import SourcedCatalog
 
 __all__ = ["PAGE_WIDTH", "entry_key", "entry_lines", "format_po", "project_references"]
 
@@ -67,14 +68,14 @@ def _directive_interiors(value: str, lang: str | None) -> set[int]:
             is_named = value.startswith("(", pos)
             if is_named:
                 depth = 0
-                for pos in range(pos + 1, len(value) + 1):
-                    if pos == len(value):
+                for end in range(pos + 1, len(value) + 1):
+                    if end == len(value):
                         return inside
-                    ch = value[pos]
+                    ch = value[end]
                     if ch == ")" and depth == 0:
                         break
                     depth += (ch == "(") - (ch == ")")
-                pos += 1
+                pos = end + 1
             m = _PY_DIRECTIVE.match(value, pos)
             assert m is not None
             star = "*" in (m.group(1), m.group(2))
@@ -260,7 +261,7 @@ def _msgstrs(entry: polib.POEntry, plural: bool) -> list[str]:
     """The translations of an entry as msgcat writes them: one, or every plural form."""
     if not plural:
         return [entry.msgstr or ""]
-    forms = dict(entry.msgstr_plural or {})
+    forms: dict[Any, str] = dict(entry.msgstr_plural or {})  # numbers, or text set by a caller
     count = max([int(k) + 1 for k in forms] + [2 if not forms else 1])
     return [forms.get(n, forms.get(str(n), "")) for n in range(count)]
 
@@ -317,7 +318,7 @@ def _reference_key(occurrences: list[tuple[str, str]], references: str) -> tuple
     if references == "file":
         return tuple(dict.fromkeys(paths))
     return tuple(dict.fromkeys((path, int(line) if str(line).isdigit() else None)
-                               for path, (_, line) in zip(paths, occurrences)))
+                               for path, (_, line) in zip(paths, occurrences, strict=True)))
 
 
 def _plain_path(path: str) -> str:
@@ -362,7 +363,7 @@ def _header_fields(text: str) -> list[tuple[str, str]]:
     return fields
 
 
-def _header_block(po: polib.POFile, original: polib.POFile | None) -> list[str] | None:
+def _header_block(po: polib.POFile, original: polib.POFile | None) -> list[str]:
     """The lines of ``po``'s header entry: as they were in ``original`` where its fields are
     the same (each changed field on canonical lines of its own), else canonical."""
     fields = list(po.metadata.items())
@@ -370,15 +371,15 @@ def _header_block(po: polib.POFile, original: polib.POFile | None) -> list[str] 
         msgid="", msgstr="".join(f"{k}: {v}\n" for k, v in fields),
         tcomment=po.header, flags=["fuzzy"] if po.metadata_is_fuzzy else [])
     canonical = entry_lines(header)
-    raw: RawHeader | None = getattr(original, "twp_header", None)
-    if raw is None or original is None:
+    if not isinstance(original, SourcedCatalog) or not hasattr(original, "twp_header"):
         return canonical
+    raw = original.twp_header
     lines = original.twp_lines
     same_top = (original.header or "") == (po.header or "") and \
         bool(original.metadata_is_fuzzy) == bool(po.metadata_is_fuzzy)
     old_fields = list(original.metadata.items())
     if same_top and len(old_fields) == len(fields) and all(
-            a == c and _same_field(a, b, d) for (a, b), (c, d) in zip(old_fields, fields)):
+            a == c and _same_field(a, b, d) for (a, b), (c, d) in zip(old_fields, fields, strict=True)):
         return lines[raw.start:raw.end]
     if len(fields) < 2 or not raw.pieces or raw.pieces[0] != "" or \
             not raw.msgstr_lines[0].startswith("msgstr"):
@@ -386,7 +387,7 @@ def _header_block(po: polib.POFile, original: polib.POFile | None) -> list[str] 
     # The old msgstr's lines, grouped into whole fields (a group ends with a line end).
     groups: dict[str, tuple[list[tuple[str, str]], list[str]]] = {}
     text, group = "", []
-    for line, piece in zip(raw.msgstr_lines[1:], raw.pieces[1:]):
+    for line, piece in zip(raw.msgstr_lines[1:], raw.pieces[1:], strict=False):
         text += piece
         group.append(line)
         if text.endswith("\n"):
@@ -402,7 +403,7 @@ def _header_block(po: polib.POFile, original: polib.POFile | None) -> list[str] 
         old = groups.get(name)
         if old is not None and len(old[0]) <= len(fields) - i and all(
                 a == c and _same_field(a, b, d)
-                for (a, b), (c, d) in zip(old[0], fields[i:i + len(old[0])])):
+                for (a, b), (c, d) in zip(old[0], fields[i:i + len(old[0])], strict=True)):
             out += old[1]
             i += len(old[0])
             continue
@@ -432,16 +433,18 @@ def format_po(po: polib.POFile, *, original: polib.POFile | None = None,
     with the blank lines before it, whatever tool wrote it; so are the header's fields
     that did not change (``Plural-Forms`` by its meaning) and the end of the file.
     """
+    sourced = original if isinstance(original, SourcedCatalog) else None
+    old = sourced.twp_lines if sourced is not None else []
     blocks: list[tuple[list[str], tuple[int, int, int] | None]] = []
     if po.metadata or po.header or po.metadata_is_fuzzy or getattr(po, "twp_has_header", False):
         header = _header_block(po, original)
-        raw_header: RawHeader | None = getattr(original, "twp_header", None)
-        same = raw_header is not None and original is not None and \
-            header == original.twp_lines[raw_header.start:raw_header.end]
+        raw_header = getattr(sourced, "twp_header", None)
+        same = raw_header is not None and sourced is not None and \
+            header == sourced.twp_lines[raw_header.start:raw_header.end]
         blocks.append((header, raw_header.span if same and raw_header else None))
     spans: dict[tuple[object, ...], tuple[int, int, int]] = {}
-    if original is not None and hasattr(original, "twp_lines"):
-        for entry in original:
+    if sourced is not None:
+        for entry in sourced:
             span = getattr(entry, "twp_span", None)
             if span is not None:
                 spans.setdefault(entry_key(entry, references), span)
@@ -449,14 +452,13 @@ def format_po(po: polib.POFile, *, original: polib.POFile | None = None,
     for entry in entries:
         span = spans.get(entry_key(entry, references)) if spans else None
         if span is not None:
-            blocks.append((original.twp_lines[span[1]:span[2]], span))  # type: ignore[union-attr]
+            blocks.append((old[span[1]:span[2]], span))
         elif lines := entry_lines(entry):
             blocks.append((lines, None))
     if not blocks:
         return ""
-    if original is None or not hasattr(original, "twp_lines"):
+    if sourced is None:
         return "\n\n".join("\n".join(b) for b, _ in blocks) + "\n"
-    old = original.twp_lines
     out: list[str] = []
     for index, (lines, span) in enumerate(blocks):
         if span is not None and (span[0] == 0) == (index == 0):
@@ -465,5 +467,5 @@ def format_po(po: polib.POFile, *, original: polib.POFile | None = None,
             out.append("")
         out += lines
     span = blocks[-1][1]
-    out += old[span[2]:] if span is not None and span[2] == original.twp_end else [""]
+    out += old[span[2]:] if span is not None and span[2] == sourced.twp_end else [""]
     return "\n".join(out)

@@ -6,7 +6,8 @@ The JSON shape is stable (documented in README.md)::
      "languages": [{"language": "es", "units": .., "words": .., "translated": ..,
                     "translated_words": .., "fuzzy": .., "fuzzy_words": ..,
                     "untranslated": .., "untranslated_words": .., "obsolete": ..,
-                    "imported": .. (fuzzy entries filled by twp import), "percent": .., "articles_published": .., "articles_total": ..,
+                    "imported": .. (fuzzy entries filled by twp import), "percent": ..,
+                    "articles_published": .., "articles_total": ..,
                     "catalogs": [{"article": "slug", "path": "locales/...", "exists": true,
                                   "publishable": true, ...the same counts...}]}]}
 """

@@ -5,15 +5,22 @@ are not counted; an entry whose (first) msgstr is empty is untranslated, even
 when flagged fuzzy; a fuzzy entry with a translation is fuzzy; the rest are
 translated.
 
-Words are counted in the source text (the msgid), once for every place the
-unit is used, by this rule: Markdown
-markup, HTML tags, URLs and code spans are not words; what remains is split on
-whitespace and every piece holding a letter or a digit is one word.  The
-percent translated is by words, so a long paragraph weighs more than a
-heading.  An article is publishable in a language when that percentage
-reaches ``[publish] min_percent``; fuzzy entries, and translations with a
-``twp check`` error (the build shows the source text for those), count as
-untranslated.
+Words are counted in the source text (the msgid) by this rule
+(:func:`~twp_i18n.source.segments.word_count`): Markdown markup, HTML tags, URLs
+and code spans are not words; what remains is split on whitespace and every
+piece holding a letter or a digit is one word.
+
+**Percent translated**, the one definition that ``status``, the build's publishing
+plan and its pages use: of the words of an article's units, each unit counted once
+for every place the article uses it, the share whose entry in the language's
+catalog is translated, is not fuzzy and has no ``twp check`` error (the build
+shows the source text for the others).  So a long paragraph weighs more than a
+heading.  The units are the article's as its template lists them (``twp
+extract`` makes it from the article; the build reads the article itself): a
+catalog not updated since the article changed lacks the new units, which count
+as untranslated, and keeps entries the article no longer uses, which count for
+nothing.  An article is publishable in a language when its percent translated
+reaches ``[publish] min_percent``.
 """
 
 from __future__ import annotations
@@ -23,20 +30,25 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import polib
+from typing import TYPE_CHECKING, Any
 
 from ..config import Config, LimitsConfig
 from ..errors import CatalogError
 from ..languages import single_count_forms
 from ..machinery import cache, parallel
 from ..paths import SITE_DOMAIN
-from ..source.segments import word_count
 from . import pofile
 from .catalogs import UNTRANSLATABLE_HEADER, check_plural_counts, load_templates, pot_files
-from .checks import DEFAULT_CONTEXT, Context, Verdicts, check_context, unsafe_entry
+from .context import DEFAULT_CONTEXT, Context, check_context
 from .poguard import IMPORT_MARK
+
+if TYPE_CHECKING:
+    import polib
+
+    from .checks import Verdicts
+
+# The checks and the Markdown parser are imported where catalogs are counted: a status
+# answered from the cache (nothing changed) needs neither.
 
 
 def floor1(percent: float) -> float:
@@ -104,33 +116,41 @@ def catalog_counts(po: polib.POFile, kind: str = "article",
     """Count one catalog's entries and words.
 
     Entries are counted as msgfmt counts them.  Words are weighed the way the
-    build publishes: a unit used twice in the article counts twice, and a
-    translation with a ``twp check`` error does not count as translated (the
-    page shows the source text there).  ``uses``: how many times each (msgctxt, msgid)
-    is used, from the template (a catalog's references may name each file once only).
+    build publishes (see the module's docstring): ``uses`` gives the units of the
+    article, how many times each (msgctxt, msgid) is used, from its template; a catalog
+    not updated since holds entries the article no longer has (they weigh nothing) and
+    lacks its new units (untranslated).  Without ``uses`` (``site.po``, a template),
+    the catalog's own entries are weighed, each by its references.
     """
+    from ..source.segments import word_count
+    from .checks import unsafe_entry
+
     counts = Counts()
     unsafe = verdicts.unsafe if verdicts is not None else unsafe_entry
     single = single_count_forms(po.metadata.get("Plural-Forms", ""))
+    weighed: dict[tuple[str | None, str], polib.POEntry] = {}
     for entry in po:
         if entry.obsolete:
             counts.obsolete += 1
             continue
         if entry.msgid == "" and not entry.msgctxt:
             continue
-        used = uses.get((entry.msgctxt, entry.msgid)) if uses is not None else None
-        words = word_count(entry.msgid) * max(1, used or len(entry.occurrences))
         state = entry_state(entry)
         counts.units += 1
-        counts.words += words
         setattr(counts, state, getattr(counts, state) + 1)
         if state == "fuzzy" and IMPORT_MARK in entry.tcomment:
             counts.imported += 1
-        if state == "translated" and unsafe(entry, kind=kind,  # type: ignore[arg-type]
-                                            single_forms=single, context=context):
-            counts.untranslated_words += words
-        else:
-            setattr(counts, f"{state}_words", getattr(counts, f"{state}_words") + words)
+        weighed[(entry.msgctxt, entry.msgid)] = entry
+    units = uses if uses is not None else {key: len(e.occurrences) for key, e in weighed.items()}
+    for key, used in units.items():
+        found = weighed.get(key)
+        words = word_count(key[1]) * max(1, used)
+        state = entry_state(found) if found is not None else "untranslated"
+        if found is not None and state == "translated" and unsafe(
+                found, kind=kind, single_forms=single, context=context):  # type: ignore[arg-type]
+            state = "untranslated"
+        counts.words += words
+        setattr(counts, f"{state}_words", getattr(counts, f"{state}_words") + words)
     return counts
 
 
@@ -172,7 +192,7 @@ class LanguageStatus:
                 "catalogs": [c.as_dict() for c in self.catalogs]}
 
 
-def site_status(config: Config, *, languages: Iterable[str] | None = None,
+def site_status(config: Config, *, languages: Iterable[str] | None = None,  # noqa: C901 - too long too, listed in CONTRIBUTING.md
                 articles: Iterable[str] | None = None, remember: bool = True,
                 broken: list[CatalogError] | None = None) -> list[LanguageStatus]:
     """Status of every (selected) language and article, from the catalogs on disk.
@@ -189,11 +209,9 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
     if not domains:
         load_templates(config)  # raises the "run twp extract first" error
     wanted = set(articles) if articles is not None else None
-    stored = cache.load(config, "status")
-    code = cache.code_digest()
-    known: dict[str, list[Any]] = stored.get("files", {}) if stored.get("code") == code else {}
+    stored = cache.Memo(config, "status")
+    known: dict[str, list[Any]] = stored.get("files", {})
     fresh: dict[str, list[Any]] = {}
-    verdicts = Verdicts(config)
 
     # Which file each (language, article) is counted from, and the counts the cache has.
     rows: list[tuple[str, str, str, bool, str]] = []  # language, article, path, exists, counted
@@ -246,6 +264,11 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
             else:
                 todo[counted] = (path, kind, directory / f"{domain}.pot", context)
     failed: list[CatalogError] = []
+    verdicts = None
+    if todo:
+        from .checks import Verdicts
+
+        verdicts = Verdicts(config)
     fresh.update(_count_catalogs(todo, verdicts, config.limits,
                                  failed if broken is not None else None))
     if failed:
@@ -270,8 +293,9 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
         status.catalogs.append(CatalogStatus(lang, domain, rel, counts, exists, publishable))
         status.total.add(counts)
     if remember and (fresh.keys() - known.keys() or any(known.get(k) != v for k, v in fresh.items())):
-        cache.save(config, "status", {"code": code, "files": {**known, **fresh}})
-        verdicts.save()
+        stored.save(files={**known, **fresh})
+        if verdicts is not None:
+            verdicts.save()
     return result
 
 
@@ -287,8 +311,8 @@ def _counts_key(data: bytes, path: Path, context: Context) -> str:
     return cache.digest(data + b"\0" + context.key.encode("utf-8"))
 
 
-def _count_catalogs(todo: dict[str, tuple[Path, str, Path, Context]], verdicts: Verdicts,
-                    limits: LimitsConfig = LimitsConfig(),
+def _count_catalogs(todo: dict[str, tuple[Path, str, Path, Context]], verdicts: Verdicts | None,
+                    limits: LimitsConfig | None = None,
                     failed: list[CatalogError] | None = None) -> dict[str, list[Any]]:
     """``[digest, counts]`` of catalogs the cache could not answer for, by path.
 
@@ -297,12 +321,15 @@ def _count_catalogs(todo: dict[str, tuple[Path, str, Path, Context]], verdicts: 
     broken catalog, in the order given, raises its :class:`CatalogError` (or, with
     ``failed``, every broken one is added to it).
     """
+    if not todo:
+        return {}
+    assert verdicts is not None
     tasks = sorted(((rel, *task) for rel, task in todo.items()),
                    key=lambda task: (task[1].name, task[0]))
     order = {rel: index for index, rel in enumerate(todo)}
     workers = (os.cpu_count() or 1) if len(tasks) >= PARALLEL_COUNT_MIN else 1
     parts = parallel.fork_map(_count_tasks, parallel.chunks(range(len(tasks)), workers), workers,
-                              job=(tasks, verdicts, limits))
+                              job=(tasks, verdicts, limits or LimitsConfig()))
     counted: dict[str, list[Any]] = {}
     errors: list[tuple[int, CatalogError]] = []
     for part, used in parts:
@@ -339,7 +366,8 @@ def _untranslatable(po: polib.POFile) -> int:
     return int(value) if value.isdigit() and len(value) < 10 else 0
 
 
-def _count_tasks(job: tuple[Any, Any, Any], indexes: list[int]) -> tuple[list[tuple[str, Any]], dict[str, bool]]:
+def _count_tasks(job: tuple[Any, Any, Any],
+                 indexes: list[int]) -> tuple[list[tuple[str, Any]], dict[str, bool]]:
     tasks, verdicts, limits = job
     result: list[tuple[str, Any]] = []
     templates: dict[Path, tuple[str, dict[tuple[str | None, str], int] | None, int]] = {}

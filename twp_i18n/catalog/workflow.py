@@ -22,8 +22,8 @@ from .glossary import start_glossary
 
 if TYPE_CHECKING:
     from ..source.fetch import FetchReport
-from .merge import UpdateReport, update
 from .status import LanguageStatus, site_status
+from .update import UpdateReport, update
 
 
 @dataclass

@@ -118,3 +118,29 @@ def code_digest() -> str:
             versions.append(f"{name}==?")
     data = b"".join(p.read_bytes() for p in files) + "\n".join(versions).encode("utf-8")
     return digest(data)
+
+
+class Memo:
+    """A cache valid for this code only (the shape of Pelican's ``FileStampDataCacher``):
+    read once, empty when the code or a library whose output we keep has changed since it
+    was saved, saved with the code's digest.  Its owner lays out the fields and looks up in
+    them; the digest check and the save live here.
+    """
+
+    def __init__(self, config: Config, name: str) -> None:
+        self.config, self.name = config, name
+        self.code = code_digest()
+
+    @functools.cached_property
+    def data(self) -> dict[str, Any]:
+        """The cache as saved (read on first use), or empty."""
+        stored = load(self.config, self.name)
+        return stored if stored.get("code") == self.code else {}
+
+    def get(self, field: str, default: Any = None) -> Any:
+        """A field as the last run of this code saved it (``default`` if none)."""
+        return self.data.get(field, default)
+
+    def save(self, **fields: Any) -> None:
+        """Store ``fields`` as the whole cache, for this code (atomically, never an error)."""
+        save(self.config, self.name, {**fields, "code": self.code})

@@ -8,7 +8,8 @@ wrote them (the ``<pid>`` in the name) is gone, and never a live writer's file.
 Durability.  One file alone is synced (``fsync``) before its rename.  Many files written
 inside :func:`one_sync` (what ``update``, ``extract`` and ``build`` do) are written to their
 temporary siblings unsynced; at the end of the block one sync of each file system holding
-them makes all their bytes durable, then each is renamed over its target, then one more sync makes the renames durable.  What a crash (power loss, kernel
+them makes all their bytes durable, then each is renamed over its target, then one more
+sync makes the renames durable.  What a crash (power loss, kernel
 panic) can leave:
 
 * never a partly written file under a target's name: a rename happens only after the
@@ -144,9 +145,9 @@ def _commit(pending: list[tuple[str, Path]]) -> None:
     with ThreadPoolExecutor(max_workers=min(RENAMERS, len(pending))) as threads:
         list(threads.map(rename, pending))
     if failed:
-        path, exc = min(failed, key=lambda item: str(item[0]))
-        raise OutputError(f"cannot write: {exc.strerror or exc}", path=path,
-                          hint="check that the directory exists and is writable") from exc
+        path, error = min(failed, key=lambda item: str(item[0]))
+        raise OutputError(f"cannot write: {error.strerror or error}", path=path,
+                          hint="check that the directory exists and is writable") from error
     with contextlib.suppress(OSError):  # the renames are made; their durability is a bonus
         _sync([str(path) for _, path in pending])
 

@@ -14,6 +14,7 @@ the serial path (one worker, or one piece) gives the same results.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -70,16 +71,22 @@ def fork_map(function: Callable[[J, T], R], pieces: Sequence[T], workers: int, j
     """
     results: list[R] = []
     if workers > 1 and len(pieces) > 1:
-        context = multiprocessing.get_context(start_method())
-        with ProcessPoolExecutor(max_workers=min(workers, len(pieces)), mp_context=context,
-                                 initializer=_receive, initargs=(function, job)) as pool:
-            mapped = pool.map(_run, pieces)  # every worker has started once map returns
-            if forked:
-                forked()
-            for result in mapped:
-                results.append(result)
-                if done:
-                    done()
+        method = start_method()
+        context = multiprocessing.get_context(method)
+        if method == "fork":  # the collector then leaves the inherited objects alone,
+            gc.freeze()       # so the workers share their pages instead of copying them
+        try:
+            with ProcessPoolExecutor(max_workers=min(workers, len(pieces)), mp_context=context,
+                                     initializer=_receive, initargs=(function, job)) as pool:
+                mapped = pool.map(_run, pieces)  # every worker has started once map returns
+                if forked:
+                    forked()
+                for result in mapped:
+                    results.append(result)
+                    if done:
+                        done()
+        finally:
+            gc.unfreeze()
     else:
         for piece in pieces:
             results.append(function(job, piece))

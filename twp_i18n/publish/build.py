@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..config import Config
-from ..diagnostics import Diagnostic
+from ..diagnostics import Diagnostic, warning
 from ..errors import OutputError, TemplateError
 from ..machinery import cache, parallel
 from ..machinery.fsutil import one_sync, remove_file, remove_stale_temp_files, write_if_changed
@@ -45,15 +45,15 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     published: dict[str, list[str]] = field(default_factory=dict)
     """Language -> slugs published in it."""
-    warnings: list[Diagnostic | str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    errors: list[Diagnostic] = field(default_factory=list)
     """``path:line: ...`` of inputs left out of this build (a broken catalog or glossary):
     everything else was built, and the command exits with 1."""
     changed_feeds: list[str] = field(default_factory=list)
     """Absolute URLs of feeds whose content changed in this build (for WebSub pings)."""
 
 
-def build(config: Config, *, languages: Iterable[str] | None = None, out: Path | None = None,
+def build(config: Config, *, languages: Iterable[str] | None = None, out: Path | None = None,  # noqa: C901 - too long too, listed in CONTRIBUTING.md
           jobs: int = 1, progress: Callable[[int, int], None] | None = None) -> BuildReport:
     """Render the whole site into ``out`` (default: ``[paths] output``).
 
@@ -103,7 +103,7 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     for lang in all_langs:
         if lang not in selected:
             continue
-        key = cache.digest(f"{per_lang[lang]} {published_key}".encode("utf-8"))
+        key = cache.digest(f"{per_lang[lang]} {published_key}".encode())
         previous = rendered_before.get(lang)
         if previous and previous["key"] == key and _intact(output, previous["files"]):
             kept[lang] = list(previous["files"])
@@ -116,7 +116,7 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
                                                         context)
                                 for article in plan.published[lang]}
     verdicts.save()
-    render_problems: list[str] = []
+    render_problems: list[Diagnostic] = []
     steps = [0, 0]
 
     def step(count: int = 1, total: int = 0) -> None:
@@ -155,7 +155,8 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
                          published={lang: [a.slug for a in plan.published[lang]]
                                     for lang in all_langs}, errors=list(plan.errors))
     if languages:
-        report.warnings.extend(_nothing_published(config, plan, [l for l in all_langs if l in selected]))
+        chosen = [code for code in all_langs if code in selected]
+        report.warnings.extend(_nothing_published(config, plan, chosen))
     previous_files = _read_manifest(output)
     # A page whose catalog is broken stays as the previous build wrote it.
     held = {f"{pages.tag_dir(lang)}/{slug}/index.html"
@@ -185,8 +186,9 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     for rel in sorted(previous_files - set(files) - kept_files):
         path = folder.inside(rel)
         if path is None:
-            report.warnings.append(f"{config.rel(output / MANIFEST)}: lists '{rel}', which is not "
-                                   "inside the output folder; left alone")
+            report.warnings.append(warning(
+                "manifest-outside", f"lists '{rel}', which is not inside the output folder; "
+                "left alone", config.rel(output / MANIFEST)))
         elif remove_file(path):
             report.removed.append(rel)
     write_if_changed(output / MANIFEST, manifest)  # last: it lists only files that exist
@@ -196,7 +198,7 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
         base = pages.tag_dir(lang)
         names = sorted(rel for rel in set(files) | held if rel.startswith(f"{base}/")
                        or rel in (f"bundles/{base}.zip", f"bundles/{base}.epub"))
-        rendered[lang] = {"key": cache.digest(f"{per_lang[lang]} {published_key}".encode("utf-8")),
+        rendered[lang] = {"key": cache.digest(f"{per_lang[lang]} {published_key}".encode()),
                           "files": {rel: _stamp(output / rel) for rel in names}}
     if SHARED not in kept:
         rendered[SHARED] = {"key": shared_key,
@@ -222,7 +224,7 @@ def _unchanged_build(config: Config, output: Path, memo: dict[str, Any], langs: 
     if published_key is None or any(plans.get(lang, {}).get("key") != per_lang[lang]
                                     for lang in langs if lang != config.source_language):
         return None
-    expected = {lang: cache.digest(f"{per_lang[lang]} {published_key}".encode("utf-8"))
+    expected = {lang: cache.digest(f"{per_lang[lang]} {published_key}".encode())
                 for lang in langs}
     expected[SHARED] = _shared_key(langs, per_lang, published_key)
     names: set[str] = set()
@@ -233,9 +235,9 @@ def _unchanged_build(config: Config, output: Path, memo: dict[str, Any], langs: 
         names.update(entry["files"])
     if _read_manifest(output) != names:
         return None
-    warnings = [w for lang in langs if lang != config.source_language
+    warnings = [Diagnostic.from_dict(w) for lang in langs if lang != config.source_language
                 for w in plans[lang]["warnings"]]
-    errors = [e for lang in langs if lang != config.source_language
+    errors = [Diagnostic.from_dict(e) for lang in langs if lang != config.source_language
               for e in plans[lang].get("errors", [])]
     published = memo.get("published", {})
     if set(published) != set(langs):
@@ -257,7 +259,6 @@ catalog of books) in the build memo, next to the language codes."""
 
 def _nothing_published(config: Config, plan: Plan, langs: list[str]) -> list[Diagnostic]:
     """A warning for each language asked for (``build --lang``) that has no article to publish."""
-    from ..diagnostics import warning
 
     return [warning("nothing-published",
                     f"nothing to publish in {lang}: no article is {config.min_percent:g}% "
@@ -277,7 +278,8 @@ def _read_dates(config: Config, plan: Plan) -> dict[str, Any]:
     try:
         return read_dates(config)
     except CatalogError as exc:
-        plan.errors.append(f"{exc.location}: {exc.message}; the feeds carry the English dates")
+        plan.errors.append(Diagnostic(exc.path, exc.line, "error", "dates-unreadable",
+                                      f"{exc.message}; the feeds carry the English dates", exc.hint))
         return {}
 
 
@@ -371,27 +373,31 @@ def _check_templates(config: Config) -> None:
                                 hint="fix the Jinja2 syntax on that line") from None
 
 
-def _unit_keys(config: Config, articles: list[Article]) -> dict[str, UnitKeys]:
-    """:func:`unit_keys` of every article, remembered by a digest of what decides them."""
-    from ..render.localize import unit_keys
+def _units_key(article: Article) -> str:
+    """A digest of what decides an article's units: its title, summary and body."""
+    return cache.digest(repr((article.title, article.summary, article.body)).encode("utf-8"))
 
-    code = cache.code_digest()
-    stored = cache.load(config, "units")
-    known: dict[str, Any] = stored.get("articles", {}) if stored.get("code") == code else {}
-    fresh: dict[str, Any] = {}
+
+def _known_unit_keys(config: Config, articles: list[Article]) -> dict[str, UnitKeys]:
+    """:func:`unit_keys` of the articles the cache knows, by slug."""
+    known: dict[str, Any] = cache.Memo(config, "units").get("articles", {})
     result: dict[str, UnitKeys] = {}
     for article in articles:
-        key = cache.digest(repr((article.title, article.summary, article.body)).encode("utf-8"))
-        hit = known.get(key)
-        if hit is None:
-            result[article.slug] = unit_keys(article)
-            fresh[key] = [[context, text, words] for (context, text), words in result[article.slug]]
-        else:
+        hit = known.get(_units_key(article))
+        if hit is not None:
             result[article.slug] = [((context, text), words) for context, text, words in hit]
-            fresh[key] = hit
-    if fresh.keys() != known.keys():
-        cache.save(config, "units", {"code": code, "articles": fresh})
     return result
+
+
+def _save_unit_keys(config: Config, articles: list[Article], keys: dict[str, UnitKeys]) -> None:
+    """Remember every article's unit keys for the next build (when they changed)."""
+    stored = cache.Memo(config, "units")
+    known: dict[str, Any] = stored.get("articles", {})
+    fresh = {_units_key(article): [[context, text, words]
+                                   for (context, text), words in keys[article.slug]]
+             for article in articles}
+    if fresh.keys() != known.keys():
+        stored.save(articles=fresh)
 
 
 def _plan(config: Config, articles: list[Article], langs: list[str],
@@ -404,17 +410,19 @@ def _plan(config: Config, articles: list[Article], langs: list[str],
     from ..paths import SITE_DOMAIN
     from ..render.localize import coverage
 
-    errors: list[str] = []
+    errors: list[Diagnostic] = []
     broken: dict[str, list[str]] = {}
     percent: dict[str, dict[str, float]] = {}
     published: dict[str, list[Article]] = {}
     site_percent: dict[str, float] = {}
-    warnings: list[str] = []
+    warnings: list[Diagnostic] = []
     fresh_memo: dict[str, Any] = {}
     stale = [lang for lang in langs if lang != config.source_language
              and memo.get(lang, {}).get("key") != per_lang[lang]]
-    views = _read_views(config, articles, stale, verdicts, jobs)
-    keys = _unit_keys(config, articles) if stale else {}
+    keys = _known_unit_keys(config, articles) if stale else {}
+    views = _read_views(config, articles, stale, verdicts, jobs, keys)
+    if stale:
+        _save_unit_keys(config, articles, keys)
     for lang in langs:
         words = done = 0
         if lang == config.source_language:
@@ -423,26 +431,29 @@ def _plan(config: Config, articles: list[Article], langs: list[str],
             cached = memo[lang]
             percent[lang] = dict(cached["percent"])
             words, done = cached["words"], cached["done"]
-            warnings.extend(cached["warnings"])
-            errors.extend(cached.get("errors", []))
+            warnings.extend(map(Diagnostic.from_dict, cached["warnings"]))
+            errors.extend(map(Diagnostic.from_dict, cached.get("errors", [])))
             broken[lang] = list(cached.get("broken", []))
         else:
             percent[lang] = {}
-            lang_warnings: list[str] = []
-            lang_errors = [f"{problem} (the glossary's other rows are used)"
+            lang_warnings: list[Diagnostic] = []
+            lang_errors = [Diagnostic(None, None, "error", "glossary-row",
+                                      f"{problem} (the glossary's other rows are used)")
                            for problem in check_context(config, lang).glossary.problems]
             try:
                 load_catalog(config, lang, SITE_DOMAIN)
             except CatalogError as exc:
-                lang_errors.append(f"{exc.location}: {exc.message}; the {lang} pages show "
-                                   "the interface in English")
+                lang_errors.append(Diagnostic(
+                    exc.path, exc.line, "error", "catalog-unreadable",
+                    f"{exc.message}; the {lang} pages show the interface in English", exc.hint))
             broken[lang] = []
             for article in articles:
                 view = views[lang][article.slug]
                 if view.broken:
                     broken[lang].append(article.slug)
-                    lang_errors.append(f"{view.broken}; '{article.slug}' is not published "
-                                       f"again in {lang}: its previous page, if any, is kept")
+                    lang_errors.append(replace(
+                        view.broken, message=f"{view.broken.message}; '{article.slug}' is not "
+                        f"published again in {lang}: its previous page, if any, is kept"))
                 article_words, article_done = coverage(keys[article.slug], view)
                 percent[lang][article.slug] = (100.0 if article_words == 0
                                                else 100.0 * article_done / article_words)
@@ -452,8 +463,9 @@ def _plan(config: Config, articles: list[Article], langs: list[str],
             warnings.extend(lang_warnings)
             errors.extend(lang_errors)
             memo = {**memo, lang: {"key": per_lang[lang], "percent": percent[lang], "words": words,
-                                   "done": done, "warnings": lang_warnings,
-                                   "errors": lang_errors, "broken": broken[lang]}}
+                                   "done": done, "warnings": [w.as_dict() for w in lang_warnings],
+                                   "errors": [e.as_dict() for e in lang_errors],
+                                   "broken": broken[lang]}}
         if lang != config.source_language:
             fresh_memo[lang] = memo[lang]
         published[lang] = sorted(
@@ -473,44 +485,48 @@ PARALLEL_READ_MIN = 400
 
 
 def _read_views(config: Config, articles: list[Article], langs: list[str], verdicts: Verdicts,
-                jobs: int) -> dict[str, dict[str, CatalogView]]:
-    """Every catalog of ``langs`` for ``articles``, read and checked.
+                jobs: int, keys: dict[str, UnitKeys]) -> dict[str, dict[str, CatalogView]]:
+    """Every catalog of ``langs`` for ``articles``, read and checked; the unit keys of the
+    articles missing from ``keys`` are added to it.
 
     Articles are taken one after the other with all their languages, so that each
     source text is analysed once for all of them; chunks of articles go to
-    parallel processes when there is much to read.
+    parallel processes when there is much to read (and their units are counted there).
     """
     views: dict[str, dict[str, CatalogView]] = {lang: {} for lang in langs}
     if not langs:
         return views
     slugs = [article.slug for article in articles]
     workers = jobs if len(slugs) * len(langs) >= PARALLEL_READ_MIN else 1
+    unknown = {article.slug: article for article in articles if article.slug not in keys}
     parts = parallel.fork_map(_read_chunk, parallel.chunks(slugs, workers, 4), workers,
-                              job=(config, langs, verdicts))
+                              job=(config, langs, verdicts, unknown))
     texts: dict[str, str] = {}  # one copy of each source text for all languages' tables
-    for part, used in parts:
+    for part, used, found_keys in parts:
         for lang, found in part.items():
             for view in found.values():
                 view.table = {(context, texts.setdefault(msgid, msgid)): msgstr
                               for (context, msgid), msgstr in view.table.items()}
             views[lang].update(found)
         verdicts.used.update(used)
+        keys.update(found_keys)
     return views
 
 
-def _read_chunk(job: tuple[Config, list[str], Verdicts], slugs: list[str]) -> tuple[dict[str, dict[str, CatalogView]], dict[str, bool]]:
-    from ..render.localize import read_view
-
+def _read_chunk(job: tuple[Config, list[str], Verdicts, dict[str, Article]], slugs: list[str]
+                ) -> tuple[dict[str, dict[str, CatalogView]], dict[str, bool], dict[str, UnitKeys]]:
     from ..catalog.checks import check_context
+    from ..render.localize import read_view, unit_keys
 
-    config, langs, verdicts = job
+    config, langs, verdicts, unknown = job
     found: dict[str, dict[str, CatalogView]] = {lang: {} for lang in langs}
     contexts = {lang: check_context(config, lang) for lang in langs}
+    keys = {slug: unit_keys(unknown[slug]) for slug in slugs if slug in unknown}
     with verdicts.recording() as used:
         for slug in slugs:
             for lang in langs:
                 found[lang][slug] = read_view(config, lang, slug, verdicts, contexts[lang])
-    return found, used
+    return found, used, keys
 
 
 def _read_manifest(output: Path) -> set[str]:

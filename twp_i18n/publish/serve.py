@@ -93,7 +93,7 @@ class _Handler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass
 
-    def send_head(self) -> BinaryIO | None:  # type: ignore[override]
+    def send_head(self) -> BinaryIO | None:
         found = locate(Path(self.directory), self.path)
         if isinstance(found, HTTPStatus):
             self.send_error(found)
@@ -117,7 +117,7 @@ class _Handler(SimpleHTTPRequestHandler):
         self.send_header("Last-Modified", email.utils.formatdate(modified, usegmt=True))
         self.send_header("X-Content-Type-Options", "nosniff")
         self.end_headers()
-        return handle  # type: ignore[return-value]
+        return handle
 
 
 class _Server(ThreadingHTTPServer):

@@ -230,21 +230,7 @@ class Chapter:
 
 def _attributes(tag: str, element: Any, links: BookLinks, page: str) -> list[tuple[str, str]]:
     """The attributes a chapter element keeps, with values XHTML accepts."""
-    kept: list[tuple[str, str]] = []
-    lang = element.get("lang")
-    if lang is not None:
-        lang = lang.strip()
-        if lang == "" or is_valid_bcp47(lang):
-            kept += [("lang", lang), (XML_LANG, lang)]
-    direction = (element.get("dir") or "").strip().lower()
-    if direction in ("ltr", "rtl", "auto"):
-        kept.append(("dir", direction))
-    classes = " ".join((element.get("class") or "").split())
-    if classes:
-        kept.append(("class", classes))
-    title = element.get("title")
-    if title is not None:
-        kept.append(("title", title))
+    kept = _common_attributes(element)
     if tag == "a":
         href = links.href(element.get("href") or "", page)
         if href is not None:
@@ -267,6 +253,26 @@ def _attributes(tag: str, element: Any, links: BookLinks, page: str) -> list[tup
             value = (element.get(name) or "").strip()
             if re.fullmatch(r"[0-9]{1,6}", value):
                 kept.append((name, value))
+    return kept
+
+
+def _common_attributes(element: Any) -> list[tuple[str, str]]:
+    """The attributes any chapter element keeps: language, direction, class, title."""
+    kept: list[tuple[str, str]] = []
+    lang = element.get("lang")
+    if lang is not None:
+        lang = lang.strip()
+        if lang == "" or is_valid_bcp47(lang):
+            kept += [("lang", lang), (XML_LANG, lang)]
+    direction = (element.get("dir") or "").strip().lower()
+    if direction in ("ltr", "rtl", "auto"):
+        kept.append(("dir", direction))
+    classes = " ".join((element.get("class") or "").split())
+    if classes:
+        kept.append(("class", classes))
+    title = element.get("title")
+    if title is not None:
+        kept.append(("title", title))
     return kept
 
 
@@ -391,7 +397,7 @@ def chapter(env: Environment, links: BookLinks, loc: Localized, site_title: str,
 
 def modified(chapters: Iterable[Chapter]) -> dt.datetime:
     """``dcterms:modified`` of a book: when its latest chapter changed, in UTC."""
-    return max(c.updated for c in chapters).astimezone(dt.timezone.utc)
+    return max(c.updated for c in chapters).astimezone(dt.UTC)
 
 
 def book(env: Environment, translations: Translations, config: Config, lang: str, lang_dir: str,

@@ -45,7 +45,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -64,7 +64,7 @@ __all__ = [
 #: The date part of every ``tag:`` id; fixed forever (changing it changes every id).
 TAG_DATE = "2026"
 #: ``updated``/``lastBuildDate`` of a feed with no items.
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: The ``<generator>`` of every feed, deliberately without a version.
 GENERATOR = "twp-i18n"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -286,7 +286,9 @@ def render_rss(channel: Channel, full_content: bool) -> bytes:
     root = _parse(_generator(channel, rss=True, full_content=full_content).rss_str())
     chan = root.find("channel")
     assert chan is not None
-    index = chan.index(chan.find(f"{{{ATOM_NS}}}link")) + 1  # after the self link
+    self_link = chan.find(f"{{{ATOM_NS}}}link")
+    assert self_link is not None
+    index = chan.index(self_link) + 1  # after the self link
     for href, type_, lang in _feed_alternates(channel)[::-1]:
         _link(chan, href, "alternate", type_, lang, index=index)
     if channel.websub_hub:
@@ -297,7 +299,9 @@ def render_rss(channel: Channel, full_content: bool) -> bytes:
     for item_el, item in zip(chan.iterfind("item"), channel.items, strict=True):
         item_el.find("pubDate").text = format_datetime(item.published)  # type: ignore[union-attr]
         # Translations go before <link>: feedparser lets the last link win.
-        index = item_el.index(item_el.find("link"))
+        link = item_el.find("link")
+        assert link is not None
+        index = item_el.index(link)
         for offset, (href, type_, lang) in enumerate(_item_alternates(channel, item)[1:]):
             _link(item_el, href, "alternate", type_, lang, index=index + offset)
     return _serialize(root)

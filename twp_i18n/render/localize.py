@@ -20,23 +20,29 @@ from typing import Any
 
 import nh3
 import polib
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateSyntaxError
+from jinja2 import (
+    BytecodeCache,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateSyntaxError,
+)
 from jinja2 import TemplateError as JinjaTemplateError
+from jinja2.bccache import Bucket
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
 from ..catalog.catalogs import catalog_path, load_catalog
 from ..catalog.checks import Context, Verdicts, check_context, unsafe_entry
-from ..catalog.extract import unit_contexts
 from ..config import Config
+from ..diagnostics import Diagnostic, warning
 from ..errors import CatalogError, TemplateError
 from ..languages import bcp47_tag, plural_forms, plural_function, single_count_forms, text_direction
 from ..paths import THEME_DIR
 from ..source.content import Article
 from ..source.markup import html_text, mark_html_lang
-from ..source.segments import (
-    Unit, article_units, has_words, markdown, parse_body, translate_tokens, unit_blocks, word_count,
-)
+from ..source.segments import Unit, article_units, has_words, markdown, parse_body, translate_tokens
 
 MARKDOWN_TAGS = frozenset({
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "code",
@@ -70,8 +76,9 @@ class Localized:
     untranslated_units: int
     revision: str | None
     """The catalog's PO-Revision-Date header, if any."""
-    problems: list[str] = field(default_factory=list)
-    """``path:line: ...`` of units rendered from the source because of a check error."""
+    problems: list[Diagnostic] = field(default_factory=list)
+    """Units rendered from the source because their link leads to another site
+    (``link-refused``; the catalog's own problems are in :class:`CatalogView`)."""
 
     @property
     def percent(self) -> float:
@@ -163,8 +170,33 @@ class Translations:
         return escape(forms.get(index, plural))
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Compiled templates shared by every environment :func:`jinja_environment` makes in
+    this process and in the worker processes forked from it: the theme is compiled once
+    per build, not once per language and worker.  A bucket is found by the template's
+    name and the digest of its source, so an edited template is compiled again."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        data = self.compiled.get(bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()
+
+
 def jinja_environment(config: Config) -> Environment:
-    """The theme's templates, overridden file by file by the site's ``templates/``."""
+    """The theme's templates, overridden file by file by the site's ``templates/``.
+
+    Every environment has the same settings (new-style gettext included, whatever
+    callables are installed later), so that they can share compiled templates.
+    """
     loaders = []
     if config.templates_dir.is_dir():
         loaders.append(FileSystemLoader(config.templates_dir))
@@ -172,8 +204,9 @@ def jinja_environment(config: Config) -> Environment:
     env = Environment(loader=ChoiceLoader(loaders), autoescape=True, undefined=StrictUndefined,
                       auto_reload=False,  # one build: no need to stat templates at every page
                       extensions=["jinja2.ext.i18n"], keep_trailing_newline=True,
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, bytecode_cache=_COMPILED)
     env.policies["ext.i18n.trimmed"] = True
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     env.globals["site_disclaimer"] = escape(config.disclaimer)  # [site] disclaimer, as text
     return env
 
@@ -195,12 +228,13 @@ class CatalogView:
     """What rendering needs of one catalog: usable translations and the unsafe ones."""
 
     table: dict[tuple[str | None, str], str] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)
+    """Translations with a check error, shown in the source language (``check-error-shown``)."""
     revision: str | None = None
     allowed_hosts: tuple[str, ...] = ()
     """``[check] allowed_link_hosts``: sites translations may link to besides the source's."""
-    broken: str | None = None
-    """``path:line: message`` when the catalog cannot be read."""
+    broken: Diagnostic | None = None
+    """Why the catalog cannot be read (``catalog-unreadable``), if it cannot."""
 
 
 def catalog_view(po: polib.POFile | None, display: str,
@@ -222,8 +256,9 @@ def catalog_view(po: polib.POFile | None, display: str,
             continue
         if unsafe(entry):
             line = getattr(entry, "linenum", None)
-            view.problems.append(f"{display}:{line}: translation has a check error; "
-                                 "the source text is shown instead (run 'twp check')")
+            view.problems.append(warning(
+                "check-error-shown", "translation has a check error; the source text is shown "
+                "instead (run 'twp check')", display, line))
             continue
         view.table[(entry.msgctxt, entry.msgid)] = entry.msgstr
     return view
@@ -233,30 +268,30 @@ def read_view(config: Config, lang: str, slug: str, verdicts: Verdicts | None = 
               context: Context | None = None) -> CatalogView:
     """:func:`catalog_view` of the catalog of article ``slug`` in ``lang`` (empty if none).
 
-    A catalog that cannot be read gives an empty view whose ``broken`` says why
-    (``path:line: message``): the article is then not published from it.
+    A catalog that cannot be read gives an empty view whose ``broken`` says why: the
+    article is then not published from it.
     """
     display = config.rel(catalog_path(config, lang, slug))
     try:
         po = load_catalog(config, lang, slug)
     except CatalogError as exc:
-        return CatalogView(broken=f"{exc.location}: {exc.message}"
-                           + (f" ({exc.hint})" if exc.hint else ""))
+        return CatalogView(broken=Diagnostic(exc.path, exc.line, "error", "catalog-unreadable",
+                                             exc.message, exc.hint))
     return catalog_view(po, display, verdicts, context or check_context(config, lang))
 
 
 UnitKeys = list[tuple[tuple[str | None, str], int]]
+"""``((msgctxt, msgid), words)`` of an article's units, in order: what planning weighs."""
 
 
-def unit_keys(article: Article) -> UnitKeys:
-    """``((msgctxt, msgid), words)`` of every unit of an article, in order."""
-    units = article_units(article)
-    return [((context, unit.text), word_count(unit.text))
-            for unit, context in zip(units, unit_contexts(units))]
+def unit_keys(article: Article, units: list[Unit] | None = None) -> UnitKeys:
+    """The key and word count of every unit of an article (``units``: when parsed already)."""
+    return [(unit.key, unit.words) for unit in units or article_units(article)]
 
 
 def coverage(keys: UnitKeys, view: CatalogView) -> tuple[int, int]:
-    """``(words, translated words)`` of an article under a catalog: what publishing weighs."""
+    """``(words, translated words)`` of an article under a catalog: what publishing weighs
+    (see :mod:`twp_i18n.catalog.status` for the percent translated)."""
     words = sum(count for _, count in keys)
     done = sum(count for key, count in keys if key in view.table)
     return words, done
@@ -273,13 +308,9 @@ class SourceDocument:
     tokens: list[Any]
     env: dict[str, Any]
     units: list[Unit]
-    contexts: dict[tuple[str, str], str | None]
+    """:func:`~twp_i18n.source.segments.article_units`, from these tokens."""
     tags: set[str]
     """HTML tag names the source itself uses (kept by the sanitizer)."""
-    blocks: list[tuple[int, str, str]]
-    """:func:`~twp_i18n.source.segments.unit_blocks` of the tokens."""
-    words: dict[str, int]
-    """Word count of each unit text (filled on demand)."""
 
     def fresh_tokens(self) -> list[Any]:
         """The tokens, with copies of those localizing changes: inline tokens get new
@@ -294,22 +325,18 @@ class SourceDocument:
             copies.append(token)
         return copies
 
-    def word_count(self, text: str) -> int:
-        count = self.words.get(text)
-        if count is None:
-            count = self.words[text] = word_count(text)
-        return count
-
 
 def parse_source(article: Article, words: dict[str, int] | None = None) -> SourceDocument:
-    """Parse an article's body for :func:`localize` (``words``: known word counts by text)."""
+    """Parse an article's body for :func:`localize` (``words``: word counts by unit text,
+    when planning counted them already)."""
     env: dict[str, Any] = {}
     tokens = parse_body(article, env)
     units = article_units(article, tokens)
-    contexts = {(u.text, u.role): c for u, c in zip(units, unit_contexts(units))}
-    known = {u.text: words[u.text] for u in units if u.text in words} if words else {}
-    return SourceDocument(tokens, env, units, contexts, source_tags(article.body),
-                          unit_blocks(tokens), known)
+    for unit in units if words else ():
+        known = words.get(unit.text)  # type: ignore[union-attr]
+        if known is not None and "words" not in unit.__dict__:
+            unit.__dict__["words"] = known  # Unit.words, a cached property, without the count
+    return SourceDocument(tokens, env, units, source_tags(article.body))
 
 
 def localize(article: Article, lang: str, source_lang: str, view: CatalogView | None,
@@ -324,44 +351,41 @@ def localize(article: Article, lang: str, source_lang: str, view: CatalogView | 
     env = source.env
     tokens = source.fresh_tokens()
     units = source.units
-    contexts = source.contexts
     words = 0
     done_words = 0
     missing = 0
 
     is_source = lang == source_lang
 
-    def lookup(text: str, kind: str) -> str | None:
+    def lookup(unit: Unit) -> str | None:
         nonlocal words, done_words, missing
-        role = Unit(text, kind, 0).role
-        found = text if is_source else view.table.get((contexts.get((text, role)), text))
-        count = source.word_count(text)
-        words += count
+        found = unit.text if is_source else view.table.get(unit.key)
+        words += unit.words
         if found is None:
             missing += 1
         else:
-            done_words += count
+            done_words += unit.words
         return found
 
-    title = _CONTROLS.sub("", lookup(article.title, "title") or article.title)
+    title = _CONTROLS.sub("", lookup(units[0]) or article.title)
     summary = None
     if article.summary:
-        summary = _CONTROLS.sub("", lookup(units[1].text, "summary") or article.summary)
-    problems = list(view.problems)
+        summary = _CONTROLS.sub("", lookup(units[1]) or article.summary)
+    problems: list[Diagnostic] = []
 
-    def reject(token: Any, text: str) -> None:
+    def reject(token: Any, unit: Unit) -> None:
         nonlocal done_words, missing
-        done_words -= source.word_count(text)
+        done_words -= unit.words
         missing += 1
         line = article.body_line + (token.map[0] if token.map else 0)
-        problems.append(f"{article.rel_path}:{line}: the {lang} translation links to another "
-                        "site; the source text is shown instead (run 'twp check')")
+        problems.append(warning("link-refused", f"the {lang} translation links to another site; "
+                                "the source text is shown instead (run 'twp check')",
+                                article.rel_path, line))
 
     if is_source:
-        marks = translate_tokens(tokens, lambda text, kind: lookup(text, kind) and None, env,
-                                 blocks=source.blocks)
+        marks = translate_tokens(tokens, lambda unit: lookup(unit) and None, env, units=units)
     else:
-        marks = translate_tokens(tokens, lookup, env, reject, blocks=source.blocks,
+        marks = translate_tokens(tokens, lookup, env, reject, units=units,
                                  allowed_hosts=view.allowed_hosts)
     if not is_source:
         source_tag = bcp47_tag(source_lang)

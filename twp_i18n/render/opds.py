@@ -82,7 +82,7 @@ def read_book(data: bytes) -> tuple[str, str, str, str] | None:
 def render_opds(config: Config, books: list[BookEntry]) -> bytes:
     """The OPDS 1.2 acquisition feed listing ``books`` (in that order)."""
     nsmap = {None: ATOM_NS, "dc": DCTERMS_NS, "opds": "http://opds-spec.org/2010/catalog"}
-    feed = etree.Element(f"{{{ATOM_NS}}}feed", nsmap=nsmap)  # type: ignore[dict-item]
+    feed = etree.Element(f"{{{ATOM_NS}}}feed", nsmap=nsmap)
     feed.set(XML_LANG, bcp47_tag(config.source_language))
     url = config.base_url + CATALOG
 

@@ -25,6 +25,7 @@ from markupsafe import Markup
 
 from ..catalog.catalogs import load_catalog, untranslatable_words
 from ..config import Config
+from ..diagnostics import Diagnostic
 from ..errors import CatalogError
 from ..languages import bcp47_tag, native_name, text_direction
 from ..machinery import parallel
@@ -69,7 +70,7 @@ class _ArticleOutput:
     listing: dict[str, Any]
     item: feeds.FeedItem | None
     """Its feed entry, when the article is recent enough to be in the feeds."""
-    problems: list[str]
+    problems: list[Diagnostic]
     chapter: epub.Chapter | None = None
     """Its chapter in the language's book."""
 
@@ -102,7 +103,8 @@ def render_articles(config: Config, plan: Plan, langs: list[str], jobs: int,
     return pages
 
 
-def _render_chunk(job: tuple[Config, Plan, list[str]], slugs: list[str]) -> list[tuple[str, str, _ArticleOutput]]:
+def _render_chunk(job: tuple[Config, Plan, list[str]],
+                  slugs: list[str]) -> list[tuple[str, str, _ArticleOutput]]:
     """Render some articles in every language of the job that publishes them."""
     config, plan, langs = job
     by_slug = {a.slug: a for a in plan.articles}
@@ -126,7 +128,6 @@ def _render_chunk(job: tuple[Config, Plan, list[str]], slugs: list[str]) -> list
             if view is None and lang != config.source_language:
                 view = read_view(config, lang, slug)
             localized = localize(article, lang, config.source_language, view, source)
-            problems = [p for p in localized.problems if view is None or p not in view.problems]
             localized.html = link_to_source_when_unpublished(
                 localized.html, plan.slugs[lang], all_slugs, config.source_language, slug)
             page = _article_page(env, config, plan, lang, localized, translations)
@@ -139,7 +140,7 @@ def _render_chunk(job: tuple[Config, Plan, list[str]], slugs: list[str]) -> list
             chapter = epub.chapter(env, links, localized, site_title,
                                    plan.entry_dates(lang, article)[1], _help_url(config, plan, slug))
             result.append((lang, slug, _ArticleOutput(page.encode("utf-8"), listing, item,
-                                                      problems, chapter)))
+                                                      localized.problems, chapter)))
     return result
 
 
@@ -162,7 +163,7 @@ def _language_environment(config: Config, lang: str) -> tuple[Environment, Trans
 
 
 def render_language(config: Config, lang: str, plan: Plan,
-                    pages: dict[str, _ArticleOutput]) -> tuple[dict[str, bytes], list[str]]:
+                    pages: dict[str, _ArticleOutput]) -> tuple[dict[str, bytes], list[Diagnostic]]:
     """Every file under ``<tag>/`` for one language (none when nothing is published in it),
     from its article pages rendered by :func:`render_articles`."""
     if not plan.published[lang]:
@@ -172,7 +173,7 @@ def render_language(config: Config, lang: str, plan: Plan,
     site_title = translations.text(config.title)
     site = _site(config, lang, translations)
     files: dict[str, bytes] = {}
-    problems: list[str] = []
+    problems: list[Diagnostic] = []
     items: list[feeds.FeedItem] = []
     listing: list[dict[str, Any]] = []
     for article in plan.published[lang]:
@@ -183,10 +184,10 @@ def render_language(config: Config, lang: str, plan: Plan,
         if output.item is not None:
             items.append(output.item)
     page = _page(config, plan, lang, depth=1, canonical=f"{base}/",
-                 hreflang=[(l, f"{tag_dir(l)}/") for l in plan.languages if plan.published[l]])
+                 hreflang=[(code, f"{tag_dir(code)}/") for code in plan.languages if plan.published[code]])
     page["opds"] = "../opds.xml"
-    languages = [{"href": f"../{tag_dir(l)}/", "lang_tag": bcp47_tag(l), "name": native_name(l),
-                  "current": l == lang} for l in plan.languages if plan.published[l]]
+    languages = [{"href": f"../{tag_dir(code)}/", "lang_tag": bcp47_tag(code), "name": native_name(code),
+                  "current": code == lang} for code in plan.languages if plan.published[code]]
     files[f"{base}/index.html"] = _render(env, "index.html", site=site,
                                           page=page, articles=listing,
                                           languages=languages).encode("utf-8")
@@ -232,8 +233,8 @@ def _site(config: Config, lang: str, translations: Translations | None = None) -
 def _page(config: Config, plan: Plan, lang: str, *, depth: int, canonical: str | None,
           hreflang: list[tuple[str, str]], description: str | None = None) -> dict[str, Any]:
     root = _rel_root(depth)
-    alternates = [{"hreflang": bcp47_tag(l), "url": config.base_url + path} for l, path in hreflang]
-    source_paths = [path for l, path in hreflang if l == config.source_language]
+    alternates = [{"hreflang": bcp47_tag(code), "url": config.base_url + path} for code, path in hreflang]
+    source_paths = [path for code, path in hreflang if code == config.source_language]
     if source_paths:
         alternates.append({"hreflang": "x-default", "url": config.base_url + source_paths[0]})
     base = tag_dir(lang)
@@ -251,13 +252,13 @@ def _page(config: Config, plan: Plan, lang: str, *, depth: int, canonical: str |
 def _article_page(env: Environment, config: Config, plan: Plan, lang: str, loc: Localized,
                   translations: Translations) -> str:
     slug = loc.article.slug
-    versions = [l for l in plan.languages if slug in plan.slugs[l]]
+    versions = [code for code in plan.languages if slug in plan.slugs[code]]
     depth = _depth(slug)
     page = _page(config, plan, lang, depth=depth, canonical=f"{tag_dir(lang)}/{slug}/",
-                 hreflang=[(l, f"{tag_dir(l)}/{slug}/") for l in versions],
+                 hreflang=[(code, f"{tag_dir(code)}/{slug}/") for code in versions],
                  description=loc.summary)
-    alternates = [{"href": f"{_rel_root(depth)}{tag_dir(l)}/{slug}/", "lang_tag": bcp47_tag(l),
-                   "name": native_name(l), "current": l == lang} for l in versions]
+    alternates = [{"href": f"{_rel_root(depth)}{tag_dir(code)}/{slug}/", "lang_tag": bcp47_tag(code),
+                   "name": native_name(code), "current": code == lang} for code in versions]
     article = loc.article
     help_url = _help_url(config, plan, slug)
     data = {
@@ -310,12 +311,13 @@ def _feed_item(env: Environment, config: Config, plan: Plan, lang: str,
     published, updated = plan.entry_dates(lang, article)
     url = f"{config.base_url}{tag_dir(lang)}/{article.slug}/"
     others = tuple(
-        feeds.Alternate(bcp47_tag(l), f"{config.base_url}{tag_dir(l)}/{article.slug}/")
-        for l in plan.languages
-        if l != lang and article.slug in plan.slugs[l])
+        feeds.Alternate(bcp47_tag(other), f"{config.base_url}{tag_dir(other)}/{article.slug}/")
+        for other in plan.languages
+        if other != lang and article.slug in plan.slugs[other])
     return feeds.FeedItem(
         id=feeds.make_item_id(config.base_url, bcp47_tag(lang), article.slug),
-        url=url, title=loc.title, content_html=absolute_links(_feed_content(env, config, plan, loc), url),
+        url=url, title=loc.title,
+        content_html=absolute_links(_feed_content(env, config, plan, loc), url),
         summary=loc.summary,
         published=published, updated=updated, author=article.author, alternates=others,
     )
@@ -384,8 +386,8 @@ def _channel(config: Config, plan: Plan, lang: str, title: str,
              items: list[feeds.FeedItem], rights_lang: str | None = None) -> feeds.Channel:
     base = f"{config.base_url}{tag_dir(lang)}/"
     ordered = sorted(items, key=lambda i: (i.published, i.id), reverse=True)
-    others = tuple(feeds.Alternate(bcp47_tag(l), f"{config.base_url}{tag_dir(l)}/atom.xml")
-                   for l in plan.languages if l != lang and plan.published[l])
+    others = tuple(feeds.Alternate(bcp47_tag(other), f"{config.base_url}{tag_dir(other)}/atom.xml")
+                   for other in plan.languages if other != lang and plan.published[other])
     return feeds.Channel(
         lang_tag=bcp47_tag(lang), title=title, description=title, home_url=base,
         rss_url=base + "rss.xml", atom_url=base + "atom.xml", json_url=base + "feed.json",
@@ -470,13 +472,15 @@ def _glossary_link(config: Config, lang: str, files: dict[str, bytes]) -> dict[s
     return {"terms": sum(1 for term in glossary.terms if term.line is not None), "href": name}
 
 
-def _sitemap_pages(config: Config, plan: Plan) -> list[tuple[str, tuple[feeds.Alternate, ...], dt.datetime | None]]:
+def _sitemap_pages(config: Config,
+                   plan: Plan) -> list[tuple[str, tuple[feeds.Alternate, ...], dt.datetime | None]]:
     pages: list[tuple[str, tuple[feeds.Alternate, ...], dt.datetime | None]] = []
     source_dir = tag_dir(config.source_language)
     for article in sorted(plan.articles, key=lambda a: a.slug):
-        versions = [l for l in plan.languages if article.slug in plan.slugs[l]]
-        alternates = tuple(feeds.Alternate(bcp47_tag(l), f"{config.base_url}{tag_dir(l)}/{article.slug}/")
-                           for l in versions)
+        versions = [code for code in plan.languages if article.slug in plan.slugs[code]]
+        alternates = tuple(feeds.Alternate(bcp47_tag(code),
+                                           f"{config.base_url}{tag_dir(code)}/{article.slug}/")
+                           for code in versions)
         alternates += (feeds.Alternate("x-default", f"{config.base_url}{source_dir}/{article.slug}/"),)
         for lang in versions:
             pages.append((f"{config.base_url}{tag_dir(lang)}/{article.slug}/", alternates,

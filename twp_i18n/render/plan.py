@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..catalog.dates import TranslationDates
+    from ..diagnostics import Diagnostic
     from ..source.content import Article
     from .localize import CatalogView
 
@@ -26,7 +27,7 @@ class Plan:
     percent: dict[str, dict[str, float]]
     published: dict[str, list[Article]]
     site_percent: dict[str, float]
-    warnings: list[str]
+    warnings: list[Diagnostic]
     memo: dict[str, Any] = field(default_factory=dict)
     """The per-language part, cached for the next build."""
     views: dict[str, dict[str, CatalogView]] = field(default_factory=dict, repr=False)
@@ -35,8 +36,8 @@ class Plan:
     """Slugs published per language, for membership tests."""
     words: dict[str, int] = field(default_factory=dict, repr=False)
     """Word count of unit texts, when planning counted them."""
-    errors: list[str] = field(default_factory=list)
-    """``path:line: ...`` of the broken inputs left out (catalogs, glossaries)."""
+    errors: list[Diagnostic] = field(default_factory=list)
+    """The broken inputs left out (catalogs, glossary rows, the dates record)."""
     broken: dict[str, list[str]] = field(default_factory=dict)
     """Language -> slugs whose catalog cannot be read (their previous page is kept)."""
     dates: dict[str, dict[str, TranslationDates]] = field(default_factory=dict)

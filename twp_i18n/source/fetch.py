@@ -37,10 +37,10 @@ from ..machinery.fsutil import remove_file, remove_stale_temp_files, write_if_ch
 from ..paths import check_slug, inside, language_folders
 from .content import parse_article
 from .fetch_api import drupal, wordpress
-from .fetch_http import Bounds, Counter, check_scheme, make_client
+from .fetch_http import Bounds, Counter, make_client
 from .fetch_http import ping_hub as _ping_hub
 from .fetch_sitemap import sitemap
-from .fetch_sources import Context, Harvest, Item, load_json
+from .fetch_sources import Context, Harvest, Item, fetch_settings, load_json
 
 SOURCES: dict[str, Callable[[Context], Harvest]] = {
     "drupal": drupal,
@@ -129,13 +129,7 @@ def fetch(config: Config, *, force: bool = False, prune: bool = False,
     :param progress: called with ``(done, total)`` as articles are read.
     :param client: an ``httpx.Client`` to use (the caller closes it); one is made otherwise.
     """
-    settings = config.fetch
-    if settings is None:
-        raise FetchError("there is no [fetch] section in twp.toml", path="twp.toml",
-                         hint='add [fetch] with type = "drupal", "wordpress" or "sitemap" and url = "..."')
-    check_scheme(settings.url)
-    if settings.sitemap:
-        check_scheme(settings.sitemap)
+    settings = fetch_settings(config)
     remove_stale_temp_files(config.source_dir, depth=0)  # of a fetch killed while writing
     state = _State.load(config)
     same_source = state.source == {"type": settings.type, "url": settings.url}
@@ -193,43 +187,10 @@ def _apply(config: Config, harvest: Harvest, state: _State, files: _Files, repor
     old_articles = dict(state.articles)
     old_listings = dict(state.listings)
     state.listings = {}
-
     reserved = language_folders((config.source_language, *config.languages))
     for item in sorted(harvest.items, key=lambda i: i.slug):
-        path = files.path(item.slug)
-        rel = config.rel(path)
-        data = render_article(item)
-        problem = item.problem
-        if problem is None and check_slug(item.slug, reserved=reserved):
-            problem = f"slug '{item.slug}' {check_slug(item.slug, reserved=reserved)}"
-        if problem is None:
-            try:
-                parse_article(data, path, rel, config.limits)
-            except ContentError as exc:
-                problem = exc.message
-        if problem is not None:
+        if not _write_item(config, item, reserved, old_articles, state, files, report, force):
             troubled.add(item.slug)
-            report.page_problems.append(f"{item.source_url}: {problem}")
-            report.warnings.append(warning("page-skipped", f"skipped {item.source_url}: {problem}"))
-            continue
-        entry = {"source_url": item.source_url, "source_id": item.source_id,
-                 "etag": item.etag, "last_modified": item.last_modified,
-                 "sha256": hashlib.sha256(data).hexdigest()}
-        entry = {key: value for key, value in entry.items() if value}
-        existing = files.read(item.slug)
-        old = old_articles.get(item.slug)
-        if existing == data:
-            report.unchanged.append(item.slug)
-        elif existing is None or force or (old is not None and files.sha(item.slug) == old.get("sha256")):
-            write_if_changed(path, data)
-            report.written.append(item.slug)
-        else:
-            report.warnings.append(_edited(rel, "a newer version was fetched"))
-            report.skipped_edited.append(item.slug)
-            troubled.add(item.slug)
-            continue
-        state.articles[item.slug] = entry
-
     for slug in sorted(set(harvest.unchanged)):
         old = old_articles.get(slug)
         digest = files.sha(slug)
@@ -249,24 +210,69 @@ def _apply(config: Config, harvest: Harvest, state: _State, files: _Files, repor
                        if key not in ("etag", "last_modified")}
             listing.update({key: previous[key] for key in ("etag", "last_modified") if key in previous})
         state.listings[url] = listing
-
     for slug in sorted(set(old_articles) - set(harvest.seen)):
-        report.deleted_upstream.append(slug)
-        rel = config.rel(files.path(slug))
-        if not prune:
-            report.warnings.append(warning(
-                "deleted-upstream", f"deleted upstream ({old_articles[slug].get('source_url', '?')}); "
-                "kept (use --prune to delete it)", rel))
-            continue
-        digest = files.sha(slug)
-        if digest is not None and digest != old_articles[slug].get("sha256") and not force:
-            report.warnings.append(warning(
-                "deleted-upstream", "deleted upstream but edited locally; kept "
-                "(use --force --prune to delete it)", rel))
-            continue
-        remove_file(files.path(slug))
-        del state.articles[slug]
-        report.pruned.append(slug)
+        _deleted_upstream(config, slug, old_articles[slug], state, files, report, force, prune)
+
+
+def _write_item(config: Config, item: Item, reserved: set[str],
+                old_articles: dict[str, dict[str, Any]], state: _State, files: _Files,
+                report: FetchReport, force: bool) -> bool:
+    """Write one fetched article unless it is broken or edited here; whether it was taken
+    (written, or already the same)."""
+    path = files.path(item.slug)
+    rel = config.rel(path)
+    data = render_article(item)
+    problem = item.problem
+    if problem is None and check_slug(item.slug, reserved=reserved):
+        problem = f"slug '{item.slug}' {check_slug(item.slug, reserved=reserved)}"
+    if problem is None:
+        try:
+            parse_article(data, path, rel, config.limits)
+        except ContentError as exc:
+            problem = exc.message
+    if problem is not None:
+        report.page_problems.append(f"{item.source_url}: {problem}")
+        report.warnings.append(warning("page-skipped", f"skipped {item.source_url}: {problem}"))
+        return False
+    entry = {"source_url": item.source_url, "source_id": item.source_id,
+             "etag": item.etag, "last_modified": item.last_modified,
+             "sha256": hashlib.sha256(data).hexdigest()}
+    entry = {key: value for key, value in entry.items() if value}
+    existing = files.read(item.slug)
+    old = old_articles.get(item.slug)
+    if existing == data:
+        report.unchanged.append(item.slug)
+    elif existing is None or force or (old is not None and files.sha(item.slug) == old.get("sha256")):
+        write_if_changed(path, data)
+        report.written.append(item.slug)
+    else:
+        report.warnings.append(_edited(rel, "a newer version was fetched"))
+        report.skipped_edited.append(item.slug)
+        return False
+    state.articles[item.slug] = entry
+    return True
+
+
+def _deleted_upstream(config: Config, slug: str, old: dict[str, Any], state: _State,
+                      files: _Files, report: FetchReport, force: bool, prune: bool) -> None:
+    """An article the site no longer lists: kept (and said), or removed with ``--prune``
+    unless edited here (``--force`` removes it all the same)."""
+    report.deleted_upstream.append(slug)
+    rel = config.rel(files.path(slug))
+    if not prune:
+        report.warnings.append(warning(
+            "deleted-upstream", f"deleted upstream ({old.get('source_url', '?')}); "
+            "kept (use --prune to delete it)", rel))
+        return
+    digest = files.sha(slug)
+    if digest is not None and digest != old.get("sha256") and not force:
+        report.warnings.append(warning(
+            "deleted-upstream", "deleted upstream but edited locally; kept "
+            "(use --force --prune to delete it)", rel))
+        return
+    remove_file(files.path(slug))
+    del state.articles[slug]
+    report.pruned.append(slug)
 
 
 def _edited(rel: str, why: str) -> Diagnostic:

@@ -124,7 +124,8 @@ def _drupal_item(ctx: Context, node: Any, url: str) -> Item | None:
     nid = attrs.get("drupal_internal__nid")
     path = attrs.get("path") if isinstance(attrs.get("path"), dict) else {}
     alias = path.get("alias") if isinstance(path.get("alias"), str) and path.get("alias") else None
-    expect(nid is not None or alias is not None, url, "a node has neither drupal_internal__nid nor path.alias")
+    expect(nid is not None or alias is not None, url,
+           "a node has neither drupal_internal__nid nor path.alias")
     source_url = f"{ctx.base}{alias}" if alias and alias.startswith("/") else \
         f"{ctx.base}/{alias}" if alias else f"{ctx.base}/node/{nid}"
     slug = safe_slug(alias, source_url, path=True) if alias else None
@@ -163,46 +164,7 @@ def wordpress(ctx: Context) -> Harvest:
     """
     harvest = Harvest()
     for kind in ("posts", "pages"):
-        def page_url(page: int, kind: str = kind) -> str:
-            query = urlencode({"page": page, "per_page": WP_PER_PAGE, "orderby": "id",
-                               "order": "asc", "_fields": _WP_FIELDS})
-            return f"{ctx.base}/wp-json/wp/v2/{kind}?{query}"
-
-        ctx.claim(1, page_url(1), f"the listing of {kind} starts here")
-        first = _wp_page(ctx, page_url(1), 1)
-        pages = {1: first}
-        total = first.total_pages
-        told_by = first.url  # the page whose X-WP-TotalPages gave ``total``
-        size = len(first.slugs)  # the server's page size, for the estimate
-        got = [len(harvest.seen) + size]
-
-        def step(_: int, page: _WpPage) -> None:
-            got[0] += len(page.slugs)
-            ctx.report(got[0], got[0] + size * (total - len(pages)))
-
-        while True:
-            ctx.report(got[0], got[0] + size * (total - len(pages)))
-            known = sum(1 for n in pages if 2 <= n <= total)
-            ctx.claim(total - 1 - known, told_by,  # before a list of ``total`` pages is made
-                      f"X-WP-TotalPages says there are {total} pages of {kind}")
-            todo = [n for n in range(2, total + 1) if n not in pages]
-            fetched = ctx.pool_map(lambda n: _wp_page(ctx, page_url(n), n), todo, step)
-            pages.update(zip(todo, fetched))
-            missing = [n for n, page in pages.items() if page.missing]
-            if missing:  # fewer pages than last time: posts were deleted
-                pages = {n: page for n, page in pages.items() if n < min(missing)}
-                break
-            last = pages[total]
-            if not last.fresh:
-                ctx.claim(1, page_url(total + 1), "probing for a page past the last one")
-                probe = _wp_page(ctx, page_url(total + 1), total + 1, conditional=False)
-                if probe.missing:
-                    break
-                pages[total + 1] = probe
-                last = probe
-            if last.total_pages <= len(pages):
-                break
-            total, told_by = last.total_pages, last.url
+        pages = _wp_listing(ctx, kind, len(harvest.seen))
         for n in sorted(pages):
             page = pages[n]
             for slug in page.unchanged:
@@ -215,6 +177,50 @@ def wordpress(ctx: Context) -> Harvest:
             harvest.listings[page.url] = page.listing
         ctx.report(len(harvest.seen), len(harvest.seen))
     return harvest
+
+
+def _wp_listing(ctx: Context, kind: str, seen: int) -> dict[int, _WpPage]:
+    """The pages of one listing (``posts`` or ``pages``), by number; ``seen`` items came before."""
+
+    def page_url(page: int) -> str:
+        query = urlencode({"page": page, "per_page": WP_PER_PAGE, "orderby": "id",
+                           "order": "asc", "_fields": _WP_FIELDS})
+        return f"{ctx.base}/wp-json/wp/v2/{kind}?{query}"
+
+    ctx.claim(1, page_url(1), f"the listing of {kind} starts here")
+    first = _wp_page(ctx, page_url(1), 1)
+    pages = {1: first}
+    total = first.total_pages
+    told_by = first.url  # the page whose X-WP-TotalPages gave ``total``
+    size = len(first.slugs)  # the server's page size, for the estimate
+    got = [seen + size]
+
+    def step(_: int, page: _WpPage) -> None:
+        got[0] += len(page.slugs)
+        ctx.report(got[0], got[0] + size * (total - len(pages)))
+
+    while True:
+        ctx.report(got[0], got[0] + size * (total - len(pages)))
+        known = sum(1 for n in pages if 2 <= n <= total)
+        ctx.claim(total - 1 - known, told_by,  # before a list of ``total`` pages is made
+                  f"X-WP-TotalPages says there are {total} pages of {kind}")
+        todo = [n for n in range(2, total + 1) if n not in pages]
+        fetched = ctx.pool_map(lambda n: _wp_page(ctx, page_url(n), n), todo, step)
+        pages.update(zip(todo, fetched, strict=True))
+        missing = [n for n, page in pages.items() if page.missing]
+        if missing:  # fewer pages than last time: posts were deleted
+            return {n: page for n, page in pages.items() if n < min(missing)}
+        last = pages[total]
+        if not last.fresh:
+            ctx.claim(1, page_url(total + 1), "probing for a page past the last one")
+            probe = _wp_page(ctx, page_url(total + 1), total + 1, conditional=False)
+            if probe.missing:
+                return pages
+            pages[total + 1] = probe
+            last = probe
+        if last.total_pages <= len(pages):
+            return pages
+        total, told_by = last.total_pages, last.url
 
 
 @dataclass

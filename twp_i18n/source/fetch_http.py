@@ -322,13 +322,7 @@ def request(
             result = _once(client, method, url, all_headers, data, max_bytes, timeout, limit, bounds)
         except httpx.TransportError as exc:
             counter.add()
-            if clamped and isinstance(exc, httpx.TimeoutException):
-                assert bounds.deadline is not None
-                raise DeadlineExceeded(url, bounds.deadline) from None
-            if attempt >= RETRIES or _is_permanent(exc):
-                raise _describe(exc, url, timeout) from None
-            delay = float(BACKOFF * (2 ** attempt))
-            log.debug("%s %s failed (%s); retrying in %.2fs", method, url, exc, delay)
+            delay = _failure_delay(exc, method, url, timeout, clamped, attempt, bounds)
         except httpx.DecodingError as exc:
             counter.add()
             raise BadResponse(f"{url} sent a body that cannot be decoded: {exc}", url=url,
@@ -343,24 +337,45 @@ def request(
             counter.add(not_modified=result.status == 304)
             if result.status < 300 or result.status == 304:
                 return result
-            if not _retryable(result.status) or attempt >= RETRIES:
-                raise _status_problem(method, url, result)
-            header = result.headers.get("Retry-After")
-            asked = retry_after(header)
-            if asked is not None and asked > bounds.max_retry_after:
-                wait = f"{asked:.0f}s" if math.isfinite(asked) else "forever"
-                raise WaitTooLong(
-                    f"{method} {url} answered {result.status} and asks to wait {wait} "
-                    f"(Retry-After: {(header or '').strip()[:40]}), longer than "
-                    f"max_retry_after = {bounds.max_retry_after:g}s", url=url)
-            delay = asked if asked is not None else float(BACKOFF * (2 ** attempt))
-            log.debug("%s %s answered %d; retrying in %.2fs", method, url, result.status, delay)
+            delay = _retry_delay(method, url, result, attempt, bounds)
         left = bounds.remaining()
         if left is not None and delay >= left:
             assert bounds.deadline is not None
             raise DeadlineExceeded(url, bounds.deadline, waiting=delay)
         _sleep(delay)
         attempt += 1
+
+
+def _failure_delay(exc: httpx.TransportError, method: str, url: str, timeout: float | None,
+                   clamped: bool, attempt: int, bounds: Bounds) -> float:
+    """How long to wait before trying again after a failed connection (``clamped``: the
+    attempt had only the time left before the deadline); an error once retries are spent."""
+    if clamped and isinstance(exc, httpx.TimeoutException):
+        assert bounds.deadline is not None
+        raise DeadlineExceeded(url, bounds.deadline) from None
+    if attempt >= RETRIES or _is_permanent(exc):
+        raise _describe(exc, url, timeout) from None
+    delay = float(BACKOFF * (2 ** attempt))
+    log.debug("%s %s failed (%s); retrying in %.2fs", method, url, exc, delay)
+    return delay
+
+
+def _retry_delay(method: str, url: str, result: Response, attempt: int, bounds: Bounds) -> float:
+    """How long to wait before asking again after an error status: what ``Retry-After`` says
+    (within ``max_retry_after``), else the backoff; an error once retries are spent."""
+    if not _retryable(result.status) or attempt >= RETRIES:
+        raise _status_problem(method, url, result)
+    header = result.headers.get("Retry-After")
+    asked = retry_after(header)
+    if asked is not None and asked > bounds.max_retry_after:
+        wait = f"{asked:.0f}s" if math.isfinite(asked) else "forever"
+        raise WaitTooLong(
+            f"{method} {url} answered {result.status} and asks to wait {wait} "
+            f"(Retry-After: {(header or '').strip()[:40]}), longer than "
+            f"max_retry_after = {bounds.max_retry_after:g}s", url=url)
+    delay = asked if asked is not None else float(BACKOFF * (2 ** attempt))
+    log.debug("%s %s answered %d; retrying in %.2fs", method, url, result.status, delay)
+    return delay
 
 
 def _once(client: httpx.Client, method: str, url: str, headers: dict[str, str],

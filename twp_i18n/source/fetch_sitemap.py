@@ -73,7 +73,7 @@ def sitemap(ctx: Context) -> Harvest:
     ctx.report(0, total)
     results = ctx.pool_map(lambda job: _sitemap_page(ctx, *job), jobs,
                            lambda done, _: ctx.report(done, total))
-    for (loc, slug, _), result in zip(jobs, results):
+    for (loc, slug, _), result in zip(jobs, results, strict=True):
         if isinstance(result, Item):
             harvest.items.append(result)
         elif result is None:
@@ -219,24 +219,7 @@ _META_KEYS = {
 
 def _page_metadata(soup: BeautifulSoup) -> dict[str, str]:
     found: dict[str, str] = {}
-    metas: dict[str, str] = {}
-    for tag in soup.find_all("meta"):
-        if not isinstance(tag, Tag):
-            continue
-        name = tag.get("property") or tag.get("name") or tag.get("itemprop")
-        content = tag.get("content")
-        if isinstance(name, str) and isinstance(content, str) and content.strip():
-            metas.setdefault(name.strip().lower(), content.strip())
-    for script in soup.find_all("script", attrs={"type": "application/ld+json"}):
-        try:
-            data = load_json(script.get_text() or "null")
-        except ValueError:  # broken or hostile metadata: the page's other dates still count
-            continue
-        for obj in data if isinstance(data, list) else [data]:
-            if isinstance(obj, dict):
-                for key in ("datePublished", "dateModified"):
-                    if isinstance(obj.get(key), str):
-                        metas.setdefault(key.lower(), obj[key])
+    metas = _meta_values(soup)
     for what, keys in _META_KEYS.items():
         for key in keys:
             value = metas.get(key)
@@ -257,3 +240,26 @@ def _page_metadata(soup: BeautifulSoup) -> dict[str, str]:
             if normalised:
                 found["published"] = normalised
     return found
+
+
+def _meta_values(soup: BeautifulSoup) -> dict[str, str]:
+    """The page's ``<meta>`` values and JSON-LD dates, by lower-cased name (the first wins)."""
+    metas: dict[str, str] = {}
+    for tag in soup.find_all("meta"):
+        if not isinstance(tag, Tag):
+            continue
+        name = tag.get("property") or tag.get("name") or tag.get("itemprop")
+        content = tag.get("content")
+        if isinstance(name, str) and isinstance(content, str) and content.strip():
+            metas.setdefault(name.strip().lower(), content.strip())
+    for script in soup.find_all("script", attrs={"type": "application/ld+json"}):
+        try:
+            data = load_json(script.get_text() or "null")
+        except ValueError:  # broken or hostile metadata: the page's other dates still count
+            continue
+        for obj in data if isinstance(data, list) else [data]:
+            if isinstance(obj, dict):
+                for key in ("datePublished", "dateModified"):
+                    if isinstance(obj.get(key), str):
+                        metas.setdefault(key.lower(), obj[key])
+    return metas

@@ -24,10 +24,10 @@ from urllib.parse import unquote
 
 import httpx
 
-from ..config import FetchConfig
+from ..config import Config, FetchConfig
 from ..errors import FetchError
 from ..paths import check_slug, slug_hint
-from .fetch_http import Bounds, Counter, Response, request
+from .fetch_http import Bounds, Counter, Response, check_scheme, request
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -246,8 +246,8 @@ def norm_date(value: Any) -> str | None:
         except (TypeError, ValueError):
             return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
-    return when.astimezone(dt.timezone.utc).replace(microsecond=0).isoformat()
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).replace(microsecond=0).isoformat()
 
 
 #: JSON nested deeper than this is refused before parsing (the parser would recurse
@@ -346,3 +346,15 @@ def expect(ok: bool, url: str, what: str) -> None:
 def as_text(value: Any) -> str:
     """``value`` if it is a string, else ``""``."""
     return value if isinstance(value, str) else ""
+
+
+def fetch_settings(config: Config) -> FetchConfig:
+    """``[fetch]``, its URLs' schemes checked; a :class:`FetchError` when there is none."""
+    settings = config.fetch
+    if settings is None:
+        raise FetchError("there is no [fetch] section in twp.toml", path="twp.toml",
+                         hint='add [fetch] with type = "drupal", "wordpress" or "sitemap" and url = "..."')
+    check_scheme(settings.url)
+    if settings.sitemap:
+        check_scheme(settings.sitemap)
+    return settings

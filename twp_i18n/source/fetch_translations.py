@@ -11,9 +11,10 @@ Two ways to find them, by ``[fetch] type``:
   ``translations``: language code -> post id) on the English posts and pages listed with
   ``?lang=``; each translation is then read at ``/wp-json/wp/v2/<posts|pages>/<id>``.
 - **Any site with a sitemap** (``sitemap``, and ``wordpress`` when ``[fetch] sitemap``
-  is set, for a WordPress site without Polylang): the ``hreflang`` alternates of each English page, from the sitemap's
-  ``xhtml:link`` entries or else from the page's own ``<link rel="alternate" hreflang>``;
-  each translated page is read with the same selectors as the English.
+  is set, for a WordPress site without Polylang): the ``hreflang`` alternates of each
+  English page, from the sitemap's ``xhtml:link`` entries or else from the page's own
+  ``<link rel="alternate" hreflang>``; each translated page is read with the same selectors
+  as the English.
 
 Only languages in ``twp.toml`` are asked for, and only alternates on the site itself (or
 ``[fetch] redirect_hosts``) are followed.  Every request goes through the fetch's
@@ -25,7 +26,9 @@ the documents go to :mod:`twp_i18n.catalog.importer`.
 from __future__ import annotations
 
 import html
+import json
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -35,13 +38,14 @@ import httpx
 from ..config import Config, LimitsConfig
 from ..errors import ContentError, FetchError
 from ..languages import bcp47_tag
+from ..machinery.fsutil import write_if_changed
 from .fetch_api import WP_PER_PAGE, drupal_item, page_count
 from .fetch_http import (
     Bounds,
     Counter,
     HTTPStatusProblem,
     PageProblem,
-    check_scheme,
+    Response,
     make_client,
     redirect_allowed,
 )
@@ -53,13 +57,17 @@ from .fetch_sources import (
     Context,
     as_text,
     expect,
+    fetch_settings,
+    load_json,
     parse_json,
     safe_slug,
+    validators_of,
 )
 from .htmlmd import html_to_text, parse_html
 from .translated import TranslatedDocument, fragment_translation, parse_html_translation
 
-__all__ = ["FetchedTranslation", "TranslationHarvest", "fetch_translations"]
+__all__ = ["STATE_PATH", "FetchedTranslation", "TranslationHarvest", "fetch_translations",
+           "load_state", "save_state"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,8 @@ class FetchedTranslation:
     slug: str
     """The English article's slug."""
     document: TranslatedDocument
+    url: str = ""
+    """The URL requested for it (the key of its validators in the state)."""
 
 
 @dataclass
@@ -78,33 +88,74 @@ class TranslationHarvest:
     """``URL: reason`` of each translation skipped."""
     notes: list[str] = field(default_factory=list)
     requests: int = 0
+    validators: dict[str, dict[str, str]] = field(default_factory=dict)
+    """URL -> ETag and Last-Modified of each translation that came back (see :func:`save_state`)."""
+    unchanged: dict[str, dict[str, str]] = field(default_factory=dict)
+    """URL -> validators of the translations that answered 304 Not Modified: imported before."""
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def get(self, ctx: Context, url: str, accept: str, old: dict[str, dict[str, str]]
+            ) -> Response | None:
+        """``url``, conditionally when the state has its validators; None when unchanged."""
+        response = ctx.get(url, accept, old.get(url))
+        with self._lock:
+            if response.not_modified:
+                self.unchanged[url] = old[url]
+                return None
+            self.validators[url] = validators_of(response)
+        return response
 
 
-def fetch_translations(config: Config, *, client: httpx.Client | None = None) -> TranslationHarvest:
-    """Every translation of the site's articles into the configured languages."""
+STATE_PATH = ".twp/fetch-translations.json"
+"""The validators of the translations imported, per URL: the next run asks conditionally."""
+
+
+def load_state(config: Config) -> dict[str, dict[str, str]]:
+    """The validators of the translations a previous run imported from the same source."""
+    try:
+        data = load_json((config.root / STATE_PATH).read_bytes())
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError):
+        return {}  # unreadable: everything is asked for again, and the state rewritten
     settings = config.fetch
-    if settings is None:
-        raise FetchError("there is no [fetch] section in twp.toml", path="twp.toml",
-                         hint='add [fetch] with type = "drupal", "wordpress" or "sitemap" and url = "..."')
-    check_scheme(settings.url)
-    if settings.sitemap:
-        check_scheme(settings.sitemap)
+    if not isinstance(data, dict) or settings is None or data.get("source") != \
+            {"type": settings.type, "url": settings.url} or not isinstance(data.get("pages"), dict):
+        return {}
+    return {url: value for url, value in data["pages"].items() if isinstance(value, dict)}
+
+
+def save_state(config: Config, pages: dict[str, dict[str, str]]) -> None:
+    assert config.fetch is not None
+    data = {"format": 1, "source": {"type": config.fetch.type, "url": config.fetch.url},
+            "pages": {url: pages[url] for url in sorted(pages) if pages[url]}}
+    write_if_changed(config.root / STATE_PATH,
+                     json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n")
+
+
+def fetch_translations(config: Config, *, client: httpx.Client | None = None,
+                       force: bool = False) -> TranslationHarvest:
+    """Every translation of the site's articles into the configured languages; those
+    imported before are asked for conditionally (unless ``force``), and an unchanged one
+    (304) is left out: it is in the catalogs already."""
+    settings = fetch_settings(config)
     home = tuple(urlsplit(url).hostname or "" for url in (settings.url, settings.sitemap) if url)
     bounds = Bounds(deadline=settings.deadline, max_retry_after=settings.max_retry_after,
                     redirect_hosts=(*home, *settings.redirect_hosts))
     counter = Counter()
     http = make_client(settings.timeout) if client is None else client
     harvest = TranslationHarvest()
+    old = {} if force else load_state(config)
     try:
         ctx = Context(client=http, config=settings, source_language=config.source_language,
                       counter=counter, old_articles={}, old_listings={}, trust=lambda _: False,
                       bounds=bounds)
         if settings.type == "drupal":
-            _drupal(ctx, config.languages, config.limits, harvest)
-        elif settings.type == "wordpress" and _wordpress(ctx, config, harvest):
+            _drupal(ctx, config.languages, config.limits, harvest, old)
+        elif settings.type == "wordpress" and _wordpress(ctx, config, harvest, old):
             pass
         elif settings.type == "sitemap" or settings.sitemap:
-            _sitemap(ctx, config, harvest)
+            _sitemap(ctx, config, harvest, old)
         else:
             harvest.notes.append("the WordPress posts carry no Polylang 'translations' field; "
                                  "set [fetch] sitemap to follow its hreflang alternates instead")
@@ -147,29 +198,33 @@ def _drupal_nodes(ctx: Context) -> list[tuple[str, str]]:
 
 
 def _drupal(ctx: Context, languages: tuple[str, ...] | list[str], limits: LimitsConfig,
-            harvest: TranslationHarvest) -> None:
+            harvest: TranslationHarvest, old: dict[str, dict[str, str]]) -> None:
     nodes = _drupal_nodes(ctx)
     jobs = [(lang, uuid, slug) for uuid, slug in nodes for lang in languages]
     ctx.claim(len(jobs), ctx.base, f"{len(nodes)} nodes in {len(languages)} languages")
-    results = ctx.pool_map(lambda job: _drupal_translation(ctx, limits, *job), jobs)
-    for (lang, _, slug), result in zip(jobs, results):
+    results = ctx.pool_map(lambda job: _drupal_translation(ctx, limits, harvest, old, *job), jobs)
+    for (lang, _, slug), result in zip(jobs, results, strict=True):
         if isinstance(result, TranslatedDocument):
-            harvest.found.append(FetchedTranslation(lang, slug, result))
+            harvest.found.append(FetchedTranslation(lang, slug, result, result.origin))
         elif result:
             harvest.problems.append(result)
 
 
-def _drupal_translation(ctx: Context, limits: LimitsConfig, lang: str, uuid: str, slug: str
+def _drupal_translation(ctx: Context, limits: LimitsConfig, harvest: TranslationHarvest,
+                        old: dict[str, dict[str, str]], lang: str, uuid: str, slug: str
                         ) -> TranslatedDocument | str | None:
-    """The node's translation, None when it has none, or ``URL: why it was skipped``."""
+    """The node's translation, None when it has none (or it is unchanged), or ``URL: why it
+    was skipped``."""
     code = bcp47_tag(lang).lower()
     url = f"{ctx.base}/{code}/jsonapi/node/{ctx.config.bundle}/{uuid}"
     try:
-        response = ctx.get(url, ACCEPT_JSONAPI)
+        response = harvest.get(ctx, url, ACCEPT_JSONAPI, old)
     except HTTPStatusProblem as exc:
         return None if exc.status in (403, 404) else f"{url}: {exc.reason}"
     except PageProblem as exc:
         return f"{url}: {exc.reason}"
+    if response is None:
+        return None
     doc = parse_json(response)
     node: Any = doc.get("data") if isinstance(doc, dict) else None
     expect(isinstance(node, dict) and isinstance(node.get("attributes"), dict), url,
@@ -195,7 +250,8 @@ _PLL_LIST_FIELDS = "id,slug,status,lang,translations"
 _PLL_POST_FIELDS = "id,status,lang,link,title,content,excerpt"
 
 
-def _wordpress(ctx: Context, config: Config, harvest: TranslationHarvest) -> bool:
+def _wordpress(ctx: Context, config: Config, harvest: TranslationHarvest,
+               old: dict[str, dict[str, str]]) -> bool:
     """Polylang's translations of every published source-language post and page; False
     (nothing asked beyond the first listing) when the posts carry no ``translations``."""
     source = bcp47_tag(config.source_language).lower()
@@ -230,22 +286,30 @@ def _wordpress(ctx: Context, config: Config, harvest: TranslationHarvest) -> boo
                 return False
             page += 1
     ctx.claim(len(jobs), ctx.base, f"{len(jobs)} translated posts")
-    results = ctx.pool_map(lambda job: _wp_translation(ctx, config.limits, job[0], job[2]), jobs)
-    for (lang, slug, _), result in zip(jobs, results):
+    results = ctx.pool_map(
+        lambda job: _wp_translation(ctx, config.limits, harvest, old, job[0], job[2]), jobs)
+    for (lang, slug, url), result in zip(jobs, results, strict=True):
         if isinstance(result, TranslatedDocument):
-            harvest.found.append(FetchedTranslation(lang, slug, result))
+            harvest.found.append(FetchedTranslation(lang, slug, result, _wp_url(url)))
         elif result:
             harvest.problems.append(result)
     return True
 
 
-def _wp_translation(ctx: Context, limits: LimitsConfig, lang: str, url: str
+def _wp_url(url: str) -> str:
+    return f"{url}?{urlencode({'_fields': _PLL_POST_FIELDS})}"
+
+
+def _wp_translation(ctx: Context, limits: LimitsConfig, harvest: TranslationHarvest,
+                    old: dict[str, dict[str, str]], lang: str, url: str
                     ) -> TranslatedDocument | str | None:
-    url = f"{url}?{urlencode({'_fields': _PLL_POST_FIELDS})}"
+    url = _wp_url(url)
     try:
-        response = ctx.get(url, ACCEPT_JSON)
+        response = harvest.get(ctx, url, ACCEPT_JSON, old)
     except PageProblem as exc:
         return f"{url}: {exc.reason}"
+    if response is None:
+        return None
     post = parse_json(response)
     expect(isinstance(post, dict), url, "expected a post")
     if post.get("status", "publish") != "publish":
@@ -279,7 +343,8 @@ def _pick(alternates: dict[str, str], lang: str) -> str | None:
     return regional[0] if len(regional) == 1 else None
 
 
-def _sitemap(ctx: Context, config: Config, harvest: TranslationHarvest) -> None:
+def _sitemap(ctx: Context, config: Config, harvest: TranslationHarvest,
+             old: dict[str, dict[str, str]]) -> None:
     if ctx.config.type == "sitemap":
         check_selectors(ctx.config)
     start = ctx.config.sitemap or f"{ctx.base}/sitemap.xml"
@@ -295,7 +360,8 @@ def _sitemap(ctx: Context, config: Config, harvest: TranslationHarvest) -> None:
     english = [loc for loc in dict.fromkeys(locs) if loc not in translated]
     missing = [loc for loc in english if loc not in alternates]
     ctx.claim(len(missing), start, f"{len(missing)} pages to read for their hreflang links")
-    for loc, links in zip(missing, ctx.pool_map(lambda loc: _page_alternates(ctx, loc), missing)):
+    found = ctx.pool_map(lambda loc: _page_alternates(ctx, loc), missing)
+    for loc, links in zip(missing, found, strict=True):
         if links:
             alternates[loc] = links
     jobs: list[tuple[str, str, str]] = []
@@ -312,11 +378,12 @@ def _sitemap(ctx: Context, config: Config, harvest: TranslationHarvest) -> None:
                 continue
             jobs.append((lang, slug, href))
     ctx.claim(len(jobs), start, f"{len(jobs)} translated pages")
-    pages = ctx.pool_map(lambda job: _translated_page(ctx, config.limits, job[2]), jobs)
-    for (lang, slug, _), page in zip(jobs, pages):
+    pages = ctx.pool_map(lambda job: _translated_page(ctx, config.limits, harvest, old, job[2]),
+                         jobs)
+    for (lang, slug, url), page in zip(jobs, pages, strict=True):
         if isinstance(page, TranslatedDocument):
-            harvest.found.append(FetchedTranslation(lang, slug, page))
-        else:
+            harvest.found.append(FetchedTranslation(lang, slug, page, url))
+        elif page:
             harvest.problems.append(page)
 
 
@@ -345,11 +412,14 @@ def _page_alternates(ctx: Context, loc: str) -> dict[str, str]:
     return links
 
 
-def _translated_page(ctx: Context, limits: LimitsConfig, url: str) -> TranslatedDocument | str:
+def _translated_page(ctx: Context, limits: LimitsConfig, harvest: TranslationHarvest,
+                     old: dict[str, dict[str, str]], url: str) -> TranslatedDocument | str | None:
     try:
-        response = ctx.get(url, ACCEPT_HTML)
+        response = harvest.get(ctx, url, ACCEPT_HTML, old)
     except PageProblem as exc:
         return f"{url}: {exc.reason}"
+    if response is None:
+        return None
     try:
         return parse_html_translation(response.body, url, limits,
                                       body_selector=ctx.config.body_selector,

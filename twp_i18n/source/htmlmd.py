@@ -194,7 +194,12 @@ def _is_widget(el: Tag) -> bool:
 
 def _absolute(url: str, base_url: str | None) -> str:
     url = url.strip()
-    return urljoin(base_url, url) if base_url else url
+    if not base_url:
+        return url
+    try:
+        return urljoin(base_url, url)
+    except ValueError:  # a malformed host ("//[[[...", an invalid IPv6 literal): kept as written
+        return url
 
 
 def _fix_image(el: Tag, base_url: str | None) -> None:

@@ -141,6 +141,16 @@ def without_template_tags(text: str) -> str:
     return TEMPLATE_TAG.sub(" ", text) if "{" in text else text
 
 
+#: A block opening with a tag whose content is code or kept verbatim (``{{< highlight go >}}``,
+#: ``{% raw %}``, ``{% comment %}``): the whole block is for the generator, not a unit.
+_CODE_TAG = re.compile(r"\{(?:\{[<%]|%)-?\s*(?:highlight|code|codeblock|raw|comment)\b", re.I)
+
+
+def template_code(text: str) -> bool:
+    """True when a block is a shortcode or tag holding code (see :data:`_CODE_TAG`)."""
+    return text.startswith("{") and _CODE_TAG.match(text) is not None
+
+
 # --------------------------------------------------------------------------- title heading
 
 def title_heading(tokens: list[Token], title: str) -> bool:

@@ -17,9 +17,9 @@ from __future__ import annotations
 import copy
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from functools import cached_property, lru_cache
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -29,7 +29,14 @@ from ..diagnostics import Diagnostic, warning
 from ..errors import ContentError
 from ..urls import foreign_urls
 from .content import Article
-from .markup import alert_marker, html_text, markdown_in_html, title_heading, without_template_tags
+from .markup import (
+    alert_marker,
+    html_text,
+    markdown_in_html,
+    template_code,
+    title_heading,
+    without_template_tags,
+)
 
 #: Order of preference when one text appears in several roles: the first kind
 #: keeps a plain entry, the others get a msgctxt naming their role.
@@ -39,7 +46,8 @@ ROLE_ORDER = ("paragraph", "list item", "block quote", "table cell", "table head
 
 @dataclass(frozen=True)
 class Unit:
-    """One translatable block of an article."""
+    """One translatable block of an article: what extraction writes as an entry, what
+    status and the build weigh, and what rendering replaces."""
 
     text: str
     """The msgid: normalised Markdown source of the block."""
@@ -47,11 +55,40 @@ class Unit:
     """What the block is: ``title``, ``heading 2``, ``list item``, ..."""
     line: int
     """1-based line in the article's file."""
+    context: str | None = None
+    """The msgctxt: None, unless the same text is also a unit of a more common role
+    (:data:`ROLE_ORDER`), which keeps the plain entry."""
+    block: int | None = None
+    """Index of the block's inline token in the body's tokens (None for title and summary)."""
 
     @property
     def role(self) -> str:
         """The kind without heading level: what msgctxt distinguishes."""
         return "heading" if self.kind.startswith("heading") else self.kind
+
+    @property
+    def key(self) -> tuple[str | None, str]:
+        """``(msgctxt, msgid)``: the unit's entry in the article's catalog."""
+        return (self.context, self.text)
+
+    @cached_property
+    def words(self) -> int:
+        """Words of the source text (:func:`word_count`): what the unit weighs in the
+        percent translated."""
+        return word_count(self.text)
+
+
+def with_contexts(units: list[Unit]) -> list[Unit]:
+    """``units`` with their msgctxt: None, unless the text also appears in a more common role."""
+    roles: dict[str, set[str]] = {}
+    for unit in units:
+        roles.setdefault(unit.text, set()).add(unit.role)
+    result = []
+    for unit in units:
+        primary = min(roles[unit.text], key=ROLE_ORDER.index)
+        context = None if unit.role == primary else unit.role
+        result.append(unit if unit.context == context else replace(unit, context=context))
+    return result
 
 
 #: The deepest nesting of lists and block quotes the parser reads.  It is recursive, so
@@ -304,11 +341,12 @@ def block_text(token: Token, kind: str) -> str:
 
 def is_unit(text: str) -> bool:
     """True when a block's text is translatable: words besides shortcodes and template tags."""
-    return has_words(without_template_tags(text))
+    return not template_code(text) and has_words(without_template_tags(text))
 
 
 def article_units(article: Article, tokens: list[Token] | None = None) -> list[Unit]:
-    """All units of an article, in document order: title, summary, then the body.
+    """All units of an article, in document order: title, summary, then the body, each
+    with its key (msgctxt, msgid), kind, line and word count.
 
     ``tokens`` are the body's tokens when the caller already parsed it (untouched).
     Raises :class:`~twp_i18n.errors.ContentError` for nesting deeper than
@@ -321,12 +359,7 @@ def article_units(article: Article, tokens: list[Token] | None = None) -> list[U
     if tokens is None:
         tokens = parse_body(article)
     check_nesting(article, tokens)
-    for token, kind in translatable_blocks(tokens):
-        text = block_text(token, kind)
-        if not is_unit(text):
-            continue
-        line = article.body_line + (token.map[0] if token.map else 0)
-        units.append(Unit(text, kind, line))
+    units.extend(_body_units(tokens, article.body_line, references="]:" in article.body))
     limit = article.limits.max_entry_bytes
     for unit in units:
         if len(unit.text) * 4 > limit and len(size := unit.text.encode("utf-8")) > limit:
@@ -336,7 +369,24 @@ def article_units(article: Article, tokens: list[Token] | None = None) -> list[U
                 path=article.rel_path, line=unit.line,
                 hint="split it (a blank line starts a new paragraph), or raise "
                      "[limits] max_entry_bytes in twp.toml")
-    return units
+    return with_contexts(units)
+
+
+def _body_units(tokens: list[Token], body_line: int = 1, references: bool = True) -> list[Unit]:
+    """The units of a parsed body (``body_line``: the file's line of its first line;
+    ``references``: whether the body may define reference links)."""
+    position = {id(token): index for index, token in enumerate(tokens)}
+    found = []
+    for token, kind in translatable_blocks(tokens):
+        text = block_text(token, kind)
+        if is_unit(text):
+            line = body_line + (token.map[0] if token.map else 0)
+            unit = Unit(text, kind, line, block=position[id(token)])
+            if text == token.content and "{" not in text and not (references and "[" in text):
+                # the block's own parse is the parse of its text: count words from it
+                unit.__dict__["words"] = _count_words(token.children or [])
+            found.append(unit)
+    return found
 
 
 _CONTAINER_DEPTH = {"blockquote_open": 1, "bullet_list_open": 1, "ordered_list_open": 1,
@@ -463,40 +513,32 @@ def link_urls(tokens: list[Token] | None) -> list[str]:
     return found
 
 
-def unit_blocks(tokens: list[Token]) -> list[tuple[int, str, str]]:
-    """``(index in tokens, kind, unit text)`` of every translatable block that is a unit."""
-    position = {id(token): index for index, token in enumerate(tokens)}
-    found = []
-    for token, kind in translatable_blocks(tokens):
-        text = block_text(token, kind)
-        if is_unit(text):
-            found.append((position[id(token)], kind, text))
-    return found
-
-
-def translate_tokens(tokens: list[Token], lookup: Callable[[str, str], str | None],
+def translate_tokens(tokens: list[Token], lookup: Callable[[Unit], str | None],
                      env: dict[str, Any],
-                     on_reject: Callable[[Token, str], None] | None = None,
-                     blocks: list[tuple[int, str, str]] | None = None,
+                     on_reject: Callable[[Token, Unit], None] | None = None,
+                     units: Sequence[Unit] | None = None,
                      allowed_hosts: tuple[str, ...] = (),
                      ) -> list[tuple[Token, str, bool]]:
     """Replace every block's inline content with its translation, in place.
 
-    ``lookup(text, kind)`` returns the translation of a unit or None.  Returns
+    ``lookup(unit)`` returns the translation of a unit or None.  Returns
     ``(token, kind, translated)`` for every unit so callers can mark the blocks
     that fell back to the source language.  A translation whose links lead to a
     site the source unit does not link to (reference-style links included, as
-    resolved here) is not used: ``on_reject(token, text)`` is told and the source
+    resolved here) is not used: ``on_reject(token, unit)`` is told and the source
     stays.  An image's alt text is replaced as text, never as Markdown source.
-    ``blocks`` is :func:`unit_blocks` of these tokens, when the caller has it;
+    ``units`` are :func:`article_units` of the article these tokens are the body of,
+    when the caller has them (those without a block, title and summary, are skipped);
     ``allowed_hosts`` the sites translations may link to besides the source's
     (``[check] allowed_link_hosts``).
     """
     md = markdown()
     result: list[tuple[Token, str, bool]] = []
-    for index, kind, text in unit_blocks(tokens) if blocks is None else blocks:
-        token = tokens[index]
-        translation = lookup(text, kind)
+    for unit in with_contexts(_body_units(tokens)) if units is None else units:
+        if unit.block is None:
+            continue
+        token, kind = tokens[unit.block], unit.kind
+        translation = lookup(unit)
         if translation is None:
             result.append((token, kind, False))
             continue
@@ -515,7 +557,7 @@ def translate_tokens(tokens: list[Token], lookup: Callable[[str, str], str | Non
         children = md.parseInline(translation, env)[0].children or []
         if foreign_urls(link_urls(children), link_urls(token.children), allowed_hosts):
             if on_reject is not None:
-                on_reject(token, text)
+                on_reject(token, unit)
             result.append((token, kind, False))
             continue
         token.content = translation
@@ -534,18 +576,19 @@ def word_count(text: str) -> int:
     >>> word_count("Read **our notes** at [the page](https://example.org/a) or `x.md`.")
     7
     """
-    tokens = markdown().parseInline(without_template_tags(text))
+    return _count_words(markdown().parseInline(without_template_tags(text))[0].children or [])
+
+
+def _count_words(children: list[Token]) -> int:
+    """:func:`word_count` of a text without template tags whose inline tokens are ``children``."""
     plain: list[str] = []
-    for token in tokens:
-        for child in token.children or []:
-            if child.type == "text":
-                plain.append(child.content)
-            elif child.type == "image":
-                plain.append(" ".join(c.content for c in child.children or [] if c.type == "text"))
-            elif child.type in ("softbreak", "hardbreak"):
-                plain.append(" ")
-            else:
-                plain.append(" ")
+    for child in children:
+        if child.type == "text":
+            plain.append(child.content)
+        elif child.type == "image":
+            plain.append(" ".join(c.content for c in child.children or [] if c.type == "text"))
+        else:
+            plain.append(" ")
     words = _URL.sub(" ", "".join(plain)).split()
     return sum(1 for word in words if any(_is_word_char(ch) for ch in word))
 

@@ -1,0 +1,191 @@
+"""What every command shares: where it prints, the site it works on (and its lock), progress
+bars, the languages it was given, and how warnings and broken inputs are printed (each once)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from ..config import Config, find_site, load_config
+from ..diagnostics import Diagnostic
+from ..errors import ConfigError, safe_text
+from ..languages import bcp47_tag
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
+
+@dataclass
+class Console:
+    """Where commands print: results on stdout, diagnostics on stderr."""
+
+    quiet: bool = False
+    verbose: bool = False
+    debug: bool = False
+    site: Path | None = None
+    """``--site``; None: the current folder or the nearest parent holding twp.toml."""
+
+    def say(self, message: str) -> None:
+        """A result line (suppressed by --quiet)."""
+        if not self.quiet:
+            typer.echo(message)
+
+    def detail(self, message: str) -> None:
+        """A line shown only with --verbose."""
+        if self.verbose and not self.quiet:
+            typer.echo(message)
+
+    def config(self) -> Config:
+        return load_config(self.site if self.site is not None else find_site(Path.cwd()))
+
+    @contextmanager
+    def writing(self, lock: bool = True) -> Iterator[Config]:
+        """The site's config, with the site lock held: the one place every command that
+        writes catalogs, content or output takes it (``lock=False`` for a dry run)."""
+        from ..machinery.lock import site_lock
+
+        config = self.config()
+        if not lock:
+            yield config
+            return
+        with site_lock(config.root):
+            yield config
+
+
+class WarningHandler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        prefix = "warning" if record.levelno < logging.ERROR else "error"
+        typer.echo(f"{prefix}: {safe_text(record.getMessage())}", err=True)
+
+
+def warn(config: Config, records: Iterable[Diagnostic]) -> int:
+    """Print each warning once on stderr, minus the codes ``[warnings] ignore`` silences;
+    return how many were printed (``--strict`` fails on any)."""
+    from ..diagnostics import shown
+
+    printed = shown(records, config.ignore_warnings)
+    for record in printed:
+        typer.echo(str(record), err=True)
+    return sum(1 for record in printed if record.severity != "note")  # notes never fail --strict
+
+
+def list_files(console: Console, verb: str, paths: list[str], always: bool = False) -> None:
+    """List files: with --verbose, or always (a dry run exists to show them)."""
+    for path in paths:
+        if always:
+            console.say(f"{verb} {path}")
+        else:
+            console.detail(f"{verb} {path}")
+
+
+@contextmanager
+def progress(console: Console) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A rich progress bar on a terminal; nothing when output is piped or --quiet."""
+    if console.quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console as RichConsole
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    # No refresh thread (auto_refresh=False): update and extract fork worker processes.
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  transient=True, auto_refresh=False, console=RichConsole(stderr=True)) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def advance(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+            bar.refresh()
+
+        yield advance
+
+
+def check_languages(config: Config, langs: list[str] | None) -> list[str] | None:
+    if not langs:
+        return None
+    by_key = {bcp47_tag(lang).lower(): lang for lang in config.languages}
+    by_key.update({lang.lower(): lang for lang in config.languages})
+    langs = [by_key.get(lang.lower(), by_key.get(bcp47_tag(lang).lower(), lang))  # pt-BR -> pt_BR
+             for lang in langs]
+    unknown = [lang for lang in langs if lang not in config.languages]
+    if unknown:
+        raise ConfigError(
+            f"language {', '.join(repr(u) for u in unknown)} is not in [site] languages"
+            + did_you_mean(config, unknown[0]),
+            path="twp.toml",
+            hint=f"configured: {', '.join(config.languages) or 'none'}; add one with 'twp add-language'",
+        )
+    return langs
+
+
+def did_you_mean(config: Config, unknown: str) -> str:
+    """``"; did you mean 'pt_BR'?"`` for the configured language closest to ``unknown``."""
+    import difflib
+
+    names = {lang.lower(): lang for lang in config.languages}
+    names.update({bcp47_tag(lang).lower(): lang for lang in config.languages})
+    close = difflib.get_close_matches(unknown.lower(), list(names), n=1, cutoff=0.5)
+    return f"; did you mean '{names[close[0]]}'?" if close else ""
+
+
+def exit_if_broken(errors: Sequence[Diagnostic | str], what: str, escaped: bool = False) -> None:
+    """Report the broken inputs a command left aside (each once, a record as
+    ``path:line: error: message [code]`` and its hint, a text as ``error: path:line: message``;
+    ``escaped``: texts already shown safely, as ``str()`` of an error is, hint included) and
+    exit with 1: the rest of the work is done."""
+    if not errors:
+        return
+    for error in errors:
+        if isinstance(error, Diagnostic):
+            typer.echo(str(error) + (f"\n  hint: {safe_text(error.hint)}" if error.hint else ""),
+                       err=True)
+        else:
+            typer.echo(f"error: {error if escaped else safe_text(error)}", err=True)
+    typer.echo(f"{len(errors)} broken file{'s' if len(errors) != 1 else ''} {what}; "
+               "everything else is done (fix them and run again)", err=True)
+    raise typer.Exit(1)
+
+
+def short(text: str) -> str:
+    text = " ".join(text.split())
+    return safe_text(repr(text if len(text) <= 60 else text[:57] + "..."))
+
+
+_GLOBAL_FLAGS = frozenset({"-q", "--quiet", "-v", "--verbose", "--debug"})
+_GLOBAL_VALUED = frozenset({"--site"})
+
+
+def globals_first(args: list[str]) -> list[str]:
+    """Move the global options given after the command (``twp extract -q``) before it, where
+    typer reads them; everything after a ``--`` is left as it is."""
+    index = 0
+    while index < len(args) and args[index].startswith("-") and args[index] != "--":
+        index += 2 if args[index] in _GLOBAL_VALUED else 1
+    if index >= len(args) or args[index] == "--":
+        return args
+    before, command, after = args[:index], args[index], args[index + 1:]
+    moved: list[str] = []
+    rest: list[str] = []
+    position = 0
+    while position < len(after):
+        token = after[position]
+        if token == "--":
+            rest.extend(after[position:])
+            break
+        if token in _GLOBAL_FLAGS or token.split("=", 1)[0] in _GLOBAL_VALUED and "=" in token:
+            moved.append(token)
+        elif token in _GLOBAL_VALUED and position + 1 < len(after):
+            moved.extend(after[position:position + 2])
+            position += 1
+        else:
+            rest.append(token)
+        position += 1
+    return [*before, *moved, command, *rest]
