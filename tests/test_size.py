@@ -16,7 +16,7 @@ LONG_MODULES = {
 }
 LONG_FUNCTIONS = {
     ("catalog/merge3.py", "entry"),
-    ("catalog/status.py", "site_status"), ("render/localize.py", "localize"),
+    ("render/localize.py", "localize"),
 }
 
 

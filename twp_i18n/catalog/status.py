@@ -192,7 +192,7 @@ class LanguageStatus:
                 "catalogs": [c.as_dict() for c in self.catalogs]}
 
 
-def site_status(config: Config, *, languages: Iterable[str] | None = None,  # noqa: C901 - too long too, listed in CONTRIBUTING.md
+def site_status(config: Config, *, languages: Iterable[str] | None = None,
                 articles: Iterable[str] | None = None, remember: bool = True,
                 broken: list[CatalogError] | None = None) -> list[LanguageStatus]:
     """Status of every (selected) language and article, from the catalogs on disk.
@@ -204,65 +204,16 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,  # no
     raises its :class:`CatalogError`, or, when a ``broken`` list is given, is added to it
     and counted as untranslated (as the build publishes nothing from it).
     """
-    directory = config.templates_po_dir
     domains = list(pot_files(config))
     if not domains:
         load_templates(config)  # raises the "run twp extract first" error
-    wanted = set(articles) if articles is not None else None
+    if articles is not None:
+        wanted = set(articles)
+        domains = [domain for domain in domains if domain in wanted]
     stored = cache.Memo(config, "status")
     known: dict[str, list[Any]] = stored.get("files", {})
-    fresh: dict[str, list[Any]] = {}
-
-    # Which file each (language, article) is counted from, and the counts the cache has.
-    rows: list[tuple[str, str, str, bool, str]] = []  # language, article, path, exists, counted
-    template_digests: dict[str, str] = {}
-
-    def template_digest(domain: str) -> str:
-        if domain not in template_digests:
-            try:
-                template_digests[domain] = cache.digest(pofile.read_bytes(
-                    directory / f"{domain}.pot", template_dir + f"{domain}.pot", config.limits))
-            except FileNotFoundError:
-                template_digests[domain] = ""
-        return template_digests[domain]
-
-    todo: dict[str, tuple[Path, str, Path, Context]] = {}  # counted -> (file, kind, template, context)
-    template_dir = config.rel(directory) + "/"
     langs = list(dict.fromkeys(languages if languages is not None else config.languages))
-    for lang in langs:
-        lang_dir = config.po_dir(lang)
-        prefix = config.rel(lang_dir) + "/"
-        # as the build checks them: articles with the language's glossary, site.po without
-        contexts = {"article": check_context(config, lang), "site": Context(lang)}
-        for domain in domains:
-            if wanted is not None and domain not in wanted:
-                continue
-            kind = "site" if domain == SITE_DOMAIN else "article"
-            rel = prefix + domain + ".po"
-            path = lang_dir / f"{domain}.po"
-            try:
-                data = pofile.read_bytes(path, rel, config.limits)
-                exists, counted = True, rel
-            except (FileNotFoundError, CatalogError) as exc:
-                if isinstance(exc, CatalogError):
-                    if broken is None:
-                        raise
-                    broken.append(exc)
-                path = directory / f"{domain}.pot"
-                exists, counted = not isinstance(exc, FileNotFoundError), template_dir + path.name
-                data = pofile.read_bytes(path, template_dir + path.name, config.limits)
-            rows.append((lang, domain, rel, exists, counted))
-            if counted in fresh or counted in todo:
-                continue
-            context = contexts[kind] if counted == rel else DEFAULT_CONTEXT
-            key = _counts_key(data, path, context)
-            if exists:  # the counts of a catalog depend on its template's too
-                key += ":" + template_digest(domain)
-            hit = known.get(counted)
-            if hit is not None and hit[0] == key:
-                fresh[counted] = hit
-            else:
-                todo[counted] = (path, kind, directory / f"{domain}.pot", context)
+    rows, fresh, todo = _counting_plan(config, langs, domains, known, broken)
     failed: list[CatalogError] = []
     verdicts = None
     if todo:
@@ -274,16 +225,107 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,  # no
     if failed:
         assert broken is not None
         broken.extend(failed)
-        domain_of = {rel: domain for _, domain, rel, _, _ in rows}
-        instead = {exc.path: template_dir + domain_of.get(exc.path or "", Path(exc.path or "").stem) + ".pot"
-                   for exc in failed}
-        fresh.update(_count_catalogs({rel: (config.root / rel, "article", config.root / rel,
-                                            DEFAULT_CONTEXT)
-                                      for rel in set(instead.values()) - fresh.keys()},
-                                     verdicts, config.limits))
-        rows = [(lang, domain, rel, exists, instead.get(counted, counted))
-                for lang, domain, rel, exists, counted in rows]
+        rows = _count_templates_instead(config, rows, failed, fresh, verdicts)
+    result = _language_statuses(config, langs, rows, fresh)
+    if remember and (fresh.keys() - known.keys() or any(known.get(k) != v for k, v in fresh.items())):
+        stored.save(files={**known, **fresh})
+        if verdicts is not None:
+            verdicts.save()
+    return result
 
+
+_Row = tuple[str, str, str, bool, str]
+"""Language, article, path of its catalog, whether that exists, path of the file counted."""
+
+
+def _counting_plan(config: Config, langs: list[str], domains: list[str],
+                   known: dict[str, list[Any]], broken: list[CatalogError] | None
+                   ) -> tuple[list[_Row], dict[str, list[Any]],
+                              dict[str, tuple[Path, str, Path, Context]]]:
+    """Which file each (language, article) is counted from, the counts the cache has, and
+    the files to count: counted -> (file, kind, template, context)."""
+    directory = config.templates_po_dir
+    template_dir = config.rel(directory) + "/"
+    template_digests: dict[str, str] = {}
+    rows: list[_Row] = []
+    fresh: dict[str, list[Any]] = {}
+    todo: dict[str, tuple[Path, str, Path, Context]] = {}
+    for lang in langs:
+        lang_dir = config.po_dir(lang)
+        prefix = config.rel(lang_dir) + "/"
+        # as the build checks them: articles with the language's glossary, site.po without
+        contexts = {"article": check_context(config, lang), "site": Context(lang)}
+        for domain in domains:
+            kind = "site" if domain == SITE_DOMAIN else "article"
+            rel = prefix + domain + ".po"
+            path, data, exists, counted = _read_counted(config, lang_dir / f"{domain}.po", rel,
+                                                        domain, template_dir, broken)
+            rows.append((lang, domain, rel, exists, counted))
+            if counted in fresh or counted in todo:
+                continue
+            context = contexts[kind] if counted == rel else DEFAULT_CONTEXT
+            key = _counts_key(data, path, context)
+            if exists:  # the counts of a catalog depend on its template's too
+                key += ":" + _template_digest(config, domain, template_dir, template_digests)
+            hit = known.get(counted)
+            if hit is not None and hit[0] == key:
+                fresh[counted] = hit
+            else:
+                todo[counted] = (path, kind, directory / f"{domain}.pot", context)
+    return rows, fresh, todo
+
+
+def _read_counted(config: Config, path: Path, rel: str, domain: str, template_dir: str,
+                  broken: list[CatalogError] | None) -> tuple[Path, bytes, bool, str]:
+    """The file an article is counted from in a language, its bytes, whether the catalog
+    exists, and its path: the catalog, or its template when there is none (or, with a
+    ``broken`` list, when it cannot be read)."""
+    try:
+        return path, pofile.read_bytes(path, rel, config.limits), True, rel
+    except (FileNotFoundError, CatalogError) as exc:
+        if isinstance(exc, CatalogError):
+            if broken is None:
+                raise
+            broken.append(exc)
+        template = config.templates_po_dir / f"{domain}.pot"
+        data = pofile.read_bytes(template, template_dir + template.name, config.limits)
+        return template, data, not isinstance(exc, FileNotFoundError), template_dir + template.name
+
+
+def _template_digest(config: Config, domain: str, template_dir: str,
+                     digests: dict[str, str]) -> str:
+    """The digest of an article's template (``""`` when there is none), remembered in
+    ``digests``."""
+    if domain not in digests:
+        try:
+            digests[domain] = cache.digest(pofile.read_bytes(
+                config.templates_po_dir / f"{domain}.pot", template_dir + f"{domain}.pot",
+                config.limits))
+        except FileNotFoundError:
+            digests[domain] = ""
+    return digests[domain]
+
+
+def _count_templates_instead(config: Config, rows: list[_Row], failed: list[CatalogError],
+                             fresh: dict[str, list[Any]], verdicts: Verdicts | None
+                             ) -> list[_Row]:
+    """The rows, with the catalogs that failed while counted counted from their templates
+    (all untranslated); the templates' counts are added to ``fresh``."""
+    template_dir = config.rel(config.templates_po_dir) + "/"
+    domain_of = {rel: domain for _, domain, rel, _, _ in rows}
+    instead = {exc.path: template_dir + domain_of.get(exc.path or "", Path(exc.path or "").stem) + ".pot"
+               for exc in failed}
+    fresh.update(_count_catalogs({rel: (config.root / rel, "article", config.root / rel,
+                                        DEFAULT_CONTEXT)
+                                  for rel in set(instead.values()) - fresh.keys()},
+                                 verdicts, config.limits))
+    return [(lang, domain, rel, exists, instead.get(counted, counted))
+            for lang, domain, rel, exists, counted in rows]
+
+
+def _language_statuses(config: Config, langs: list[str], rows: list[_Row],
+                       fresh: dict[str, list[Any]]) -> list[LanguageStatus]:
+    """Each language's catalogs with their counts and totals, in the order of ``rows``."""
     result = [LanguageStatus(lang) for lang in langs]
     by_lang = {status.lang: status for status in result}
     for lang, domain, rel, exists, counted in rows:
@@ -292,10 +334,6 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,  # no
         publishable = domain != SITE_DOMAIN and counts.percent >= config.min_percent
         status.catalogs.append(CatalogStatus(lang, domain, rel, counts, exists, publishable))
         status.total.add(counts)
-    if remember and (fresh.keys() - known.keys() or any(known.get(k) != v for k, v in fresh.items())):
-        stored.save(files={**known, **fresh})
-        if verdicts is not None:
-            verdicts.save()
     return result
 
 
