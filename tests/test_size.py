@@ -16,7 +16,6 @@ LONG_MODULES = {
 }
 LONG_FUNCTIONS = {
     ("catalog/merge3.py", "entry"),
-    ("render/localize.py", "localize"),
 }
 
 

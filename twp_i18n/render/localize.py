@@ -388,19 +388,25 @@ def localize(article: Article, lang: str, source_lang: str, view: CatalogView | 
         marks = translate_tokens(tokens, lookup, env, reject, units=units,
                                  allowed_hosts=view.allowed_hosts)
     if not is_source:
-        source_tag = bcp47_tag(source_lang)
-        position = {id(token): index for index, token in enumerate(tokens)}
-        for token, _kind, translated in marks:
-            if not translated:
-                _mark_source(tokens, position[id(token)], source_tag)
-        for index, token in enumerate(tokens):  # prose in raw HTML stays in English
-            if token.type == "html_block" and has_words(html_text(token.content)):
-                token = tokens[index] = Token(*_TOKEN_FIELDS(token))  # shared: copy it
-                token.content = mark_html_lang(token.content, source_tag)
+        _mark_untranslated(tokens, marks, bcp47_tag(source_lang))
     html = markdown().renderer.render(tokens, markdown().options, env)
     html = sanitize(html, source.tags)
     return Localized(article, lang, title, summary, html, words, done_words, missing,
                      view.revision, problems)
+
+
+def _mark_untranslated(tokens: list[Any], marks: list[tuple[Any, str, bool]],
+                       source_tag: str) -> None:
+    """Put the source language on what is shown untranslated: the blocks around the
+    inline tokens ``marks`` says are not translated, and raw HTML holding prose."""
+    position = {id(token): index for index, token in enumerate(tokens)}
+    for token, _kind, translated in marks:
+        if not translated:
+            _mark_source(tokens, position[id(token)], source_tag)
+    for index, token in enumerate(tokens):  # prose in raw HTML stays in English
+        if token.type == "html_block" and has_words(html_text(token.content)):
+            token = tokens[index] = Token(*_TOKEN_FIELDS(token))  # shared: copy it
+            token.content = mark_html_lang(token.content, source_tag)
 
 
 def _mark_source(tokens: list[Any], index: int, source_tag: str) -> None:
