@@ -87,7 +87,10 @@ def test_bad_rows_are_errors_with_their_line_and_the_rest_is_used(make_site, twp
     text = GLOSSARY + "withdrawal,,no,\n,Entzug,,\nnausea,Übelkeit,maybe,\ntapering,Reduktion,,\n"
     root = site_with_glossary(make_site, text)
     glossary = load_glossary(load_config(root), "de")
-    assert [p.split(":")[1] for p in glossary.problems] == ["6", "7", "8", "9"]
+    assert [(p.path, p.line, p.code) for p in glossary.problems] == [
+        ("locales/de/glossary.csv", line, "glossary-row") for line in (6, 7, 8, 9)]
+    assert glossary.problems[0].message == ("no target term (leave a term out, or mark it "
+                                            "do_not_translate); this row is left out")
     assert len(glossary.terms) == 4
     (root / "content/en").mkdir(parents=True)
     (root / "content/en/a.md").write_text('---\ntitle: "A"\ndate: 2026-01-05\n---\n\nText.\n',
@@ -99,16 +102,56 @@ def test_bad_rows_are_errors_with_their_line_and_the_rest_is_used(make_site, twp
     assert "locales/de/glossary.csv:6: error:" in result.out and "[glossary-file]" in result.out
 
 
+def test_a_bad_row_is_a_build_warning_printed_once_with_its_line(make_site, twp):
+    root = site_with_glossary(make_site, GLOSSARY + "withdrawal,,no,\n",
+                              "[publish]\nmin_percent = 0\n")
+    (root / "content/en").mkdir(parents=True)
+    (root / "content/en/a.md").write_text('---\ntitle: "A"\ndate: 2026-01-05\n---\n\nText.\n',
+                                          encoding="utf-8")
+    assert twp("--site", root, "--quiet", "sync").code == 0
+    expected = ["locales/de/glossary.csv:6: warning: no target term (leave a term out, or mark "
+                "it do_not_translate); this row is left out (the glossary's other rows are "
+                "used) [glossary-row]"]
+    for _ in range(2):  # the second build plans from its cache: the same line, once
+        result = twp("--site", root, "build")
+        assert result.code == 0, result
+        assert [line for line in result.err.splitlines() if "glossary" in line] == expected
+    assert twp("--site", root, "build", "--strict").code == 1
+    with open(root / "twp.toml", "a", encoding="utf-8") as toml:
+        toml.write('\n[warnings]\nignore = ["glossary-row"]\n')
+    quiet = twp("--site", root, "build", "--strict")
+    assert quiet.code == 0 and "glossary" not in quiet.err
+
+
+def test_an_unreadable_glossary_is_a_build_error_printed_once(make_site, twp):
+    root = site_with_glossary(make_site, "")
+    (root / "locales/de/glossary.csv").write_bytes(b"source,target\n\xff\xfe,x\n")
+    (root / "content/en").mkdir(parents=True)
+    (root / "content/en/a.md").write_text('---\ntitle: "A"\ndate: 2026-01-05\n---\n\nText.\n',
+                                          encoding="utf-8")
+    assert twp("--site", root, "--quiet", "sync").code == 0
+    result = twp("--site", root, "build")
+    assert result.code == 1, result
+    assert [line for line in result.err.splitlines() if "glossary" in line] == [
+        "locales/de/glossary.csv:2: error: not valid UTF-8; the glossary is not used (save it "
+        "as UTF-8) [glossary-unreadable]"]
+
+
 def test_the_glossary_file_is_bounded(make_site, twp):
     root = site_with_glossary(make_site, GLOSSARY + "x,y,\n" * 200,
                               "[glossary]\nmax_bytes = 1000\n")
     glossary = load_glossary(load_config(root), "de")
-    assert glossary.terms == () and "max_bytes" in glossary.problems[0]
+    [too_big] = glossary.problems
+    assert glossary.terms == () and "max_bytes" in too_big.message
+    assert (too_big.path, too_big.line, too_big.code) == ("locales/de/glossary.csv", None,
+                                                          "glossary-unreadable")
     bad = site_with_glossary(make_site, "source,target\nx,\"unterminated\n")
     assert load_glossary(load_config(bad), "de").problems
     binary = site_with_glossary(make_site, "")
     (binary / "locales/de/glossary.csv").write_bytes(b"source,target\n\xff\xfe,x\n")
-    assert ":2: not valid UTF-8" in load_glossary(load_config(binary), "de").problems[0]
+    [not_utf8] = load_glossary(load_config(binary), "de").problems
+    assert (not_utf8.line, not_utf8.severity) == (2, "error")
+    assert not_utf8.message.startswith("not valid UTF-8")
 
 
 def test_check_and_build_use_the_glossary(make_site, twp):
@@ -196,11 +239,11 @@ def test_a_weblate_tbx_glossary_is_read_too(make_site):
     glossary = load_glossary(load_config(root), "pt_BR")
     assert [(t.source, t.target, t.keep) for t in glossary.terms] == [
         ("tapering", "desmame", False), ("sertraline", "sertralina", True)]
-    assert [p.split(":")[:2] for p in glossary.problems] == [["locales/pt_BR/glossary.tbx", "14"]]
+    assert [(p.path, p.line) for p in glossary.problems] == [("locales/pt_BR/glossary.tbx", 14)]
     assert codes(glossary, "I took sertraline.", "Tomei sertralina.", "pt_BR") == set()
     (root / "locales/pt_BR/glossary.tbx").write_text("<martif><text>", encoding="utf-8")
     [problem] = load_glossary(load_config(root), "pt_BR").problems
-    assert problem.startswith("locales/pt_BR/glossary.tbx:1: XML syntax error")
+    assert str(problem).startswith("locales/pt_BR/glossary.tbx:1: error: XML syntax error")
 
 
 def test_many_terms_are_looked_up_word_by_word():

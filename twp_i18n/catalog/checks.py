@@ -135,7 +135,7 @@ from ..source.markup import comment_references, references_env, template_tags, w
 from ..source.segments import markdown
 from ..urls import foreign_urls, language_version_urls
 from .context import DEFAULT_CONTEXT, Context, check_context
-from .glossary import Glossary, load_glossary
+from .glossary import ROW_HINT, Glossary, load_glossary
 
 __all__ = [
     "ERRORS",
@@ -200,8 +200,7 @@ _HINTS = {
                         "accepted local form to the language's glossary.csv",
     "glossary": "use the translation the glossary gives for the term; or add "
                 "'# twp-ignore: glossary'",
-    "glossary-file": "fix the row on that line of the glossary (columns: source, target, "
-                     "do_not_translate)",
+    "glossary-file": ROW_HINT,
     "link-changed": "check the link targets; if a different URL is intended (a localized "
                     "page), add the translator comment '# twp-ignore: link-changed'",
     "number-changed": "check the numbers; if the change is intended, add the translator "
@@ -224,13 +223,8 @@ class Finding(Diagnostic):
 
 def glossary_findings(glossary: Glossary) -> list[Finding]:
     """The ``glossary-file`` error of each row of the glossary that was left out."""
-    result = []
-    for problem in glossary.problems:
-        where, _, message = problem.partition(": ")
-        path, _, line = where.partition(":")
-        result.append(Finding(path, int(line) if line.isdigit() else None, "error",
-                              "glossary-file", message, _HINTS["glossary-file"], None))
-    return result
+    return [Finding(problem.path, problem.line, "error", "glossary-file", problem.message,
+                    _HINTS["glossary-file"], None) for problem in glossary.problems]
 
 
 def finding_from_error(exc: CatalogError) -> Finding:

@@ -23,7 +23,9 @@ term not to translate, as Weblate writes it); both files may exist.
 The files lie beside ``LC_MESSAGES/``, not in it, and are not ``.po`` files: Weblate's
 component discovery (``locales/*/LC_MESSAGES/*.po``) never takes them for catalogs.
 Its size is bounded (``[glossary] max_bytes``); a bad row is reported with its line
-and left out, the others stay in force.
+(the warning ``glossary-row``) and left out, the others stay in force; a file that cannot be
+used at all (unreadable, too large, not UTF-8, no header, not XML) is the error
+``glossary-unreadable``.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config
+from ..diagnostics import Diagnostic
 from ..errors import control_character
 from ..machinery.fsutil import write_if_changed
 
@@ -81,8 +84,9 @@ class Glossary:
     terms: tuple[Term, ...] = ()
     path: str = ""
     """The glossary file, relative to the site root (for messages)."""
-    problems: tuple[str, ...] = ()
-    """``path:line: message`` of each row left out."""
+    problems: tuple[Diagnostic, ...] = ()
+    """Each row left out (``glossary-row``, a warning) and each file not used
+    (``glossary-unreadable``, an error), with its path and line."""
 
     @cached_property
     def by_first_word(self) -> dict[str, list[tuple[str, Term]]]:
@@ -135,6 +139,19 @@ def _word_char(text: str, at: int) -> bool:
     return at < len(text) and text[at].isalnum()
 
 
+ROW_HINT = "fix the row on that line of the glossary (columns: source, target, do_not_translate)"
+
+
+def _row(path: str, line: int | None, message: str) -> Diagnostic:
+    """A row (or the rows from one on) left out; the others are used."""
+    return Diagnostic(path, line, "warning", "glossary-row", message, ROW_HINT)
+
+
+def _unreadable(path: str, line: int | None, message: str) -> Diagnostic:
+    """A glossary file that is not used at all."""
+    return Diagnostic(path, line, "error", "glossary-unreadable", message)
+
+
 def glossary_path(config: Config, lang: str) -> Path:
     return config.locales_dir / lang / GLOSSARY_NAME
 
@@ -145,7 +162,7 @@ def load_glossary(config: Config, lang: str) -> Glossary:
     terms: dict[str, Term] = {t.casefold(): Term(t, "", True) for t in config.glossary.do_not_translate}
     path = glossary_path(config, lang)
     display = config.rel(path)
-    problems: list[str] = []
+    problems: list[Diagnostic] = []
     rows = [(display, term) for term in _read(path, display, config.glossary.max_bytes, problems)]
     tbx = path.with_name(TBX_NAME)
     if tbx.is_file():
@@ -156,8 +173,8 @@ def load_glossary(config: Config, lang: str) -> Glossary:
     for where, term in rows:
         key = term.source.casefold()
         if key in seen:
-            problems.append(f"{where}:{term.line}: '{term.source}' is already in the glossary "
-                            f"({seen[key]}); this one is left out")
+            problems.append(_row(where, term.line, f"'{term.source}' is already in the glossary "
+                                 f"({seen[key]}); this one is left out"))
             continue
         seen[key] = f"{where}:{term.line}"
         terms[key] = term
@@ -171,7 +188,7 @@ def _language_matches(value: str, lang: str) -> bool:
     return value == wanted or wanted.startswith(value + "-") or value.startswith(wanted + "-")
 
 
-def _read_tbx(path: Path, display: str, max_bytes: int, problems: list[str],
+def _read_tbx(path: Path, display: str, max_bytes: int, problems: list[Diagnostic],
               source_lang: str, lang: str) -> list[Term]:
     """The terms of a TBX file: each entry's term in the source language and in ``lang``."""
     from lxml import etree
@@ -185,7 +202,8 @@ def _read_tbx(path: Path, display: str, max_bytes: int, problems: list[str],
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if isinstance(exc.lineno, int) else None
-        problems.append(f"{display}:{line or 1}: XML syntax error: {exc.msg}; the file is not used")
+        problems.append(_unreadable(display, line or 1,
+                                    f"XML syntax error: {exc.msg}; the file is not used"))
         return []
     xml_lang = "{http://www.w3.org/XML/1998/namespace}lang"
 
@@ -198,8 +216,8 @@ def _read_tbx(path: Path, display: str, max_bytes: int, problems: list[str],
         if local(entry) not in ("termEntry", "conceptEntry"):
             continue
         if len(result) >= MAX_TERMS:
-            problems.append(f"{display}:{entry.sourceline}: more than {MAX_TERMS} terms; the "
-                            "rest is left out")
+            problems.append(_row(display, entry.sourceline,
+                                 f"more than {MAX_TERMS} terms; the rest is left out"))
             break
         source = target = ""
         keep = False
@@ -219,13 +237,14 @@ def _read_tbx(path: Path, display: str, max_bytes: int, problems: list[str],
         row = [source, target, "yes" if keep else "no"]
         term, problem = _term(row, 0, 1, 2, None, entry.sourceline or 0)
         if problem:
-            problems.append(f"{display}:{entry.sourceline}: {problem}; this entry is left out")
+            problems.append(_row(display, entry.sourceline, f"{problem}; this entry is left out"))
         elif term is not None:
             result.append(term)
     return result
 
 
-def _read_bounded(path: Path, display: str, max_bytes: int, problems: list[str]) -> bytes | None:
+def _read_bounded(path: Path, display: str, max_bytes: int,
+                  problems: list[Diagnostic]) -> bytes | None:
     """The bytes of a glossary file, or None (no file; or unreadable or over the bound, with
     the problem recorded)."""
     try:
@@ -234,16 +253,17 @@ def _read_bounded(path: Path, display: str, max_bytes: int, problems: list[str])
     except FileNotFoundError:
         return None
     except OSError as exc:
-        problems.append(f"{display}: cannot read: {exc.strerror}")
+        problems.append(_unreadable(display, None, f"cannot read: {exc.strerror}"))
         return None
     if len(data) > max_bytes:
-        problems.append(f"{display}: larger than [glossary] max_bytes ({max_bytes} bytes); "
-                        "the glossary is not used (raise the bound in twp.toml or split terms)")
+        problems.append(_unreadable(
+            display, None, f"larger than [glossary] max_bytes ({max_bytes} bytes); the glossary "
+            "is not used (raise the bound in twp.toml or split terms)"))
         return None
     return data
 
 
-def _read(path: Path, display: str, max_bytes: int, problems: list[str]) -> list[Term]:
+def _read(path: Path, display: str, max_bytes: int, problems: list[Diagnostic]) -> list[Term]:
     data = _read_bounded(path, display, max_bytes, problems)
     if data is None:
         return []
@@ -251,8 +271,8 @@ def _read(path: Path, display: str, max_bytes: int, problems: list[str]) -> list
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        problems.append(f"{display}:{line}: not valid UTF-8; the glossary is not used "
-                        "(save it as UTF-8)")
+        problems.append(_unreadable(display, line, "not valid UTF-8; the glossary is not used "
+                                    "(save it as UTF-8)"))
         return []
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     result: list[Term] = []
@@ -267,26 +287,26 @@ def _read(path: Path, display: str, max_bytes: int, problems: list[str]) -> list
         keep_at = columns.get("do_not_translate")
         flags_at = None if keep_at is not None else columns.get("flags")
         if source_at is None or target_at is None:
-            problems.append(f"{display}:1: the header must name the columns 'source' and "
-                            f"'target' (and 'do_not_translate'), e.g. {_HEADER.strip()!r}; "
-                            "the glossary is not used")
+            problems.append(_unreadable(
+                display, 1, "the header must name the columns 'source' and 'target' (and "
+                f"'do_not_translate'), e.g. {_HEADER.strip()!r}; the glossary is not used"))
             return []
         for row in reader:
             line = reader.line_num
             if not any(cell.strip() for cell in row):
                 continue
             if len(result) >= MAX_TERMS:
-                problems.append(f"{display}:{line}: more than {MAX_TERMS} terms; the rest "
-                                "is left out")
+                problems.append(_row(display, line,
+                                     f"more than {MAX_TERMS} terms; the rest is left out"))
                 break
             term, problem = _term(row, source_at, target_at, keep_at, flags_at, line)
             if problem:
-                problems.append(f"{display}:{line}: {problem}; this row is left out")
+                problems.append(_row(display, line, f"{problem}; this row is left out"))
             elif term is not None:
                 result.append(term)
     except csv.Error as exc:
-        problems.append(f"{display}:{reader.line_num}: CSV syntax error: {exc}; the rows "
-                        "from here on are left out")
+        problems.append(_row(display, reader.line_num,
+                             f"CSV syntax error: {exc}; the rows from here on are left out"))
     return result
 
 

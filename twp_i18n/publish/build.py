@@ -534,10 +534,13 @@ def _language_plan(config: Config, lang: str, articles: list[Article],
     from ..paths import SITE_DOMAIN
     from ..render.localize import coverage
 
-    part = _LanguagePlan({}, errors=[
-        Diagnostic(None, None, "error", "glossary-row",
-                   f"{problem} (the glossary's other rows are used)")
-        for problem in check_context(config, lang).glossary.problems])
+    part = _LanguagePlan({})
+    for problem in check_context(config, lang).glossary.problems:
+        if problem.severity == "error":  # the file is not used
+            part.errors.append(problem)
+        else:
+            part.warnings.append(replace(
+                problem, message=f"{problem.message} (the glossary's other rows are used)"))
     try:
         load_catalog(config, lang, SITE_DOMAIN)
     except CatalogError as exc:
