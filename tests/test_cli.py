@@ -99,6 +99,23 @@ def test_a_catalog_warning_and_a_broken_catalog_are_printed_exactly_once(demo_si
     assert [p for p in again.err.splitlines() if "fr/LC_MESSAGES/our-values.po" in p] == errors
 
 
+@pytest.mark.parametrize("command", [["update"], ["sync"], ["sync", "--dry-run"]])
+def test_a_catalog_update_leaves_untouched_is_printed_exactly_once(demo_site: Path, twp,
+                                                                     command: list[str]) -> None:
+    broken = demo_site / "locales/fr/LC_MESSAGES/our-values.po"
+    broken.write_text(broken.read_text(encoding="utf-8") + '\nmsgid "dangling"\n', encoding="utf-8")
+    before = broken.read_bytes()
+    line = len(before.decode("utf-8").splitlines())
+    result = twp("--site", demo_site, *command)
+    assert result.code == 1, result
+    lines = [printed for printed in result.err.splitlines() if "our-values.po" in printed]
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith(f"locales/fr/LC_MESSAGES/our-values.po:{line}: error: ")
+    assert lines[0].endswith(" [catalog-unreadable]")
+    assert "1 broken file left untouched" in result.err
+    assert broken.read_bytes() == before
+
+
 def test_strict_fails_a_build_with_warnings_and_ignore_silences_a_code(demo_site: Path, tmp_path: Path,
                                                                          twp) -> None:
     assert twp("--site", demo_site, "build", "--strict").code == 0  # the demo has no warning

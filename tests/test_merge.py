@@ -428,6 +428,7 @@ def test_broken_catalog_is_left_alone_and_the_others_updated(demo_site, twp):
     report = update(config)
     [error] = report.broken
     assert (error.path, error.line) == ("locales/fr/LC_MESSAGES/our-values.po", index + 1)
+    assert (error.severity, error.code) == ("error", "catalog-unreadable")
     assert target.read_bytes() == broken_bytes  # untouched
     # every other catalog of the article got the new paragraph, French ones included
     for lang in config.languages:

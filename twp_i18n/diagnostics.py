@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from .errors import safe_text
+from .errors import TwpError, safe_text
 
 Severity = Literal["error", "warning", "note"]
 
@@ -46,6 +46,13 @@ class Diagnostic:
 def warning(code: str, message: str, path: str | None = None, line: int | None = None,
             hint: str | None = None) -> Diagnostic:
     return Diagnostic(path, line, "warning", code, message, hint)
+
+
+def from_error(error: TwpError, code: str, severity: Severity = "error") -> Diagnostic:
+    """The record of an input a command left aside because reading it raised ``error``
+    (a catalog it could not read): its place, message and hint, under ``code``."""
+    message = "; ".join([error.message, *error.details])
+    return Diagnostic(error.path, error.line, severity, code, message, error.hint)
 
 
 def unique(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:

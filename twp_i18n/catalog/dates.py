@@ -39,6 +39,7 @@ from pathlib import Path
 import polib
 
 from ..config import Config
+from ..diagnostics import Diagnostic, from_error
 from ..errors import CatalogError
 from ..machinery import cache
 from ..machinery.fsutil import write_if_changed
@@ -82,7 +83,7 @@ class DatesReport:
     """Translations whose text changed since the last record."""
     undated: list[str] = field(default_factory=list)
     """Publishable catalogs without a valid ``PO-Revision-Date`` (not recorded)."""
-    broken: CatalogError | None = None
+    broken: Diagnostic | None = None
     """The record could not be read (a merge conflict?): it was left as it is."""
 
 
@@ -163,7 +164,7 @@ def record_dates(config: Config, statuses: Iterable[LanguageStatus],
     try:
         old = read_dates(config)
     except CatalogError as exc:  # never replaced by a fresh record: its history would be lost
-        report.broken = exc
+        report.broken = from_error(exc, "dates-unreadable")
         return report
     record = {lang: dict(articles) for lang, articles in old.items()
               if lang in config.languages}

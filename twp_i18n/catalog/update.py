@@ -19,6 +19,7 @@ from typing import Any
 import polib
 
 from ..config import Config
+from ..diagnostics import Diagnostic, from_error
 from ..errors import CatalogError
 from ..machinery import cache, parallel
 from ..machinery.fsutil import one_sync, remove_file, write_if_changed
@@ -46,8 +47,9 @@ class UpdateReport:
 
     languages: list[LanguageUpdate] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
-    broken: list[CatalogError] = field(default_factory=list)
-    """Catalogs that cannot be read: left untouched, every other one was updated."""
+    broken: list[Diagnostic] = field(default_factory=list)
+    """Catalogs that cannot be read (``catalog-unreadable`` errors, with path and line):
+    left untouched, every other one was updated."""
 
     @property
     def written(self) -> list[str]:
@@ -93,7 +95,8 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
     outputs = {rel: text.encode("utf-8") for result in results
                for rel, text in sorted(result.outputs.items())}
     changed = _write_outputs(config, outputs, dry_run)
-    report = UpdateReport(broken=[error for result in results for error in result.unreadable])
+    report = UpdateReport(broken=[from_error(error, "catalog-unreadable") for result in results
+                                  for error in result.unreadable])
     fresh = dict(memo)
     for result in results:
         item = LanguageUpdate(result.lang, stats=result.stats, created=result.created)

@@ -13,6 +13,7 @@ from ..config import (
     load_config,
     validate_language,
 )
+from ..diagnostics import from_error
 from ..errors import CatalogError, ConfigError
 from ..machinery.fsutil import write_if_changed
 from ..source.content import load_articles
@@ -130,5 +131,6 @@ def _status(config: Config, updated: UpdateReport, remember: bool = True) -> lis
     broken: list[CatalogError] = []
     status = site_status(config, remember=remember, broken=broken)
     seen = {error.path for error in updated.broken}
-    updated.broken.extend(error for error in broken if error.path not in seen)
+    updated.broken.extend(from_error(error, "catalog-unreadable") for error in broken
+                          if error.path not in seen)
     return status

@@ -125,7 +125,7 @@ def update(
                 progress=(lambda d, t: advance("update", d, t)) if advance else None)
     show_update(console, report, dry_run)
     show_dates(console, dates, dry_run)
-    exit_if_broken([str(error) for error in report.broken], "left untouched", escaped=True)
+    exit_if_broken(report.broken, "left untouched")
 
 
 @app.command("add-language")
@@ -210,8 +210,7 @@ def sync(ctx: typer.Context, dry_run: SyncDryRun = False, strict: Strict = False
     warned = show_sync(console, config, report, dry_run)
     if report.fetched is not None and report.fetched.exit_code:
         raise typer.Exit(report.fetched.exit_code)
-    exit_if_broken([str(error) for error in report.updated.broken], "left untouched",
-                   escaped=True)
+    exit_if_broken(report.updated.broken, "left untouched")
     if strict and warned:
         raise typer.Exit(1)
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from ..config import Config, find_site, load_config
-from ..diagnostics import Diagnostic
+from ..diagnostics import Diagnostic, unique
 from ..errors import ConfigError, safe_text
 from ..languages import bcp47_tag
 
@@ -136,19 +136,16 @@ def did_you_mean(config: Config, unknown: str) -> str:
     return f"; did you mean '{names[close[0]]}'?" if close else ""
 
 
-def exit_if_broken(errors: Sequence[Diagnostic | str], what: str, escaped: bool = False) -> None:
-    """Report the broken inputs a command left aside (each once, a record as
-    ``path:line: error: message [code]`` and its hint, a text as ``error: path:line: message``;
-    ``escaped``: texts already shown safely, as ``str()`` of an error is, hint included) and
-    exit with 1: the rest of the work is done."""
+def exit_if_broken(errors: Sequence[Diagnostic], what: str) -> None:
+    """Report the broken inputs a command left aside (each once, as
+    ``path:line: error: message [code]`` and its hint) and exit with 1: the rest of the work
+    is done."""
     if not errors:
         return
+    errors = unique(errors)
     for error in errors:
-        if isinstance(error, Diagnostic):
-            typer.echo(str(error) + (f"\n  hint: {safe_text(error.hint)}" if error.hint else ""),
-                       err=True)
-        else:
-            typer.echo(f"error: {error if escaped else safe_text(error)}", err=True)
+        typer.echo(str(error) + (f"\n  hint: {safe_text(error.hint)}" if error.hint else ""),
+                   err=True)
     typer.echo(f"{len(errors)} broken file{'s' if len(errors) != 1 else ''} {what}; "
                "everything else is done (fix them and run again)", err=True)
     raise typer.Exit(1)
