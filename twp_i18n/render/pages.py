@@ -263,11 +263,14 @@ def _article_page(env: Environment, config: Config, plan: Plan, lang: str, loc: 
                    "name": native_name(code), "current": code == lang} for code in versions]
     article = loc.article
     help_url = _help_url(config, plan, slug)
+    updated: dt.datetime | None = plan.entry_dates(lang, article)[1]  # as the feed entry says
+    if not article.updated and updated == article.date:
+        updated = None
     data = {
         "title": loc.title, "html": Markup(loc.html), "untranslated": loc.untranslated_units,
         "date_iso": article.date.date().isoformat(), "date_text": _date_text(article.date, lang),
-        "updated_iso": article.updated.date().isoformat() if article.updated else None,
-        "updated_text": _date_text(article.updated, lang) if article.updated else None,
+        "updated_iso": updated.date().isoformat() if updated else None,
+        "updated_text": _date_text(updated, lang) if updated else None,
         "help_url": help_url,
     }
     return _render(env, "article.html", site=_site(config, lang, translations), page=page,
