@@ -158,12 +158,12 @@ def site_template(config: Config, articles: Iterable[Article]) -> polib.POFile:
     title = polib.POEntry(msgid=config.title, comment="type: site title",
                           occurrences=[("twp.toml", str(_title_line(config)))])
     entries[(None, config.title)] = title
-    for key, text, comment in (
+    for setting, text, comment in (
             ("site.disclaimer", config.disclaimer, "shown at the foot of every page."),
             ("feeds.rights", config.feeds.rights,
              "the site's rights statement (licence): every page's foot, feeds, books.")):
         if text and (None, text) not in entries:
-            line = config.key_lines.get(key)
+            line = config.key_lines.get(setting)
             entries[(None, text)] = polib.POEntry(
                 msgid=text, comment=comment, occurrences=[("twp.toml", str(line))] if line else [])
     for _name, (path, ref) in sorted(template_files(config).items()):
