@@ -11,7 +11,7 @@ import polib
 from twp_i18n.catalog.extract import extract
 from twp_i18n.config import load_config
 
-from .conftest import REPO, article, gettext_tool, snapshot
+from .conftest import MINIMAL_CONFIG, REPO, article, gettext_tool, snapshot
 
 MINIMAL = REPO / "tests" / "data" / "minimal"
 
@@ -130,3 +130,15 @@ def test_cli_says_what_it_wrote(tmp_path, twp):
     result = twp("--site", root, "extract")
     assert "0 written, 3 unchanged" in result.out
     assert twp("--site", root, "--quiet", "extract").out == ""
+
+
+def test_the_rights_statement_is_offered_to_translators(make_site):
+    root = make_site({"content/en/a.md": article()},
+                     config=MINIMAL_CONFIG + '\n[feeds]\nrights = "Shared under CC BY-SA 4.0"\n')
+    extract(load_config(root))
+    site = polib.pofile(str(root / "locales/site.pot"))
+    entry = site.find("Shared under CC BY-SA 4.0")
+    line = (root / "twp.toml").read_text(encoding="utf-8").splitlines().index(
+        'rights = "Shared under CC BY-SA 4.0"') + 1
+    assert entry is not None and entry.occurrences == [("twp.toml", str(line))]
+    assert "rights" in entry.comment

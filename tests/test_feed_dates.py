@@ -17,6 +17,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from lxml import html as lxml_html
 
 from twp_i18n.catalog import pofile
 from twp_i18n.catalog.dates import read_dates
@@ -177,3 +178,14 @@ def test_two_clean_builds_on_two_machines_agree_byte_for_byte(tmp_path: Path) ->
         outputs.append(snapshot(root / "dist"))
     assert outputs[0].keys() == outputs[1].keys()
     assert [rel for rel in outputs[0] if outputs[0][rel] != outputs[1][rel]] == []
+
+
+def test_a_translated_page_shows_the_update_its_feed_entry_gives(site: Path) -> None:
+    translate(site, "new", "2026-06-02 09:00+0000", suffix=" (revisado)")
+    update_catalogs(load_config(site))
+    entry = spanish_feed(site)[0]
+    page = lxml_html.fromstring((site / "dist/es/new/index.html").read_bytes())
+    shown = page.xpath("//p[@class='meta']/time/@datetime")
+    assert shown == ["2026-04-01", entry.updated[:10]] == ["2026-04-01", "2026-06-02"]
+    english = lxml_html.fromstring((site / "dist/en/new/index.html").read_bytes())
+    assert english.xpath("//p[@class='meta']/time/@datetime") == ["2026-04-01"]

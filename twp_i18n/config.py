@@ -436,6 +436,8 @@ def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
     for key in ("title", "disclaimer"):
         if (line := problems.line_of("site", key)) is not None:
             key_lines[f"site.{key}"] = line
+    if (line := problems.line_of("feeds", "rights")) is not None:
+        key_lines["feeds.rights"] = line
     catalogs = _catalogs_config(data.get("catalogs", {}), problems)
     glossary = _glossary_config(data.get("glossary", {}), problems)
     problems.raise_if_any()

@@ -16,8 +16,10 @@ For every language and article it holds:
   rewrapping it, changes no date.
 
 A record is never removed while its language and article exist, so an article
-that falls below the threshold and comes back keeps its first publication date; a
-file that cannot be read (a merge conflict) is left as it is and reported.
+that falls below the threshold and comes back keeps its first publication date.  Two
+branches' records merge article by article (:mod:`.datesmerge`, git's merge driver once
+``twp git-setup`` ran); a record git's line merge left with conflict markers is merged
+the same way, and one that cannot be read otherwise is left as it is and reported.
 A catalog without a valid ``PO-Revision-Date`` gets no record (its feed entry
 then carries the English dates).  The file is JSON with sorted keys, dates in
 UTC: the same catalogs give the same bytes on every machine.
@@ -45,17 +47,19 @@ from ..machinery import cache
 from ..machinery.fsutil import write_if_changed
 from ..paths import SITE_DOMAIN
 from .catalogs import catalog_path, load_catalog
+from .datesmerge import merge_records, split_markers
 from .status import LanguageStatus
 
-__all__ = ["DATES_NAME", "DatesReport", "TranslationDates", "dates_path", "read_dates",
-           "record_dates", "revision_date", "translation_digest"]
+__all__ = ["DATES_NAME", "DatesReport", "Record", "TranslationDates", "dates_path",
+           "dump_dates", "merge_dates", "parse_dates", "read_dates", "record_dates", "resolve_markers",
+           "revision_date", "translation_digest"]
 
 DATES_NAME = "dates.json"
 _MAX_BYTES = 16 * 1024 * 1024
 _FORMATS = ("%Y-%m-%d %H:%M%z", "%Y-%m-%d %H:%M:%S%z")
-_HINT = ("after a merge conflict keep both sides' articles (for one in both, the earlier "
-         "'published' and the later 'changed'), or restore it from git; until then feeds "
-         "carry the English dates")
+_HINT = ("'twp git-setup' makes git merge it by itself; after a merge conflict keep both "
+         "sides' articles (for one in both, the earlier 'published' and the later 'changed'), "
+         "or restore it from git; until then feeds carry the English dates")
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,10 @@ class TranslationDates:
     def as_dict(self) -> dict[str, str]:
         return {"published": self.published.isoformat(), "changed": self.changed.isoformat(),
                 "text": self.text}
+
+
+Record = dict[str, dict[str, TranslationDates]]
+"""A record of translation dates: by language, then article slug."""
 
 
 @dataclass
@@ -85,6 +93,8 @@ class DatesReport:
     """Publishable catalogs without a valid ``PO-Revision-Date`` (not recorded)."""
     broken: Diagnostic | None = None
     """The record could not be read (a merge conflict?): it was left as it is."""
+    repaired: bool = False
+    """The record held git's conflict markers: both versions were merged (written)."""
 
 
 def dates_path(config: Config) -> Path:
@@ -116,7 +126,7 @@ def translation_digest(po: polib.POFile) -> str:
     return cache.digest(json.dumps(parts, ensure_ascii=False).encode("utf-8"))
 
 
-def read_dates(config: Config) -> dict[str, dict[str, TranslationDates]]:
+def read_dates(config: Config) -> Record:
     """``locales/dates.json`` by language and slug; empty when there is none.
 
     A file that cannot be read raises :class:`CatalogError` naming it.
@@ -126,22 +136,43 @@ def read_dates(config: Config) -> dict[str, dict[str, TranslationDates]]:
     try:
         if path.stat().st_size > _MAX_BYTES:
             raise CatalogError(f"larger than {_MAX_BYTES // (1024 * 1024)} MB", path=display)
-        data = json.loads(path.read_bytes())
+        data = path.read_bytes()
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
+        raise CatalogError(f"cannot read the record of translation dates: {exc}",
+                           path=display, hint=_HINT) from None
+    return parse_dates(data, display)
+
+
+def parse_dates(data: bytes | str, display: str) -> Record:
+    """The text of a record of translation dates, by language and slug; :class:`CatalogError`
+    naming ``display`` (and the line) when it is not one."""
+    if len(data) > _MAX_BYTES:
+        raise CatalogError(f"larger than {_MAX_BYTES // (1024 * 1024)} MB", path=display)
+    try:
+        parsed = json.loads(data)
+    except ValueError as exc:
         line = exc.lineno if isinstance(exc, json.JSONDecodeError) else None
         message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
         raise CatalogError(f"cannot read the record of translation dates: {message}",
                            path=display, line=line, hint=_HINT) from None
     try:
-        return {lang: {slug: TranslationDates(_date(item["published"]), _date(item["changed"]),
-                                              str(item["text"]))
-                       for slug, item in articles.items()}
-                for lang, articles in data.items()}
+        return {str(lang): {str(slug): TranslationDates(_date(item["published"]),
+                                                        _date(item["changed"]),
+                                                        str(item["text"]))
+                            for slug, item in articles.items()}
+                for lang, articles in parsed.items()}
     except (AttributeError, KeyError, TypeError, ValueError):
         raise CatalogError("not a record of translation dates", path=display,
                            hint=_HINT) from None
+
+
+def dump_dates(record: Record) -> str:
+    """The file's text: JSON with sorted keys, languages without articles left out."""
+    data = {lang: {slug: dates.as_dict() for slug, dates in sorted(articles.items())}
+            for lang, articles in sorted(record.items()) if articles}
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def _date(value: object) -> dt.datetime:
@@ -164,8 +195,11 @@ def record_dates(config: Config, statuses: Iterable[LanguageStatus],
     try:
         old = read_dates(config)
     except CatalogError as exc:  # never replaced by a fresh record: its history would be lost
-        report.broken = from_error(exc, "dates-unreadable")
-        return report
+        repaired = _merge_conflicted(path)
+        if repaired is None:
+            report.broken = from_error(exc, "dates-unreadable")
+            return report
+        old, report.repaired = repaired, True
     record = {lang: dict(articles) for lang, articles in old.items()
               if lang in config.languages}
     stored = cache.load(config, "dates")
@@ -195,10 +229,8 @@ def record_dates(config: Config, statuses: Iterable[LanguageStatus],
                 articles[catalog.domain] = TranslationDates(
                     before.published, max(before.changed, revision), text)
                 report.changed.append(item)
-    data = {lang: {slug: dates.as_dict() for slug, dates in sorted(articles.items())}
-            for lang, articles in sorted(record.items()) if articles}
-    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    if not (data or path.exists()):
+    text = dump_dates(record)
+    if not (any(record.values()) or path.exists()):
         return report
     if dry_run:  # "written": would be
         try:
@@ -210,6 +242,36 @@ def record_dates(config: Config, statuses: Iterable[LanguageStatus],
     if fresh != known:
         cache.save(config, "dates", {"files": fresh})
     return report
+
+
+def merge_dates(base: Record | None, ours: Record, theirs: Record) -> Record:
+    """Two records merged article by article (:func:`.datesmerge.merge_records`)."""
+    return merge_records(base, ours, theirs, TranslationDates)
+
+
+def _merge_conflicted(path: Path) -> Record | None:
+    """The merge of both versions in a record git's line merge left with conflict markers,
+    or None (no markers, or versions that cannot be read: for a person)."""
+    try:
+        if path.stat().st_size > _MAX_BYTES:
+            return None
+        return resolve_markers(path.read_text(encoding="utf-8"), path.name)
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def resolve_markers(text: str, shown: str) -> Record | None:
+    """The merge of the versions in a text with git's conflict markers; None without
+    markers, or when a version is not a record (a file edited by hand, say)."""
+    sides = split_markers(text)
+    if sides is None:
+        return None
+    try:
+        ours, theirs = (parse_dates(sides[s] or "", f"{shown} ({s})") for s in ("ours", "theirs"))
+        base = None if sides["base"] is None else parse_dates(sides["base"], f"{shown} (base)")
+    except CatalogError:
+        return None
+    return merge_dates(base, ours, theirs)
 
 
 def _text_and_revision(config: Config, lang: str, domain: str, known: dict[str, list[str]],

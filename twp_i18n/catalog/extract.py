@@ -158,11 +158,14 @@ def site_template(config: Config, articles: Iterable[Article]) -> polib.POFile:
     title = polib.POEntry(msgid=config.title, comment="type: site title",
                           occurrences=[("twp.toml", str(_title_line(config)))])
     entries[(None, config.title)] = title
-    if config.disclaimer and config.disclaimer != config.title:
-        line = config.key_lines.get("site.disclaimer")
-        entries[(None, config.disclaimer)] = polib.POEntry(
-            msgid=config.disclaimer, comment="shown at the foot of every page.",
-            occurrences=[("twp.toml", str(line))] if line else [])
+    for setting, text, comment in (
+            ("site.disclaimer", config.disclaimer, "shown at the foot of every page."),
+            ("feeds.rights", config.feeds.rights,
+             "the site's rights statement (licence): every page's foot, feeds, books.")):
+        if text and (None, text) not in entries:
+            line = config.key_lines.get(setting)
+            entries[(None, text)] = polib.POEntry(
+                msgid=text, comment=comment, occurrences=[("twp.toml", str(line))] if line else [])
     for _name, (path, ref) in sorted(template_files(config).items()):
         for lineno, message, comments, context in _jinja_messages(path, ref):
             if isinstance(message, tuple):

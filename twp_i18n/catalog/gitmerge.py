@@ -6,7 +6,8 @@ ours, ``%B`` theirs) and the file's path (``%P``); the driver writes the result 
 ``%A`` and exits non-zero when conflicts remain.  :func:`merge_files` is that, with
 :func:`~twp_i18n.catalog.merge3.merge_catalogs` doing the merge.  During an unfinished
 merge, git keeps the three versions in its index as stages 1, 2 and 3
-(``git show :1:PATH``): :func:`merge_from_git` merges those.
+(``git show :1:PATH``): :func:`merge_from_git` merges those.  The same driver merges the
+record of translation dates (``locales/dates.json``, :mod:`.datesmerge`) article by article.
 """
 
 from __future__ import annotations
@@ -21,13 +22,16 @@ from ..config import Config, LimitsConfig
 from ..errors import CatalogError, TwpError
 from ..machinery.fsutil import atomic_write
 from . import pofile
+from .dates import DATES_NAME, Record, dump_dates, merge_dates, parse_dates
 from .merge3 import MergeResult, merge_catalogs
 
-__all__ = ["DRIVER", "SetupReport", "git_setup", "merge_files", "merge_from_git", "unmerged"]
+__all__ = ["DRIVER", "SetupReport", "git_setup", "is_dates", "merge_dates_files", "merge_dates_from_git",
+           "merge_files", "merge_from_git", "unmerged"]
 
 DRIVER = "twp-po"
 """The merge driver's name in ``.gitattributes`` and git's config."""
 DRIVER_NAME = "twp: merge gettext catalogs entry by entry"
+_MAX_DATES = 16 * 1024 * 1024
 
 
 class GitError(TwpError):
@@ -70,6 +74,27 @@ def merge_files(base: Path, ours: Path, theirs: Path, shown: str,
     return result
 
 
+def merge_dates_files(base: Path, ours: Path, theirs: Path, shown: str) -> Record:
+    """The merge driver for a record of translation dates (:mod:`.datesmerge`): merge
+    ``base``, ``ours`` and ``theirs`` article by article and write the result into ``ours``,
+    atomically.  An empty ``base`` (the file is new on both branches) is no common ancestor."""
+    texts = [_read_dates(path, f"{shown} ({what})")
+             for path, what in ((base, "base"), (ours, "ours"), (theirs, "theirs"))]
+    old = parse_dates(texts[0], f"{shown} (base)") if texts[0].strip() else None
+    merged = merge_dates(old, parse_dates(texts[1], f"{shown} (ours)"),
+                         parse_dates(texts[2], f"{shown} (theirs)"))
+    atomic_write(ours, dump_dates(merged).encode("utf-8"))
+    return merged
+
+
+def _read_dates(path: Path, shown: str) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(_MAX_DATES + 1)  # parse_dates refuses a larger one
+    except OSError as exc:
+        raise CatalogError(f"cannot read: {exc.strerror or exc}", path=shown) from None
+
+
 def text_merge(base: Path, ours: Path, theirs: Path) -> None:
     """git's own line merge into ``ours`` (conflict markers and all): what git does when
     the driver cannot read a version; the PO reader then explains the markers."""
@@ -108,12 +133,34 @@ def merge_from_git(path: str, cwd: Path | None = None,
     return result
 
 
+def is_dates(path: str) -> bool:
+    """Whether git's ``%P`` names a record of translation dates rather than a catalog."""
+    return Path(path).name == DATES_NAME
+
+
+def merge_dates_from_git(path: str, cwd: Path | None = None,
+                         limits: LimitsConfig | None = None) -> None:
+    """:func:`merge_from_git` for a record of translation dates: merged article by article;
+    a branch that deleted it counts as an empty record."""
+    cwd = cwd or Path.cwd()
+    limits = limits or LimitsConfig()
+    base, ours, theirs = (_stage(cwd, n, path, limits) for n in (1, 2, 3))
+    if base is None and ours is None and theirs is None:
+        raise GitError("git has no unmerged copies of this file", path=path,
+                       hint="merge-po --from-git resolves a file during a merge that "
+                            "stopped on it ('git status' lists them as 'both modified')")
+    old = parse_dates(base, f"{path} (base)") if base and base.strip() else None
+    merged = merge_dates(old, parse_dates(ours or "{}", f"{path} (ours)"),
+                         parse_dates(theirs or "{}", f"{path} (theirs)"))
+    atomic_write(cwd / path, dump_dates(merged).encode("utf-8"))
+
+
 def unmerged(cwd: Path | None = None) -> list[str]:
-    """The catalogs and templates git lists as unmerged, relative to ``cwd``."""
+    """The catalogs, templates and dates records git lists as unmerged, relative to ``cwd``."""
     cwd = cwd or Path.cwd()
     run = _git(["diff", "--name-only", "--relative", "--diff-filter=U", "-z"], cwd)
     names = [name for name in run.stdout.decode("utf-8", "surrogateescape").split("\0") if name]
-    return [name for name in names if name.endswith((".po", ".pot"))]
+    return [name for name in names if name.endswith((".po", ".pot")) or is_dates(name)]
 
 
 @dataclass
@@ -130,7 +177,8 @@ def driver_command() -> str:
 
 
 def git_setup(config: Config) -> SetupReport:
-    """Make git merge the site's catalogs and templates with ``twp merge-po``: lines in the
+    """Make git merge the site's catalogs, templates and record of translation dates with
+    ``twp merge-po``: lines in the
     site's ``.gitattributes`` and the driver in the repository's own config (``.git/config``,
     not shared by clones: each clone runs this once)."""
     report = SetupReport()
@@ -142,7 +190,8 @@ def git_setup(config: Config) -> SetupReport:
                            hint="git-setup writes the site's .gitattributes; keep the catalogs "
                                 "inside the site") from None
     prefix = "" if locales == "." else f"{locales}/"
-    wanted = [f"{prefix}**/*.po merge={DRIVER}", f"{prefix}**/*.pot merge={DRIVER}"]
+    wanted = [f"{prefix}**/*.po merge={DRIVER}", f"{prefix}**/*.pot merge={DRIVER}",
+              f"{prefix or '/'}{DATES_NAME} merge={DRIVER}"]
     attributes = config.root / ".gitattributes"
     report.attributes = config.rel(attributes)
     try:

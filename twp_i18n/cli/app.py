@@ -31,6 +31,8 @@ from .console import (
     progress,
     warn,
 )
+from .merging import merge_driver as _merge_driver
+from .merging import merge_from_git as _merge_from_git
 from .show import show_build, show_dates, show_fetch, show_findings, show_import, show_sync, show_update
 
 if TYPE_CHECKING:
@@ -415,46 +417,6 @@ def merge_po(ctx: typer.Context, files: MergeFiles = None, from_git: FromGit = F
         conflicts = _merge_driver(files or [], limits)
     if conflicts:
         raise typer.Exit(1)
-
-
-def _merge_from_git(console: Console, files: list[str], limits: LimitsConfig) -> int:
-    """``merge-po --from-git``: resolve ``files`` (or every unmerged catalog); the entries in
-    conflict."""
-    from ..catalog.gitmerge import merge_from_git, unmerged
-
-    paths = files or unmerged()
-    if not paths:
-        console.say("merge-po: git lists no unmerged catalog")
-    conflicts = 0
-    for path in paths:
-        result = merge_from_git(path, limits=limits)
-        conflicts += len(result.conflicts)
-        console.say(f"merge-po: {path}: merged"
-                    + (f", {len(result.conflicts)} entries in conflict (see 'twp check')"
-                       if result.conflicts else "; 'git add' it to mark it resolved"))
-    return conflicts
-
-
-def _merge_driver(files: list[str], limits: LimitsConfig) -> int:
-    """``merge-po BASE OURS THEIRS [PATH]``, as git's merge driver; the entries in conflict."""
-    from ..catalog.gitmerge import merge_files, text_merge
-
-    if len(files) not in (3, 4):
-        raise ConfigError("merge-po takes BASE OURS THEIRS [PATH] (git's %O %A %B %P)",
-                          hint="or --from-git PATH... during an unfinished merge; "
-                               "'twp git-setup' configures git to call it")
-    base, ours, theirs = (Path(name) for name in files[:3])
-    shown = files[3] if len(files) == 4 else files[1]
-    try:
-        result = merge_files(base, ours, theirs, shown, limits)
-    except TwpError:
-        text_merge(base, ours, theirs)  # git's line merge, markers and all
-        raise
-    conflicts = len(result.conflicts)
-    if conflicts:
-        typer.echo(f"merge-po: {shown}: {conflicts} entries changed differently on both "
-                   "branches: both versions are in the file, see 'twp check'", err=True)
-    return conflicts
 
 
 @app.command("git-setup")

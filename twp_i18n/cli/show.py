@@ -46,6 +46,9 @@ def show_update(console: Console, report: UpdateReport, dry_run: bool = False) -
 def show_dates(console: Console, report: DatesReport | None, dry_run: bool = False) -> None:
     if report is None:
         return
+    if report.repaired:
+        console.say(f"dates: {report.path}: merged both versions of a git conflict"
+                    + ("" if dry_run else "; 'git add' it"))
     if report.written:
         list_files(console, "would write" if dry_run else "wrote", [report.path], always=dry_run)
     for item in report.published:

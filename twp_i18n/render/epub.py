@@ -417,9 +417,10 @@ def book(env: Environment, translations: Translations, config: Config, lang: str
         "modified_iso": changed.date().isoformat(),
         "toc": [{"href": c.file, "title": c.title} for c in chapters],
         "home_url": f"{config.base_url}{lang_dir}/",
-        "rights": config.feeds.rights,
-        "rights_lang": bcp47_tag(config.source_language) if lang != config.source_language else None,
+        "rights": None, "rights_lang": None,
     })
+    if config.feeds.rights:
+        context["rights"], context["rights_lang"] = translations.text_lang(config.feeds.rights)
     documents = {
         "cover.xhtml": _render(env, "cover", book=context, article=None),
         "nav.xhtml": _render(env, "nav", book=context, article=None),
@@ -436,7 +437,8 @@ def book(env: Environment, translations: Translations, config: Config, lang: str
     contents.append(("about.xhtml", translations.text("About this book")))
     members[f"{ROOT}/toc.ncx"] = _ncx(identifier, tag, direction, title, contents)
     members[f"{ROOT}/package.opf"] = _package(config, identifier, tag, direction, title, changed,
-                                              [c.file for c in chapters], used)
+                                              [c.file for c in chapters], used,
+                                              context.get("rights"), context.get("rights_lang"))
     return _ocf(members)
 
 
@@ -445,8 +447,10 @@ def _xml(root: Any) -> bytes:
 
 
 def _package(config: Config, identifier: str, tag: str, direction: str, title: str,
-             changed: dt.datetime, chapter_files: list[str], images: list[str]) -> bytes:
-    """The package document: metadata, manifest and spine (cover, contents, chapters, about)."""
+             changed: dt.datetime, chapter_files: list[str], images: list[str],
+             rights: str | None = None, rights_lang: str | None = None) -> bytes:
+    """The package document: metadata, manifest and spine (cover, contents, chapters, about);
+    ``rights`` in ``rights_lang`` (None: the book's language)."""
     package = etree.Element(f"{{{OPF_NS}}}package", nsmap={None: OPF_NS})
     package.set("version", "3.0")
     package.set("unique-identifier", "book-id")
@@ -461,10 +465,10 @@ def _package(config: Config, identifier: str, tag: str, direction: str, title: s
         element = etree.SubElement(metadata, f"{{{DC_NS}}}{name}")
         element.text = config.title
         element.set(XML_LANG, source)
-    if config.feeds.rights:
-        rights = etree.SubElement(metadata, f"{{{DC_NS}}}rights")
-        rights.text = _clean(config.feeds.rights)
-        rights.set(XML_LANG, source)
+    if rights:
+        element = etree.SubElement(metadata, f"{{{DC_NS}}}rights")
+        element.text = _clean(rights)
+        element.set(XML_LANG, rights_lang or tag)
     etree.SubElement(metadata, f"{{{OPF_NS}}}meta", property="dcterms:modified").text = \
         changed.strftime("%Y-%m-%dT%H:%M:%SZ")
     manifest = etree.SubElement(package, f"{{{OPF_NS}}}manifest")

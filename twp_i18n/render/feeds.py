@@ -117,6 +117,7 @@ class Channel:
     websub_hub: str | None
     alternates: tuple[Alternate, ...]  #: this feed (Atom) in the other languages
     rights_lang: str | None = None  #: language of ``rights`` when it is not the feed's
+    title_lang: str | None = None  #: language of ``title`` when it is not the feed's
 
 
 # RFC 5646 syntax, except that the primary language must be 2-3 letters (ISO 639):
@@ -314,6 +315,11 @@ def render_atom(channel: Channel, full_content: bool) -> bytes:
     rights = root.find(f"{{{ATOM_NS}}}rights")
     if rights is not None and channel.rights_lang:
         rights.set(XML_LANG, _check_lang(channel.rights_lang))
+    if channel.title_lang:  # xml:lang is allowed on any Atom element (RFC 4287 §2)
+        for name in ("title", "subtitle"):
+            element = root.find(f"{{{ATOM_NS}}}{name}")
+            if element is not None and element.text == channel.title:
+                element.set(XML_LANG, _check_lang(channel.title_lang))
     entries = root.findall(f"{{{ATOM_NS}}}entry")
     for entry, item in zip(entries, channel.items, strict=True):
         if entry.findtext(f"{{{ATOM_NS}}}id") != item.id:

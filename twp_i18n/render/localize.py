@@ -131,6 +131,12 @@ class Translations:
         """The translation as plain text (for feeds; templates escape it themselves)."""
         return self.singular.get((None, message), message)
 
+    def text_lang(self, message: str) -> tuple[str, str | None]:
+        """The translation as plain text and None, or, when it has none usable,
+        ``message`` and the source language's tag (None on the source's own pages)."""
+        found = self.singular.get((None, message))
+        return (message, self.fallback) if found is None else (found, None)
+
     def translated(self, message: str) -> bool:
         """Whether ``message`` has a usable translation."""
         return (None, message) in self.singular

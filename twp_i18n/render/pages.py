@@ -170,7 +170,6 @@ def render_language(config: Config, lang: str, plan: Plan,
         return {}, []
     env, translations = _language_environment(config, lang)
     base = tag_dir(lang)
-    site_title = translations.text(config.title)
     site = _site(config, lang, translations)
     files: dict[str, bytes] = {}
     problems: list[Diagnostic] = []
@@ -191,7 +190,7 @@ def render_language(config: Config, lang: str, plan: Plan,
     files[f"{base}/index.html"] = _render(env, "index.html", site=site,
                                           page=page, articles=listing,
                                           languages=languages).encode("utf-8")
-    channel = _channel(config, plan, lang, site_title, items, site["rights_lang"])
+    channel = _channel(config, plan, lang, site, items)
     full = config.feeds.full_content
     files[f"{base}/rss.xml"] = feeds.render_rss(channel, full)
     files[f"{base}/atom.xml"] = feeds.render_atom(channel, full)
@@ -216,15 +215,18 @@ def _assets(config: Config) -> dict[str, bytes]:
 
 
 def _site(config: Config, lang: str, translations: Translations | None = None) -> dict[str, Any]:
-    """What every page says of the site: its title (marked with the source language when
-    it is not translated), address and rights statement."""
+    """What every page says of the site: its title and rights statement (translated from
+    ``site.po``, else marked with the source language) and its address."""
     source = bcp47_tag(config.source_language)
-    foreign = lang != config.source_language
-    title = translations.text(config.title) if translations else config.title
-    untranslated = foreign and not (translations and translations.translated(config.title))
-    return {"title": title, "base_url": config.base_url,
-            "title_lang": source if untranslated else None,
-            "rights": config.feeds.rights, "rights_lang": source if foreign else None,
+    fallback = source if lang != config.source_language else None
+
+    def shown(text: str) -> tuple[str, str | None]:
+        return translations.text_lang(text) if translations else (text, fallback)
+
+    title, title_lang = shown(config.title)
+    rights, rights_lang = shown(config.feeds.rights) if config.feeds.rights else (None, None)
+    return {"title": title, "base_url": config.base_url, "title_lang": title_lang,
+            "rights": rights, "rights_lang": rights_lang,
             "rights_dir": (text_direction(config.source_language)
                            if text_direction(lang) != text_direction(config.source_language)
                            else None)}
@@ -261,11 +263,14 @@ def _article_page(env: Environment, config: Config, plan: Plan, lang: str, loc: 
                    "name": native_name(code), "current": code == lang} for code in versions]
     article = loc.article
     help_url = _help_url(config, plan, slug)
+    updated: dt.datetime | None = plan.entry_dates(lang, article)[1]  # as the feed entry says
+    if not article.updated and updated == article.date:
+        updated = None
     data = {
         "title": loc.title, "html": Markup(loc.html), "untranslated": loc.untranslated_units,
         "date_iso": article.date.date().isoformat(), "date_text": _date_text(article.date, lang),
-        "updated_iso": article.updated.date().isoformat() if article.updated else None,
-        "updated_text": _date_text(article.updated, lang) if article.updated else None,
+        "updated_iso": updated.date().isoformat() if updated else None,
+        "updated_text": _date_text(updated, lang) if updated else None,
         "help_url": help_url,
     }
     return _render(env, "article.html", site=_site(config, lang, translations), page=page,
@@ -382,17 +387,18 @@ def absolute_links(html_text: str, base: str) -> str:
     return _LINK_ATTR.sub(resolve, html_text)
 
 
-def _channel(config: Config, plan: Plan, lang: str, title: str,
-             items: list[feeds.FeedItem], rights_lang: str | None = None) -> feeds.Channel:
+def _channel(config: Config, plan: Plan, lang: str, site: dict[str, Any],
+             items: list[feeds.FeedItem]) -> feeds.Channel:
+    """One language's feed; its title and rights as the pages show them (``site``)."""
     base = f"{config.base_url}{tag_dir(lang)}/"
     ordered = sorted(items, key=lambda i: (i.published, i.id), reverse=True)
     others = tuple(feeds.Alternate(bcp47_tag(other), f"{config.base_url}{tag_dir(other)}/atom.xml")
                    for other in plan.languages if other != lang and plan.published[other])
     return feeds.Channel(
-        lang_tag=bcp47_tag(lang), title=title, description=title, home_url=base,
+        lang_tag=bcp47_tag(lang), title=site["title"], description=site["title"], home_url=base,
         rss_url=base + "rss.xml", atom_url=base + "atom.xml", json_url=base + "feed.json",
-        items=tuple(ordered[: config.feeds.items]), rights=config.feeds.rights,
-        rights_lang=rights_lang,
+        items=tuple(ordered[: config.feeds.items]), rights=site["rights"],
+        rights_lang=site["rights_lang"], title_lang=site["title_lang"],
         author=config.title, websub_hub=config.feeds.websub_hub, alternates=others,
     )
 
@@ -443,7 +449,8 @@ def render_shared(config: Config, plan: Plan) -> dict[str, bytes]:
         env, "status.html", site=_site(config, source), page=status_page,
         languages=status_rows, min_percent=f"{config.min_percent:g}").encode("utf-8")
     files["sitemap.xml"] = feeds.render_sitemap(_sitemap_pages(config, plan))
-    channels = [_channel(config, plan, lang, config.title, []) for lang in plan.languages
+    channels = [_channel(config, plan, lang, _site(config, config.source_language), [])
+                for lang in plan.languages
                 if plan.published[lang]]
     files["feeds.opml"] = feeds.render_opml(config.title, channels)
     return files
