@@ -363,7 +363,7 @@ def test_conflict_markers_without_the_driver_get_a_clear_error_and_a_way_out(rep
     for command, code in ((["status"], 2), (["update"], 1), (["build"], 1)):
         result = twp("--site", repo, *command)
         assert result.code == code, result
-        where = f"{CATALOG}:{line}: " + ("error: " if command == ["build"] else "")  # build: a record
+        where = f"{CATALOG}:{line}: " + ("error: " if command != ["status"] else "")  # a record
         assert f"{where}git conflict marker '<<<<<<<'" in result.err
         assert "unresolved git merge" in result.err and "twp merge-po --from-git" in result.err
         assert "Traceback" not in result.err
