@@ -13,10 +13,12 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import feedparser
 import pytest
+from lxml import etree
 from lxml import html as lxml_html
 
 from twp_i18n.catalog import pofile
@@ -186,6 +188,19 @@ def test_a_translated_page_shows_the_update_its_feed_entry_gives(site: Path) -> 
     entry = spanish_feed(site)[0]
     page = lxml_html.fromstring((site / "dist/es/new/index.html").read_bytes())
     shown = page.xpath("//p[@class='meta']/time/@datetime")
-    assert shown == ["2026-04-01", entry.updated[:10]] == ["2026-04-01", "2026-06-02"]
+    assert shown == [entry.published[:10], entry.updated[:10]] == ["2026-04-10", "2026-06-02"]
     english = lxml_html.fromstring((site / "dist/en/new/index.html").read_bytes())
     assert english.xpath("//p[@class='meta']/time/@datetime") == ["2026-04-01"]
+
+
+def test_a_translated_page_is_published_when_its_feed_entry_says(site: Path) -> None:
+    """The Spanish page of an English article of 2026-04-01 translated on 2026-04-10
+    says it was published on 2026-04-10, in Spanish, and (never changed since) no update."""
+    entry = spanish_feed(site)[0]
+    page = lxml_html.fromstring((site / "dist/es/new/index.html").read_bytes())
+    times = page.xpath("//p[@class='meta']/time")
+    assert [t.get("datetime") for t in times] == [entry.published[:10]] == ["2026-04-10"]
+    assert "10" in times[0].text_content() and "2026" in times[0].text_content()
+    with zipfile.ZipFile(site / "dist/bundles/es.epub") as book:
+        chapter = etree.fromstring(book.read("EPUB/chapter-1.xhtml"))
+    assert chapter.xpath("//*[@class='meta']/*[local-name()='time']/@datetime") == ["2026-04-10"]

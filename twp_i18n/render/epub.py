@@ -375,19 +375,23 @@ def _book_context(lang: str, title: str) -> dict[str, Any]:
 
 
 def chapter(env: Environment, links: BookLinks, loc: Localized, site_title: str,
-            updated: dt.datetime, help_href: str) -> Chapter:
+            dates: tuple[dt.datetime, dt.datetime], help_href: str) -> Chapter:
     """One article's chapter: its title, dates, notice and body as its page shows them.
 
-    ``help_href`` is the notice's link as the page has it (relative to the page).
+    ``dates`` are the article's ``(published, updated)`` in the chapter's language, as its
+    feed entry has them; ``help_href`` is the notice's link as the page has it (relative
+    to the page).
     """
     article = loc.article
     page = links.page_url(article.slug)
     body, images = to_xhtml(loc.html, links, page)
+    published, updated = dates
+    shown = updated if updated.date() != published.date() else None  # as the page has it
     data = {
         "title": _clean(loc.title), "body": Markup(body), "untranslated": loc.untranslated_units,
-        "date_iso": article.date.date().isoformat(), "date_text": _date_text(article.date, loc.lang),
-        "updated_iso": article.updated.date().isoformat() if article.updated else None,
-        "updated_text": _date_text(article.updated, loc.lang) if article.updated else None,
+        "date_iso": published.date().isoformat(), "date_text": _date_text(published, loc.lang),
+        "updated_iso": shown.date().isoformat() if shown else None,
+        "updated_text": _date_text(shown, loc.lang) if shown else None,
         "help_url": links.href(help_href, page) or links.lang_root,
     }
     xhtml = _render(env, "chapter", book=_book_context(loc.lang, site_title), article=data)

@@ -138,7 +138,7 @@ def _render_chunk(job: tuple[Config, Plan, list[str]],
             }
             item = _feed_item(env, config, plan, lang, localized) if slug in recent else None
             chapter = epub.chapter(env, links, localized, site_title,
-                                   plan.entry_dates(lang, article)[1], _help_url(config, plan, slug))
+                                   plan.entry_dates(lang, article), _help_url(config, plan, slug))
             result.append((lang, slug, _ArticleOutput(page.encode("utf-8"), listing, item,
                                                       localized.problems, chapter)))
     return result
@@ -263,12 +263,12 @@ def _article_page(env: Environment, config: Config, plan: Plan, lang: str, loc: 
                    "name": native_name(code), "current": code == lang} for code in versions]
     article = loc.article
     help_url = _help_url(config, plan, slug)
-    updated: dt.datetime | None = plan.entry_dates(lang, article)[1]  # as the feed entry says
-    if not article.updated and updated == article.date:
-        updated = None
+    published, changed = plan.entry_dates(lang, article)  # as the feed entry says
+    # no "Updated" line saying the day of the "Published" one again
+    updated = changed if changed.date() != published.date() else None
     data = {
         "title": loc.title, "html": Markup(loc.html), "untranslated": loc.untranslated_units,
-        "date_iso": article.date.date().isoformat(), "date_text": _date_text(article.date, lang),
+        "date_iso": published.date().isoformat(), "date_text": _date_text(published, lang),
         "updated_iso": updated.date().isoformat() if updated else None,
         "updated_text": _date_text(updated, lang) if updated else None,
         "help_url": help_url,
