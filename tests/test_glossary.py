@@ -108,10 +108,14 @@ def test_a_bad_row_is_a_build_warning_printed_once_with_its_line(make_site, twp)
     (root / "content/en").mkdir(parents=True)
     (root / "content/en/a.md").write_text('---\ntitle: "A"\ndate: 2026-01-05\n---\n\nText.\n',
                                           encoding="utf-8")
-    assert twp("--site", root, "--quiet", "sync").code == 0
     expected = ["locales/de/glossary.csv:6: warning: no target term (leave a term out, or mark "
                 "it do_not_translate); this row is left out (the glossary's other rows are "
                 "used) [glossary-row]"]
+    synced = twp("--site", root, "--quiet", "sync")  # sync and update say it as build does
+    assert synced.code == 0 and [ln for ln in synced.err.splitlines() if "glossary" in ln] == expected
+    assert twp("--site", root, "--quiet", "sync", "--strict").code == 1
+    updated = twp("--site", root, "--quiet", "update")
+    assert updated.code == 0 and [ln for ln in updated.err.splitlines() if "glossary" in ln] == expected
     for _ in range(2):  # the second build plans from its cache: the same line, once
         result = twp("--site", root, "build")
         assert result.code == 0, result
@@ -129,12 +133,14 @@ def test_an_unreadable_glossary_is_a_build_error_printed_once(make_site, twp):
     (root / "content/en").mkdir(parents=True)
     (root / "content/en/a.md").write_text('---\ntitle: "A"\ndate: 2026-01-05\n---\n\nText.\n',
                                           encoding="utf-8")
-    assert twp("--site", root, "--quiet", "sync").code == 0
-    result = twp("--site", root, "build")
-    assert result.code == 1, result
-    assert [line for line in result.err.splitlines() if "glossary" in line] == [
-        "locales/de/glossary.csv:2: error: not valid UTF-8; the glossary is not used (save it "
-        "as UTF-8) [glossary-unreadable]"]
+    expected = ["locales/de/glossary.csv:2: error: not valid UTF-8; the glossary is not used "
+                "(save it as UTF-8) [glossary-unreadable]"]
+    for command in ("sync", "update", "build"):  # each says it once and exits 1, work done
+        result = twp("--site", root, "--quiet", command)
+        assert result.code == 1, result
+        assert [line for line in result.err.splitlines() if "glossary" in line] == expected
+    assert (root / "locales/de/LC_MESSAGES/a.po").is_file()
+    assert (root / "locales/de/glossary.csv").read_bytes() == b"source,target\n\xff\xfe,x\n"
 
 
 def test_the_glossary_file_is_bounded(make_site, twp):

@@ -33,7 +33,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -87,6 +87,14 @@ class Glossary:
     problems: tuple[Diagnostic, ...] = ()
     """Each row left out (``glossary-row``, a warning) and each file not used
     (``glossary-unreadable``, an error), with its path and line."""
+
+    def reported(self) -> tuple[list[Diagnostic], list[Diagnostic]]:
+        """``(errors, warnings)`` as the commands that use the glossary print them: each
+        file not used, and each row left out (saying the other rows are used)."""
+        errors = [p for p in self.problems if p.severity == "error"]
+        warnings = [replace(p, message=f"{p.message} (the glossary's other rows are used)")
+                    for p in self.problems if p.severity != "error"]
+        return errors, warnings
 
     @cached_property
     def by_first_word(self) -> dict[str, list[tuple[str, Term]]]:

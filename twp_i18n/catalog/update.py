@@ -50,6 +50,8 @@ class UpdateReport:
     broken: list[Diagnostic] = field(default_factory=list)
     """Catalogs that cannot be read (``catalog-unreadable`` errors, with path and line):
     left untouched, every other one was updated."""
+    warnings: list[Diagnostic] = field(default_factory=list)
+    """Inputs used in part (a glossary row left out: ``glossary-row``)."""
 
     @property
     def written(self) -> list[str]:

@@ -19,7 +19,7 @@ from ..machinery.fsutil import write_if_changed
 from ..source.content import load_articles
 from .dates import DatesReport, record_dates
 from .extract import ExtractReport, build_templates, extract
-from .glossary import start_glossary
+from .glossary import load_glossary, start_glossary
 
 if TYPE_CHECKING:
     from ..source.fetch import FetchReport
@@ -89,6 +89,7 @@ def sync(config: Config, *, dry_run: bool = False, fetch: bool = True,
         planned = {path.stem: po for path, po in build_templates(config, articles).items()}
         updated = update(config, dry_run=True, templates=planned)
         status = _status(config, updated, remember=False)
+        _glossaries(config, updated)
         return SyncReport(None, extracted, updated, status,
                           _record(config, status, updated, dry_run=True))
     if fetch and config.fetch is not None:
@@ -101,6 +102,7 @@ def sync(config: Config, *, dry_run: bool = False, fetch: bool = True,
     updated = update(config, progress=(lambda d, t: progress("update", d, t))
                      if progress else None)
     status = _status(config, updated)
+    _glossaries(config, updated)
     return SyncReport(fetched, extracted, updated, status, _record(config, status, updated))
 
 
@@ -113,6 +115,7 @@ def update_catalogs(config: Config, *, languages: list[str] | None = None, dry_r
     status = _status(config, updated, remember=not dry_run)
     if languages is not None:
         status = [s for s in status if s.lang in languages]
+    _glossaries(config, updated, languages)
     return updated, _record(config, status, updated, dry_run=dry_run)
 
 
@@ -134,3 +137,13 @@ def _status(config: Config, updated: UpdateReport, remember: bool = True) -> lis
     updated.broken.extend(from_error(error, "catalog-unreadable") for error in broken
                           if error.path not in seen)
     return status
+
+
+def _glossaries(config: Config, updated: UpdateReport,
+                languages: list[str] | None = None) -> None:
+    """The glossaries' problems, as the build reports them: a file not used joins the
+    update's broken files, a row left out its warnings (the status counted with them)."""
+    for lang in languages if languages is not None else config.languages:
+        errors, warnings = load_glossary(config, lang).reported()
+        updated.broken.extend(errors)
+        updated.warnings.extend(warnings)

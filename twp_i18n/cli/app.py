@@ -125,6 +125,7 @@ def update(
             report, dates = update_catalogs(
                 config, languages=langs, dry_run=dry_run,
                 progress=(lambda d, t: advance("update", d, t)) if advance else None)
+    warn(config, report.warnings)
     show_update(console, report, dry_run)
     show_dates(console, dates, dry_run)
     exit_if_broken(report.broken, "left untouched")

@@ -110,6 +110,7 @@ def show_sync(console: Console, config: Config, report: SyncReport, dry_run: boo
                always=dry_run)
     console.say(f"extract: {report.extracted.templates} templates, "
                 f"{len(report.extracted.written)} {'to write' if dry_run else 'written'}")
+    warned += warn(config, report.updated.warnings)
     show_update(console, report.updated, dry_run)
     show_dates(console, report.dates, dry_run)
     if not console.quiet:

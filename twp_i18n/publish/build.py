@@ -535,12 +535,9 @@ def _language_plan(config: Config, lang: str, articles: list[Article],
     from ..render.localize import coverage
 
     part = _LanguagePlan({})
-    for problem in check_context(config, lang).glossary.problems:
-        if problem.severity == "error":  # the file is not used
-            part.errors.append(problem)
-        else:
-            part.warnings.append(replace(
-                problem, message=f"{problem.message} (the glossary's other rows are used)"))
+    errors, warnings = check_context(config, lang).glossary.reported()
+    part.errors.extend(errors)
+    part.warnings.extend(warnings)
     try:
         load_catalog(config, lang, SITE_DOMAIN)
     except CatalogError as exc:
