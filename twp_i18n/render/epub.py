@@ -421,10 +421,13 @@ def book(env: Environment, translations: Translations, config: Config, lang: str
         "modified_iso": changed.date().isoformat(),
         "toc": [{"href": c.file, "title": c.title} for c in chapters],
         "home_url": f"{config.base_url}{lang_dir}/",
-        "rights": None, "rights_lang": None,
+        "rights": None, "rights_lang": None, "rights_dir": None,
     })
     if config.feeds.rights:
         context["rights"], context["rights_lang"] = translations.text_lang(config.feeds.rights)
+        source_dir = text_direction(config.source_language)
+        if context["rights_lang"] and source_dir != direction:  # as the page footer has it
+            context["rights_dir"] = source_dir
     documents = {
         "cover.xhtml": _render(env, "cover", book=context, article=None),
         "nav.xhtml": _render(env, "nav", book=context, article=None),
