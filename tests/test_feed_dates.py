@@ -204,3 +204,19 @@ def test_a_translated_page_is_published_when_its_feed_entry_says(site: Path) -> 
     with zipfile.ZipFile(site / "dist/bundles/es.epub") as book:
         chapter = etree.fromstring(book.read("EPUB/chapter-1.xhtml"))
     assert chapter.xpath("//*[@class='meta']/*[local-name()='time']/@datetime") == ["2026-04-10"]
+
+
+def test_a_language_index_lists_its_newest_translation_first_with_its_date(site: Path) -> None:
+    """The Spanish index says what its feed says: the old article translated last is on top,
+    dated when its translation was published, not with the English date of 2024."""
+    translate(site, "old", "2026-05-20 18:30+0200")
+    update_catalogs(load_config(site))
+    entries = spanish_feed(site)
+    index = lxml_html.fromstring((site / "dist/es/index.html").read_bytes())
+    listed = [(a.get("href").split("/")[0], t) for a, t in zip(
+        index.xpath("//ol[@class='articles']//h2/a"),
+        index.xpath("//ol[@class='articles']//time/@datetime"), strict=True)]
+    assert listed == [(e.link.rsplit("/", 2)[-2], e.published[:10]) for e in entries]
+    assert listed == [("old", "2026-05-20"), ("new", "2026-04-10")]
+    english = lxml_html.fromstring((site / "dist/en/index.html").read_bytes())
+    assert english.xpath("//ol[@class='articles']//time/@datetime") == ["2026-04-01", "2024-03-01"]

@@ -131,10 +131,11 @@ def _render_chunk(job: tuple[Config, Plan, list[str]],
             localized.html = link_to_source_when_unpublished(
                 localized.html, plan.slugs[lang], all_slugs, config.source_language, slug)
             page = _article_page(env, config, plan, lang, localized, translations)
+            published = plan.entry_dates(lang, article)[0]  # as its page and feed entry say
             listing = {
                 "href": f"{slug}/", "title": localized.title, "summary": localized.summary,
-                "date_iso": article.date.date().isoformat(),
-                "date_text": _date_text(article.date, lang),
+                "date_iso": published.date().isoformat(),
+                "date_text": _date_text(published, lang),
             }
             item = _feed_item(env, config, plan, lang, localized) if slug in recent else None
             chapter = epub.chapter(env, links, localized, site_title,
@@ -174,14 +175,14 @@ def render_language(config: Config, lang: str, plan: Plan,
     files: dict[str, bytes] = {}
     problems: list[Diagnostic] = []
     items: list[feeds.FeedItem] = []
-    listing: list[dict[str, Any]] = []
     for article in plan.published[lang]:
         output = pages[article.slug]
         files[f"{base}/{article.slug}/index.html"] = output.page
-        listing.append(output.listing)
         problems.extend(output.problems)
         if output.item is not None:
             items.append(output.item)
+    # The index lists the newest publication in this language first, as the feeds do.
+    listing = [pages[article.slug].listing for article in plan.feed_order(lang)]
     page = _page(config, plan, lang, depth=1, canonical=f"{base}/",
                  hreflang=[(code, f"{tag_dir(code)}/") for code in plan.languages if plan.published[code]])
     page["opds"] = "../opds.xml"
