@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,25 @@ def test_a_nested_block_belongs_to_the_outer_one(tmp_path):
             fsutil.write_if_changed(tmp_path / "a", b"1")
         assert not (tmp_path / "a").exists()
     assert (tmp_path / "a").read_bytes() == b"1"
+
+
+def test_a_file_written_twice_in_one_block_holds_the_last_write(tmp_path, monkeypatch):
+    # The renames run in threads: the first write must never land after the second, even
+    # when its rename is the slow one.
+    replace = os.replace
+
+    def slow_for_the_first(src, dst):
+        if Path(src).read_bytes() == b"first":
+            time.sleep(0.2)
+        replace(src, dst)
+
+    monkeypatch.setattr(fsutil.os, "replace", slow_for_the_first)
+    with fsutil.one_sync():
+        fsutil.atomic_write(tmp_path / "a.po", b"first")
+        fsutil.atomic_write(tmp_path / "b.po", b"other")
+        fsutil.atomic_write(tmp_path / "a.po", b"second")
+    assert (tmp_path / "a.po").read_bytes() == b"second"
+    assert sorted(os.listdir(tmp_path)) == ["a.po", "b.po"]  # no temporary file left
 
 
 def test_a_process_killed_inside_the_block_leaves_every_target_as_it_was(tmp_path):

@@ -97,7 +97,8 @@ def atomic_write(path: Path, data: bytes) -> None:
 RENAMERS = 16
 """Threads renaming the files of a :func:`one_sync` block into place."""
 
-# The writes of the current one_sync block: (temporary file, target), in the order written.
+# The writes of the current one_sync block: (temporary file, target), in the order written
+# (a target written twice gets its last write).
 _batch: list[tuple[str, Path]] | None = None
 _batch_lock = threading.Lock()
 
@@ -126,6 +127,12 @@ def _commit(pending: list[tuple[str, Path]]) -> None:
     """Sync the temporary files, rename each over its target, sync the renames."""
     if not pending:
         return
+    latest: dict[Path, str] = {}  # a target written twice: its last write, the others dropped
+    for tmp, path in pending:
+        if path in latest:
+            _unlink(latest.pop(path))
+        latest[path] = tmp
+    pending = [(tmp, path) for path, tmp in latest.items()]
     try:
         _sync([tmp for tmp, _ in pending])
     except OSError as exc:
