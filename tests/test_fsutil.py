@@ -87,6 +87,16 @@ def test_a_file_written_twice_in_one_block_holds_the_last_write(tmp_path, monkey
     assert sorted(os.listdir(tmp_path)) == ["a.po", "b.po"]  # no temporary file left
 
 
+def test_write_if_changed_inside_a_block_compares_with_the_write_still_pending(tmp_path):
+    (tmp_path / "a.po").write_bytes(b"old")
+    with fsutil.one_sync():
+        assert fsutil.write_if_changed(tmp_path / "a.po", b"new")
+        assert not fsutil.write_if_changed(tmp_path / "a.po", b"new")  # pending already
+        assert fsutil.write_if_changed(tmp_path / "a.po", b"old")  # back to what the disk has
+    assert (tmp_path / "a.po").read_bytes() == b"old"
+    assert os.listdir(tmp_path) == ["a.po"]
+
+
 def test_a_process_killed_inside_the_block_leaves_every_target_as_it_was(tmp_path):
     for i in range(5):
         (tmp_path / f"f{i}.po").write_bytes(b"translated before")

@@ -50,7 +50,8 @@ def write_if_changed(path: Path, data: bytes | str) -> bool:
     if isinstance(data, str):
         data = data.encode("utf-8")
     try:
-        if path.read_bytes() == data:
+        pending = _pending.get(path)  # written earlier in this one_sync block: that is current
+        if (Path(pending) if pending else path).read_bytes() == data:
             return False
     except FileNotFoundError:
         pass
@@ -81,6 +82,7 @@ def atomic_write(path: Path, data: bytes) -> None:
             if batch is not None:
                 with _batch_lock:
                     batch.append((tmp, path))
+                    _pending[path] = tmp
                 return
             os.replace(tmp, path)
         except BaseException:
@@ -100,6 +102,7 @@ RENAMERS = 16
 # The writes of the current one_sync block: (temporary file, target), in the order written
 # (a target written twice gets its last write).
 _batch: list[tuple[str, Path]] | None = None
+_pending: dict[Path, str] = {}  # target -> its last temporary file in the current block
 _batch_lock = threading.Lock()
 
 
@@ -120,6 +123,7 @@ def one_sync() -> Iterator[None]:
         yield
     finally:
         _batch = None
+        _pending.clear()
         _commit(pending)
 
 
