@@ -17,12 +17,8 @@ from twp_i18n.catalog import pofile
 from twp_i18n.catalog.dates import TranslationDates, dump_dates, parse_dates, resolve_markers
 from twp_i18n.catalog.dates import merge_dates as merge_records
 from twp_i18n.catalog.datesmerge import split_markers
-from twp_i18n.catalog.extract import extract
-from twp_i18n.catalog.workflow import update_catalogs
-from twp_i18n.config import load_config
 
-from .conftest import article
-from .test_feed_dates import translate
+from .test_feed_dates import dated_site, translate
 from .test_mergedriver import need_git, run_git
 
 DATES = "locales/dates.json"
@@ -42,15 +38,7 @@ min_percent = 80
 def repo(make_site) -> Path:
     """A site in git whose record holds es/new; branch ``other`` forks from there."""
     need_git()
-    root = make_site({
-        "content/en/old.md": article("An old article", "2024-03-01", "Old text.\n"),
-        "content/en/new.md": article("A new article", "2026-04-01", "New text.\n"),
-    }, config=CONFIG)
-    config = load_config(root)
-    extract(config)
-    update_catalogs(config)
-    translate(root, "new", "2026-04-10 08:00+0000")
-    update_catalogs(config)
+    root = dated_site(make_site, CONFIG)
     (root / ".gitignore").write_text(".twp/\ndist/\n", encoding="utf-8")
     run_git(root, "init", "-q", "-b", "main")
     run_git(root, "add", "-A")

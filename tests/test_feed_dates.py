@@ -52,18 +52,23 @@ def translate(site: Path, slug: str, revision: str, suffix: str = "") -> None:
     pofile.write_po(path, po)
 
 
-@pytest.fixture
-def site(make_site) -> Path:
+def dated_site(make_site, config: str = CONFIG) -> Path:
+    """An old and a new article; the new one's Spanish translation recorded on 2026-04-10."""
     root = make_site({
         "content/en/old.md": article("An old article", "2024-03-01", "Old text.\n"),
         "content/en/new.md": article("A new article", "2026-04-01", "New text.\n"),
-    }, config=CONFIG)
-    config = load_config(root)
-    extract(config)
-    update_catalogs(config)
+    }, config=config)
+    loaded = load_config(root)
+    extract(loaded)
+    update_catalogs(loaded)
     translate(root, "new", "2026-04-10 08:00+0000")
-    update_catalogs(config)
+    update_catalogs(loaded)
     return root
+
+
+@pytest.fixture
+def site(make_site) -> Path:
+    return dated_site(make_site)
 
 
 def spanish_feed(site: Path) -> list[feedparser.FeedParserDict]:
