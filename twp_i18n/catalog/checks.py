@@ -102,6 +102,7 @@ import copy
 import html
 import os
 import re
+import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -235,16 +236,49 @@ def finding_from_error(exc: CatalogError) -> Finding:
 
 # --------------------------------------------------------------------------- analysis
 
+class _Refused(threading.local):
+    """How many links the site's parser would have refused, in this thread."""
+
+    count = 0
+
+
+_REFUSED = _Refused()
+
+
 @lru_cache(maxsize=1)
 def _inspecting_parser() -> MarkdownIt:
     """The site's Markdown parser, but keeping every link so its URL can be inspected.
 
     markdown-it silently turns ``[x](javascript:...)`` into plain text; checks
-    must see such links to report them.
+    must see such links to report them.  The links the site's parser would refuse
+    are counted (:data:`_REFUSED`): a parse that met none is the site parser's own.
     """
     md = copy.copy(markdown())  # same rules and options; only link validation differs
-    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    validate = markdown().validateLink
+
+    def keep(url: str) -> bool:
+        if not validate(url):
+            _REFUSED.count += 1
+        return True
+
+    md.validateLink = keep  # type: ignore[method-assign]
     return md
+
+
+_shared: dict[str, list[Token]] | None = None
+
+
+@contextmanager
+def sharing_parses() -> Iterator[dict[str, list[Token]]]:
+    """Inside the block, the translations of articles whose check parsed them as the build
+    renders them (no template tag, no link definition, no link the site's parser refuses)
+    are kept: text -> inline tokens, for the renderer to use instead of parsing again."""
+    global _shared
+    before, _shared = _shared, {}
+    try:
+        yield _shared
+    finally:
+        _shared = before
 
 
 @dataclass
@@ -615,9 +649,15 @@ def _analyze(text: str, kind: Kind, for_warnings: bool = True,
     numbers_from: list[str] = []
     if kind == "article":
         result.template_tags = template_tags(text)
-        text = without_template_tags(text)
-        tokens = _inspecting_parser().parseInline(text, references_env(references))
-        _walk(tokens[0].children or [] if tokens else [], result, prose, technical, numbers_from)
+        plain = without_template_tags(text)
+        env = references_env(references)
+        refused = _REFUSED.count
+        tokens = _inspecting_parser().parseInline(plain, env)
+        children = tokens[0].children or [] if tokens else []
+        if _shared is not None and plain == text and not env and _REFUSED.count == refused:
+            _shared[text] = children
+        text = plain
+        _walk(children, result, prose, technical, numbers_from)
     else:
         result.placeholders = placeholders(text)
         without = _PLACEHOLDER.sub(" ", text)

@@ -260,7 +260,8 @@ def _read_article(job: _Job, article: Article, contexts: dict[str, Context],
     views: dict[str, CatalogView] = {}
     percent: dict[str, float] = {}
     for lang in job.plan_langs:
-        view = views[lang] = read_view(config, lang, slug, job.verdicts, contexts[lang])
+        view = views[lang] = read_view(config, lang, slug, job.verdicts, contexts[lang],
+                                       keep_parses=lang in job.localize_langs)
         assert keys is not None
         words, done = weigh(keys, view)
         coverage[lang][slug] = (words, done, view.problems, view.broken)
@@ -272,6 +273,7 @@ def _read_article(job: _Job, article: Article, contexts: dict[str, Context],
             share = percent[lang] if lang in percent else job.percent[lang][slug]
             if share < config.min_percent:
                 continue  # not published in it
-            found = views.get(lang) or read_view(config, lang, slug, job.verdicts, contexts[lang])
+            found = views.get(lang) or read_view(config, lang, slug, job.verdicts, contexts[lang],
+                                                 keep_parses=True)
         result.append((lang, localize(article, lang, source_lang, found, source())))
     return result

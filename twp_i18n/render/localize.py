@@ -34,7 +34,7 @@ from markdown_it.token import Token
 from markupsafe import Markup, escape
 
 from ..catalog.catalogs import catalog_path, load_catalog
-from ..catalog.checks import Context, Verdicts, check_context, unsafe_entry
+from ..catalog.checks import Context, Verdicts, check_context, sharing_parses, unsafe_entry
 from ..config import Config
 from ..diagnostics import Diagnostic, warning
 from ..errors import CatalogError, TemplateError
@@ -241,21 +241,36 @@ class CatalogView:
     """``[check] allowed_link_hosts``: sites translations may link to besides the source's."""
     broken: Diagnostic | None = None
     """Why the catalog cannot be read (``catalog-unreadable``), if it cannot."""
+    parsed: dict[str, list[Token]] = field(default_factory=dict, repr=False)
+    """Translations the checks parsed as rendering would (text -> inline tokens), when
+    asked for: rendering uses them instead of parsing the text again."""
 
 
 def catalog_view(po: polib.POFile | None, display: str,
-                 verdicts: Verdicts | None = None, context: Context | None = None) -> CatalogView:
+                 verdicts: Verdicts | None = None, context: Context | None = None,
+                 keep_parses: bool = False) -> CatalogView:
     """Usable translations of a catalog by (msgctxt, msgid), and where the unsafe ones are
-    (``context``: the language's, see :func:`~twp_i18n.catalog.checks.check_context`)."""
+    (``context``: the language's, see :func:`~twp_i18n.catalog.checks.check_context`;
+    ``keep_parses``: keep the checks' parses in ``parsed``, for rendering)."""
     context = context or Context()
     view = CatalogView(allowed_hosts=context.allowed_hosts)
+    if keep_parses and po is not None:
+        with sharing_parses() as parsed:
+            _fill_view(view, po, display, verdicts, context)
+        view.parsed = {text: parsed[text] for text in view.table.values() if text in parsed}
+    elif po is not None:
+        _fill_view(view, po, display, verdicts, context)
+    return view
+
+
+def _fill_view(view: CatalogView, po: polib.POFile, display: str, verdicts: Verdicts | None,
+               context: Context) -> None:
+    """Put the usable translations of ``po`` into ``view``, and the unsafe ones' problems."""
     check = verdicts.unsafe if verdicts is not None else unsafe_entry
 
     def unsafe(entry: polib.POEntry) -> bool:
         return check(entry, context=context)
 
-    if po is None:
-        return view
     view.revision = po.metadata.get("PO-Revision-Date")
     for entry in po:
         if entry.obsolete or entry.fuzzy or not entry.msgstr or entry.msgid_plural:
@@ -267,11 +282,10 @@ def catalog_view(po: polib.POFile | None, display: str,
                 "instead (run 'twp check')", display, line))
             continue
         view.table[(entry.msgctxt, entry.msgid)] = entry.msgstr
-    return view
 
 
 def read_view(config: Config, lang: str, slug: str, verdicts: Verdicts | None = None,
-              context: Context | None = None) -> CatalogView:
+              context: Context | None = None, keep_parses: bool = False) -> CatalogView:
     """:func:`catalog_view` of the catalog of article ``slug`` in ``lang`` (empty if none).
 
     A catalog that cannot be read gives an empty view whose ``broken`` says why: the
@@ -283,7 +297,8 @@ def read_view(config: Config, lang: str, slug: str, verdicts: Verdicts | None = 
     except CatalogError as exc:
         return CatalogView(broken=Diagnostic(exc.path, exc.line, "error", "catalog-unreadable",
                                              exc.message, exc.hint))
-    return catalog_view(po, display, verdicts, context or check_context(config, lang))
+    return catalog_view(po, display, verdicts, context or check_context(config, lang),
+                        keep_parses)
 
 
 UnitKeys = list[tuple[tuple[str | None, str], int]]
@@ -392,7 +407,7 @@ def localize(article: Article, lang: str, source_lang: str, view: CatalogView | 
         marks = translate_tokens(tokens, lambda unit: lookup(unit) and None, env, units=units)
     else:
         marks = translate_tokens(tokens, lookup, env, reject, units=units,
-                                 allowed_hosts=view.allowed_hosts)
+                                 allowed_hosts=view.allowed_hosts, parsed=view.parsed)
     if not is_source:
         _mark_untranslated(tokens, marks, bcp47_tag(source_lang))
     html = markdown().renderer.render(tokens, markdown().options, env)

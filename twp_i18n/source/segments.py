@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from typing import Any
@@ -518,6 +518,7 @@ def translate_tokens(tokens: list[Token], lookup: Callable[[Unit], str | None],
                      on_reject: Callable[[Token, Unit], None] | None = None,
                      units: Sequence[Unit] | None = None,
                      allowed_hosts: tuple[str, ...] = (),
+                     parsed: Mapping[str, list[Token]] | None = None,
                      ) -> list[tuple[Token, str, bool]]:
     """Replace every block's inline content with its translation, in place.
 
@@ -530,9 +531,12 @@ def translate_tokens(tokens: list[Token], lookup: Callable[[Unit], str | None],
     ``units`` are :func:`article_units` of the article these tokens are the body of,
     when the caller has them (those without a block, title and summary, are skipped);
     ``allowed_hosts`` the sites translations may link to besides the source's
-    (``[check] allowed_link_hosts``).
+    (``[check] allowed_link_hosts``); ``parsed`` the inline tokens of translations parsed
+    already, as they are here when the body defines no links (they are not changed).
     """
     md = markdown()
+    if parsed is None or "references" in env:
+        parsed = {}
     result: list[tuple[Token, str, bool]] = []
     for unit in with_contexts(_body_units(tokens)) if units is None else units:
         if unit.block is None:
@@ -554,7 +558,8 @@ def translate_tokens(tokens: list[Token], lookup: Callable[[Unit], str | None],
             continue
         if kind == "block quote" and (marker := alert_marker(token.content)):
             translation = marker + translation
-        children = md.parseInline(translation, env)[0].children or []
+        known = parsed.get(translation)
+        children = md.parseInline(translation, env)[0].children or [] if known is None else known
         if foreign_urls(link_urls(children), link_urls(token.children), allowed_hosts):
             if on_reject is not None:
                 on_reject(token, unit)
