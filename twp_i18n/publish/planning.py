@@ -257,11 +257,14 @@ def _read_article(job: _Job, article: Article, contexts: dict[str, Context],
     keys = job.keys.get(slug)
     if keys is None and job.plan_langs:
         keys = found_keys[slug] = unit_keys(article, source().units)
+    elif source_lang in job.localize_langs:
+        source()  # parsed first: the checks can use its parses of the units
+    known = parsed[0].unit_parses() if parsed else None
     views: dict[str, CatalogView] = {}
     percent: dict[str, float] = {}
     for lang in job.plan_langs:
         view = views[lang] = read_view(config, lang, slug, job.verdicts, contexts[lang],
-                                       keep_parses=lang in job.localize_langs)
+                                       keep_parses=lang in job.localize_langs, known=known)
         assert keys is not None
         words, done = weigh(keys, view)
         coverage[lang][slug] = (words, done, view.problems, view.broken)
@@ -274,6 +277,6 @@ def _read_article(job: _Job, article: Article, contexts: dict[str, Context],
             if share < config.min_percent:
                 continue  # not published in it
             found = views.get(lang) or read_view(config, lang, slug, job.verdicts, contexts[lang],
-                                                 keep_parses=True)
+                                                 keep_parses=True, known=known)
         result.append((lang, localize(article, lang, source_lang, found, source())))
     return result

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -104,10 +105,32 @@ _BLOCK_NESTING = 2 * MAX_PARSED_NESTING + 2
 _INLINE_NESTING = 20
 
 
+class _Refused(threading.local):
+    count = 0
+
+
+_REFUSED = _Refused()
+
+
+def refused_links() -> int:
+    """How many links the site's parser refused (``javascript:`` and the like) in this thread
+    so far: a parse during which it did not change refused none."""
+    return _REFUSED.count
+
+
 @lru_cache(maxsize=1)
 def markdown() -> MarkdownIt:
     """The one Markdown parser: CommonMark with tables, raw HTML allowed (it is sanitized later)."""
     md = MarkdownIt("commonmark", {"html": True, "maxNesting": _INLINE_NESTING}).enable("table")
+    validate = md.validateLink
+
+    def counted(url: str) -> bool:
+        if validate(url):
+            return True
+        _REFUSED.count += 1
+        return False
+
+    md.validateLink = counted  # type: ignore[method-assign]
 
     def nesting(value: int) -> Callable[[Any], None]:
         def rule(state: Any) -> None:
@@ -595,7 +618,18 @@ def _count_words(children: list[Token]) -> int:
         else:
             plain.append(" ")
     words = _URL.sub(" ", "".join(plain)).split()
-    return sum(1 for word in words if any(_is_word_char(ch) for ch in word))
+    return sum(1 for word in words if _is_word(word))
+
+
+_ASCII_WORD_CHAR = re.compile("[A-Za-z0-9]")
+"""The ASCII characters :func:`_is_word_char` accepts (letters and digits)."""
+
+
+def _is_word(word: str) -> bool:
+    """True when ``word`` holds a letter or a digit (an ASCII word looked at by one regex)."""
+    if word.isascii():
+        return _ASCII_WORD_CHAR.search(word) is not None
+    return any(_is_word_char(ch) for ch in word)
 
 
 def _is_word_char(ch: str) -> bool:
