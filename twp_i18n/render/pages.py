@@ -301,7 +301,11 @@ def _help_url(config: Config, plan: Plan, slug: str = "") -> str:
             if HELP_SLUG in plan.slugs[config.source_language] else f"{root}status/")
 
 
-_RELATIVE_DIR_LINK = re.compile(r'\b(href)="((?![a-z][a-z0-9+.-]*:|/|#)[^"?#]*/)([?#][^"]*)?"')
+# Starting with the literal lets the regex engine skip to each 'href="'; the word boundary
+# before it is looked at in the replacement (no match can hide inside a refused one: a
+# value holds no quote).
+_RELATIVE_DIR_LINK = re.compile(r'href="((?![a-z][a-z0-9+.-]*:|/|#)[^"?#]*/)([?#][^"]*)?"')
+_WORD_CHAR = re.compile(r"\w")
 
 
 def disk_friendly_links(html_text: str) -> str:
@@ -313,8 +317,13 @@ def disk_friendly_links(html_text: str) -> str:
     >>> disk_friendly_links('<a href="../b/#top">b</a> <a href="https://x.org/a/">x</a>')
     '<a href="../b/index.html#top">b</a> <a href="https://x.org/a/">x</a>'
     """
-    return _RELATIVE_DIR_LINK.sub(lambda m: f'{m.group(1)}="{m.group(2)}index.html{m.group(3) or ""}"',
-                                  html_text)
+    def fix(match: re.Match[str]) -> str:
+        at = match.start()
+        if at and _WORD_CHAR.match(html_text, at - 1):  # 'xhref="...': not an attribute
+            return match.group(0)
+        return f'href="{match.group(1)}index.html{match.group(2) or ""}"'
+
+    return _RELATIVE_DIR_LINK.sub(fix, html_text)
 
 
 def _render(env: Environment, name: str, **context: Any) -> str:
