@@ -122,7 +122,7 @@ def update_catalogs(config: Config, *, languages: list[str] | None = None, dry_r
 def _record(config: Config, status: list[LanguageStatus], updated: UpdateReport,
             dry_run: bool = False) -> DatesReport:
     """:func:`record_dates`; a record that cannot be read joins the update's broken files."""
-    dates = record_dates(config, status, dry_run=dry_run)
+    dates = record_dates(config, status, dry_run=dry_run, dated=updated.handover.dated)
     if dates.broken is not None:
         updated.broken.append(dates.broken)
     return dates
@@ -132,7 +132,8 @@ def _status(config: Config, updated: UpdateReport, remember: bool = True) -> lis
     """The status after an update; catalogs that cannot be read count as untranslated and
     join the update's broken ones (each file once)."""
     broken: list[CatalogError] = []
-    status = site_status(config, remember=remember, broken=broken)
+    status = site_status(config, remember=remember, broken=broken,
+                         counted=updated.handover.counted)
     seen = {error.path for error in updated.broken}
     updated.broken.extend(from_error(error, "catalog-unreadable") for error in broken
                           if error.path not in seen)
