@@ -52,9 +52,13 @@ def translation_digest(po: polib.POFile) -> str:
         forms = ([entry.msgstr_plural[i] for i in sorted(entry.msgstr_plural)]
                  if entry.msgid_plural else [entry.msgstr])
         if any(forms):
-            parts.append([entry.msgctxt, entry.msgid, entry.msgid_plural, forms])
-    parts.sort(key=lambda p: json.dumps(p, ensure_ascii=False))
-    return cache.digest(json.dumps(parts, ensure_ascii=False).encode("utf-8"))
+            parts.append(_dumps([entry.msgctxt, entry.msgid, entry.msgid_plural, forms]))
+    # The JSON list of the parts sorted by their JSON texts, each made once.
+    parts.sort()
+    return cache.digest(("[" + ", ".join(parts) + "]").encode("utf-8"))
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def dates_entry(data: bytes, po: polib.POFile) -> list[str]:
