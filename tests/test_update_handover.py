@@ -83,8 +83,8 @@ def _caches(root: Path) -> dict[str, object]:
 @pytest.mark.parametrize("workers", [1, 2])
 def test_update_leaves_the_status_dates_and_caches_of_reading_the_catalogs_again(
         demo_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
-    if workers > 1:  # the demo site is small: merge its languages in processes all the same
-        monkeypatch.setattr(update_module, "_workers", lambda *args: workers)
+    monkeypatch.setattr("os.cpu_count", lambda: workers)
+    monkeypatch.setattr(update_module, "PARALLEL_MERGE_MIN", 0)  # the demo site is small
     plain = tmp_path / "plain"
     shutil.copytree(demo_site, plain)
     assert _update_twice(demo_site, monkeypatch) == []  # nothing read again after the merge

@@ -91,7 +91,7 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
     stored = cache.Memo(config, "update")
     memo: dict[str, list[str]] = stored.get("catalogs", {})
     source.remember_words(stored.get("words", {}))
-    workers = _workers(config, langs, source, memo)
+    workers = _workers(config, langs, source, memo, words=not dry_run)
     verdicts = None if dry_run else _verdicts(config)
     finished = [0]
 
@@ -150,12 +150,17 @@ def _template_source(config: Config, templates: dict[str, polib.POFile] | None) 
                                for d, po in templates.items()}, dict(templates))
 
 
+PARALLEL_MERGE_MIN = 400
+"""Catalogs (languages times templates) below which starting processes costs more than it
+saves."""
+
+
 def _workers(config: Config, langs: list[str], source: _Templates,
-             memo: dict[str, list[str]]) -> int:
+             memo: dict[str, list[str]], words: bool) -> int:
     """How many processes merge the languages; with several, the templates they need parsed
-    first, once for all of them."""
+    first, once for all of them (and with ``words``, the words of their units counted)."""
     workers = min(len(langs), os.cpu_count() or 1)
-    if workers <= 1 or len(langs) * len(source.texts) < 400:
+    if workers <= 1 or len(langs) * len(source.texts) < PARALLEL_MERGE_MIN:
         return 1
     # Parse, once for every language, the templates that changed since the previous update
     # (all of them without a cache); the others are parsed by the workers that need them.
@@ -163,6 +168,8 @@ def _workers(config: Config, langs: list[str], source: _Templates,
         if any(_remembered(memo, config.rel(catalog_path(config, lang, domain)))[0] != digest
                for lang in langs):
             source.get(domain)
+            if words:
+                source.counted_against(domain)
     return workers
 
 
