@@ -257,13 +257,10 @@ class _Parser:
                                    "\\xhh escapes (line {line})") from None
 
     def run(self) -> polib.POFile:  # noqa: C901 - the kinds of line, one branch each
-        plain = _PLAIN_LINE.fullmatch
-        lines = self.lines
+        plain, lines, index = _PLAIN_LINE.fullmatch, self.lines, 0
         count = len(lines)
-        index = 0
         while index < count:
-            raw = lines[index]
-            index += 1
+            raw, index = lines[index], index + 1
             self.lineno = index  # errors read it
             # Fast paths for the lines of canonical files; anything else takes the general one.
             if not raw:

@@ -71,7 +71,8 @@ class UpdateReport:
 
 def update(config: Config, *, languages: Iterable[str] | None = None,
            dry_run: bool = False, progress: Callable[[int, int], None] | None = None,
-           templates: dict[str, polib.POFile] | None = None) -> UpdateReport:
+           templates: dict[str, polib.POFile] | None = None,
+           for_status: bool = True) -> UpdateReport:
     """Bring every catalog of every language up to date with the templates.
 
     All catalogs are read and checked first.  A catalog that cannot be read
@@ -79,7 +80,8 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
     the report's ``broken``, and kept out of the language's translation memory;
     every other catalog is merged in memory, and only then written.
     ``templates`` (by domain) stands in for the template files (``locales/*.pot``)
-    (``sync --dry-run`` passes the ones it would write).
+    (``sync --dry-run`` passes the ones it would write).  ``for_status``: count the catalogs
+    written for the status and the dates after it (the report's ``handover``).
 
     A catalog whose template and own bytes are those of the previous update is
     already up to date and is skipped; a language with nothing to merge is not
@@ -91,8 +93,9 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
     stored = cache.Memo(config, "update")
     memo: dict[str, list[str]] = stored.get("catalogs", {})
     source.remember_words(stored.get("words", {}))
-    workers = _workers(config, langs, source, memo, words=not dry_run)
-    verdicts = None if dry_run else _verdicts(config)
+    counting = for_status and not dry_run
+    workers = _workers(config, langs, source, memo, words=counting)
+    verdicts = _verdicts(config) if counting else None
     finished = [0]
 
     def done() -> None:
@@ -122,12 +125,18 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
             fresh.pop(rel, None)
         report.languages.append(item)
         report.handover.add(result.handover)
-    if verdicts is not None:
-        verdicts.used.update(report.handover.verdicts)
-        verdicts.save()
     if not dry_run:
-        stored.save(catalogs=fresh, words=source.words_memo(results))
+        _save(stored, fresh, source.words_memo(results), verdicts, report.handover)
     return report
+
+
+def _save(stored: cache.Memo, catalogs: dict[str, list[str]], words: dict[str, int],
+          verdicts: Verdicts | None, handover: Handover) -> None:
+    """Remember what this update merged, and the verdicts and words its counting used."""
+    if verdicts is not None:
+        verdicts.used.update(handover.verdicts)
+        verdicts.save()
+    stored.save(catalogs=catalogs, words=words)
 
 
 def _verdicts(config: Config) -> Verdicts:

@@ -60,7 +60,7 @@ def add_languages(config: Config, languages: list[str]) -> AddLanguageReport:
                           hint="use POSIX locale ids such as 'es', 'pt_BR' or 'zh_Hant'")
     text = config.config_path.read_text(encoding="utf-8")
     new_text = add_languages_text(text, wanted)
-    result = update(config, languages=wanted)
+    result = update(config, languages=wanted, for_status=False)  # no status follows
     glossaries = [start_glossary(config, lang) for lang in wanted]
     write_if_changed(config.config_path, new_text)
     report = AddLanguageReport(wanted)
