@@ -339,10 +339,10 @@ def test_unpublished_article_is_removed_on_rebuild(site):
 
 
 def test_cli_build_reports_and_jobs_give_same_output(site, twp, tmp_path, monkeypatch):
-    import twp_i18n.publish.build as build_module
+    import twp_i18n.publish.planning as planning_module
     import twp_i18n.render.pages as pages_module
 
-    monkeypatch.setattr(build_module, "PARALLEL_READ_MIN", 0)  # catalogs read in processes too
+    monkeypatch.setattr(planning_module, "PARALLEL_READ_MIN", 0)  # catalogs read in processes too
     monkeypatch.setattr(pages_module, "PARALLEL_RENDER_MIN", 0)  # and pages rendered in them
     result = twp("--site", site, "build", "--jobs", "2")
     assert result.code == 0, result

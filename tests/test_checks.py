@@ -645,3 +645,19 @@ def test_long_whitespace_in_a_translation_takes_linear_work() -> None:
 
     assert_linear(lambda n: entry("a b", "b" + " " * n + "c"),
                   lambda item: check_entry(item, path=PATH, kind="article"), 5000)
+
+
+def test_a_check_shares_only_the_parses_the_site_parser_would_make() -> None:
+    """The build renders a translation from its check's parse only when that parse is the
+    site parser's own: not when a link the site's parser refuses was kept as written."""
+    from twp_i18n.catalog.checks import sharing_parses
+    from twp_i18n.source.segments import markdown
+
+    kept = "Voir [x](file:notes.txt)."  # the author's own link: no check error
+    plain = "Voir [les notes](https://example.org/a) et *ceci*."
+    with sharing_parses() as parsed:
+        assert not unsafe_entry(entry("See [x](file:notes.txt).", kept))
+        assert not unsafe_entry(entry("See [the notes](https://example.org/a) and *this*.", plain))
+    assert kept not in parsed
+    assert [t.as_dict() for t in parsed[plain]] == \
+        [t.as_dict() for t in markdown().parseInline(plain, {})[0].children or []]

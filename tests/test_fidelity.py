@@ -16,6 +16,7 @@ from pathlib import Path
 import polib
 import pytest
 
+from twp_i18n.catalog import checks
 from twp_i18n.catalog.checks import check_context
 from twp_i18n.catalog.extract import article_template
 from twp_i18n.config import load_config
@@ -170,3 +171,31 @@ def test_every_demo_article_survives_translation(tmp_path):
     identity, pseudo_bodies = rebuild(root, rejected)
     assert identity and rejected == []
     check_bodies(identity, pseudo_bodies, {})
+
+
+def test_rendering_from_the_checks_parses_gives_the_same_pages(spec_site):
+    """The build renders a translation from the parse its check made, and checks the
+    source texts from the body's parse, when those parses are the ones each would make:
+    every CommonMark example, translated by identity and by the pseudo-translation, gives
+    the same verdicts and HTML either way (links the site's parser refuses, link
+    definitions and template tags included), and most parses are shared."""
+    config = load_config(spec_site)
+    context = check_context(config, "es")
+    shared = known = 0
+    for article in load_articles(config):
+        template = article_template(article, config)
+        source = parse_source(article)
+        known += len(source.unit_parses())
+        for translate in (lambda text: text, pseudo):
+            po = catalog(template, translate)
+            checks._source_analysis.cache_clear()  # each view analyses the sources itself
+            reused = catalog_view(po, "es.po", context=context, keep_parses=True,
+                                  known=source.unit_parses())
+            checks._source_analysis.cache_clear()
+            fresh = catalog_view(po, "es.po", context=context)
+            assert (fresh.table, fresh.problems) == (reused.table, reused.problems)
+            assert fresh.parsed == {}
+            shared += len(reused.parsed)
+            assert localize(article, "es", "en", reused, source).html == \
+                localize(article, "es", "en", fresh, source).html, article.slug
+    assert shared > 300 and known > 300

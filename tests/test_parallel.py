@@ -40,7 +40,7 @@ def test_a_build_in_worker_processes_writes_the_same_bytes_as_one_process(
     from twp_i18n.render import pages
 
     monkeypatch.setattr(pages, "PARALLEL_RENDER_MIN", 0)
-    monkeypatch.setattr("twp_i18n.publish.build.PARALLEL_READ_MIN", 0)
+    monkeypatch.setattr("twp_i18n.publish.planning.PARALLEL_READ_MIN", 0)
     monkeypatch.setenv(parallel.START_METHOD_ENV, method)
     build(load_config(demo_site), out=tmp_path / "workers", jobs=2)
     assert _output(tmp_path / "workers") == _output(tmp_path / "serial")

@@ -104,7 +104,7 @@ import os
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -132,7 +132,7 @@ from ..languages import nplurals as language_nplurals
 from ..machinery import cache, parallel
 from ..paths import domain_files
 from ..source.markup import comment_references, references_env, template_tags, without_template_tags
-from ..source.segments import markdown
+from ..source.segments import markdown, refused_links
 from ..urls import foreign_urls, language_version_urls
 from .context import DEFAULT_CONTEXT, Context, check_context
 from .glossary import ROW_HINT, Glossary, load_glossary
@@ -240,11 +240,37 @@ def _inspecting_parser() -> MarkdownIt:
     """The site's Markdown parser, but keeping every link so its URL can be inspected.
 
     markdown-it silently turns ``[x](javascript:...)`` into plain text; checks
-    must see such links to report them.
+    must see such links to report them.  The links the site's parser would refuse
+    are counted (:func:`~twp_i18n.source.segments.refused_links`): a parse that met
+    none is the site parser's own.
     """
     md = copy.copy(markdown())  # same rules and options; only link validation differs
-    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    validate = markdown().validateLink
+
+    def keep(url: str) -> bool:
+        validate(url)  # counted when refused
+        return True
+
+    md.validateLink = keep  # type: ignore[method-assign]
     return md
+
+
+_shared: dict[str, list[Token]] | None = None
+
+
+@contextmanager
+def sharing_parses(known: Mapping[str, list[Token]] | None = None
+                   ) -> Iterator[dict[str, list[Token]]]:
+    """Inside the block, the texts of articles that a check parsed as the build renders them
+    (no template tag, no link definition, no link the site's parser refuses) are kept:
+    text -> inline tokens, for the renderer to use instead of parsing again.  ``known``:
+    such parses made already (of the article's own units), which the checks use."""
+    global _shared
+    before, _shared = _shared, dict(known or {})
+    try:
+        yield _shared
+    finally:
+        _shared = before
 
 
 @dataclass
@@ -615,9 +641,18 @@ def _analyze(text: str, kind: Kind, for_warnings: bool = True,
     numbers_from: list[str] = []
     if kind == "article":
         result.template_tags = template_tags(text)
-        text = without_template_tags(text)
-        tokens = _inspecting_parser().parseInline(text, references_env(references))
-        _walk(tokens[0].children or [] if tokens else [], result, prose, technical, numbers_from)
+        plain = without_template_tags(text)
+        env = references_env(references)
+        shared = _shared if plain == text and not env else None
+        children = shared.get(text) if shared is not None else None
+        if children is None:
+            refused = refused_links()
+            tokens = _inspecting_parser().parseInline(plain, env)
+            children = tokens[0].children or [] if tokens else []
+            if shared is not None and refused_links() == refused:
+                shared[text] = children
+        text = plain
+        _walk(children, result, prose, technical, numbers_from)
     else:
         result.placeholders = placeholders(text)
         without = _PLACEHOLDER.sub(" ", text)

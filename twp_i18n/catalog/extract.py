@@ -89,7 +89,7 @@ def article_template(article: Article, config: Config,
     from ..source.segments import article_units, body_notes, parse_body, untranslatable_words
 
     env: dict[str, object] = {}
-    tokens = parse_body(article, env)
+    tokens = parse_body(article, env, inline=False)  # its units' words are not written
     units = article_units(article, tokens)
     if notes is not None:
         notes.extend(body_notes(article, tokens, env))
@@ -317,9 +317,11 @@ def _article_texts(job: tuple[Config, list[Article]], indexes: list[int]
 def _template_texts(config: Config, articles: list[Article]
                     ) -> tuple[dict[Path, str], int, list[Diagnostic]]:
     """The text of every template (articles in parallel processes when there are many)."""
+    from ..source.segments import prepare_parsers
     from . import pofile
 
     workers = min(os.cpu_count() or 1, 8) if len(articles) >= 200 else 1
+    prepare_parsers()  # once here, not in every worker
     parts = parallel.fork_map(_article_texts, parallel.chunks(range(len(articles)), workers),
                               workers, job=(config, articles))
     results = [result for part in parts for result in part]

@@ -12,22 +12,17 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..config import Config
 from ..diagnostics import Diagnostic, warning
 from ..errors import OutputError, TemplateError
-from ..machinery import cache, parallel
+from ..machinery import cache
 from ..machinery.fsutil import one_sync, remove_file, remove_stale_temp_files, write_if_changed
 from ..paths import Folder, output_problem, protected_folders, site_images
 from ..render.plan import Plan
-
-if TYPE_CHECKING:
-    from ..catalog.checks import Verdicts
-    from ..render.localize import CatalogView, UnitKeys
-    from ..source.content import Article
 
 # Markdown, templates, feeds and catalogs are imported where there is work for them:
 # a build with nothing changed answers from digests alone and should start quickly.
@@ -117,35 +112,49 @@ def _plan_languages(config: Config, output: Path, memo: dict[str, Any], chosen: 
                     ) -> tuple[Plan, str, dict[str, list[str]], list[str]]:
     """The plan of every language, the digest of what it publishes, the files kept of each
     chosen language whose pages the previous build left as they must be, and the languages
-    to render (their catalogs read into the plan)."""
-    from ..catalog.checks import Verdicts, check_context
-    from ..render.localize import read_view
+    to render (their published articles localized into the plan)."""
+    from ..catalog.checks import Verdicts
     from ..source.content import load_articles
+    from .planning import make_plan, read_articles
 
     all_langs = [config.source_language, *config.languages]
     articles = load_articles(config)
     _check_templates(config)
     verdicts = Verdicts(config)
-    plan = _plan(config, articles, all_langs, memo.get("plans", {}), per_lang, verdicts, jobs)
+    rendered_before = memo.get("rendered", {})
+
+    def kept_files(lang: str, published_key: str | None) -> list[str] | None:
+        previous = rendered_before.get(lang)
+        if published_key and previous and \
+                previous["key"] == _render_key(per_lang, lang, published_key) \
+                and _intact(output, previous["files"]):
+            return list(previous["files"])
+        return None
+
+    # Localized while planning: the languages to render unless what is published changes.
+    likely = [lang for lang in chosen if kept_files(lang, memo.get("published_key")) is None]
+    plan = make_plan(config, articles, all_langs, memo.get("plans", {}), per_lang, verdicts,
+                     jobs, likely)
     plan.dates = _read_dates(config, plan)
     published_key = cache.digest(json.dumps(
         {lang: [a.slug for a in plan.published[lang]] for lang in all_langs}).encode("utf-8"))
     kept: dict[str, list[str]] = {}
     todo: list[str] = []
-    rendered_before = memo.get("rendered", {})
     for lang in chosen:
-        previous = rendered_before.get(lang)
-        if previous and previous["key"] == _render_key(per_lang, lang, published_key) \
-                and _intact(output, previous["files"]):
-            kept[lang] = list(previous["files"])
-        else:
+        files = kept_files(lang, published_key)
+        if files is None:
             todo.append(lang)
-    for lang in todo:  # a cached plan read no catalogs: read those to render here, once
-        if lang != config.source_language and lang not in plan.views and plan.published[lang]:
-            context = check_context(config, lang)
-            plan.views[lang] = {article.slug: read_view(config, lang, article.slug, verdicts,
-                                                        context)
-                                for article in plan.published[lang]}
+        else:
+            kept[lang] = files
+    for lang in set(plan.localized) - set(todo):
+        del plan.localized[lang]
+    missing = [lang for lang in todo if lang not in plan.localized]
+    if missing:  # what is published changed: these are rendered again too
+        _coverage, more = read_articles(
+            config, articles, [], missing,
+            {lang: plan.percent[lang] for lang in missing if lang != config.source_language},
+            verdicts, jobs, {})
+        plan.localized.update(more)
     verdicts.save()
     return plan, published_key, kept, todo
 
@@ -178,7 +187,7 @@ def _render(config: Config, plan: Plan, output: Path, todo: list[str], kept: dic
         files.update(shared_files)
     step()
     article_pages = pages.render_articles(config, plan, todo, jobs, step)
-    plan.views.clear()  # the pages are made: the catalogs' memory can go
+    plan.localized.clear()  # the pages are made: their HTML can go
     step(0, len(todo))
     # Threads suffice here: most of the time goes to zlib, which releases the GIL.
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
@@ -430,182 +439,6 @@ def _check_templates(config: Config) -> None:
         except TemplateSyntaxError as exc:
             raise TemplateError(f"template syntax error: {exc.message}", path=ref, line=exc.lineno,
                                 hint="fix the Jinja2 syntax on that line") from None
-
-
-def _units_key(article: Article) -> str:
-    """A digest of what decides an article's units: its title, summary and body."""
-    return cache.digest(repr((article.title, article.summary, article.body)).encode("utf-8"))
-
-
-def _known_unit_keys(config: Config, articles: list[Article]) -> dict[str, UnitKeys]:
-    """:func:`unit_keys` of the articles the cache knows, by slug."""
-    known: dict[str, Any] = cache.Memo(config, "units").get("articles", {})
-    result: dict[str, UnitKeys] = {}
-    for article in articles:
-        hit = known.get(_units_key(article))
-        if hit is not None:
-            result[article.slug] = [((context, text), words) for context, text, words in hit]
-    return result
-
-
-def _save_unit_keys(config: Config, articles: list[Article], keys: dict[str, UnitKeys]) -> None:
-    """Remember every article's unit keys for the next build (when they changed)."""
-    stored = cache.Memo(config, "units")
-    known: dict[str, Any] = stored.get("articles", {})
-    fresh = {_units_key(article): [[context, text, words]
-                                   for (context, text), words in keys[article.slug]]
-             for article in articles}
-    if fresh.keys() != known.keys():
-        stored.save(articles=fresh)
-
-
-@dataclass
-class _LanguagePlan:
-    """One language's part of the plan: the share translated of each article, the words
-    counted and translated, and what was wrong with its catalogs."""
-
-    percent: dict[str, float]
-    words: int = 0
-    done: int = 0
-    warnings: list[Diagnostic] = field(default_factory=list)
-    errors: list[Diagnostic] = field(default_factory=list)
-    broken: list[str] = field(default_factory=list)
-
-    @classmethod
-    def from_memo(cls, cached: dict[str, Any]) -> _LanguagePlan:
-        return cls(dict(cached["percent"]), cached["words"], cached["done"],
-                   list(map(Diagnostic.from_dict, cached["warnings"])),
-                   list(map(Diagnostic.from_dict, cached.get("errors", []))),
-                   list(cached.get("broken", [])))
-
-    def as_memo(self, key: str) -> dict[str, Any]:
-        return {"key": key, "percent": self.percent, "words": self.words, "done": self.done,
-                "warnings": [w.as_dict() for w in self.warnings],
-                "errors": [e.as_dict() for e in self.errors], "broken": self.broken}
-
-
-def _plan(config: Config, articles: list[Article], langs: list[str],
-          memo: dict[str, Any], per_lang: dict[str, str], verdicts: Verdicts,
-          jobs: int = 1) -> Plan:
-    """Decide, for every language and article, the share translated and what is published.
-
-    A language whose inputs are those of the previous build takes its part of ``memo``;
-    the others are decided from their catalogs by :func:`_language_plan`.
-    """
-    source = config.source_language
-    stale = [lang for lang in langs if lang != source
-             and memo.get(lang, {}).get("key") != per_lang[lang]]
-    keys = _known_unit_keys(config, articles) if stale else {}
-    views = _read_views(config, articles, stale, verdicts, jobs, keys)
-    if stale:
-        _save_unit_keys(config, articles, keys)
-    parts: dict[str, _LanguagePlan] = {}
-    fresh_memo: dict[str, Any] = {}
-    for lang in langs:
-        if lang == source:
-            parts[lang] = _LanguagePlan({a.slug: 100.0 for a in articles})
-        elif lang in stale:
-            parts[lang] = _language_plan(config, lang, articles, views[lang], keys)
-            fresh_memo[lang] = parts[lang].as_memo(per_lang[lang])
-        else:
-            parts[lang] = _LanguagePlan.from_memo(memo[lang])
-            fresh_memo[lang] = memo[lang]
-    published = {lang: sorted((a for a in articles if lang == source
-                               or parts[lang].percent[a.slug] >= config.min_percent),
-                              key=lambda a: (a.date, a.slug), reverse=True)
-                 for lang in langs}
-    site_percent = {lang: 100.0 if lang == source or part.words == 0
-                    else 100.0 * part.done / part.words for lang, part in parts.items()}
-    unit_words = {text: count for article_keys in keys.values()
-                  for (_, text), count in article_keys}
-    return Plan(langs, articles, {lang: part.percent for lang, part in parts.items()}, published,
-                site_percent, [w for part in parts.values() for w in part.warnings], fresh_memo,
-                views, words=unit_words, errors=[e for part in parts.values() for e in part.errors],
-                broken={lang: part.broken for lang, part in parts.items() if lang != source})
-
-
-def _language_plan(config: Config, lang: str, articles: list[Article],
-                   views: dict[str, CatalogView], keys: dict[str, UnitKeys]) -> _LanguagePlan:
-    """The share translated of each article in ``lang`` under its catalogs (what publishing
-    weighs), with the problems found in them: the publishing rule, apart from the memo."""
-    from ..catalog.catalogs import load_catalog
-    from ..catalog.checks import check_context
-    from ..errors import CatalogError
-    from ..paths import SITE_DOMAIN
-    from ..render.localize import coverage
-
-    part = _LanguagePlan({})
-    errors, warnings = check_context(config, lang).glossary.reported()
-    part.errors.extend(errors)
-    part.warnings.extend(warnings)
-    try:
-        load_catalog(config, lang, SITE_DOMAIN)
-    except CatalogError as exc:
-        part.errors.append(Diagnostic(
-            exc.path, exc.line, "error", "catalog-unreadable",
-            f"{exc.message}; the {lang} pages show the interface in English", exc.hint))
-    for article in articles:
-        view = views[article.slug]
-        if view.broken:
-            part.broken.append(article.slug)
-            part.errors.append(replace(
-                view.broken, message=f"{view.broken.message}; '{article.slug}' is not "
-                f"published again in {lang}: its previous page, if any, is kept"))
-        words, done = coverage(keys[article.slug], view)
-        part.percent[article.slug] = 100.0 if words == 0 else 100.0 * done / words
-        part.warnings.extend(view.problems)
-        part.words += words
-        part.done += done
-    return part
-
-
-PARALLEL_READ_MIN = 400
-"""Catalogs to read below which starting processes costs more than it saves."""
-
-
-def _read_views(config: Config, articles: list[Article], langs: list[str], verdicts: Verdicts,
-                jobs: int, keys: dict[str, UnitKeys]) -> dict[str, dict[str, CatalogView]]:
-    """Every catalog of ``langs`` for ``articles``, read and checked; the unit keys of the
-    articles missing from ``keys`` are added to it.
-
-    Articles are taken one after the other with all their languages, so that each
-    source text is analysed once for all of them; chunks of articles go to
-    parallel processes when there is much to read (and their units are counted there).
-    """
-    views: dict[str, dict[str, CatalogView]] = {lang: {} for lang in langs}
-    if not langs:
-        return views
-    slugs = [article.slug for article in articles]
-    workers = jobs if len(slugs) * len(langs) >= PARALLEL_READ_MIN else 1
-    unknown = {article.slug: article for article in articles if article.slug not in keys}
-    parts = parallel.fork_map(_read_chunk, parallel.chunks(slugs, workers, 4), workers,
-                              job=(config, langs, verdicts, unknown))
-    texts: dict[str, str] = {}  # one copy of each source text for all languages' tables
-    for part, used, found_keys in parts:
-        for lang, found in part.items():
-            for view in found.values():
-                view.table = {(context, texts.setdefault(msgid, msgid)): msgstr
-                              for (context, msgid), msgstr in view.table.items()}
-            views[lang].update(found)
-        verdicts.used.update(used)
-        keys.update(found_keys)
-    return views
-
-
-def _read_chunk(job: tuple[Config, list[str], Verdicts, dict[str, Article]], slugs: list[str]
-                ) -> tuple[dict[str, dict[str, CatalogView]], dict[str, bool], dict[str, UnitKeys]]:
-    from ..catalog.checks import check_context
-    from ..render.localize import read_view, unit_keys
-
-    config, langs, verdicts, unknown = job
-    found: dict[str, dict[str, CatalogView]] = {lang: {} for lang in langs}
-    contexts = {lang: check_context(config, lang) for lang in langs}
-    keys = {slug: unit_keys(unknown[slug]) for slug in slugs if slug in unknown}
-    with verdicts.recording() as used:
-        for slug in slugs:
-            for lang in langs:
-                found[lang][slug] = read_view(config, lang, slug, verdicts, contexts[lang])
-    return found, used, keys
 
 
 def _read_manifest(output: Path) -> set[str]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import gettext as _gettext
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -34,7 +34,7 @@ from markdown_it.token import Token
 from markupsafe import Markup, escape
 
 from ..catalog.catalogs import catalog_path, load_catalog
-from ..catalog.checks import Context, Verdicts, check_context, unsafe_entry
+from ..catalog.checks import Context, Verdicts, check_context, sharing_parses, unsafe_entry
 from ..config import Config
 from ..diagnostics import Diagnostic, warning
 from ..errors import CatalogError, TemplateError
@@ -42,7 +42,15 @@ from ..languages import bcp47_tag, plural_forms, plural_function, single_count_f
 from ..paths import THEME_DIR
 from ..source.content import Article
 from ..source.markup import html_text, mark_html_lang
-from ..source.segments import Unit, article_units, has_words, markdown, parse_body, translate_tokens
+from ..source.segments import (
+    Unit,
+    article_units,
+    has_words,
+    markdown,
+    parse_body,
+    refused_links,
+    translate_tokens,
+)
 
 MARKDOWN_TAGS = frozenset({
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "code",
@@ -241,21 +249,39 @@ class CatalogView:
     """``[check] allowed_link_hosts``: sites translations may link to besides the source's."""
     broken: Diagnostic | None = None
     """Why the catalog cannot be read (``catalog-unreadable``), if it cannot."""
+    parsed: dict[str, list[Token]] = field(default_factory=dict, repr=False)
+    """Translations the checks parsed as rendering would (text -> inline tokens), when
+    asked for: rendering uses them instead of parsing the text again."""
 
 
 def catalog_view(po: polib.POFile | None, display: str,
-                 verdicts: Verdicts | None = None, context: Context | None = None) -> CatalogView:
+                 verdicts: Verdicts | None = None, context: Context | None = None,
+                 keep_parses: bool = False,
+                 known: Mapping[str, list[Token]] | None = None) -> CatalogView:
     """Usable translations of a catalog by (msgctxt, msgid), and where the unsafe ones are
-    (``context``: the language's, see :func:`~twp_i18n.catalog.checks.check_context`)."""
+    (``context``: the language's, see :func:`~twp_i18n.catalog.checks.check_context`;
+    ``keep_parses``: keep the checks' parses in ``parsed``, for rendering; ``known``: the
+    parses of the article's units, for the checks, see :func:`unit_parses`)."""
     context = context or Context()
     view = CatalogView(allowed_hosts=context.allowed_hosts)
+    if (keep_parses or known) and po is not None:
+        with sharing_parses(known) as parsed:
+            _fill_view(view, po, display, verdicts, context)
+        if keep_parses:
+            view.parsed = {text: parsed[text] for text in view.table.values() if text in parsed}
+    elif po is not None:
+        _fill_view(view, po, display, verdicts, context)
+    return view
+
+
+def _fill_view(view: CatalogView, po: polib.POFile, display: str, verdicts: Verdicts | None,
+               context: Context) -> None:
+    """Put the usable translations of ``po`` into ``view``, and the unsafe ones' problems."""
     check = verdicts.unsafe if verdicts is not None else unsafe_entry
 
     def unsafe(entry: polib.POEntry) -> bool:
         return check(entry, context=context)
 
-    if po is None:
-        return view
     view.revision = po.metadata.get("PO-Revision-Date")
     for entry in po:
         if entry.obsolete or entry.fuzzy or not entry.msgstr or entry.msgid_plural:
@@ -267,11 +293,11 @@ def catalog_view(po: polib.POFile | None, display: str,
                 "instead (run 'twp check')", display, line))
             continue
         view.table[(entry.msgctxt, entry.msgid)] = entry.msgstr
-    return view
 
 
 def read_view(config: Config, lang: str, slug: str, verdicts: Verdicts | None = None,
-              context: Context | None = None) -> CatalogView:
+              context: Context | None = None, keep_parses: bool = False,
+              known: Mapping[str, list[Token]] | None = None) -> CatalogView:
     """:func:`catalog_view` of the catalog of article ``slug`` in ``lang`` (empty if none).
 
     A catalog that cannot be read gives an empty view whose ``broken`` says why: the
@@ -283,7 +309,8 @@ def read_view(config: Config, lang: str, slug: str, verdicts: Verdicts | None = 
     except CatalogError as exc:
         return CatalogView(broken=Diagnostic(exc.path, exc.line, "error", "catalog-unreadable",
                                              exc.message, exc.hint))
-    return catalog_view(po, display, verdicts, context or check_context(config, lang))
+    return catalog_view(po, display, verdicts, context or check_context(config, lang),
+                        keep_parses, known)
 
 
 UnitKeys = list[tuple[tuple[str | None, str], int]]
@@ -317,6 +344,19 @@ class SourceDocument:
     """:func:`~twp_i18n.source.segments.article_units`, from these tokens."""
     tags: set[str]
     """HTML tag names the source itself uses (kept by the sanitizer)."""
+    refused: bool = True
+    """Whether the parser refused a link of the body (then no unit's parse is shared)."""
+
+    def unit_parses(self) -> dict[str, list[Token]]:
+        """The inline tokens of the units whose block's parse is the parse of their text
+        alone, as :func:`~twp_i18n.catalog.checks.sharing_parses` takes them: text read
+        whole (not an alt text or an alert's marker), no link definition in the body, no
+        link refused.  The checks then need not parse the source texts again."""
+        if self.refused or "references" in self.env:
+            return {}
+        return {unit.text: token.children for unit in self.units if unit.block is not None
+                and (token := self.tokens[unit.block]).content == unit.text
+                and token.children is not None}
 
     def fresh_tokens(self) -> list[Any]:
         """The tokens, with copies of those localizing changes: inline tokens get new
@@ -336,13 +376,15 @@ def parse_source(article: Article, words: dict[str, int] | None = None) -> Sourc
     """Parse an article's body for :func:`localize` (``words``: word counts by unit text,
     when planning counted them already)."""
     env: dict[str, Any] = {}
+    refused = refused_links()
     tokens = parse_body(article, env)
+    refused_here = refused_links() != refused
     units = article_units(article, tokens)
     for unit in units if words else ():
         known = words.get(unit.text)  # type: ignore[union-attr]
         if known is not None and "words" not in unit.__dict__:
             unit.__dict__["words"] = known  # Unit.words, a cached property, without the count
-    return SourceDocument(tokens, env, units, source_tags(article.body))
+    return SourceDocument(tokens, env, units, source_tags(article.body), refused_here)
 
 
 def localize(article: Article, lang: str, source_lang: str, view: CatalogView | None,
@@ -392,7 +434,7 @@ def localize(article: Article, lang: str, source_lang: str, view: CatalogView | 
         marks = translate_tokens(tokens, lambda unit: lookup(unit) and None, env, units=units)
     else:
         marks = translate_tokens(tokens, lookup, env, reject, units=units,
-                                 allowed_hosts=view.allowed_hosts)
+                                 allowed_hosts=view.allowed_hosts, parsed=view.parsed)
     if not is_source:
         _mark_untranslated(tokens, marks, bcp47_tag(source_lang))
     html = markdown().renderer.render(tokens, markdown().options, env)

@@ -33,6 +33,7 @@ from ..paths import SITE_DOMAIN, THEME_STATIC, site_images
 from . import epub, feeds
 from .localize import (
     Localized,
+    SourceDocument,
     Translations,
     jinja_environment,
     localize,
@@ -94,10 +95,10 @@ def render_articles(config: Config, plan: Plan, langs: list[str], jobs: int,
     workers = jobs if count >= PARALLEL_RENDER_MIN else 1
     pieces = parallel.chunks(slugs, workers)
     step(0, len(pieces))
-    # Once the workers are forked they have the catalogs; this process can let them go
-    # before the pages come back (a worker started later would read what it needs again).
+    # Once the workers are forked they have the articles' HTML; this process can let it go
+    # before the pages come back (a worker started later would localize them again).
     for part in parallel.fork_map(_render_chunk, pieces, workers, job=(config, plan, langs),
-                                  done=step, forked=plan.views.clear):
+                                  done=step, forked=plan.localized.clear):
         for lang, slug, output in part:
             pages[lang][slug] = output
     return pages
@@ -113,7 +114,7 @@ def _render_chunk(job: tuple[Config, Plan, list[str]],
     result: list[tuple[str, str, _ArticleOutput]] = []
     for slug in slugs:
         article = by_slug[slug]
-        source = parse_source(article, plan.words)
+        source: list[SourceDocument] = []  # parsed only if not localized already
         for lang in langs:
             if slug not in plan.slugs[lang]:
                 continue
@@ -124,10 +125,11 @@ def _render_chunk(job: tuple[Config, Plan, list[str]],
                 settings[lang] = (env, translations, recent, links)
             env, translations, recent, links = settings[lang]
             site_title = translations.text(config.title)
-            view = plan.views.get(lang, {}).get(slug)
-            if view is None and lang != config.source_language:
-                view = read_view(config, lang, slug)
-            localized = localize(article, lang, config.source_language, view, source)
+            localized = plan.localized.get(lang, {}).get(slug)
+            if localized is None:
+                source[:] = source or [parse_source(article)]
+                view = read_view(config, lang, slug) if lang != config.source_language else None
+                localized = localize(article, lang, config.source_language, view, source[0])
             localized.html = link_to_source_when_unpublished(
                 localized.html, plan.slugs[lang], all_slugs, config.source_language, slug)
             page = _article_page(env, config, plan, lang, localized, translations)

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from ..catalog.dates import TranslationDates
     from ..diagnostics import Diagnostic
     from ..source.content import Article
-    from .localize import CatalogView
+    from .localize import Localized
 
 __all__ = ["Plan"]
 
@@ -30,12 +30,11 @@ class Plan:
     warnings: list[Diagnostic]
     memo: dict[str, Any] = field(default_factory=dict)
     """The per-language part, cached for the next build."""
-    views: dict[str, dict[str, CatalogView]] = field(default_factory=dict, repr=False)
-    """Catalogs read while planning, reused when rendering in the same process."""
+    localized: dict[str, dict[str, Localized]] = field(default_factory=dict, repr=False)
+    """Language -> slug -> the article localized while planning (its HTML made, links to
+    articles not published in that language not yet pointed at the source)."""
     slugs: dict[str, set[str]] = field(default_factory=dict, repr=False)
     """Slugs published per language, for membership tests."""
-    words: dict[str, int] = field(default_factory=dict, repr=False)
-    """Word count of unit texts, when planning counted them."""
     errors: list[Diagnostic] = field(default_factory=list)
     """The broken inputs left out (catalogs, glossary rows, the dates record)."""
     broken: dict[str, list[str]] = field(default_factory=dict)

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import copy
 import re
+import threading
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from typing import Any
@@ -104,10 +105,49 @@ _BLOCK_NESTING = 2 * MAX_PARSED_NESTING + 2
 _INLINE_NESTING = 20
 
 
+class _Refused(threading.local):
+    count = 0
+
+
+_REFUSED = _Refused()
+
+
+def refused_links() -> int:
+    """How many links the site's parser refused (``javascript:`` and the like) in this thread
+    so far: a parse during which it did not change refused none."""
+    return _REFUSED.count
+
+
 @lru_cache(maxsize=1)
 def markdown() -> MarkdownIt:
     """The one Markdown parser: CommonMark with tables, raw HTML allowed (it is sanitized later)."""
+    return _parser()
+
+
+@lru_cache(maxsize=1)
+def _block_markdown() -> MarkdownIt:
+    """:func:`markdown` reading blocks only: its inline tokens have their ``content`` but
+    no children (what extraction needs of most blocks, at a quarter of the cost)."""
+    return _parser().disable(["inline", "text_join"])
+
+
+def prepare_parsers() -> None:
+    """Build both parsers now: worker processes forked after this share them."""
+    markdown()
+    _block_markdown()
+
+
+def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "maxNesting": _INLINE_NESTING}).enable("table")
+    validate = md.validateLink
+
+    def counted(url: str) -> bool:
+        if validate(url):
+            return True
+        _REFUSED.count += 1
+        return False
+
+    md.validateLink = counted  # type: ignore[method-assign]
 
     def nesting(value: int) -> Callable[[Any], None]:
         def rule(state: Any) -> None:
@@ -120,15 +160,33 @@ def markdown() -> MarkdownIt:
     return md
 
 
-def parse_body(article: Article, env: dict[str, Any] | None = None) -> list[Token]:
+def parse_body(article: Article, env: dict[str, Any] | None = None, *,
+               inline: bool = True) -> list[Token]:
     """The tokens of an article's body, without a first ``# Heading`` repeating the title
-    (the page shows the title already).  ``env`` receives the link definitions."""
+    (the page shows the title already).  ``env`` receives the link definitions.
+
+    Without ``inline``, only the inline tokens that :func:`article_units` looks into have
+    their children (an image alone in its block, raw HTML inside a block); the others'
+    are None.  Their content and lines are the same, and so are the units.
+    """
     env = {} if env is None else env
-    tokens = markdown().parse(article.body, env)
+    tokens = (markdown() if inline else _block_markdown()).parse(article.body, env)
     if title_heading(tokens, article.title):
         env["title_heading_line"] = article.body_line + (tokens[0].map or [0])[0]
         del tokens[:3]
+    if not inline:
+        for token in tokens:
+            if token.type == "inline":
+                content = token.content
+                looked_into = "<" in content or content.lstrip().startswith("![")
+                token.children = inline_children(content, env) if looked_into else None
     return tokens
+
+
+def inline_children(content: str, env: dict[str, Any]) -> list[Token]:
+    """The children the full parse gives an inline token of this content (the body's
+    link definitions in ``env``)."""
+    return markdown().parseInline(content, env)[0].children or []
 
 
 def html_blocks_with_text(tokens: list[Token]) -> list[tuple[Token, str]]:
@@ -210,6 +268,8 @@ def _rendered(text: str) -> str:
 
 
 def _normalize_lines(content: str) -> str:
+    if "\n" not in content:  # what the loop below does with one line
+        return _collapse_spaces(content.strip(" \t")).strip(" ")
     lines = content.split("\n")
     out: list[str] = []
     for index, line in enumerate(lines):
@@ -227,6 +287,8 @@ def _normalize_lines(content: str) -> str:
 
 
 def _collapse_spaces(text: str) -> str:
+    if "  " not in text and "\t" not in text:
+        return text
     pieces: list[str] = []
     position = 0
     for start, end in _code_spans(text):
@@ -382,7 +444,8 @@ def _body_units(tokens: list[Token], body_line: int = 1, references: bool = True
         if is_unit(text):
             line = body_line + (token.map[0] if token.map else 0)
             unit = Unit(text, kind, line, block=position[id(token)])
-            if text == token.content and "{" not in text and not (references and "[" in text):
+            if token.children is not None and text == token.content and "{" not in text \
+                    and not (references and "[" in text):
                 # the block's own parse is the parse of its text: count words from it
                 unit.__dict__["words"] = _count_words(token.children or [])
             found.append(unit)
@@ -518,6 +581,7 @@ def translate_tokens(tokens: list[Token], lookup: Callable[[Unit], str | None],
                      on_reject: Callable[[Token, Unit], None] | None = None,
                      units: Sequence[Unit] | None = None,
                      allowed_hosts: tuple[str, ...] = (),
+                     parsed: Mapping[str, list[Token]] | None = None,
                      ) -> list[tuple[Token, str, bool]]:
     """Replace every block's inline content with its translation, in place.
 
@@ -530,9 +594,12 @@ def translate_tokens(tokens: list[Token], lookup: Callable[[Unit], str | None],
     ``units`` are :func:`article_units` of the article these tokens are the body of,
     when the caller has them (those without a block, title and summary, are skipped);
     ``allowed_hosts`` the sites translations may link to besides the source's
-    (``[check] allowed_link_hosts``).
+    (``[check] allowed_link_hosts``); ``parsed`` the inline tokens of translations parsed
+    already, as they are here when the body defines no links (they are not changed).
     """
     md = markdown()
+    if parsed is None or "references" in env:
+        parsed = {}
     result: list[tuple[Token, str, bool]] = []
     for unit in with_contexts(_body_units(tokens)) if units is None else units:
         if unit.block is None:
@@ -554,7 +621,8 @@ def translate_tokens(tokens: list[Token], lookup: Callable[[Unit], str | None],
             continue
         if kind == "block quote" and (marker := alert_marker(token.content)):
             translation = marker + translation
-        children = md.parseInline(translation, env)[0].children or []
+        known = parsed.get(translation)
+        children = md.parseInline(translation, env)[0].children or [] if known is None else known
         if foreign_urls(link_urls(children), link_urls(token.children), allowed_hosts):
             if on_reject is not None:
                 on_reject(token, unit)
@@ -590,7 +658,18 @@ def _count_words(children: list[Token]) -> int:
         else:
             plain.append(" ")
     words = _URL.sub(" ", "".join(plain)).split()
-    return sum(1 for word in words if any(_is_word_char(ch) for ch in word))
+    return sum(1 for word in words if _is_word(word))
+
+
+_ASCII_WORD_CHAR = re.compile("[A-Za-z0-9]")
+"""The ASCII characters :func:`_is_word_char` accepts (letters and digits)."""
+
+
+def _is_word(word: str) -> bool:
+    """True when ``word`` holds a letter or a digit (an ASCII word looked at by one regex)."""
+    if word.isascii():
+        return _ASCII_WORD_CHAR.search(word) is not None
+    return any(_is_word_char(ch) for ch in word)
 
 
 def _is_word_char(ch: str) -> bool:
