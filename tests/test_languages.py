@@ -210,7 +210,7 @@ def test_sr_latin_is_one_tag_everywhere(make_site, tmp_path):
 
     from typer.testing import CliRunner
 
-    from twp_i18n.cli import app
+    from twp_i18n.cli.app import app
     from twp_i18n.config import load_config
 
     from .conftest import MINIMAL_CONFIG

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from babel import Locale, UnknownLocaleError
 
 from .errors import ConfigError, control_character
+from .machinery.stamps import find_upwards
 from .paths import output_problem, protected_folders
 
 CONFIG_NAME = "twp.toml"
@@ -194,6 +195,9 @@ class Config:
     glossary: GlossaryConfig = field(default_factory=GlossaryConfig)
     key_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     """Line in twp.toml of each key set there, as ``"section.key"`` (for messages)."""
+    source: bytes = field(default=b"", compare=False, repr=False)
+    """The bytes of twp.toml it was loaded from (``b""`` when made otherwise): a cache that
+    answers without loading the configuration compares them."""
 
     @property
     def config_path(self) -> Path:
@@ -366,11 +370,8 @@ class _Problems:
 def find_site(start: Path) -> Path:
     """The folder holding ``twp.toml``: ``start`` or its nearest parent that has one (as git
     finds its repository); ``start`` itself when none has (loading then says so)."""
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if (folder / CONFIG_NAME).is_file():
-            return folder
-    return start
+    found = find_upwards(str(start), CONFIG_NAME)
+    return Path(found) if found is not None else start.resolve()
 
 
 def load_config(site: Path | str = ".") -> Config:
@@ -412,10 +413,10 @@ def load_config(site: Path | str = ".") -> Config:
     except RecursionError:
         raise ConfigError("arrays or tables are nested too deeply", path=CONFIG_NAME,
                           hint="fix twp.toml and run again") from None
-    return _build(root, path, text, data)
+    return _build(root, path, text, data, raw)
 
 
-def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
+def _build(root: Path, path: Path, text: str, data: dict[str, Any], raw: bytes) -> Config:
     """Check every section of ``data`` (read from ``text`` at ``path``), then make the Config;
     every problem found is reported at once."""
     problems = _Problems(path, text)
@@ -462,6 +463,7 @@ def _build(root: Path, path: Path, text: str, data: dict[str, Any]) -> Config:
         catalogs=catalogs,
         glossary=glossary,
         key_lines=key_lines,
+        source=raw,
     )
 
 

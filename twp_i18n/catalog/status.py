@@ -25,10 +25,8 @@ reaches ``[publish] min_percent``.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,10 +35,14 @@ from ..errors import CatalogError
 from ..languages import single_count_forms
 from ..machinery import cache, parallel
 from ..paths import SITE_DOMAIN
-from . import pofile
+from . import pofile, quickstatus
 from .catalogs import UNTRANSLATABLE_HEADER, check_plural_counts, load_templates, pot_files
 from .context import DEFAULT_CONTEXT, Context, check_context
+from .counts import CatalogStatus, Counts, LanguageStatus, floor1
 from .poguard import IMPORT_MARK
+
+__all__ = ["CatalogStatus", "Counts", "LanguageStatus", "catalog_counts", "entry_state", "floor1",
+           "site_status"]
 
 if TYPE_CHECKING:
     import polib
@@ -51,15 +53,6 @@ if TYPE_CHECKING:
 # answered from the cache (nothing changed) needs neither.
 
 
-def floor1(percent: float) -> float:
-    """A percentage cut (not rounded) to one decimal: 79.96 shows as 79.9, never 80.0.
-
-    >>> floor1(79.96)
-    79.9
-    """
-    return math.floor(percent * 10 + 1e-9) / 10
-
-
 def entry_state(entry: polib.POEntry) -> str:
     """``translated``, ``fuzzy`` or ``untranslated``, as msgfmt counts it."""
     first = entry.msgstr_plural.get(0, "") if entry.msgid_plural else entry.msgstr
@@ -68,51 +61,11 @@ def entry_state(entry: polib.POEntry) -> str:
     return "fuzzy" if entry.fuzzy else "translated"
 
 
-@dataclass
-class Counts:
-    """Units and source words by state."""
-
-    units: int = 0
-    words: int = 0
-    translated: int = 0
-    translated_words: int = 0
-    fuzzy: int = 0
-    fuzzy_words: int = 0
-    untranslated: int = 0
-    untranslated_words: int = 0
-    obsolete: int = 0
-    imported: int = 0
-    """Of the fuzzy entries, those ``twp import`` filled (still to be confirmed)."""
-    untranslatable_words: int = 0
-    """Words of the English no unit holds (prose inside raw HTML): never translatable."""
-
-    @property
-    def percent(self) -> float:
-        """Percent of source words translated (fuzzy counts as untranslated); not rounded."""
-        return 100.0 if self.words == 0 else 100.0 * self.translated_words / self.words
-
-    def add(self, other: Counts) -> None:
-        for name in ("units", "words", "translated", "translated_words", "fuzzy", "fuzzy_words",
-                     "untranslated", "untranslated_words", "obsolete", "imported",
-                     "untranslatable_words"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-    def as_dict(self) -> dict[str, int | float]:
-        return {
-            "units": self.units, "words": self.words,
-            "translated": self.translated, "translated_words": self.translated_words,
-            "fuzzy": self.fuzzy, "fuzzy_words": self.fuzzy_words,
-            "untranslated": self.untranslated, "untranslated_words": self.untranslated_words,
-            "obsolete": self.obsolete, "imported": self.imported,
-            "untranslatable_words": self.untranslatable_words,
-            "percent": floor1(self.percent),
-        }
-
-
 def catalog_counts(po: polib.POFile, kind: str = "article",
                    verdicts: Verdicts | None = None,
                    uses: dict[tuple[str | None, str], int] | None = None,
-                   context: Context = DEFAULT_CONTEXT) -> Counts:
+                   context: Context = DEFAULT_CONTEXT,
+                   words: dict[tuple[str | None, str], int] | None = None) -> Counts:
     """Count one catalog's entries and words.
 
     Entries are counted as msgfmt counts them.  Words are weighed the way the
@@ -120,7 +73,8 @@ def catalog_counts(po: polib.POFile, kind: str = "article",
     article, how many times each (msgctxt, msgid) is used, from its template; a catalog
     not updated since holds entries the article no longer has (they weigh nothing) and
     lacks its new units (untranslated).  Without ``uses`` (``site.po``, a template),
-    the catalog's own entries are weighed, each by its references.
+    the catalog's own entries are weighed, each by its references.  ``words``: the
+    :func:`~twp_i18n.source.segments.word_count` of some units' msgids, known already.
     """
     from ..source.segments import word_count
     from .checks import unsafe_entry
@@ -144,57 +98,21 @@ def catalog_counts(po: polib.POFile, kind: str = "article",
     units = uses if uses is not None else {key: len(e.occurrences) for key, e in weighed.items()}
     for key, used in units.items():
         found = weighed.get(key)
-        words = word_count(key[1]) * max(1, used)
+        known = words.get(key) if words is not None else None
+        words_here = (known if known is not None else word_count(key[1])) * max(1, used)
         state = entry_state(found) if found is not None else "untranslated"
         if found is not None and state == "translated" and unsafe(
                 found, kind=kind, single_forms=single, context=context):  # type: ignore[arg-type]
             state = "untranslated"
-        counts.words += words
-        setattr(counts, f"{state}_words", getattr(counts, f"{state}_words") + words)
+        counts.words += words_here
+        setattr(counts, f"{state}_words", getattr(counts, f"{state}_words") + words_here)
     return counts
-
-
-@dataclass
-class CatalogStatus:
-    """One catalog (an article, or ``site``) in one language."""
-
-    lang: str
-    domain: str
-    path: str
-    counts: Counts
-    exists: bool
-    publishable: bool
-
-    def as_dict(self) -> dict[str, object]:
-        return {"article": self.domain, "path": self.path, "exists": self.exists,
-                "publishable": self.publishable, **self.counts.as_dict()}
-
-
-@dataclass
-class LanguageStatus:
-    """All catalogs of one language, with totals."""
-
-    lang: str
-    catalogs: list[CatalogStatus] = field(default_factory=list)
-    total: Counts = field(default_factory=Counts)
-
-    @property
-    def articles(self) -> list[CatalogStatus]:
-        return [c for c in self.catalogs if c.domain != SITE_DOMAIN]
-
-    @property
-    def published(self) -> int:
-        return sum(1 for c in self.articles if c.publishable)
-
-    def as_dict(self) -> dict[str, object]:
-        return {"language": self.lang, **self.total.as_dict(),
-                "articles_published": self.published, "articles_total": len(self.articles),
-                "catalogs": [c.as_dict() for c in self.catalogs]}
 
 
 def site_status(config: Config, *, languages: Iterable[str] | None = None,
                 articles: Iterable[str] | None = None, remember: bool = True,
-                broken: list[CatalogError] | None = None) -> list[LanguageStatus]:
+                broken: list[CatalogError] | None = None,
+                counted: dict[str, list[Any]] | None = None) -> list[LanguageStatus]:
     """Status of every (selected) language and article, from the catalogs on disk.
 
     A language with no catalog yet for an article counts all of that article's
@@ -202,8 +120,13 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
     bytes, so only catalogs that changed are parsed again (``remember=False``
     reads the cache but writes nothing, for dry runs).  A catalog that cannot be read
     raises its :class:`CatalogError`, or, when a ``broken`` list is given, is added to it
-    and counted as untranslated (as the build publishes nothing from it).
+    and counted as untranslated (as the build publishes nothing from it).  Having counted
+    every article, it also records what :func:`~.quickstatus.answer` needs to answer the
+    next time without reading any catalog.
+    ``counted``: cache entries (:func:`counted_entry`) just made for some catalogs (by
+    ``update``, which had them parsed), used as if the cache held them.
     """
+    recorder = quickstatus.Recorder(config) if remember and articles is None else None
     domains = list(pot_files(config))
     if not domains:
         load_templates(config)  # raises the "run twp extract first" error
@@ -213,7 +136,11 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
     stored = cache.Memo(config, "status")
     known: dict[str, list[Any]] = stored.get("files", {})
     langs = list(dict.fromkeys(languages if languages is not None else config.languages))
-    rows, fresh, todo = _counting_plan(config, langs, domains, known, broken)
+    if recorder is not None:
+        recorder.take(langs, domains)
+    broken_before = len(broken) if broken is not None else 0
+    rows, fresh, todo = _counting_plan(config, langs, domains, {**known, **(counted or {})},
+                                       broken)
     failed: list[CatalogError] = []
     verdicts = None
     if todo:
@@ -231,6 +158,8 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
         stored.save(files={**known, **fresh})
         if verdicts is not None:
             verdicts.save()
+    if recorder is not None and len(broken or ()) == broken_before:
+        recorder.save(langs, rows, fresh)
     return result
 
 
@@ -343,10 +272,12 @@ PARALLEL_COUNT_MIN = 200
 
 def _counts_key(data: bytes, path: Path, context: Context) -> str:
     """What a catalog's counts depend on: its bytes, and for a catalog (not a template)
-    the language, dose units and glossary its entries are checked with."""
+    the language, dose units and glossary its entries are checked with:
+    ``<digest of the bytes>`` or ``<digest of the bytes>/<context's key>`` (the digest
+    first: :mod:`.quickstatus` checks a file by it)."""
     if path.suffix != ".po":
         return cache.digest(data)
-    return cache.digest(data + b"\0" + context.key.encode("utf-8"))
+    return cache.digest(data) + "/" + context.key
 
 
 def _count_catalogs(todo: dict[str, tuple[Path, str, Path, Context]], verdicts: Verdicts | None,
@@ -385,6 +316,26 @@ def _count_catalogs(todo: dict[str, tuple[Path, str, Path, Context]], verdicts: 
     return counted
 
 
+def counted_entry(data: bytes, po: polib.POFile, kind: str, context: Context, template: bytes,
+                  uses: dict[tuple[str | None, str], int], untranslatable: int,
+                  verdicts: Verdicts, words: dict[tuple[str | None, str], int] | None = None
+                  ) -> list[Any]:
+    """The cache's entry for a catalog's bytes ``data`` (``po``: them parsed, their plural
+    counts checked), in ``context``, counted against its template's bytes ``template``
+    (:func:`template_uses` of it parsed, and its count of untranslatable words; ``words``
+    as :func:`catalog_counts` takes them)."""
+    key = _counts_key(data, Path("catalog.po"), context) + ":" + cache.digest(template)
+    counts = catalog_counts(po, kind, verdicts, uses, context, words)
+    counts.untranslatable_words = untranslatable
+    return [key, dict(vars(counts))]
+
+
+def template_uses(po: polib.POFile) -> tuple[dict[tuple[str | None, str], int], int]:
+    """How many times each (msgctxt, msgid) of a template (its references as in the file) is
+    used, and its count of words no unit holds."""
+    return {(e.msgctxt, e.msgid): len(e.occurrences) for e in po}, _untranslatable(po)
+
+
 def _uses(template: Path, limits: LimitsConfig
           ) -> tuple[str, dict[tuple[str | None, str], int] | None, int]:
     """The digest of a template ("" if there is none) and how many times each of its
@@ -394,8 +345,7 @@ def _uses(template: Path, limits: LimitsConfig
     except FileNotFoundError:
         return "", None, 0
     po = pofile.parse_po(pofile.decode(text, str(template)), str(template), limits=limits)
-    return cache.digest(text), {(e.msgctxt, e.msgid): len(e.occurrences) for e in po}, \
-        _untranslatable(po)
+    return cache.digest(text), *template_uses(po)
 
 
 def _untranslatable(po: polib.POFile) -> int:

@@ -1,5 +1,9 @@
-"""The ``twp`` command line: thin commands over the library (on top of every stage)."""
+"""The ``twp`` command line: thin commands over the library (on top of every stage).
 
-from .app import app, main
+:func:`main` is the entry point; the typer application is ``twp_i18n.cli.app.app``, loaded
+only when a command needs it (see :mod:`.quick`).
+"""
 
-__all__ = ["app", "main"]
+from .quick import main
+
+__all__ = ["main"]

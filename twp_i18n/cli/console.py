@@ -17,6 +17,10 @@ from ..config import Config, find_site, load_config
 from ..diagnostics import Diagnostic, unique
 from ..errors import ConfigError, safe_text
 from ..languages import bcp47_tag
+from .quick import globals_first
+
+__all__ = ["Console", "WarningHandler", "check_languages", "did_you_mean", "exit_if_broken",
+           "globals_first", "list_files", "progress", "short", "warn"]
 
 if TYPE_CHECKING:
     from rich.progress import TaskID
@@ -154,35 +158,3 @@ def exit_if_broken(errors: Sequence[Diagnostic], what: str) -> None:
 def short(text: str) -> str:
     text = " ".join(text.split())
     return safe_text(repr(text if len(text) <= 60 else text[:57] + "..."))
-
-
-_GLOBAL_FLAGS = frozenset({"-q", "--quiet", "-v", "--verbose", "--debug"})
-_GLOBAL_VALUED = frozenset({"--site"})
-
-
-def globals_first(args: list[str]) -> list[str]:
-    """Move the global options given after the command (``twp extract -q``) before it, where
-    typer reads them; everything after a ``--`` is left as it is."""
-    index = 0
-    while index < len(args) and args[index].startswith("-") and args[index] != "--":
-        index += 2 if args[index] in _GLOBAL_VALUED else 1
-    if index >= len(args) or args[index] == "--":
-        return args
-    before, command, after = args[:index], args[index], args[index + 1:]
-    moved: list[str] = []
-    rest: list[str] = []
-    position = 0
-    while position < len(after):
-        token = after[position]
-        if token == "--":
-            rest.extend(after[position:])
-            break
-        if token in _GLOBAL_FLAGS or token.split("=", 1)[0] in _GLOBAL_VALUED and "=" in token:
-            moved.append(token)
-        elif token in _GLOBAL_VALUED and position + 1 < len(after):
-            moved.extend(after[position:position + 2])
-            position += 1
-        else:
-            rest.append(token)
-        position += 1
-    return [*before, *moved, command, *rest]
