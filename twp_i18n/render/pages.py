@@ -1,9 +1,10 @@
 """The files of a build: article pages, language indexes, feeds, bundles and shared pages.
 
-:mod:`twp_i18n.publish.build` decides what is published and what must be rendered again;
-this module renders it.  Each article is parsed once and localized into all the
-languages that publish it (in parallel processes when there are many pages);
-each language's index, feeds and bundle are then assembled from its pages.
+:mod:`twp_i18n.publish.build` decides what is published and what must be rendered again,
+and its plan holds each article localized already (its HTML, made while its catalogs were
+read: :mod:`twp_i18n.publish.planning`); this module puts them into the templates (in
+parallel processes when there are many pages), and each language's index, feeds and
+bundle are then assembled from its pages.
 """
 
 from __future__ import annotations
@@ -89,8 +90,9 @@ def render_articles(config: Config, plan: Plan, langs: list[str], jobs: int,
                     step: Callable[..., None]) -> dict[str, dict[str, _ArticleOutput]]:
     """Every published article page of ``langs``, by language and slug.
 
-    Each article is parsed once and localized into all its languages; chunks of
-    articles go to parallel processes when there are many pages to render.
+    Each page is made from its article as the plan localized it (parsed and localized
+    here only if the plan has it not); chunks of articles go to parallel processes when
+    there are many pages to render.
     """
     pages: dict[str, dict[str, _ArticleOutput]] = {lang: {} for lang in langs}
     slugs = [a.slug for a in plan.articles if any(a.slug in plan.slugs[lang] for lang in langs)]
