@@ -323,3 +323,25 @@ def test_a_site_s_usual_table_is_the_plain_one(site, twp):
     statuses = site_status(config)
     rows = report._table_rows(statuses, config.min_percent, False)
     assert report._plain_table(rows, ["a note"]) is not None
+
+
+def test_a_record_of_files_just_written_settles_once_they_are_older(site, twp, monkeypatch):
+    """Files written just before the record was taken are checked by their bytes; the first
+    status that finds them unchanged once they are older records that their signatures
+    suffice, so later ones read none of them."""
+    counted = truth(twp, site)
+
+    def digests() -> list:
+        record = json.loads((site / RECORD).read_bytes())
+        return [entry[-2] for section in record["langs"].values() for entry in section["rows"]
+                if entry[-2]] + [digest for _, digest in record["templates"] if digest]
+
+    assert digests()  # just written: racy
+    later = time.time_ns() + 3600 * 10**9
+    monkeypatch.setattr(stamps, "now", lambda: later)
+    answered_quickly(monkeypatch)
+    assert twp("--site", site, "status").out == counted
+    assert digests() == []
+    monkeypatch.setattr(stamps, "file_digest", lambda path, size: pytest.fail("read " + path))
+    assert twp("--site", site, "status").out == counted
+    assert twp("--site", site, "status", "-a", "our-values").code == 0

@@ -66,6 +66,7 @@ def _answer(data: dict[str, Any], root: str, languages: Iterable[str] | None,
             articles: Iterable[str] | None) -> Answer | None:
     if data["format"] != [_FORMAT, __version__] or data["root"] != root:
         return None
+    now = stamps.now()  # before any signature is taken
     with open(os.path.join(root, _CONFIG_NAME), "rb") as handle:
         if handle.read() != data["config"].encode("utf-8", "surrogateescape"):
             return None
@@ -97,7 +98,41 @@ def _answer(data: dict[str, Any], root: str, languages: Iterable[str] | None,
                 for lang in wanted]
     if any(status is None for status in statuses):
         return None
+    if articles is None:
+        _settle(data, root, wanted, now)
     return Answer([status for status in statuses if status is not None], data["min_percent"])
+
+
+def _settle(data: dict[str, Any], root: str, langs: list[str], now: int) -> None:
+    """Save the record again without the digests it no longer needs: every file of
+    ``langs`` and every template was just found as recorded (racy ones by their bytes), at
+    signatures taken after ``now``; those that are not racy at ``now`` can be told by their
+    signature from now on.  (Without this, a record taken just after the files were
+    written would have them read at every status.)"""
+    settled = False
+    for entries, at in [(data["templates"], data), *((data["langs"][lang]["rows"], data["langs"][lang])
+                                                     for lang in langs)]:
+        found = False
+        for entry in entries:
+            signature, digest = entry[-3:-1] if len(entry) == 4 else entry
+            if digest is not None and not stamps.racy(signature, now):
+                entry[-2 if len(entry) == 4 else 1] = None
+                found = True
+        if found:
+            at["taken"] = now
+            settled = True
+    if not settled:
+        return
+    from pathlib import Path
+
+    from ..errors import OutputError
+    from ..machinery.fsutil import atomic_write
+
+    try:
+        atomic_write(Path(root, CACHE_PATH),
+                     json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    except OutputError:  # a cache is an optimisation, never a reason to fail
+        pass
 
 
 def _unchanged(path: str, signature: stamps.Stamp | None, digest: str | None, taken: int) -> bool:
