@@ -345,3 +345,12 @@ def test_a_record_of_files_just_written_settles_once_they_are_older(site, twp, m
     monkeypatch.setattr(stamps, "file_digest", lambda path, size: pytest.fail("read " + path))
     assert twp("--site", site, "status").out == counted
     assert twp("--site", site, "status", "-a", "our-values").code == 0
+
+
+def test_a_record_of_old_files_keeps_no_digest(site, twp, monkeypatch):
+    later = time.time_ns() + 3600 * 10**9
+    monkeypatch.setattr(stamps, "now", lambda: later)
+    truth(twp, site)
+    record = json.loads((site / RECORD).read_bytes())
+    assert [digest for _, digest in record["templates"] if digest] == []
+    assert [row for section in record["langs"].values() for row in section["rows"] if row[2]] == []

@@ -264,7 +264,8 @@ class Recorder:
             found = digests.get(domain, set())
             if signature is None or len(found) > 1:
                 return None
-            result.append([signature, found.pop() if found else None])
+            digest = found.pop() if found else None
+            result.append([signature, digest if stamps.racy(signature, self.taken) else None])
         return result
 
     def _section(self, lang: str, rows: list[_Row],
