@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..machinery import stamps
 from .counts import FIELDS, SITE_DOMAIN, CatalogStatus, Counts, LanguageStatus
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: this module imports as little as it can
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
+
     from ..config import Config
 
 __all__ = ["CACHE_PATH", "Answer", "Recorder", "answer"]
