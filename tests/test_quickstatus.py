@@ -226,7 +226,8 @@ def test_a_language_only_counted_alone_is_kept_beside_the_others(site, twp, monk
     assert twp("--site", site, "status", "-l", "fr").code == 0
 
 
-@pytest.mark.parametrize("damage", [b"", b"{", b"[]", b'{"format": 1}', b"\xff\xfe"])
+@pytest.mark.parametrize("damage", [b"", b"{", b"[]", b'{"format": 1}', b"\xff\xfe",
+                                    b"[" * 100_000 + b"]" * 100_000])
 def test_a_damaged_record_is_ignored(site, twp, damage):
     counted = truth(twp, site, "-f", "json")
     (site / RECORD).write_bytes(damage)

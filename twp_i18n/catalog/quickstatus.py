@@ -36,6 +36,8 @@ __all__ = ["CACHE_PATH", "Answer", "Recorder", "answer"]
 
 CACHE_PATH = ".twp/cache/status-quick.json"
 """Where the signatures and the statuses are kept, from the site's root."""
+MAX_BYTES = 512 * 1024 * 1024
+"""The largest record read (about two million catalogs')."""
 _FORMAT = 1
 _CONFIG_NAME = "twp.toml"
 _Row = tuple[str, str, str, bool, str]
@@ -58,9 +60,11 @@ def answer(root: str, languages: Iterable[str] | None = None,
     article asked for is not known, or when there is no usable record."""
     try:
         with open(os.path.join(root, CACHE_PATH), "rb") as handle:
-            data = json.loads(handle.read())
-        return _answer(data, root, languages, articles)
-    except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+            text = handle.read(MAX_BYTES + 1)
+        if len(text) > MAX_BYTES:
+            return None
+        return _answer(json.loads(text), root, languages, articles)
+    except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
         return None  # none yet, unreadable, or not of this shape: count instead
 
 
@@ -219,7 +223,7 @@ class Recorder:
                                    **record["langs"]}
                 if kept == _settled(record):
                     return  # the same record, taken earlier: still true, left as it is
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
             pass
         from ..errors import OutputError
         from ..machinery.fsutil import write_if_changed
