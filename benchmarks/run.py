@@ -568,11 +568,13 @@ class Bench:
         return path
 
     def update_memo(self, n: int, base: Path) -> Path:
-        """twp's update cache as this version of twp leaves it on the site before the edit.
+        """twp's caches as this version of twp's update leaves them on the site before the
+        edit (the folder holding them).
 
         The edited corpus has the old catalogs, which the previous ``twp update``
         wrote; a cache made by another version of twp (say with --reuse-corpus) would
-        be ignored and the "warm" update would run cold.
+        be ignored and the "warm" update would run cold.  All of them: the update's
+        own, and the check verdicts and word counts it keeps for the status.
         """
         path = self.scratch(n, "update-warm")
         copy_site(base, path, with_dist=False, with_cache=False)
@@ -583,7 +585,7 @@ class Bench:
         if changed:
             raise RuntimeError(f"twp update changed {len(changed)} catalogs of the unedited "
                                f"corpus (e.g. {changed[0]}): regenerate it without --reuse-corpus")
-        return path / ".twp" / "cache" / "update.json"
+        return path / ".twp" / "cache"
 
     def hugo_site(self, n: int, base: Path) -> Path:
         path = self.here(n) / "hugo-site"
@@ -687,7 +689,8 @@ class Bench:
                               with_cache=stage == "update")
                 if warm is not None:  # the update before the edit was made by this twp
                     (s / ".twp" / "cache").mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(warm, s / ".twp" / "cache" / warm.name)
+                    for cached in sorted(warm.glob("*.json")):
+                        shutil.copyfile(cached, s / ".twp" / "cache" / cached.name)
                 ctx = {"site": s, "before": snapshot(s / "locales")}
                 return [*twp, "--site", str(s), "update"], ctx
 

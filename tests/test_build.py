@@ -13,6 +13,8 @@ from pathlib import Path
 import feedparser
 import polib
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from twp_i18n.catalog import pofile
@@ -600,3 +602,17 @@ def test_status_and_build_agree_on_catalogs_not_updated_since_the_articles_chang
     for status in statuses:
         assert sorted(c.domain for c in status.articles if c.publishable) == \
             sorted(report.published[status.lang]), status.lang
+
+
+_DIR_LINK_AS_BEFORE = re.compile(r'\b(href)="((?![a-z][a-z0-9+.-]*:|/|#)[^"?#]*/)([?#][^"]*)?"')
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(['href="', 'xhref="', 'é_href="', ' ', '"', "a", "../", "/",
+                                 "#", "?", "b:", "é", "<a ", ">"]), max_size=30).map("".join))
+def test_directory_links_get_index_html_exactly_as_the_word_bounded_rule_says(text: str) -> None:
+    from twp_i18n.render.pages import disk_friendly_links
+
+    expected = _DIR_LINK_AS_BEFORE.sub(
+        lambda m: f'{m.group(1)}="{m.group(2)}index.html{m.group(3) or ""}"', text)
+    assert disk_friendly_links(text) == expected

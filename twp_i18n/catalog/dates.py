@@ -38,8 +38,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import polib
-
 from ..config import Config
 from ..diagnostics import Diagnostic, from_error
 from ..errors import CatalogError
@@ -48,6 +46,7 @@ from ..machinery.fsutil import write_if_changed
 from ..paths import SITE_DOMAIN
 from .catalogs import catalog_path, load_catalog
 from .datesmerge import merge_records, split_markers
+from .handover import revision_date, translation_digest
 from .status import LanguageStatus
 
 __all__ = ["DATES_NAME", "DatesReport", "Record", "TranslationDates", "dates_path",
@@ -56,7 +55,6 @@ __all__ = ["DATES_NAME", "DatesReport", "Record", "TranslationDates", "dates_pat
 
 DATES_NAME = "dates.json"
 _MAX_BYTES = 16 * 1024 * 1024
-_FORMATS = ("%Y-%m-%d %H:%M%z", "%Y-%m-%d %H:%M:%S%z")
 _HINT = ("'twp git-setup' makes git merge it by itself; after a merge conflict keep both "
          "sides' articles (for one in both, the earlier 'published' and the later 'changed'), "
          "or restore it from git; until then feeds carry the English dates")
@@ -99,31 +97,6 @@ class DatesReport:
 
 def dates_path(config: Config) -> Path:
     return config.locales_dir / DATES_NAME
-
-
-def revision_date(value: str | None) -> dt.datetime | None:
-    """A ``PO-Revision-Date`` header value as an aware UTC datetime, or None."""
-    text = (value or "").strip()
-    for fmt in _FORMATS:
-        try:
-            return dt.datetime.strptime(text, fmt).astimezone(dt.UTC)
-        except ValueError:
-            continue
-    return None
-
-
-def translation_digest(po: polib.POFile) -> str:
-    """A digest of a catalog's translated text: what a reader of the page would notice."""
-    parts = []
-    for entry in po:
-        if entry.obsolete or entry.fuzzy or (entry.msgid == "" and not entry.msgctxt):
-            continue
-        forms = ([entry.msgstr_plural[i] for i in sorted(entry.msgstr_plural)]
-                 if entry.msgid_plural else [entry.msgstr])
-        if any(forms):
-            parts.append([entry.msgctxt, entry.msgid, entry.msgid_plural, forms])
-    parts.sort(key=lambda p: json.dumps(p, ensure_ascii=False))
-    return cache.digest(json.dumps(parts, ensure_ascii=False).encode("utf-8"))
 
 
 def read_dates(config: Config) -> Record:
@@ -183,27 +156,24 @@ def _date(value: object) -> dt.datetime:
 
 
 def record_dates(config: Config, statuses: Iterable[LanguageStatus],
-                 dry_run: bool = False) -> DatesReport:
+                 dry_run: bool = False, dated: dict[str, list[str]] | None = None) -> DatesReport:
     """Bring ``locales/dates.json`` up to date with the catalogs as they are now.
 
     ``statuses``: :func:`~twp_i18n.catalog.status.site_status` of the languages to
     record (the others keep their records); it says which articles are publishable.
     Catalogs that cannot be read are left out (their records stay as they were).
+    ``dated``: cache entries (:func:`~.handover.dates_entry`) just made for some catalogs
+    (by ``update``, which had them parsed), used as if the cache held them.
     """
     path = dates_path(config)
     report = DatesReport(config.rel(path))
-    try:
-        old = read_dates(config)
-    except CatalogError as exc:  # never replaced by a fresh record: its history would be lost
-        repaired = _merge_conflicted(path)
-        if repaired is None:
-            report.broken = from_error(exc, "dates-unreadable")
-            return report
-        old, report.repaired = repaired, True
+    old = _old_record(config, report)
+    if old is None:
+        return report
     record = {lang: dict(articles) for lang, articles in old.items()
               if lang in config.languages}
-    stored = cache.load(config, "dates")
-    known: dict[str, list[str]] = stored.get("files", {})
+    known: dict[str, list[str]] = cache.load(config, "dates").get("files", {})
+    usable = {**known, **dated} if dated else known
     fresh: dict[str, list[str]] = {}
     for status in statuses:
         articles = record.setdefault(status.lang, {})
@@ -213,7 +183,7 @@ def record_dates(config: Config, statuses: Iterable[LanguageStatus],
         for catalog in status.articles:
             if not (catalog.exists and catalog.publishable):
                 continue
-            found = _text_and_revision(config, status.lang, catalog.domain, known, fresh)
+            found = _text_and_revision(config, status.lang, catalog.domain, usable, fresh)
             item = f"{status.lang}/{catalog.domain}"
             if found is None:
                 continue
@@ -242,6 +212,20 @@ def record_dates(config: Config, statuses: Iterable[LanguageStatus],
     if fresh != known:
         cache.save(config, "dates", {"files": fresh})
     return report
+
+
+def _old_record(config: Config, report: DatesReport) -> Record | None:
+    """The record as it is (both sides merged if it holds git's conflict markers: then
+    ``report.repaired``), or None if it cannot be read (``report.broken``)."""
+    try:
+        return read_dates(config)
+    except CatalogError as exc:  # never replaced by a fresh record: its history would be lost
+        repaired = _merge_conflicted(dates_path(config))
+        if repaired is None:
+            report.broken = from_error(exc, "dates-unreadable")
+            return None
+        report.repaired = True
+        return repaired
 
 
 def merge_dates(base: Record | None, ours: Record, theirs: Record) -> Record:

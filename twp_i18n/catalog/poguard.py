@@ -111,8 +111,10 @@ def _entries(data: bytes) -> tuple[list[_Entry], str]:
     blank ones left out), and the text they were read from.  Raises :class:`_Unreadable`
     on a line it does not understand."""
     text = data.decode("utf-8", "surrogateescape").removeprefix("\ufeff")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _EMPTY_MARK.sub("", text)  # '#~' or '#|' and nothing else: nothing, as in gettext
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "#~" in text or "#|" in text:  # '#~' or '#|' and nothing else: nothing, as in gettext
+        text = _EMPTY_MARK.sub("", text)
     understood = _UNDERSTOOD.match(text)
     assert understood is not None  # it matches the empty string at least
     if understood.end() != len(text):

@@ -38,6 +38,7 @@ _OPEN = ("msgctxt", "msgid", "msgid_plural")  # states in which msgstr is still 
 # A keyword (or none: a continuation) and one string without escapes: most lines.
 _PLAIN_LINE = re.compile(r'(?:(msgctxt|msgid_plural|msgid|msgstr)(?:\[([0-9]+)\])? )?'
                          r'"([^"\\\x00\x04]*)"')
+_PLAIN_STRING = re.compile(r'"([^"\\\x00\x04]*)"')  # a continuation line of those
 _PLAIN_COMMENTS = (".", ":", ",", " ")  # after "#": comment lines with nothing special
 _SPACE = " \t\f\v"  # what gettext skips between tokens (with CR and LF)
 _FLAG_SEPARATORS = re.compile(r"[ \t\n\v\f\r,]+")
@@ -89,6 +90,11 @@ class SourcedCatalog(polib.POFile):
     twp_end: int
     twp_header: RawHeader
     twp_has_header: bool
+
+
+_new_entry = object.__new__
+_BLANK_ENTRY = dict(vars(SourcedEntry(msgid="")))
+"""The attributes of an entry as polib makes it (``linenum`` None), in its order."""
 
 
 class RawHeader:
@@ -250,9 +256,12 @@ class _Parser:
                                    "write the characters themselves instead of \\ooo or "
                                    "\\xhh escapes (line {line})") from None
 
-    def run(self) -> polib.POFile:
-        plain = _PLAIN_LINE.fullmatch
-        for self.lineno, raw in enumerate(self.lines, 1):  # noqa: B020 - errors read self.lineno
+    def run(self) -> polib.POFile:  # noqa: C901 - the kinds of line, one branch each
+        plain, lines, index = _PLAIN_LINE.fullmatch, self.lines, 0
+        count = len(lines)
+        while index < count:
+            raw, index = lines[index], index + 1
+            self.lineno = index  # errors read it
             # Fast paths for the lines of canonical files; anything else takes the general one.
             if not raw:
                 continue
@@ -263,6 +272,8 @@ class _Parser:
                     self.more(m[3])
                 else:
                     self.field(m[1], m[2], m[3], obsolete=False)
+                    if index < count and lines[index][:1] == '"' and not self.entry.obsolete:
+                        index = self.continuation(index)
                 continue
             if raw[0] == "#" and raw[1:2] in _PLAIN_COMMENTS and raw[-1] != "\\":
                 self.comment(raw[1:])
@@ -451,6 +462,28 @@ class _Parser:
                  "entry by entry from git's copies of both sides, then 'twp check' and 'git add'; "
                  "'twp git-setup' makes git merge catalogs that way by itself")
 
+    def continuation(self, index: int) -> int:
+        """The plain string lines right after a keyword's line (a wrapped field), read in one
+        go as :meth:`more` would read them one by one; the index of the line after them."""
+        lines, pieces, raw_lines = self.lines, self.pieces, self.raw_lines
+        string = _PLAIN_STRING.fullmatch
+        size = self.field_bytes
+        start = index
+        while index < len(lines) and (m := string(lines[index])) is not None:
+            value = m[1]
+            raw_lines.append(lines[index])
+            pieces.append(value)
+            size += len(value) if value.isascii() else len(value.encode("utf-8", "surrogatepass"))
+            index += 1
+        if index > start:
+            self.lineno = self.end = index
+            self.line = lines[index - 1]
+            self.field_bytes = size
+            if size > self.max_entry:
+                raise self.too_long(self.state if self.state != "msgstr[]" else
+                                    f"msgstr[{len(self.entry.msgstr_plural) - 1}]", self.field_line)
+        return index
+
     def more(self, value: str) -> None:
         """A string continuing the current field."""
         self.raw_lines.append(self.line)
@@ -535,13 +568,21 @@ class _Parser:
         if self.prev_last is not None and self.prev_obsolete != obsolete:
             raise self.error("inconsistent use of '#~' within one entry", _STRUCTURE_HINT)
         prev = self.prev
-        self.entry = SourcedEntry(
-            msgid="", obsolete=obsolete, tcomment="\n".join(self.comments["#"]),
-            comment="\n".join(self.comments["#."]), occurrences=self.refs, flags=self.flags,
-            previous_msgctxt="".join(prev["msgctxt"]) if "msgctxt" in prev else None,
-            previous_msgid="".join(prev["msgid"]) if "msgid" in prev else None,
-            previous_msgid_plural="".join(prev["msgid_plural"]) if "msgid_plural" in prev else None)
-        self.entry.linenum = None
+        # What SourcedEntry(...) would make, without its keyword arguments' cost.
+        self.entry = entry = _new_entry(SourcedEntry)
+        fields = entry.__dict__
+        fields.update(_BLANK_ENTRY)
+        fields["msgstr_plural"] = {}
+        fields["obsolete"] = obsolete
+        fields["tcomment"] = "\n".join(self.comments["#"])
+        fields["comment"] = "\n".join(self.comments["#."])
+        fields["occurrences"] = self.refs
+        fields["flags"] = self.flags
+        if prev:
+            fields["previous_msgctxt"] = "".join(prev["msgctxt"]) if "msgctxt" in prev else None
+            fields["previous_msgid"] = "".join(prev["msgid"]) if "msgid" in prev else None
+            fields["previous_msgid_plural"] = ("".join(prev["msgid_plural"])
+                                               if "msgid_plural" in prev else None)
         self.entry_line = self.lineno
         self.start = self.pending_start if self.pending_start is not None else self.lineno - 1
         self._new_pending()

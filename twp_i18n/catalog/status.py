@@ -64,7 +64,8 @@ def entry_state(entry: polib.POEntry) -> str:
 def catalog_counts(po: polib.POFile, kind: str = "article",
                    verdicts: Verdicts | None = None,
                    uses: dict[tuple[str | None, str], int] | None = None,
-                   context: Context = DEFAULT_CONTEXT) -> Counts:
+                   context: Context = DEFAULT_CONTEXT,
+                   words: dict[tuple[str | None, str], int] | None = None) -> Counts:
     """Count one catalog's entries and words.
 
     Entries are counted as msgfmt counts them.  Words are weighed the way the
@@ -72,7 +73,8 @@ def catalog_counts(po: polib.POFile, kind: str = "article",
     article, how many times each (msgctxt, msgid) is used, from its template; a catalog
     not updated since holds entries the article no longer has (they weigh nothing) and
     lacks its new units (untranslated).  Without ``uses`` (``site.po``, a template),
-    the catalog's own entries are weighed, each by its references.
+    the catalog's own entries are weighed, each by its references.  ``words``: the
+    :func:`~twp_i18n.source.segments.word_count` of some units' msgids, known already.
     """
     from ..source.segments import word_count
     from .checks import unsafe_entry
@@ -96,19 +98,21 @@ def catalog_counts(po: polib.POFile, kind: str = "article",
     units = uses if uses is not None else {key: len(e.occurrences) for key, e in weighed.items()}
     for key, used in units.items():
         found = weighed.get(key)
-        words = word_count(key[1]) * max(1, used)
+        known = words.get(key) if words is not None else None
+        words_here = (known if known is not None else word_count(key[1])) * max(1, used)
         state = entry_state(found) if found is not None else "untranslated"
         if found is not None and state == "translated" and unsafe(
                 found, kind=kind, single_forms=single, context=context):  # type: ignore[arg-type]
             state = "untranslated"
-        counts.words += words
-        setattr(counts, f"{state}_words", getattr(counts, f"{state}_words") + words)
+        counts.words += words_here
+        setattr(counts, f"{state}_words", getattr(counts, f"{state}_words") + words_here)
     return counts
 
 
 def site_status(config: Config, *, languages: Iterable[str] | None = None,
                 articles: Iterable[str] | None = None, remember: bool = True,
-                broken: list[CatalogError] | None = None) -> list[LanguageStatus]:
+                broken: list[CatalogError] | None = None,
+                counted: dict[str, list[Any]] | None = None) -> list[LanguageStatus]:
     """Status of every (selected) language and article, from the catalogs on disk.
 
     A language with no catalog yet for an article counts all of that article's
@@ -119,6 +123,8 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
     and counted as untranslated (as the build publishes nothing from it).  Having counted
     every article, it also records what :func:`~.quickstatus.answer` needs to answer the
     next time without reading any catalog.
+    ``counted``: cache entries (:func:`counted_entry`) just made for some catalogs (by
+    ``update``, which had them parsed), used as if the cache held them.
     """
     recorder = quickstatus.Recorder(config) if remember and articles is None else None
     domains = list(pot_files(config))
@@ -133,7 +139,8 @@ def site_status(config: Config, *, languages: Iterable[str] | None = None,
     if recorder is not None:
         recorder.take(langs, domains)
     broken_before = len(broken) if broken is not None else 0
-    rows, fresh, todo = _counting_plan(config, langs, domains, known, broken)
+    rows, fresh, todo = _counting_plan(config, langs, domains, {**known, **(counted or {})},
+                                       broken)
     failed: list[CatalogError] = []
     verdicts = None
     if todo:
@@ -309,6 +316,26 @@ def _count_catalogs(todo: dict[str, tuple[Path, str, Path, Context]], verdicts: 
     return counted
 
 
+def counted_entry(data: bytes, po: polib.POFile, kind: str, context: Context, template: bytes,
+                  uses: dict[tuple[str | None, str], int], untranslatable: int,
+                  verdicts: Verdicts, words: dict[tuple[str | None, str], int] | None = None
+                  ) -> list[Any]:
+    """The cache's entry for a catalog's bytes ``data`` (``po``: them parsed, their plural
+    counts checked), in ``context``, counted against its template's bytes ``template``
+    (:func:`template_uses` of it parsed, and its count of untranslatable words; ``words``
+    as :func:`catalog_counts` takes them)."""
+    key = _counts_key(data, Path("catalog.po"), context) + ":" + cache.digest(template)
+    counts = catalog_counts(po, kind, verdicts, uses, context, words)
+    counts.untranslatable_words = untranslatable
+    return [key, dict(vars(counts))]
+
+
+def template_uses(po: polib.POFile) -> tuple[dict[tuple[str | None, str], int], int]:
+    """How many times each (msgctxt, msgid) of a template (its references as in the file) is
+    used, and its count of words no unit holds."""
+    return {(e.msgctxt, e.msgid): len(e.occurrences) for e in po}, _untranslatable(po)
+
+
 def _uses(template: Path, limits: LimitsConfig
           ) -> tuple[str, dict[tuple[str | None, str], int] | None, int]:
     """The digest of a template ("" if there is none) and how many times each of its
@@ -318,8 +345,7 @@ def _uses(template: Path, limits: LimitsConfig
     except FileNotFoundError:
         return "", None, 0
     po = pofile.parse_po(pofile.decode(text, str(template)), str(template), limits=limits)
-    return cache.digest(text), {(e.msgctxt, e.msgid): len(e.occurrences) for e in po}, \
-        _untranslatable(po)
+    return cache.digest(text), *template_uses(po)
 
 
 def _untranslatable(po: polib.POFile) -> int:

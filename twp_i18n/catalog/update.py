@@ -23,11 +23,15 @@ from ..diagnostics import Diagnostic, from_error
 from ..errors import CatalogError
 from ..machinery import cache, parallel
 from ..machinery.fsutil import one_sync, remove_file, write_if_changed
-from ..paths import domain_files
+from ..paths import SITE_DOMAIN, domain_files
 from . import pofile
 from .catalogs import catalog_path, load_catalog, load_templates, pot_files, template_path
+from .checks import Verdicts
+from .context import Context, check_context
+from .handover import Handover, Template, hand_over
 from .merge import Key, Memory, MergeStats, as_obsolete, has_translation, merge_catalog
 from .poguard import check_kept
+from .status import template_uses
 
 
 @dataclass
@@ -52,6 +56,9 @@ class UpdateReport:
     left untouched, every other one was updated."""
     warnings: list[Diagnostic] = field(default_factory=list)
     """Inputs used in part (a glossary row left out: ``glossary-row``)."""
+    handover: Handover = field(default_factory=Handover)
+    """For the status and the dates: what they would read in the catalogs written (none
+    on a dry run)."""
 
     @property
     def written(self) -> list[str]:
@@ -64,7 +71,8 @@ class UpdateReport:
 
 def update(config: Config, *, languages: Iterable[str] | None = None,
            dry_run: bool = False, progress: Callable[[int, int], None] | None = None,
-           templates: dict[str, polib.POFile] | None = None) -> UpdateReport:
+           templates: dict[str, polib.POFile] | None = None,
+           for_status: bool = True) -> UpdateReport:
     """Bring every catalog of every language up to date with the templates.
 
     All catalogs are read and checked first.  A catalog that cannot be read
@@ -72,7 +80,8 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
     the report's ``broken``, and kept out of the language's translation memory;
     every other catalog is merged in memory, and only then written.
     ``templates`` (by domain) stands in for the template files (``locales/*.pot``)
-    (``sync --dry-run`` passes the ones it would write).
+    (``sync --dry-run`` passes the ones it would write).  ``for_status``: count the catalogs
+    written for the status and the dates after it (the report's ``handover``).
 
     A catalog whose template and own bytes are those of the previous update is
     already up to date and is skipped; a language with nothing to merge is not
@@ -83,7 +92,10 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
     source = _template_source(config, templates)
     stored = cache.Memo(config, "update")
     memo: dict[str, list[str]] = stored.get("catalogs", {})
-    workers = _workers(config, langs, source, memo)
+    source.remember_words(stored.get("words", {}))
+    counting = for_status and not dry_run
+    workers = _workers(config, langs, source, memo, words=counting)
+    verdicts = _verdicts(config) if counting else None
     finished = [0]
 
     def done() -> None:
@@ -91,8 +103,8 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
         if progress:
             progress(finished[0], len(langs))
 
-    results = parallel.fork_map(_update_language, langs, workers, job=(config, source, memo),
-                                done=done)
+    results = parallel.fork_map(_update_language, langs, workers,
+                                job=(config, source, memo, verdicts), done=done)
     _refuse_to_write(config, results)
     outputs = {rel: text.encode("utf-8") for result in results
                for rel, text in sorted(result.outputs.items())}
@@ -112,9 +124,27 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
                 report.removed.append(rel)
             fresh.pop(rel, None)
         report.languages.append(item)
+        report.handover.add(result.handover)
     if not dry_run:
-        stored.save(catalogs=fresh)
+        _save(stored, fresh, source.words_memo(results), verdicts, report.handover)
     return report
+
+
+def _save(stored: cache.Memo, catalogs: dict[str, list[str]], words: dict[str, int],
+          verdicts: Verdicts | None, handover: Handover) -> None:
+    """Remember what this update merged, and the verdicts and words its counting used."""
+    if verdicts is not None:
+        verdicts.used.update(handover.verdicts)
+        verdicts.save()
+    stored.save(catalogs=catalogs, words=words)
+
+
+def _verdicts(config: Config) -> Verdicts:
+    """The check verdicts the merged catalogs are counted with, read once here for every
+    worker."""
+    verdicts = Verdicts(config)
+    verdicts.known  # noqa: B018 - reads them
+    return verdicts
 
 
 def _template_source(config: Config, templates: dict[str, polib.POFile] | None) -> _Templates:
@@ -129,12 +159,17 @@ def _template_source(config: Config, templates: dict[str, polib.POFile] | None) 
                                for d, po in templates.items()}, dict(templates))
 
 
+PARALLEL_MERGE_MIN = 400
+"""Catalogs (languages times templates) below which starting processes costs more than it
+saves."""
+
+
 def _workers(config: Config, langs: list[str], source: _Templates,
-             memo: dict[str, list[str]]) -> int:
+             memo: dict[str, list[str]], words: bool) -> int:
     """How many processes merge the languages; with several, the templates they need parsed
-    first, once for all of them."""
+    first, once for all of them (and with ``words``, the words of their units counted)."""
     workers = min(len(langs), os.cpu_count() or 1)
-    if workers <= 1 or len(langs) * len(source.texts) < 400:
+    if workers <= 1 or len(langs) * len(source.texts) < PARALLEL_MERGE_MIN:
         return 1
     # Parse, once for every language, the templates that changed since the previous update
     # (all of them without a cache); the others are parsed by the workers that need them.
@@ -142,6 +177,8 @@ def _workers(config: Config, langs: list[str], source: _Templates,
         if any(_remembered(memo, config.rel(catalog_path(config, lang, domain)))[0] != digest
                for lang in langs):
             source.get(domain)
+            if words:
+                source.counted_against(domain)
     return workers
 
 
@@ -193,6 +230,13 @@ class _Templates:
     digests: dict[str, str] = field(default_factory=dict)
 
     projected: set[str] = field(default_factory=set)
+    units: dict[str, tuple[dict[Key, int], int]] = field(default_factory=dict)
+    """By domain, :func:`~.status.template_uses` of the template (once parsed)."""
+    remembered_words: dict[str, Any] = field(default_factory=dict)
+    """The word counts of units as the previous update left them, by digest of the msgid."""
+    counted: dict[str, Template] = field(default_factory=dict)
+    used_words: dict[str, int] = field(default_factory=dict)
+    """The word counts of the units of the templates counted here, by digest of the msgid."""
 
     def __post_init__(self) -> None:
         # The references a catalog gives are part of what it is merged from.
@@ -209,11 +253,42 @@ class _Templates:
         template = self.parsed[domain]
         if domain not in self.projected:
             self.projected.add(domain)
+            self.units[domain] = template_uses(template)
             mode = self.config.catalogs.references
             if mode != "line":
                 for entry in template:
                     entry.occurrences = pofile.project_references(entry.occurrences, mode)
         return template
+
+    def remember_words(self, remembered: Any) -> None:
+        """The word counts the previous update left (by digest of the msgid)."""
+        self.remembered_words = remembered if isinstance(remembered, dict) else {}
+
+    def counted_against(self, domain: str) -> Template:
+        """The template of ``domain`` as the status counts its catalogs (after :meth:`get`),
+        the words of its units remembered if the template did not change."""
+        if domain not in self.counted:
+            from ..source.segments import word_count
+
+            uses, untranslatable = self.units[domain]
+            words: dict[Key, int] = {}
+            for key in uses:
+                digest = cache.digest(key[1].encode("utf-8", "surrogatepass"))
+                count = self.remembered_words.get(digest)
+                if not isinstance(count, int):
+                    count = word_count(key[1])
+                words[key] = self.used_words[digest] = count
+            self.counted[domain] = Template(self.texts[domain], uses, untranslatable, words)
+        return self.counted[domain]
+
+    def words_memo(self, results: list[_LanguageResult]) -> dict[str, int]:
+        """The word counts to remember: those used now, and those of before unless they far
+        outnumber them (units long gone)."""
+        used = {digest: count for result in results for digest, count in result.words.items()}
+        if not used:
+            return self.remembered_words
+        kept = {**self.remembered_words, **used}
+        return used if len(kept) > 2 * len(used) + 10_000 else kept
 
 
 @dataclass
@@ -232,9 +307,12 @@ class _LanguageResult:
     """The writer's guard refused a catalog (nothing is written)."""
     unreadable: list[CatalogError] = field(default_factory=list)
     """Catalogs that cannot be read: left untouched."""
+    handover: Handover = field(default_factory=Handover)
+    words: dict[str, int] = field(default_factory=dict)
+    """The word counts of the units of the templates counted here, by digest of the msgid."""
 
 
-def _update_language(job: tuple[Config, Any, Any], lang: str) -> _LanguageResult:
+def _update_language(job: tuple[Config, Any, Any, Any], lang: str) -> _LanguageResult:
     """Merge one language's catalogs that need it; runs in a worker process or inline."""
     # Everything read stays until the end and holds no cycles: the cyclic collector would
     # only walk the growing heap again and again.
@@ -247,8 +325,8 @@ def _update_language(job: tuple[Config, Any, Any], lang: str) -> _LanguageResult
             gc.enable()
 
 
-def _merge_language(job: tuple[Config, Any, Any], lang: str) -> _LanguageResult:
-    config, source, memo = job
+def _merge_language(job: tuple[Config, Any, Any, Any], lang: str) -> _LanguageResult:
+    config, source, memo, verdicts = job
     result = _LanguageResult(lang)
     on_disk, data, untouchable = _read_language(config, lang, result)
     todo, orphans = _to_merge(config, lang, source, memo, result, on_disk, data, untouchable)
@@ -280,7 +358,21 @@ def _merge_language(job: tuple[Config, Any, Any], lang: str) -> _LanguageResult:
                                                    references=references)
     _guard(result, {config.rel(path): data[domain] for domain, path in on_disk.items()},
            replaced)
+    if verdicts is not None and not result.errors:
+        _hand_over(config, lang, source, verdicts, todo, result)
+        result.words = source.used_words
     return result
+
+
+def _hand_over(config: Config, lang: str, source: _Templates, verdicts: Verdicts,
+               domains: list[str], result: _LanguageResult) -> None:
+    """What the status and the dates would read in the merged catalogs of ``domains``."""
+    contexts = {"article": check_context(config, lang), "site": Context(lang)}
+    for domain in domains:
+        rel = config.rel(catalog_path(config, lang, domain))
+        context = contexts["site" if domain == SITE_DOMAIN else "article"]
+        hand_over(config, lang, domain, rel, result.outputs[rel].encode("utf-8"),
+                  source.counted_against(domain), verdicts, context, result.handover)
 
 
 def _read_language(config: Config, lang: str,

@@ -60,7 +60,7 @@ def add_languages(config: Config, languages: list[str]) -> AddLanguageReport:
                           hint="use POSIX locale ids such as 'es', 'pt_BR' or 'zh_Hant'")
     text = config.config_path.read_text(encoding="utf-8")
     new_text = add_languages_text(text, wanted)
-    result = update(config, languages=wanted)
+    result = update(config, languages=wanted, for_status=False)  # no status follows
     glossaries = [start_glossary(config, lang) for lang in wanted]
     write_if_changed(config.config_path, new_text)
     report = AddLanguageReport(wanted)
@@ -122,7 +122,7 @@ def update_catalogs(config: Config, *, languages: list[str] | None = None, dry_r
 def _record(config: Config, status: list[LanguageStatus], updated: UpdateReport,
             dry_run: bool = False) -> DatesReport:
     """:func:`record_dates`; a record that cannot be read joins the update's broken files."""
-    dates = record_dates(config, status, dry_run=dry_run)
+    dates = record_dates(config, status, dry_run=dry_run, dated=updated.handover.dated)
     if dates.broken is not None:
         updated.broken.append(dates.broken)
     return dates
@@ -132,7 +132,8 @@ def _status(config: Config, updated: UpdateReport, remember: bool = True) -> lis
     """The status after an update; catalogs that cannot be read count as untranslated and
     join the update's broken ones (each file once)."""
     broken: list[CatalogError] = []
-    status = site_status(config, remember=remember, broken=broken)
+    status = site_status(config, remember=remember, broken=broken,
+                         counted=updated.handover.counted)
     seen = {error.path for error in updated.broken}
     updated.broken.extend(from_error(error, "catalog-unreadable") for error in broken
                           if error.path not in seen)

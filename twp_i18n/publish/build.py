@@ -28,6 +28,8 @@ from ..render.plan import Plan
 # a build with nothing changed answers from digests alone and should start quickly.
 
 MANIFEST = ".twp-build.json"
+WRITERS = 8
+"""Threads writing the output files (the time goes to system calls, which release the GIL)."""
 
 
 @dataclass
@@ -238,9 +240,11 @@ def _write_output(config: Config, output: Path, files: dict[str, bytes], kept_fi
     targets = {rel: folder.inside_or_fail(rel) for rel in files}  # all checked before any write
     for directory, depth in ((output, None), (config.locales_dir, None), (config.source_dir, 0)):
         remove_stale_temp_files(directory, depth=depth)
-    with one_sync():  # one sync for the whole output, not one per file
-        for rel, data in sorted(files.items()):
-            if write_if_changed(targets[rel], data):
+    names = sorted(files)
+    with one_sync(), ThreadPoolExecutor(max_workers=WRITERS) as threads:  # one sync for all
+        changed = threads.map(lambda rel: write_if_changed(targets[rel], files[rel]), names)
+        for rel, written in zip(names, changed, strict=True):
+            if written:
                 report.written.append(rel)
                 if rel.endswith(("/rss.xml", "/atom.xml", "/feed.json")):
                     report.changed_feeds.append(config.base_url + rel)

@@ -207,7 +207,7 @@ def read_articles(config: Config, articles: list[Article], plan_langs: list[str]
                verdicts, keys)
     by_slug = job.by_slug
     for found, made, used, found_keys in parallel.fork_map(
-            _read_chunk, parallel.chunks(slugs, workers, 4), workers, job=job):
+            _read_chunk, parallel.chunks(slugs, workers), workers, job=job):
         for lang, part in found.items():
             coverage[lang].update(part)
         for lang, pages in made.items():

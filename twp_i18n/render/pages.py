@@ -29,6 +29,8 @@ from ..diagnostics import Diagnostic
 from ..errors import CatalogError
 from ..languages import bcp47_tag, native_name, text_direction
 from ..machinery import parallel
+from ..machinery.deflate import deflate
+from ..machinery.deflate import write as write_deflated
 from ..paths import SITE_DOMAIN, THEME_STATIC, site_images
 from . import epub, feeds
 from .localize import (
@@ -74,6 +76,9 @@ class _ArticleOutput:
     problems: list[Diagnostic]
     chapter: epub.Chapter | None = None
     """Its chapter in the language's book."""
+    deflated: bytes = b""
+    """The page deflated for the language's bundle (:func:`~twp_i18n.machinery.deflate.deflate`),
+    made where the page is: in parallel, not while the bundle is written."""
 
 
 PARALLEL_RENDER_MIN = 200
@@ -142,8 +147,9 @@ def _render_chunk(job: tuple[Config, Plan, list[str]],
             item = _feed_item(env, config, plan, lang, localized) if slug in recent else None
             chapter = epub.chapter(env, links, localized, site_title,
                                    plan.entry_dates(lang, article), _help_url(config, plan, slug))
-            result.append((lang, slug, _ArticleOutput(page.encode("utf-8"), listing, item,
-                                                      localized.problems, chapter)))
+            data = page.encode("utf-8")
+            result.append((lang, slug, _ArticleOutput(data, listing, item, localized.problems,
+                                                      chapter, deflate(data))))
     return result
 
 
@@ -202,7 +208,9 @@ def render_language(config: Config, lang: str, plan: Plan,
     for rel, data in assets.items():
         files[f"{base}/{rel}"] = data
     files[f"bundles/{base}.zip"] = _bundle(base, {k: v for k, v in files.items()
-                                                  if k.startswith(base + "/")})
+                                                  if k.startswith(base + "/")},
+                                           {f"{base}/{slug}/index.html": output.deflated
+                                            for slug, output in pages.items()})
     chapters = [pages[article.slug].chapter for article in plan.published[lang]]
     files[f"bundles/{base}.epub"] = epub.book(
         env, translations, config, lang, base, [c for c in chapters if c is not None],
@@ -293,7 +301,11 @@ def _help_url(config: Config, plan: Plan, slug: str = "") -> str:
             if HELP_SLUG in plan.slugs[config.source_language] else f"{root}status/")
 
 
-_RELATIVE_DIR_LINK = re.compile(r'\b(href)="((?![a-z][a-z0-9+.-]*:|/|#)[^"?#]*/)([?#][^"]*)?"')
+# Starting with the literal lets the regex engine skip to each 'href="'; the word boundary
+# before it is looked at in the replacement (no match can hide inside a refused one: a
+# value holds no quote).
+_RELATIVE_DIR_LINK = re.compile(r'href="((?![a-z][a-z0-9+.-]*:|/|#)[^"?#]*/)([?#][^"]*)?"')
+_WORD_CHAR = re.compile(r"\w")
 
 
 def disk_friendly_links(html_text: str) -> str:
@@ -305,8 +317,13 @@ def disk_friendly_links(html_text: str) -> str:
     >>> disk_friendly_links('<a href="../b/#top">b</a> <a href="https://x.org/a/">x</a>')
     '<a href="../b/index.html#top">b</a> <a href="https://x.org/a/">x</a>'
     """
-    return _RELATIVE_DIR_LINK.sub(lambda m: f'{m.group(1)}="{m.group(2)}index.html{m.group(3) or ""}"',
-                                  html_text)
+    def fix(match: re.Match[str]) -> str:
+        at = match.start()
+        if at and _WORD_CHAR.match(html_text, at - 1):  # 'xhref="...': not an attribute
+            return match.group(0)
+        return f'href="{match.group(1)}index.html{match.group(2) or ""}"'
+
+    return _RELATIVE_DIR_LINK.sub(fix, html_text)
 
 
 def _render(env: Environment, name: str, **context: Any) -> str:
@@ -498,8 +515,10 @@ def _sitemap_pages(config: Config,
     return pages
 
 
-def _bundle(base: str, files: dict[str, bytes]) -> bytes:
-    """A deterministic zip of one language: sorted entries, fixed dates, a sha256 manifest."""
+def _bundle(base: str, files: dict[str, bytes], deflated: dict[str, bytes] | None = None) -> bytes:
+    """A deterministic zip of one language: sorted entries, fixed dates, a sha256 manifest
+    (``deflated``: members deflated already, by name)."""
+    deflated = deflated or {}
     style = STYLE.read_bytes()
     members = dict(files)
     members["style.css"] = style
@@ -513,5 +532,8 @@ def _bundle(base: str, files: dict[str, bytes]) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             info.create_system = 3
-            archive.writestr(info, members[name], compresslevel=9)
+            if name in deflated:
+                write_deflated(archive, info, members[name], deflated[name])
+            else:
+                archive.writestr(info, members[name], compresslevel=9)
     return buffer.getvalue()
