@@ -226,7 +226,8 @@ def test_a_language_only_counted_alone_is_kept_beside_the_others(site, twp, monk
     assert twp("--site", site, "status", "-l", "fr").code == 0
 
 
-@pytest.mark.parametrize("damage", [b"", b"{", b"[]", b'{"format": 1}', b"\xff\xfe"])
+@pytest.mark.parametrize("damage", [b"", b"{", b"[]", b'{"format": 1}', b"\xff\xfe",
+                                    b"[" * 100_000 + b"]" * 100_000])
 def test_a_damaged_record_is_ignored(site, twp, damage):
     counted = truth(twp, site, "-f", "json")
     (site / RECORD).write_bytes(damage)
@@ -323,3 +324,34 @@ def test_a_site_s_usual_table_is_the_plain_one(site, twp):
     statuses = site_status(config)
     rows = report._table_rows(statuses, config.min_percent, False)
     assert report._plain_table(rows, ["a note"]) is not None
+
+
+def test_a_record_of_files_just_written_settles_once_they_are_older(site, twp, monkeypatch):
+    """Files written just before the record was taken are checked by their bytes; the first
+    status that finds them unchanged once they are older records that their signatures
+    suffice, so later ones read none of them."""
+    counted = truth(twp, site)
+
+    def digests() -> list:
+        record = json.loads((site / RECORD).read_bytes())
+        return [entry[-2] for section in record["langs"].values() for entry in section["rows"]
+                if entry[-2]] + [digest for _, digest in record["templates"] if digest]
+
+    assert digests()  # just written: racy
+    later = time.time_ns() + 3600 * 10**9
+    monkeypatch.setattr(stamps, "now", lambda: later)
+    answered_quickly(monkeypatch)
+    assert twp("--site", site, "status").out == counted
+    assert digests() == []
+    monkeypatch.setattr(stamps, "file_digest", lambda path, size: pytest.fail("read " + path))
+    assert twp("--site", site, "status").out == counted
+    assert twp("--site", site, "status", "-a", "our-values").code == 0
+
+
+def test_a_record_of_old_files_keeps_no_digest(site, twp, monkeypatch):
+    later = time.time_ns() + 3600 * 10**9
+    monkeypatch.setattr(stamps, "now", lambda: later)
+    truth(twp, site)
+    record = json.loads((site / RECORD).read_bytes())
+    assert [digest for _, digest in record["templates"] if digest] == []
+    assert [row for section in record["langs"].values() for row in section["rows"] if row[2]] == []

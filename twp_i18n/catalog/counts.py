@@ -1,13 +1,14 @@
 """What ``twp status`` reports, as plain records: counts per catalog and per language.
 
 Apart from :mod:`.status` (which counts) so that a status answered from its cache
-(:mod:`.quickstatus`) and the text made of it (:mod:`.report`) import almost nothing.
+(:mod:`.quickstatus`) and the text made of it (:mod:`.report`) import almost nothing: the
+records are plain classes written out (equal when their fields are, shown with them), not
+dataclasses, whose module costs a status with nothing changed a tenth of its time.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 SITE_DOMAIN = "site"
 """The interface strings' domain (:data:`twp_i18n.paths.SITE_DOMAIN`, repeated here so that
@@ -28,23 +29,42 @@ def floor1(percent: float) -> float:
     return math.floor(percent * 10 + 1e-9) / 10
 
 
-@dataclass
-class Counts:
-    """Units and source words by state."""
+class _Record:
+    """Equality and ``repr`` by the fields named in ``_fields``, as a dataclass has them."""
 
-    units: int = 0
-    words: int = 0
-    translated: int = 0
-    translated_words: int = 0
-    fuzzy: int = 0
-    fuzzy_words: int = 0
-    untranslated: int = 0
-    untranslated_words: int = 0
-    obsolete: int = 0
-    imported: int = 0
-    """Of the fuzzy entries, those ``twp import`` filled (still to be confirmed)."""
-    untranslatable_words: int = 0
-    """Words of the English no unit holds (prose inside raw HTML): never translatable."""
+    _fields: tuple[str, ...] = ()
+    __hash__ = None  # type: ignore[assignment]  # mutable: not hashable
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self._fields)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
+        return f"{type(self).__name__}({shown})"
+
+
+class Counts(_Record):
+    """Units and source words by state.
+
+    ``imported``: of the fuzzy entries, those ``twp import`` filled (still to be
+    confirmed).  ``untranslatable_words``: words of the English no unit holds (prose
+    inside raw HTML), never translatable.
+    """
+
+    _fields = FIELDS
+
+    def __init__(self, units: int = 0, words: int = 0, translated: int = 0,
+                 translated_words: int = 0, fuzzy: int = 0, fuzzy_words: int = 0,
+                 untranslated: int = 0, untranslated_words: int = 0, obsolete: int = 0,
+                 imported: int = 0, untranslatable_words: int = 0) -> None:
+        self.units, self.words = units, words
+        self.translated, self.translated_words = translated, translated_words
+        self.fuzzy, self.fuzzy_words = fuzzy, fuzzy_words
+        self.untranslated, self.untranslated_words = untranslated, untranslated_words
+        self.obsolete, self.imported = obsolete, imported
+        self.untranslatable_words = untranslatable_words
 
     @property
     def percent(self) -> float:
@@ -52,8 +72,17 @@ class Counts:
         return 100.0 if self.words == 0 else 100.0 * self.translated_words / self.words
 
     def add(self, other: Counts) -> None:
-        for name in FIELDS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.units += other.units
+        self.words += other.words
+        self.translated += other.translated
+        self.translated_words += other.translated_words
+        self.fuzzy += other.fuzzy
+        self.fuzzy_words += other.fuzzy_words
+        self.untranslated += other.untranslated
+        self.untranslated_words += other.untranslated_words
+        self.obsolete += other.obsolete
+        self.imported += other.imported
+        self.untranslatable_words += other.untranslatable_words
 
     def as_dict(self) -> dict[str, int | float]:
         return {
@@ -67,29 +96,31 @@ class Counts:
         }
 
 
-@dataclass
-class CatalogStatus:
+class CatalogStatus(_Record):
     """One catalog (an article, or ``site``) in one language."""
 
-    lang: str
-    domain: str
-    path: str
-    counts: Counts
-    exists: bool
-    publishable: bool
+    _fields = ("lang", "domain", "path", "counts", "exists", "publishable")
+
+    def __init__(self, lang: str, domain: str, path: str, counts: Counts, exists: bool,
+                 publishable: bool) -> None:
+        self.lang, self.domain, self.path, self.counts = lang, domain, path, counts
+        self.exists, self.publishable = exists, publishable
 
     def as_dict(self) -> dict[str, object]:
         return {"article": self.domain, "path": self.path, "exists": self.exists,
                 "publishable": self.publishable, **self.counts.as_dict()}
 
 
-@dataclass
-class LanguageStatus:
+class LanguageStatus(_Record):
     """All catalogs of one language, with totals."""
 
-    lang: str
-    catalogs: list[CatalogStatus] = field(default_factory=list)
-    total: Counts = field(default_factory=Counts)
+    _fields = ("lang", "catalogs", "total")
+
+    def __init__(self, lang: str, catalogs: list[CatalogStatus] | None = None,
+                 total: Counts | None = None) -> None:
+        self.lang = lang
+        self.catalogs: list[CatalogStatus] = [] if catalogs is None else catalogs
+        self.total = Counts() if total is None else total
 
     @property
     def articles(self) -> list[CatalogStatus]:

@@ -20,20 +20,24 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..machinery import stamps
 from .counts import FIELDS, SITE_DOMAIN, CatalogStatus, Counts, LanguageStatus
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: this module imports as little as it can
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
+
     from ..config import Config
 
 __all__ = ["CACHE_PATH", "Answer", "Recorder", "answer"]
 
 CACHE_PATH = ".twp/cache/status-quick.json"
 """Where the signatures and the statuses are kept, from the site's root."""
+MAX_BYTES = 512 * 1024 * 1024
+"""The largest record read (about two million catalogs')."""
 _FORMAT = 1
 _CONFIG_NAME = "twp.toml"
 _Row = tuple[str, str, str, bool, str]
@@ -56,9 +60,11 @@ def answer(root: str, languages: Iterable[str] | None = None,
     article asked for is not known, or when there is no usable record."""
     try:
         with open(os.path.join(root, CACHE_PATH), "rb") as handle:
-            data = json.loads(handle.read())
-        return _answer(data, root, languages, articles)
-    except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+            text = handle.read(MAX_BYTES + 1)
+        if len(text) > MAX_BYTES:
+            return None
+        return _answer(json.loads(text), root, languages, articles)
+    except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
         return None  # none yet, unreadable, or not of this shape: count instead
 
 
@@ -66,6 +72,7 @@ def _answer(data: dict[str, Any], root: str, languages: Iterable[str] | None,
             articles: Iterable[str] | None) -> Answer | None:
     if data["format"] != [_FORMAT, __version__] or data["root"] != root:
         return None
+    now = stamps.now()  # before any signature is taken
     with open(os.path.join(root, _CONFIG_NAME), "rb") as handle:
         if handle.read() != data["config"].encode("utf-8", "surrogateescape"):
             return None
@@ -97,7 +104,41 @@ def _answer(data: dict[str, Any], root: str, languages: Iterable[str] | None,
                 for lang in wanted]
     if any(status is None for status in statuses):
         return None
+    if articles is None:
+        _settle(data, root, wanted, now)
     return Answer([status for status in statuses if status is not None], data["min_percent"])
+
+
+def _settle(data: dict[str, Any], root: str, langs: list[str], now: int) -> None:
+    """Save the record again without the digests it no longer needs: every file of
+    ``langs`` and every template was just found as recorded (racy ones by their bytes), at
+    signatures taken after ``now``; those that are not racy at ``now`` can be told by their
+    signature from now on.  (Without this, a record taken just after the files were
+    written would have them read at every status.)"""
+    settled = False
+    for entries, at in [(data["templates"], data), *((data["langs"][lang]["rows"], data["langs"][lang])
+                                                     for lang in langs)]:
+        found = False
+        for entry in entries:
+            signature, digest = entry[-3:-1] if len(entry) == 4 else entry
+            if digest is not None and not stamps.racy(signature, now):
+                entry[-2 if len(entry) == 4 else 1] = None
+                found = True
+        if found:
+            at["taken"] = now
+            settled = True
+    if not settled:
+        return
+    from pathlib import Path
+
+    from ..errors import OutputError
+    from ..machinery.fsutil import atomic_write
+
+    try:
+        atomic_write(Path(root, CACHE_PATH),
+                     json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    except OutputError:  # a cache is an optimisation, never a reason to fail
+        pass
 
 
 def _unchanged(path: str, signature: stamps.Stamp | None, digest: str | None, taken: int) -> bool:
@@ -182,7 +223,7 @@ class Recorder:
                                    **record["langs"]}
                 if kept == _settled(record):
                     return  # the same record, taken earlier: still true, left as it is
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
             pass
         from ..errors import OutputError
         from ..machinery.fsutil import write_if_changed
@@ -229,7 +270,8 @@ class Recorder:
             found = digests.get(domain, set())
             if signature is None or len(found) > 1:
                 return None
-            result.append([signature, found.pop() if found else None])
+            digest = found.pop() if found else None
+            result.append([signature, digest if stamps.racy(signature, self.taken) else None])
         return result
 
     def _section(self, lang: str, rows: list[_Row],

@@ -15,10 +15,10 @@ The JSON shape is stable (documented in README.md)::
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
 
 from .counts import Counts, LanguageStatus, floor1
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: this module imports as little as it can
 if TYPE_CHECKING:
     from rich.console import Console
 

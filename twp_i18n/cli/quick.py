@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import NoReturn, TextIO
 
 from ..machinery import stamps
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: this module imports as little as it can
+if TYPE_CHECKING:
+    from typing import NoReturn, TextIO
 
 _FORMATS = ("table", "json", "csv", "markdown")
 _GLOBAL_FLAGS = frozenset({"-q", "--quiet", "-v", "--verbose", "--debug"})
