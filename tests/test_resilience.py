@@ -114,6 +114,28 @@ def test_build_progress_totals_are_right(site):
     assert seen[-1][0] == seen[-1][1]
 
 
+def test_build_progress_moves_while_articles_are_read(site, monkeypatch):
+    """The bar moves during the per-article pass (checks, coverage, localizing), the longest
+    part of a clean build, not only once the pages are templated."""
+    from twp_i18n.publish import planning
+
+    seen: list[object] = []
+    read = planning.read_articles
+
+    def reading(*args, **kwargs):
+        result = read(*args, **kwargs)
+        seen.append("read")
+        return result
+
+    monkeypatch.setattr(planning, "read_articles", reading)
+    build(load_config(site), progress=lambda done, total: seen.append((done, total)))
+    before = seen[:seen.index("read")]
+    assert any(isinstance(s, tuple) and 0 < s[0] < s[1] for s in before), seen
+    reports = [s for s in seen if isinstance(s, tuple)]
+    assert all(done <= total for done, total in reports), seen
+    assert reports[-1][0] == reports[-1][1]
+
+
 # --------------------------------------------------------------------------- doses
 
 DOSE_ARTICLE = """---

@@ -103,11 +103,13 @@ def _build(config: Config, languages: Iterable[str] | None, out: Path | None, jo
             unchanged.warnings[:0] = image_warnings
             return unchanged
     chosen = [lang for lang in all_langs if lang in selected]
-    plan, published_key, kept, todo = _plan_languages(config, output, memo, chosen, per_lang, jobs)
+    step = _stepper(progress)
+    plan, published_key, kept, todo = _plan_languages(config, output, memo, chosen, per_lang, jobs,
+                                                      step)
     shared_key = _shared_key(all_langs, per_lang, published_key)
     files, shared_files, render_problems = _render(
         config, plan, output, todo, kept, (memo.get("rendered", {}).get(SHARED), shared_key),
-        jobs, progress)
+        jobs, step)
     report = BuildReport(output, warnings=[*image_warnings, *plan.warnings, *render_problems],
                          published={lang: [a.slug for a in plan.published[lang]]
                                     for lang in all_langs}, errors=list(plan.errors))
@@ -126,13 +128,27 @@ def _build(config: Config, languages: Iterable[str] | None, out: Path | None, jo
     return report
 
 
+def _stepper(progress: Callable[[int, int], None] | None) -> Callable[[int, int], None]:
+    """``step(count, total)``: ``count`` more steps done, ``total`` more to do, reported as
+    the running sums (the phases add their totals as they learn them)."""
+    steps = [0, 0]
+
+    def step(count: int = 1, total: int = 0) -> None:
+        steps[0] += count
+        steps[1] += total
+        if progress:
+            progress(steps[0], steps[1])
+
+    return step
+
+
 def _render_key(per_lang: dict[str, str], lang: str, published_key: str) -> str:
     """What a language's pages depend on: its inputs and what every language publishes."""
     return cache.digest(f"{per_lang[lang]} {published_key}".encode())
 
 
 def _plan_languages(config: Config, output: Path, memo: dict[str, Any], chosen: list[str],
-                    per_lang: dict[str, str], jobs: int
+                    per_lang: dict[str, str], jobs: int, step: Callable[[int, int], None]
                     ) -> tuple[Plan, str, dict[str, list[str]], list[str]]:
     """The plan of every language, the digest of what it publishes, the files kept of each
     chosen language whose pages the previous build left as they must be, and the languages
@@ -158,7 +174,7 @@ def _plan_languages(config: Config, output: Path, memo: dict[str, Any], chosen: 
     # Localized while planning: the languages to render unless what is published changes.
     likely = [lang for lang in chosen if kept_files(lang, memo.get("published_key")) is None]
     plan = make_plan(config, articles, all_langs, memo.get("plans", {}), per_lang, verdicts,
-                     jobs, likely)
+                     jobs, likely, step)
     plan.dates = _read_dates(config, plan)
     published_key = cache.digest(json.dumps(
         {lang: [a.slug for a in plan.published[lang]] for lang in all_langs}).encode("utf-8"))
@@ -177,7 +193,7 @@ def _plan_languages(config: Config, output: Path, memo: dict[str, Any], chosen: 
         _coverage, more = read_articles(
             config, articles, [], missing,
             {lang: plan.percent[lang] for lang in missing if lang != config.source_language},
-            verdicts, jobs, {})
+            verdicts, jobs, {}, step)
         plan.localized.update(more)
     verdicts.save()
     return plan, published_key, kept, todo
@@ -185,7 +201,7 @@ def _plan_languages(config: Config, output: Path, memo: dict[str, Any], chosen: 
 
 def _render(config: Config, plan: Plan, output: Path, todo: list[str], kept: dict[str, list[str]],
             shared_before: tuple[dict[str, Any] | None, str], jobs: int,
-            progress: Callable[[int, int], None] | None
+            step: Callable[[int, int], None]
             ) -> tuple[dict[str, bytes], dict[str, bytes], list[Diagnostic]]:
     """Every file of the languages in ``todo`` and, unless the previous build's are intact
     (then listed in ``kept``), the shared ones: all files, the shared ones, problems."""
@@ -194,14 +210,6 @@ def _render(config: Config, plan: Plan, output: Path, todo: list[str], kept: dic
     files: dict[str, bytes] = {}
     shared_files: dict[str, bytes] = {}
     render_problems: list[Diagnostic] = []
-    steps = [0, 0]
-
-    def step(count: int = 1, total: int = 0) -> None:
-        steps[0] += count
-        steps[1] += total
-        if progress:
-            progress(steps[0], steps[1])
-
     step(0, 1)  # first the pages common to all languages, while memory is low
     previous, shared_key = shared_before
     if previous and previous["key"] == shared_key and _intact(output, previous["files"]):
@@ -209,7 +217,7 @@ def _render(config: Config, plan: Plan, output: Path, todo: list[str], kept: dic
     else:
         shared_files = pages.render_shared(config, plan)
         files.update(shared_files)
-    step()
+    step(1, 0)
     article_pages = pages.render_articles(config, plan, todo, jobs, step)
     plan.localized.clear()  # the pages are made: their HTML can go
     step(0, len(todo))
@@ -219,7 +227,7 @@ def _render(config: Config, plan: Plan, output: Path, todo: list[str], kept: dic
                 lambda lang: pages.render_language(config, lang, plan, article_pages[lang]), todo):
             files.update(lang_files)
             render_problems.extend(lang_problems)
-            step()
+            step(1, 0)
     if SHARED not in kept:  # the catalog of the books, once every book is made
         from ..render.opds import catalog_files
 

@@ -20,6 +20,8 @@ from ..machinery import cache, parallel
 from ..render.plan import Plan
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..catalog.checks import Verdicts
     from ..catalog.context import Context
     from ..render.localize import CatalogView, Localized, SourceDocument, UnitKeys
@@ -88,7 +90,8 @@ and why it cannot be read (if it cannot)."""
 
 def make_plan(config: Config, articles: list[Article], langs: list[str], memo: dict[str, Any],
               per_lang: dict[str, str], verdicts: Verdicts, jobs: int,
-              localize_langs: list[str]) -> Plan:
+              localize_langs: list[str],
+              step: Callable[[int, int], None] | None = None) -> Plan:
     """Decide, for every language and article, the share translated and what is published;
     the published articles of ``localize_langs`` are localized on the way (``plan.localized``).
 
@@ -102,7 +105,7 @@ def make_plan(config: Config, articles: list[Article], langs: list[str], memo: d
     cached = {lang: dict(memo[lang]["percent"]) for lang in localize_langs
               if lang != source and lang not in stale}
     coverage, localized = read_articles(config, articles, stale, localize_langs, cached,
-                                        verdicts, jobs, keys)
+                                        verdicts, jobs, keys, step)
     if stale:
         _save_unit_keys(config, articles, keys)
     parts: dict[str, _LanguagePlan] = {}
@@ -188,11 +191,13 @@ _Result = tuple[dict[str, dict[str, Coverage]], dict[str, dict[str, dict[str, An
 
 def read_articles(config: Config, articles: list[Article], plan_langs: list[str],
                   localize_langs: list[str], percent: dict[str, dict[str, float]],
-                  verdicts: Verdicts, jobs: int, keys: dict[str, UnitKeys]
+                  verdicts: Verdicts, jobs: int, keys: dict[str, UnitKeys],
+                  step: Callable[[int, int], None] | None = None
                   ) -> tuple[dict[str, dict[str, Coverage]], dict[str, dict[str, Localized]]]:
     """The coverage of every article in each of ``plan_langs`` and the localized published
     articles of ``localize_langs``; the unit keys of the articles missing from ``keys`` are
-    added to it (when they were parsed), and the verdicts used to ``verdicts``."""
+    added to it (when they were parsed), and the verdicts used to ``verdicts``.
+    ``step(count, total)`` is told the number of chunks of articles, then each one done."""
     coverage: dict[str, dict[str, Coverage]] = {lang: {} for lang in plan_langs}
     localized: dict[str, dict[str, Localized]] = {lang: {} for lang in localize_langs}
     if not plan_langs and not localize_langs:
@@ -206,8 +211,11 @@ def read_articles(config: Config, articles: list[Article], plan_langs: list[str]
     job = _Job(config, {a.slug: a for a in articles}, plan_langs, localize_langs, percent,
                verdicts, keys)
     by_slug = job.by_slug
+    pieces = parallel.chunks(slugs, workers)
+    if step:
+        step(0, len(pieces))
     for found, made, used, found_keys in parallel.fork_map(
-            _read_chunk, parallel.chunks(slugs, workers), workers, job=job):
+            _read_chunk, pieces, workers, job=job, done=(lambda: step(1, 0)) if step else None):
         for lang, part in found.items():
             coverage[lang].update(part)
         for lang, pages in made.items():
