@@ -298,23 +298,11 @@ def _statuses(draw):
 @given(_statuses(), st.sampled_from([0.0, 33.3, 80.0, 100.0, 12.5]), st.booleans())
 def test_the_plain_table_is_what_rich_prints(statuses, min_percent, per_article):
     plain = report._plain_table(report._table_rows(statuses, min_percent, per_article),
-                                _notes(statuses, min_percent))
+                                report._notes(statuses, min_percent))
     rich = report._rich_table(report._table_rows(statuses, min_percent, per_article),
-                              _notes(statuses, min_percent), color=False)
+                              report._notes(statuses, min_percent), color=False)
     assert plain is None or plain == rich
     assert report.render_status(statuses, "table", min_percent, per_article=per_article) == rich
-
-
-def _notes(statuses, min_percent):
-    text = report._table(statuses, min_percent, False, color=True)  # to reach the same notes
-    del text
-    notes = [f"% = source words translated; an article is published at {min_percent:g}% "
-             "(fuzzy counts as not done)"]
-    imported = {s.lang: s.total.imported for s in statuses if s.total.imported}
-    if imported:
-        notes.append("fuzzy entries from 'twp import', to confirm: "
-                     + ", ".join(f"{lang} {count}" for lang, count in imported.items()))
-    return notes
 
 
 def test_a_site_s_usual_table_is_the_plain_one(site, twp):

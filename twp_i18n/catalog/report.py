@@ -92,15 +92,21 @@ _WIDTH = 120
 """The width the table and its notes are laid out in."""
 
 
-def _table(statuses: list[LanguageStatus], min_percent: float, per_article: bool,
-           color: bool) -> str:
-    rows = _table_rows(statuses, min_percent, per_article)
+def _notes(statuses: list[LanguageStatus], min_percent: float) -> list[str]:
+    """The lines under the table: what % means, and the imported entries to confirm."""
     notes = [f"% = source words translated; an article is published at {min_percent:g}% "
              "(fuzzy counts as not done)"]
     imported = {s.lang: s.total.imported for s in statuses if s.total.imported}
     if imported:
         notes.append("fuzzy entries from 'twp import', to confirm: "
                      + ", ".join(f"{lang} {count}" for lang, count in imported.items()))
+    return notes
+
+
+def _table(statuses: list[LanguageStatus], min_percent: float, per_article: bool,
+           color: bool) -> str:
+    rows = _table_rows(statuses, min_percent, per_article)
+    notes = _notes(statuses, min_percent)
     plain = None if color else _plain_table(rows, notes)
     return plain if plain is not None else _rich_table(rows, notes, color)
 
