@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from twp_i18n.catalog import poread
 from twp_i18n.catalog.pofile import parse_po, read_po
 from twp_i18n.config import LimitsConfig
 from twp_i18n.errors import CatalogError
@@ -63,7 +64,8 @@ def test_crlf_is_still_read(tmp_path: Path) -> None:
 
 
 def assigned_characters(monkeypatch: pytest.MonkeyPatch, text: str) -> int:
-    """Characters stored into entries while ``text`` is read: the reader's copying work.
+    """Characters stored into entries while ``text`` is read line by line (the reader's
+    general path; its fast path reads each field with one join): the copying work.
 
     Building a field by appending each continuation line to the value read so far copies
     the whole value again for every line; joining the lines once copies it once.
@@ -88,7 +90,7 @@ def assigned_characters(monkeypatch: pytest.MonkeyPatch, text: str) -> int:
 
     with monkeypatch.context() as patch:
         patch.setattr(polib.POEntry, "__setattr__", counting_setattr)
-        parse_po(text)
+        poread._Parser(text, "<string>", fast=False).run()
     return total[0]
 
 
@@ -234,3 +236,25 @@ def test_a_flags_line_replaces_the_flags_before_it_as_in_gettext() -> None:
                   '#, c-format\n#, fuzzy\nmsgid "e"\nmsgstr "f"\n')
     assert [e.flags for e in po] == [["c-format"], ["fuzzy"]]  # what msgfmt and msgcat read
     assert parse_po(HEAD + '#, fuzzy c-format\nmsgid "a"\nmsgstr "b"\n')[0].fuzzy
+
+
+def test_a_charset_anywhere_in_the_header_counts_as_msgfmt_reads_it() -> None:
+    # A header line without its \n runs into the next: msgfmt still finds "charset=" in
+    # the header's text, and refuses UTF-8 bytes in a file that says ASCII.
+    text = ('msgid ""\nmsgstr ""\n"Language: de\\n"\n"Written over some evenings. "\n'
+            '"Content-Type: text/plain; charset=ASCII\\n"\n\nmsgid "Our values"\n'
+            'msgstr "Unsere Werte für alle"\n')
+    with pytest.raises(CatalogError, match="charset=ASCII"):
+        parse_po(text)
+
+
+def test_a_plural_entry_with_an_empty_first_form_is_untranslated_as_msgfmt_says() -> None:
+    from twp_i18n.catalog.catalogs import check_plural_counts
+
+    text = ('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
+            '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n'
+            'msgid "%d term"\nmsgid_plural "%d terms"\nmsgstr[0] ""\nmsgstr[1] "x"\n'
+            'msgstr[2] ""\n')
+    check_plural_counts(parse_po(text), "x.po")  # msgfmt -c reads it: nothing to refuse
+    with pytest.raises(CatalogError, match="3 plural forms"):
+        check_plural_counts(parse_po(text.replace('msgstr[0] ""', 'msgstr[0] "y"')), "x.po")

@@ -121,13 +121,14 @@ def header_nplurals(po: polib.POFile) -> int | None:
 def check_plural_counts(po: polib.POFile, display: str) -> None:
     """Every plural entry must have as many msgstr[n] as the header's nplurals (obsolete ones
     need not: gettext ignores them, and update keeps them as they are; nor untranslated
-    ones, which msgfmt does not check either and update gives the right count)."""
+    ones, whose first form is empty: msgfmt does not check those either, and update gives
+    them the right count)."""
     expected = header_nplurals(po)
     if expected is None:
         return
     for entry in po:
         if entry.msgid_plural and len(entry.msgstr_plural) != expected and not entry.obsolete \
-                and any(entry.msgstr_plural.values()):
+                and entry.msgstr_plural.get(0):
             raise CatalogError(
                 f"entry has {len(entry.msgstr_plural)} plural forms but the header says "
                 f"nplurals={expected}",

@@ -11,6 +11,7 @@ that did not change exactly as they were.
 from __future__ import annotations
 
 import re
+from functools import partial
 
 import polib
 
@@ -44,6 +45,41 @@ _SPACE = " \t\f\v"  # what gettext skips between tokens (with CR and LF)
 _FLAG_SEPARATORS = re.compile(r"[ \t\n\v\f\r,]+")
 _PREVIOUS_NEXT = {None: "msgctxt", "msgctxt": "msgid", "msgid": "msgid_plural",
                   "msgid_plural": None}  # the '#|' keyword that may come next
+
+# The whole-entry fast path (see _Parser.fast_entries): the common shape of an entry, in the
+# text.  Two versions: one for strings without escapes, where a string is any run of
+# characters but '"' (quick for the regex engine; what it lets through, a string spanning
+# lines, is looked for afterwards), and one for strings with the escapes \n \t \" \\ only.
+_FAST_TEMPLATE = r"""
+    (?:[ \t\f\v]*\n)*                               # blank lines before it
+    (?P<comments>(?:\#[.:,\ ]COMMENT\n)*)          # '#.', '#:', '#,', '# ' lines
+    (?:msgctxt\ "(?P<msgctxt>STRING)"\n(?P<msgctxt_more>MORE))?
+    msgid\ "(?P<msgid>STRING)"\n(?P<msgid_more>MORE)
+    (?:msgstr\ "(?P<msgstr>STRING)"\n(?P<msgstr_more>MORE)
+     |msgid_plural\ "(?P<plural>STRING)"\n(?P<plural_more>MORE)
+      (?P<forms>(?:msgstr\[[0-9]+\]\ "STRING"\nMORE)+))
+    # What follows cannot continue the entry: blank lines, then the end of the text, a
+    # comment, or the first keyword of another entry.
+    (?=(?:[ \t\f\v]*\n)*(?:[ \t\f\v]*\Z|\#(?![~|])|\#\|[ \t\f\v]*[^ \t\f\v\n]|msgid|msgctxt
+           |\#~\ msgid\ |\#~\ msgctxt\ ))
+    """
+
+
+def _fast_pattern(string: str, comment: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The entry and plural form patterns of the fast path, strings and comment text being
+    ``string`` and ``comment``."""
+    more = f'(?:"{string}"\\n)*'  # continuation lines
+    entry = _FAST_TEMPLATE.replace("STRING", string).replace("MORE", more)
+    return (re.compile(entry.replace("COMMENT", comment), re.VERBOSE),
+            re.compile(f'msgstr\\[([0-9]+)\\] "({string})"\\n({more})'))
+
+
+_FAST_PLAIN, _FAST_PLAIN_FORM = _fast_pattern(r'[^"]*+', r"[^\n]*+")
+_ESCAPED_CHARS = r'[^"\\\n\x00\x04\ud800-\udfff]*+'  # no NUL, U+0004 or surrogate
+_FAST_ESCAPED, _FAST_ESCAPED_FORM = _fast_pattern(
+    rf'{_ESCAPED_CHARS}(?:\\[nt"\\]{_ESCAPED_CHARS})*+', r"(?:[^\n]*[^\n\\])?")
+_FAST_ESCAPE = re.compile(r'\\([nt"\\])')
+_FAST_UNESCAPE = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
 
 
 DEFAULT_LIMITS = LimitsConfig()
@@ -113,6 +149,97 @@ class RawHeader:
         return (self.gap, self.start, self.end)
 
 
+def _references(text: str, refs: list[tuple[str, str]]) -> None:
+    """Append to ``refs`` the references of a ``#:`` line (``text`` after the colon)."""
+    if ":" not in text:  # file names without line numbers
+        refs += [(tok, "") for tok in text.split()]
+        return
+    tokens = text.split()
+    i = 0
+    while i < len(tokens):
+        tok, nxt = tokens[i], tokens[i + 1:i + 3]
+        i += 1
+        if nxt and _COLON_NUMBER.fullmatch(nxt[0]):
+            ref, i = (tok, nxt[0][1:]), i + 1
+        elif nxt[:1] == [":"] and len(nxt) == 2 and _NUMBER.fullmatch(nxt[1]):
+            ref, i = (tok, nxt[1]), i + 2
+        elif tok.endswith(":") and nxt and _NUMBER.fullmatch(nxt[0]):
+            ref, i = (tok[:-1], nxt[0]), i + 1
+        elif m := _REFERENCE.fullmatch(tok):
+            ref = (m[1], m[2])
+        else:
+            ref = (tok, "")
+        refs.append((ref[0], str(int(ref[1])) if ref[1] else ""))
+
+
+class _Slow(Exception):
+    """What the fast path leaves to the general one."""
+
+
+def _fast_value(first: str, more: str) -> str:
+    """A field read by the fast path from its first string and its continuation lines
+    (``"..."`` lines, each ending in LF): joined and unescaped.  A string spanning lines
+    (that the general path refuses) is :class:`_Slow`."""
+    if more:  # '"\n"' only occurs where one line's string ends and the next one's starts
+        first += more[1:-2].replace('"\n"', "")
+    if "\n" in first:
+        raise _Slow
+    if "\\" in first:
+        if "\\\\" in first:
+            return _FAST_ESCAPE.sub(lambda m: _FAST_UNESCAPE[m[1]], first)
+        # Then each backslash starts an escape of its own: they do not overlap.
+        return first.replace("\\n", "\n").replace('\\"', '"').replace("\\t", "\t")
+    return first
+
+
+def _fast_entry(groups: tuple[str, ...], form: re.Pattern[str]) -> SourcedEntry:
+    """The entry that a match of the fast path stands for (its ``groups``; ``form`` matches
+    its plural forms), as the general path builds it but ``linenum`` and ``twp_span``."""
+    comments, msgctxt, msgctxt_more, msgid, msgid_more, msgstr, msgstr_more, plural, \
+        plural_more, forms = groups
+    # What SourcedEntry(...) would make, without its keyword arguments' cost.
+    entry = _new_entry(SourcedEntry)
+    fields = entry.__dict__
+    fields.update(_BLANK_ENTRY)
+    fields["msgid"] = _fast_value(msgid, msgid_more)
+    if msgctxt is not None:
+        fields["msgctxt"] = _fast_value(msgctxt, msgctxt_more)
+    if forms is None:
+        fields["msgstr"] = _fast_value(msgstr, msgstr_more)
+        fields["msgstr_plural"] = {}
+    else:
+        fields["msgid_plural"] = _fast_value(plural, plural_more)
+        fields["msgstr_plural"] = values = {}
+        for n, (number, first, more) in enumerate(form.findall(forms)):
+            if number != str(n):  # msgstr[01], or a wrong index (an error)
+                raise _Slow
+            values[n] = _fast_value(first, more)
+    refs: list[tuple[str, str]] = []
+    fields["occurrences"] = refs
+    fields["flags"] = []
+    if comments:
+        notes: list[str] = []
+        extracted: list[str] = []
+        for line in comments[:-1].split("\n"):  # as _Parser.comment reads them
+            kind = line[1]
+            if kind == ".":
+                extracted.append(line[3:] if line[2:3] == " " else line[2:])
+            elif kind == ":":
+                if ":" in (line := line[2:]):
+                    _references(line, refs)
+                else:  # file names only
+                    refs += [(name, "") for name in line.split()]
+            elif kind == ",":
+                fields["flags"] = [f for f in _FLAG_SEPARATORS.split(line[2:]) if f]
+            elif solaris := _SOLARIS.fullmatch(line, 1):
+                refs.append((solaris[1], str(int(solaris[2]))))
+            else:
+                notes.append(line[2:])
+        fields["tcomment"] = "\n".join(notes)
+        fields["comment"] = "\n".join(extracted)
+    return entry
+
+
 class _Parser:
     """Line-oriented PO parser; the state is the last keyword of the entry.
 
@@ -122,7 +249,8 @@ class _Parser:
     writes again from them what did not change.
     """
 
-    def __init__(self, text: str, path: str, limits: LimitsConfig = DEFAULT_LIMITS) -> None:
+    def __init__(self, text: str, path: str, limits: LimitsConfig = DEFAULT_LIMITS,
+                 fast: bool = True) -> None:
         self.path = path
         if len(text) > limits.max_catalog_bytes or (
                 4 * len(text) > limits.max_catalog_bytes
@@ -136,8 +264,8 @@ class _Parser:
         self.gap = 0  # the index of the line after the last entry read
         self.start: int | None = None  # of the first line of the entry being read
         self.end = 0  # just after its last line
-        text = text.removeprefix("\ufeff").replace("\r\n", "\n")
-        if (cr := text.find("\r")) >= 0:
+        text = text.removeprefix("\ufeff")
+        if "\r" in text and (cr := (text := text.replace("\r\n", "\n")).find("\r")) >= 0:
             # gettext ends a comment line only at LF: an old Mac file (CR only) is one long
             # comment to it, and a lone CR elsewhere is whitespace or part of a string.
             line = text.count("\n", 0, cr) + 1
@@ -147,6 +275,11 @@ class _Parser:
                 hint=f"save the file again with LF (Unix) line endings (line {line} has the "
                      "first lone CR; inside a string, write it as \\r)")
         self.lines = text.split("\n")
+        self.text = text
+        # Whether to read entries of the common shape in one go: not when NUL or U+0004
+        # (refused in strings) might be in one.
+        self.fast = fast and "\x00" not in text and "\x04" not in text
+        self.fast_at = (0, 0)  # a line's index and where it starts in the text
         self.po = SourcedCatalog(encoding="utf-8")
         self.po.metadata_is_fuzzy = False
         self.seen: dict[tuple[str | None, str], int | None] = {}
@@ -259,11 +392,18 @@ class _Parser:
     def run(self) -> polib.POFile:  # noqa: C901 - the kinds of line, one branch each
         plain, lines, index = _PLAIN_LINE.fullmatch, self.lines, 0
         count = len(lines)
+        fast = self.fast_entries if self.fast else None
+        if fast is not None:
+            index = fast(0)
         while index < count:
             raw, index = lines[index], index + 1
             self.lineno = index  # errors read it
             # Fast paths for the lines of canonical files; anything else takes the general one.
             if not raw:
+                # After a blank line, an entry may start: try reading whole entries.
+                if fast is not None and index < count and lines[index] and \
+                        self.pending_start is None and self.state not in _OPEN:
+                    index = fast(index)
                 continue
             if (m := plain(raw)) is not None and (m[1] or self.state != "idle"):
                 self.line = raw
@@ -317,9 +457,83 @@ class _Parser:
         self.po.twp_end = self.gap
         return self.po
 
+    def fast_entries(self, index: int) -> int:
+        """Read the entries of the common shape from line ``index`` on, each with one match
+        of a regular expression; the index of the first line not read.
+
+        The shape: ``#.``, ``#:``, ``#,`` or ``# `` comment lines, then [msgctxt] msgid
+        and msgstr (or msgid_plural and msgstr[0], msgstr[1], ...), each keyword and its
+        string on one line as canonical files write them, maybe followed by string lines;
+        no escape but ``\\n \\t \\" \\\\``; then blank lines, and the end of the text, a
+        comment or another entry (nothing that could still belong to this one).  Such an
+        entry is built as the general path (line by line) would build it.  Anything else
+        is left to the general path, from its first line: another shape, the header, a
+        duplicate, an entry long enough that it might exceed ``max_entry_bytes``.  So
+        errors are always raised by the general path; this one requires that no entry be
+        open (it calls :meth:`close_entry`, as the entry's first line would).
+        """
+        text, seen, bound = self.text, self.seen, self.max_entry // 4
+        count = text.count
+        append = self.po.append if self.po.check_for_duplicates else partial(list.append, self.po)
+        at, pos = self.fast_at
+        pos += sum(map(len, self.lines[at:index])) + index - at  # index >= at
+        while True:
+            m = _FAST_PLAIN.match(text, pos)
+            if m is not None and text.find("\\", pos, m.end()) < 0:
+                form = _FAST_PLAIN_FORM
+            elif (m := _FAST_ESCAPED.match(text, pos)) is not None:
+                form = _FAST_ESCAPED_FORM
+            else:
+                break
+            if (after := m.end()) - pos > bound:  # 4 bytes a character at most
+                break
+            try:
+                entry = _fast_entry(m.groups(), form)
+            except (_Slow, ValueError):  # ValueError: int() of too many digits
+                break
+            if self.state != "idle":
+                self.close_entry()
+            fields = entry.__dict__
+            if (key := (fields["msgctxt"], fields["msgid"])) in seen:
+                break  # a duplicate
+            begin, msgid, msgid_end = m.start(1), m.start(4), m.end(4)
+            start = index + count("\n", pos, begin)
+            fields["linenum"] = linenum = start + count("\n", begin, msgid) + 1
+            end = linenum - 1 + count("\n", msgid_end, after)
+            if key == (None, ""):  # the header
+                self.start, self.end = start, end
+                if not self.fast_header(m, linenum):
+                    break
+                self.entry = entry
+                self.finish()
+            else:  # what finish() does
+                seen[key] = linenum
+                fields["twp_span"] = (self.gap, start, end)
+                append(entry)
+                self.gap = self.end = end
+            pos, index = after, end
+        self.fast_at = (index, pos)
+        return index
+
+    def fast_header(self, m: re.Match[str], linenum: int) -> bool:
+        """Whether the header entry matched by ``m`` (its msgid on line ``linenum``) is one
+        :meth:`finish` reads without an error; if so, sets what it reads of its msgstr."""
+        if m["forms"] is not None or not all(
+                colon and name.strip() for name, colon, _ in
+                (field.partition(":") for field in _fast_value(m["msgstr"], m["msgstr_more"])
+                 .split("\n") if field)):
+            return False
+        self.msgstr_at = at = linenum - 1 + self.text.count("\n", m.end("msgid"), m.start("msgstr"))
+        self.msgstr_lines = lines = self.lines[at:self.end]
+        self.msgstr_pieces = [_fast_value(m["msgstr"], "")]
+        self.msgstr_pieces += [_fast_value(line[1:-1], "") for line in lines[1:]]
+        return True
+
     def check_charset(self) -> None:
-        """The header's charset must say UTF-8 (or ASCII for ASCII text, or be left unset)."""
-        m = re.search(r"charset=([^\s;]*)", self.po.metadata.get("Content-Type", ""))
+        """The header's charset must say UTF-8 (or ASCII for ASCII text, or be left unset).
+        Like gettext, it is looked for anywhere in the header's text, not only in a
+        well-formed ``Content-Type`` field."""
+        m = re.search(r"charset=([^\s;]*)", getattr(self, "header_text", ""))
         charset = m[1] if m else ""
         if charset.upper() in ("", "UTF-8", "UTF8", "CHARSET"):
             return
@@ -367,7 +581,7 @@ class _Parser:
         if text.startswith("."):
             self.comments["#."].append(text[2:] if text.startswith(". ") else text[1:])
         elif text.startswith(":"):
-            self.references(text[1:])
+            _references(text[1:], self.refs)
         elif text[:1] in (",", "!"):
             # As in gettext, a flags line replaces the flags of the lines before it.
             self.flags = [f for f in _FLAG_SEPARATORS.split(text[1:]) if f]
@@ -375,24 +589,6 @@ class _Parser:
             self.refs.append((m[1], str(int(m[2]))))
         else:
             self.comments["#"].append(text[1:] if text.startswith(" ") else text)
-
-    def references(self, text: str) -> None:
-        tokens = text.split()
-        i = 0
-        while i < len(tokens):
-            tok, nxt = tokens[i], tokens[i + 1:i + 3]
-            i += 1
-            if nxt and _COLON_NUMBER.fullmatch(nxt[0]):
-                ref, i = (tok, nxt[0][1:]), i + 1
-            elif nxt[:1] == [":"] and len(nxt) == 2 and _NUMBER.fullmatch(nxt[1]):
-                ref, i = (tok, nxt[1]), i + 2
-            elif tok.endswith(":") and nxt and _NUMBER.fullmatch(nxt[0]):
-                ref, i = (tok[:-1], nxt[0]), i + 1
-            elif m := _REFERENCE.fullmatch(tok):
-                ref = (m[1], m[2])
-            else:
-                ref = (tok, "")
-            self.refs.append((ref[0], str(int(ref[1])) if ref[1] else ""))
 
     def previous(self, text: str, obsolete: bool) -> None:
         text = text.strip(_SPACE)
@@ -607,6 +803,7 @@ class _Parser:
                                     hint="give the header a plain msgstr (line "
                                          f"{entry.linenum} is its msgid)")
         self.po.header = entry.tcomment
+        self.header_text = entry.msgstr
         self.po.header_linenum = entry.linenum
         self.po.metadata_is_fuzzy = "fuzzy" in entry.flags
         self.po.twp_has_header = True  # header present even if empty
