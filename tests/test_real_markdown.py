@@ -44,6 +44,10 @@ The kiosk opens at nine.
 
 </details>
 
+<svg viewBox="0 0 40 10">
+<text x="1" y="8">Map of the river path</text>
+</svg>
+
 [old mill]: https://example.org/mill
 [signs]: https://example.org/signs "Signs"
 [bridge]: https://example.org/bridge
@@ -62,16 +66,19 @@ def test_fixture_site_syncs_and_builds(make_site, twp):
     root = make_guide(make_site)
     result = twp("--site", root, "sync")
     assert result.code == 0, result
-    # one note for the repeated title, one warning for the HTML text: each printed once
+    # one note for the repeated title, one warning for the text in the drawing (the
+    # <summary> is a unit): each printed once
     assert result.err.count("[title-heading]") == 1
     assert result.err.count("[html-text]") == 1
-    assert "content/en/walks/river/index.md:21:" in result.err
+    assert "content/en/walks/river/index.md:28:" in result.err
     pot = template(root)
     ids = [e.msgid for e in pot]
     assert ids.count("Walking the river path") == 1  # the H1 is not a second unit
     assert "The path floods after heavy rain." in ids  # the alert's marker is not in it
     assert "Dogs are welcome on a **short** lead." in ids  # markdown="1" read as Markdown
     assert "The kiosk opens at nine." in ids
+    assert "Opening hours of the kiosk" in ids  # the <summary> of a collapsed block
+    assert not any("Map of" in i for i in ids)
     assert not any("map id" in i for i in ids)  # a shortcode alone is not a unit
     assert "Bring water {{% icon \"bottle\" %}} and a hat." in ids
     refs = next(e for e in pot if e.msgid.startswith("Start at"))

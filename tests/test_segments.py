@@ -56,7 +56,7 @@ A paragraph with **bold**, *emphasis*, `code` and [a link](https://example.org/x
     ]
 
 
-def test_code_html_comments_and_empty_cells_are_not_units():
+def test_code_comments_and_empty_cells_are_not_units():
     body = """Text before.
 
 ```python
@@ -67,13 +67,16 @@ print("not for translators")
 
 <!-- a note for editors -->
 
-<div class="box">raw html block</div>
+<div class="box"><pre>raw html block</pre><!-- c --></div>
+
+<div class="box">text of an html block</div>
 
 | A | |
 |---|---|
 | 3 | 4 |
 """
-    assert units(body) == [("paragraph", "Text before."), ("table header", "A")]
+    assert units(body) == [("paragraph", "Text before."), ("html div", "text of an html block"),
+                           ("table header", "A")]
 
 
 def test_soft_breaks_join_and_hard_breaks_survive():

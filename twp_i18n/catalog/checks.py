@@ -131,6 +131,7 @@ from ..languages import (
 from ..languages import nplurals as language_nplurals
 from ..machinery import cache, parallel
 from ..paths import domain_files
+from ..source.htmlblocks import html_tags
 from ..source.markup import comment_references, references_env, template_tags, without_template_tags
 from ..source.segments import markdown, refused_links
 from ..urls import foreign_urls, language_version_urls
@@ -796,7 +797,18 @@ def check_entry(entry: polib.POEntry, *, path: str, kind: Kind,
         _check_text(report, label, plural, source_text, translation, kind, known_placeholders,
                     may_omit=plural and int(label[7:-1]) in single_forms, errors_only=errors_only,
                     context=context, references=references)
+    if kind == "article" and not plural and html_unit(entry) \
+            and html_tags(entry.msgstr.strip(" \t\n\r\f")) != html_tags(entry.msgid):
+        report.add("markup-mismatch", "the HTML a browser reads in the translation differs "
+                   "from the source's: a tag, attribute, comment or '<' added, lost or left "
+                   "unfinished", "msgstr", False)
     return _sorted(report.findings)
+
+
+def html_unit(entry: polib.POEntry) -> bool:
+    """Whether the entry is text inside an HTML block (its comments say ``type: html ...``):
+    its translation goes into the page as HTML, as the browser reads it."""
+    return "type: html " in (entry.comment or "")
 
 
 def _check_text(report: _Reporter, label: str, plural: bool, source_text: str,
@@ -1161,7 +1173,8 @@ class Verdicts:
         key = cache.digest(repr((kind, nplurals, sorted(single_forms), entry.msgctxt,
                                  entry.msgid, entry.msgid_plural, forms,
                                  entry.fuzzy, entry.obsolete, context.key,
-                                 comment_references(entry.comment or ""))).encode("utf-8"))
+                                 comment_references(entry.comment or ""),
+                                 *(("html",) if html_unit(entry) else ()))).encode("utf-8"))
         verdict = self.known.get(key)
         if verdict is None:
             verdict = unsafe_entry(entry, kind=kind, nplurals=nplurals, single_forms=single_forms,

@@ -41,11 +41,9 @@ from ..errors import CatalogError, TemplateError
 from ..languages import bcp47_tag, plural_forms, plural_function, single_count_forms, text_direction
 from ..paths import THEME_DIR
 from ..source.content import Article
-from ..source.markup import html_text, mark_html_lang
 from ..source.segments import (
     Unit,
     article_units,
-    has_words,
     markdown,
     parse_body,
     refused_links,
@@ -61,7 +59,7 @@ _ATTRIBUTES = {
     "*": {"lang", "dir", "class"},
     "a": {"href", "title", "hreflang"},
     "img": {"src", "alt", "title", "width", "height"},
-    "ol": {"start"},
+    "ol": {"start"}, "details": {"open"},
     "th": {"style"},
     "td": {"style"},
     "code": {"class"},
@@ -355,7 +353,7 @@ class SourceDocument:
         if self.refused or "references" in self.env:
             return {}
         return {unit.text: token.children for unit in self.units if unit.block is not None
-                and (token := self.tokens[unit.block]).content == unit.text
+                and unit.run is None and (token := self.tokens[unit.block]).content == unit.text
                 and token.children is not None}
 
     def fresh_tokens(self) -> list[Any]:
@@ -425,16 +423,14 @@ def localize(article: Article, lang: str, source_lang: str, view: CatalogView | 
         nonlocal done_words, missing
         done_words -= unit.words
         missing += 1
-        line = article.body_line + (token.map[0] if token.map else 0)
-        problems.append(warning("link-refused", f"the {lang} translation links to another site; "
-                                "the source text is shown instead (run 'twp check')",
-                                article.rel_path, line))
+        problems.append(_refusal(article, lang, unit))
 
     if is_source:
         marks = translate_tokens(tokens, lambda unit: lookup(unit) and None, env, units=units)
     else:
         marks = translate_tokens(tokens, lookup, env, reject, units=units,
-                                 allowed_hosts=view.allowed_hosts, parsed=view.parsed)
+                                 allowed_hosts=view.allowed_hosts, parsed=view.parsed,
+                                 source_tag=bcp47_tag(source_lang))
     if not is_source:
         _mark_untranslated(tokens, marks, bcp47_tag(source_lang))
     html = markdown().renderer.render(tokens, markdown().options, env)
@@ -443,18 +439,22 @@ def localize(article: Article, lang: str, source_lang: str, view: CatalogView | 
                      view.revision, problems)
 
 
+def _refusal(article: Article, lang: str, unit: Unit) -> Diagnostic:
+    """Why the build shows the source of a unit whose translation the checks let through."""
+    code, why = ("html-refused", "changes the HTML around the text") if unit.run is not None \
+        else ("link-refused", "links to another site")
+    return warning(code, f"the {lang} translation {why}; the source text is shown instead "
+                   "(run 'twp check')", article.rel_path, unit.line)
+
+
 def _mark_untranslated(tokens: list[Any], marks: list[tuple[Any, str, bool]],
                        source_tag: str) -> None:
-    """Put the source language on what is shown untranslated: the blocks around the
-    inline tokens ``marks`` says are not translated, and raw HTML holding prose."""
+    """Put the source language on the blocks around the inline tokens ``marks`` says are
+    not translated (HTML blocks are marked as their translations are put in)."""
     position = {id(token): index for index, token in enumerate(tokens)}
     for token, _kind, translated in marks:
-        if not translated:
+        if not translated and token.type != "html_block":
             _mark_source(tokens, position[id(token)], source_tag)
-    for index, token in enumerate(tokens):  # prose in raw HTML stays in English
-        if token.type == "html_block" and has_words(html_text(token.content)):
-            token = tokens[index] = Token(*_TOKEN_FIELDS(token))  # shared: copy it
-            token.content = mark_html_lang(token.content, source_tag)
 
 
 def _mark_source(tokens: list[Any], index: int, source_tag: str) -> None:

@@ -2,9 +2,11 @@
 
 - kramdown's ``<aside markdown="1">``: the element's content is read as Markdown
   (:func:`markdown_in_html`, a parser rule), so its prose becomes units;
-- text inside other HTML blocks (``<details>``, ``<summary>``, ``<div>`` wrappers) is
-  not translatable: :func:`html_text` finds it, extraction warns with its line,
-  and a translated page marks it with the source language (:func:`mark_html_lang`);
+- text inside other HTML blocks (``<details>``, ``<summary>``, ``<div>`` wrappers, HTML
+  tables and lists): each text-bearing element's content is a unit whose msgid keeps its
+  inline HTML (:mod:`~twp_i18n.source.htmlblocks`).  Text no unit holds (in ``<svg>``,
+  ``<select>``...) is not translatable: extraction warns with its line, and a translated
+  page marks it with the source language (:func:`mark_html_lang`);
 - GitHub alerts (``> [!NOTE]``): the marker stays out of the unit (:func:`alert_marker`);
 - Hugo shortcodes (``{{< … >}}``, ``{{% … %}}``) and Liquid tags (``{% … %}``,
   ``{{ … }}``): a block of nothing else is not a unit, and inside prose ``twp check``
@@ -101,14 +103,20 @@ _START_BEFORE_TEXT = re.compile(
 def mark_html_lang(html: str, tag: str) -> str:
     """``html`` with ``lang`` and ``class="untranslated"`` on each element whose own text
     follows its start tag (the prose a translated page shows in the source language)."""
-    def mark(match: re.Match[str]) -> str:
-        attrs = match.group("attrs")
-        if re.search(r"\blang\s*=", attrs) or attrs.rstrip().endswith("/"):
-            return match.group(0)
-        marks = f'lang="{tag}"' if re.search(r"\bclass\s*=", attrs) \
-            else f'lang="{tag}" class="untranslated"'
-        return f'<{match.group("name")} {marks}{attrs}>'
-    return _START_BEFORE_TEXT.sub(mark, html)
+    return _START_BEFORE_TEXT.sub(lambda match: marked_start(match, tag), html)
+
+
+START_TAG = re.compile(r"<(?P<name>[A-Za-z][A-Za-z0-9-]*)(?P<attrs>(?:[^<>\"']|\"[^\"]*\"|'[^']*')*)>")
+
+
+def marked_start(match: re.Match[str], tag: str) -> str:
+    """The start tag ``match`` found, with ``lang`` (and a class, if it has none)."""
+    attrs = match.group("attrs")
+    if re.search(r"\blang\s*=", attrs) or attrs.rstrip().endswith("/"):
+        return match.group(0)
+    marks = f'lang="{tag}"' if re.search(r"\bclass\s*=", attrs) \
+        else f'lang="{tag}" class="untranslated"'
+    return f'<{match.group("name")} {marks}{attrs}>'
 
 
 # --------------------------------------------------------------------------- alerts

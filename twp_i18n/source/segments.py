@@ -1,9 +1,10 @@
 """Cutting an article into translation units, and putting translations back.
 
 A unit is one block of text: the title, the summary, a heading, a paragraph, a
-list item, a paragraph in a block quote, a table cell, or the alt text of an
-image standing alone in its paragraph.  Code blocks, HTML blocks and comments
-are not units.  Inline markup stays in the unit exactly as the author wrote
+list item, a paragraph in a block quote, a table cell, the alt text of an
+image standing alone in its paragraph, or the text of an element inside an HTML
+block (``<summary>``, ``<p>``, ``<li>``..., see :func:`~.htmlblocks.html_runs`).  Code
+blocks and comments are not units.  Inline markup stays in the unit exactly as the author wrote
 it; only line breaks are normalised: a soft break becomes a space and a hard
 break (two trailing spaces or a backslash) becomes ``\\`` + newline.
 
@@ -30,6 +31,7 @@ from ..diagnostics import Diagnostic, warning
 from ..errors import ContentError
 from ..urls import foreign_urls
 from .content import Article
+from .htmlblocks import html_leftover, html_runs, html_tags, replace_html_runs
 from .markup import (
     alert_marker,
     html_text,
@@ -42,7 +44,7 @@ from .markup import (
 #: Order of preference when one text appears in several roles: the first kind
 #: keeps a plain entry, the others get a msgctxt naming their role.
 ROLE_ORDER = ("paragraph", "list item", "block quote", "table cell", "table header",
-              "heading", "title", "summary", "image alt text")
+              "heading", "title", "summary", "image alt text", "html")
 
 
 @dataclass(frozen=True)
@@ -60,12 +62,18 @@ class Unit:
     """The msgctxt: None, unless the same text is also a unit of a more common role
     (:data:`ROLE_ORDER`), which keeps the plain entry."""
     block: int | None = None
-    """Index of the block's inline token in the body's tokens (None for title and summary)."""
+    """Index of the block's inline token in the body's tokens (None for title and summary);
+    for text inside HTML, of its ``html_block`` token."""
+    run: int | None = None
+    """For text inside HTML (kind ``html summary``, ``html p``...): which run of the HTML
+    block's :func:`~.htmlblocks.html_runs` it is."""
 
     @property
     def role(self) -> str:
-        """The kind without heading level: what msgctxt distinguishes."""
-        return "heading" if self.kind.startswith("heading") else self.kind
+        """The kind without heading level or HTML element: what msgctxt distinguishes."""
+        if self.kind.startswith("heading"):
+            return "heading"
+        return "html" if self.run is not None else self.kind
 
     @property
     def key(self) -> tuple[str | None, str]:
@@ -190,18 +198,19 @@ def inline_children(content: str, env: dict[str, Any]) -> list[Token]:
 
 
 def html_blocks_with_text(tokens: list[Token]) -> list[tuple[Token, str]]:
-    """``(token, visible text)`` of the HTML blocks holding prose (not translatable)."""
+    """``(token, visible text)`` of the HTML blocks holding prose no unit holds (inside
+    ``<svg>``, ``<select>``, or HTML the parser cannot read)."""
     found = []
     for token in tokens:
         if token.type == "html_block":
-            text = html_text(token.content)
+            text = html_leftover(token.content)
             if has_words(text):
                 found.append((token, text))
     return found
 
 
 def untranslatable_words(tokens: list[Token]) -> int:
-    """Words of the English no unit holds: prose inside raw HTML blocks."""
+    """Words of the English no unit holds: prose inside raw HTML that is no unit."""
     return sum(word_count(text) for _, text in html_blocks_with_text(tokens))
 
 
@@ -220,8 +229,8 @@ def body_notes(article: Article, tokens: list[Token], env: dict[str, Any]) -> li
             "html-text", f"{word_count(text)} words inside HTML are not translatable and stay "
             f"in English: \u201c{shown}\u201d",
             article.rel_path, article.body_line + (token.map or [0])[0],
-            hint='write the text in Markdown, or give the element markdown="1" with its '
-                 "content on the lines below it"))
+            hint='write the text in Markdown or in elements such as <p>, or give the element '
+                 'markdown="1" with its content on the lines below it'))
     return notes
 
 
@@ -401,6 +410,29 @@ def block_text(token: Token, kind: str) -> str:
     return normalize_inline(token.content)
 
 
+#: An HTML block without text between its tags holds no unit (most hold some).
+_MAY_HOLD_TEXT = re.compile(r"(?:^|>)[^<>]*[^\W\d_]")
+
+
+def _html_units(tokens: list[Token], body_line: int, position: Mapping[int, int]
+                ) -> Iterator[tuple[Token, list[Unit]]]:
+    """The units of the text inside each HTML block holding some (see
+    :func:`~.htmlblocks.html_runs`), kind ``html`` and the element's name."""
+    for token in tokens:
+        if token.type != "html_block" or not _MAY_HOLD_TEXT.search(token.content):
+            continue
+        units = []
+        line = body_line + (token.map[0] if token.map else 0)
+        content = token.content
+        for number, run in enumerate(html_runs(content)):
+            if is_unit(html_text(run.text)):
+                units.append(Unit(run.text, f"html {run.element or 'text'}",
+                                  line + content.count("\n", 0, run.start),
+                                  block=position[id(token)], run=number))
+        if units:
+            yield token, units
+
+
 def is_unit(text: str) -> bool:
     """True when a block's text is translatable: words besides shortcodes and template tags."""
     return not template_code(text) and has_words(without_template_tags(text))
@@ -449,6 +481,9 @@ def _body_units(tokens: list[Token], body_line: int = 1, references: bool = True
                 # the block's own parse is the parse of its text: count words from it
                 unit.__dict__["words"] = _count_words(token.children or [])
             found.append(unit)
+    html = [unit for _, units in _html_units(tokens, body_line, position) for unit in units]
+    if html:  # in document order: by block, then run
+        found = sorted(found + html, key=lambda unit: (unit.block, unit.run or 0))
     return found
 
 
@@ -582,6 +617,7 @@ def translate_tokens(tokens: list[Token], lookup: Callable[[Unit], str | None],
                      units: Sequence[Unit] | None = None,
                      allowed_hosts: tuple[str, ...] = (),
                      parsed: Mapping[str, list[Token]] | None = None,
+                     source_tag: str | None = None,
                      ) -> list[tuple[Token, str, bool]]:
     """Replace every block's inline content with its translation, in place.
 
@@ -596,27 +632,28 @@ def translate_tokens(tokens: list[Token], lookup: Callable[[Unit], str | None],
     ``allowed_hosts`` the sites translations may link to besides the source's
     (``[check] allowed_link_hosts``); ``parsed`` the inline tokens of translations parsed
     already, as they are here when the body defines no links (they are not changed).
+
+    Text inside HTML blocks is put in by :func:`translate_html`, which marks what stays in
+    the source language there with ``source_tag`` if given (the rest is the caller's to mark).
     """
     md = markdown()
     if parsed is None or "references" in env:
         parsed = {}
     result: list[tuple[Token, str, bool]] = []
+    html: dict[int, dict[int, tuple[Unit, str | None]]] = {}
     for unit in with_contexts(_body_units(tokens)) if units is None else units:
         if unit.block is None:
             continue
         token, kind = tokens[unit.block], unit.kind
         translation = lookup(unit)
+        if unit.run is not None:
+            html.setdefault(unit.block, {})[unit.run] = (unit, translation)
+            continue
         if translation is None:
             result.append((token, kind, False))
             continue
         if kind == "image alt text":
-            # The token's children may be shared with other renderings: replace, never mutate.
-            children = list(token.children or [])
-            at = next(i for i, child in enumerate(children) if child.type == "image")
-            image = children[at] = copy.copy(children[at])
-            image.children = md.parseInline(translation.replace("\n", " "), {})[0].children
-            image.content = translation
-            token.children = children
+            _translate_alt(token, translation)
             result.append((token, kind, True))
             continue
         if kind == "block quote" and (marker := alert_marker(token.content)):
@@ -631,7 +668,76 @@ def translate_tokens(tokens: list[Token], lookup: Callable[[Unit], str | None],
         token.content = translation
         token.children = children
         result.append((token, kind, True))
+    return result + _translate_html_blocks(tokens, html, on_reject, source_tag)
+
+
+def _translate_html_blocks(tokens: list[Token], html: dict[int, dict[int, tuple[Unit, str | None]]],
+                           on_reject: Callable[[Token, Unit], None] | None,
+                           source_tag: str | None) -> list[tuple[Token, str, bool]]:
+    """:func:`translate_html` of every HTML block with units (``html``: by block), and with
+    ``source_tag`` of those holding prose but no unit too (to mark it)."""
+    if source_tag is not None:
+        html.update((block, {}) for block, token in enumerate(tokens)
+                    if token.type == "html_block" and block not in html
+                    and has_words(html_leftover(token.content)))
+    result: list[tuple[Token, str, bool]] = []
+    for block, found in sorted(html.items()):
+        result.extend(translate_html(tokens, block, found, on_reject, source_tag))
     return result
+
+
+def _translate_alt(token: Token, translation: str) -> None:
+    """Put ``translation`` as the alt text of the image alone in the inline ``token``."""
+    # The token's children may be shared with other renderings: replace, never mutate.
+    children = list(token.children or [])
+    at = next(i for i, child in enumerate(children) if child.type == "image")
+    image = children[at] = copy.copy(children[at])
+    image.children = markdown().parseInline(translation.replace("\n", " "), {})[0].children
+    image.content = translation
+    token.children = children
+
+
+def translate_html(tokens: list[Token], block: int, found: Mapping[int, tuple[Unit, str | None]],
+                   on_reject: Callable[[Token, Unit], None] | None = None,
+                   source_tag: str | None = None) -> list[tuple[Token, str, bool]]:
+    """Put the translations ``found`` (run number -> (unit, translation or None)) into the
+    HTML block ``tokens[block]`` (replaced by a copy: tokens may be shared).
+
+    A translation is used only when the page's HTML parser reads in it the tags, comments
+    and attributes (by name) the source's text has (:func:`_fits`): text that would close
+    an element, open a comment or leave a tag unfinished is refused (``on_reject(token,
+    unit)`` is told), and the source shown.
+    """
+    token = tokens[block]
+    content = token.content
+    runs = html_runs(content)
+    replacements: dict[int, str | None] = {}
+    kinds: list[tuple[str, bool]] = []
+    for number, (unit, translation) in sorted(found.items()):
+        if translation is not None:
+            translation = translation.strip(" \t\n\r\f")
+            if not _fits(content, runs, number, translation):
+                if on_reject is not None:
+                    on_reject(token, unit)
+                translation = None
+        replacements[number] = translation
+        kinds.append((unit.kind, translation is not None))
+    if any(text is not None for text in replacements.values()) or source_tag is not None:
+        token = tokens[block] = copy.copy(token)
+        token.content = replace_html_runs(content, replacements, source_tag)
+    return [(token, kind, translated) for kind, translated in kinds]
+
+
+def _fits(content: str, runs: Sequence[Any], number: int, translation: str) -> bool:
+    """Whether ``translation`` may take the place of run ``number`` of an HTML block: the
+    browser reads in it the tags (and attribute names) and comments of the source's text,
+    closed in the same order, and nothing unfinished, so the rest of the block reads the
+    same around it."""
+    source = runs[number]
+    if translation == source.text:
+        return True
+    tags = html_tags(translation)
+    return tags is not None and tags == html_tags(content[source.start:source.end])
 
 
 _URL = re.compile(r"(?:https?|mailto|ftp):\S+|www\.\S+", re.IGNORECASE)
