@@ -441,6 +441,10 @@ class _Parser:
                 self.comment(line[1:])
             else:
                 self.keyword(line.rstrip(_SPACE), obsolete=False)
+        return self.end_of_text()
+
+    def end_of_text(self) -> polib.POFile:
+        """Close the last entry, refuse what is left over, and give the catalog."""
         self.lineno = len(self.lines)
         self.close_entry()
         if self.prev_last is not None:
