@@ -110,6 +110,18 @@ def twp(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
     return run
 
 
+
+def fill_catalog(path: Path, table: dict[str, str]) -> None:
+    """Give the entries of the catalog at ``path`` whose msgid is in ``table`` that
+    translation, and save it as a translator's tool (polib) would."""
+    import polib
+
+    po = polib.pofile(str(path))
+    for entry in po:
+        if entry.msgid in table:
+            entry.msgstr = table[entry.msgid]
+    po.save(str(path))
+
 def snapshot(root: Path) -> dict[str, bytes]:
     """Every file under ``root`` with its bytes, for 'nothing changed' assertions (the site
     lock's empty file, which any writing command creates before it reads anything, left out)."""

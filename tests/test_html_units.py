@@ -11,7 +11,7 @@ import polib
 
 from twp_i18n.source.htmlblocks import html_runs
 
-from .conftest import MINIMAL_CONFIG
+from .conftest import MINIMAL_CONFIG, fill_catalog
 
 CONFIG = MINIMAL_CONFIG + '\n[content]\ndate_fallback = "2026-02-01"\n\n[publish]\nmin_percent = 0\n'
 
@@ -95,12 +95,7 @@ def template(root: Path) -> polib.POFile:
 
 
 def translate(root: Path, lang: str, table: dict[str, str]) -> None:
-    path = root / "locales" / lang / "LC_MESSAGES" / "care" / "notes.po"
-    po = polib.pofile(str(path))
-    for entry in po:
-        if entry.msgid in table:
-            entry.msgstr = table[entry.msgid]
-    po.save(str(path))
+    fill_catalog(root / "locales" / lang / "LC_MESSAGES" / "care" / "notes.po", table)
 
 
 def page(root: Path, lang: str) -> str:

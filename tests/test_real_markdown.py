@@ -12,7 +12,7 @@ import polib
 from twp_i18n.catalog.checks import check_entry
 from twp_i18n.source.segments import normalize_inline
 
-from .conftest import MINIMAL_CONFIG
+from .conftest import MINIMAL_CONFIG, fill_catalog
 
 CONFIG = MINIMAL_CONFIG + '\n[content]\ndate_fallback = "2026-02-01"\n\n[publish]\nmin_percent = 0\n'
 
@@ -90,12 +90,7 @@ def test_fixture_site_syncs_and_builds(make_site, twp):
 
 
 def translate(root: Path, lang: str, table: dict[str, str]) -> None:
-    path = root / "locales" / lang / "LC_MESSAGES" / "walks" / "river.po"
-    po = polib.pofile(str(path))
-    for entry in po:
-        if entry.msgid in table:
-            entry.msgstr = table[entry.msgid]
-    po.save(str(path))
+    fill_catalog(root / "locales" / lang / "LC_MESSAGES" / "walks" / "river.po", table)
 
 
 def page(root: Path, lang: str) -> str:
