@@ -283,6 +283,7 @@ class _Parser:
         self.po = SourcedCatalog(encoding="utf-8")
         self.po.metadata_is_fuzzy = False
         self.seen: dict[tuple[str | None, str], int | None] = {}
+        self.header_text = ""  # the header entry's msgstr, once read
         self.state = "idle"
         self.lineno = 0
         # The strings read so far of the field being read (``self.state``): joined once, when
@@ -537,7 +538,7 @@ class _Parser:
         """The header's charset must say UTF-8 (or ASCII for ASCII text, or be left unset).
         Like gettext, it is looked for anywhere in the header's text, not only in a
         well-formed ``Content-Type`` field."""
-        m = re.search(r"charset=([^\s;]*)", getattr(self, "header_text", ""))
+        m = re.search(r"charset=([^\s;]*)", self.header_text)
         charset = m[1] if m else ""
         if charset.upper() in ("", "UTF-8", "UTF8", "CHARSET"):
             return
