@@ -193,6 +193,7 @@ UNSUPPORTED = {
     "other charset": ('msgid ""\nmsgstr "Content-Type: text/plain; charset=ISO-8859-1\\n"\n', 1),
     "header line without colon": ('msgid ""\nmsgstr "Language fr\\n"\n', 1),
     "comments after the last entry": (HEAD + 'msgid "a"\nmsgstr "b"\n\n# to do\n# later\n', 7),
+    "reference ending in a backslash": (HEAD + '#: \\ a.md:3\nmsgid "a"\nmsgstr "b"\n', 4),
 }
 
 
@@ -258,3 +259,24 @@ def test_a_plural_entry_with_an_empty_first_form_is_untranslated_as_msgfmt_says(
     check_plural_counts(parse_po(text), "x.po")  # msgfmt -c reads it: nothing to refuse
     with pytest.raises(CatalogError, match="3 plural forms"):
         check_plural_counts(parse_po(text.replace('msgstr[0] ""', 'msgstr[0] "y"')), "x.po")
+
+
+# Characters Python calls whitespace (or a line end) but gettext does not: U+2028/U+2029,
+# NEL, the file/group/record separators, no-break and ideographic spaces.
+UNICODE_SPACES = ["\u2028", "\u2029", "\x85", "\x1c", "\x1d", "\x1e", "\x1f", "\xa0", "\u3000"]
+
+
+@pytest.mark.parametrize("space", UNICODE_SPACES)
+@pytest.mark.parametrize("line", ["#|{s}", "#~|{s}", "#| msgid{s}\"x\"", "msgid{s}\"a\"",
+                                  "#~ msgid{s}\"a\"", "#|{s}msgid \"x\""])
+def test_unicode_space_where_gettext_wants_a_keyword_is_a_clear_error(space: str, line: str) -> None:
+    text = HEAD + line.format(s=space) + '\nmsgid "a"\nmsgstr "b"\n'
+    with pytest.raises(CatalogError) as info:
+        parse_po(text, "x.po")
+    assert info.value.path == "x.po" and info.value.line == 4, str(info.value)
+
+
+@pytest.mark.parametrize("space", UNICODE_SPACES)
+def test_unicode_space_inside_a_reference_is_part_of_the_name(space: str) -> None:
+    po = parse_po(HEAD + f"#: a{space}b.md:3 c.md:4\nmsgid \"a\"\nmsgstr \"b\"\n", "x.po")
+    assert po[0].occurrences == [(f"a{space}b.md", "3"), ("c.md", "4")]

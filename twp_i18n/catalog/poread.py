@@ -25,7 +25,7 @@ _QUOTING_HINT = ("a translator's edit probably broke the quoting; open the file 
 _STRUCTURE_HINT = ("each entry is [msgctxt] msgid then msgstr (or msgid_plural then "
                    "msgstr[0], msgstr[1], ...); fix line {line} or open the file in a PO editor")
 _KEYWORD = re.compile(r"(msgctxt|msgid_plural|msgid|msgstr)(?:[ \t]*\[[ \t]*([0-9]+)[ \t]*\])?"
-                      r"(?=[\s\"]|$)")
+                      r"(?=[ \t\n\r\f\v\"]|$)")
 _STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9a-fA-F]+)|([ntbrfva\\\"]))")
 _WORD = re.compile(r"(?:msgctxt|msgid_plural|msgid|msgstr|domain)(?![A-Za-z0-9_$])")
@@ -43,6 +43,9 @@ _PLAIN_STRING = re.compile(r'"([^"\\\x00\x04]*)"')  # a continuation line of tho
 _PLAIN_COMMENTS = (".", ":", ",", " ")  # after "#": comment lines with nothing special
 _SPACE = " \t\f\v"  # what gettext skips between tokens (with CR and LF)
 _FLAG_SEPARATORS = re.compile(r"[ \t\n\v\f\r,]+")
+# What separates references on a '#:' line for gettext: not every character Python calls
+# a space (U+2028 or a no-break space is part of a file name there).
+_REFERENCE_SEPARATORS = re.compile(r"[ \t\n\r]+")
 _PREVIOUS_NEXT = {None: "msgctxt", "msgctxt": "msgid", "msgid": "msgid_plural",
                   "msgid_plural": None}  # the '#|' keyword that may come next
 
@@ -151,10 +154,10 @@ class RawHeader:
 
 def _references(text: str, refs: list[tuple[str, str]]) -> None:
     """Append to ``refs`` the references of a ``#:`` line (``text`` after the colon)."""
+    tokens = [tok for tok in _REFERENCE_SEPARATORS.split(text) if tok]
     if ":" not in text:  # file names without line numbers
-        refs += [(tok, "") for tok in text.split()]
+        refs += [(tok, "") for tok in tokens]
         return
-    tokens = text.split()
     i = 0
     while i < len(tokens):
         tok, nxt = tokens[i], tokens[i + 1:i + 3]
@@ -225,10 +228,9 @@ def _fast_entry(groups: tuple[str, ...], form: re.Pattern[str]) -> SourcedEntry:
             if kind == ".":
                 extracted.append(line[3:] if line[2:3] == " " else line[2:])
             elif kind == ":":
-                if ":" in (line := line[2:]):
-                    _references(line, refs)
-                else:  # file names only
-                    refs += [(name, "") for name in line.split()]
+                _references(line[2:], refs)
+                if any(name.endswith("\\") for name, _ in refs):
+                    raise _Slow  # refused there, with its line
             elif kind == ",":
                 fields["flags"] = [f for f in _FLAG_SEPARATORS.split(line[2:]) if f]
             elif solaris := _SOLARIS.fullmatch(line, 1):
@@ -587,6 +589,10 @@ class _Parser:
             self.comments["#."].append(text[2:] if text.startswith(". ") else text[1:])
         elif text.startswith(":"):
             _references(text[1:], self.refs)
+            if any(name.endswith("\\") for name, _ in self.refs):
+                raise self.unsupported("a reference ending with a backslash (gettext would "
+                                       "join it with the next line once wrapped)",
+                                       "remove that backslash from the '#:' line {line}")
         elif text[:1] in (",", "!"):
             # As in gettext, a flags line replaces the flags of the lines before it.
             self.flags = [f for f in _FLAG_SEPARATORS.split(text[1:]) if f]
@@ -621,7 +627,8 @@ class _Parser:
             return
         m = _KEYWORD.match(text)
         if m is None or m[1] == "msgstr" or m[2] is not None:
-            raise self.error(f"unknown keyword in '#|' line: {text.split()[0]!r}", _STRUCTURE_HINT)
+            word = re.split(r"[ \t\f\v\"]", text, maxsplit=1)[0][:30]
+            raise self.error(f"unknown keyword in '#|' line: {word!r}", _STRUCTURE_HINT)
         if m[1] != _PREVIOUS_NEXT[self.prev_last] and (m[1], self.prev_last) != ("msgid", None):
             raise self.error("'#|' lines out of order: they are [msgctxt] msgid [msgid_plural], "
                              "each once", _STRUCTURE_HINT)
