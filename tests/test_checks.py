@@ -661,3 +661,20 @@ def test_a_check_shares_only_the_parses_the_site_parser_would_make() -> None:
     assert kept not in parsed
     assert [t.as_dict() for t in parsed[plain]] == \
         [t.as_dict() for t in markdown().parseInline(plain, {})[0].children or []]
+
+
+@pytest.mark.parametrize("kind", ["site", "article"])
+def test_many_unfinished_tags_are_refused_in_linear_time(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Python's HTML parser reads the rest of the text again at each '<' that starts no
+    # complete tag: a translation of 60,000 of them took minutes.  It is refused unread.
+    from html.parser import HTMLParser
+
+    fed: list[int] = []
+    feed = HTMLParser.feed
+    monkeypatch.setattr(HTMLParser, "feed", lambda self, data: (fed.append(len(data)), feed(self, data))[1])
+    source = "Hello <b>world</b>."
+    hostile = source.replace("Hello", "Hola" + " <a" * 60_000)
+    # an article's unit of an HTML block is read as the browser reads it
+    found = {f.code for f in findings(source, hostile, kind, comment="type: html p")}
+    assert "markup-mismatch" in found
+    assert all(size < 10_000 for size in fed), fed

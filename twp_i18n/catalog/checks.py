@@ -131,7 +131,7 @@ from ..languages import (
 from ..languages import nplurals as language_nplurals
 from ..machinery import cache, parallel
 from ..paths import domain_files
-from ..source.htmlblocks import html_tags
+from ..source.htmlblocks import html_tags, parses_in_linear_time
 from ..source.markup import comment_references, references_env, template_tags, without_template_tags
 from ..source.segments import markdown, refused_links
 from ..urls import foreign_urls, language_version_urls
@@ -312,7 +312,10 @@ class _TagCollector(HTMLParser):
 
 
 def _parse_html(source: str) -> list[_Tag]:
-    """The tags in ``source``; anything the parser chokes on counts as an unknown tag."""
+    """The tags in ``source``; anything the parser chokes on (or would read in quadratic
+    time) counts as an unknown tag."""
+    if not parses_in_linear_time(source):
+        return [_Tag("?unparsable")]
     collector = _TagCollector()
     try:
         collector.feed(source)
@@ -659,7 +662,8 @@ def _analyze(text: str, kind: Kind, for_warnings: bool = True,
         without = _PLACEHOLDER.sub(" ", text)
         tags = _parse_html(without) if "<" in without else []
         _add_tags(result, tags)
-        plain = re.sub(r"<[^>]*>", " ", without)
+        last = without.rfind(">") + 1  # no tag after the last '>': not searched (linear)
+        plain = re.sub(r"<[^>]*>", " ", without[:last]) + without[last:]
         prose.append(plain)
         numbers_from.append(plain)
     for match in _LINKISH_MARKDOWN.finditer(text):

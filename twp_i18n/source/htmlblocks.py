@@ -104,9 +104,15 @@ _COMPLETE_TAG = re.compile(r"<[^<>]*>")
 _MAX_STRAY = 100
 
 
+def parses_in_linear_time(html: str) -> bool:
+    """Whether Python's HTML parser reads ``html`` in linear time: it reads the rest of the
+    text again at each ``<`` that starts no complete tag, so at most ``_MAX_STRAY`` of them."""
+    return html.count("<") - sum(1 for _ in _COMPLETE_TAG.finditer(html)) <= _MAX_STRAY
+
+
 def _html_events(html: str) -> list[_Event] | None:
     """Every piece of ``html``, or None if the parser cannot read it (or not in linear time)."""
-    if html.count("<") - sum(1 for _ in _COMPLETE_TAG.finditer(html)) > _MAX_STRAY:
+    if not parses_in_linear_time(html):
         return None
     parser = _Events(html)
     try:
