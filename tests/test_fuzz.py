@@ -29,7 +29,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from twp_i18n.catalog.extract import article_template
-from twp_i18n.catalog.pofile import format_po
+from twp_i18n.catalog.pofile import decode, format_po, parse_po
 from twp_i18n.config import Config, FetchConfig, load_config
 from twp_i18n.errors import ContentError, FetchError, TwpError
 from twp_i18n.render.localize import localize
@@ -316,6 +316,68 @@ def test_fuzz_config(raw: bytes, tmp_path_factory: pytest.TempPathFactory) -> No
     loaded = works_or_names_file(lambda: load_config(root), "twp.toml")
     if loaded is not None:
         assert loaded.config_path.name == "twp.toml" and loaded.title
+
+
+# --- gettext catalogs (a translator's or another tool's PO file) ---------------------------------
+
+PO_SEEDS = sorted({p.read_bytes() for p in [*(REPO / "locales").glob("*/LC_MESSAGES/*.po"),
+                                              *(REPO / "tests" / "data").glob("*/locales/*/LC_MESSAGES/*.po")]
+                   if p.stat().st_size < 6000})
+PO_SEEDS.append(
+    'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Plural-Forms: nplurals=2; '
+    'plural=(n != 1);\\n"\n\n# note\n#. extracted\n#: a.md:3 b.md\n#, fuzzy, python-format\n'
+    '#| msgctxt "old"\n#| msgid "was"\nmsgctxt "c"\nmsgid "one"\nmsgid_plural "many"\n'
+    'msgstr[0] "uno"\nmsgstr[1] ""\n"muchos"\n\n#~ msgid "gone"\n#~ msgstr "ido"\n'
+    '\n#~| msgid "older"\n#~ msgid "gone too"\n#~ msgstr "también"\n'.encode())
+#: Pieces of PO syntax (and characters Python but not gettext calls spaces) to put in anywhere.
+PO_NASTY: tuple[bytes, ...] = NASTY + (
+    b"#|", b"#~|", b"#~", b"#,", b"#:", b"#.", b"#| msgid ", b"msgid ", b"msgstr ", b"msgctxt ",
+    b"msgid_plural ", b"msgstr[0] ", b"msgstr[99999999999999999999] ", b"msgstr [ 1 ] ", b'""',
+    b'"\\', b"\\x41", b"\\777", b"\\u00e9", b"\n\n", b"\n#\n", b"<<<<<<< HEAD\n", b"=======\n",
+    b">>>>>>> theirs\n", b"\xe2\x80\xa9", b"\x1c", b"\xc2\xa0", b"\xe3\x80\x80", b"\x0b", b"\x0c",
+    b"charset=", b"nplurals=", b"plural=(n", b"fuzzy", b"#, fuzzy\n",
+)
+#: What follows a keyword's opening quote (the separator is ' "').
+_PO_VALUES = (b'x"', b'a\\nb"', b'\\"', b"", b'a" "b"', b'%s %d"', b'{0}"', b'"', b'\\u2028"')
+
+
+_PO_STARTS = (b"#", b"#|", b"#~|", b"#~", b"#,", b"#:", b"#.", b"msgid", b"msgstr", b"msgctxt",
+              b"msgid_plural", b"msgstr[0]", b"msgstr[1]", b'"', b"", b" ")
+_PO_SPACES = (b" ", b"\t", b"", b"\x0b", b"\x0c", b"\r", b"\xe2\x80\xa8", b"\xe2\x80\xa9", b"\xc2\x85",
+              b"\x1c", b"\x1f", b"\xc2\xa0", b"\xe3\x80\x80", b"\xef\xbb\xbf")
+_PO_TAILS = (b"", b'"x"', b'""', b'"', b"msgid", b'msgid "x"', b"fuzzy", b"a.md:3", b"a.md: 3", b":3",
+             b"#", b"\\", b'"a\\"', *NASTY[:12])
+
+
+@st.composite
+def po_lines(draw: st.DrawFn) -> bytes:
+    """A seed catalog with a few lines put in, each made of a line start, a space of some
+    kind (ASCII or only Unicode's) and a tail: the grammar's seams, where readers break."""
+    lines = draw(st.sampled_from(PO_SEEDS)).split(b"\n")
+    for _ in range(draw(st.integers(1, 3))):
+        line = b"".join(draw(st.sampled_from(pieces)) for pieces in (_PO_STARTS, _PO_SPACES, _PO_TAILS))
+        lines.insert(draw(st.integers(0, len(lines))), line)
+    return b"\n".join(lines)
+
+
+@fuzz(300)
+@given(raw=inputs(PO_SEEDS, _PO_VALUES, b' "', PO_NASTY) | po_lines())
+def test_fuzz_po_catalog(raw: bytes) -> None:
+    """A catalog reads, or is refused naming the file; what reads, written back in canonical
+    form, reads again with the same entries."""
+    po = works_or_names_file(lambda: parse_po(decode(raw, "fuzz.po"), "fuzz.po"), "fuzz.po")
+    if po is None:
+        return
+    again = parse_po(format_po(po), "again.po")
+
+    def entries(catalog: Any) -> list[tuple[Any, ...]]:
+        # as msgcat writes them: no fuzzy flag without a translation, no untranslated
+        # obsolete entry
+        return [(e.msgctxt, e.msgid, e.msgid_plural, e.msgstr, sorted(e.msgstr_plural.items()),
+                 e.obsolete, e.fuzzy and bool(e.msgstr or e.msgstr_plural.get(0))) for e in catalog
+                if not e.obsolete or e.msgstr or any(e.msgstr_plural.values()) or e.tcomment.strip()]
+
+    assert entries(again) == entries(po)
 
 
 # --- fetch: JSON:API, WordPress REST, sitemaps and pages -----------------------------------------
