@@ -6,12 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from twp_i18n.catalog import pofile
+from twp_i18n.catalog import pofile, poguard
 from twp_i18n.catalog.poguard import check_kept
 from twp_i18n.errors import CatalogError
 
-from .conftest import snapshot
+from .conftest import REPO, snapshot
 from .test_pofile_read import CANONICAL
 
 OLD = CANONICAL.encode("utf-8")
@@ -168,3 +170,90 @@ def test_a_lone_previous_mark_inside_a_string_list_is_nothing_as_in_gettext(betw
     po = pofile.parse_po(pofile.decode(old, "x.po"), "x.po")
     assert [e.msgstr for e in po if e.msgid == "a"] == ["one two"]
     assert check_kept(old, pofile.format_po(po), "x.po") == []
+
+
+# --- the check on the blocks that differ -------------------------------------------------------
+
+DEMO_CATALOGS = sorted((REPO / "locales").glob("*/LC_MESSAGES/*.po"))
+
+
+def _blocks(text: str) -> list[str]:
+    return text.split("\n\n")
+
+
+@st.composite
+def edited_catalogs(draw: st.DrawFn) -> tuple[bytes, str]:
+    """A demo catalog and an edit of it: entries removed, moved, doubled, a translation or a
+    comment line changed or moved, fields made obsolete, lines wrapped otherwise."""
+    old = draw(st.sampled_from(DEMO_CATALOGS)).read_text(encoding="utf-8")
+    blocks = _blocks(old)
+    for _ in range(draw(st.integers(1, 3))):
+        i = draw(st.integers(1, len(blocks) - 1))
+        kind = draw(st.sampled_from(["remove", "move", "double", "translation", "comment",
+                                     "move comment", "obsolete", "rewrap", "blank"]))
+        block = blocks[i]
+        if kind == "remove":
+            del blocks[i]
+        elif kind == "move":
+            blocks.insert(draw(st.integers(1, len(blocks))), blocks.pop(i))
+        elif kind == "double":
+            blocks.insert(i, block)
+        elif kind == "translation" and 'msgstr "' in block:
+            blocks[i] = block.replace('msgstr "', 'msgstr "X', 1)
+        elif kind in ("comment", "move comment"):
+            lines = block.split("\n")
+            notes = [n for n, line in enumerate(lines) if line.startswith("# ")]
+            if notes:
+                line = lines.pop(notes[0])
+                blocks[i] = "\n".join(lines)
+                if kind == "move comment":
+                    j = draw(st.integers(1, len(blocks) - 1))
+                    blocks[j] = line + "\n" + blocks[j]
+        elif kind == "obsolete":
+            blocks[i] = "\n".join(line if line.startswith("#") else "#~ " + line
+                                  for line in block.split("\n") if line)
+        elif kind == "rewrap":
+            blocks[i] = block.replace(" ", '"\n" ', 1) if '"' in block else block
+        elif kind == "blank":
+            blocks[i] = block.replace("\n", "\n\n", 1)
+    return old.encode("utf-8"), "\n\n".join(blocks)
+
+
+def _whole_file_verdict(old: bytes, new: str, monkeypatch: pytest.MonkeyPatch) -> str | None:
+    with monkeypatch.context() as patch:
+        patch.setattr(poguard, "_kept_apart", lambda old, new: False)
+        return _verdict(old, new)
+
+
+def _verdict(old: bytes, new: str) -> str | None:
+    try:
+        check_kept(old, new, "fr.po")
+    except CatalogError as exc:
+        return str(exc)
+    return None
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pair=edited_catalogs())
+def test_judging_the_changed_blocks_agrees_with_reading_the_whole_files(
+        pair: tuple[bytes, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    old, new = pair
+    assert _verdict(old, new) == _whole_file_verdict(old, new, monkeypatch)
+
+
+def test_only_the_changed_entries_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    # after 'update', most of a catalog is the same bytes: the guard reads the rest only
+    target = max(DEMO_CATALOGS, key=lambda p: p.stat().st_size)
+    old = target.read_text(encoding="utf-8")
+    translated = [b for b in _blocks(old)[1:] if 'msgstr "' in b and 'msgstr ""' not in b]
+    new = old.replace(translated[3], "#, fuzzy\n" + translated[3], 1)
+    read: list[int] = []
+    parse = poguard._parse
+    monkeypatch.setattr(poguard, "_parse", lambda text: (read.append(len(text)), parse(text))[1])
+    assert check_kept(old.encode("utf-8"), new, "fr.po") == []
+    assert sum(read) < len(old) / 5, (read, len(old))
+    with pytest.raises(CatalogError, match="would lose the translation") as info:
+        check_kept(old.encode("utf-8"), new.replace(translated[5], ""), "fr.po")
+    assert info.value.line == old[:old.index(translated[5])].count("\n") + 1 + \
+        translated[5].split("\n").index(next(line for line in translated[5].split("\n")
+                                             if line.startswith("msgid")))

@@ -106,15 +106,26 @@ def _unescape(body: str, line: int) -> str:
     return raw.encode("latin-1").decode("utf-8", "surrogateescape")
 
 
-def _entries(data: bytes) -> tuple[list[_Entry], str]:
-    """The entries of a catalog's bytes, each with its translator comment lines (stripped,
-    blank ones left out), and the text they were read from.  Raises :class:`_Unreadable`
-    on a line it does not understand."""
+def _text(data: bytes) -> str:
+    """A catalog's bytes as the guard reads them: LF line ends, no BOM, no empty marks."""
     text = data.decode("utf-8", "surrogateescape").removeprefix("\ufeff")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "#~" in text or "#|" in text:  # '#~' or '#|' and nothing else: nothing, as in gettext
         text = _EMPTY_MARK.sub("", text)
+    return text
+
+
+def _entries(data: bytes) -> tuple[list[_Entry], str]:
+    """The entries of a catalog's bytes, each with its translator comment lines (stripped,
+    blank ones left out), and the text they were read from.  Raises :class:`_Unreadable`
+    on a line it does not understand."""
+    text = _text(data)
+    return _parse(text), text
+
+
+def _parse(text: str) -> list[_Entry]:
+    """The entries of a catalog's text (as :func:`_text` gives it)."""
     understood = _UNDERSTOOD.match(text)
     assert understood is not None  # it matches the empty string at least
     if understood.end() != len(text):
@@ -151,7 +162,35 @@ def _entries(data: bytes) -> tuple[list[_Entry], str]:
         entries.append(_Entry(-1, True, comments, trailing=True))
     for entry in entries:
         entry.close()
-    return entries, text
+    return entries
+
+
+# Where one entry ends and the next starts: a blank line, then (past its comment lines, but
+# not '#~' ones, which may continue an obsolete field) a msgctxt or msgid keyword.  A block
+# between two such places is read alike wherever it stands: a msgctxt or msgid after a
+# blank line always starts an entry.
+_ENTRY_START = re.compile(rf"\n\n(?=(?:{_WS}#(?!~)[^\n]*\n)*{_WS}{_OBSOLETE}?(?:msgctxt|msgid(?!_)))")
+
+
+def _changed_blocks(old: str, new: str) -> tuple[list[str], list[str]] | None:
+    """The blocks of entries (see ``_ENTRY_START``) of ``old`` and of ``new`` that are not
+    in the other, byte for byte (as many times); None when none are shared."""
+    before, after = _ENTRY_START.split(old), _ENTRY_START.split(new)
+    shared = Counter(before) & Counter(after)
+    if not shared:
+        return None
+
+    def rest(blocks: list[str]) -> list[str]:
+        left = shared.copy()
+        kept = []
+        for block in blocks:
+            if left[block] > 0:
+                left[block] -= 1
+            else:
+                kept.append(block)
+        return kept
+
+    return rest(before), rest(after)
 
 
 def _read(data: bytes, path: str, which: str) -> tuple[list[_Entry], str]:
@@ -187,8 +226,32 @@ def check_kept(old: bytes, new: bytes | str | None, path: str,
         new = new.encode("utf-8")
     if new == old:
         return []
+    if new is not None and not replaced and _kept_apart(old, new):
+        return []
     before, text = _read(old, path, "old")
     after = _read(new, path, "new")[0] if new is not None else []
+    return _compare(before, after, text, path, replaced, removing=new is None)
+
+
+def _kept_apart(old: bytes, new: bytes) -> bool:
+    """Whether ``new`` keeps every translation and translator comment of ``old``, judged on
+    the blocks of entries that differ only: a block found byte for byte in both keeps what
+    it holds, and each entry lies in one block.  False when it cannot tell (then the whole
+    files are read, for the error with its line)."""
+    changed = _changed_blocks(_text(old), _text(new))
+    if changed is None:
+        return False
+    try:
+        before, after = (_parse("\n\n".join(blocks)) for blocks in changed)
+        _compare(before, after, "", "", (), removing=False)
+    except (_Unreadable, CatalogError):
+        return False
+    return True
+
+
+def _compare(before: list[_Entry], after: list[_Entry], text: str, path: str,
+             replaced: Collection[Key], *, removing: bool) -> list[Key]:
+    """:func:`check_kept` on the entries read: ``text`` (the old file's) gives lines."""
     translations = Counter(e.msgstrs for e in after if not e.header and any(e.msgstrs))
     comment_lines = Counter(line for e in after for line in e.comments)
     dropped: list[Key] = []
@@ -203,7 +266,7 @@ def check_kept(old: bytes, new: bytes | str | None, path: str,
             if translations[entry.msgstrs] <= 0:
                 raise _lost(path, text, entry, f"the translation of {what}")
             translations[entry.msgstrs] -= 1
-        if entry.header and new is None:
+        if entry.header and removing:
             continue
         for line in entry.comments:
             if line.strip().startswith(IMPORT_MARK):
