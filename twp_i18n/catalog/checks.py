@@ -666,22 +666,35 @@ def _analyze(text: str, kind: Kind, for_warnings: bool = True,
         plain = re.sub(r"<[^>]*>", " ", without[:last]) + without[last:]
         prose.append(plain)
         numbers_from.append(plain)
-    for match in _LINKISH_MARKDOWN.finditer(text):
-        result.loose_urls.append(match.group(1).strip().lstrip("<"))
-    for match in _LINKISH_ANGLE.finditer(text):
-        result.loose_urls.append(match.group(1))
-    for match in _LINKISH_ATTRIBUTE.finditer(text):
-        result.loose_urls.append(match.group(1).strip("\"'"))
+    # Each pattern is searched only where the text holds what it cannot match without.
+    if "](" in text:
+        for match in _LINKISH_MARKDOWN.finditer(text):
+            result.loose_urls.append(match.group(1).strip().lstrip("<"))
+    if "<" in text:
+        for match in _LINKISH_ANGLE.finditer(text):
+            result.loose_urls.append(match.group(1))
+    if "=" in text:
+        for match in _LINKISH_ATTRIBUTE.finditer(text):
+            result.loose_urls.append(match.group(1).strip("\"'"))
     numbers_joined = " ".join(numbers_from)
     if _DIGIT.search(numbers_joined):
-        result.number_text = _BARE_URL.sub(" ", numbers_joined)
+        result.number_text = _without_bare_urls(numbers_joined)
     if not for_warnings:
         return result
     joined = " ".join(prose)
-    urls = _BARE_URL.findall(joined)
-    result.prose = _BARE_URL.sub(" ", joined)
+    urls = _BARE_URL.findall(joined) if _may_hold_bare_url(joined) else []
+    result.prose = _without_bare_urls(joined)
     result.technical = " ".join(technical + urls)
     return result
+
+
+def _may_hold_bare_url(text: str) -> bool:
+    """False when ``text`` cannot hold a match of ``_BARE_URL`` (most prose)."""
+    return "://" in text or "www." in text or "@" in text
+
+
+def _without_bare_urls(text: str) -> str:
+    return _BARE_URL.sub(" ", text) if _may_hold_bare_url(text) else text
 
 
 @lru_cache(maxsize=8192)
