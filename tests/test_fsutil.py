@@ -133,3 +133,23 @@ def test_update_and_build_sync_once_for_all_their_files(make_site, twp, monkeypa
     counts.update(fsync=0, sync=0)
     assert twp("--site", site, "build").code == 0
     assert counts["sync"] == 2 and counts["fsync"] < 10
+
+
+def test_a_folder_is_made_once_per_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a build writes thousands of files into a few hundred folders
+    made: list[Path] = []
+    mkdir = Path.mkdir
+    monkeypatch.setattr(Path, "mkdir", lambda self, *a, **k: (made.append(self), mkdir(self, *a, **k))[1])
+    with fsutil.one_sync():
+        for n in range(50):
+            fsutil.atomic_write(tmp_path / "es" / f"page-{n}" / "index.html", b"x")
+            fsutil.atomic_write(tmp_path / "es" / f"page-{n}" / "index.json", b"y")
+    assert len(made) < 60  # once per folder (its parent the first time), not once per file
+    assert (tmp_path / "es" / "page-49" / "index.json").read_bytes() == b"y"
+    # outside a batch the folder is checked every time (it may have gone meanwhile)
+    made.clear()
+    (tmp_path / "es" / "page-0" / "index.html").unlink()
+    (tmp_path / "es" / "page-0" / "index.json").unlink()
+    (tmp_path / "es" / "page-0").rmdir()
+    fsutil.atomic_write(tmp_path / "es" / "page-0" / "index.html", b"z")
+    assert made and (tmp_path / "es" / "page-0" / "index.html").read_bytes() == b"z"

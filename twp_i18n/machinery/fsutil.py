@@ -65,7 +65,11 @@ def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to a temporary sibling of ``path`` and rename it into place (inside
     :func:`one_sync`: at the end of its block)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        folder = path.parent
+        if folder not in _made:  # inside one_sync, each folder is made once
+            folder.mkdir(parents=True, exist_ok=True)
+            if _batch is not None:
+                _made.add(folder)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.twp-{os.getpid()}-", suffix=".tmp",
                                    dir=path.parent)
         try:
@@ -103,6 +107,7 @@ RENAMERS = 16
 # (a target written twice gets its last write).
 _batch: list[tuple[str, Path]] | None = None
 _pending: dict[Path, str] = {}  # target -> its last temporary file in the current block
+_made: set[Path] = set()  # folders made (or found) in the current block
 _batch_lock = threading.Lock()
 
 
@@ -124,6 +129,7 @@ def one_sync() -> Iterator[None]:
     finally:
         _batch = None
         _pending.clear()
+        _made.clear()
         _commit(pending)
 
 
