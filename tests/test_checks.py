@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import polib
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,6 +16,7 @@ from twp_i18n.catalog.checks import (
     check_catalog,
     check_entry,
     finding_from_error,
+    placeholders,
     unsafe_entry,
     url_scheme,
 )
@@ -678,3 +681,16 @@ def test_many_unfinished_tags_are_refused_in_linear_time(kind: str, monkeypatch:
     found = {f.code for f in findings(source, hostile, kind, comment="type: html p")}
     assert "markup-mismatch" in found
     assert all(size < 10_000 for size in fed), fed
+
+
+def test_a_percent_then_a_long_run_of_zeros_is_read_in_linear_time() -> None:
+    # The flags and the width of '%05d' both take "0": after '%' and a long run of zeros
+    # with no conversion, the zeros were handed back one by one (20 s for 20,000 of them).
+    def hostile(zeros: str) -> str:
+        return f"Hola %s %{zeros} %({zeros})x %(n){zeros} listo"
+
+    assert placeholders(hostile("0" * 1_000_000)) == Counter({"%s": 1})
+    assert placeholders("%0005d, %-#0+5.2f, %(n)005s") == \
+        Counter({"%0005d": 1, "%-#0+5.2f": 1, "%(n)005s": 1})
+    assert codes("Hello %s", hostile("0" * 1_000_000), "site") == \
+        codes("Hello %s", hostile("000"), "site")

@@ -464,10 +464,12 @@ def _walk(tokens: Iterable[Token], result: _Analysis, prose: list[str], technica
 # Bounded repeats keep this linear on huge input (a translator's 200 kB string).
 _BARE_URL = re.compile(r"(?:\b[A-Za-z][A-Za-z0-9+.\-]{0,31}://|\bwww\.)[^\s<>]*"
                        r"|\b[\w.+\-]{1,64}@[\w\-]{1,63}(?:\.[\w\-]{1,63})+")
+# The flags are possessive (*+): they and the width both take "0", and giving zeros back to
+# the width would take quadratic time on "%000...0" with no conversion after it.
 _PLACEHOLDER = re.compile(
     r"%%"                                                          # escaped percent
-    r"|%\([^()\s]+\)[#0\-+]*\d*(?:\.\d+)?[sdifr]"                  # %(name)s
-    r"|%[#0\-+]*\d*(?:\.\d+)?[sdifr]"                              # %s, %d
+    r"|%\([^()\s]+\)[#0\-+]*+\d*(?:\.\d+)?[sdifr]"                 # %(name)s
+    r"|%[#0\-+]*+\d*(?:\.\d+)?[sdifr]"                             # %s, %d
     r"|\{\{|\}\}"                                                  # escaped braces
     r"|\{[A-Za-z0-9_]*(?:\.[A-Za-z_]\w*|\[[^\]{}]*\])*(?:![rsa])?(?::[^{}]*)?\}")  # {name}
 #: Digits grouped by thousands (1,000 / 1.000 / 1 000 / ١٬٠٠٠) count as one number.
