@@ -41,9 +41,11 @@ from ..errors import CatalogError, TemplateError
 from ..languages import bcp47_tag, plural_forms, plural_function, single_count_forms, text_direction
 from ..paths import THEME_DIR
 from ..source.content import Article
+from ..source.kramdown import valid_id
 from ..source.segments import (
     Unit,
     article_units,
+    flavour_of,
     markdown,
     parse_body,
     refused_links,
@@ -350,7 +352,7 @@ class SourceDocument:
         alone, as :func:`~twp_i18n.catalog.checks.sharing_parses` takes them: text read
         whole (not an alt text or an alert's marker), no link definition in the body, no
         link refused.  The checks then need not parse the source texts again."""
-        if self.refused or "references" in self.env:
+        if self.refused or "references" in self.env or flavour_of(self.env) != "commonmark":
             return {}
         return {unit.text: token.children for unit in self.units if unit.block is not None
                 and unit.run is None and (token := self.tokens[unit.block]).content == unit.text
@@ -433,8 +435,9 @@ def localize(article: Article, lang: str, source_lang: str, view: CatalogView | 
                                  source_tag=bcp47_tag(source_lang))
     if not is_source:
         _mark_untranslated(tokens, marks, bcp47_tag(source_lang))
-    html = markdown().renderer.render(tokens, markdown().options, env)
-    html = sanitize(html, source.tags)
+    md = markdown(flavour_of(env))
+    html = md.renderer.render(tokens, md.options, env)
+    html = sanitize(html, source.tags, ids=flavour_of(env) == "kramdown")
     return Localized(article, lang, title, summary, html, words, done_words, missing,
                      view.revision, problems)
 
@@ -465,8 +468,10 @@ def _mark_source(tokens: list[Any], index: int, source_tag: str) -> None:
             if tokens[back].type == "list_item_open" and tokens[back].level < opener.level:
                 opener = tokens[back]
                 break
-    opener.attrSet("lang", source_tag)
-    opener.attrSet("class", "untranslated")
+    if not opener.attrGet("lang"):  # a kramdown attribute list's lang says what it is in
+        opener.attrSet("lang", source_tag)
+    classes = opener.attrGet("class")  # a kramdown attribute list's
+    opener.attrSet("class", f"{classes} untranslated" if classes else "untranslated")
 
 
 def source_tags(markdown_source: str) -> set[str]:
@@ -479,20 +484,27 @@ _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 """C0 controls but tab and line ends: not text in HTML, and fatal in the books' XHTML."""
 
 
-def sanitize(html: str, extra_tags: set[str] = frozenset()) -> str:  # type: ignore[assignment]
+def sanitize(html: str, extra_tags: set[str] = frozenset(),  # type: ignore[assignment]
+             ids: bool = False) -> str:
     """Keep only markup the Markdown renderer makes (plus the source's own tags), and no
-    control characters."""
+    control characters.  With ``ids`` (kramdown's header IDs and attribute lists), ``id``
+    attributes too, when they are names (:func:`~twp_i18n.source.kramdown.valid_id`)."""
     tags = set(MARKDOWN_TAGS) | set(extra_tags)
     if _CONTROLS.search(html):
         html = _CONTROLS.sub("", html)
     return nh3.clean(
-        html, tags=tags, attributes=_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
-        strip_comments=True, link_rel=None,
+        html, tags=tags, attributes=_ATTRIBUTES_WITH_IDS if ids else _ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"}, strip_comments=True, link_rel=None,
         attribute_filter=_attribute_filter,
     )
+
+
+_ATTRIBUTES_WITH_IDS = {**_ATTRIBUTES, "*": _ATTRIBUTES["*"] | {"id"}}
 
 
 def _attribute_filter(tag: str, name: str, value: str) -> str | None:
     if name == "style":
         return value if _TABLE_ALIGN.match(value) else None
+    if name == "id":
+        return value if valid_id(value) else None
     return value
