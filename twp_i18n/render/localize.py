@@ -18,7 +18,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-import nh3
 import polib
 from jinja2 import (
     BytecodeCache,
@@ -41,7 +40,6 @@ from ..errors import CatalogError, TemplateError
 from ..languages import bcp47_tag, plural_forms, plural_function, single_count_forms, text_direction
 from ..paths import THEME_DIR
 from ..source.content import Article
-from ..source.kramdown import valid_id
 from ..source.segments import (
     Unit,
     article_units,
@@ -51,23 +49,7 @@ from ..source.segments import (
     refused_links,
     translate_tokens,
 )
-
-MARKDOWN_TAGS = frozenset({
-    "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "code",
-    "em", "strong", "a", "img", "br", "hr", "table", "thead", "tbody", "tr", "th", "td", "div",
-    "span",
-})
-_ATTRIBUTES = {
-    "*": {"lang", "dir", "class"},
-    "a": {"href", "title", "hreflang"},
-    "img": {"src", "alt", "title", "width", "height"},
-    "ol": {"start"}, "details": {"open"},
-    "th": {"style"},
-    "td": {"style"},
-    "code": {"class"},
-}
-_SOURCE_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
-_TABLE_ALIGN = re.compile(r"^text-align:(left|right|center)$")
+from .sanitize import CONTROLS, sanitize, source_tags
 
 
 @dataclass
@@ -415,10 +397,10 @@ def localize(article: Article, lang: str, source_lang: str, view: CatalogView | 
             done_words += unit.words
         return found
 
-    title = _CONTROLS.sub("", lookup(units[0]) or article.title)
+    title = CONTROLS.sub("", lookup(units[0]) or article.title)
     summary = None
     if article.summary:
-        summary = _CONTROLS.sub("", lookup(units[1]) or article.summary)
+        summary = CONTROLS.sub("", lookup(units[1]) or article.summary)
     problems: list[Diagnostic] = []
 
     def reject(token: Any, unit: Unit) -> None:
@@ -435,9 +417,9 @@ def localize(article: Article, lang: str, source_lang: str, view: CatalogView | 
                                  source_tag=bcp47_tag(source_lang))
     if not is_source:
         _mark_untranslated(tokens, marks, bcp47_tag(source_lang))
-    md = markdown(flavour_of(env))
-    html = md.renderer.render(tokens, md.options, env)
-    html = sanitize(html, source.tags, ids=flavour_of(env) == "kramdown")
+    md = markdown(flavour := flavour_of(env))
+    html = sanitize(md.renderer.render(tokens, md.options, env), source.tags,
+                    ids=flavour == "kramdown")
     return Localized(article, lang, title, summary, html, words, done_words, missing,
                      view.revision, problems)
 
@@ -468,43 +450,6 @@ def _mark_source(tokens: list[Any], index: int, source_tag: str) -> None:
             if tokens[back].type == "list_item_open" and tokens[back].level < opener.level:
                 opener = tokens[back]
                 break
-    if not opener.attrGet("lang"):  # a kramdown attribute list's lang says what it is in
-        opener.attrSet("lang", source_tag)
-    classes = opener.attrGet("class")  # a kramdown attribute list's
-    opener.attrSet("class", f"{classes} untranslated" if classes else "untranslated")
-
-
-def source_tags(markdown_source: str) -> set[str]:
-    """HTML tag names the (trusted) source itself uses."""
-    return {name.lower() for name in _SOURCE_TAG.findall(markdown_source)
-            if name.lower() not in {"script", "style", "iframe", "object", "embed"}}
-
-
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-"""C0 controls but tab and line ends: not text in HTML, and fatal in the books' XHTML."""
-
-
-def sanitize(html: str, extra_tags: set[str] = frozenset(),  # type: ignore[assignment]
-             ids: bool = False) -> str:
-    """Keep only markup the Markdown renderer makes (plus the source's own tags), and no
-    control characters.  With ``ids`` (kramdown's header IDs and attribute lists), ``id``
-    attributes too, when they are names (:func:`~twp_i18n.source.kramdown.valid_id`)."""
-    tags = set(MARKDOWN_TAGS) | set(extra_tags)
-    if _CONTROLS.search(html):
-        html = _CONTROLS.sub("", html)
-    return nh3.clean(
-        html, tags=tags, attributes=_ATTRIBUTES_WITH_IDS if ids else _ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"}, strip_comments=True, link_rel=None,
-        attribute_filter=_attribute_filter,
-    )
-
-
-_ATTRIBUTES_WITH_IDS = {**_ATTRIBUTES, "*": _ATTRIBUTES["*"] | {"id"}}
-
-
-def _attribute_filter(tag: str, name: str, value: str) -> str | None:
-    if name == "style":
-        return value if _TABLE_ALIGN.match(value) else None
-    if name == "id":
-        return value if valid_id(value) else None
-    return value
+    # a kramdown attribute list's lang and classes stay
+    opener.attrSet("lang", opener.attrGet("lang") or source_tag)
+    opener.attrSet("class", " ".join(filter(None, (opener.attrGet("class"), "untranslated"))))
