@@ -278,3 +278,24 @@ def test_what_only_looks_like_an_attribute_list_stays_text():
     long = "{: " + "a" * 3000 + " !}"
     assert units_of(f"Plain words.\n{long}\n\nMore {{: x y}} words{{:.a.b#c}}.\n") == [
         f"Plain words. {long}", "More {: x y} words{:.a.b#c}."]
+
+
+def test_the_book_keeps_the_ids_and_the_links_to_them(make_site, twp, tmp_path):
+    import zipfile
+
+    from .test_epub import epubcheck_reports, serious
+
+    root, _, _ = build_site(make_site, twp, {
+        "example": EXAMPLE + "\nBack to [the heading](#custom-id) or [nowhere](#missing).\n",
+        "walking": WALKING})
+    book = root / "dist/bundles/en.epub"
+    with zipfile.ZipFile(book) as opened:
+        chapters = [opened.read(name).decode() for name in sorted(opened.namelist())
+                    if name.startswith("EPUB/chapter-")]
+    [example] = [chapter for chapter in chapters if "<h1>Example</h1>" in chapter]
+    [walking] = [chapter for chapter in chapters if "<h1>Walking</h1>" in chapter]
+    assert '<h2 id="custom-id">Heading</h2>' in example
+    assert '<a href="#custom-id">the heading</a>' in example and "<a>nowhere</a>" in example
+    assert '<ul id="markdown-toc">\n<li><a href="#first-step">Before the first step</a>' in walking
+    [report] = epubcheck_reports([book], tmp_path)
+    assert serious(report) == []
