@@ -63,7 +63,7 @@ Pick a route you know well, so that nothing surprises you.
 2. Shoes with a soft sole
 {: .checklist}
 
-A note for the **tired**{: .soft} days and [the map](https://example.org/map){: .ext}.
+A note for the **tired**{: .soft} days and [the map](https://example.org/map){:.ext}.
 
 {::nomarkdown}
 <p class="raw">Written <b>by hand</b> here.<script>alert(1)</script></p>
@@ -127,7 +127,7 @@ def test_no_unit_holds_an_attribute_list_an_extension_or_the_toc():
         "Keeping *going*",
         "Rest is part of the plan, not a failure of it.",
         "Water", "Shoes with a soft sole",
-        "A note for the **tired**{: .soft} days and [the map](https://example.org/map){: .ext}.",
+        "A note for the **tired**{: .soft} days and [the map](https://example.org/map){:.ext}.",
         "Written <b>by hand</b> here.",
         "After the walk",
         "Stretching took five minutes.",
@@ -199,10 +199,18 @@ def test_the_toc_lists_the_headings_in_the_pages_language(make_site, twp):
 def test_hostile_attribute_lists_are_dropped_with_a_warning(make_site, twp):
     body = ('A calm paragraph.\n{: onclick="x" style="color:red" .ok href="javascript:x" '
             '#main lang="en onload=x"}\n\nA *word*{: onmouseover="y" .w} here.\n')
-    root, synced, _ = build_site(make_site, twp, {"calm": body}, translations={
-        "calm": {"A calm paragraph.": "Un párrafo tranquilo.",
-                 "A *word*{: onmouseover=\"y\" .w} here.":
-                     'Una *palabra*{: onclick="alert(1)" style="x" #evil .w} aquí.'}})
+    hostile = 'Una *palabra*{: onclick="alert(1)" style="x" #evil .w} aquí.'
+    root, synced, _ = build_site(make_site, twp, {"calm": body},
+                                 config=KRAMDOWN_CONFIG + "\n[publish]\nmin_percent = 1\n",
+                                 translations={"calm": {
+                                     "A calm paragraph.": "Un párrafo tranquilo.",
+                                     "A *word*{: onmouseover=\"y\" .w} here.": hostile}})
+    # the check refuses the translation (the page shows the English), and were it used,
+    # the renderer would not let its attributes through either
+    checked = twp("--site", root, "check", "--lang", "es")
+    assert "added {: onclick=\"alert(1)\" style=\"x\" #evil .w}" in checked.out
+    rendered = markdown("kramdown").render(hostile)
+    assert rendered == '<p>Una <em class="w" id="evil">palabra</em> aquí.</p>\n'
     for page in ("dist/en/calm/index.html", "dist/es/calm/index.html"):
         html = body_of(root / page)
         for bad in ("onclick", "style", "javascript", "onmouseover", "onload", 'id="main"'):
@@ -299,3 +307,37 @@ def test_the_book_keeps_the_ids_and_the_links_to_them(make_site, twp, tmp_path):
     assert '<ul id="markdown-toc">\n<li><a href="#first-step">Before the first step</a>' in walking
     [report] = epubcheck_reports([book], tmp_path)
     assert serious(report) == []
+
+
+def test_check_requires_the_span_attribute_lists_kept(make_site, twp):
+    long = ("Walking slowly along the river every evening gave the week a shape, and the "
+            "shape made the harder days easier to carry from one to the next.")
+    body = f"Text with *span*{{: .x}} here.\n\nA second, plain sentence here.\n\n{long}\n"
+    config = KRAMDOWN_CONFIG + "\n[publish]\nmin_percent = 50\n"
+    root, _, built = build_site(make_site, twp, {"spans": body}, config=config, translations={
+        "spans": {"Spans": "Tramos", long: "Caminar despacio junto al río cada tarde.",
+                  "Text with *span*{: .x} here.": "Texto con *tramo* aquí.",
+                  "A second, plain sentence here.": "Una segunda frase {: .y} aquí."}})
+    checked = twp("--site", root, "check", "--lang", "es")
+    assert checked.code == 1
+    assert "kramdown attribute lists do not match the source: missing {: .x}" in checked.out
+    assert "kramdown attribute lists do not match the source: added {: .y}" in checked.out
+    assert "[check-error-shown]" in built.err
+    html = body_of(root / "dist/es/spans/index.html")
+    # both sentences are shown as the English has them, attributes included
+    assert 'Text with <em class="x">span</em> here.' in html
+    # a CommonMark site's translators are not held to it: '{: .x}' is text there
+    root, _, _ = build_site(make_site, twp, {"spans": body}, config=MINIMAL_CONFIG,
+                            translations={"spans": {"Text with *span*{: .x} here.":
+                                                    "Texto con *tramo* aquí."}})
+    assert "attribute-list" not in twp("--site", root, "check", "--lang", "es").out
+
+
+def test_hostile_bulk_is_read_in_linear_work():
+    # each unclosed extension and each attribute list is looked at once: quadratic work
+    # on these would take hours, not a moment
+    count = 10000
+    body = "{::comment}\nx\n\n" * count + "".join(f"Line {n}.\n{{: .c{n}}}\n\n" for n in range(count))
+    units = units_of(body)
+    assert len(units) == 2 * count
+    assert units[0] == "{::comment} x" and units[-1] == f"Line {count - 1}."

@@ -42,7 +42,7 @@ from ..languages import bcp47_tag, native_name, text_direction
 from ..machinery.deflate import deflate, inflate
 from ..machinery.deflate import write as write_deflated
 from ..paths import THEME_STATIC
-from ..source.kramdown import valid_id
+from ..source.attrlists import valid_id
 from .feeds import is_valid_bcp47
 from .localize import render_template
 

@@ -8,7 +8,7 @@ import re
 
 import nh3
 
-from ..source.kramdown import valid_id
+from ..source.attrlists import valid_id
 
 MARKDOWN_TAGS = frozenset({
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "code",

@@ -6,17 +6,15 @@ What the parser reads, as markdown-it rules (:func:`kramdown_plugin`):
 - block attribute lists (IALs): ``{: .class #id lang="fr"}`` on the line right after a
   block, or right before it, puts those attributes on it; ``{:name: .class}`` (an ALD)
   defines attributes an IAL takes by naming them (``{: name}``).  Neither is text: no unit
-  holds them.  Only ``class``, ``id``, ``lang`` and ``dir`` are kept, with values of their
-  own syntax; anything else (``onclick``, ``style``, ``href``...) is dropped with a
-  warning (:func:`safe_attributes`);
+  holds them.  Only safe attributes are kept (:mod:`.attrlists`); anything else is
+  dropped with a warning;
 - header IDs: ``## Heading {#custom-id}``: the unit is ``Heading``, the heading's id is
   ``custom-id`` in every language.  Other headings get kramdown's automatic id, made from
   the English text, so a link to ``page#a-heading`` works on every language's page;
 - span IALs: ``*span*{: .x}`` puts the attributes on the element before it.  The unit
   keeps the IAL as it is written, as a placeholder: the translator keeps it after their
-  own ``*...*`` and the page carries the same attributes in every language (a translation
-  that moves or drops it changes only where the attributes go; they are checked as the
-  source's);
+  own ``*...*`` (``twp check`` requires it unchanged), and the page carries the same
+  attributes in every language;
 - extensions: ``{::comment}...{:/comment}`` and ``{::options ... /}`` are dropped;
   ``{::nomarkdown}...{:/nomarkdown}`` is raw HTML (sanitized as all HTML is); any other
   extension is dropped with a warning;
@@ -38,112 +36,19 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.ruler import RuleOptionsType
 from markdown_it.token import Token
 
+from .attrlists import LIST, RESERVED_IDS, SPAN_IAL, attribute_list, safe_attributes, valid_id
+
 NOTES = "kramdown_notes"
 """The key of ``env`` where the parse of a body puts its warnings."""
 
-#: What may stand between ``{:`` and ``}``: :func:`attribute_list` tells whether it is one.
-_LIST = r"[^{}\n]*"
-_PARTS = re.compile(r"\.(?P<cls>[^\s.#\"'=}]+)|\#(?P<id>[^\s.#\"'=}]+)"
-                    r"|(?P<key>[A-Za-z_][\w:.-]*)=(?:\"(?P<dq>(?:\\.|[^\"\\])*)\""
-                    r"|'(?P<sq>(?:\\.|[^'\\])*)')|(?P<ref>[A-Za-z0-9_][\w-]*)")
-_BLOCK_IAL = re.compile(rf"\{{:(?!:)(?P<attrs>{_LIST})\}}[ \t]*")
-_ALD = re.compile(rf"\{{:(?P<name>[A-Za-z0-9_][\w-]*):(?P<attrs>{_LIST})\}}[ \t]*")
-_SPAN_IAL = re.compile(rf"\{{:(?!:)(?P<attrs>{_LIST})\}}")
+_BLOCK_IAL = re.compile(rf"\{{:(?!:)(?P<attrs>{LIST})\}}[ \t]*")
+_ALD = re.compile(rf"\{{:(?P<name>[A-Za-z0-9_][\w-]*):(?P<attrs>{LIST})\}}[ \t]*")
 _EXTENSION = re.compile(r" {0,3}\{::(?P<name>[A-Za-z_][\w-]*)(?P<rest>[^}\n]*?)(?P<end>/)?\}")
 _SPAN_EXTENSION = re.compile(
-    r"\{::(?P<name>[A-Za-z_][\w-]*)(?P<rest>[^}\n]*?)(?:/\}|\}(?P<body>.*?)\{:/(?P=name)?\})",
-    re.DOTALL)
+    r"\{::(?P<name>[A-Za-z_][\w-]*)(?P<rest>[^}\n]*?)(?:/\}|\}(?P<body>.{0,4000}?)\{:/(?P=name)?\})",
+    re.DOTALL)  # bounded: each '{::' is looked at so far at most
 _HEADER_ID = re.compile(r"[ \t]+\{#(?P<id>[^\s{}]+)\}[ \t]*$")
-
-_CLASS = re.compile(r"-?[A-Za-z_][\w-]*")
-_ID = re.compile(r"[A-Za-z][\w.-]*")
-_LANG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
-_DIRS = ("ltr", "rtl", "auto")
-SAFE_NAMES = ("class", "id", "lang", "dir")
-"""The attributes an attribute list may set; the page's sanitizer keeps them too."""
-RESERVED_IDS = frozenset({"main", "markdown-toc-title"})
-"""Ids the page template uses itself: an article's element may not take them."""
 KNOWN_EXTENSIONS = ("comment", "nomarkdown", "options")
-_MAX_REFERENCE_DEPTH = 8
-
-
-_SPACE = re.compile(r"[ \t]*")
-
-
-def attribute_list(text: str) -> bool:
-    """Whether ``text`` (between ``{:`` and ``}``) is a kramdown attribute list: classes,
-    ids, ``key="value"`` and names, separated by spaces (looked at once, left to right)."""
-    position = _SPACE.match(text).end()  # type: ignore[union-attr]
-    while position < len(text):
-        item = _PARTS.match(text, position)
-        if item is None:
-            return False
-        space = _SPACE.match(text, item.end()).end()  # type: ignore[union-attr]
-        glued = text[space:space + 1] in (".", "#") and item.group("ref") is None \
-            and item.group("key") is None  # .one.two#three
-        if space == item.end() and space < len(text) and not glued:
-            return False
-        position = space
-    return True
-
-
-def valid_id(value: str) -> bool:
-    """Whether ``value`` may be an element's id on a page (and in an EPUB's XHTML)."""
-    return _ID.fullmatch(value) is not None and value not in RESERVED_IDS
-
-
-def safe_attributes(text: str, alds: dict[str, str], note: Any = None,
-                    depth: int = 0) -> tuple[list[tuple[str, str]], set[str]]:
-    """The attributes an attribute list's ``text`` sets, safe ones only, in order
-    (classes joined), and the references it makes that name no ALD (``toc``...).
-
-    ``note(message)`` is told of what is dropped.
-    """
-    say = note or (lambda message: None)
-    classes: list[str] = []
-    found: dict[str, str] = {}
-    unknown: set[str] = set()
-    for match in _PARTS.finditer(text):
-        if match.group("ref") is not None:
-            ref = match.group("ref")
-            if ref in alds and depth < _MAX_REFERENCE_DEPTH:
-                attrs, more = safe_attributes(alds[ref], alds, note, depth + 1)
-                unknown |= more
-                for name, value in attrs:
-                    if name == "class":
-                        classes.extend(value.split())
-                    else:
-                        found[name] = value
-            else:
-                unknown.add(ref)
-            continue
-        if match.group("cls") is not None:
-            name, value = "class", match.group("cls")
-        elif match.group("id") is not None:
-            name, value = "id", match.group("id")
-        else:
-            name = match.group("key").lower()
-            raw = match.group("dq") if match.group("dq") is not None else match.group("sq")
-            value = re.sub(r"\\(.)", r"\1", raw)
-        if name not in SAFE_NAMES:
-            say(f"the attribute '{name}' of a kramdown attribute list is dropped: only "
-                f"{', '.join(SAFE_NAMES)} are kept")
-            continue
-        if name == "class":
-            good = [part for part in value.split() if _CLASS.fullmatch(part)]
-            if len(good) != len(value.split()):
-                say(f"the class {value!r} of a kramdown attribute list is dropped: not a class name")
-            classes.extend(good)
-        elif (name == "id" and not valid_id(value)) or (
-                name == "lang" and not _LANG.fullmatch(value)) or (
-                name == "dir" and value not in _DIRS):
-            why = "the page uses it" if name == "id" and value in RESERVED_IDS else "not valid"
-            say(f"the {name} {value!r} of a kramdown attribute list is dropped: {why}")
-        else:
-            found[name] = value
-    attrs = [("class", " ".join(dict.fromkeys(classes)))] if classes else []
-    attrs.extend(sorted(found.items()))
-    return attrs, unknown
 
 
 def _apply(token: Token, attrs: list[tuple[str, str]]) -> None:
@@ -208,10 +113,14 @@ def _extension(state: Any, start: int, end: int, silent: bool) -> bool:
     else:
         if after.strip():
             return False
-        closing = next((line for line in range(start + 1, end)
-                        if state.src[state.bMarks[line] + state.tShift[line]:state.eMarks[line]]
-                        .rstrip() in closers), None)
+        # no closer after a line means none after any later one: each line is looked at once
+        unclosed = state.env.setdefault("kramdown_unclosed", {})
+        closing = None if unclosed.get((name, end), end) <= start else next(
+            (line for line in range(start + 1, end)
+             if state.src[state.bMarks[line] + state.tShift[line]:state.eMarks[line]]
+             .rstrip() in closers), None)
         if closing is None:
+            unclosed[(name, end)] = min(start, unclosed.get((name, end), end))
             if not silent:
                 _note(state, start, f"the kramdown extension '{{::{name}}}' is not closed "
                       f"('{{:/{name}}}' on a line of its own): it is read as text")
@@ -264,21 +173,22 @@ def _block_attributes(state: Any) -> None:
             alds[token.meta["name"]] = token.content
     if headings:
         _explicit_header_ids(state, tokens)
+    out: list[Token] = []  # a new list: taking tokens out of this one would be quadratic
     index = 0
     while index < len(tokens):
         token = tokens[index]
         if token.type == "kramdown_ald":
-            del tokens[index]
+            index += 1
         elif token.type != "kramdown_ial":
+            out.append(token)
             index += 1
         else:
             group = index
             while group + 1 < len(tokens) and tokens[group + 1].type == "kramdown_ial" \
                     and (tokens[group + 1].map or [0])[0] == (tokens[group].map or [0, -1])[1]:
                 group += 1
-            ials = tokens[index:group + 1]
-            del tokens[index:group + 1]
-            index = _apply_ials(state, tokens, index, ials, alds)
+            index = _apply_ials(state, out, tokens, index, group + 1, alds)
+    state.tokens = out
 
 
 def _explicit_header_ids(state: Any, tokens: list[Token]) -> None:
@@ -298,19 +208,22 @@ def _explicit_header_ids(state: Any, tokens: list[Token]) -> None:
                       f"the header id {value!r} is dropped: not valid, or used by the page")
 
 
-def _apply_ials(state: Any, tokens: list[Token], index: int, ials: list[Token],
+def _apply_ials(state: Any, out: list[Token], tokens: list[Token], start: int, after: int,
                 alds: dict[str, str]) -> int:
-    """Put the attributes of the lines ``ials`` (taken out of ``tokens`` at ``index``) on
-    the block right before them, else right after; returns where to go on."""
+    """Put the attributes of the lines ``tokens[start:after]`` on the block right before
+    them (the end of ``out``, the tokens kept so far), else right after; returns where to
+    go on in ``tokens``."""
+    ials = tokens[start:after]
     first, last = ials[0].map or [0, 0], ials[-1].map or [0, 0]
     level, line = ials[0].level, first[0]
-    target = _previous_block(tokens, index, level, first[0])
+    target = _previous_block(out, len(out), level, first[0])
+    before = target is not None
     if target is None:
-        target = _next_block(tokens, index, level, last[1])
+        target = _next_block(tokens, after, level, last[1])
     if target is None:
         _note(state, line, "this kramdown attribute list belongs to no block: put it on the "
               "line right after the block (or right before it)")
-        return index
+        return after
     attrs: list[tuple[str, str]] = []
     unknown: set[str] = set()
     for ial in ials:
@@ -319,27 +232,28 @@ def _apply_ials(state: Any, tokens: list[Token], index: int, ials: list[Token],
                                       lambda message, at=at: _note(state, at, message))
         attrs.extend(found)
         unknown |= more
-    opener = tokens[target]
+    opener = out[target] if before else tokens[target]
     if "toc" in unknown and opener.type in ("bullet_list_open", "ordered_list_open"):
-        close = _matching_close(tokens, target)
         toc = Token("kramdown_toc", "ul", 0, map=opener.map, level=opener.level, block=True)
         toc.attrs = {"id": "markdown-toc"}
         _apply(toc, attrs)
-        tokens[target:close + 1] = [toc]
-        return target + 1
+        if before:
+            del out[target:]  # the list ends ``out``
+        out.append(toc)
+        return after if before else _matching_close(tokens, target) + 1
     for ref in sorted(unknown - {"toc"}):
         _note(state, line, f"the kramdown attribute list names '{ref}', which no "
               f"'{{:{ref}: ...}}' defines")
     if opener.type == "html_block":
         _note(state, line, "a kramdown attribute list on raw HTML is dropped: write the "
               "attributes in the HTML")
-        return index
+        return after
     if opener.type == "paragraph_open" and opener.hidden:  # a tight list's item
-        opener = next((tokens[back] for back in range(target - 1, -1, -1)
-                       if tokens[back].type == "list_item_open"
-                       and tokens[back].level < opener.level), opener)
+        opener = next((out[back] for back in range((target if before else len(out)) - 1, -1, -1)
+                       if out[back].type == "list_item_open"
+                       and out[back].level < opener.level), opener)
     _apply(opener, attrs)
-    return index
+    return after
 
 
 def _previous_block(tokens: list[Token], index: int, level: int, line: int) -> int | None:
@@ -359,7 +273,8 @@ def _next_block(tokens: list[Token], index: int, level: int, line: int) -> int |
     if index >= len(tokens):
         return None
     token = tokens[index]
-    if token.level != level or token.nesting == -1 or token.map is None:
+    if token.level != level or token.nesting == -1 or token.map is None \
+            or token.type.startswith("kramdown_"):
         return None
     return index if token.map[0] == line else None
 
@@ -437,7 +352,7 @@ def _span(state: Any, silent: bool) -> bool:
     """``{: attrs}`` after an element, and span extensions (``{::comment}x{:/comment}``)."""
     if not state.src.startswith("{:", state.pos):
         return False
-    ial = _SPAN_IAL.match(state.src, state.pos, state.posMax)
+    ial = SPAN_IAL.match(state.src, state.pos, state.posMax)
     if ial is not None and attribute_list(ial.group("attrs")):
         if not silent:
             token = state.push("kramdown_span_ial", "", 0)
