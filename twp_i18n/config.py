@@ -103,6 +103,14 @@ class ContentConfig:
     """Article field -> the front-matter names read for it, in order."""
     ignore_keys: tuple[str, ...] = ()
     """Front-matter keys twp does not use and need not warn about (``layout``, ``draft``...)."""
+    markdown: str = "commonmark"
+    """The articles' Markdown: ``commonmark`` (with tables), or ``kramdown`` (Jekyll's:
+    attribute lists, header IDs, ``{::comment}``, ``{:toc}``...)."""
+
+
+MARKDOWN_FLAVOURS = ("commonmark", "kramdown")
+"""What ``[content] markdown`` may say."""
+
 DEFAULT_DOSE_UNITS: tuple[str, ...] = (
     "mg", "mcg", "\u00b5g", "\u03bcg", "ug", "g", "ml", "%", "percent", "per cent",
     "drop", "drops", "tablet", "tablets", "pill", "pills", "capsule", "capsules",
@@ -277,6 +285,7 @@ _SCHEMA: dict[str, _Schema] = {
         "date_fallback": (str, "a string"),
         "front_matter": (dict, "a table"),
         "ignore_keys": (list, "a list of strings"),
+        "markdown": (str, "a string"),
     },
     "check": {"allowed_link_hosts": (list, "a list of strings"), "dose_units": (list, "a list of strings")},
     "limits": {
@@ -648,8 +657,13 @@ def _content_config(table: dict[str, Any], problems: _Problems) -> ContentConfig
             elif owner.setdefault(name, key) != key:
                 problems.add(f"[content.front_matter] '{name}' is read for both "
                              f"{owner[name]} and {key}", "content.front_matter", key)
+    flavour = table.get("markdown", ContentConfig.markdown)
+    if flavour not in MARKDOWN_FLAVOURS:
+        problems.add(f"[content] markdown must be one of {', '.join(map(repr, MARKDOWN_FLAVOURS))}"
+                     f", not {flavour!r}", "content", "markdown")
+        flavour = ContentConfig.markdown
     return ContentConfig(date_fallback=fallback, front_matter=names,
-                         ignore_keys=tuple(table.get("ignore_keys", [])))
+                         ignore_keys=tuple(table.get("ignore_keys", [])), markdown=flavour)
 
 
 def _fetch_config(table: dict[str, Any], problems: _Problems) -> FetchConfig | None:

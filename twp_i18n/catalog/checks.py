@@ -34,6 +34,9 @@ see :func:`unsafe_entry`):
     in an article, a Hugo shortcode (``{{< … >}}``, ``{{% … %}}``) or Liquid tag
     (``{% … %}``, ``{{ … }}``) of the source missing, changed or added: the site's
     generator would run something else;
+``attribute-list``
+    on a kramdown site, a span attribute list of the source (``*word*{: .x}``) missing,
+    changed or added: the page would not carry the English's attributes;
 ``placeholder``
     in interface strings (``site.po``), a ``{name}``, ``%(name)s``, ``%s`` or
     ``%d`` placeholder missing or added (every ``msgstr[n]`` is checked);
@@ -131,6 +134,7 @@ from ..languages import (
 from ..languages import nplurals as language_nplurals
 from ..machinery import cache, parallel
 from ..paths import domain_files
+from ..source.attrlists import span_attribute_lists
 from ..source.htmlblocks import html_tags, parses_in_linear_time
 from ..source.markup import comment_references, references_env, template_tags, without_template_tags
 from ..source.segments import markdown, refused_links
@@ -160,7 +164,7 @@ References = tuple[tuple[str, str, str], ...]
 #: Codes of findings that make an entry unusable.
 ERRORS = frozenset({"syntax", "plural-forms", "markup-mismatch", "unsafe-link", "foreign-link",
                     "unsafe-html", "placeholder", "bidi-control", "merge-conflict", "dose-changed",
-                    "do-not-translate", "glossary-file", "template-tag"})
+                    "do-not-translate", "glossary-file", "template-tag", "attribute-list"})
 #: Codes of findings a translator may silence with ``# twp-ignore: CODE``.
 WARNINGS = frozenset({"link-changed", "number-changed", "untranslated-copy", "whitespace",
                       "line-break", "language-link", "glossary"})
@@ -183,6 +187,8 @@ _HINTS = {
     "template-tag": "keep every shortcode and template tag of the source ({{< ... >}}, "
                     "{{% ... %}}, {% ... %}, {{ ... }}) exactly as written; translate only "
                     "the text around them",
+    "attribute-list": "keep every attribute list of the source ({: .name}) exactly as "
+                      "written, right after the same markup as in the source",
     "placeholder": "keep every placeholder of the source exactly as written ({name}, "
                    "%(name)s, %s, %d); do not add others",
     "bidi-control": "remove the invisible direction controls (U+202A-U+202E, U+2066-U+2069) "
@@ -894,6 +900,19 @@ def _template_tag(pair: _Pair, add: Add) -> None:
             + "; ".join(parts))
 
 
+def _attribute_list(pair: _Pair, add: Add) -> None:
+    """``attribute-list``: on a kramdown site, span attribute lists lost, changed or added."""
+    if pair.context.markdown != "kramdown" or pair.kind != "article" \
+            or ("{:" not in pair.source_text and "{:" not in pair.translation):
+        return
+    source, target = span_attribute_lists(pair.source_text), span_attribute_lists(pair.translation)
+    if source != target:
+        parts = ([f"missing {_describe(source - target)}"] if source - target else []) + \
+            ([f"added {_describe(target - source)}"] if target - source else [])
+        add("attribute-list", "kramdown attribute lists do not match the source: "
+            + "; ".join(parts))
+
+
 def _markup_mismatch(pair: _Pair, add: Add) -> None:
     """``markup-mismatch``: inline markup lost or added."""
     source, target = pair.source, pair.target
@@ -1100,8 +1119,8 @@ def _glossary(pair: _Pair, add: Add) -> None:
 
 
 _ERROR_RULES: tuple[Callable[[_Pair, Add], None], ...] = (
-    _bidi_control, _template_tag, _markup_mismatch, _unsafe_link, _foreign_link, _unsafe_html,
-    _placeholder, _dose_changed, _do_not_translate,
+    _bidi_control, _template_tag, _attribute_list, _markup_mismatch, _unsafe_link, _foreign_link,
+    _unsafe_html, _placeholder, _dose_changed, _do_not_translate,
 )
 """The rules whose findings are errors, in the order they report."""
 

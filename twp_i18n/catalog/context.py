@@ -29,12 +29,16 @@ class Context:
     glossary: Glossary = field(default_factory=Glossary)
     allowed_hosts: tuple[str, ...] = ()
     """``[check] allowed_link_hosts``: sites a translation may link to that its source does not."""
+    markdown: str = "commonmark"
+    """``[content] markdown``: with ``kramdown``, span attribute lists are kept as written."""
 
     @cached_property
     def key(self) -> str:
         """A digest of what verdicts depend on (for :class:`~twp_i18n.catalog.checks.Verdicts`), made once."""
+        flavour = () if self.markdown == "commonmark" else (self.markdown,)
         return cache.digest(repr((self.lang, self.source_lang, self.dose_units,
-                                  self.glossary.key, self.allowed_hosts)).encode("utf-8"))
+                                  self.glossary.key, self.allowed_hosts, *flavour)
+                                 ).encode("utf-8"))
 
 
 DEFAULT_CONTEXT = Context()
@@ -43,6 +47,7 @@ DEFAULT_CONTEXT = Context()
 def check_context(config: Config, lang: str) -> Context:
     """The :class:`Context` of ``lang``'s catalogs on a site (its glossary is read)."""
     return Context(lang, config.source_language, config.check.dose_units,
-                   load_glossary(config, lang), config.check.allowed_link_hosts)
+                   load_glossary(config, lang), config.check.allowed_link_hosts,
+                   config.content.markdown)
 
 

@@ -321,7 +321,7 @@ def _template_texts(config: Config, articles: list[Article]
     from . import pofile
 
     workers = min(os.cpu_count() or 1, 8) if len(articles) >= 200 else 1
-    prepare_parsers()  # once here, not in every worker
+    prepare_parsers(config.content.markdown)  # once here, not in every worker
     parts = parallel.fork_map(_article_texts, parallel.chunks(range(len(articles)), workers),
                               workers, job=(config, articles))
     results = [result for part in parts for result in part]

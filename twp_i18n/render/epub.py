@@ -42,6 +42,7 @@ from ..languages import bcp47_tag, native_name, text_direction
 from ..machinery.deflate import deflate, inflate
 from ..machinery.deflate import write as write_deflated
 from ..paths import THEME_STATIC
+from ..source.attrlists import valid_id
 from .feeds import is_valid_bcp47
 from .localize import render_template
 
@@ -230,11 +231,14 @@ class Chapter:
         return inflate(self.packed)
 
 
-def _attributes(tag: str, element: Any, links: BookLinks, page: str) -> list[tuple[str, str]]:
-    """The attributes a chapter element keeps, with values XHTML accepts."""
-    kept = _common_attributes(element)
+def _attributes(tag: str, element: Any, links: BookLinks, page: str,
+                ids: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+    """The attributes a chapter element keeps, with values XHTML accepts (``ids``: those
+    of the chapter's elements, which a link ``#id`` of the chapter may lead to)."""
+    kept = _common_attributes(element, ids)
     if tag == "a":
-        href = links.href(element.get("href") or "", page)
+        raw = (element.get("href") or "").strip()
+        href = raw if raw[1:] in ids and raw.startswith("#") else links.href(raw, page)
         if href is not None:
             kept.append(("href", href))
             hreflang = (element.get("hreflang") or "").strip()
@@ -258,9 +262,14 @@ def _attributes(tag: str, element: Any, links: BookLinks, page: str) -> list[tup
     return kept
 
 
-def _common_attributes(element: Any) -> list[tuple[str, str]]:
-    """The attributes any chapter element keeps: language, direction, class, title."""
+def _common_attributes(element: Any, ids: frozenset[str] = frozenset()
+                       ) -> list[tuple[str, str]]:
+    """The attributes any chapter element keeps: id (one of ``ids``), language, direction,
+    class, title."""
     kept: list[tuple[str, str]] = []
+    ident = element.get("id")
+    if ident is not None and ident in ids:
+        kept.append(("id", ident))
     lang = element.get("lang")
     if lang is not None:
         lang = lang.strip()
@@ -302,6 +311,17 @@ def _xml_safe(text: str) -> str:
     return _XML_REFERENCE.sub(keep, _INVALID_XML.sub("", text))
 
 
+def _chapter_ids(root: Any) -> frozenset[str]:
+    """The ids the chapter keeps: once each, on elements it keeps (kramdown sites' pages
+    have ids, other pages none)."""
+    seen: dict[str, int] = {}
+    for element in root.iterdescendants():
+        ident = element.get("id") if isinstance(element.tag, str) else None
+        if ident is not None and element.tag.lower() in ELEMENTS and valid_id(ident):
+            seen[ident] = seen.get(ident, 0) + 1
+    return frozenset(ident for ident, count in seen.items() if count == 1)
+
+
 def to_xhtml(html_text: str, links: BookLinks, page: str) -> tuple[str, set[str]]:
     """Sanitized page HTML as XHTML for a chapter, and the images it shows.
 
@@ -319,6 +339,7 @@ def to_xhtml(html_text: str, links: BookLinks, page: str) -> tuple[str, set[str]
     if not html_text.strip():
         return "", images
     root = lxml_html.fragment_fromstring(html_text, create_parent="div")
+    ids = _chapter_ids(root)
     for element in list(root.iterdescendants()):
         tag = element.tag
         if not isinstance(tag, str):  # a comment or processing instruction
@@ -345,7 +366,7 @@ def to_xhtml(html_text: str, links: BookLinks, page: str) -> tuple[str, set[str]
                 continue
             images.add(rel)
         if element.attrib:
-            kept = _attributes(tag, element, links, page)
+            kept = _attributes(tag, element, links, page, ids)
             element.attrib.clear()
             for name, value in kept:
                 element.set(name, value)

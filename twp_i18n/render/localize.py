@@ -18,7 +18,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-import nh3
 import polib
 from jinja2 import (
     BytecodeCache,
@@ -44,28 +43,13 @@ from ..source.content import Article
 from ..source.segments import (
     Unit,
     article_units,
+    flavour_of,
     markdown,
     parse_body,
     refused_links,
     translate_tokens,
 )
-
-MARKDOWN_TAGS = frozenset({
-    "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "code",
-    "em", "strong", "a", "img", "br", "hr", "table", "thead", "tbody", "tr", "th", "td", "div",
-    "span",
-})
-_ATTRIBUTES = {
-    "*": {"lang", "dir", "class"},
-    "a": {"href", "title", "hreflang"},
-    "img": {"src", "alt", "title", "width", "height"},
-    "ol": {"start"}, "details": {"open"},
-    "th": {"style"},
-    "td": {"style"},
-    "code": {"class"},
-}
-_SOURCE_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
-_TABLE_ALIGN = re.compile(r"^text-align:(left|right|center)$")
+from .sanitize import CONTROLS, sanitize, source_tags
 
 
 @dataclass
@@ -350,7 +334,7 @@ class SourceDocument:
         alone, as :func:`~twp_i18n.catalog.checks.sharing_parses` takes them: text read
         whole (not an alt text or an alert's marker), no link definition in the body, no
         link refused.  The checks then need not parse the source texts again."""
-        if self.refused or "references" in self.env:
+        if self.refused or "references" in self.env or flavour_of(self.env) != "commonmark":
             return {}
         return {unit.text: token.children for unit in self.units if unit.block is not None
                 and unit.run is None and (token := self.tokens[unit.block]).content == unit.text
@@ -413,10 +397,10 @@ def localize(article: Article, lang: str, source_lang: str, view: CatalogView | 
             done_words += unit.words
         return found
 
-    title = _CONTROLS.sub("", lookup(units[0]) or article.title)
+    title = CONTROLS.sub("", lookup(units[0]) or article.title)
     summary = None
     if article.summary:
-        summary = _CONTROLS.sub("", lookup(units[1]) or article.summary)
+        summary = CONTROLS.sub("", lookup(units[1]) or article.summary)
     problems: list[Diagnostic] = []
 
     def reject(token: Any, unit: Unit) -> None:
@@ -433,8 +417,9 @@ def localize(article: Article, lang: str, source_lang: str, view: CatalogView | 
                                  source_tag=bcp47_tag(source_lang))
     if not is_source:
         _mark_untranslated(tokens, marks, bcp47_tag(source_lang))
-    html = markdown().renderer.render(tokens, markdown().options, env)
-    html = sanitize(html, source.tags)
+    md = markdown(flavour := flavour_of(env))
+    html = sanitize(md.renderer.render(tokens, md.options, env), source.tags,
+                    ids=flavour == "kramdown")
     return Localized(article, lang, title, summary, html, words, done_words, missing,
                      view.revision, problems)
 
@@ -465,36 +450,6 @@ def _mark_source(tokens: list[Any], index: int, source_tag: str) -> None:
             if tokens[back].type == "list_item_open" and tokens[back].level < opener.level:
                 opener = tokens[back]
                 break
-    opener.attrSet("lang", source_tag)
-    opener.attrSet("class", "untranslated")
-
-
-def source_tags(markdown_source: str) -> set[str]:
-    """HTML tag names the (trusted) source itself uses."""
-    return {name.lower() for name in _SOURCE_TAG.findall(markdown_source)
-            if name.lower() not in {"script", "style", "iframe", "object", "embed"}}
-
-
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-"""C0 controls but tab and line ends: not text in HTML, and fatal in the books' XHTML."""
-
-
-def sanitize(html: str, extra_tags: set[str] = frozenset()) -> str:  # type: ignore[assignment]
-    """Keep only markup the Markdown renderer makes (plus the source's own tags), and no
-    control characters."""
-    tags = set(MARKDOWN_TAGS) | set(extra_tags)
-    if _CONTROLS.search(html):
-        html = _CONTROLS.sub("", html)
-    # The filter (a call back into Python for every attribute) only judges 'style', which
-    # no HTML can spell without those letters (an attribute name has no character reference).
-    return nh3.clean(
-        html, tags=tags, attributes=_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
-        strip_comments=True, link_rel=None,
-        attribute_filter=_attribute_filter if "style" in html.lower() else None,
-    )
-
-
-def _attribute_filter(tag: str, name: str, value: str) -> str | None:
-    if name == "style":
-        return value if _TABLE_ALIGN.match(value) else None
-    return value
+    # a kramdown attribute list's lang and classes stay
+    opener.attrSet("lang", opener.attrGet("lang") or source_tag)
+    opener.attrSet("class", " ".join(filter(None, (opener.attrGet("class"), "untranslated"))))

@@ -96,6 +96,8 @@ class Article:
     limits: LimitsConfig = field(default_factory=LimitsConfig, compare=False, repr=False)
     """The site's ``[limits]``: the largest unit and the deepest nesting it may have."""
     warnings: tuple[Diagnostic, ...] = field(default=(), compare=False)
+    markdown: str = field(default="commonmark", compare=False, repr=False)
+    """The site's ``[content] markdown``: ``commonmark``, or ``kramdown`` (Jekyll's)."""
     """``path:line: ...`` of what was read but not used (front-matter keys twp does not know)."""
 
     @property
@@ -382,6 +384,7 @@ def _article_from(meta: dict[str, Any], key_lines: dict[str, int], body: str, bo
         source_id=front.text("source_id"),
         field_lines=key_lines,
         warnings=tuple(warnings),
+        markdown=content.markdown,
     )
 
 

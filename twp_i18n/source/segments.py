@@ -27,11 +27,14 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from ..config import MARKDOWN_FLAVOURS
 from ..diagnostics import Diagnostic, warning
 from ..errors import ContentError
 from ..urls import foreign_urls
 from .content import Article
 from .htmlblocks import html_leftover, html_runs, html_tags, replace_html_runs
+from .kramdown import NOTES as KRAMDOWN_NOTES
+from .kramdown import kramdown_plugin
 from .markup import (
     alert_marker,
     html_text,
@@ -126,10 +129,15 @@ def refused_links() -> int:
     return _REFUSED.count
 
 
-@lru_cache(maxsize=1)
-def markdown() -> MarkdownIt:
-    """The one Markdown parser: CommonMark with tables, raw HTML allowed (it is sanitized later)."""
-    return _parser()
+#: The key of a body's ``env`` naming its flavour, when it is not CommonMark.
+FLAVOUR = "twp_flavour"
+
+
+@lru_cache(maxsize=len(MARKDOWN_FLAVOURS))
+def markdown(flavour: str = "commonmark") -> MarkdownIt:
+    """The site's Markdown parser: CommonMark with tables, raw HTML allowed (it is sanitized
+    later); with ``flavour`` ``kramdown``, kramdown's extensions too (:mod:`.kramdown`)."""
+    return _parser(flavour)
 
 
 @lru_cache(maxsize=1)
@@ -139,13 +147,20 @@ def _block_markdown() -> MarkdownIt:
     return _parser().disable(["inline", "text_join"])
 
 
-def prepare_parsers() -> None:
-    """Build both parsers now: worker processes forked after this share them."""
+def flavour_of(env: Mapping[str, Any]) -> str:
+    """The flavour of the body whose ``env`` this is (:func:`parse_body` records it)."""
+    return str(env.get(FLAVOUR, "commonmark"))
+
+
+def prepare_parsers(flavour: str = "commonmark") -> None:
+    """Build the parsers now: worker processes forked after this share them."""
     markdown()
     _block_markdown()
+    if flavour != "commonmark":
+        markdown(flavour)
 
 
-def _parser() -> MarkdownIt:
+def _parser(flavour: str = "commonmark") -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "maxNesting": _INLINE_NESTING}).enable("table")
     validate = md.validateLink
 
@@ -165,6 +180,8 @@ def _parser() -> MarkdownIt:
     md.core.ruler.before("block", "twp_block_nesting", nesting(_BLOCK_NESTING))
     md.core.ruler.before("inline", "twp_inline_nesting", nesting(_INLINE_NESTING))
     md.core.ruler.after("block", "twp_markdown_in_html", markdown_in_html)
+    if flavour == "kramdown":
+        kramdown_plugin(md, after="twp_markdown_in_html")
     return md
 
 
@@ -178,7 +195,14 @@ def parse_body(article: Article, env: dict[str, Any] | None = None, *,
     are None.  Their content and lines are the same, and so are the units.
     """
     env = {} if env is None else env
-    tokens = (markdown() if inline else _block_markdown()).parse(article.body, env)
+    flavour = article.markdown
+    if flavour != "commonmark":  # read whole: attribute lists are applied after inline
+        env[FLAVOUR] = flavour
+        env.setdefault(KRAMDOWN_NOTES, [])
+        tokens = markdown(flavour).parse(article.body, env)
+        inline = True
+    else:
+        tokens = (markdown() if inline else _block_markdown()).parse(article.body, env)
     if title_heading(tokens, article.title):
         env["title_heading_line"] = article.body_line + (tokens[0].map or [0])[0]
         del tokens[:3]
@@ -194,7 +218,7 @@ def parse_body(article: Article, env: dict[str, Any] | None = None, *,
 def inline_children(content: str, env: dict[str, Any]) -> list[Token]:
     """The children the full parse gives an inline token of this content (the body's
     link definitions in ``env``)."""
-    return markdown().parseInline(content, env)[0].children or []
+    return markdown(flavour_of(env)).parseInline(content, env)[0].children or []
 
 
 def html_blocks_with_text(tokens: list[Token]) -> list[tuple[Token, str]]:
@@ -223,6 +247,8 @@ def body_notes(article: Article, tokens: list[Token], env: dict[str, Any]) -> li
             article.rel_path, line, "note", "title-heading",
             "the first heading repeats the title: it is not extracted again, and the page "
             "shows the title once"))
+    for line, message in sorted(dict.fromkeys(env.get(KRAMDOWN_NOTES, ()))):
+        notes.append(warning("kramdown", message, article.rel_path, article.body_line + line))
     for token, text in html_blocks_with_text(tokens):
         shown = text if len(text) <= 40 else text[:37] + "..."
         notes.append(warning(
@@ -636,9 +662,9 @@ def translate_tokens(tokens: list[Token], lookup: Callable[[Unit], str | None],
     Text inside HTML blocks is put in by :func:`translate_html`, which marks what stays in
     the source language there with ``source_tag`` if given (the rest is the caller's to mark).
     """
-    md = markdown()
-    if parsed is None or "references" in env:
-        parsed = {}
+    md = markdown(flavour_of(env))
+    if parsed is None or "references" in env or FLAVOUR in env:
+        parsed = {}  # the checks' parses are CommonMark's
     result: list[tuple[Token, str, bool]] = []
     html: dict[int, dict[int, tuple[Unit, str | None]]] = {}
     for unit in with_contexts(_body_units(tokens)) if units is None else units:

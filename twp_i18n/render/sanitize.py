@@ -1,0 +1,64 @@
+"""The sanitizer of an article's HTML (nh3): only the tags the Markdown renderer makes plus
+those the source itself contains survive, with the attributes listed here, and links keep
+only http, https, mailto and relative URLs."""
+
+from __future__ import annotations
+
+import re
+
+import nh3
+
+from ..source.attrlists import valid_id
+
+MARKDOWN_TAGS = frozenset({
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "code",
+    "em", "strong", "a", "img", "br", "hr", "table", "thead", "tbody", "tr", "th", "td", "div",
+    "span",
+})
+_ATTRIBUTES = {
+    "*": {"lang", "dir", "class"},
+    "a": {"href", "title", "hreflang"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "ol": {"start"}, "details": {"open"},
+    "th": {"style"},
+    "td": {"style"},
+    "code": {"class"},
+}
+_ATTRIBUTES_WITH_IDS = {**_ATTRIBUTES, "*": _ATTRIBUTES["*"] | {"id"}}  # kramdown sites'
+_SOURCE_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
+_TABLE_ALIGN = re.compile(r"^text-align:(left|right|center)$")
+
+
+def source_tags(markdown_source: str) -> set[str]:
+    """HTML tag names the (trusted) source itself uses."""
+    return {name.lower() for name in _SOURCE_TAG.findall(markdown_source)
+            if name.lower() not in {"script", "style", "iframe", "object", "embed"}}
+
+
+CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""C0 controls but tab and line ends: not text in HTML, and fatal in the books' XHTML."""
+
+
+def sanitize(html: str, extra_tags: set[str] = frozenset(),  # type: ignore[assignment]
+             ids: bool = False) -> str:
+    """Keep only markup the Markdown renderer makes (plus the source's own tags, and with
+    ``ids``, kramdown's ids that are names), and no control characters."""
+    tags = set(MARKDOWN_TAGS) | set(extra_tags)
+    if CONTROLS.search(html):
+        html = CONTROLS.sub("", html)
+    # The filter (a call back into Python for every attribute) only judges 'style' and the
+    # ids: no HTML spells 'style' without those letters (an attribute name has no character
+    # reference), and only kramdown sites keep ids.
+    return nh3.clean(
+        html, tags=tags, attributes=_ATTRIBUTES_WITH_IDS if ids else _ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"}, strip_comments=True, link_rel=None,
+        attribute_filter=_attribute_filter if ids or "style" in html.lower() else None,
+    )
+
+
+def _attribute_filter(tag: str, name: str, value: str) -> str | None:
+    if name == "style":
+        return value if _TABLE_ALIGN.match(value) else None
+    if name == "id":
+        return value if valid_id(value) else None
+    return value
