@@ -232,3 +232,14 @@ def test_sr_latin_is_one_tag_everywhere(make_site, tmp_path):
     chooser = (root / "dist" / "index.html").read_text(encoding="utf-8")
     assert 'hreflang="sr-Latn"' in chooser or 'lang="sr-Latn"' in chooser
     assert "sr@latin" not in chooser and "sr-latin" not in chooser.lower()
+
+
+def test_a_plural_forms_value_with_long_runs_of_spaces_is_read_in_linear_time() -> None:
+    # '(.+?)\s*;?\s*$' took cubic time on the spaces: minutes for these
+    from twp_i18n.languages import plural_function
+
+    spaces = " " * 100_000
+    parsed = plural_function(f"nplurals=2;{spaces}plural={spaces}(n != 1){spaces};{spaces}")
+    assert parsed is not None and parsed[0] == 2 and parsed[1][:3] == [1, 0, 1]
+    assert plural_function(f"nplurals=2; plural={spaces};") is None
+    assert plural_function(f"nplurals=2; plural=n{spaces}x") is None

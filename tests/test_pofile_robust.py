@@ -280,3 +280,18 @@ def test_unicode_space_where_gettext_wants_a_keyword_is_a_clear_error(space: str
 def test_unicode_space_inside_a_reference_is_part_of_the_name(space: str) -> None:
     po = parse_po(HEAD + f"#: a{space}b.md:3 c.md:4\nmsgid \"a\"\nmsgstr \"b\"\n", "x.po")
     assert po[0].occurrences == [(f"a{space}b.md", "3"), ("c.md", "4")]
+
+
+def test_long_runs_in_comments_and_directives_are_read_in_linear_time() -> None:
+    # A Solaris reference ('# File: a, line: 3') with a long run of spaces took cubic time,
+    # and a c-format '%' then thousands of zeros quadratic time in the writer: minutes here.
+    spaces = " " * 200_000
+    po = parse_po(HEAD + f"# File: a.md{spaces}, line:3\n# File:{spaces}x\n"
+                  'msgid "a"\nmsgstr "b"\n', "x.po")
+    assert po[0].occurrences == [("a.md", "3")] and po[0].tcomment == f"File:{spaces}x"
+    entry = poread.polib.POEntry(msgid="%" + "0" * 200_000 + "y", msgstr="x", flags=["c-format"])
+    from twp_i18n.catalog.pofile import format_po
+
+    catalog = parse_po(HEAD, "x.po")
+    catalog.append(entry)
+    assert parse_po(format_po(catalog), "y.po")[0].msgid == entry.msgid

@@ -228,7 +228,9 @@ def bcp47_tag(lang: str) -> str:
     return "-".join(tag)
 
 
-_PLURAL_FORMS = re.compile(r"^\s*nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*(.+?)\s*;?\s*$", re.S)
+# The formula is what follows "plural=", less the spaces around it and one ';' at its end
+# (cut in Python: a pattern that leaves them out takes cubic time on a run of spaces).
+_PLURAL_FORMS = re.compile(r"\s*nplurals\s*=\s*(\d+)\s*;\s*plural\s*=(.*)", re.S)
 #: The counts at which two plural formulas are compared.
 PLURAL_SAMPLES = (*range(0, 1001), 1001, 1011, 1100, 10_000, 10_001, 100_000, 1_000_000, 1_000_001,
             2_000_000, 1_000_000_000)
@@ -238,11 +240,13 @@ def plural_function(value: str) -> tuple[int, list[int]] | None:
     """``(nplurals, [form of n for n in PLURAL_SAMPLES])`` for a Plural-Forms value, or None
     when it is malformed or fails on some count (a division by zero, say)."""
     match = _PLURAL_FORMS.match(value)
-    if not match:
+    formula = match.group(2).strip() if match else ""
+    formula = formula[:-1].rstrip() if formula.endswith(";") else formula
+    if not match or not formula:
         return None
     count = int(match.group(1))
     try:
-        function = gettext.c2py(match.group(2))
+        function = gettext.c2py(formula)
         forms = [int(function(n)) for n in PLURAL_SAMPLES]
     except (ValueError, SyntaxError, RecursionError, ZeroDivisionError, TypeError,
             OverflowError, MemoryError):

@@ -36,7 +36,7 @@ _FORMAT_LANGS = (
 ).split()
 _PY_DIRECTIVE = re.compile(r"[-+ #0]*(\*|\d*)(?:\.(\*|\d*))?[hlL]?([%csrdiuoxXeEfgG])?")
 _C_DIRECTIVE = re.compile(
-    r"([1-9]\d*\$)?[ +\-#0'I]*(?:(\*)([1-9]\d*\$)?|\d+)?(?:\.(?:(\*)([1-9]\d*\$)?|\d*))?"
+    r"([1-9]\d*\$)?[ +\-#0'I]*+(?:(\*)([1-9]\d*\$)?|\d+)?(?:\.(?:(\*)([1-9]\d*\$)?|\d*))?"
     r"(?:<PRI[diouxX](?:MAX|PTR|(?:LEAST|FAST)?(?:8|16|32|64))>"
     r"|(?:hh|h|ll|l|L|q|j|z|Z|t)?([diouxXeEfFgGaAcspn%]))")
 
