@@ -32,7 +32,8 @@ _WORD = re.compile(r"(?:msgctxt|msgid_plural|msgid|msgstr|domain)(?![A-Za-z0-9_$
 _UNESCAPE = {"n": "\n", "t": "\t", "b": "\b", "r": "\r", "f": "\f", "v": "\v", "a": "\a"}
 # The file name runs to the last comma (what follows holds none); written so that a run of
 # spaces is not tried at every split (the lazy '(.*?)[ \t]*,' took cubic time on one).
-_SOLARIS = re.compile(r" [Ff]ile:[ \t]*+((?:.*[^ \t])?)[ \t]*,[ \t]*line[ \t]*(?:number[ \t]*)?:([0-9]+)[ \t]*")
+_SOLARIS = re.compile(r" [Ff]ile:[ \t]*+((?:.*[^ \t])?)[ \t]*,"
+                      r"[ \t]*line[ \t]*(?:number[ \t]*)?:([0-9]+)[ \t]*")
 _NUMBER = re.compile(r"[0-9]+")
 _COLON_NUMBER = re.compile(r":[0-9]+")
 _REFERENCE = re.compile(r"(.+):([0-9]+)")
