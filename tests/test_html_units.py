@@ -246,3 +246,19 @@ def test_identity_translation_of_html_blocks_gives_the_english_page(tmp_path):
     notes = next(html for slug, _, html in pseudo_bodies if slug == "notes")
     assert "<summary>Why gó <b>slówly</b>?</summary>" in notes
     check_bodies(identity, pseudo_bodies, {})
+
+
+def test_thousands_of_unfinished_comments_are_refused_unread(monkeypatch):
+    # '<!--x>' looks like a complete tag, but the HTML parser reads on to the end of the text
+    # for its '-->' at each of them: twenty minutes for a 2 MiB translation
+    from html.parser import HTMLParser
+
+    from twp_i18n.source.htmlblocks import html_tags
+
+    fed = []
+    feed = HTMLParser.feed
+    monkeypatch.setattr(HTMLParser, "feed", lambda self, data: (fed.append(len(data)), feed(self, data))[1])
+    for piece in ("<!--x>", "<![CDATA[>"):
+        assert html_tags("<p>Hola</p>" + piece * 50_000) is None
+    assert not fed
+    assert html_tags("<p>Hola <!-- a --> <!-- b --></p>") is not None  # finished ones are read

@@ -107,7 +107,13 @@ _MAX_STRAY = 100
 def parses_in_linear_time(html: str) -> bool:
     """Whether Python's HTML parser reads ``html`` in linear time: it reads the rest of the
     text again at each ``<`` that starts no complete tag, so at most ``_MAX_STRAY`` of them."""
-    return html.count("<") - sum(1 for _ in _COMPLETE_TAG.finditer(html)) <= _MAX_STRAY
+    stray = html.count("<") - sum(1 for _ in _COMPLETE_TAG.finditer(html))
+    # A comment or CDATA section also reads on to its own end: those opened after the last
+    # end ('<!--x>' looks complete) are read to the end of the text, each of them.
+    for opening, closing in (("<!--", "-->"), ("<![", "]]>")):
+        if opening in html:
+            stray += html.count(opening, html.rfind(closing) + 1)
+    return stray <= _MAX_STRAY
 
 
 def _html_events(html: str) -> list[_Event] | None:
