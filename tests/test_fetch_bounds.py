@@ -13,6 +13,7 @@ import pytest
 
 from twp_i18n.errors import FetchError
 from twp_i18n.source import fetch_http
+from twp_i18n.source.fetch_api import without_read_more
 
 from . import test_fetch
 from .conftest import snapshot
@@ -368,3 +369,23 @@ def test_report_lists_each_warning_once(site, server: Running) -> None:
     assert report.page_problems == [f"{url}: 200003 bytes, more than [fetch] max_bytes = 100000"]
     assert [(w.code, w.message) for w in report.warnings] == [
         ("page-skipped", f"skipped {report.page_problems[0]}")]
+
+
+@pytest.mark.parametrize("excerpt, continue_reading, expected", [
+    ("A short note. […]", False, "A short note."),
+    ("A short note.&nbsp;[&hellip;]", False, "A short note.&nbsp;"),
+    ("A short note ...\n", False, "A short note ..."),
+    ("A short note…", False, "A short note"),
+    ("First line.\nA short note. Continue reading “Sleep” →", True, "First line.\nA short note."),
+    ("Continue reading, said she.\nThe end.", True, "Continue reading, said she.\nThe end."),
+    ("A short note. […]", True, "A short note."),
+])
+def test_an_excerpt_loses_its_read_more_mark(excerpt: str, continue_reading: bool, expected: str) -> None:
+    assert without_read_more(excerpt, continue_reading=continue_reading) == expected
+
+
+def test_an_excerpt_with_a_long_run_of_spaces_is_read_in_linear_time() -> None:
+    # '\s*(…)$' tried the run of spaces at each of its positions: minutes for this one
+    spaces = " " * 1_000_000
+    assert without_read_more(f"a{spaces}b{spaces}", continue_reading=True) == f"a{spaces}b"
+    assert without_read_more(f"a{spaces}b{spaces}…") == f"a{spaces}b"

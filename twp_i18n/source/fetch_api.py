@@ -223,6 +223,24 @@ def _wp_listing(ctx: Context, kind: str, seen: int) -> dict[int, _WpPage]:
         total, told_by = last.total_pages, last.url
 
 
+
+_MORE_MARKS = ("[…]", "[&hellip;]", "[...]", "…")
+
+
+def without_read_more(excerpt: str, *, continue_reading: bool = False) -> str:
+    """``excerpt`` stripped, without the "read more" mark a CMS ends it with ('[…]', '…';
+    with ``continue_reading``, also from "Continue reading" on, on its last line).  Written
+    without a pattern anchored at the end, which took quadratic time on a run of spaces."""
+    text = excerpt.rstrip()
+    if continue_reading:
+        at = text.find("Continue reading", text.rfind("\n") + 1)
+        if at >= 0:
+            return text[:at].strip()
+    for mark in _MORE_MARKS:
+        if text.endswith(mark):
+            return text[:-len(mark)].strip()
+    return text.strip()
+
 @dataclass
 class _WpPage:
     url: str
@@ -305,7 +323,7 @@ def _wp_item(post: Any, url: str) -> Item | str | None:
 
     markdown, problem = _convert(rendered("content"), link)
     excerpt = html_to_text(rendered("excerpt"))
-    excerpt = re.sub(r"\s*(\[(…|&hellip;|\.\.\.)\]|…|Continue reading.*)$", "", excerpt).strip()
+    excerpt = without_read_more(excerpt, continue_reading=True)
     return Item(
         slug=slug,
         title=html_to_text(rendered("title")),

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,7 +38,7 @@ from ..config import Config, LimitsConfig
 from ..errors import ContentError, FetchError
 from ..languages import bcp47_tag
 from ..machinery.fsutil import write_if_changed
-from .fetch_api import WP_PER_PAGE, drupal_item, page_count
+from .fetch_api import WP_PER_PAGE, drupal_item, page_count, without_read_more
 from .fetch_http import (
     Bounds,
     Counter,
@@ -323,7 +322,7 @@ def _wp_translation(ctx: Context, limits: LimitsConfig, harvest: TranslationHarv
     if isinstance(content, dict) and content.get("protected"):
         return f"{url}: password-protected; left out"
     try:
-        excerpt = re.sub(r"\s*(\[(…|&hellip;|\.\.\.)\]|…)$", "", html_to_text(rendered("excerpt")))
+        excerpt = without_read_more(html_to_text(rendered("excerpt")))
         return fragment_translation(as_text(post.get("link")) or url, html_to_text(rendered("title")),
                                     html.escape(excerpt.strip()), rendered("content"),
                                     as_text(post.get("lang")) or lang, limits)
