@@ -240,9 +240,10 @@ def plural_function(value: str) -> tuple[int, list[int]] | None:
     """``(nplurals, [form of n for n in PLURAL_SAMPLES])`` for a Plural-Forms value, or None
     when it is malformed or fails on some count (a division by zero, say)."""
     match = _PLURAL_FORMS.match(value)
-    formula = match.group(2).strip() if match else ""
-    formula = formula[:-1].rstrip() if formula.endswith(";") else formula
-    if not match or not formula:
+    if not match:
+        return None
+    formula = match.group(2).strip().removesuffix(";").rstrip()
+    if not formula:
         return None
     count = int(match.group(1))
     try:

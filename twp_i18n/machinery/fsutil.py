@@ -71,7 +71,7 @@ def atomic_write(path: Path, data: bytes) -> None:
             if _batch is not None:
                 _made.add(folder)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.twp-{os.getpid()}-", suffix=".tmp",
-                                   dir=path.parent)
+                                   dir=folder)
         try:
             batch = _batch
             with os.fdopen(fd, "wb") as fh:

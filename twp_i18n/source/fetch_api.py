@@ -223,7 +223,6 @@ def _wp_listing(ctx: Context, kind: str, seen: int) -> dict[int, _WpPage]:
         total, told_by = last.total_pages, last.url
 
 
-
 _MORE_MARKS = ("[…]", "[&hellip;]", "[...]", "…")
 
 
@@ -240,6 +239,7 @@ def without_read_more(excerpt: str, *, continue_reading: bool = False) -> str:
         if text.endswith(mark):
             return text[:-len(mark)].strip()
     return text.strip()
+
 
 @dataclass
 class _WpPage:

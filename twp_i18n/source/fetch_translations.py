@@ -324,7 +324,7 @@ def _wp_translation(ctx: Context, limits: LimitsConfig, harvest: TranslationHarv
     try:
         excerpt = without_read_more(html_to_text(rendered("excerpt")))
         return fragment_translation(as_text(post.get("link")) or url, html_to_text(rendered("title")),
-                                    html.escape(excerpt.strip()), rendered("content"),
+                                    html.escape(excerpt), rendered("content"),
                                     as_text(post.get("lang")) or lang, limits)
     except ContentError as exc:
         return f"{url}: {exc.message}"
