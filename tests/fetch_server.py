@@ -152,6 +152,7 @@ class FakeSite:
         self.in_flight = 0
         self.max_in_flight = 0
         self.page_delay = 0.0
+        self.linger = 0.0  # seconds a handler thread stays on after answering, as a busy machine's may
         self.wp_total_pages: str | None = None  # overrides X-WP-TotalPages when set
         self.drupal_endless = False  # links.next on every page, past the last node
         self.drupal_translations: dict[tuple[str, str], dict[str, Any]] = {}
@@ -269,6 +270,7 @@ class FakeSite:
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     _record: Seen
+    _landed: bool
 
     def log_message(self, format: str, *args: Any) -> None:  # keep pytest output clean
         pass
@@ -290,9 +292,19 @@ class _Handler(BaseHTTPRequestHandler):
             site.in_flight += 1
             site.max_in_flight = max(site.max_in_flight, site.in_flight)
         self._record = record
+        self._landed = False
         try:
             self._respond(site, parts.path, parts.query, body)
+            if site.linger:
+                time.sleep(site.linger)
         finally:
+            self._land(site)
+
+    def _land(self, site: FakeSite) -> None:
+        """The request stops counting as in flight: before the client can see the answer, since
+        a client told its answer may send its next request before this thread runs on."""
+        if not self._landed:
+            self._landed = True
             with site.lock:
                 site.in_flight -= 1
 
@@ -359,6 +371,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, headers: dict[str, str], data: bytes) -> int:
         self._record.status = status  # before the client can see the answer
+        self._land(self.server.site)
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, value)

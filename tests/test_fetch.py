@@ -294,8 +294,12 @@ def test_gzipped_sitemap(site, server: Running) -> None:
     assert run(root).written == EXPECTED["sitemap"]
 
 
-def test_concurrency_is_bounded(site, server: Running) -> None:
+@pytest.mark.parametrize("linger", [0.0, 0.15])
+def test_concurrency_is_bounded(site, server: Running, linger: float) -> None:
+    # ``linger``: the server's thread runs on after answering while the client sends its next
+    # request, which must not count as a third request in flight (it did, on a busy CI machine).
     server.site.page_delay = 0.1
+    server.site.linger = linger
     for n in range(8):
         server.site.pages[f"/site/blog/extra-{n}"] = html_page(f"Extra {n}", "<p>x</p>")
         server.site.sitemaps["/site/sitemap-posts.xml"].append(f"/site/blog/extra-{n}")
