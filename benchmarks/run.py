@@ -634,6 +634,11 @@ class Bench:
                 log(f"  {result.tool} {result.stage}: {result.error}")
                 return result
             stem = f"n{result.n}-k{self.args.languages}-{result.stage}-{result.tool}-{rep}"
+            # The setup's own writes (a copied site, a removed output) reach the disk before
+            # the clock starts: else a command that syncs (twp does, once per run) would pay
+            # for flushing them, and one that does not (Hugo, msgmerge) would not.
+            if hasattr(os, "sync"):
+                os.sync()
             run = measure(cmd, cwd=ctx.get("cwd"), env=self.env,
                           stdout=ctx.get("stdout") or log_dir / f"{stem}.out",
                           stderr=ctx.get("stderr") or log_dir / f"{stem}.err",
