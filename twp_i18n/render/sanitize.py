@@ -5,6 +5,8 @@ only http, https, mailto and relative URLs."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import Any
 
 import nh3
 
@@ -43,17 +45,28 @@ def sanitize(html: str, extra_tags: set[str] = frozenset(),  # type: ignore[assi
              ids: bool = False) -> str:
     """Keep only markup the Markdown renderer makes (plus the source's own tags, and with
     ``ids``, kramdown's ids that are names), and no control characters."""
-    tags = set(MARKDOWN_TAGS) | set(extra_tags)
     if CONTROLS.search(html):
         html = CONTROLS.sub("", html)
     # The filter (a call back into Python for every attribute) only judges 'style' and the
     # ids: no HTML spells 'style' without those letters (an attribute name has no character
     # reference), and only kramdown sites keep ids.
-    return nh3.clean(
-        html, tags=tags, attributes=_ATTRIBUTES_WITH_IDS if ids else _ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"}, strip_comments=True, link_rel=None,
-        attribute_filter=_attribute_filter if ids or "style" in html.lower() else None,
-    )
+    filtered = ids or "style" in html.lower()
+    return _cleaner(frozenset(extra_tags), ids, filtered)(html)
+
+
+@lru_cache(maxsize=64)
+def _cleaner(extra_tags: frozenset[str], ids: bool, filtered: bool) -> Any:
+    """``clean(html)`` with these settings, made once: nh3 turns the sets into its own on
+    every ``nh3.clean`` call, which cost as much as cleaning an article's HTML."""
+    settings: dict[str, Any] = {
+        "tags": set(MARKDOWN_TAGS | extra_tags),
+        "attributes": _ATTRIBUTES_WITH_IDS if ids else _ATTRIBUTES,
+        "url_schemes": {"http", "https", "mailto"}, "strip_comments": True, "link_rel": None,
+        "attribute_filter": _attribute_filter if filtered else None,
+    }
+    if hasattr(nh3, "Cleaner"):  # older nh3 has only clean()
+        return nh3.Cleaner(**settings).clean
+    return lambda html: nh3.clean(html, **settings)
 
 
 def _attribute_filter(tag: str, name: str, value: str) -> str | None:
