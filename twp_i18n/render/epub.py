@@ -34,7 +34,6 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 from babel.dates import format_date
 from jinja2 import Environment
 from lxml import etree
-from lxml import html as lxml_html
 from markupsafe import Markup
 
 from ..errors import TemplateError
@@ -129,6 +128,11 @@ class BookLinks:
     """Slug of every article in the book -> its file in the book."""
     images_dir: Path
     _images: dict[str, bool] = field(default_factory=dict)
+    _root: tuple[str, str, str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        root = urlsplit(self.lang_root)
+        self._root = (root.scheme, root.netloc, root.path)
 
     def page_url(self, slug: str) -> str:
         return f"{self.lang_root}{quote(slug)}/"
@@ -136,11 +140,11 @@ class BookLinks:
     def _inside(self, url: str) -> str | None:
         """The path below the language's directory of a URL on this site, if it is one."""
         parts = urlsplit(url)
-        root = urlsplit(self.lang_root)
-        if parts.query or (parts.scheme, parts.netloc) != (root.scheme, root.netloc) \
-                or not parts.path.startswith(root.path):
+        scheme, netloc, path = self._root
+        if parts.query or parts.scheme != scheme or parts.netloc != netloc \
+                or not parts.path.startswith(path):
             return None
-        return unquote(parts.path[len(root.path):])
+        return unquote(parts.path[len(path):])
 
     def href(self, value: str, page: str) -> str | None:
         """Where a link of the chapter whose web page is ``page`` leads in the book;
@@ -287,10 +291,63 @@ def _common_attributes(element: Any, ids: frozenset[str] = frozenset()
     return kept
 
 
+def _join_text(parent: Any, previous: Any | None, text: str) -> None:
+    """Add ``text`` after ``previous`` (a child of ``parent``), or first in ``parent``."""
+    if previous is None:
+        parent.text = (parent.text or "") + text
+    else:
+        previous.tail = (previous.tail or "") + text
+
+
+def _drop_tree(element: Any) -> None:
+    """Remove ``element`` with its content, keeping the text after it."""
+    parent = element.getparent()
+    if element.tail:
+        _join_text(parent, element.getprevious(), element.tail)
+    parent.remove(element)
+
+
+def _drop_tag(element: Any) -> None:
+    """Remove ``element`` but not its content: its text and children take its place."""
+    parent = element.getparent()
+    previous = element.getprevious()
+    if element.text:
+        _join_text(parent, previous, element.text)
+    if element.tail:
+        if len(element):
+            last = element[-1]
+            last.tail = (last.tail or "") + element.tail
+        else:
+            _join_text(parent, previous, element.tail)
+    index = parent.index(element)
+    parent[index:index + 1] = element[:]
+
+
+_HTML_PARSER = etree.HTMLParser()
+"""Plain elements (lxml.html's classes cost a call into Python for every element)."""
+_FULL_HTML = re.compile(r"^\s*<(?:html|!doctype)", re.IGNORECASE)
+
+
+def _fragment(html_text: str) -> Any:
+    """``html_text`` parsed as HTML, inside a ``div`` (as lxml.html's ``fragment_fromstring``
+    with ``create_parent="div"`` makes it: text before the first element kept unless it is
+    only white space)."""
+    if not _FULL_HTML.match(html_text):
+        html_text = f"<html><body>{html_text}</body></html>"
+    root = etree.Element("div")
+    document = etree.fromstring(html_text, _HTML_PARSER)
+    body = document.find("body") if document is not None else None
+    if body is not None:
+        if body.text and body.text.strip():
+            root.text = body.text
+        root.extend(body)
+    return root
+
+
 def _replace(element: Any, new: Any | None) -> None:
     """Put ``new`` (or nothing) where ``element`` is, keeping the text after it."""
     if new is None:
-        element.drop_tree()
+        _drop_tree(element)
         return
     new.tail = element.tail
     element.tail = None
@@ -315,9 +372,9 @@ def _chapter_ids(root: Any) -> frozenset[str]:
     """The ids the chapter keeps: once each, on elements it keeps (kramdown sites' pages
     have ids, other pages none)."""
     seen: dict[str, int] = {}
-    for element in root.iterdescendants():
-        ident = element.get("id") if isinstance(element.tag, str) else None
-        if ident is not None and element.tag.lower() in ELEMENTS and valid_id(ident):
+    for element in root.xpath(".//*[@id]"):
+        ident = element.get("id")
+        if element.tag.lower() in ELEMENTS and valid_id(ident):
             seen[ident] = seen.get(ident, 0) + 1
     return frozenset(ident for ident, count in seen.items() if count == 1)
 
@@ -338,7 +395,7 @@ def to_xhtml(html_text: str, links: BookLinks, page: str) -> tuple[str, set[str]
     html_text = _INVALID_XML.sub("", html_text)
     if not html_text.strip():
         return "", images
-    root = lxml_html.fragment_fromstring(html_text, create_parent="div")
+    root = _fragment(html_text)
     ids = _chapter_ids(root)
     for element in list(root.iterdescendants()):
         tag = element.tag
@@ -350,7 +407,7 @@ def to_xhtml(html_text: str, links: BookLinks, page: str) -> tuple[str, set[str]
             _replace(element, None)
             continue
         if tag not in ELEMENTS:
-            element.drop_tag()  # unknown element: its content stays
+            _drop_tag(element)  # unknown element: its content stays
             continue
         if element.tag != tag:
             element.tag = tag
@@ -360,7 +417,7 @@ def to_xhtml(html_text: str, links: BookLinks, page: str) -> tuple[str, set[str]
                 alt = (element.get("alt") or "").strip()
                 span = None
                 if alt:
-                    span = lxml_html.Element("span", {"class": "image-alt"})
+                    span = etree.Element("span", {"class": "image-alt"})
                     span.text = element.get("alt")
                 _replace(element, span)
                 continue
