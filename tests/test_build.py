@@ -20,7 +20,7 @@ from lxml import etree
 from twp_i18n.catalog import pofile
 from twp_i18n.catalog.workflow import update_catalogs
 from twp_i18n.config import load_config
-from twp_i18n.errors import TemplateError
+from twp_i18n.errors import OutputError, TemplateError
 from twp_i18n.publish.build import build
 
 from .conftest import REPO, snapshot
@@ -324,6 +324,37 @@ def test_template_error_names_file_and_keeps_previous_output(site, twp):
     assert snapshot(dist) == before
     result = twp("--site", site, "build")
     assert result.code == 2 and "templates/index.html:3:" in result.err
+
+
+def test_a_build_that_fails_late_replaces_no_file(site):
+    # The article pages are written (to temporary files) while the rest is still being made:
+    # a failure after them, in rendering or in writing, must still leave dist/ as it was.
+    dist = built(site)
+    po = site / "locales/es/LC_MESSAGES/rest-and-sleep.po"
+    catalog = polib.pofile(str(po))
+    entry = next(e for e in catalog if e.msgstr and not e.obsolete and e.msgctxt != "title")
+    entry.msgstr += " Más."
+    catalog.save(str(po))
+    before = snapshot(dist)
+    index = site / "templates/index.html"
+    good = index.read_text(encoding="utf-8")
+    index.write_text(good.replace("{% block main %}", "{% block main %}{{ site.nothing.deeper }}"),
+                     encoding="utf-8")
+    with pytest.raises(TemplateError):
+        build(load_config(site))
+    assert snapshot(dist) == before
+    index.write_text(good, encoding="utf-8")
+    feed = dist / "es/rss.xml"  # a file every build writes after the article pages
+    feed.unlink()
+    feed.mkdir()
+    with pytest.raises(OutputError) as info:
+        build(load_config(site))
+    assert info.value.path is not None and Path(info.value.path).name == "rss.xml"
+    feed.rmdir()
+    assert {rel: data for rel, data in snapshot(dist).items()} == \
+        {rel: data for rel, data in before.items() if rel != "es/rss.xml"}
+    built(site)
+    assert snapshot(dist)["es/rest-and-sleep/index.html"] != before["es/rest-and-sleep/index.html"]
 
 
 def test_unpublished_article_is_removed_on_rebuild(site):

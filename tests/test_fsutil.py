@@ -60,6 +60,17 @@ def test_an_error_inside_the_block_keeps_what_was_written_before_it(tmp_path):
     assert os.listdir(tmp_path) == ["a.po"]
 
 
+def test_an_all_or_nothing_block_that_fails_replaces_nothing(tmp_path):
+    (tmp_path / "a.po").write_bytes(b"old")
+    with pytest.raises(RuntimeError), fsutil.one_sync(all_or_nothing=True):
+        fsutil.write_if_changed(tmp_path / "a.po", b"new")
+        fsutil.write_if_changed(tmp_path / "b.po", b"new")
+        fsutil.write_if_changed(tmp_path / "new/deeper/c.po", b"new")
+        raise RuntimeError("stop")
+    assert (tmp_path / "a.po").read_bytes() == b"old"
+    assert os.listdir(tmp_path) == ["a.po"]  # no temporary file, no new file or folder
+
+
 def test_a_nested_block_belongs_to_the_outer_one(tmp_path):
     with fsutil.one_sync():
         with fsutil.one_sync():

@@ -21,6 +21,10 @@ panic) can leave:
   describe the old state, so the next run does the work again);
 * after the block: everything written.
 
+``build`` writes inside an all-or-nothing block (:func:`staged_writes`: its files are
+written while the rest is still being made): an error before the block ends leaves every
+target as it was, without the block's temporary files and the folders it made.
+
 A process that is killed (not the machine) loses nothing the kernel accepted: the renames
 it made stand, the temporary files of the others are removed later.
 """
@@ -34,7 +38,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from ..errors import OutputError
@@ -67,6 +71,8 @@ def atomic_write(path: Path, data: bytes) -> None:
     try:
         folder = path.parent
         if folder not in _made:  # inside one_sync, each folder is made once
+            if _batch is not None:
+                _created.extend(_missing(folder))
             folder.mkdir(parents=True, exist_ok=True)
             if _batch is not None:
                 _made.add(folder)
@@ -108,29 +114,96 @@ RENAMERS = 16
 _batch: list[tuple[str, Path]] | None = None
 _pending: dict[Path, str] = {}  # target -> its last temporary file in the current block
 _made: set[Path] = set()  # folders made (or found) in the current block
+_created: list[Path] = []  # folders the current block made (an all-or-nothing one removes them)
 _batch_lock = threading.Lock()
 
 
 @contextlib.contextmanager
-def one_sync() -> Iterator[None]:
+def one_sync(*, all_or_nothing: bool = False) -> Iterator[None]:
     """Make the files :func:`atomic_write` and :func:`write_if_changed` write inside the block
     durable with one sync for all of them instead of one ``fsync`` each (see the module's
     docstring for what a crash can leave).  The files appear under their names when the
     block ends, also when it ends with an exception (those written until then, as without
-    the block); a nested block belongs to the outer one.  Threads may write inside it."""
+    the block), unless ``all_or_nothing``: then an exception leaves every target as it was.
+    A nested block belongs to the outer one.  Threads may write inside it (and must be done
+    when it ends)."""
     global _batch
     if _batch is not None:
         yield
         return
     pending: list[tuple[str, Path]] = []
     _batch = pending
+    failed = False
     try:
         yield
+    except BaseException:
+        failed = True
+        raise
     finally:
         _batch = None
         _pending.clear()
         _made.clear()
-        _commit(pending)
+        created = sorted(set(_created), key=lambda path: len(path.parts), reverse=True)
+        _created.clear()
+        if failed and all_or_nothing:
+            for tmp, _path in pending:
+                _unlink(tmp)
+            for folder in created:  # deepest first; one holding anything else stays
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+        else:
+            _commit(pending)
+
+
+def _missing(folder: Path) -> list[Path]:
+    """``folder`` and those of its parents that do not exist."""
+    missing = []
+    while not folder.exists() and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
+
+
+class Staged:
+    """Files each written (when its bytes changed) to a temporary sibling as soon as it is
+    made, in threads, while the rest is still being made (see :func:`staged_writes`)."""
+
+    def __init__(self, target: Callable[[str], Path], writers: int) -> None:
+        self._target = target
+        self._data: dict[str, bytes] = {}
+        self._futures: dict[str, Future[bool]] = {}
+        self.threads = ThreadPoolExecutor(max_workers=writers)
+
+    def put(self, files: dict[str, bytes]) -> None:
+        """Write these files (by name; a name put again with other bytes is written again)."""
+        for rel, data in files.items():
+            known = self._data.get(rel)
+            if known is data:
+                continue
+            target = self._target(rel)
+            if known is not None:  # the later bytes must be written last
+                self._futures[rel].result()
+            self._data[rel] = data
+            self._futures[rel] = self.threads.submit(write_if_changed, target, data)
+
+    def written(self) -> dict[str, bool]:
+        """Whether each file was written (False: it held these bytes already), once all are."""
+        return {rel: future.result() for rel, future in self._futures.items()}
+
+
+@contextlib.contextmanager
+def staged_writes(target: Callable[[str], Path], writers: int) -> Iterator[Staged]:
+    """An all-or-nothing :func:`one_sync` block whose files are written by ``writers`` threads
+    as they are put (``target`` gives, or refuses, the path of a name): when the block ends
+    every file is in place, or, if it ends with an error (in making the files or in writing
+    one), none is."""
+    with one_sync(all_or_nothing=True):
+        staged = Staged(target, writers)
+        try:
+            yield staged
+            staged.written()  # a write that failed fails the block
+        finally:
+            staged.threads.shutdown(wait=True, cancel_futures=True)
 
 
 def _commit(pending: list[tuple[str, Path]]) -> None:

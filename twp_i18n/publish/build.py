@@ -1,8 +1,8 @@
 """``twp build``: every language's pages, feeds, sitemap, OPML, dashboard and bundles.
 
-Everything is rendered in memory first; only then are files written, each
-atomically and only when its bytes changed, so a failed build leaves the
-previous ``dist/`` intact and a no-change rebuild writes nothing.  Files a
+Files are written as they are made, each only when its bytes changed, to temporary
+siblings that are put in place together once everything is made and written: a failed
+build leaves the previous ``dist/`` intact and a no-change rebuild writes nothing.  Files a
 previous build wrote and this one does not are removed (the list lives in
 ``dist/.twp-build.json``).  No clock is read: dates come from the content.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 import gc
 import json
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,7 @@ from ..config import Config
 from ..diagnostics import Diagnostic, warning
 from ..errors import OutputError, TemplateError
 from ..machinery import cache
-from ..machinery.fsutil import one_sync, remove_file, remove_stale_temp_files, write_if_changed
+from ..machinery.fsutil import Staged, remove_file, remove_stale_temp_files, staged_writes, write_if_changed
 from ..paths import Folder, output_problem, protected_folders, site_images
 from ..render.plan import Plan
 
@@ -107,9 +106,12 @@ def _build(config: Config, languages: Iterable[str] | None, out: Path | None, jo
     plan, published_key, kept, todo = _plan_languages(config, output, memo, chosen, per_lang, jobs,
                                                       step)
     shared_key = _shared_key(all_langs, per_lang, published_key)
-    files, shared_files, render_problems = _render(
-        config, plan, output, todo, kept, (memo.get("rendered", {}).get(SHARED), shared_key),
-        jobs, step)
+    with _staging(config, output) as staged:
+        files, shared_files, render_problems = _render(
+            config, plan, output, todo, kept, (memo.get("rendered", {}).get(SHARED), shared_key),
+            jobs, step, staged.put)
+        staged.put(files)  # every file is put already: this only makes sure of it
+        written = staged.written()
     report = BuildReport(output, warnings=[*image_warnings, *plan.warnings, *render_problems],
                          published={lang: [a.slug for a in plan.published[lang]]
                                     for lang in all_langs}, errors=list(plan.errors))
@@ -118,7 +120,7 @@ def _build(config: Config, languages: Iterable[str] | None, out: Path | None, jo
     previous_files = _read_manifest(output)
     held = _held_pages(output, plan, todo, files, previous_files)
     kept_files = _kept_files(all_langs, selected, kept, held, previous_files)
-    _write_output(config, output, files, kept_files, previous_files, report)
+    _finish_output(config, output, files, written, kept_files, previous_files, report)
     rendered = _rendered_record(output, memo.get("rendered", {}), todo, kept,
                                 set(files) | held, shared_files,
                                 {lang: _render_key(per_lang, lang, published_key) for lang in todo},
@@ -201,10 +203,11 @@ def _plan_languages(config: Config, output: Path, memo: dict[str, Any], chosen: 
 
 def _render(config: Config, plan: Plan, output: Path, todo: list[str], kept: dict[str, list[str]],
             shared_before: tuple[dict[str, Any] | None, str], jobs: int,
-            step: Callable[[int, int], None]
+            step: Callable[[int, int], None], put: Callable[[dict[str, bytes]], None]
             ) -> tuple[dict[str, bytes], dict[str, bytes], list[Diagnostic]]:
     """Every file of the languages in ``todo`` and, unless the previous build's are intact
-    (then listed in ``kept``), the shared ones: all files, the shared ones, problems."""
+    (then listed in ``kept``), the shared ones: all files, the shared ones, problems.
+    Files are handed to ``put`` as soon as they are made."""
     from ..render import pages
 
     files: dict[str, bytes] = {}
@@ -217,23 +220,25 @@ def _render(config: Config, plan: Plan, output: Path, todo: list[str], kept: dic
     else:
         shared_files = pages.render_shared(config, plan)
         files.update(shared_files)
+        put(shared_files)
     step(1, 0)
     article_pages = pages.render_articles(config, plan, todo, jobs, step)
     plan.localized.clear()  # the pages are made: their HTML can go
+    for lang in todo:  # written while the rest of each language is made
+        put(pages.article_files(lang, plan, article_pages[lang]))
     step(0, len(todo))
-    # Threads suffice here: most of the time goes to zlib, which releases the GIL.
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
-        for lang_files, lang_problems in threads.map(
-                lambda lang: pages.render_language(config, lang, plan, article_pages[lang]), todo):
-            files.update(lang_files)
-            render_problems.extend(lang_problems)
-            step(1, 0)
+    for lang_files, lang_problems in pages.render_languages(config, plan, todo, article_pages,
+                                                            jobs, lambda: step(1, 0)):
+        files.update(lang_files)
+        put(lang_files)
+        render_problems.extend(lang_problems)
     if SHARED not in kept:  # the catalog of the books, once every book is made
         from ..render.opds import catalog_files
 
         catalog = catalog_files(config, plan, output, files)
         shared_files.update(catalog)
         files.update(catalog)
+        put(catalog)
     return files, shared_files, render_problems
 
 
@@ -262,24 +267,28 @@ def _kept_files(all_langs: list[str], selected: set[str], kept: dict[str, list[s
     return kept_files
 
 
-def _write_output(config: Config, output: Path, files: dict[str, bytes], kept_files: set[str],
-                  previous_files: set[str], report: BuildReport) -> None:
-    """Write the files whose bytes changed, remove those no longer made, then the manifest."""
-    manifest = (json.dumps(sorted(set(files) | kept_files), indent=0) + "\n").encode("utf-8")
-    folder = Folder(output)
-    targets = {rel: folder.inside_or_fail(rel) for rel in files}  # all checked before any write
+@contextmanager
+def _staging(config: Config, output: Path) -> Iterator[Staged]:
+    """Files put inside the block are in place when it ends, all durable with one sync, or,
+    if it ends with an error (in making a file or in writing one), none of them is."""
     for directory, depth in ((output, None), (config.locales_dir, None), (config.source_dir, 0)):
         remove_stale_temp_files(directory, depth=depth)
-    names = sorted(files)
-    with one_sync(), ThreadPoolExecutor(max_workers=WRITERS) as threads:  # one sync for all
-        changed = threads.map(lambda rel: write_if_changed(targets[rel], files[rel]), names)
-        for rel, written in zip(names, changed, strict=True):
-            if written:
-                report.written.append(rel)
-                if rel.endswith(("/rss.xml", "/atom.xml", "/feed.json")):
-                    report.changed_feeds.append(config.base_url + rel)
-            else:
-                report.unchanged.append(rel)
+    with staged_writes(Folder(output).inside_or_fail, WRITERS) as staged:
+        yield staged
+
+
+def _finish_output(config: Config, output: Path, files: dict[str, bytes], written: dict[str, bool],
+                   kept_files: set[str], previous_files: set[str], report: BuildReport) -> None:
+    """Report the files written, remove those no longer made, then write the manifest."""
+    manifest = (json.dumps(sorted(set(files) | kept_files), indent=0) + "\n").encode("utf-8")
+    folder = Folder(output)
+    for rel in sorted(files):
+        if written[rel]:
+            report.written.append(rel)
+            if rel.endswith(("/rss.xml", "/atom.xml", "/feed.json")):
+                report.changed_feeds.append(config.base_url + rel)
+        else:
+            report.unchanged.append(rel)
     report.unchanged.extend(sorted(kept_files))
     for rel in sorted(previous_files - set(files) - kept_files):
         path = folder.inside(rel)

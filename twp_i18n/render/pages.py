@@ -3,8 +3,8 @@
 :mod:`twp_i18n.publish.build` decides what is published and what must be rendered again,
 and its plan holds each article localized already (its HTML, made while its catalogs were
 read: :mod:`twp_i18n.publish.planning`); this module puts them into the templates (in
-parallel processes when there are many pages), and each language's index, feeds and
-bundle are then assembled from its pages.
+parallel processes when there are many pages), and each language's index, feeds, bundle
+and book are then assembled from its pages (one language per process).
 """
 
 from __future__ import annotations
@@ -173,6 +173,28 @@ def _language_environment(config: Config, lang: str) -> tuple[Environment, Trans
     return env, translations
 
 
+def render_languages(config: Config, plan: Plan, langs: list[str],
+                     pages: dict[str, dict[str, _ArticleOutput]], jobs: int,
+                     step: Callable[..., None]) -> list[tuple[dict[str, bytes], list[Diagnostic]]]:
+    """:func:`render_language` of each of ``langs``, in parallel processes when there are many
+    pages: a language's bundle and book are made while another's are (and while this process
+    writes the article pages)."""
+    count = sum(len(plan.published[lang]) for lang in langs)
+    workers = jobs if count >= PARALLEL_RENDER_MIN else 1
+    made = parallel.fork_map(_render_language, langs, workers, job=(config, plan, pages), done=step)
+    return [({**article_files(lang, plan, pages[lang]), **rest}, problems)
+            for lang, (rest, problems) in zip(langs, made, strict=True)]
+
+
+def _render_language(job: tuple[Config, Plan, dict[str, dict[str, _ArticleOutput]]],
+                     lang: str) -> tuple[dict[str, bytes], list[Diagnostic]]:
+    """:func:`render_language` without the article pages (the caller has them already)."""
+    config, plan, pages = job
+    files, problems = render_language(config, lang, plan, pages[lang])
+    known = article_files(lang, plan, pages[lang])
+    return {rel: data for rel, data in files.items() if rel not in known}, problems
+
+
 def render_language(config: Config, lang: str, plan: Plan,
                     pages: dict[str, _ArticleOutput]) -> tuple[dict[str, bytes], list[Diagnostic]]:
     """Every file under ``<tag>/`` for one language (none when nothing is published in it),
@@ -185,9 +207,9 @@ def render_language(config: Config, lang: str, plan: Plan,
     files: dict[str, bytes] = {}
     problems: list[Diagnostic] = []
     items: list[feeds.FeedItem] = []
+    files.update(article_files(lang, plan, pages))
     for article in plan.published[lang]:
         output = pages[article.slug]
-        files[f"{base}/{article.slug}/index.html"] = output.page
         problems.extend(output.problems)
         if output.item is not None:
             items.append(output.item)
@@ -218,6 +240,13 @@ def render_language(config: Config, lang: str, plan: Plan,
         env, translations, config, lang, base, [c for c in chapters if c is not None],
         {rel.removeprefix("images/"): data for rel, data in assets.items()})
     return files, problems
+
+
+def article_files(lang: str, plan: Plan, pages: dict[str, _ArticleOutput]) -> dict[str, bytes]:
+    """The article pages of one language as files (as :func:`render_language` has them)."""
+    base = tag_dir(lang)
+    return {f"{base}/{article.slug}/index.html": pages[article.slug].page
+            for article in plan.published[lang]}
 
 
 def _assets(config: Config) -> dict[str, bytes]:
