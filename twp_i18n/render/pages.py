@@ -4,7 +4,7 @@
 and its plan holds each article localized already (its HTML, made while its catalogs were
 read: :mod:`twp_i18n.publish.planning`); this module puts them into the templates (in
 parallel processes when there are many pages), and each language's index, feeds, bundle
-and book are then assembled from its pages (one language per process).
+and book are then assembled from its pages.
 """
 
 from __future__ import annotations
@@ -171,28 +171,6 @@ def _language_environment(config: Config, lang: str) -> tuple[Environment, Trans
         translations.gettext, translations.ngettext, newstyle=True,
         pgettext=translations.pgettext, npgettext=translations.npgettext)
     return env, translations
-
-
-def render_languages(config: Config, plan: Plan, langs: list[str],
-                     pages: dict[str, dict[str, _ArticleOutput]], jobs: int,
-                     step: Callable[..., None]) -> list[tuple[dict[str, bytes], list[Diagnostic]]]:
-    """:func:`render_language` of each of ``langs``, in parallel processes when there are many
-    pages: a language's bundle and book are made while another's are (and while this process
-    writes the article pages)."""
-    count = sum(len(plan.published[lang]) for lang in langs)
-    workers = jobs if count >= PARALLEL_RENDER_MIN else 1
-    made = parallel.fork_map(_render_language, langs, workers, job=(config, plan, pages), done=step)
-    return [({**article_files(lang, plan, pages[lang]), **rest}, problems)
-            for lang, (rest, problems) in zip(langs, made, strict=True)]
-
-
-def _render_language(job: tuple[Config, Plan, dict[str, dict[str, _ArticleOutput]]],
-                     lang: str) -> tuple[dict[str, bytes], list[Diagnostic]]:
-    """:func:`render_language` without the article pages (the caller has them already)."""
-    config, plan, pages = job
-    files, problems = render_language(config, lang, plan, pages[lang])
-    known = article_files(lang, plan, pages[lang])
-    return {rel: data for rel, data in files.items() if rel not in known}, problems
 
 
 def render_language(config: Config, lang: str, plan: Plan,
