@@ -228,8 +228,7 @@ def _render(config: Config, plan: Plan, output: Path, todo: list[str], kept: dic
     for lang in todo:  # written while the rest of each language is made
         put(pages.article_files(lang, plan, article_pages[lang]))
     step(0, len(todo))
-    # Threads, not processes: a forked worker per language copied enough of this process's
-    # pages (and sent its bundle and book back) to raise the build's peak memory by a fifth.
+    # Threads: forked workers (one per language) raised the peak memory of all processes by 1/5.
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
         for lang_files, lang_problems in threads.map(
                 lambda lang: pages.render_language(config, lang, plan, article_pages[lang]), todo):
@@ -274,8 +273,7 @@ def _kept_files(all_langs: list[str], selected: set[str], kept: dict[str, list[s
 
 @contextmanager
 def _staging(config: Config, output: Path) -> Iterator[Staged]:
-    """Files put inside the block are in place when it ends, all durable with one sync, or,
-    if it ends with an error (in making a file or in writing one), none of them is."""
+    """:func:`staged_writes` into the output folder, stale temporary files removed first."""
     for directory, depth in ((output, None), (config.locales_dir, None), (config.source_dir, 0)):
         remove_stale_temp_files(directory, depth=depth)
     with staged_writes(Folder(output).inside_or_fail, WRITERS) as staged:
