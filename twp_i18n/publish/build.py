@@ -221,10 +221,10 @@ def _render(config: Config, plan: Plan, output: Path, todo: list[str], kept: dic
     else:
         shared_files = pages.render_shared(config, plan)
         files.update(shared_files)
-        put(shared_files)
     step(1, 0)
     article_pages = pages.render_articles(config, plan, todo, jobs, step)
     plan.localized.clear()  # the pages are made: their HTML can go
+    put(shared_files)  # only now: no process is forked while the writing threads run
     for lang in todo:  # written while the rest of each language is made
         put(pages.article_files(lang, plan, article_pages[lang]))
     step(0, len(todo))
