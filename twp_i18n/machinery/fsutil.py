@@ -32,6 +32,7 @@ it made stand, the temporary files of the others are removed later.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import sys
@@ -270,26 +271,28 @@ def _sync(paths: list[str]) -> None:
                 os.fsync(fh.fileno())
 
 
-_SYNCFS: list[Callable[[int], int] | None] = []
+@functools.cache
+def _linux_libc(name: str, *argtypes: str) -> Callable[..., int] | None:
+    """libc's function ``name`` taking arguments of these ctypes types (by name) and giving an
+    int (Linux), or None; looked up once."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        found = getattr(ctypes.CDLL(None, use_errno=True), name)
+    except (OSError, AttributeError):
+        return None
+    found.argtypes = [getattr(ctypes, kind) for kind in argtypes]
+    found.restype = ctypes.c_int
+    return found
 
 
 def _syncfs() -> Callable[[int], int] | None:
     """libc's ``syncfs`` (Linux), or None."""
-    if not _SYNCFS:
-        found = None
-        if sys.platform.startswith("linux"):
-            try:
-                import ctypes
-
-                found = ctypes.CDLL(None, use_errno=True).syncfs
-                found.argtypes, found.restype = [ctypes.c_int], ctypes.c_int
-            except (OSError, AttributeError):
-                found = None
-        _SYNCFS.append(found)
-    return _SYNCFS[0]
+    return _linux_libc("syncfs", "c_int")
 
 
-_WRITEBACK: list[Callable[[int, int, int, int], int] | None] = []
 _SYNC_FILE_RANGE_WRITE = 2
 
 
@@ -297,20 +300,9 @@ def _start_writeback(fd: int) -> None:
     """Have the kernel start writing the file's bytes to disk now, without waiting for them
     (Linux's ``sync_file_range``): the block's one sync then finds them written, or under
     way, instead of starting them all at its end."""
-    if not _WRITEBACK:
-        found = None
-        if sys.platform.startswith("linux"):
-            try:
-                import ctypes
-
-                found = ctypes.CDLL(None, use_errno=True).sync_file_range
-                found.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
-                found.restype = ctypes.c_int
-            except (OSError, AttributeError):
-                found = None
-        _WRITEBACK.append(found)
-    if _WRITEBACK[0] is not None:
-        _WRITEBACK[0](fd, 0, 0, _SYNC_FILE_RANGE_WRITE)  # a failure leaves it to the sync
+    start = _linux_libc("sync_file_range", "c_int", "c_int64", "c_int64", "c_uint")
+    if start is not None:
+        start(fd, 0, 0, _SYNC_FILE_RANGE_WRITE)  # a failure leaves it to the sync
 
 
 def _unlink(name: str) -> None:
