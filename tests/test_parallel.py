@@ -27,6 +27,18 @@ def test_every_piece_gets_the_shared_work_as_an_argument(monkeypatch: pytest.Mon
     assert len(done) == 7
 
 
+@pytest.mark.parametrize(("count", "workers"), [(1000, 2), (5000, 2), (100, 4), (5, 2), (0, 3), (50, 1)])
+def test_work_is_cut_in_order_with_short_last_pieces(count: int, workers: int) -> None:
+    pieces = parallel.chunks(list(range(count)), workers)
+    assert [i for piece in pieces for i in piece] == list(range(count))
+    assert all(pieces)
+    if count >= 1000:
+        # a worker that takes the last piece keeps the other waiting for far less than a
+        # full piece: here, under an eighth of the first piece
+        assert len(pieces[-1]) * 8 <= len(pieces[0])
+        assert len(pieces) <= workers * 8 * 2
+
+
 def _output(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 

@@ -39,9 +39,20 @@ def start_method() -> str:
 
 
 def chunks(items: Sequence[T], workers: int, per_worker: int = 8) -> list[list[T]]:
-    """``items`` cut into consecutive chunks, about ``per_worker`` per worker (for balance)."""
-    size = max(1, -(-len(items) // (max(1, workers) * per_worker)))
-    return [list(items[at:at + size]) for at in range(0, len(items), size)]
+    """``items`` cut into consecutive chunks, about ``per_worker`` per worker, the last ones
+    smaller: each takes at most a ``2 * workers``-th of what is left, down to an eighth of
+    the others, so the workers finish at about the same time (the last chunk is short)."""
+    workers = max(1, workers)
+    size = max(1, -(-len(items) // (workers * per_worker)))
+    smallest = max(1, size // 8) if workers > 1 else size  # one worker: nobody waits
+    pieces: list[list[T]] = []
+    at = 0
+    while at < len(items):
+        left = len(items) - at
+        take = min(size, max(smallest, -(-left // (2 * workers))))
+        pieces.append(list(items[at:at + take]))
+        at += take
+    return pieces
 
 
 # What a worker process was given when it started (set in the worker only, by _receive).
@@ -61,13 +72,15 @@ def _run(piece: Any) -> Any:
 
 def fork_map(function: Callable[[J, T], R], pieces: Sequence[T], workers: int, job: J,
              done: Callable[[], None] | None = None,
-             forked: Callable[[], None] | None = None) -> list[R]:
+             forked: Callable[[], None] | None = None,
+             arrived: Callable[[R], None] | None = None) -> list[R]:
     """``function(job, piece)`` for every piece, in order, in up to ``workers`` processes
     (in this one when ``workers`` is 1 or there is one piece).
 
     ``done`` is called after each piece, in order, for progress reports;
     ``forked`` once the worker processes exist (never when the work runs here):
-    what only they need can then be dropped from this process.
+    what only they need can then be dropped from this process; ``arrived`` with each
+    result as it comes, in order (after ``forked``: it may start threads).
     """
     results: list[R] = []
     if workers > 1 and len(pieces) > 1:
@@ -83,6 +96,8 @@ def fork_map(function: Callable[[J, T], R], pieces: Sequence[T], workers: int, j
                     forked()
                 for result in mapped:
                     results.append(result)
+                    if arrived:
+                        arrived(result)
                     if done:
                         done()
         finally:
@@ -90,6 +105,8 @@ def fork_map(function: Callable[[J, T], R], pieces: Sequence[T], workers: int, j
     else:
         for piece in pieces:
             results.append(function(job, piece))
+            if arrived:
+                arrived(results[-1])
             if done:
                 done()
     return results
