@@ -38,8 +38,8 @@ from markupsafe import Markup
 
 from ..errors import TemplateError
 from ..languages import bcp47_tag, native_name, text_direction
-from ..machinery.deflate import deflate, inflate
-from ..machinery.deflate import write as write_deflated
+from ..machinery.deflate import Packed, pack
+from ..machinery.deflate import write as write_packed
 from ..paths import THEME_STATIC
 from ..source.attrlists import valid_id
 from .feeds import is_valid_bcp47
@@ -221,7 +221,7 @@ class Chapter:
     slug: str
     file: str
     title: str
-    packed: bytes
+    packed: Packed
     """The XHTML document deflated as the book's zip has it (made where the chapter is, in
     parallel): every chapter of every language waits in memory until its book is made, and
     text shrinks about four times."""
@@ -229,10 +229,6 @@ class Chapter:
     """Paths under ``content/images/`` the chapter shows."""
     updated: dt.datetime
     """When the article last changed in this language (as its feed entry says)."""
-
-    @property
-    def xhtml(self) -> bytes:
-        return inflate(self.packed)
 
 
 def _attributes(tag: str, element: Any, links: BookLinks, page: str,
@@ -476,7 +472,7 @@ def chapter(env: Environment, links: BookLinks, loc: Localized, site_title: str,
     }
     xhtml = _render(env, "chapter", book=_book_context(loc.lang, site_title), article=data)
     return Chapter(article.slug, links.chapters[article.slug], _clean(loc.title) or article.slug,
-                   deflate(xhtml), tuple(sorted(images)), updated)
+                   pack(xhtml), tuple(sorted(images)), updated)
 
 
 def modified(chapters: Iterable[Chapter]) -> dt.datetime:
@@ -624,16 +620,15 @@ def _ocf(members: dict[str, bytes | Chapter]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, member in ordered:
-            data = member.xhtml if isinstance(member, Chapter) else member
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
             info.external_attr = 0o644 << 16
             info.create_system = 3
-            if name == "mimetype":
+            if isinstance(member, Chapter):
+                write_packed(archive, info, member.packed)
+            elif name == "mimetype":
                 info.compress_type = zipfile.ZIP_STORED
-                archive.writestr(info, data)
-            elif isinstance(member, Chapter):
-                write_deflated(archive, info, data, member.packed)
+                archive.writestr(info, member)
             else:
                 info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, data, compresslevel=9)
+                archive.writestr(info, member, compresslevel=9)
     return buffer.getvalue()

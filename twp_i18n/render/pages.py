@@ -30,8 +30,8 @@ from ..diagnostics import Diagnostic
 from ..errors import CatalogError
 from ..languages import bcp47_tag, native_name, text_direction
 from ..machinery import parallel
-from ..machinery.deflate import deflate
-from ..machinery.deflate import write as write_deflated
+from ..machinery.deflate import Packed, pack
+from ..machinery.deflate import write as write_packed
 from ..paths import SITE_DOMAIN, THEME_STATIC, site_images
 from . import epub, feeds
 from .localize import (
@@ -77,8 +77,8 @@ class _ArticleOutput:
     problems: list[Diagnostic]
     chapter: epub.Chapter | None = None
     """Its chapter in the language's book."""
-    deflated: bytes = b""
-    """The page deflated for the language's bundle (:func:`~twp_i18n.machinery.deflate.deflate`),
+    packed: Packed | None = None
+    """The page deflated for the language's bundle (:func:`~twp_i18n.machinery.deflate.pack`),
     made where the page is: in parallel, not while the bundle is written."""
 
 
@@ -87,12 +87,15 @@ PARALLEL_RENDER_MIN = 200
 
 
 def render_articles(config: Config, plan: Plan, langs: list[str], jobs: int,
-                    step: Callable[..., None]) -> dict[str, dict[str, _ArticleOutput]]:
+                    step: Callable[..., None],
+                    put: Callable[[dict[str, bytes]], None] | None = None
+                    ) -> dict[str, dict[str, _ArticleOutput]]:
     """Every published article page of ``langs``, by language and slug.
 
     Each page is made from its article as the plan localized it (parsed and localized
     here only if the plan has it not); chunks of articles go to parallel processes when
-    there are many pages to render.
+    there are many pages to render.  ``put`` is given the pages as files
+    (:func:`article_files`) as they come, once no more process is to be forked.
     """
     pages: dict[str, dict[str, _ArticleOutput]] = {lang: {} for lang in langs}
     slugs = [a.slug for a in plan.articles if any(a.slug in plan.slugs[lang] for lang in langs)]
@@ -102,12 +105,19 @@ def render_articles(config: Config, plan: Plan, langs: list[str], jobs: int,
     workers = jobs if count >= PARALLEL_RENDER_MIN else 1
     pieces = parallel.chunks(slugs, workers)
     step(0, len(pieces))
-    # Once the workers are forked they have the articles' HTML; this process can let it go
-    # before the pages come back (a worker started later would localize them again).
-    for part in parallel.fork_map(_render_chunk, pieces, workers, job=(config, plan, langs),
-                                  done=step, forked=plan.localized.clear):
+    published = {lang: {a.slug for a in plan.published[lang]} for lang in langs}
+
+    def arrived(part: list[tuple[str, str, _ArticleOutput]]) -> None:
         for lang, slug, output in part:
             pages[lang][slug] = output
+        if put is not None:
+            put({f"{tag_dir(lang)}/{slug}/index.html": output.page
+                 for lang, slug, output in part if slug in published[lang]})
+
+    # Once the workers are forked they have the articles' HTML; this process can let it go
+    # before the pages come back (a worker started later would localize them again).
+    parallel.fork_map(_render_chunk, pieces, workers, job=(config, plan, langs),
+                      done=step, forked=plan.localized.clear, arrived=arrived)
     return pages
 
 
@@ -151,7 +161,7 @@ def _render_chunk(job: tuple[Config, Plan, list[str]],
                                    plan.entry_dates(lang, article), _help_url(config, plan, slug))
             data = page.encode("utf-8")
             result.append((lang, slug, _ArticleOutput(data, listing, item, localized.problems,
-                                                      chapter, deflate(data))))
+                                                      chapter, pack(data))))
     return result
 
 
@@ -211,8 +221,8 @@ def render_language(config: Config, lang: str, plan: Plan,
         files[f"{base}/{rel}"] = data
     files[f"bundles/{base}.zip"] = _bundle(base, {k: v for k, v in files.items()
                                                   if k.startswith(base + "/")},
-                                           {f"{base}/{slug}/index.html": output.deflated
-                                            for slug, output in pages.items()})
+                                           {f"{base}/{slug}/index.html": output.packed
+                                            for slug, output in pages.items() if output.packed})
     chapters = [pages[article.slug].chapter for article in plan.published[lang]]
     files[f"bundles/{base}.epub"] = epub.book(
         env, translations, config, lang, base, [c for c in chapters if c is not None],
@@ -524,10 +534,10 @@ def _sitemap_pages(config: Config,
     return pages
 
 
-def _bundle(base: str, files: dict[str, bytes], deflated: dict[str, bytes] | None = None) -> bytes:
+def _bundle(base: str, files: dict[str, bytes], packed: dict[str, Packed] | None = None) -> bytes:
     """A deterministic zip of one language: sorted entries, fixed dates, a sha256 manifest
-    (``deflated``: members deflated already, by name)."""
-    deflated = deflated or {}
+    (``packed``: members deflated already, by name)."""
+    packed = packed or {}
     style = STYLE.read_bytes()
     members = dict(files)
     members["style.css"] = style
@@ -541,8 +551,8 @@ def _bundle(base: str, files: dict[str, bytes], deflated: dict[str, bytes] | Non
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             info.create_system = 3
-            if name in deflated:
-                write_deflated(archive, info, members[name], deflated[name])
+            if name in packed:
+                write_packed(archive, info, packed[name])
             else:
                 archive.writestr(info, members[name], compresslevel=9)
     return buffer.getvalue()
