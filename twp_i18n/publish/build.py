@@ -25,13 +25,15 @@ from ..machinery import cache
 from ..machinery.fsutil import Staged, remove_file, remove_stale_temp_files, staged_writes, write_if_changed
 from ..paths import Folder, output_problem, protected_folders, site_images
 from ..render.plan import Plan
+from .planning import input_digests
 
 # Markdown, templates, feeds and catalogs are imported where there is work for them:
 # a build with nothing changed answers from digests alone and should start quickly.
 
 MANIFEST = ".twp-build.json"
-WRITERS = 8
-"""Threads writing the output files (the time goes to system calls, which release the GIL)."""
+WRITERS = 4
+"""Threads writing the output files (the time goes to system calls, which release the GIL;
+more threads than this wake often enough to slow the threads making the files)."""
 
 
 @dataclass
@@ -92,7 +94,7 @@ def _build(config: Config, languages: Iterable[str] | None, out: Path | None, jo
     selected = set(languages) if languages else set(all_langs)
     selected.add(config.source_language)
     images, image_warnings = site_images(config)
-    shared, per_lang = _input_digests(config, all_langs, [path for _, path in images])
+    shared, per_lang = input_digests(config, all_langs, [path for _, path in images])
     memo_name = "build-" + cache.digest(config.rel(output).encode("utf-8"))
     memo = cache.load(config, memo_name)
     if memo.get("shared") != shared:
@@ -222,11 +224,16 @@ def _render(config: Config, plan: Plan, output: Path, todo: list[str], kept: dic
         shared_files = pages.render_shared(config, plan)
         files.update(shared_files)
     step(1, 0)
-    article_pages = pages.render_articles(config, plan, todo, jobs, step)
+    held = [shared_files]  # put with the first pages: no process is forked once threads write
+
+    def put_pages(files: dict[str, bytes]) -> None:
+        while held:
+            put(held.pop())
+        put(files)
+
+    article_pages = pages.render_articles(config, plan, todo, jobs, step, put_pages)
     plan.localized.clear()  # the pages are made: their HTML can go
-    put(shared_files)  # only now: no process is forked while the writing threads run
-    for lang in todo:  # written while the rest of each language is made
-        put(pages.article_files(lang, plan, article_pages[lang]))
+    put_pages({})
     step(0, len(todo))
     # Threads: forked workers (one per language) raised the peak memory of all processes by 1/5.
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
@@ -406,43 +413,6 @@ def _check_out(config: Config, out: Path, output: Path) -> None:
     if found:
         raise OutputError(f"cannot build into '{out}': it {found[0]}",
                           hint="give --out a folder of its own, such as 'dist'")
-
-
-def _input_digests(config: Config, langs: list[str],
-                   images: list[Path]) -> tuple[str, dict[str, str]]:
-    """A digest of everything all languages share, and one per language adding its catalogs."""
-    paths = [config.config_path, *images]
-    if config.templates_dir.is_dir():
-        paths.extend(sorted(p for p in config.templates_dir.glob("*") if p.is_file()))
-    inputs = cache.file_digests(config, paths)
-    inputs.update(cache.directory_digests(config, config.source_dir, ".md"))
-    shared = cache.digest((cache.code_digest() + json.dumps(inputs, sort_keys=True)).encode("utf-8"))
-    per_lang = {}
-    dates = _dates_digests(config)
-    for lang in langs:
-        catalogs = cache.directory_digests(config, config.po_dir(lang), ".po")
-        catalogs["#dates"] = dates.get(lang, dates.get("", ""))
-        glossary = config.locales_dir / lang / "glossary.csv"
-        if glossary.is_file():
-            catalogs.update(cache.file_digests(config, [glossary]))
-        per_lang[lang] = cache.digest((shared + json.dumps(catalogs, sort_keys=True)).encode("utf-8"))
-    return shared, per_lang
-
-
-def _dates_digests(config: Config) -> dict[str, str]:
-    """A digest of each language's part of ``locales/dates.json`` (so a new date renders only
-    that language again); ``""``: of the whole file, when it is not a record."""
-    path = config.locales_dir / "dates.json"
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return {}
-    try:
-        record = json.loads(data)
-        return {lang: cache.digest(json.dumps(part, sort_keys=True).encode("utf-8"))
-                for lang, part in record.items()}
-    except (ValueError, AttributeError):
-        return {"": cache.digest(data)}
 
 
 def _inside(rel: str) -> bool:

@@ -11,7 +11,9 @@ is much to read; only small results (percents, problems, HTML) come back.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..config import Config
@@ -288,3 +290,41 @@ def _read_article(job: _Job, article: Article, contexts: dict[str, Context],
                                                  keep_parses=True, known=known)
         result.append((lang, localize(article, lang, source_lang, found, source())))
     return result
+
+
+def input_digests(config: Config, langs: list[str],
+                   images: list[Path]) -> tuple[str, dict[str, str]]:
+    """A digest of every input of a build that all languages share, and one per language
+    adding its catalogs and dates (a build whose digests are the last one's renders nothing)."""
+    paths = [config.config_path, *images]
+    if config.templates_dir.is_dir():
+        paths.extend(sorted(p for p in config.templates_dir.glob("*") if p.is_file()))
+    inputs = cache.file_digests(config, paths)
+    inputs.update(cache.directory_digests(config, config.source_dir, ".md"))
+    shared = cache.digest((cache.code_digest() + json.dumps(inputs, sort_keys=True)).encode("utf-8"))
+    per_lang = {}
+    dates = _dates_digests(config)
+    for lang in langs:
+        catalogs = cache.directory_digests(config, config.po_dir(lang), ".po")
+        catalogs["#dates"] = dates.get(lang, dates.get("", ""))
+        glossary = config.locales_dir / lang / "glossary.csv"
+        if glossary.is_file():
+            catalogs.update(cache.file_digests(config, [glossary]))
+        per_lang[lang] = cache.digest((shared + json.dumps(catalogs, sort_keys=True)).encode("utf-8"))
+    return shared, per_lang
+
+
+def _dates_digests(config: Config) -> dict[str, str]:
+    """A digest of each language's part of ``locales/dates.json`` (so a new date renders only
+    that language again); ``""``: of the whole file, when it is not a record."""
+    path = config.locales_dir / "dates.json"
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return {}
+    try:
+        record = json.loads(data)
+        return {lang: cache.digest(json.dumps(part, sort_keys=True).encode("utf-8"))
+                for lang, part in record.items()}
+    except (ValueError, AttributeError):
+        return {"": cache.digest(data)}
