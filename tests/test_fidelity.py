@@ -199,3 +199,48 @@ def test_rendering_from_the_checks_parses_gives_the_same_pages(spec_site):
             assert localize(article, "es", "en", reused, source).html == \
                 localize(article, "es", "en", fresh, source).html, article.slug
     assert shared > 300 and known > 300
+
+
+def _inline_texts() -> list[tuple[str, dict]]:
+    """Inline texts with their body's link definitions: every CommonMark example whole
+    and line by line, each inline token of its parse, and each demo article's."""
+    from twp_i18n.source.segments import markdown
+
+    found: list[tuple[str, dict]] = []
+    bodies = spec_examples() + [p.read_text(encoding="utf-8")
+                                for p in sorted((REPO / "content").rglob("*.md"))]
+    for body in bodies:
+        env: dict = {}
+        tokens = markdown().parse(body, env)
+        found.append((body, {}))
+        found.extend((line, {}) for line in body.splitlines())
+        found.extend((t.content, env) for t in tokens if t.type == "inline")
+    return found
+
+
+def test_the_quick_inline_parse_gives_the_parsers_tokens():
+    """Checks and rendering parse a translation with segments.inline_tokens, which skips
+    markdown-it's core pass: for every CommonMark example, demo article and a sample of
+    generated markup it gives exactly the tokens parseInline gives (types, content,
+    attributes, nesting, children), with the site's parser and the checks' one."""
+    import random
+
+    from twp_i18n.source.segments import inline_tokens, markdown
+
+    rng = random.Random(20261204)
+    pieces = ["*", "**", "_", "`", "``", "[", "]", "(", ")", "![", "<", ">", "&amp;", "&#x27;",
+              "\\", "\\*", "\n", "  \n", "\r\n", "\0", " ", "word", "é", "<a href=\"x\">", "</a>",
+              "<https://e.org>", "[^1]", "{: .x}", "-", "1.", "http://", "[a][b]", "[b]", "\t"]
+    generated = ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 30)))
+                 for _ in range(3000)]
+    deep = ["[a " * 40 + "](x)" * 40, "*a " * 60 + "b" + "*" * 60, "![" * 40 + "](y)" * 40,
+            "<span>" * 50 + "x" + "</span>" * 50]  # past the nesting limit
+    texts = _inline_texts() + [(text, {}) for text in generated + deep]
+    assert len(texts) > 5000
+    for md in (markdown(), checks._inspecting_parser()):
+        for text, env in texts:
+            assert inline_tokens(md, text, env) == (md.parseInline(text, env)[0].children or []), \
+                repr(text)
+    kramdown = markdown("kramdown")  # more core rules: parsed by parseInline itself
+    text = "A *word*{: .note} and [^1]"
+    assert inline_tokens(kramdown, text, {}) == kramdown.parseInline(text, {})[0].children

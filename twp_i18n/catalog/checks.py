@@ -137,7 +137,7 @@ from ..paths import domain_files
 from ..source.attrlists import span_attribute_lists
 from ..source.htmlblocks import html_tags, parses_in_linear_time
 from ..source.markup import comment_references, references_env, template_tags, without_template_tags
-from ..source.segments import markdown, refused_links
+from ..source.segments import inline_tokens, markdown, refused_links
 from ..urls import foreign_urls, language_version_urls
 from .context import DEFAULT_CONTEXT, Context, check_context
 from .glossary import ROW_HINT, Glossary, load_glossary
@@ -659,8 +659,7 @@ def _analyze(text: str, kind: Kind, for_warnings: bool = True,
         children = shared.get(text) if shared is not None else None
         if children is None:
             refused = refused_links()
-            tokens = _inspecting_parser().parseInline(plain, env)
-            children = tokens[0].children or [] if tokens else []
+            children = inline_tokens(_inspecting_parser(), plain, env)
             if shared is not None and refused_links() == refused:
                 shared[text] = children
         text = plain
