@@ -31,6 +31,9 @@ from .conftest import gettext_tool
     ("Numbers 1 and 2026 count.", 5),
     ("— dash alone", 2),
     ("![alt words](a.png)", 2),
+    ("-- … ** ² Ⅻ", 0),  # no letter or decimal digit: superscripts and numerals are not
+    ("٣ أيام ـ and x² 3", 6),  # an Arabic digit, letters, tatweel (a letter), x², 3
+    ("über\u00a0straße —\u2003é", 3),  # no-break and em spaces separate words
 ])
 def test_word_rule(text, words):
     assert word_count(text) == words

@@ -173,6 +173,8 @@ def _parser(flavour: str = "commonmark") -> MarkdownIt:
         return False
 
     md.validateLink = counted  # type: ignore[method-assign]
+    # A pure function of the URL, and the same links come back in every language.
+    md.normalizeLink = lru_cache(maxsize=4096)(md.normalizeLink)  # type: ignore[method-assign]
 
     def nesting(value: int) -> Callable[[Any], None]:
         def rule(state: Any) -> None:
@@ -813,12 +815,16 @@ def _count_words(children: list[Token]) -> int:
             plain.append(" ".join(c.content for c in child.children or [] if c.type == "text"))
         else:
             plain.append(" ")
-    words = _URL.sub(" ", "".join(plain)).split()
-    return sum(1 for word in words if _is_word(word))
+    text = _URL.sub(" ", "".join(plain))
+    others = _NO_ASCII_WORD_CHAR.findall(text)  # most words have an ASCII letter or digit
+    return len(text.split()) - len(others) + sum(1 for word in others if _is_word(word))
 
 
 _ASCII_WORD_CHAR = re.compile("[A-Za-z0-9]")
 """The ASCII characters :func:`_is_word_char` accepts (letters and digits)."""
+_NO_ASCII_WORD_CHAR = re.compile(r"(?<!\S)[^\sA-Za-z0-9]+(?!\S)")
+"""A whitespace-separated word without an ASCII letter or digit (linear: it starts only
+where a word starts)."""
 
 
 def _is_word(word: str) -> bool:
