@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from twp_i18n.config import load_config
 from twp_i18n.errors import ConfigError, ContentError
-from twp_i18n.paths import check_slug, inside
+from twp_i18n.paths import Folder, check_slug, inside
 from twp_i18n.publish.build import build
 from twp_i18n.render.feeds import make_item_id
 
@@ -203,6 +203,11 @@ def test_inside(tmp_path: Path) -> None:
         assert inside(base, rel) is None, rel
     assert inside(base, "es/file-link") is not None  # the link itself is inside
     assert inside(base, "es/file-link", follow=True) is None  # what it leads to is not
+    folder = Folder(base)  # folders not made yet, and a file in the place of a folder
+    (base / "es" / "page.html").write_text("x")
+    assert folder.inside("new/deeper/index.html") == base / "new" / "deeper" / "index.html"
+    assert folder.inside("es/page.html/x") == base / "es" / "page.html" / "x"
+    assert folder.inside("link/x") is None and folder.inside("new/../x") is None
 
 
 def test_build_does_not_write_through_a_symlink_leading_outside(site: Path, tmp_path: Path,

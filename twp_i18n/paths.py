@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Collection, Iterable
 from pathlib import Path
@@ -184,21 +185,31 @@ class Folder:
     """A folder that files are written to or read from, checking each stays inside it.
 
     Symbolic links are resolved one folder at a time and remembered, so checking
-    the thousands of files of a build costs one ``lstat`` per folder.
+    the thousands of files of a build costs one ``lstat`` per folder, and none for the
+    folders inside one that did not exist (what is made there later is made by the tool).
     """
 
     def __init__(self, base: Path) -> None:
         self.base = base
         self.root = os.path.realpath(base)
         self._real: dict[str, str] = {"": self.root}
+        self._missing: set[str] = set()
 
     def _resolve(self, rel_dir: str) -> str:
         real = self._real.get(rel_dir)
         if real is None:
             parent, _, name = rel_dir.rpartition("/")
             real = os.path.join(self._resolve(parent), name)
-            if os.path.islink(real):
-                real = os.path.realpath(real)
+            if parent in self._missing:
+                self._missing.add(rel_dir)
+            else:
+                try:
+                    if stat.S_ISLNK(os.lstat(real).st_mode):
+                        real = os.path.realpath(real)
+                except FileNotFoundError:
+                    self._missing.add(rel_dir)
+                except OSError:  # not a folder, or not searchable: writing there fails clearly
+                    pass
             self._real[rel_dir] = real
         return real
 
