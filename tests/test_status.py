@@ -26,6 +26,7 @@ from .conftest import gettext_tool
     ("**Bold** and *emphasis* count as words.", 6),
     ("A [link text](https://example.org/long/path) here.", 4),
     ("See https://example.org/x for more.", 3),
+    ("Visit WwW.Example.org or MAILTO:a@b.org today", 3),
     ("Code `like_this()` is not a word.", 5),
     ("<b>Tagged</b> words.", 2),
     ("Numbers 1 and 2026 count.", 5),

@@ -815,7 +815,9 @@ def _count_words(children: list[Token]) -> int:
             plain.append(" ".join(c.content for c in child.children or [] if c.type == "text"))
         else:
             plain.append(" ")
-    text = _URL.sub(" ", "".join(plain))
+    text = "".join(plain)
+    if ":" in text or "ww." in text.lower():  # what _URL cannot match without (most text)
+        text = _URL.sub(" ", text)
     others = _NO_ASCII_WORD_CHAR.findall(text)  # most words have an ASCII letter or digit
     return len(text.split()) - len(others) + sum(1 for word in others if _is_word(word))
 
