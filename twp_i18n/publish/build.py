@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import json
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -231,14 +231,19 @@ def _render(config: Config, plan: Plan, output: Path, todo: list[str], kept: dic
             put(held.pop())
         put(files)
 
-    article_pages = pages.render_articles(config, plan, todo, jobs, step, put_pages)
-    plan.localized.clear()  # the pages are made: their HTML can go
-    put_pages({})
-    step(0, len(todo))
     # Threads: forked workers (one per language) raised the peak memory of all processes by 1/5.
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
-        for lang_files, lang_problems in threads.map(
-                lambda lang: pages.render_language(config, lang, plan, article_pages[lang]), todo):
+        made: dict[str, Future[tuple[dict[str, bytes], list[Diagnostic]]]] = {}
+
+        def finished(lang: str, lang_pages: dict[str, Any]) -> None:  # made while others render
+            made[lang] = threads.submit(pages.render_language, config, lang, plan, lang_pages)
+
+        step(0, len(todo))
+        pages.render_articles(config, plan, todo, jobs, step, put_pages, finished)
+        plan.localized.clear()  # the pages are made: their HTML can go
+        put_pages({})
+        for lang in todo:
+            lang_files, lang_problems = made[lang].result()
             files.update(lang_files)
             put(lang_files)
             render_problems.extend(lang_problems)

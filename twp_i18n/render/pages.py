@@ -15,6 +15,7 @@ import html
 import io
 import re
 import zipfile
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -36,7 +37,6 @@ from ..paths import SITE_DOMAIN, THEME_STATIC, site_images
 from . import epub, feeds
 from .localize import (
     Localized,
-    SourceDocument,
     Translations,
     jinja_environment,
     localize,
@@ -88,81 +88,86 @@ PARALLEL_RENDER_MIN = 200
 
 def render_articles(config: Config, plan: Plan, langs: list[str], jobs: int,
                     step: Callable[..., None],
-                    put: Callable[[dict[str, bytes]], None] | None = None
+                    put: Callable[[dict[str, bytes]], None] | None = None,
+                    finished: Callable[[str, dict[str, _ArticleOutput]], None] | None = None
                     ) -> dict[str, dict[str, _ArticleOutput]]:
     """Every published article page of ``langs``, by language and slug.
 
     Each page is made from its article as the plan localized it (parsed and localized
     here only if the plan has it not); chunks of articles go to parallel processes when
-    there are many pages to render.  ``put`` is given the pages as files
-    (:func:`article_files`) as they come, once no more process is to be forked.
+    there are many pages to render, one language after the other.  Once no more process
+    is to be forked, ``put`` is given the pages as files (:func:`article_files`) as they
+    come, and ``finished`` each language with its pages as soon as they are all made (its
+    index, feeds and books can be made while the next language's pages are).
     """
     pages: dict[str, dict[str, _ArticleOutput]] = {lang: {} for lang in langs}
-    slugs = [a.slug for a in plan.articles if any(a.slug in plan.slugs[lang] for lang in langs)]
-    if not slugs:
-        return pages
+    order = [a.slug for a in plan.articles]
     count = sum(len(plan.published[lang]) for lang in langs)
     workers = jobs if count >= PARALLEL_RENDER_MIN else 1
-    pieces = parallel.chunks(slugs, workers)
+    pieces = [(lang, part) for lang in langs
+              for part in parallel.chunks([s for s in order if s in plan.slugs[lang]], workers)]
+    left = Counter(lang for lang, _ in pieces)
     step(0, len(pieces))
     published = {lang: {a.slug for a in plan.published[lang]} for lang in langs}
 
-    def arrived(part: list[tuple[str, str, _ArticleOutput]]) -> None:
-        for lang, slug, output in part:
-            pages[lang][slug] = output
+    def arrived(part: tuple[str, list[tuple[str, _ArticleOutput]]]) -> None:
+        lang, outputs = part
+        pages[lang].update(outputs)
         if put is not None:
             put({f"{tag_dir(lang)}/{slug}/index.html": output.page
-                 for lang, slug, output in part if slug in published[lang]})
+                 for slug, output in outputs if slug in published[lang]})
+        left[lang] -= 1
+        if not left[lang] and finished is not None:
+            finished(lang, pages[lang])
 
     # Once the workers are forked they have the articles' HTML; this process can let it go
     # before the pages come back (a worker started later would localize them again).
-    parallel.fork_map(_render_chunk, pieces, workers, job=(config, plan, langs),
+    parallel.fork_map(_render_chunk, pieces, workers, job=(config, plan, {}),
                       done=step, forked=plan.localized.clear, arrived=arrived)
+    for lang in langs:  # nothing to render in it
+        if lang not in left and finished is not None:
+            finished(lang, pages[lang])
     return pages
 
 
-def _render_chunk(job: tuple[Config, Plan, list[str]],
-                  slugs: list[str]) -> list[tuple[str, str, _ArticleOutput]]:
-    """Render some articles in every language of the job that publishes them."""
-    config, plan, langs = job
-    by_slug = {a.slug: a for a in plan.articles}
-    all_slugs = set(by_slug)
-    settings: dict[str, tuple[Environment, Translations, set[str], epub.BookLinks]] = {}
-    result: list[tuple[str, str, _ArticleOutput]] = []
+def _render_chunk(job: tuple[Config, Plan, dict[str, Any]], piece: tuple[str, list[str]]
+                  ) -> tuple[str, list[tuple[str, _ArticleOutput]]]:
+    """Render some articles in one language (``job``'s dict: what a process made once per
+    language, kept for its next chunks)."""
+    config, plan, made = job
+    lang, slugs = piece
+    if lang not in made:
+        env, translations = _language_environment(config, lang)
+        recent = {a.slug for a in plan.feed_order(lang)[:config.feeds.items]}
+        links = epub.book_links(config, plan.published[lang], tag_dir(lang))
+        by_slug = {a.slug: a for a in plan.articles}
+        made[lang] = (env, translations, recent, links, by_slug, set(by_slug))
+    env, translations, recent, links, by_slug, all_slugs = made[lang]
+    site_title = translations.text(config.title)
+    result: list[tuple[str, _ArticleOutput]] = []
     for slug in slugs:
         article = by_slug[slug]
-        source: list[SourceDocument] = []  # parsed only if not localized already
-        for lang in langs:
-            if slug not in plan.slugs[lang]:
-                continue
-            if lang not in settings:
-                env, translations = _language_environment(config, lang)
-                recent = {a.slug for a in plan.feed_order(lang)[:config.feeds.items]}
-                links = epub.book_links(config, plan.published[lang], tag_dir(lang))
-                settings[lang] = (env, translations, recent, links)
-            env, translations, recent, links = settings[lang]
-            site_title = translations.text(config.title)
-            localized = plan.localized.get(lang, {}).get(slug)
-            if localized is None:
-                source[:] = source or [parse_source(article)]
-                view = read_view(config, lang, slug) if lang != config.source_language else None
-                localized = localize(article, lang, config.source_language, view, source[0])
-            localized.html = link_to_source_when_unpublished(
-                localized.html, plan.slugs[lang], all_slugs, config.source_language, slug)
-            page = _article_page(env, config, plan, lang, localized, translations)
-            published = plan.entry_dates(lang, article)[0]  # as its page and feed entry say
-            listing = {
-                "href": f"{slug}/", "title": localized.title, "summary": localized.summary,
-                "date_iso": published.date().isoformat(),
-                "date_text": _date_text(published, lang),
-            }
-            item = _feed_item(env, config, plan, lang, localized) if slug in recent else None
-            chapter = epub.chapter(env, links, localized, site_title,
-                                   plan.entry_dates(lang, article), _help_url(config, plan, slug))
-            data = page.encode("utf-8")
-            result.append((lang, slug, _ArticleOutput(data, listing, item, localized.problems,
-                                                      chapter, pack(data))))
-    return result
+        localized = plan.localized.get(lang, {}).get(slug)
+        if localized is None:
+            view = read_view(config, lang, slug) if lang != config.source_language else None
+            localized = localize(article, lang, config.source_language, view,
+                                 parse_source(article))
+        localized.html = link_to_source_when_unpublished(
+            localized.html, plan.slugs[lang], all_slugs, config.source_language, slug)
+        page = _article_page(env, config, plan, lang, localized, translations)
+        published = plan.entry_dates(lang, article)[0]  # as its page and feed entry say
+        listing = {
+            "href": f"{slug}/", "title": localized.title, "summary": localized.summary,
+            "date_iso": published.date().isoformat(),
+            "date_text": _date_text(published, lang),
+        }
+        item = _feed_item(env, config, plan, lang, localized) if slug in recent else None
+        chapter = epub.chapter(env, links, localized, site_title,
+                               plan.entry_dates(lang, article), _help_url(config, plan, slug))
+        data = page.encode("utf-8")
+        result.append((slug, _ArticleOutput(data, listing, item, localized.problems, chapter,
+                                            pack(data))))
+    return lang, result
 
 
 def _language_environment(config: Config, lang: str) -> tuple[Environment, Translations]:
