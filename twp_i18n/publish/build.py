@@ -216,27 +216,33 @@ def _render(config: Config, plan: Plan, output: Path, todo: list[str], kept: dic
     files: dict[str, bytes] = {}
     shared_files: dict[str, bytes] = {}
     render_problems: list[Diagnostic] = []
-    step(0, 1)  # first the pages common to all languages, while memory is low
     previous, shared_key = shared_before
     if previous and previous["key"] == shared_key and _intact(output, previous["files"]):
         kept[SHARED] = list(previous["files"])
-    else:
-        shared_files = pages.render_shared(config, plan)
-        files.update(shared_files)
-    step(1, 0)
-    held = [shared_files]  # put with the first pages: no process is forked once threads write
+    held = [] if SHARED in kept else [pages.render_shared]
 
-    def put_pages(files: dict[str, bytes]) -> None:
+    def put_pages(made: dict[str, bytes]) -> None:
+        """Put these files, after the pages common to all languages, which are made (once
+        the page workers are forked, while they work) and put first."""
         while held:
-            put(held.pop())
-        put(files)
+            shared_files.update(held.pop()(config, plan))
+            files.update(shared_files)
+            put(shared_files)
+        put(made)
 
     # Threads: forked workers (one per language) raised the peak memory of all processes by 1/5.
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
         made: dict[str, Future[tuple[dict[str, bytes], list[Diagnostic]]]] = {}
 
+        def language(lang: str, lang_pages: dict[str, Any]) -> tuple[dict[str, bytes],
+                                                                      list[Diagnostic]]:
+            try:
+                return pages.render_language(config, lang, plan, lang_pages)
+            finally:
+                lang_pages.clear()  # in its bundle and book now: the deflated copies can go
+
         def finished(lang: str, lang_pages: dict[str, Any]) -> None:  # made while others render
-            made[lang] = threads.submit(pages.render_language, config, lang, plan, lang_pages)
+            made[lang] = threads.submit(language, lang, lang_pages)
 
         step(0, len(todo))
         pages.render_articles(config, plan, todo, jobs, step, put_pages, finished)
