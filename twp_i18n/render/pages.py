@@ -17,7 +17,7 @@ import re
 import zipfile
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
@@ -152,8 +152,10 @@ def _render_chunk(job: tuple[Config, Plan, dict[str, Any]], piece: tuple[str, li
             view = read_view(config, lang, slug) if lang != config.source_language else None
             localized = localize(article, lang, config.source_language, view,
                                  parse_source(article))
-        localized.html = link_to_source_when_unpublished(
-            localized.html, plan.slugs[lang], all_slugs, config.source_language, slug)
+        # A copy: the plan's object, inherited from the parent process, stays untouched (its
+        # memory shared), and the page's HTML goes once the page is made.
+        localized = replace(localized, html=link_to_source_when_unpublished(
+            localized.html, plan.slugs[lang], all_slugs, config.source_language, slug))
         page = _article_page(env, config, plan, lang, localized, translations)
         published = plan.entry_dates(lang, article)[0]  # as its page and feed entry say
         listing = {
