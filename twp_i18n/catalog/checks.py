@@ -1144,19 +1144,20 @@ def _sorted(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (f.line or 0, f.severity != "error"))
 
 
-#: Characters without which a text holds no Markdown markup, link, HTML or entity.
-_MARKUP_CHARS = re.compile(r"[*_`\[\]()<>&!\\:{}]")
 #: Embeddings, overrides and isolates (not the marks U+200E, U+200F, U+061C).
 _BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+#: What makes a text more than plain prose: a character of Markdown markup, a link, HTML or
+#: an entity, or a digit; in a translation, also a text-direction control.
+_NOT_PLAIN_SOURCE = re.compile(r"[*_`\[\]()<>&!\\:{}\d]")
+_NOT_PLAIN_TRANSLATION = re.compile(r"[*_`\[\]()<>&!\\:{}\d\u202a-\u202e\u2066-\u2069]")
 
 
 def _plain_prose(entry: polib.POEntry, kind: Kind, context: Context = DEFAULT_CONTEXT) -> bool:
     """True for an article entry with no markup, link, HTML, number or term to keep on
     either side: nothing to get wrong, so no check needed."""
     return (kind == "article" and not entry.msgid_plural
-            and not _MARKUP_CHARS.search(entry.msgid) and not _MARKUP_CHARS.search(entry.msgstr)
-            and not _BIDI_CONTROL.search(entry.msgstr)
-            and not _DIGIT.search(entry.msgid) and not _DIGIT.search(entry.msgstr)
+            and not _NOT_PLAIN_SOURCE.search(entry.msgid)
+            and not _NOT_PLAIN_TRANSLATION.search(entry.msgstr)
             and not any(t.keep for t in context.glossary.found(entry.msgid)))
 
 
