@@ -511,7 +511,7 @@ def book(env: Environment, translations: Translations, config: Config, lang: str
     }
     used = sorted({rel for c in chapters for rel in c.images if rel in images})
     members: dict[str, bytes | Chapter] = {f"{ROOT}/{name}": data for name, data in documents.items()}
-    for item in chapters:  # unpacked one at a time, as the zip is written
+    for item in chapters:  # written as packed in the workers (deflated, with CRC and size)
         members[f"{ROOT}/{item.file}"] = item
     members[f"{ROOT}/epub.css"] = STYLE.read_bytes()
     for rel in used:
