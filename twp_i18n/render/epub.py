@@ -31,7 +31,6 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
-from babel.dates import format_date
 from jinja2 import Environment
 from lxml import etree
 from markupsafe import Markup
@@ -43,7 +42,7 @@ from ..machinery.deflate import write as write_packed
 from ..paths import THEME_STATIC
 from ..source.attrlists import valid_id
 from .feeds import is_valid_bcp47
-from .localize import render_template
+from .localize import date_text, render_template
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -428,9 +427,6 @@ def to_xhtml(html_text: str, links: BookLinks, page: str) -> tuple[str, set[str]
     return ("" if body == "<div/>" else _xml_safe(body)), images
 
 
-def _date_text(moment: dt.datetime, lang: str) -> str:
-    return format_date(moment.date(), format="long", locale=lang)
-
 
 def _render(env: Environment, doc: str, **context: Any) -> bytes:
     """One XHTML document of the book from the theme's ``epub.html``, checked well-formed."""
@@ -465,9 +461,9 @@ def chapter(env: Environment, links: BookLinks, loc: Localized, site_title: str,
     shown = updated if updated.date() != published.date() else None  # as the page has it
     data = {
         "title": _clean(loc.title), "body": Markup(body), "untranslated": loc.untranslated_units,
-        "date_iso": published.date().isoformat(), "date_text": _date_text(published, loc.lang),
+        "date_iso": published.date().isoformat(), "date_text": date_text(published, loc.lang),
         "updated_iso": shown.date().isoformat() if shown else None,
-        "updated_text": _date_text(shown, loc.lang) if shown else None,
+        "updated_text": date_text(shown, loc.lang) if shown else None,
         "help_url": links.href(help_href, page) or links.lang_root,
     }
     xhtml = _render(env, "chapter", book=_book_context(loc.lang, site_title), article=data)
@@ -493,7 +489,7 @@ def book(env: Environment, translations: Translations, config: Config, lang: str
     context = _book_context(lang, title)
     context.update({
         "language_name": native_name(lang),
-        "modified_text": _date_text(changed, lang),
+        "modified_text": date_text(changed, lang),
         "modified_iso": changed.date().isoformat(),
         "toc": [{"href": c.file, "title": c.title} for c in chapters],
         "home_url": f"{config.base_url}{lang_dir}/",

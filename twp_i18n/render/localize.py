@@ -11,14 +11,17 @@ links keep only http, https, mailto and relative URLs.
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext as _gettext
 import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from typing import Any
 
 import polib
+from babel.dates import format_date
 from jinja2 import (
     BytecodeCache,
     ChoiceLoader,
@@ -205,6 +208,16 @@ def jinja_environment(config: Config) -> Environment:
     env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     env.globals["site_disclaimer"] = escape(config.disclaimer)  # [site] disclaimer, as text
     return env
+
+
+def date_text(moment: dt.datetime, lang: str) -> str:
+    """The day of ``moment`` written in full as ``lang`` writes dates (pages, feeds, books)."""
+    return _long_date(moment.date(), lang)
+
+
+@lru_cache(maxsize=8192)  # the same days come back on every page, chapter and listing
+def _long_date(day: dt.date, lang: str) -> str:
+    return format_date(day, format="long", locale=lang)
 
 
 def render_template(env: Environment, name: str, **context: Any) -> str:

@@ -21,7 +21,6 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
-from babel.dates import format_date
 from jinja2 import Environment
 from markupsafe import Markup
 
@@ -38,6 +37,7 @@ from . import epub, feeds
 from .localize import (
     Localized,
     Translations,
+    date_text,
     jinja_environment,
     localize,
     parse_source,
@@ -61,9 +61,6 @@ def tag_dir(lang: str) -> str:
 def _rel_root(depth: int) -> str:
     return "../" * depth
 
-
-def _date_text(moment: dt.datetime, lang: str) -> str:
-    return format_date(moment.date(), format="long", locale=lang)
 
 
 @dataclass
@@ -161,7 +158,7 @@ def _render_chunk(job: tuple[Config, Plan, dict[str, Any]], piece: tuple[str, li
         listing = {
             "href": f"{slug}/", "title": localized.title, "summary": localized.summary,
             "date_iso": published.date().isoformat(),
-            "date_text": _date_text(published, lang),
+            "date_text": date_text(published, lang),
         }
         item = _feed_item(env, config, plan, lang, localized) if slug in recent else None
         chapter = epub.chapter(env, links, localized, site_title,
@@ -305,9 +302,9 @@ def _article_page(env: Environment, config: Config, plan: Plan, lang: str, loc: 
     updated = changed if changed.date() != published.date() else None
     data = {
         "title": loc.title, "html": Markup(loc.html), "untranslated": loc.untranslated_units,
-        "date_iso": published.date().isoformat(), "date_text": _date_text(published, lang),
+        "date_iso": published.date().isoformat(), "date_text": date_text(published, lang),
         "updated_iso": updated.date().isoformat() if updated else None,
-        "updated_text": _date_text(updated, lang) if updated else None,
+        "updated_text": date_text(updated, lang) if updated else None,
         "help_url": help_url,
     }
     return _render(env, "article.html", site=_site(config, lang, translations), page=page,
