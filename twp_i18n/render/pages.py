@@ -3,8 +3,9 @@
 :mod:`twp_i18n.publish.build` decides what is published and what must be rendered again,
 and its plan holds each article localized already (its HTML, made while its catalogs were
 read: :mod:`twp_i18n.publish.planning`); this module puts them into the templates (in
-parallel processes when there are many pages), and each language's index, feeds, bundle
-and book are then assembled from its pages.
+parallel processes when there are many pages, one language after the other), and each
+language's index, feeds, bundle and book are assembled from its pages as soon as they are
+all made.
 """
 
 from __future__ import annotations
