@@ -492,7 +492,7 @@ def fill_po_text(text: str, lang: str, domain: str, seed: int, tr: FakeTranslato
     out = [chunks[0]]
     for chunk in chunks[1:]:
         lines = chunk.split("\n")
-        if lines[0].startswith("#~") or all(l.startswith("#") for l in lines):
+        if lines[0].startswith("#~") or all(ln.startswith("#") for ln in lines):
             out.append(chunk)
             continue
         head: list[str] = []      # comments, references, flags
@@ -509,7 +509,7 @@ def fill_po_text(text: str, lang: str, domain: str, seed: int, tr: FakeTranslato
                 keys[current] = [line]
                 order.append(current)
         msgid = _unquote(keys["msgid"])
-        extracted = " ".join(l for l in head if l.startswith("#."))
+        extracted = " ".join(ln for ln in head if ln.startswith("#."))
         always = domain == "site" or "type: title" in extracted or "type: summary" in extracted
         state = unit_state(seed, lang, domain, msgid, always)
         if state == "empty":
@@ -525,14 +525,14 @@ def fill_po_text(text: str, lang: str, domain: str, seed: int, tr: FakeTranslato
             if key.startswith("msgstr"):
                 keys[key] = [f"{key} {_quote(translation)}"]
         if state == "fuzzy":
-            flags = [i for i, l in enumerate(head) if l.startswith("#,")]
+            flags = [i for i, ln in enumerate(head) if ln.startswith("#,")]
             if flags:
                 names = [f.strip() for f in head[flags[0]][2:].split(",")]
                 head[flags[0]] = "#, " + ", ".join(["fuzzy", *names])
             else:
-                at = len([l for l in head if not l.startswith("#|")])
+                at = len([ln for ln in head if not ln.startswith("#|")])
                 head.insert(at, "#, fuzzy")
-        out.append("\n".join(head + [l for key in order for l in keys[key]]))
+        out.append("\n".join(head + [ln for key in order for ln in keys[key]]))
     return "\n\n".join(out) + "\n"
 
 
@@ -542,7 +542,7 @@ def read_translations(path: Path) -> dict[str, str]:
     found: dict[str, str] = {}
     for chunk in path.read_text(encoding="utf-8").split("\n\n")[1:]:
         lines = chunk.split("\n")
-        if any(l.startswith("#,") and "fuzzy" in l for l in lines):
+        if any(ln.startswith("#,") and "fuzzy" in ln for ln in lines):
             continue
         keys: dict[str, list[str]] = {}
         current = None
@@ -746,7 +746,7 @@ def generate(out: Path, articles: int, languages: int, edit_percent: float, seed
         "site": str(out), "edited_site": str(edited),
         "units_per_language": counts[0][0] + counts[0][1] + counts[0][2],
         "catalog_units": {lang: {"translated": c[0], "fuzzy": c[1], "empty": c[2]}
-                          for lang, c in zip(langs, counts)},
+                          for lang, c in zip(langs, counts, strict=True)},
         "words": sum(len(render_markdown(a).split()) for a in models),
         "edit": {"paragraphs": stats.paragraphs, "edited": stats.edited,
                  "added": stats.added, "deleted": stats.deleted},

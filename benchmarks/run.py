@@ -33,9 +33,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -464,7 +464,7 @@ def change_one_language(site: Path, lang: str) -> int:
             if "#. type: paragraph" not in chunk or "fuzzy" in chunk:
                 continue
             lines = chunk.split("\n")
-            at = next(j for j, l in enumerate(lines) if l.startswith("msgstr "))
+            at = next(j for j, ln in enumerate(lines) if ln.startswith("msgstr "))
             if lines[at] == 'msgstr ""' and at + 1 < len(lines):
                 lines[at + 1] = '"Nuevo ' + lines[at + 1][1:]
             elif lines[at] != 'msgstr ""':
@@ -1026,7 +1026,7 @@ def markdown_table(results: list[Result]) -> str:
 
 def fit_exponent(xs: list[float], ys: list[float]) -> float | None:
     """Slope of log y against log x (least squares)."""
-    pts = [(math.log(x), math.log(y)) for x, y in zip(xs, ys) if x > 0 and y > 0]
+    pts = [(math.log(x), math.log(y)) for x, y in zip(xs, ys, strict=True) if x > 0 and y > 0]
     if len(pts) < 2:
         return None
     mx = sum(p[0] for p in pts) / len(pts)
