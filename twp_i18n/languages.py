@@ -109,6 +109,7 @@ _NPLURALS = re.compile(r"nplurals\s*=\s*(\d+)")
 _MODIFIER_SCRIPTS = {"latin": "Latn", "cyrillic": "Cyrl"}
 
 
+@lru_cache(maxsize=256)
 def _locale(lang: str) -> Locale:
     """Parse a POSIX (``pt_BR``, ``sr@latin``) or BCP 47 (``pt-BR``) id; ValueError if unknown."""
     tag = bcp47_tag(lang)
@@ -187,11 +188,13 @@ def nplurals(lang: str) -> int:
     return int(match.group(1))
 
 
+@lru_cache(maxsize=256)
 def text_direction(lang: str) -> Literal["ltr", "rtl"]:
     """``"rtl"`` for scripts written right to left (Arabic, Hebrew, ...), else ``"ltr"``."""
     return "rtl" if _locale(lang).character_order == "right-to-left" else "ltr"
 
 
+@lru_cache(maxsize=256)
 def native_name(lang: str) -> str:
     """The language's name in itself, for a language menu: ``Français``, ``Português (Brasil)``.
 
@@ -204,6 +207,7 @@ def native_name(lang: str) -> str:
     return name[:1].title() + name[1:]
 
 
+@lru_cache(maxsize=256)  # asked for on every page, of a few languages
 def bcp47_tag(lang: str) -> str:
     """The BCP 47 tag of a POSIX locale id, for ``lang``/``hreflang``: ``pt_BR`` → ``pt-BR``.
 
