@@ -77,6 +77,9 @@ for path in sorted(source.glob("*.md")):
 """
 #: The language whose catalogs change in rebuild-onelang.
 CHANGED_LANG = "es"
+#: Seconds waited after removing an earlier run's scratch folders (ext4 skips inodes freed
+#: within the last 60 s once their inode table is written back; see Bench.fresh).
+COOL_DOWN = 65.0
 
 
 def log(message: str) -> None:
@@ -557,6 +560,26 @@ class Bench:
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
 
+    def fresh(self, n: int, name: str, rep: int) -> Path:
+        """A folder of its own for one timed run that writes a whole site, left in place
+        until the end: removing the previous run's thousands of files just before (as
+        reusing one folder did) makes ext4 skip the inodes freed within the last minute
+        while it allocates new ones, which cost both tools up to three times their system
+        time (``find_inode_bit``, ``recently_deleted``), unevenly from run to run."""
+        return self.scratch(n, f"{name}-{rep}")
+
+    def clear_scratch(self) -> None:
+        """Remove what earlier invocations left, then let a minute pass (see :meth:`fresh`)."""
+        stale = [path for path in self.work.glob("n*-k*/scratch") if path.is_dir()]
+        for path in stale:
+            shutil.rmtree(path, ignore_errors=True)
+        if stale:
+            if hasattr(os, "sync"):
+                os.sync()
+            log(f"removed {len(stale)} scratch folder(s) of an earlier run; waiting "
+                f"{COOL_DOWN:g} s before timing anything")
+            time.sleep(COOL_DOWN)
+
     def built(self, n: int, base: Path) -> Path:
         """A copy of the site after one full build (for the rebuild stages)."""
         path = self.here(n) / "built"
@@ -726,7 +749,7 @@ class Bench:
             extra = ["--jobs", "2"] if stage == "build-j2" else []
 
             def setup(rep):
-                s = copy_site(base, self.scratch(n, "build"), with_dist=False, with_cache=False)
+                s = copy_site(base, self.fresh(n, stage, rep), with_dist=False, with_cache=False)
                 return [*twp, "--site", str(s), "build", *extra], {"site": s}
 
             def after(rep, ctx):
@@ -874,11 +897,11 @@ class Bench:
                    "--quiet", "--noBuildLock"]
             if stage in ("build", "build-j2"):
                 def setup(rep):
-                    shutil.rmtree(public, ignore_errors=True)
-                    return cmd, {}
+                    out = self.fresh(n, f"hugo-public-{stage}", rep)
+                    return [*cmd[:3], "--destination", str(out), *cmd[5:]], {"out": out}
 
                 def after(rep, ctx):
-                    files = files_under(public)
+                    files = files_under(ctx["out"])
                     r.unit_count = len(files)
                     r.units = f"{len(files)} files"
                 return self.repeat(r, setup, after)
@@ -910,6 +933,8 @@ class Bench:
 
     # ----------------------------------------------------------------- all
     def run(self) -> None:
+        if not self.args.keep_scratch:
+            self.clear_scratch()
         for n in self.args.sizes:
             base, plain_edit = self.corpus(n)
             for stage in self.args.stages:
@@ -932,8 +957,8 @@ class Bench:
                         log(f"  {anchor} {stage} failed: {exc}")
             for result in self.results:
                 result.k = result.k or self.args.languages
-            if not self.args.keep_scratch:
-                shutil.rmtree(self.here(n) / "scratch", ignore_errors=True)
+        # Scratch folders stay until the next invocation starts (and waits): removing them
+        # here would slow the next size's first timed runs (see Bench.fresh).
 
 
 # --------------------------------------------------------------------------- reporting
@@ -1157,7 +1182,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--edit-percent", type=float, default=10.0)
     parser.add_argument("--reuse-corpus", action="store_true",
                         help="keep a cached corpus even if twp_i18n changed since it was made")
-    parser.add_argument("--keep-scratch", action="store_true")
+    parser.add_argument("--keep-scratch", action="store_true",
+                        help="do not remove the scratch folders earlier runs left (each run leaves "
+                             "its own until the next one starts)")
     parser.add_argument("--timeout", type=float, default=900,
                         help="seconds after which one run is ended and reported as timed out "
                              "(default 900; 0: none)")
