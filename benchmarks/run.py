@@ -561,7 +561,7 @@ class Bench:
         return path
 
     def fresh(self, n: int, name: str, rep: int) -> Path:
-        """A folder of its own for one timed run that writes a whole site, left in place
+        """A folder of its own for one timed run that writes many files, left in place
         until the end: removing the previous run's thousands of files just before (as
         reusing one folder did) makes ext4 skip the inodes freed within the last minute
         while it allocates new ones, which cost both tools up to three times their system
@@ -689,7 +689,7 @@ class Bench:
         twp = twp_cmd()
         if stage == "extract":
             def setup(rep):
-                s = copy_site(base, self.scratch(n, "extract"), with_locales=False,
+                s = copy_site(base, self.fresh(n, "extract", rep), with_locales=False,
                               with_dist=False, with_cache=False)
                 return [*twp, "--site", str(s), "extract"], {"site": s}
 
@@ -713,7 +713,7 @@ class Bench:
             warm = self.update_memo(n, base) if stage == "update" else None
 
             def setup(rep):
-                s = copy_site(edited, self.scratch(n, "update"), with_dist=False,
+                s = copy_site(edited, self.fresh(n, stage, rep), with_dist=False,
                               with_cache=stage == "update")
                 if warm is not None:  # the update before the edit was made by this twp
                     (s / ".twp" / "cache").mkdir(parents=True, exist_ok=True)
@@ -775,7 +775,7 @@ class Bench:
             built = self.built(n, base)
 
             def setup(rep):
-                s = copy_site(built, self.scratch(n, "rebuild-onelang"))
+                s = copy_site(built, self.fresh(n, "rebuild-onelang", rep))
                 self.warm_up([*twp, "--site", str(s), "build"])
                 change_one_language(s, CHANGED_LANG)
                 return [*twp, "--site", str(s), "build"], {"site": s,
@@ -801,8 +801,13 @@ class Bench:
         if not (readonly / "twp.toml").exists():
             copy_site(base, readonly, with_dist=False)
 
-        def fresh_out() -> Path:
-            shutil.rmtree(out, ignore_errors=True)
+        made = 0
+
+        def fresh_out() -> Path:  # one folder per run, kept (see Bench.fresh)
+            nonlocal out, made
+            out = self.fresh(n, f"{anchor}-out", made)
+            made += 1
+            shutil.rmtree(out, ignore_errors=True)  # only with --keep-scratch
             out.mkdir(parents=True)
             return out
 
@@ -897,8 +902,8 @@ class Bench:
                    "--quiet", "--noBuildLock"]
             if stage in ("build", "build-j2"):
                 def setup(rep):
-                    out = self.fresh(n, f"hugo-public-{stage}", rep)
-                    return [*cmd[:3], "--destination", str(out), *cmd[5:]], {"out": out}
+                    dest = self.fresh(n, f"hugo-public-{stage}", rep)
+                    return [*cmd[:3], "--destination", str(dest), *cmd[5:]], {"out": dest}
 
                 def after(rep, ctx):
                     files = files_under(ctx["out"])
@@ -909,7 +914,7 @@ class Bench:
             # editing that language's content in a copy of the Hugo site).
             if stage == "rebuild-onelang":
                 def setup(rep):
-                    s = copy_site(site, self.scratch(n, "hugo-site-onelang"))
+                    s = copy_site(site, self.fresh(n, "hugo-site-onelang", rep))
                     shutil.rmtree(public, ignore_errors=True)
                     self.check_rc(subprocess.run([*cmd[:2], str(s), *cmd[3:]], env=self.env,
                                                  capture_output=True, text=True))
