@@ -219,13 +219,15 @@ def _render(config: Config, plan: Plan, output: Path, todo: list[str], kept: dic
     previous, shared_key = shared_before
     if previous and previous["key"] == shared_key and _intact(output, previous["files"]):
         kept[SHARED] = list(previous["files"])
-    held = [] if SHARED in kept else [pages.render_shared]
+    shared_due = SHARED not in kept
 
     def put_pages(made: dict[str, bytes]) -> None:
         """Put these files, after the pages common to all languages, which are made (once
         the page workers are forked, while they work) and put first."""
-        while held:
-            shared_files.update(held.pop()(config, plan))
+        nonlocal shared_due
+        if shared_due:
+            shared_due = False
+            shared_files.update(pages.render_shared(config, plan))
             files.update(shared_files)
             put(shared_files)
         put(made)

@@ -427,7 +427,6 @@ def to_xhtml(html_text: str, links: BookLinks, page: str) -> tuple[str, set[str]
     return ("" if body == "<div/>" else _xml_safe(body)), images
 
 
-
 def _render(env: Environment, doc: str, **context: Any) -> bytes:
     """One XHTML document of the book from the theme's ``epub.html``, checked well-formed."""
     data = render_template(env, TEMPLATE, doc=doc, **context).encode("utf-8")

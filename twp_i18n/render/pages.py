@@ -63,7 +63,6 @@ def _rel_root(depth: int) -> str:
     return "../" * depth
 
 
-
 @dataclass
 class _ArticleOutput:
     """One article rendered in one language, for its language's index, feeds and bundle."""
