@@ -536,3 +536,83 @@ def test_catalog_saved_during_update_is_not_overwritten(demo_site, monkeypatch):
         saved = target.read_bytes()
         update(config, languages=["fr"])
     assert "# merci" in target.read_text(encoding="utf-8") and saved is not None
+    assert list(demo_site.rglob("*.tmp")) == []  # the staged catalogs are removed too
+
+
+def _edit_every_article(root: Path) -> None:
+    for path in sorted((root / "content/en").glob("*.md")):
+        path.write_text(path.read_text(encoding="utf-8") + "\nOne more sentence.\n",
+                        encoding="utf-8")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_refused_language_leaves_every_catalog_and_no_temporary_file(
+        demo_site, monkeypatch, workers):
+    """The workers stage the catalogs that change; one language refused by the writer's
+    guard: nothing of any language is written, and the staged files are gone."""
+    import twp_i18n.catalog.update as update_module
+
+    monkeypatch.setattr("os.cpu_count", lambda: workers)
+    monkeypatch.setattr(update_module, "PARALLEL_MERGE_MIN", 0)  # the demo site is small
+    config = load_config(demo_site)
+    _edit_every_article(demo_site)
+    extract(config)
+    before = snapshot(demo_site / "locales")
+    real = update_module.check_kept
+
+    def refuse_ar(old, new, rel, replaced=()):
+        if "/ar/" in rel:
+            raise CatalogError("would lose a translation; nothing was written", path=rel)
+        return real(old, new, rel, replaced)
+
+    monkeypatch.setattr(update_module, "check_kept", refuse_ar)  # the workers are forked after
+    with pytest.raises(CatalogError, match="nothing was written"):
+        update(config)
+    assert snapshot(demo_site / "locales") == before
+    assert list(demo_site.rglob("*.tmp")) == []
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_catalogs_staged_by_workers_are_put_in_place_by_the_update(demo_site, monkeypatch,
+                                                                    workers):
+    """Each changed catalog is written once, through a temporary file named for the process
+    that renames it (a build running meanwhile keeps it), with the catalog's permissions."""
+    import os
+
+    import twp_i18n.catalog.update as update_module
+    from twp_i18n.machinery import fsutil
+
+    monkeypatch.setattr("os.cpu_count", lambda: workers)
+    monkeypatch.setattr(update_module, "PARALLEL_MERGE_MIN", 0)
+    config = load_config(demo_site)
+    _edit_every_article(demo_site)
+    extract(config)
+    private = demo_site / "locales/fr/LC_MESSAGES/our-values.po"
+    private.chmod(0o600)
+    renamed: list[tuple[str, str]] = []
+    replace = os.replace
+    monkeypatch.setattr(fsutil.os, "replace",
+                        lambda src, dst: renamed.append((str(src), str(dst))) or replace(src, dst))
+    report = update(config)
+    written = sorted(str(demo_site / rel) for rel in report.written)
+    catalogs = [(src, dst) for src, dst in renamed if dst.endswith(".po")]  # not the caches
+    assert written and sorted(dst for _, dst in catalogs) == written
+    assert {int(re.search(r"\.twp-(\d+)-", src)[1]) for src, _ in catalogs} == {os.getpid()}
+    assert private.stat().st_mode & 0o777 == 0o600
+    assert "One more sentence." in private.read_text(encoding="utf-8")
+    assert list(demo_site.rglob("*.tmp")) == []
+    again = update(config)
+    assert again.written == [] and list(demo_site.rglob("*.tmp")) == []
+
+
+def test_update_removes_the_temporary_catalogs_of_a_killed_update(demo_site):
+    from .test_paths import dead_pid
+
+    config = load_config(demo_site)
+    folder = demo_site / "locales/fr/LC_MESSAGES"
+    stale = folder / f".our-values.po.twp-{dead_pid()}-abcdefgh.tmp"
+    live = folder / f".our-values.po.twp-{__import__('os').getpid()}-abcdefgh.tmp"
+    for path in (stale, live):
+        path.write_bytes(b"partial")
+    update(config)
+    assert not stale.exists() and live.exists()

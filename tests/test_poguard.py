@@ -120,7 +120,7 @@ def test_removing_a_catalog_that_holds_translations_is_refused(demo_site: Path, 
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     import twp_i18n.catalog.update as merge
 
-    monkeypatch.setattr(merge, "_orphaned", lambda po: None)  # as if nothing were translated
+    monkeypatch.setattr(merge, "orphaned", lambda po: None)  # as if nothing were translated
     (demo_site / "content/en/our-values.md").unlink()
     assert twp("--site", demo_site, "extract").code == 0
     before = snapshot(demo_site / "locales")

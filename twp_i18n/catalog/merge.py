@@ -125,6 +125,14 @@ class MergeStats:
     being plural, or has fewer plural forms than the old entry.  Their first forms are kept,
     fuzzy; the writer's guard is told."""
 
+    def add(self, other: MergeStats) -> None:
+        """Count ``other``'s entries in these (a language's total)."""
+        self.kept += other.kept
+        self.fuzzy_matched += other.fuzzy_matched
+        self.from_memory += other.from_memory
+        self.obsoleted += other.obsoleted
+        self.revived += other.revived
+
 
 class Memory:
     """The translated entries of one language's catalogs, for reuse across articles.
@@ -234,6 +242,22 @@ class Memory:
                 for pair in set(zip(tokens, tokens[1:], strict=False)):
                     pairs.setdefault(pair, []).append(index)
         self._plain_pairs = {pair: p for pair, p in pairs.items() if len(p) <= common}
+
+
+def orphaned(po: polib.POFile) -> polib.POFile | None:
+    """A catalog whose article is gone: translations (and translator comments) become
+    obsolete; None if it holds none."""
+    kept = [e if e.obsolete else as_obsolete(e) for e in po
+            if e.obsolete or has_translation(e) or e.tcomment.strip()]
+    if not kept:
+        return None
+    result = polib.POFile(wrapwidth=79)
+    result.header = po.header
+    result.metadata = dict(po.metadata)
+    result.metadata_is_fuzzy = po.metadata_is_fuzzy
+    for entry in kept:
+        result.append(entry)
+    return result
 
 
 def merge_catalog(template: polib.POFile, old: polib.POFile | None, lang: str, domain: str,

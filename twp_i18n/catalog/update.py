@@ -3,7 +3,9 @@
 The rules of one merge are :func:`~.merge.merge_catalog`'s; this module decides what to merge
 (a catalog whose template and own bytes are those of the last update is up to date), reads
 each language's catalogs once (its translation memory), merges them in worker processes,
-refuses to write if any merge lost a translation, and writes every catalog at once.
+which also write the catalogs that change to temporary files beside them, refuses to write
+if any merge lost a translation (the temporary files are removed), and otherwise renames
+every one into place at once, after one sync.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,14 +23,14 @@ from ..config import Config
 from ..diagnostics import Diagnostic, from_error
 from ..errors import CatalogError
 from ..machinery import cache, parallel
-from ..machinery.fsutil import one_sync, remove_file, write_if_changed
+from ..machinery.fsutil import commit, discard, remove_file, remove_stale_temp_files, stage
 from ..paths import SITE_DOMAIN, domain_files
 from . import pofile
 from .catalogs import catalog_path, load_catalog, load_templates, pot_files, template_path
 from .checks import Verdicts
 from .context import Context, check_context
 from .handover import Handover, Template, hand_over
-from .merge import Key, Memory, MergeStats, as_obsolete, has_translation, merge_catalog
+from .merge import Key, Memory, MergeStats, merge_catalog, orphaned
 from .poguard import check_kept
 from .status import template_uses
 
@@ -89,6 +90,8 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
     to do.
     """
     langs = list(languages) if languages is not None else list(config.languages)
+    if not dry_run:  # the temporary catalogs of a run that was killed
+        remove_stale_temp_files(config.locales_dir, depth=2)
     source = _template_source(config, templates)
     stored = cache.Memo(config, "update")
     memo: dict[str, list[str]] = stored.get("catalogs", {})
@@ -103,21 +106,20 @@ def update(config: Config, *, languages: Iterable[str] | None = None,
         if progress:
             progress(finished[0], len(langs))
 
+    owner = None if dry_run else os.getpid()  # the workers' temporary files are this process's
     results = parallel.fork_map(_update_language, langs, workers,
-                                job=(config, source, memo, verdicts), done=done)
-    _refuse_to_write(config, results)
-    outputs = {rel: text.encode("utf-8") for result in results
-               for rel, text in sorted(result.outputs.items())}
-    changed = _write_outputs(config, outputs, dry_run)
+                                job=(config, source, memo, verdicts, owner), done=done)
+    _put_in_place(config, results)
+    changed = {rel for result in results for rel in result.changed}
     report = UpdateReport(broken=[from_error(error, "catalog-unreadable") for result in results
                                   for error in result.unreadable])
     fresh = dict(memo)
     for result in results:
         item = LanguageUpdate(result.lang, stats=result.stats, created=result.created)
         item.unchanged.extend(result.skipped)
-        for rel in sorted(result.outputs):
+        for rel, digest in sorted(result.outputs.items()):
             (item.written if rel in changed else item.unchanged).append(rel)
-            fresh[rel] = [result.template_digests.get(rel, ""), cache.digest(outputs[rel])]
+            fresh[rel] = [result.template_digests.get(rel, ""), digest]
         item.unchanged.sort()
         for rel in result.removals:
             if dry_run or remove_file(config.root / rel):
@@ -182,6 +184,19 @@ def _workers(config: Config, langs: list[str], source: _Templates,
     return workers
 
 
+def _put_in_place(config: Config, results: list[_LanguageResult]) -> None:
+    """Rename the catalogs the workers staged into place, or, when the writer's guard refused
+    one or one changed meanwhile, remove them and raise."""
+    staged = [(tmp, config.root / rel) for result in results
+              for rel, tmp in sorted(result.staged.items())]
+    try:
+        _refuse_to_write(config, results)
+    except BaseException:
+        discard(staged)
+        raise
+    commit(staged)
+
+
 def _refuse_to_write(config: Config, results: list[_LanguageResult]) -> None:
     """Write nothing when the writer's guard refused a catalog, or one changed meanwhile."""
     broken = [error for result in results for error in result.errors]
@@ -196,28 +211,11 @@ def _refuse_to_write(config: Config, results: list[_LanguageResult]) -> None:
             hint="run twp update again: it will merge the new version")
 
 
-def _write_outputs(config: Config, outputs: dict[str, bytes], dry_run: bool) -> set[str]:
-    """Write the catalogs whose bytes change (none on a dry run); those that do."""
-    if dry_run:
-        changes = [not (config.root / rel).exists() or (config.root / rel).read_bytes() != data
-                   for rel, data in outputs.items()]
-    else:
-        # One sync for every catalog, not one each; threads overlap the file system's waits.
-        with one_sync(), ThreadPoolExecutor(max_workers=_WRITERS) as writers:
-            changes = list(writers.map(lambda item: write_if_changed(config.root / item[0], item[1]),
-                                       outputs.items()))
-    return {rel for rel, change in zip(outputs, changes, strict=True) if change}
-
-
 def _digest_now(path: Path) -> str | None:
     try:
         return cache.digest(path.read_bytes())
     except OSError:
         return None
-
-
-_WRITERS = 16
-"""Threads writing catalogs (creating and renaming a file waits on the file system)."""
 
 
 @dataclass
@@ -295,7 +293,12 @@ class _Templates:
 class _LanguageResult:
     lang: str
     outputs: dict[str, str] = field(default_factory=dict)
-    """Catalog text by path relative to the site root."""
+    """Catalog text by path relative to the site root; once the language is done, the digest
+    of its bytes instead (the text stays in the worker)."""
+    changed: set[str] = field(default_factory=set)
+    """The catalogs of ``outputs`` whose bytes differ from the file's (or that are new)."""
+    staged: dict[str, str] = field(default_factory=dict)
+    """The temporary file holding each changed catalog's new bytes (none on a dry run)."""
     template_digests: dict[str, str] = field(default_factory=dict)
     read_digests: dict[str, str] = field(default_factory=dict)
     """Digest of each catalog as it was read, to notice an edit made meanwhile."""
@@ -312,7 +315,12 @@ class _LanguageResult:
     """The word counts of the units of the templates counted here, by digest of the msgid."""
 
 
-def _update_language(job: tuple[Config, Any, Any, Any], lang: str) -> _LanguageResult:
+_Job = tuple[Config, "_Templates", dict[str, list[str]], Verdicts | None, int | None]
+"""The configuration, the templates, the previous update's memo, the verdicts to count with
+(None: no counting) and the process the staged catalogs are named for (None: a dry run)."""
+
+
+def _update_language(job: _Job, lang: str) -> _LanguageResult:
     """Merge one language's catalogs that need it; runs in a worker process or inline."""
     # Everything read stays until the end and holds no cycles: the cyclic collector would
     # only walk the growing heap again and again.
@@ -325,8 +333,8 @@ def _update_language(job: tuple[Config, Any, Any, Any], lang: str) -> _LanguageR
             gc.enable()
 
 
-def _merge_language(job: tuple[Config, Any, Any, Any], lang: str) -> _LanguageResult:
-    config, source, memo, verdicts = job
+def _merge_language(job: _Job, lang: str) -> _LanguageResult:
+    config, source, memo, verdicts, owner = job
     result = _LanguageResult(lang)
     on_disk, data, untouchable = _read_language(config, lang, result)
     todo, orphans = _to_merge(config, lang, source, memo, result, on_disk, data, untouchable)
@@ -345,23 +353,46 @@ def _merge_language(job: tuple[Config, Any, Any, Any], lang: str) -> _LanguageRe
         replaced[rel] = stats.replaced
         result.outputs[rel] = pofile.format_po(merged, original=old.get(domain),
                                                references=references)
-        _add_stats(result.stats, stats)
+        result.stats.add(stats)
         if stats.created:
             result.created.append(rel)
     for domain in orphans:
         rel = config.rel(catalog_path(config, lang, domain))
-        orphan = _orphaned(old[domain])
+        orphan = orphaned(old[domain])
         if orphan is None:
             result.removals.append(rel)
         else:
             result.outputs[rel] = pofile.format_po(orphan, original=old[domain],
                                                    references=references)
-    _guard(result, {config.rel(path): data[domain] for domain, path in on_disk.items()},
-           replaced)
-    if verdicts is not None and not result.errors:
+    by_rel = {config.rel(path): data[domain] for domain, path in on_disk.items()}
+    _guard(result, by_rel, replaced)
+    if result.errors:
+        return result
+    if verdicts is not None:
         _hand_over(config, lang, source, verdicts, todo, result)
         result.words = source.used_words
+    _stage(config, result, by_rel, owner)
     return result
+
+
+def _stage(config: Config, result: _LanguageResult, by_rel: dict[str, bytes],
+           owner: int | None) -> None:
+    """Write each catalog whose bytes change to a temporary file beside it (unless ``owner``
+    is None: a dry run), for the parent to rename into place; keep only digests of the
+    texts."""
+    made: set[Path] = set()
+    try:
+        for rel, text in result.outputs.items():
+            data = text.encode("utf-8")
+            result.outputs[rel] = cache.digest(data)
+            if by_rel.get(rel) == data:
+                continue
+            result.changed.add(rel)
+            if owner is not None:
+                result.staged[rel] = stage(config.root / rel, data, owner=owner, made=made)
+    except BaseException:
+        discard([(tmp, config.root / rel) for rel, tmp in result.staged.items()])
+        raise
 
 
 def _hand_over(config: Config, lang: str, source: _Templates, verdicts: Verdicts,
@@ -451,30 +482,6 @@ def _remembered(memo: dict[str, list[str]], rel: str) -> list[str | None]:
     the bytes written then, as far as the cache knows."""
     entry = memo.get(rel)
     return list(entry) if isinstance(entry, list) and len(entry) == 2 else [None, None]
-
-
-def _orphaned(po: polib.POFile) -> polib.POFile | None:
-    """A catalog whose article is gone: translations (and translator comments) become
-    obsolete; None if it holds none."""
-    kept = [e if e.obsolete else as_obsolete(e) for e in po
-            if e.obsolete or has_translation(e) or e.tcomment.strip()]
-    if not kept:
-        return None
-    result = polib.POFile(wrapwidth=79)
-    result.header = po.header
-    result.metadata = dict(po.metadata)
-    result.metadata_is_fuzzy = po.metadata_is_fuzzy
-    for entry in kept:
-        result.append(entry)
-    return result
-
-
-def _add_stats(total: MergeStats, one: MergeStats) -> None:
-    total.kept += one.kept
-    total.fuzzy_matched += one.fuzzy_matched
-    total.from_memory += one.from_memory
-    total.obsoleted += one.obsoleted
-    total.revived += one.revived
 
 
 def _combined(errors: list[CatalogError]) -> CatalogError:

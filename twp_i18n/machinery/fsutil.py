@@ -6,11 +6,12 @@ and renamed into place.  A process killed in between leaves that file behind;
 wrote them (the ``<pid>`` in the name) is gone, and never a live writer's file.
 
 Durability.  One file alone is synced (``fsync``) before its rename.  Many files written
-inside :func:`one_sync` (what ``update``, ``extract`` and ``build`` do) are written to their
-temporary siblings unsynced; at the end of the block one sync of each file system holding
-them makes all their bytes durable, then each is renamed over its target, then one more
-sync makes the renames durable.  What a crash (power loss, kernel
-panic) can leave:
+inside :func:`one_sync` (what ``extract`` and ``build`` do), or by :func:`stage` and then
+:func:`commit` (``update``: its worker processes stage the catalogs, the parent commits them
+once every language passed the writer's guard), are written to their temporary siblings
+unsynced; at the end one sync of each file system holding them makes all their bytes
+durable, then each is renamed over its target, then one more sync makes the renames
+durable.  What a crash (power loss, kernel panic) can leave:
 
 * never a partly written file under a target's name: a rename happens only after the
   bytes it points to are on disk, in both modes;
@@ -77,21 +78,9 @@ def atomic_write(path: Path, data: bytes) -> None:
             folder.mkdir(parents=True, exist_ok=True)
             if _batch is not None:
                 _made.add(folder)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.twp-{os.getpid()}-", suffix=".tmp",
-                                   dir=folder)
+        batch = _batch
+        tmp = _temp_sibling(path, data, os.getpid(), durable=batch is None)
         try:
-            batch = _batch
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                if batch is None:
-                    os.fsync(fh.fileno())
-                else:
-                    _start_writeback(fh.fileno())
-            if path.exists():
-                os.chmod(tmp, path.stat().st_mode & 0o777)
-            else:
-                os.chmod(tmp, 0o644)
             if batch is not None:
                 with _batch_lock:
                     batch.append((tmp, path))
@@ -107,6 +96,58 @@ def atomic_write(path: Path, data: bytes) -> None:
             path=path,
             hint="check that the directory exists and is writable",
         ) from exc
+
+
+def _temp_sibling(path: Path, data: bytes, owner: int, durable: bool) -> str:
+    """A new temporary sibling of ``path`` (its folder exists) holding ``data``, named for
+    process ``owner``, with the permissions ``path`` has (0644 if new): synced if
+    ``durable``, else its writeback started."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.twp-{owner}-", suffix=".tmp",
+                               dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            if durable:
+                os.fsync(fh.fileno())
+            else:
+                _start_writeback(fh.fileno())
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+    except BaseException:
+        _unlink(tmp)
+        raise
+    return tmp
+
+
+def stage(path: Path, data: bytes, *, owner: int | None = None,
+          made: set[Path] | None = None) -> str:
+    """Write ``data`` to a new temporary sibling of ``path``, for :func:`commit` to put in
+    place later (or :func:`discard` to remove), and return its name.  Its folder is made
+    if missing (once per ``made``, the folders known to exist).  ``owner``: the process the
+    file is named for (default: this one); :func:`remove_stale_temp_files` keeps it while
+    that process lives, so a worker can stage files its parent commits."""
+    try:
+        folder = path.parent
+        if made is None or folder not in made:
+            folder.mkdir(parents=True, exist_ok=True)
+            if made is not None:
+                made.add(folder)
+        return _temp_sibling(path, data, os.getpid() if owner is None else owner, durable=False)
+    except OSError as exc:
+        raise OutputError(f"cannot write: {exc.strerror or exc}", path=path,
+                          hint="check that the directory exists and is writable") from exc
+
+
+def commit(staged: list[tuple[str, Path]]) -> None:
+    """Put the files :func:`stage` wrote in place, each over its target: one sync of their
+    bytes, the renames, one sync of the renames (as at the end of :func:`one_sync`)."""
+    _commit(staged)
+
+
+def discard(staged: list[tuple[str, Path]]) -> None:
+    """Remove the files :func:`stage` wrote, leaving every target as it was."""
+    for tmp, _path in staged:
+        _unlink(tmp)
 
 
 RENAMERS = 16
