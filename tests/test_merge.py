@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
+import shutil
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -570,6 +571,12 @@ def test_a_refused_language_leaves_every_catalog_and_no_temporary_file(
         update(config)
     assert snapshot(demo_site / "locales") == before
     assert list(demo_site.rglob("*.tmp")) == []
+    # A language with no catalogs yet: the folder staging made for them goes too.
+    shutil.rmtree(demo_site / "locales/fr")
+    before = snapshot(demo_site / "locales")
+    with pytest.raises(CatalogError, match="nothing was written"):
+        update(config)
+    assert snapshot(demo_site / "locales") == before and not (demo_site / "locales/fr").exists()
 
 
 @pytest.mark.parametrize("workers", [1, 2])

@@ -192,7 +192,8 @@ def _put_in_place(config: Config, results: list[_LanguageResult]) -> None:
     try:
         _refuse_to_write(config, results)
     except BaseException:
-        discard(staged)
+        discard(staged, {folder: made for result in results
+                         for folder, made in result.folders.items()})
         raise
     commit(staged)
 
@@ -299,6 +300,8 @@ class _LanguageResult:
     """The catalogs of ``outputs`` whose bytes differ from the file's (or that are new)."""
     staged: dict[str, str] = field(default_factory=dict)
     """The temporary file holding each changed catalog's new bytes (none on a dry run)."""
+    folders: dict[Path, bool] = field(default_factory=dict)
+    """The folders staging found (False) or made (True: a new language's, say)."""
     template_digests: dict[str, str] = field(default_factory=dict)
     read_digests: dict[str, str] = field(default_factory=dict)
     """Digest of each catalog as it was read, to notice an edit made meanwhile."""
@@ -380,7 +383,7 @@ def _stage(config: Config, result: _LanguageResult, by_rel: dict[str, bytes],
     """Write each catalog whose bytes change to a temporary file beside it (unless ``owner``
     is None: a dry run), for the parent to rename into place; keep only digests of the
     texts."""
-    made: set[Path] = set()
+    made = result.folders
     try:
         for rel, text in result.outputs.items():
             data = text.encode("utf-8")
@@ -391,7 +394,7 @@ def _stage(config: Config, result: _LanguageResult, by_rel: dict[str, bytes],
             if owner is not None:
                 result.staged[rel] = stage(config.root / rel, data, owner=owner, made=made)
     except BaseException:
-        discard([(tmp, config.root / rel) for rel, tmp in result.staged.items()])
+        discard([(tmp, config.root / rel) for rel, tmp in result.staged.items()], made)
         raise
 
 

@@ -120,18 +120,21 @@ def _temp_sibling(path: Path, data: bytes, owner: int, durable: bool) -> str:
 
 
 def stage(path: Path, data: bytes, *, owner: int | None = None,
-          made: set[Path] | None = None) -> str:
+          made: dict[Path, bool] | None = None) -> str:
     """Write ``data`` to a new temporary sibling of ``path``, for :func:`commit` to put in
     place later (or :func:`discard` to remove), and return its name.  Its folder is made
-    if missing (once per ``made``, the folders known to exist).  ``owner``: the process the
-    file is named for (default: this one); :func:`remove_stale_temp_files` keeps it while
-    that process lives, so a worker can stage files its parent commits."""
+    if missing; ``made`` remembers the folders found or made (True: made here, which
+    :func:`discard` removes again).  ``owner``: the process the file is named for (default:
+    this one); :func:`remove_stale_temp_files` keeps it while that process lives, so a
+    worker can stage files its parent commits."""
     try:
         folder = path.parent
         if made is None or folder not in made:
+            missing = _missing(folder)
             folder.mkdir(parents=True, exist_ok=True)
             if made is not None:
-                made.add(folder)
+                made.update(dict.fromkeys(missing, True))
+                made.setdefault(folder, False)
         return _temp_sibling(path, data, os.getpid() if owner is None else owner, durable=False)
     except OSError as exc:
         raise OutputError(f"cannot write: {exc.strerror or exc}", path=path,
@@ -144,10 +147,15 @@ def commit(staged: list[tuple[str, Path]]) -> None:
     _commit(staged)
 
 
-def discard(staged: list[tuple[str, Path]]) -> None:
-    """Remove the files :func:`stage` wrote, leaving every target as it was."""
+def discard(staged: list[tuple[str, Path]], made: dict[Path, bool] | None = None) -> None:
+    """Remove the files :func:`stage` wrote, and the folders it made (those ``made`` says it
+    made, if empty), leaving every target as it was."""
     for tmp, _path in staged:
         _unlink(tmp)
+    for folder in sorted((f for f, new in (made or {}).items() if new),
+                         key=lambda f: len(f.parts), reverse=True):
+        with contextlib.suppress(OSError):  # one holding anything else stays
+            folder.rmdir()
 
 
 RENAMERS = 16
