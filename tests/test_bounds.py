@@ -236,7 +236,7 @@ def _edited_paragraph(size: int) -> tuple[str, list[str]]:
 
 
 def test_fuzzy_matching_a_small_edit_in_a_long_paragraph_is_linear() -> None:
-    from twp_i18n.catalog.merge import most_similar, similar
+    from twp_i18n.catalog.similarity import most_similar, similar
 
     query, choices = _edited_paragraph(300_000)
     assert most_similar(query, choices) == 0 and [p for _, p in similar(query, choices)] == [0]

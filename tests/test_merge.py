@@ -258,6 +258,54 @@ def test_memory_agrees_with_brute_force_search(site_config):
     assert found > 20
 
 
+def topical_catalogs(topics: int = 6, per_topic: int = 60, seed: int = 11
+                     ) -> dict[str, polib.POFile]:
+    """Catalogs whose paragraphs each draw on one topic's words: many entries share a tenth
+    of a paragraph's distinctive words, as on a real site where many articles talk alike."""
+    rng = random.Random(seed)
+    catalogs: dict[str, polib.POFile] = {}
+    for topic in range(topics):
+        words = ["".join(rng.choices("abdefgiklmnoprstuvz", k=rng.randint(4, 9)))
+                 for _ in range(400)]
+        for number in range(per_topic // 4):
+            po = polib.POFile()
+            for _ in range(4):
+                text = " ".join(rng.choices(words, k=rng.randint(30, 60))).capitalize() + "."
+                po.append(polib.POEntry(msgid=text, msgstr="ES " + text))
+            catalogs[f"t{topic}-{number:02}"] = po
+    return catalogs
+
+
+def test_the_memory_compares_a_bounded_shortlist_and_still_agrees_with_brute_force(
+        monkeypatch):
+    """However many entries share a tenth of a unit's distinctive words, only those sharing
+    the most are compared (the memory's work per unit does not grow with the site); an
+    edited paragraph is still found, as a search over every entry finds it."""
+    from twp_i18n.catalog import merge
+
+    monkeypatch.setattr(merge, "SHORTLIST_MAX", 8)  # this memory is small: a small bound
+    catalogs = topical_catalogs()
+    memory = Memory(catalogs)
+    rng = random.Random(4)
+    crowded = found = 0
+    for _ in range(60):
+        domain = rng.choice(sorted(catalogs))
+        source = rng.choice(catalogs[domain]).msgid
+        words = source.split()
+        text = " ".join(w if rng.random() > 0.15 else "zed" for w in words)
+        with monkeypatch.context() as unbounded:
+            unbounded.setattr(merge, "SHORTLIST_MAX", 10**9)
+            crowded += len(memory._candidates(text)) > 8
+        assert len(memory._candidates(text)) <= 8
+        ranked = sorted((-fuzz.ratio(text, t), i) for i, t in enumerate(memory.texts))
+        expected = next((memory.entries[i][1] for score, i in ranked[:8]
+                         if -score >= 60 and memory.entries[i][0] != "a"), None)
+        assert memory.closest(text, "a") is expected
+        found += expected is not None
+    assert not memory._plain_pairs  # every entry is found by its words here
+    assert crowded > 30 and found > 30  # the bound was needed, and the matches were found
+
+
 WORDS = ["sleep", "rest", "night", "walk", "tea", "friend", "journal", "calm", "morning", "step",
          "slow", "patience", "group", "share", "listen", "write", "breathe", "light", "dark", "week"]
 

@@ -24,13 +24,13 @@ The rules, per catalog (msgmerge's semantics, plus a translation memory):
 from __future__ import annotations
 
 import bisect
+import heapq
 import itertools
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import polib
-from rapidfuzz import fuzz, process
 
 from ..languages import nplurals
 from .catalogs import (
@@ -38,9 +38,7 @@ from .catalogs import (
     new_catalog,
 )
 from .poguard import IMPORT_MARK
-
-FUZZY_THRESHOLD = 60.0
-"""Minimum similarity (0-100) for a fuzzy match; msgmerge uses 0.6."""
+from .similarity import FUZZY_THRESHOLD, most_similar, similar
 
 MEMORY_CANDIDATES = 8
 """The translation memory proposes the best of this many most similar entries that is
@@ -51,48 +49,15 @@ SHORTLIST_MIN_WORDS = 3
 """...if they have at least this many distinctive words (else: the whole length window)."""
 SHORTLIST_SHARE = 10
 """...and share at least a tenth of them (rounded up) with the unit."""
+SHORTLIST_MAX = 64
+"""...and of those, only this many are compared: the ones sharing the most of them (an entry
+similar enough shares most of the unit's words, so it is among the first)."""
 COMMON_WORD_SHARE = 0.02
 """A word found in more than this share of a language's entries is not distinctive..."""
 COMMON_WORD_MIN = 20
 """...unless in this many entries or fewer (small memories)."""
 
 Key = tuple[str | None, str]
-
-
-LONG_TEXT = 2048
-"""Texts at least this long are scored one by one: rapidfuzz's ``process`` functions skip
-the common prefix and suffix that make ``fuzz.ratio`` fast (linear) on a small edit in a
-long paragraph, and take time quadratic in its length."""
-
-
-def similar(query: str, choices: list[str]) -> list[tuple[float, int]]:
-    """``(score, index)`` of every choice whose ``fuzz.ratio`` with ``query`` reaches
-    :data:`FUZZY_THRESHOLD`, in the order of ``choices``.
-
-    >>> similar("one small edit", ["one small edit!", "unrelated"])
-    [(96.55172413793103, 0)]
-    """
-    if len(query) < LONG_TEXT:
-        found = process.extract(query, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD,
-                                limit=None)
-        return sorted(((score, position) for _, score, position in found), key=lambda f: f[1])
-    scores = ((fuzz.ratio(query, choice, score_cutoff=FUZZY_THRESHOLD), position)
-              for position, choice in enumerate(choices))
-    return [(score, position) for score, position in scores if score >= FUZZY_THRESHOLD]
-
-
-def most_similar(query: str, choices: list[str]) -> int | None:
-    """The index of the choice most similar to ``query`` (the first of equals), if any
-    reaches :data:`FUZZY_THRESHOLD`: what ``process.extractOne`` gives, in linear time for a
-    small edit in a long text."""
-    if len(query) < LONG_TEXT:
-        found = process.extractOne(query, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
-        return None if found is None else found[2]
-    best: tuple[float, int] | None = None
-    for score, position in similar(query, choices):
-        if best is None or score > best[0]:
-            best = (score, position)
-    return None if best is None else best[1]
 
 
 def key_of(entry: polib.POEntry) -> Key:
@@ -148,11 +113,13 @@ class Memory:
       an index of *distinctive* words (space-separated, lowercased, found in at
       most :data:`COMMON_WORD_SHARE` of the entries: not ``the`` or ``and``)
       shortlists the entries that share at least a tenth of the unit's
-      distinctive words.  A paragraph at least 60% similar to another (moved and
-      edited, say) shares most of its words with it, so in practice no such
-      match is lost; what is given up are texts that share almost none of the
-      unit's rare words yet reach 60% character by character: coincidences,
-      not earlier versions of the same text.  Entries with too few distinctive
+      distinctive words, and of those the :data:`SHORTLIST_MAX` sharing the most
+      (on a large site hundreds of paragraphs share a tenth of a unit's words; the
+      work per unit then stays the same whatever the site's size).  A paragraph at
+      least 60% similar to another (moved and edited, say) shares most of its words
+      with it, so in practice no such match is lost; what is given up are texts
+      that share few of the unit's rare words yet reach 60% character by
+      character: coincidences, not earlier versions of the same text.  Entries with too few distinctive
       words to be found that way are indexed by pairs of consecutive words
       instead (which a similar text shares too, however common its words), and
       a unit with too few (text without spaces, or only common words) is
@@ -214,10 +181,15 @@ class Memory:
             if len(postings) >= SHORTLIST_MIN_WORDS:
                 shared = Counter(itertools.chain.from_iterable(postings))
                 need = -(-len(postings) // SHORTLIST_SHARE)  # rounded up
-                found = {i for i, count in shared.items() if count >= need}
-                for pair in zip(words, words[1:], strict=False):
-                    found.update(self._plain_pairs.get(pair, ()))
-                return sorted(i for i in found if shortest <= len(self.texts[i]) <= longest)
+                texts = self.texts
+                found = [i for i, count in shared.items()
+                         if count >= need and shortest <= len(texts[i]) <= longest]
+                if len(found) > SHORTLIST_MAX:  # those sharing the most; ties: the first
+                    found = heapq.nsmallest(SHORTLIST_MAX, found, key=lambda i: (-shared[i], i))
+                pairs = {i for pair in zip(words, words[1:], strict=False)
+                         for i in self._plain_pairs.get(pair, ())
+                         if shortest <= len(texts[i]) <= longest}
+                return sorted(pairs.union(found))
         low = bisect.bisect_left(self._lengths, shortest)
         return self._by_length[low:bisect.bisect_right(self._lengths, longest)]
 
