@@ -141,12 +141,6 @@ def stage(path: Path, data: bytes, *, owner: int | None = None,
                           hint="check that the directory exists and is writable") from exc
 
 
-def commit(staged: list[tuple[str, Path]]) -> None:
-    """Put the files :func:`stage` wrote in place, each over its target: one sync of their
-    bytes, the renames, one sync of the renames (as at the end of :func:`one_sync`)."""
-    _commit(staged)
-
-
 def discard(staged: list[tuple[str, Path]], made: dict[Path, bool] | None = None) -> None:
     """Remove the files :func:`stage` wrote, and the folders it made (those ``made`` says it
     made, if empty), leaving every target as it was."""
@@ -204,7 +198,7 @@ def one_sync(*, all_or_nothing: bool = False) -> Iterator[None]:
                 with contextlib.suppress(OSError):
                     folder.rmdir()
         else:
-            _commit(pending)
+            commit(pending)
 
 
 def _missing(folder: Path) -> list[Path]:
@@ -258,8 +252,9 @@ def staged_writes(target: Callable[[str], Path], writers: int) -> Iterator[Stage
             staged.threads.shutdown(wait=True, cancel_futures=True)
 
 
-def _commit(pending: list[tuple[str, Path]]) -> None:
-    """Sync the temporary files, rename each over its target, sync the renames."""
+def commit(pending: list[tuple[str, Path]]) -> None:
+    """Put temporary files (:func:`stage`'s, or a :func:`one_sync` block's) in place, each
+    over its target: one sync of their bytes, the renames, one sync of the renames."""
     if not pending:
         return
     latest: dict[Path, str] = {}  # a target written twice: its last write, the others dropped

@@ -87,8 +87,8 @@ def render_articles(config: Config, plan: Plan, langs: list[str], jobs: int,
                     step: Callable[..., None],
                     put: Callable[[dict[str, bytes]], None] | None = None,
                     finished: Callable[[str, dict[str, _ArticleOutput]], None] | None = None
-                    ) -> dict[str, dict[str, _ArticleOutput]]:
-    """Every published article page of ``langs``, by language and slug.
+                    ) -> None:
+    """Render every published article page of ``langs``.
 
     Each page is made from its article as the plan localized it (parsed and localized
     here only if the plan has it not); chunks of articles go to parallel processes when
@@ -124,7 +124,6 @@ def render_articles(config: Config, plan: Plan, langs: list[str], jobs: int,
     for lang in langs:  # nothing to render in it
         if lang not in left and finished is not None:
             finished(lang, pages[lang])
-    return pages
 
 
 def _render_chunk(job: tuple[Config, Plan, dict[str, Any]], piece: tuple[str, list[str]]
