@@ -25,14 +25,7 @@ from .conftest import snapshot
 def _edited_elsewhere(root: Path) -> None:
     """The state before an update: articles edited (templates extracted again), and every
     catalog saved by another tool, some entries translated, made fuzzy or commented there."""
-    config = load_config(root)
-    article = root / "content/en/our-values.md"
-    text = article.read_text(encoding="utf-8")
-    body = text.index("\n---\n", 4)
-    paragraph = next(line for line in text[body:].splitlines() if len(line.split()) > 12)
-    article.write_text(text[:body] + text[body:].replace(paragraph, paragraph + " One more."),
-                       encoding="utf-8")
-    extract(config)
+    _edit_an_article(root)
     for n, path in enumerate(sorted((root / "locales").glob("*/LC_MESSAGES/*.po"))):
         po = polib.pofile(str(path), wrapwidth=78)
         for i, entry in enumerate(po):
@@ -44,6 +37,18 @@ def _edited_elsewhere(root: Path) -> None:
                 entry.tcomment = "twp-import: from another site (score 90)"
         po.metadata["PO-Revision-Date"] = f"2026-03-{1 + n % 28:02d} 10:00+0000"
         po.save(str(path))
+
+
+def _edit_an_article(root: Path) -> None:
+    """A paragraph of one article edited, and the templates extracted again."""
+    config = load_config(root)
+    article = root / "content/en/our-values.md"
+    text = article.read_text(encoding="utf-8")
+    body = text.index("\n---\n", 4)
+    paragraph = next(line for line in text[body:].splitlines() if len(line.split()) > 12)
+    article.write_text(text[:body] + text[body:].replace(paragraph, paragraph + " One more."),
+                       encoding="utf-8")
+    extract(config)
 
 
 def _update_twice(root: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -107,3 +112,42 @@ def test_update_leaves_the_status_dates_and_caches_of_reading_the_catalogs_again
     assert [s.as_dict() for s in site_status(load_config(demo_site))] == warm
     assert len(counted) > 0
 
+
+
+def test_a_catalog_written_again_byte_for_byte_is_handed_over_from_its_first_reading(
+        demo_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Catalogs whose merged text is the bytes already on disk (saved by another tool, their
+    template unchanged: update keeps their lines) were parsed once, before the merge: the
+    hand-over counts that parse instead of reading the same bytes again.  The caches it
+    leaves are those of reading every catalog again (the test above)."""
+    import twp_i18n.catalog.handover as handover_module
+
+    monkeypatch.setattr("os.cpu_count", lambda: 1)
+    config = load_config(demo_site)
+    extract(config)
+    update_catalogs(config)
+    for n, path in enumerate(sorted((demo_site / "locales").glob("*/LC_MESSAGES/*.po"))):
+        po = polib.pofile(str(path), wrapwidth=60)  # another tool's line wrapping
+        po.metadata["PO-Revision-Date"] = f"2026-03-{1 + n:02d} 10:00+0000"
+        po.save(str(path))
+    _edit_an_article(demo_site)
+    plain = tmp_path / "plain"
+    shutil.copytree(demo_site, plain)
+    before = {path: path.read_bytes() for path in (demo_site / "locales").glob("*/LC_MESSAGES/*.po")}
+    parsed: list[str] = []
+    load = handover_module.load_catalog
+    monkeypatch.setattr(handover_module, "load_catalog",
+                        lambda config, lang, domain, data: parsed.append(f"{lang}/{domain}")
+                        or load(config, lang, domain, data))
+    update_catalogs(load_config(demo_site))
+    same = {f"{path.parent.parent.name}/{path.stem}" for path, data in before.items()
+            if path.read_bytes() == data}
+    changed = {f"{path.parent.parent.name}/{path.stem}" for path in before} - same
+    assert same and changed  # both kinds are there
+    assert not same & set(parsed)
+    assert changed <= set(parsed)
+    with monkeypatch.context() as patched:
+        _without_handover(patched)
+        update_catalogs(load_config(plain))
+    assert snapshot(demo_site / "locales") == snapshot(plain / "locales")
+    assert _caches(demo_site) == _caches(plain)

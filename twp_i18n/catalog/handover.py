@@ -98,14 +98,18 @@ class Handover:
 
 
 def hand_over(config: Config, lang: str, domain: str, rel: str, data: bytes, template: Template,
-              verdicts: Verdicts, context: Context, into: Handover) -> None:
+              verdicts: Verdicts, context: Context, into: Handover,
+              parsed: polib.POFile | None = None) -> None:
     """Add to ``into`` what the status and the dates would make of the catalog ``rel``
-    holding ``data``; nothing when it cannot be read (they will say why)."""
-    try:
-        po = load_catalog(config, lang, domain, data)
-    except CatalogError:
-        return
-    assert po is not None
+    holding ``data``; nothing when it cannot be read (they will say why).  ``parsed``: what
+    :func:`~.catalogs.load_catalog` gave for exactly these bytes, if it was called."""
+    po = parsed
+    if po is None:
+        try:
+            po = load_catalog(config, lang, domain, data)
+        except CatalogError:
+            return
+        assert po is not None
     kind = "site" if domain == SITE_DOMAIN else "article"
     with verdicts.recording() as used:
         into.counted[rel] = counted_entry(data, po, kind, context, template.text, template.uses,

@@ -372,7 +372,7 @@ def _merge_language(job: _Job, lang: str) -> _LanguageResult:
     if result.errors:
         return result
     if verdicts is not None:
-        _hand_over(config, lang, source, verdicts, todo, result)
+        _hand_over(config, lang, source, verdicts, todo, result, by_rel, old)
         result.words = source.used_words
     _stage(config, result, by_rel, owner)
     return result
@@ -399,14 +399,18 @@ def _stage(config: Config, result: _LanguageResult, by_rel: dict[str, bytes],
 
 
 def _hand_over(config: Config, lang: str, source: _Templates, verdicts: Verdicts,
-               domains: list[str], result: _LanguageResult) -> None:
-    """What the status and the dates would read in the merged catalogs of ``domains``."""
+               domains: list[str], result: _LanguageResult, by_rel: dict[str, bytes],
+               old: dict[str, polib.POFile]) -> None:
+    """What the status and the dates would read in the merged catalogs of ``domains``: a
+    catalog written again byte for byte is counted as it was parsed before the merge (which
+    left that parse untouched), the others are parsed from their new text."""
     contexts = {"article": check_context(config, lang), "site": Context(lang)}
     for domain in domains:
         rel = config.rel(catalog_path(config, lang, domain))
         context = contexts["site" if domain == SITE_DOMAIN else "article"]
-        hand_over(config, lang, domain, rel, result.outputs[rel].encode("utf-8"),
-                  source.counted_against(domain), verdicts, context, result.handover)
+        data = result.outputs[rel].encode("utf-8")
+        hand_over(config, lang, domain, rel, data, source.counted_against(domain), verdicts,
+                  context, result.handover, old.get(domain) if by_rel.get(rel) == data else None)
 
 
 def _read_language(config: Config, lang: str,
