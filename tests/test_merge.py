@@ -18,7 +18,8 @@ from rapidfuzz import fuzz
 
 from twp_i18n.catalog import pofile
 from twp_i18n.catalog.extract import article_template, extract
-from twp_i18n.catalog.merge import Memory, merge_catalog
+from twp_i18n.catalog.memory import Memory
+from twp_i18n.catalog.merge import merge_catalog
 from twp_i18n.catalog.poguard import check_kept
 from twp_i18n.catalog.update import update
 from twp_i18n.config import load_config
@@ -281,9 +282,9 @@ def test_the_memory_compares_a_bounded_shortlist_and_still_agrees_with_brute_for
     """However many entries share a tenth of a unit's distinctive words, only those sharing
     the most are compared (the memory's work per unit does not grow with the site); an
     edited paragraph is still found, as a search over every entry finds it."""
-    from twp_i18n.catalog import merge
+    from twp_i18n.catalog import memory as memory_module
 
-    monkeypatch.setattr(merge, "SHORTLIST_MAX", 8)  # this memory is small: a small bound
+    monkeypatch.setattr(memory_module, "SHORTLIST_MAX", 8)  # this memory is small: a small bound
     catalogs = topical_catalogs()
     memory = Memory(catalogs)
     rng = random.Random(4)
@@ -294,7 +295,7 @@ def test_the_memory_compares_a_bounded_shortlist_and_still_agrees_with_brute_for
         words = source.split()
         text = " ".join(w if rng.random() > 0.15 else "zed" for w in words)
         with monkeypatch.context() as unbounded:
-            unbounded.setattr(merge, "SHORTLIST_MAX", 10**9)
+            unbounded.setattr(memory_module, "SHORTLIST_MAX", 10**9)
             crowded += len(memory._candidates(text)) > 8
         assert len(memory._candidates(text)) <= 8
         ranked = sorted((-fuzz.ratio(text, t), i) for i, t in enumerate(memory.texts))
@@ -305,6 +306,41 @@ def test_the_memory_compares_a_bounded_shortlist_and_still_agrees_with_brute_for
     assert not memory._plain_pairs  # every entry is found by its words here
     assert crowded > 30 and found > 30  # the bound was needed, and the matches were found
 
+
+
+def test_the_memory_shortlist_is_the_entries_sharing_the_most_words_ties_the_first(monkeypatch):
+    """The shortlist counted in arrays is, entry for entry, the one a plain count of the
+    unit's distinctive words in each entry gives: at least a tenth of them shared, length in
+    the window, the most shared first and, among equals, the first entry."""
+    from collections import Counter
+
+    from twp_i18n.catalog import memory as memory_module
+
+    monkeypatch.setattr(memory_module, "SHORTLIST_MAX", 5)  # small: many ties at the cut
+    catalogs = topical_catalogs(topics=3, per_topic=40, seed=3)
+    memory = Memory(catalogs)
+    memory._index()  # made at the first search
+    rng = random.Random(8)
+    cut_in_ties = 0
+    for _ in range(80):
+        domain = rng.choice(sorted(catalogs))
+        words = rng.choice(catalogs[domain]).msgid.split()
+        text = " ".join(w if rng.random() > 0.5 else "zed" for w in words)
+        shortest = len(text) * 60 / 140 - 1
+        longest = len(text) * 140 / 60 + 1
+        distinctive = [w for w in set(text.lower().split()) if w in memory._words]
+        if len(distinctive) < memory_module.SHORTLIST_MIN_WORDS:
+            continue  # compared with the whole length window instead
+        shared = Counter(i for i, t in enumerate(memory.texts)
+                         for w in distinctive if w in set(t.lower().split()))
+        need = -(-len(distinctive) // 10)
+        eligible = sorted((-n, i) for i, n in shared.items()
+                          if n >= need and shortest <= len(memory.texts[i]) <= longest)
+        expected = [i for _, i in eligible[:5]]
+        cut_in_ties += len(eligible) > 5 and eligible[4][0] == eligible[5][0]
+        got = memory._sharing([memory.postings(w) for w in distinctive], need, shortest, longest)
+        assert sorted(got) == sorted(expected)
+    assert cut_in_ties > 10
 
 WORDS = ["sleep", "rest", "night", "walk", "tea", "friend", "journal", "calm", "morning", "step",
          "slow", "patience", "group", "share", "listen", "write", "breathe", "light", "dark", "week"]

@@ -70,7 +70,7 @@ def _update_twice(root: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def _without_handover(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(update_module, "hand_over", lambda *args: None)
+    monkeypatch.setattr(update_module, "hand_over_language", lambda *args: None)
 
 
 def _caches(root: Path) -> dict[str, object]:

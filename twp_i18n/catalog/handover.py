@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,10 +25,11 @@ from ..machinery import cache
 from ..paths import SITE_DOMAIN
 from .catalogs import load_catalog
 from .checks import Verdicts
-from .context import Context
+from .context import Context, check_context
 from .status import counted_entry
 
-__all__ = ["Handover", "Template", "hand_over", "revision_date", "translation_digest"]
+__all__ = ["Handover", "Template", "hand_over", "hand_over_language", "revision_date",
+           "translation_digest"]
 
 _FORMATS = ("%Y-%m-%d %H:%M%z", "%Y-%m-%d %H:%M:%S%z")
 
@@ -117,3 +119,19 @@ def hand_over(config: Config, lang: str, domain: str, rel: str, data: bytes, tem
     into.verdicts.update(used)
     if domain != SITE_DOMAIN:
         into.dated[rel] = dates_entry(data, po)
+
+
+def hand_over_language(config: Config, lang: str, domains: dict[str, str], texts: dict[str, str],
+                       on_disk: dict[str, bytes], parsed: dict[str, polib.POFile],
+                       template_of: Callable[[str], Template], verdicts: Verdicts,
+                       into: Handover) -> None:
+    """:func:`hand_over` for the merged catalogs of one language: ``domains`` by path, the
+    ``texts`` about to be written, the bytes ``on_disk`` before, and the ``parsed`` catalogs
+    of those bytes (by domain), which a catalog written again byte for byte is counted from
+    (the merge left them untouched)."""
+    contexts = {"article": check_context(config, lang), "site": Context(lang)}
+    for rel, domain in domains.items():
+        data = texts[rel].encode("utf-8")
+        hand_over(config, lang, domain, rel, data, template_of(domain), verdicts,
+                  contexts["site" if domain == SITE_DOMAIN else "article"], into,
+                  parsed.get(domain) if on_disk.get(rel) == data else None)

@@ -24,13 +24,13 @@ from ..diagnostics import Diagnostic, from_error
 from ..errors import CatalogError
 from ..machinery import cache, parallel
 from ..machinery.fsutil import commit, discard, remove_file, remove_stale_temp_files, stage
-from ..paths import SITE_DOMAIN, domain_files
+from ..paths import domain_files
 from . import pofile
 from .catalogs import catalog_path, load_catalog, load_templates, pot_files, template_path
 from .checks import Verdicts
-from .context import Context, check_context
-from .handover import Handover, Template, hand_over
-from .merge import Key, Memory, MergeStats, merge_catalog, orphaned
+from .handover import Handover, Template, hand_over_language
+from .memory import Memory
+from .merge import Key, MergeStats, merge_catalog, orphaned
 from .poguard import check_kept
 from .status import template_uses
 
@@ -175,12 +175,13 @@ def _workers(config: Config, langs: list[str], source: _Templates,
         return 1
     # Parse, once for every language, the templates that changed since the previous update
     # (all of them without a cache); the others are parsed by the workers that need them.
-    for domain, digest in source.digests.items():
-        if any(_remembered(memo, config.rel(catalog_path(config, lang, domain)))[0] != digest
-               for lang in langs):
-            source.get(domain)
-            if words:
-                source.counted_against(domain)
+    with parallel.fewer_collections():
+        for domain, digest in source.digests.items():
+            if any(_remembered(memo, config.rel(catalog_path(config, lang, domain)))[0] != digest
+                   for lang in langs):
+                source.get(domain)
+                if words:
+                    source.counted_against(domain)
     return workers
 
 
@@ -372,7 +373,9 @@ def _merge_language(job: _Job, lang: str) -> _LanguageResult:
     if result.errors:
         return result
     if verdicts is not None:
-        _hand_over(config, lang, source, verdicts, todo, result, by_rel, old)
+        hand_over_language(config, lang, {config.rel(catalog_path(config, lang, domain)): domain
+                                          for domain in todo}, result.outputs, by_rel, old,
+                           source.counted_against, verdicts, result.handover)
         result.words = source.used_words
     _stage(config, result, by_rel, owner)
     return result
@@ -396,21 +399,6 @@ def _stage(config: Config, result: _LanguageResult, by_rel: dict[str, bytes],
     except BaseException:
         discard([(tmp, config.root / rel) for rel, tmp in result.staged.items()], made)
         raise
-
-
-def _hand_over(config: Config, lang: str, source: _Templates, verdicts: Verdicts,
-               domains: list[str], result: _LanguageResult, by_rel: dict[str, bytes],
-               old: dict[str, polib.POFile]) -> None:
-    """What the status and the dates would read in the merged catalogs of ``domains``: a
-    catalog written again byte for byte is counted as it was parsed before the merge (which
-    left that parse untouched), the others are parsed from their new text."""
-    contexts = {"article": check_context(config, lang), "site": Context(lang)}
-    for domain in domains:
-        rel = config.rel(catalog_path(config, lang, domain))
-        context = contexts["site" if domain == SITE_DOMAIN else "article"]
-        data = result.outputs[rel].encode("utf-8")
-        hand_over(config, lang, domain, rel, data, source.counted_against(domain), verdicts,
-                  context, result.handover, old.get(domain) if by_rel.get(rel) == data else None)
 
 
 def _read_language(config: Config, lang: str,

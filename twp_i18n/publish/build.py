@@ -9,7 +9,6 @@ previous build wrote and this one does not are removed (the list lives in
 
 from __future__ import annotations
 
-import gc
 import json
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,7 +20,7 @@ from typing import Any
 from ..config import Config
 from ..diagnostics import Diagnostic, warning
 from ..errors import OutputError, TemplateError
-from ..machinery import cache
+from ..machinery import cache, parallel
 from ..machinery.fsutil import Staged, remove_file, remove_stale_temp_files, staged_writes, write_if_changed
 from ..paths import Folder, output_problem, protected_folders, site_images
 from ..render.plan import Plan
@@ -64,22 +63,8 @@ def build(config: Config, *, languages: Iterable[str] | None = None, out: Path |
     published or unpublished an article.  Files are still only written when
     their bytes change, so skipped and rendered work give the same output.
     """
-    with _fewer_collections():
+    with parallel.fewer_collections():
         return _build(config, languages, out, jobs, progress)
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """The cyclic garbage collector runs less often inside the block (in the worker processes
-    forked inside it too): a build makes millions of short-lived objects (Markdown tokens),
-    freed by reference counting, and scanning them again and again cost it about 6% of its
-    time."""
-    before = gc.get_threshold()
-    gc.set_threshold(100_000, 50, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
 
 
 def _build(config: Config, languages: Iterable[str] | None, out: Path | None, jobs: int,
