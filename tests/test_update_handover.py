@@ -113,7 +113,6 @@ def test_update_leaves_the_status_dates_and_caches_of_reading_the_catalogs_again
     assert len(counted) > 0
 
 
-
 def test_a_catalog_written_again_byte_for_byte_is_handed_over_from_its_first_reading(
         demo_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Catalogs whose merged text is the bytes already on disk (saved by another tool, their
@@ -128,7 +127,7 @@ def test_a_catalog_written_again_byte_for_byte_is_handed_over_from_its_first_rea
     update_catalogs(config)
     for n, path in enumerate(sorted((demo_site / "locales").glob("*/LC_MESSAGES/*.po"))):
         po = polib.pofile(str(path), wrapwidth=60)  # another tool's line wrapping
-        po.metadata["PO-Revision-Date"] = f"2026-03-{1 + n:02d} 10:00+0000"
+        po.metadata["PO-Revision-Date"] = f"2026-03-{1 + n % 28:02d} 10:00+0000"
         po.save(str(path))
     _edit_an_article(demo_site)
     plain = tmp_path / "plain"
