@@ -144,7 +144,7 @@ class Memory:
         """The entries in at least ``need`` of ``postings`` whose length is in the window,
         and of those the :data:`SHORTLIST_MAX` in the most (ties: the first); counted in
         arrays, since a word's postings grow with the site."""
-        import numpy as np  # here: the commands that merge nothing need not load it
+        import numpy as np
 
         assert self._length_of is not None
         ids, counts = np.unique(np.concatenate(postings), return_counts=True)
@@ -156,7 +156,7 @@ class Memory:
         return [int(i) for i in ids]
 
     def _index(self) -> None:
-        import numpy as np
+        import numpy as np  # here: the commands that merge nothing need not load it
 
         self._by_length = sorted(range(len(self.texts)), key=lambda i: len(self.texts[i]))
         self._lengths = [len(self.texts[i]) for i in self._by_length]
@@ -169,8 +169,9 @@ class Memory:
                 else:
                     posting.append(index)
         common = max(COMMON_WORD_MIN, int(len(self.texts) * COMMON_WORD_SHARE))
-        distinctive = [p for p in words.values() if len(p) <= common]
-        self._words = {w: n for n, w in enumerate(w for w, p in words.items() if len(p) <= common)}
+        kept = [(w, p) for w, p in words.items() if len(p) <= common]
+        self._words = {w: n for n, (w, _) in enumerate(kept)}
+        distinctive = [p for _, p in kept]
         sizes = np.fromiter(map(len, distinctive), dtype=np.int64, count=len(distinctive))
         self._starts = np.concatenate((np.zeros(1, dtype=np.int64), np.cumsum(sizes)))
         self._flat = np.fromiter(itertools.chain.from_iterable(distinctive), dtype=np.int32,

@@ -351,9 +351,11 @@ def _merge_language(job: _Job, lang: str) -> _LanguageResult:
     replaced: dict[str, list[Key]] = {}
     # Entries that did not change are written again exactly as they were read.
     references = config.catalogs.references
+    merged_domains: dict[str, str] = {}  # by path
     for domain in todo:
         merged, stats = merge_catalog(source.get(domain), old.get(domain), lang, domain, memory)
         rel = config.rel(catalog_path(config, lang, domain))
+        merged_domains[rel] = domain
         replaced[rel] = stats.replaced
         result.outputs[rel] = pofile.format_po(merged, original=old.get(domain),
                                                references=references)
@@ -373,8 +375,7 @@ def _merge_language(job: _Job, lang: str) -> _LanguageResult:
     if result.errors:
         return result
     if verdicts is not None:
-        hand_over_language(config, lang, {config.rel(catalog_path(config, lang, domain)): domain
-                                          for domain in todo}, result.outputs, by_rel, old,
+        hand_over_language(config, lang, merged_domains, result.outputs, by_rel, old,
                            source.counted_against, verdicts, result.handover)
         result.words = source.used_words
     _stage(config, result, by_rel, owner)
