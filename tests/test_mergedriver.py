@@ -119,6 +119,25 @@ def test_removed_on_one_side_changed_on_the_other_is_kept_obsolete():
     assert not merged["Stay"].obsolete
 
 
+def test_an_entry_both_sides_added_live_on_one_is_live_whichever_side_is_ours():
+    # One branch's sync moved "Rest" to "Rest again" and the unit was then made obsolete; the
+    # other branch cleared the translation and its sync made "Rest again" anew.  The entry
+    # is live on one side: the merge keeps it live (an obsolete entry without a translation
+    # would vanish from the file), from either side.
+    base = catalog('#: a.md:1\nmsgid "Rest"\nmsgstr "Repos"')
+    moved = catalog('#: a.md:1\n#, fuzzy\n#~| msgid "Rest"\n#~ msgid "Rest again"\n#~ msgstr "Repos"')
+    anew = catalog('#: a.md:1\nmsgid "Rest again"\nmsgstr ""')
+    for ours, theirs in ((moved, anew), (anew, moved)):
+        merged = entries(merge_catalogs(base, ours, theirs).text)
+        assert list(merged) == ["Rest again"]
+        assert not merged["Rest again"].obsolete
+    kept = catalog('msgid "Walk"\nmsgstr ""')
+    old = catalog('#~ msgid "Walk"\n#~ msgstr "Marche"')
+    for ours, theirs in ((kept, old), (old, kept)):
+        walk = entries(merge_catalogs(None, ours, theirs).text)["Walk"]
+        assert (walk.msgstr, walk.obsolete) == ("Marche", False)
+
+
 def test_a_version_that_cannot_be_read_is_an_error_naming_it():
     with pytest.raises(CatalogError, match=r"x\.po \(theirs\):2"):
         merge_catalogs(catalog(), catalog(), 'msgid ""\nmsgstr "\n', path="x.po")

@@ -13,7 +13,8 @@ other part of an entry is merged on its own, the way a translator would:
   the old source as ``#| msgid``, and dropped the old one) while the other side changed
   its translation gets that new translation, stays fuzzy and keeps the previous source.
 - An entry one side removed and the other changed is kept, as an obsolete entry, unless
-  its change was carried to the entry that replaced it (above).
+  its change was carried to the entry that replaced it (above).  An entry both sides
+  added, obsolete on one and live on the other, is live.
 - A real conflict (both sides changed a translation, differently) keeps ours as the
   translation, marks the entry fuzzy and writes theirs into a translator comment (one
   ``# merge-conflict:`` line per form, as a PO string), which ``twp check`` reports as an
@@ -379,7 +380,11 @@ class _Merger:
         result.comment = part(lambda e: e.comment or "")
         result.occurrences = list(part(lambda e: tuple(e.occurrences)))
         own = part(lambda e: tuple(f for f in e.flags if f != "fuzzy"))
-        result.obsolete = part(lambda e: e.obsolete)
+        # Added on both sides, live on one: live (the next sync decides; an obsolete entry
+        # without a translation would vanish from the file, and only from one side's merge).
+        result.obsolete = part(lambda e: e.obsolete) and not (
+            base is None and ours is not None and theirs is not None
+            and not (ours.obsolete and theirs.obsolete))
 
         def source(entry: polib.POEntry | None) -> tuple[Key, str] | None:
             return None if entry is None else (_key(entry), entry.msgid_plural or "")
