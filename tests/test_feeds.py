@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import email.utils
+import html
 import json
 import locale
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import feedparser
@@ -171,6 +173,29 @@ def test_summary_only_has_no_full_content(channel: Channel) -> None:
     assert items[0]["content_text"] == f"{channel.items[0].summary}\n\nCC BY-SA 4.0"
     rss = xml(render_rss(channel, False))
     assert rss.findtext("channel/item/description") == channel.items[0].summary
+
+
+def test_plain_text_titles_and_summaries_read_the_same_in_rss_readers() -> None:
+    # RSS readers take <description> as HTML: a plain summary holding "<b>" or "<night
+    # owls>" must be escaped once more, or readers drop words and open a bold that never
+    # ends.  Titles are plain text, with & and < as hexadecimal character references (the
+    # RSS Best Practices Profile, which the W3C validator applies).
+    plain = 'Tips for the <night owls> among us, and a note on <b> tags & "quotes".'
+    base = make_channel("en")
+    item = replace(base.items[0], title=plain, summary=plain)
+    channel = replace(base, items=(item,))
+    for full in (True, False):
+        data = render_rss(channel, full)
+        entry = feedparser.parse(data).entries[0]
+        assert entry.summary_detail.type == "text/html"
+        assert "<" not in entry.summary and html.unescape(entry.summary) == plain
+        assert entry.title == plain
+        raw_title = re.findall(rb"<title>(.*?)</title>", data)[1]
+        assert b"&lt;" not in raw_title and b"&amp;" not in raw_title
+        assert raw_title.count(b"&#x3C;") == 2 and raw_title.count(b"&#x26;") == 1
+        assert xml(data).find("channel/item/title").text == plain
+    atom = feedparser.parse(render_atom(channel, False)).entries[0]
+    assert (atom.title, atom.summary) == (plain, plain)
 
 
 # --- dates ---------------------------------------------------------------------------

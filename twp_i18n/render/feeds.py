@@ -244,8 +244,8 @@ def _generator(channel: Channel, rss: bool, full_content: bool) -> FeedGenerator
         fe.updated(_aware(item.updated, f"updated of {item.id}"))
         if full_content:
             fe.content(_x(item.content_html), type="html")
-        if item.summary:
-            fe.summary(_x(item.summary))
+        if item.summary:  # plain text; RSS readers take <description> as HTML
+            fe.summary(_x(html.escape(item.summary, quote=False) if rss else item.summary))
         if rss:
             fe.link(href=item.url)  # the only link: feedgen uses the last one as <link>
             fe.dc.dc_creator(_x(item.author or channel.author))
@@ -305,7 +305,17 @@ def render_rss(channel: Channel, full_content: bool) -> bytes:
         index = item_el.index(link)
         for offset, (href, type_, lang) in enumerate(_item_alternates(channel, item)[1:]):
             _link(item_el, href, "alternate", type_, lang, index=index + offset)
-    return _serialize(root)
+    return _RSS_TITLE.sub(_hex_references, _serialize(root))
+
+
+_RSS_TITLE = re.compile(rb"<title>([^<]*)</title>")
+
+
+def _hex_references(match: re.Match[bytes]) -> bytes:
+    """An RSS title (plain text) with ``&`` and ``<`` as hexadecimal character references:
+    readers that take titles as HTML still show them as text (RSS Best Practices Profile)."""
+    text = match[1].replace(b"&amp;", b"&#x26;").replace(b"&lt;", b"&#x3C;")
+    return b"<title>" + text + b"</title>"
 
 
 def render_atom(channel: Channel, full_content: bool) -> bytes:
