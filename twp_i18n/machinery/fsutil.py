@@ -367,6 +367,19 @@ def remove_file(path: Path) -> bool:
     return True
 
 
+def remove_empty_folders(path: Path, root: Path) -> None:
+    """Remove the folders holding ``path`` that are left empty, up to (not including) ``root``:
+    a page no longer made leaves no empty folder, which a web server would answer with a
+    listing or 403 instead of 404."""
+    folder = path.parent
+    while folder != root and folder.is_relative_to(root):
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (or gone, or not ours to remove): the folders above stay
+            return
+        folder = folder.parent
+
+
 def files(directory: Path, pattern: str) -> list[Path]:
     """Regular files in ``directory`` matching ``pattern``, sorted ([] if it does not exist)."""
     if not directory.is_dir():

@@ -21,7 +21,14 @@ from ..config import Config
 from ..diagnostics import Diagnostic, warning
 from ..errors import OutputError, TemplateError
 from ..machinery import cache, parallel
-from ..machinery.fsutil import Staged, remove_file, remove_stale_temp_files, staged_writes, write_if_changed
+from ..machinery.fsutil import (
+    Staged,
+    remove_empty_folders,
+    remove_file,
+    remove_stale_temp_files,
+    staged_writes,
+    write_if_changed,
+)
 from ..paths import Folder, output_problem, protected_folders, site_images
 from ..render.plan import Plan
 from .planning import input_digests
@@ -306,6 +313,7 @@ def _finish_output(config: Config, output: Path, files: dict[str, bytes], writte
                 "left alone", config.rel(output / MANIFEST)))
         elif remove_file(path):
             report.removed.append(rel)
+            remove_empty_folders(path, Path(folder.root))
     write_if_changed(output / MANIFEST, manifest)  # last: it lists only files that exist
 
 
