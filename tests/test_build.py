@@ -369,6 +369,37 @@ def test_unpublished_article_is_removed_on_rebuild(site):
     report = build(config)
     assert "es/journal/index.html" in report.removed
     assert not (site / "dist/es/journal/index.html").exists()
+    assert not (site / "dist/es/journal").exists()  # no empty folder left: the URL is a 404
+    assert snapshot(site / "dist") == snapshot(built(site))
+
+
+NOT_TEXT = "\x85\x9b\ufffe\ufdd0\U0001fffe\x01"
+
+
+def test_controls_and_noncharacters_of_a_translation_reach_no_output(site):
+    # C1 controls (U+0085 NEXT LINE, U+009B) and noncharacters are no text in HTML, feeds or
+    # books (validators flag them, screen readers may read them): left out everywhere.
+    path = site / "locales/es/LC_MESSAGES/journal.po"
+    po = pofile.read_po(path)
+    changed = 0
+    for entry in po:
+        if entry.msgstr and not entry.msgid_plural:
+            entry.msgstr = entry.msgstr[:3] + NOT_TEXT + entry.msgstr[3:]
+            changed += 1
+    assert changed > 2
+    pofile.write_po(path, po)
+    build(load_config(site))
+    dist = site / "dist"
+    files = {str(p.relative_to(dist)): p.read_bytes() for p in dist.rglob("*") if p.is_file()}
+    for name, data in list(files.items()):
+        if name.endswith((".zip", ".epub")):
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                files.update({f"{name}:{m}": archive.read(m) for m in archive.namelist()})
+    texts = {name: data.decode("utf-8") for name, data in files.items()
+             if name.endswith((".html", ".xml", ".json", ".xhtml", ".opf", ".ncx", ".opml"))}
+    assert any(name.startswith("es/journal/") for name in texts)
+    for name, text in texts.items():
+        assert not any(ch in text for ch in NOT_TEXT), name
 
 
 def test_cli_build_reports_and_jobs_give_same_output(site, twp, tmp_path, monkeypatch):

@@ -694,3 +694,12 @@ def test_a_percent_then_a_long_run_of_zeros_is_read_in_linear_time() -> None:
         Counter({"%0005d": 1, "%-#0+5.2f": 1, "%(n)005s": 1})
     assert codes("Hello %s", hostile("0" * 1_000_000), "site") == \
         codes("Hello %s", hostile("000"), "site")
+
+
+def test_a_control_character_or_noncharacter_the_source_lacks_is_a_warning():
+    entry = polib.POEntry(msgid="Rest well tonight.", msgstr="Descansa\x85 bien\ufffe esta noche.")
+    findings = check_entry(entry, path="x.po", kind="article")
+    assert [(f.severity, f.code) for f in findings] == [("warning", "control-character")]
+    assert "U+0085" in findings[0].message and "U+FFFE" in findings[0].message
+    same = polib.POEntry(msgid="Rest\x85 well.", msgstr="Descansa\x85 bien.")
+    assert check_entry(same, path="x.po", kind="article") == []

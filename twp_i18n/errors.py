@@ -14,9 +14,17 @@ every warning it prints.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
+
+NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff"
+                      + "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF)
+                                for plane in range(1, 17)) + "]")
+"""Characters that are no text: C0 and C1 controls (tab and line ends aside) and Unicode's
+noncharacters.  HTML calls them parse errors, feed validators "bad characters"; the pages,
+feeds and books leave them out, and ``twp check`` warns of those a translation adds."""
 
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 _SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}

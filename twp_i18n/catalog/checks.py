@@ -81,7 +81,11 @@ Warnings (shown, never blocking):
     leading or trailing whitespace differs from the source;
 ``line-break``
     the translation has more or fewer hard line breaks (a backslash at the
-    end of a line) than the source.
+    end of a line) than the source;
+``control-character``
+    the translation holds an invisible control character (C0 or C1, such as
+    U+0085 NEXT LINE) or a Unicode noncharacter (U+FFFE) the source does not
+    have: the pages, feeds and books leave it out.
 
 Silencing a warning
 -------------------
@@ -122,7 +126,7 @@ from markdown_it.token import Token
 
 from ..config import DEFAULT_DOSE_UNITS, Config
 from ..diagnostics import Diagnostic
-from ..errors import CatalogError
+from ..errors import NOT_TEXT, CatalogError
 from ..languages import (
     NUMBER_SEPARATORS,
     PLURAL_SAMPLES,
@@ -167,7 +171,7 @@ ERRORS = frozenset({"syntax", "plural-forms", "markup-mismatch", "unsafe-link", 
                     "do-not-translate", "glossary-file", "template-tag", "attribute-list"})
 #: Codes of findings a translator may silence with ``# twp-ignore: CODE``.
 WARNINGS = frozenset({"link-changed", "number-changed", "untranslated-copy", "whitespace",
-                      "line-break", "language-link", "glossary"})
+                      "line-break", "language-link", "glossary", "control-character"})
 #: URL schemes a translation may use; relative URLs (no scheme) are fine too.
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 
@@ -218,6 +222,9 @@ _HINTS = {
                   "the source does; or add '# twp-ignore: line-break'",
     "whitespace": "start and end the translation like the source (spaces and line breaks); "
                   "or add '# twp-ignore: whitespace'",
+    "control-character": "delete the invisible character (an editor may show it as a box or "
+                         "not at all; it often comes with text copied from a PDF or a word "
+                         "processor)",
 }
 
 
@@ -1026,6 +1033,20 @@ def _whitespace(pair: _Pair, add: Add) -> None:
                 f"{expected!r} in the source, {got!r} in the translation")
 
 
+def _control_character(pair: _Pair, add: Add) -> None:
+    """``control-character``: controls or noncharacters the source does not have (the
+    pages, feeds and books leave them out)."""
+    if NOT_TEXT.search(pair.translation):
+        added = Counter(NOT_TEXT.findall(pair.translation)) - Counter(
+            NOT_TEXT.findall(pair.source_text))
+        if added:
+            add("control-character", "invisible control character or noncharacter " + " and ".join(
+                f"U+{ord(char):04X}" + (f" ({unicodedata.name(char)})" if unicodedata.name(char, "")
+                                        else "") + (f" ×{count}" if count > 1 else "")
+                for char, count in sorted(added.items())) + " not in the source; the pages "
+                "leave it out")
+
+
 def _language_link(pair: _Pair, add: Add) -> None:
     """``language-link``: a link to another language version of a site the source links to
     (``es.wikipedia.org`` for ``en.wikipedia.org``); ``link-changed`` then skips it."""
@@ -1126,7 +1147,7 @@ _ERROR_RULES: tuple[Callable[[_Pair, Add], None], ...] = (
 _TEXT_RULES: tuple[Callable[[_Pair, Add], None], ...] = (
     *_ERROR_RULES,
     _language_link, _link_changed, _line_break, _number_changed, _glossary, _untranslated_copy,
-    _whitespace,
+    _whitespace, _control_character,
 )
 """Every text rule: the errors, then the warnings."""
 
@@ -1149,7 +1170,8 @@ _BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 #: What makes a text more than plain prose: a character of Markdown markup, a link, HTML or
 #: an entity, or a digit; in a translation, also a text-direction control.
 _NOT_PLAIN_SOURCE = re.compile(r"[*_`\[\]()<>&!\\:{}\d]")
-_NOT_PLAIN_TRANSLATION = re.compile(r"[*_`\[\]()<>&!\\:{}\d\u202a-\u202e\u2066-\u2069]")
+_NOT_PLAIN_TRANSLATION = re.compile(r"[*_`\[\]()<>&!\\:{}\d\u202a-\u202e\u2066-\u2069]|"
+                                    + NOT_TEXT.pattern)
 
 
 def _plain_prose(entry: polib.POEntry, kind: Kind, context: Context = DEFAULT_CONTEXT) -> bool:

@@ -35,7 +35,7 @@ from jinja2 import Environment
 from lxml import etree
 from markupsafe import Markup
 
-from ..errors import TemplateError
+from ..errors import NOT_TEXT, TemplateError
 from ..languages import bcp47_tag, native_name, text_direction
 from ..machinery.deflate import Packed, pack
 from ..machinery.deflate import write as write_packed
@@ -83,7 +83,7 @@ _DROPPED = frozenset({"script", "style", "iframe", "object", "embed", "textarea"
                       "noscript", "svg", "math", "select", "button", "form", "input", "head",
                       "title", "link", "meta", "base", "frame", "frameset", "applet", "audio",
                       "video", "source", "track", "canvas", "map", "area", "param"})
-_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_INVALID_XML = re.compile(f"{NOT_TEXT.pattern[:-1]}\ud800-\udfff]")  # and surrogates
 _TABLE_ALIGN = re.compile(r"^text-align:(left|right|center)$")
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*")
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")

@@ -53,6 +53,7 @@ from urllib.parse import quote, urlsplit
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
+from ..errors import NOT_TEXT
 from ..paths import check_slug
 
 __all__ = [
@@ -160,8 +161,9 @@ def _aware(value: datetime, what: str) -> datetime:
 
 
 def _x(text: str) -> str:
-    """``text`` without the characters XML 1.0 cannot represent."""
-    return _NOT_XML.sub("", text)
+    """``text`` without the characters XML 1.0 cannot represent, nor controls and
+    noncharacters (:data:`~twp_i18n.errors.NOT_TEXT`)."""
+    return _NOT_XML.sub("", NOT_TEXT.sub("", text) if NOT_TEXT.search(text) else text)
 
 
 def make_item_id(base_url: str, lang_tag: str, slug: str) -> str:

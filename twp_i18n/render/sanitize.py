@@ -10,6 +10,7 @@ from typing import Any
 
 import nh3
 
+from ..errors import NOT_TEXT
 from ..source.attrlists import valid_id
 
 MARKDOWN_TAGS = frozenset({
@@ -37,8 +38,8 @@ def source_tags(markdown_source: str) -> set[str]:
             if name.lower() not in {"script", "style", "iframe", "object", "embed"}}
 
 
-CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-"""C0 controls but tab and line ends: not text in HTML, and fatal in the books' XHTML."""
+CONTROLS = NOT_TEXT
+"""Controls (but tab and line ends) and noncharacters: not text in HTML, feeds or books."""
 
 
 def sanitize(html: str, extra_tags: set[str] = frozenset(),  # type: ignore[assignment]
