@@ -100,6 +100,23 @@ def test_every_page_is_valid_reachable_and_light(site):
             etree.fromstring(path.read_bytes())  # well-formed XML
 
 
+def test_the_sitemap_lists_every_public_page_and_only_those(site):
+    dist = built(site)
+    base = load_config(site).base_url
+    made = {base + str(p.parent.relative_to(dist)).removeprefix(".") + "/" for p in pages(dist)
+            if p.name == "index.html" and not p.relative_to(dist).parts[0] == "status"}
+    made = {url.replace(base + "/", base) for url in made}
+    sitemap = etree.fromstring((dist / "sitemap.xml").read_bytes())
+    ns = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9",
+          "xhtml": "http://www.w3.org/1999/xhtml"}
+    listed = [loc.text for loc in sitemap.iterfind("sm:url/sm:loc", ns)]
+    assert sorted(listed) == sorted(made) and len(listed) == len(set(listed))
+    assert base in listed and base + "es/" in listed
+    spanish = sitemap.xpath("sm:url[sm:loc='" + base + "es/']/xhtml:link", namespaces=ns)
+    assert {(link.get("hreflang"), link.get("href")) for link in spanish} >= {
+        ("es", base + "es/"), ("en", base + "en/"), ("x-default", base + "en/")}
+
+
 def test_hreflang_links_are_reciprocal(site):
     dist = built(site)
     links: dict[str, set[tuple[str, str]]] = {}

@@ -523,8 +523,19 @@ def _glossary_link(config: Config, lang: str, files: dict[str, bytes]) -> dict[s
 
 def _sitemap_pages(config: Config,
                    plan: Plan) -> list[tuple[str, tuple[feeds.Alternate, ...], dt.datetime | None]]:
-    pages: list[tuple[str, tuple[feeds.Alternate, ...], dt.datetime | None]] = []
+    """Every public page (the dashboard aside): the chooser, each language's index, the
+    articles, with their language versions as the pages list them."""
     source_dir = tag_dir(config.source_language)
+    published = [code for code in plan.languages if plan.published[code]]
+    indexes = tuple(feeds.Alternate(bcp47_tag(code), f"{config.base_url}{tag_dir(code)}/")
+                    for code in published)
+    if config.source_language in published:
+        indexes += (feeds.Alternate("x-default", f"{config.base_url}{source_dir}/"),)
+    pages: list[tuple[str, tuple[feeds.Alternate, ...], dt.datetime | None]] = [
+        (config.base_url, (), None)]
+    for lang in published:
+        changed = max(plan.entry_dates(lang, article)[1] for article in plan.published[lang])
+        pages.append((f"{config.base_url}{tag_dir(lang)}/", indexes, changed))
     for article in sorted(plan.articles, key=lambda a: a.slug):
         versions = [code for code in plan.languages if article.slug in plan.slugs[code]]
         alternates = tuple(feeds.Alternate(bcp47_tag(code),
