@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import json
+import posixpath
 import re
 import shutil
 import zipfile
@@ -186,6 +188,32 @@ def test_bundle_is_deterministic_with_checksums(site):
             digest, name = line.split("  ")
             assert hashlib.sha256(archive.read(name)).hexdigest() == digest
         assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_every_link_of_a_bundle_works_offline_or_leads_to_the_web(site):
+    # A bundle holds one language: its links to other languages, the books, the feeds list
+    # or an English page lead to the site on the web, never to a file the zip does not have.
+    dist = built(site)
+    base = load_config(site).base_url
+    to_web = 0
+    for bundle in sorted(dist.glob("bundles/*.zip")):
+        with zipfile.ZipFile(bundle) as archive:
+            names = set(archive.namelist())
+            for name in sorted(n for n in names if n.endswith(".html")):
+                page = archive.read(name).decode("utf-8")
+                for value in re.findall(r'\b(?:href|src)="([^"]*)"', page):
+                    url = html.unescape(value)
+                    if url.startswith(("https://", "http://", "mailto:", "#")):
+                        to_web += url.startswith(base)
+                        continue
+                    target = posixpath.normpath(posixpath.join(
+                        posixpath.dirname(name), url.split("#")[0].split("?")[0]))
+                    # (an image the site does not have is missing on the web too)
+                    assert target in names or f"{target}/index.html" in names \
+                        or not (dist / target).exists(), (bundle.name, name, url)
+                    # the same page on the web links the same way
+                    assert (dist / name).read_text(encoding="utf-8").count(value) >= 1
+    assert to_web > 10
 
 
 LINK = ("https://example.org/library/shared-notes/rest-and-sleep/"

@@ -12,6 +12,7 @@ are the same either way.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 import zlib
@@ -22,17 +23,20 @@ LEVEL = 9
 
 
 class Packed(NamedTuple):
-    """A zip member made ahead: its bytes deflated, and the size and CRC-32 of the bytes."""
+    """A zip member made ahead: its bytes deflated, and the size, CRC-32 and SHA-256 (hex) of
+    the bytes (for a manifest of the archive)."""
 
     deflated: bytes
     size: int
     crc: int
+    sha256: str
 
 
 def pack(data: bytes) -> Packed:
     """``data`` deflated as :mod:`zipfile` deflates a member at level 9 (raw, no header)."""
     compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
-    return Packed(compressor.compress(data) + compressor.flush(), len(data), zlib.crc32(data))
+    return Packed(compressor.compress(data) + compressor.flush(), len(data), zlib.crc32(data),
+                  hashlib.sha256(data).hexdigest())
 
 
 def unpack(packed: Packed) -> bytes:

@@ -163,8 +163,9 @@ def _render_chunk(job: tuple[Config, Plan, dict[str, Any]], piece: tuple[str, li
         chapter = epub.chapter(env, links, localized, site_title,
                                plan.entry_dates(lang, article), _help_url(config, plan, slug))
         data = page.encode("utf-8")
+        bundled = bundled_links(page, config.base_url, f"{tag_dir(lang)}/{slug}/index.html")
         result.append((slug, _ArticleOutput(data, listing, item, localized.problems, chapter,
-                                            pack(data))))
+                                            pack(bundled.encode("utf-8")))))
     return lang, result
 
 
@@ -222,8 +223,8 @@ def render_language(config: Config, lang: str, plan: Plan,
     assets = _assets(config)
     for rel, data in assets.items():
         files[f"{base}/{rel}"] = data
-    files[f"bundles/{base}.zip"] = _bundle(base, {k: v for k, v in files.items()
-                                                  if k.startswith(base + "/")},
+    files[f"bundles/{base}.zip"] = _bundle(config.base_url, {k: v for k, v in files.items()
+                                                             if k.startswith(base + "/")},
                                            {f"{base}/{slug}/index.html": output.packed
                                             for slug, output in pages.items() if output.packed})
     chapters = [pages[article.slug].chapter for article in plan.published[lang]]
@@ -414,6 +415,36 @@ def link_to_source_when_unpublished(html_text: str, published: set[str], slugs: 
 
 
 _LINK_ATTR = re.compile(r'\b(href|src)="([^"]*)"')
+_UP_LINK = re.compile(r'\b(href|src)="((?:\.\./)+)([^"]*)"')
+_ROOT_LINK = re.compile(r'\b(href|src)="(/[^"]*)"')
+_INDEX = re.compile(r"(?<![^/])index\.html(?=$|[?#])")
+
+
+def bundled_links(html_text: str, site_url: str, page: str) -> str:
+    """A page of a language's bundle (``page``: its path, ``es/a/index.html``) with every link
+    that leaves the language's folder — to another language, the books, the feeds list, an
+    English page — made absolute to the site on the web, so that none leads offline to a file
+    the bundle does not have (the stylesheet, at the bundle's root, stays).
+
+    >>> bundled_links('<a href="../../en/b/index.html">b</a> <a href="../c/index.html">c</a>'
+    ...               '<link href="../../style.css">', "https://e.org/", "es/a/index.html")
+    '<a href="https://e.org/en/b/">b</a> <a href="../c/index.html">c</a><link href="../../style.css">'
+    """
+    depth = page.count("/")  # folders between the site's root and the page
+
+    def fix(match: re.Match[str]) -> str:
+        ups = len(match.group(2)) // 3
+        rest = match.group(3)
+        if ups < depth or (ups == depth and re.match(r"style\.css(?:$|[?#])", rest)):
+            return match.group(0)  # inside the bundle
+        return absolute(match)
+
+    def absolute(match: re.Match[str]) -> str:
+        url = urljoin(site_url + page, html.unescape(match.group(0).split('="', 1)[1][:-1]))
+        return f'{match.group(1)}="{html.escape(_INDEX.sub("", url, count=1), quote=True)}"'
+
+    html_text = _UP_LINK.sub(fix, html_text) if "../" in html_text else html_text
+    return _ROOT_LINK.sub(absolute, html_text) if '="/' in html_text else html_text
 
 
 def absolute_links(html_text: str, base: str) -> str:
@@ -548,14 +579,18 @@ def _sitemap_pages(config: Config,
     return pages
 
 
-def _bundle(base: str, files: dict[str, bytes], packed: dict[str, Packed] | None = None) -> bytes:
+def _bundle(site_url: str, files: dict[str, bytes], packed: dict[str, Packed] | None = None
+            ) -> bytes:
     """A deterministic zip of one language: sorted entries, fixed dates, a sha256 manifest
-    (``packed``: members deflated already, by name)."""
+    (``packed``: members deflated already, by name, their links :func:`bundled_links`)."""
     packed = packed or {}
     style = STYLE.read_bytes()
-    members = dict(files)
+    members = {name: bundled_links(data.decode("utf-8"), site_url, name).encode("utf-8")
+               if name.endswith(".html") and name not in packed else data
+               for name, data in files.items()}
     members["style.css"] = style
-    manifest = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n"
+    manifest = "".join(f"{packed[name].sha256 if name in packed else hashlib.sha256(data).hexdigest()}"
+                       f"  {name}\n"
                        for name, data in sorted(members.items()))
     members["SHA256SUMS"] = manifest.encode("utf-8")
     buffer = io.BytesIO()
