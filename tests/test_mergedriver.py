@@ -435,6 +435,31 @@ def test_the_driver_given_an_unreadable_version_falls_back_to_gits_line_merge(tm
     assert "<<<<<<<" in ours.read_text(encoding="utf-8")  # both sides there, for a person
 
 
+@pytest.mark.parametrize("emptied", ["", "\n", "   \n\n"])
+def test_a_version_emptied_on_one_branch_is_no_clean_deletion_of_every_entry(tmp_path, twp, emptied):
+    # An editor that crashed, a tool that failed: a catalog truncated to nothing on one
+    # branch must not merge as "that branch removed every entry and the header".
+    need_git()
+    base, ours, theirs = (tmp_path / name for name in ("O", "A", "B"))
+    base.write_text(catalog('msgid "Rest."\nmsgstr "Repos."', 'msgid "Walk."\nmsgstr "Marche."'),
+                    encoding="utf-8")
+    ours.write_text(catalog('msgid "Rest."\nmsgstr "Du repos."', 'msgid "Walk."\nmsgstr "Marche."'),
+                    encoding="utf-8")
+    theirs.write_text(emptied, encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"a\.po \(theirs\): the catalog is empty"):
+        merge_catalogs(base.read_text(encoding="utf-8"), ours.read_text(encoding="utf-8"),
+                       emptied, path="locales/fr/LC_MESSAGES/a.po")
+    result = twp("merge-po", base, ours, theirs, "locales/fr/LC_MESSAGES/a.po")
+    assert result.code == 2 and "Traceback" not in result.err
+    assert "is empty" in result.err
+    text = ours.read_text(encoding="utf-8")
+    assert "Du repos." in text and "Marche." in text and "<<<<<<<" in text
+    # the other way round too, and a catalog added empty on both sides merges quietly
+    with pytest.raises(CatalogError, match=r"\(ours\): the catalog is empty"):
+        merge_catalogs(base.read_text(encoding="utf-8"), emptied, catalog(), path="a.po")
+    assert merge_catalogs(None, emptied, emptied).conflicts == []
+
+
 def test_merge_po_writes_the_merge_into_ours(tmp_path, twp):
     base, ours, theirs = (tmp_path / name for name in ("O", "A", "B"))
     base.write_text(catalog('msgid "One"\nmsgstr ""', 'msgid "Two"\nmsgstr ""'), encoding="utf-8")

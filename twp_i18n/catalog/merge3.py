@@ -469,6 +469,14 @@ def merge_catalogs(base: str | None, ours: str, theirs: str, *, path: str = "<ca
     base_po = _parse(base, f"{path} (base)", limits)
     theirs_po = _parse(theirs, f"{path} (theirs)", limits)
     ours_po = _parse(ours, f"{path} (ours)", limits)
+    for name, po in (("ours", ours_po), ("theirs", theirs_po)):
+        if len(base_po) and not len(po) and not po.metadata:
+            raise CatalogError(
+                "the catalog is empty; nothing was written", path=f"{path} ({name})",
+                hint="one branch emptied the file (an editor or a tool that failed?): it is "
+                     "not merged as the removal of every entry. Take the other version "
+                     "('git checkout --ours' or '--theirs'), or restore the file on that "
+                     "branch and merge again")
     result = polib.POFile(wrapwidth=79)
     result.metadata_is_fuzzy = False
     _merge_header(base_po, ours_po, theirs_po, result)
