@@ -364,6 +364,31 @@ def test_doses_are_compared_as_numbers_in_either_language() -> None:
     assert ("dose-changed", "error") in checked("Take 25 mg.", "Nehmen Sie 2,5 mg.", "de")
 
 
+def test_a_dose_its_readers_would_read_otherwise_is_a_changed_dose() -> None:
+    # "17.500 mg" is 17.5 the English way, but a Spanish or German reader takes it for
+    # 17 500: a dose is read the way the translation's language writes numbers, when that
+    # language reads it at all ("2.5" is no German number: the English reading stands).
+    for source, translation, lang in [
+            ("Go from 20 mg to 17.5 mg.", "Pasar de 20 mg a 17.500 mg.", "es"),
+            ("A 1,000 mg tablet.", "Eine Tablette mit 1,000 mg.", "de"),
+            ("Take 17.5 mg.", "Nehmen Sie 17.500 mg.", "de")]:
+        assert ("dose-changed", "error") in checked(source, translation, lang), translation
+    assert checked("Take 17.5 mg.", "Nehmen Sie 17.5 mg.", "de") == set()
+    assert checked("Take 17.5 mg.", "Tome 17,5 mg.", "es") == set()
+    # a plain number keeps both readings (a warning at most, never an error)
+    assert ("dose-changed", "error") not in checked("Page 1.500 of it.", "Seite 1.500.", "de")
+
+
+def test_a_dose_with_another_unit_of_mass_or_volume_is_a_changed_dose() -> None:
+    for translation in ("Tome 20 mcg al día.", "Tome 20 g al día.", "Tome 20 ml al día."):
+        found = checked("Take 20 mg a day.", translation, "es")
+        assert ("dose-changed", "error") in found, translation
+    assert checked("Take 20 mg a day.", "Tome 20 mg al día.", "es") == set()
+    assert checked("20 mg, then 20 mcg.", "20 mcg, luego 20 mg.", "es") == set()  # both kept
+    assert checked("Take 20 mcg a day.", "Tome 20 μg al día.", "es") == set()  # the same unit
+    assert checked("Take 2.5 mg daily.", "خذ ٢٫٥ ملغ يوميا.", "ar") == set()  # its own word
+
+
 def test_dose_units_are_configurable() -> None:
     plain = Context("de", dose_units=("mg",))
     item = entry("Wait 2 weeks.", "Warten Sie 3 Wochen.")

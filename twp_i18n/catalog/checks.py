@@ -547,10 +547,13 @@ def _unit_pattern(units: tuple[str, ...]) -> re.Pattern[str] | None:
 
 
 def number_values(text: str, langs: tuple[str | None, ...],
-                  units: tuple[str, ...] = DEFAULT_DOSE_UNITS) -> list[_Number]:
+                  units: tuple[str, ...] = DEFAULT_DOSE_UNITS,
+                  own: str | None = None) -> list[_Number]:
     """The numbers of ``text``, each with the values it has in any of ``langs``' way of
     writing numbers, and whether a unit of ``units`` follows it (or follows the number it
-    makes a range with: ``2-4 weeks``).  A digit run no language reads as one number
+    makes a range with: ``2-4 weeks``).  A number with a unit has only ``own``'s reading
+    when ``own`` reads it: readers of that language take ``17.500 mg`` for 17 500, whatever
+    the English would make of it.  A digit run no language reads as one number
     counts as its digit groups, each a number.  Compatibility forms count as the
     characters they stand for (NFKC: full-width ``２．５％`` is ``2.5%``).
 
@@ -568,6 +571,10 @@ def number_values(text: str, langs: tuple[str | None, ...],
         values = frozenset(v for v in (parse_number(token, lang) for lang in langs) if v is not None)
         unit = pattern.match(text, match.end()) if pattern else None
         dose = unit.group(1) if unit else None
+        if dose and own is not None and len(values) > 1:
+            read = parse_number(token, own)
+            if read is not None:
+                values = frozenset({read})
         if values:
             found.append((match.start(), match.end(), _Number(token, values, dose)))
             continue
@@ -605,7 +612,8 @@ def compare_numbers(source_text: str, translation: str, context: Context) -> _Nu
     if not source_text and not translation:
         return result
     source = number_values(source_text, (context.source_lang,), context.dose_units)
-    target = number_values(translation, (context.source_lang, context.lang), context.dose_units)
+    target = number_values(translation, (context.source_lang, context.lang), context.dose_units,
+                           own=context.lang)
     order = sorted(range(len(source)), key=lambda i: source[i].dose is None)
     partner: dict[int, int] = {}  # target index -> source index
     by_value: dict[str, list[int]] = {}
@@ -614,10 +622,14 @@ def compare_numbers(source_text: str, translation: str, context: Context) -> _Nu
             by_value.setdefault(value, []).append(index)
     exact = len(source) <= MAX_MATCHED_NUMBERS and len(target) <= MAX_MATCHED_NUMBERS
 
+    def fits(i: int, j: int) -> bool:  # no other unit of mass or volume ("20 mg", "20 mcg")
+        mine, theirs = _mass_unit(source[i].dose), _mass_unit(target[j].dose)
+        return mine is None or theirs is None or mine == theirs
+
     def assign(i: int, seen: set[int]) -> bool:  # Kuhn's augmenting path
         (value,) = source[i].values
         for j in by_value.get(value, ()):
-            if j in seen:
+            if j in seen or not fits(i, j):
                 continue
             seen.add(j)
             if j not in partner or assign(partner[j], seen):
@@ -637,12 +649,22 @@ def compare_numbers(source_text: str, translation: str, context: Context) -> _Nu
             while at < len(candidates) and candidates[at] in partner:
                 at += 1
             cursor[value] = at
-            if at < len(candidates):
+            if at < len(candidates) and fits(i, candidates[at]):
                 partner[candidates[at]] = i
                 matched.add(i)
     result.lost = [source[i] for i in range(len(source)) if i not in matched]
     result.added = [target[j] for j in range(len(target)) if j not in partner]
     return result
+
+
+_MASS_UNITS = {"mg": "mg", "mcg": "µg", "\u00b5g": "µg", "\u03bcg": "µg", "ug": "µg", "g": "g",
+               "ml": "ml"}
+
+
+def _mass_unit(dose: str | None) -> str | None:
+    """The unit of mass or volume a dose is written in (``mcg`` and ``µg`` the same), or None
+    (another unit, or a word of the translation's language: ``ملغ``)."""
+    return _MASS_UNITS.get(dose.lower()) if dose else None
 
 
 def _shown(number: _Number) -> str:
