@@ -3,7 +3,10 @@ changed in translation never reach a reader."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import polib
@@ -78,6 +81,35 @@ def test_a_broken_catalog_keeps_its_previous_page_and_the_rest_is_built(site, tw
                 site / "locales/es/LC_MESSAGES/journal.po")
     assert twp("--site", site, "--quiet", "build").code == 0
     assert page.read_bytes() == before
+
+
+def unprivileged() -> list[str]:
+    """A command prefix that runs without root's right to read any file (the tests may run
+    as root, to whom a file's mode means nothing)."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv (util-linux) to give up reading rights")
+    caps = "-dac_override,-dac_read_search"
+    return ["setpriv", f"--bounding-set={caps}", f"--inh-caps={caps}", "--"]
+
+
+def test_a_catalog_nobody_may_read_is_left_out_and_the_rest_is_built(site):
+    path = site / "locales/es/LC_MESSAGES/journal.po"
+    path.chmod(0)
+    try:
+        run = subprocess.run([*unprivileged(), sys.executable, "-m", "twp_i18n", "--site",
+                              str(site), "--quiet", "build"], capture_output=True, text=True,
+                             cwd=REPO, timeout=300)
+    finally:
+        path.chmod(0o644)
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    assert "locales/es/LC_MESSAGES/journal.po" in run.stderr
+    assert "Permission denied" in run.stderr
+    assert (site / "dist/es/rest-and-sleep/index.html").exists()
+    assert not (site / "dist/es/journal").exists()
+    assert (site / "dist/en/journal/index.html").exists()
 
 
 def test_conflict_markers_in_a_catalog_are_reported_with_the_line(site, twp):
