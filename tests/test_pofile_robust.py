@@ -163,6 +163,23 @@ def test_oversized_file_is_refused_without_reading_it(tmp_path: Path) -> None:
     assert "max_catalog_bytes" in str(info.value) and "33554432" in str(info.value)
 
 
+@pytest.mark.parametrize("filler", ['""\n', "#\n", "\n"])
+def test_a_file_of_millions_of_short_lines_is_refused_before_it_is_split(filler: str) -> None:
+    # 30 MB of empty continuation lines (or comment marks, or blank lines) is under the size
+    # bound, but each line is an object in memory: ten million of them took gigabytes.
+    text = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\nmsgid "a"\nmsgstr ""\n'
+    many = text + filler * 1_200_000 + '"x"\n'
+    with pytest.raises(CatalogError) as info:
+        parse_po(many, "many.po")
+    assert info.value.path == "many.po"
+    assert "lines" in info.value.message and "max_catalog_bytes" in str(info.value)
+    # a real catalog of the same size has far fewer lines, and is read
+    real = text.replace('msgstr ""', 'msgstr "' + "word " * 12 + '"') * 1
+    entries = "".join(f'\nmsgid "Unit {n} of the article, a sentence."\nmsgstr "Eine Zeile {n}."\n'
+                      for n in range(60_000))
+    assert len(parse_po(real + entries, "real.po")) == 60_001
+
+
 @pytest.mark.parametrize("field, line", [
     ('msgid "a"\nmsgstr ""\n' + '"0123456789"\n' * 11, 5),
     ('msgid ""\n' + '"0123456789"\n' * 11 + 'msgstr "x"\n', 4),

@@ -91,6 +91,12 @@ _FAST_UNESCAPE = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
 DEFAULT_LIMITS = LimitsConfig()
 
 
+def max_lines(limits: LimitsConfig) -> int:
+    """The most lines a catalog may have: one per 32 bytes of ``max_catalog_bytes`` (a real
+    catalog's lines average more than twice that; every line is an object in memory)."""
+    return max(100_000, limits.max_catalog_bytes // 32)
+
+
 def too_large(path: str, bound: int, size: int | None = None) -> CatalogError:
     what = f"{size} bytes, " if size is not None else ""
     return CatalogError(
@@ -279,6 +285,14 @@ class _Parser:
                 "line endings", path=path, line=line,
                 hint=f"save the file again with LF (Unix) line endings (line {line} has the "
                      "first lone CR; inside a string, write it as \\r)")
+        lines = text.count("\n")
+        if lines > max_lines(limits):
+            raise CatalogError(
+                f"the file has {lines} lines, more than a catalog of [limits] max_catalog_bytes "
+                f"holds ({max_lines(limits)})", path=path,
+                hint="most of its lines hold nothing (empty strings, comment marks or blank "
+                     "lines): check that this is the right file, or save it again with a PO "
+                     "editor; a larger real catalog needs a larger [limits] max_catalog_bytes")
         self.lines = text.split("\n")
         self.text = text
         # Whether to read entries of the common shape in one go: not when NUL or U+0004
