@@ -83,6 +83,20 @@ def test_a_broken_catalog_keeps_its_previous_page_and_the_rest_is_built(site, tw
     assert page.read_bytes() == before
 
 
+def test_a_broken_catalog_is_not_published_even_when_every_share_is(site, twp):
+    # With min_percent = 0 every article is published, translated or not; one whose catalog
+    # cannot be read still is not (the build says so, and keeps its previous page, if any).
+    toml = site / "twp.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("min_percent = 70", "min_percent = 0"),
+                    encoding="utf-8")
+    break_catalog(site / "locales/es/LC_MESSAGES/journal.po")
+    result = twp("--site", site, "--quiet", "build")
+    assert result.code == 1 and "'journal' is not published again in es" in result.err
+    assert not (site / "dist/es/journal").exists()
+    assert (site / "dist/es/rest-and-sleep/index.html").exists()
+    assert "journal/" not in (site / "dist/es/index.html").read_text(encoding="utf-8")
+
+
 def unprivileged() -> list[str]:
     """A command prefix that runs without root's right to read any file (the tests may run
     as root, to whom a file's mode means nothing)."""

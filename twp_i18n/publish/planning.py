@@ -121,8 +121,10 @@ def make_plan(config: Config, articles: list[Article], langs: list[str], memo: d
         else:
             parts[lang] = _LanguagePlan.from_memo(memo[lang])
             fresh_memo[lang] = memo[lang]
+    broken = {lang: set(part.broken) for lang, part in parts.items()}
     published = {lang: sorted((a for a in articles if lang == source
-                               or parts[lang].percent[a.slug] >= config.min_percent),
+                               or (parts[lang].percent[a.slug] >= config.min_percent
+                                   and a.slug not in broken[lang])),
                               key=lambda a: (a.date, a.slug), reverse=True)
                  for lang in langs}
     site_percent = {lang: 100.0 if lang == source or part.words == 0
