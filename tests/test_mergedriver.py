@@ -435,6 +435,14 @@ def test_the_driver_given_an_unreadable_version_falls_back_to_gits_line_merge(tm
     assert "<<<<<<<" in ours.read_text(encoding="utf-8")  # both sides there, for a person
 
 
+def test_conflict_markers_in_a_version_point_to_the_file_itself():
+    marked = catalog('<<<<<<< ours\nmsgid "Rest."\nmsgstr "Du repos."\n=======\n>>>>>>> theirs')
+    with pytest.raises(CatalogError) as info:
+        merge_catalogs(catalog(), catalog(), marked, path="locales/fr/LC_MESSAGES/a.po")
+    assert "(theirs)" in str(info.value).split("\n")[0]
+    assert "merge-po --from-git \"locales/fr/LC_MESSAGES/a.po\"'" in info.value.hint
+
+
 @pytest.mark.parametrize("emptied", ["", "\n", "   \n\n"])
 def test_a_version_emptied_on_one_branch_is_no_clean_deletion_of_every_entry(tmp_path, twp, emptied):
     # An editor that crashed, a tool that failed: a catalog truncated to nothing on one

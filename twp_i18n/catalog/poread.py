@@ -678,7 +678,8 @@ class _Parser:
 
     def merge_conflict(self) -> CatalogError:
         """A git conflict marker: the file is a merge git could not finish."""
-        shown = self.path.replace('"', "")
+        # the file's path, not the version a merge names ("x.po (theirs)")
+        shown = re.sub(r" \((?:base|ours|theirs|merged)\)$", "", self.path).replace('"', "")
         return CatalogError(
             f"git conflict marker {self.line.strip()[:7]!r}: this catalog is an unresolved git "
             "merge", path=self.path, line=self.lineno,
