@@ -190,6 +190,39 @@ def test_bundle_is_deterministic_with_checksums(site):
         assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
 
+def test_a_title_or_summary_left_in_english_is_marked_english_everywhere(site):
+    # The body's untranslated paragraphs say lang="en"; so must the title and summary when
+    # they fall back to English (screen readers pick the voice, bidi the order), and on a
+    # right-to-left page with dir="ltr".
+    for lang in ("es", "ar"):
+        path = site / f"locales/{lang}/LC_MESSAGES/rest-and-sleep.po"
+        po = pofile.read_po(path)
+        title = next(e for e in po if e.msgid == "Rest and sleep")
+        title.msgstr = ""
+        pofile.write_po(path, po)
+    (site / "templates/index.html").unlink()  # the theme's own index, which lists the articles
+    dist = built(site)
+    page = (dist / "ar/rest-and-sleep/index.html").read_text(encoding="utf-8")
+    assert '<h1 lang="en" dir="ltr">Rest and sleep</h1>' in page
+    assert '<h1 lang="en">Rest and sleep</h1>' in (dist / "es/rest-and-sleep/index.html").read_text(
+        encoding="utf-8")
+    index = (dist / "ar/index.html").read_text(encoding="utf-8")
+    assert '<h2 lang="en" dir="ltr"><a href="rest-and-sleep/index.html">Rest and sleep</a></h2>' \
+        in index
+    atom = etree.fromstring((dist / "ar/atom.xml").read_bytes())
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    titles = {t.text: t.get("{http://www.w3.org/XML/1998/namespace}lang")
+              for t in atom.iterfind("a:entry/a:title", ns)}
+    assert titles["Rest and sleep"] == "en"
+    assert all(lang is None for text, lang in titles.items() if text != "Rest and sleep")
+    with zipfile.ZipFile(dist / "bundles/ar.epub") as book:
+        chapters = [book.read(n).decode("utf-8") for n in book.namelist() if "chapter" in n]
+    assert any('<h1 lang="en" xml:lang="en" dir="ltr">Rest and sleep</h1>' in c for c in chapters)
+    # the English pages themselves say nothing more
+    assert "<h1>Rest and sleep</h1>" in (dist / "en/rest-and-sleep/index.html").read_text(
+        encoding="utf-8")
+
+
 def test_every_link_of_a_bundle_works_offline_or_leads_to_the_web(site):
     # A bundle holds one language: its links to other languages, the books, the feeds list
     # or an English page lead to the site on the web, never to a file the zip does not have.

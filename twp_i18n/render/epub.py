@@ -464,6 +464,9 @@ def chapter(env: Environment, links: BookLinks, loc: Localized, site_title: str,
         "updated_iso": shown.date().isoformat() if shown else None,
         "updated_text": date_text(shown, loc.lang) if shown else None,
         "help_url": links.href(help_href, page) or links.lang_root,
+        "title_lang": loc.title_lang,  # shown untranslated: its language, and its direction
+        "fallback_dir": (text_direction(loc.title_lang) if loc.title_lang and
+                         text_direction(loc.title_lang) != text_direction(loc.lang) else None),
     }
     xhtml = _render(env, "chapter", book=_book_context(loc.lang, site_title), article=data)
     return Chapter(article.slug, links.chapters[article.slug], _clean(loc.title) or article.slug,

@@ -99,6 +99,8 @@ class FeedItem:
     updated: datetime  #: aware: later of the source's update and the translation's revision
     author: str | None
     alternates: tuple[Alternate, ...]  #: the *other* language versions of this article
+    title_lang: str | None = None  #: language of ``title`` when it is not the feed's
+    summary_lang: str | None = None  #: language of ``summary`` when it is not the feed's
 
 
 @dataclass(frozen=True)
@@ -337,6 +339,10 @@ def render_atom(channel: Channel, full_content: bool) -> bytes:
         if entry.findtext(f"{{{ATOM_NS}}}id") != item.id:
             raise AssertionError("feedgen reordered the entries")
         entry.set(XML_LANG, channel.lang_tag)
+        for name, lang in (("title", item.title_lang), ("summary", item.summary_lang)):
+            element = entry.find(f"{{{ATOM_NS}}}{name}")
+            if lang and element is not None:
+                element.set(XML_LANG, _check_lang(lang))
         broken = entry.findall(f"{{{ATOM_NS}}}link")
         index = entry.index(broken[0])
         for el in broken:

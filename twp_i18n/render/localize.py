@@ -72,6 +72,10 @@ class Localized:
     problems: list[Diagnostic] = field(default_factory=list)
     """Units rendered from the source because their link leads to another site
     (``link-refused``; the catalog's own problems are in :class:`CatalogView`)."""
+    title_lang: str | None = None
+    """The source language's tag when the title is shown untranslated (else None)."""
+    summary_lang: str | None = None
+    """The same for the summary."""
 
     @property
     def percent(self) -> float:
@@ -410,10 +414,15 @@ def localize(article: Article, lang: str, source_lang: str, view: CatalogView | 
             done_words += unit.words
         return found
 
-    title = CONTROLS.sub("", lookup(units[0]) or article.title)
-    summary = None
+    fallback = None if is_source else bcp47_tag(source_lang)
+    found_title = lookup(units[0])
+    title = CONTROLS.sub("", found_title or article.title)
+    title_lang = None if found_title else fallback
+    summary = summary_lang = None
     if article.summary:
-        summary = CONTROLS.sub("", lookup(units[1]) or article.summary)
+        found_summary = lookup(units[1])
+        summary = CONTROLS.sub("", found_summary or article.summary)
+        summary_lang = None if found_summary else fallback
     problems: list[Diagnostic] = []
 
     def reject(token: Any, unit: Unit) -> None:
@@ -434,7 +443,7 @@ def localize(article: Article, lang: str, source_lang: str, view: CatalogView | 
     html = sanitize(md.renderer.render(tokens, md.options, env), source.tags,
                     ids=flavour == "kramdown")
     return Localized(article, lang, title, summary, html, words, done_words, missing,
-                     view.revision, problems)
+                     view.revision, problems, title_lang, summary_lang)
 
 
 def _refusal(article: Article, lang: str, unit: Unit) -> Diagnostic:

@@ -156,6 +156,8 @@ def _render_chunk(job: tuple[Config, Plan, dict[str, Any]], piece: tuple[str, li
         published = plan.entry_dates(lang, article)[0]  # as its page and feed entry say
         listing = {
             "href": f"{slug}/", "title": localized.title, "summary": localized.summary,
+            "title_lang": localized.title_lang, "summary_lang": localized.summary_lang,
+            "fallback_dir": _fallback_dir(config, lang),
             "date_iso": published.date().isoformat(),
             "date_text": date_text(published, lang),
         }
@@ -260,10 +262,9 @@ def _site(config: Config, lang: str, translations: Translations | None = None) -
     title, title_lang = shown(config.title)
     rights, rights_lang = shown(config.feeds.rights) if config.feeds.rights else (None, None)
     return {"title": title, "base_url": config.base_url, "title_lang": title_lang,
+            "title_dir": _fallback_dir(config, lang) if title_lang else None,
             "rights": rights, "rights_lang": rights_lang,
-            "rights_dir": (text_direction(config.source_language)
-                           if text_direction(lang) != text_direction(config.source_language)
-                           else None)}
+            "rights_dir": _fallback_dir(config, lang)}
 
 
 def _page(config: Config, plan: Plan, lang: str, *, depth: int, canonical: str | None,
@@ -302,6 +303,7 @@ def _article_page(env: Environment, config: Config, plan: Plan, lang: str, loc: 
     updated = changed if changed.date() != published.date() else None
     data = {
         "title": loc.title, "html": Markup(loc.html), "untranslated": loc.untranslated_units,
+        "title_lang": loc.title_lang, "fallback_dir": _fallback_dir(config, lang),
         "date_iso": published.date().isoformat(), "date_text": date_text(published, lang),
         "updated_iso": updated.date().isoformat() if updated else None,
         "updated_text": date_text(updated, lang) if updated else None,
@@ -309,6 +311,13 @@ def _article_page(env: Environment, config: Config, plan: Plan, lang: str, loc: 
     }
     return _render(env, "article.html", site=_site(config, lang, translations), page=page,
                    article=data, alternates=alternates)
+
+
+def _fallback_dir(config: Config, lang: str) -> str | None:
+    """The source language's direction, on the pages of a language written the other way
+    (what is shown untranslated there needs it), else None."""
+    source = text_direction(config.source_language)
+    return source if text_direction(lang) != source else None
 
 
 def _depth(slug: str) -> int:
@@ -366,7 +375,7 @@ def _feed_item(env: Environment, config: Config, plan: Plan, lang: str,
         id=feeds.make_item_id(config.base_url, bcp47_tag(lang), article.slug),
         url=url, title=loc.title,
         content_html=absolute_links(_feed_content(env, config, plan, loc), url),
-        summary=loc.summary,
+        summary=loc.summary, title_lang=loc.title_lang, summary_lang=loc.summary_lang,
         published=published, updated=updated, author=article.author, alternates=others,
     )
 
