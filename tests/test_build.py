@@ -586,6 +586,23 @@ def test_partial_build_does_not_forget_other_languages_files(site):
     assert not (site / "dist/es").exists() or not list((site / "dist/es").rglob("*.html"))
 
 
+def test_a_partial_build_into_an_empty_folder_links_only_what_it_built(site, tmp_path):
+    # 'twp build --lang es' into a new folder: the sitemap, chooser, feeds list and the pages'
+    # language links name only the languages whose pages are there, never a 404.
+    out = tmp_path / "preview"
+    build(load_config(site), languages=["es"], out=out)
+    assert (out / "es/journal/index.html").exists() and not (out / "ar").exists()
+    for name in ("sitemap.xml", "feeds.opml", "index.html", "es/journal/index.html",
+                 "es/atom.xml", "es/index.html"):
+        text = (out / name).read_text(encoding="utf-8")
+        assert "/ar/" not in text and '"ar/' not in text and 'hreflang="ar"' not in text, name
+    # built later in full, every language is linked again
+    build(load_config(site), out=out)
+    assert 'hreflang="ar"' in (out / "es/journal/index.html").read_text(encoding="utf-8") \
+        or 'hreflang="ar"' in (out / "sitemap.xml").read_text(encoding="utf-8")
+    assert "/ar/" in (out / "sitemap.xml").read_text(encoding="utf-8")
+
+
 def test_slugs_that_would_collide_with_outputs_are_refused(make_site, twp):
     from .conftest import article
 

@@ -173,6 +173,7 @@ def _plan_languages(config: Config, output: Path, memo: dict[str, Any], chosen: 
     plan = make_plan(config, articles, all_langs, memo.get("plans", {}), per_lang, verdicts,
                      jobs, likely, step)
     plan.dates = _read_dates(config, plan)
+    _leave_out_absent(output, plan, chosen)
     published_key = cache.digest(json.dumps(
         {lang: [a.slug for a in plan.published[lang]] for lang in all_langs}).encode("utf-8"))
     kept: dict[str, list[str]] = {}
@@ -194,6 +195,20 @@ def _plan_languages(config: Config, output: Path, memo: dict[str, Any], chosen: 
         plan.localized.update(more)
     verdicts.save()
     return plan, published_key, kept, todo
+
+
+def _leave_out_absent(output: Path, plan: Plan, chosen: list[str]) -> None:
+    """A language not built this time and of which the output holds no page (a first
+    ``--lang`` build into a new folder) publishes nothing there: the sitemap, the chooser,
+    the feeds list and the pages' language links do not lead to pages that are not there."""
+    from ..render.pages import tag_dir
+
+    previous = _read_manifest(output)
+    present = {rel.split("/", 1)[0] for rel in previous}
+    for lang in plan.languages:
+        if lang not in chosen and tag_dir(lang) not in present and plan.published[lang]:
+            plan.published[lang] = []
+            plan.slugs[lang] = set()
 
 
 def _render(config: Config, plan: Plan, output: Path, todo: list[str], kept: dict[str, list[str]],
