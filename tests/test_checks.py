@@ -323,6 +323,28 @@ def checked(msgid: str, msgstr: str, lang: str) -> set[tuple[str, str]]:
             for f in check_entry(item, path=PATH, kind="article", context=Context(lang))}
 
 
+@pytest.mark.parametrize("target", [
+    "http:evil.example/guide", "https:evil.example/guide", "https:///evil.example/forum",
+    "http:/evil.example", "HTTP:evil.example", "https:////evil.example", "https:\\\\evil.example/",
+    "https:/\\evil.example", " https:evil.example", "https://%65vil.example/",
+    "https://user@evil.example/", "https://evil.example:443/",
+])
+def test_a_web_address_a_browser_reads_as_another_site_is_a_foreign_link(target: str) -> None:
+    # Browsers read "http:evil.example" or "https:///evil.example" as the host evil.example
+    # (slashes and backslashes after a web scheme are skipped), whatever urlsplit says.
+    found = checked("Read [our guide](https://demo.example.org/guide).",
+                    f"Lea [nuestra guía]({target}).", "es")
+    assert ("foreign-link", "error") in found, target
+
+
+def test_relative_and_same_site_links_stay_fine() -> None:
+    for target in ("../guide/", "/es/guide/", "https://demo.example.org/es/guide",
+                   "https:demo.example.org/es/guide"):
+        found = checked("Read [our guide](https://demo.example.org/guide).",
+                        f"Lea [nuestra guía]({target}).", "es")
+        assert ("foreign-link", "error") not in found, target
+
+
 def test_a_changed_dose_is_an_error() -> None:
     assert checked("Take 2.5 mg daily.", "Nehmen Sie täglich 25 mg.", "de") \
         == {("dose-changed", "error")}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 from functools import lru_cache
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 
 def site_of_host(host: str) -> str:
@@ -48,6 +48,14 @@ def site_key(url: str) -> str:
     >>> site_key("//evil.example/x"), site_key("http://[oops/")
     ('evil.example', 'invalid:http://[oops/')
     """
+    special = _WEB_ADDRESS.match(_BROWSER_IGNORES.sub("", url).lstrip(_LEADING))
+    if special is not None:  # as a browser reads it: 'http:evil.org', 'https:///evil.org'
+        authority = unquote(special.group(1)).rsplit("@", 1)[-1].strip().lower()
+        if authority.startswith("["):  # an IPv6 address, closed, or nothing a browser opens
+            host = authority.split("]", 1)[0] + "]" if "]" in authority else ""
+        else:
+            host = authority.split(":", 1)[0]
+        return site_of_host(host.rstrip(".")) if host else "invalid:" + url.strip()
     try:
         parts = urlsplit(url.strip())
         host = parts.hostname or ""
@@ -56,6 +64,14 @@ def site_key(url: str) -> str:
     if parts.scheme.lower() == "mailto":
         return "mailto:" + parts.path.rsplit("@", 1)[-1].lower()
     return site_of_host(host)
+
+
+_BROWSER_IGNORES = re.compile(r"[\t\n\r]")  # removed from URLs anywhere (WHATWG URL)
+_LEADING = "".join(map(chr, range(0x21)))  # C0 controls and space, stripped at the start
+#: A web address as browsers parse it: after the scheme any run of slashes and backslashes
+#: (none, one, three) is skipped, and the authority runs to the next slash, backslash, '?'
+#: or '#'.
+_WEB_ADDRESS = re.compile(r"(?i)(?:https?|ftp|wss?):[/\\]*([^/\\?#]*)")
 
 
 #: The former name of :func:`site_key`.
