@@ -57,6 +57,42 @@ def test_article_over_the_size_bound_is_refused_before_it_is_read(make_site, twp
     assert not (root / "locales/ok.pot").exists()  # a hard error: nothing written
 
 
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+@pytest.mark.parametrize("command", ["extract", "build", "status"])
+def test_an_article_or_catalog_that_is_no_regular_file_is_an_error_not_a_hang(
+        make_site, twp, kind, command):
+    # A named pipe blocks whoever opens it; /dev/zero never ends.  Through a symbolic link
+    # either may stand where an article or a catalog should be.
+    import os
+    import threading
+
+    root = make_site({"content/en/a.md": article()})
+    assert twp("--site", root, "--quiet", "sync").code == 0
+    if command == "status":
+        target = next((root / "locales").rglob("a.po"))
+        target.unlink()
+    else:
+        target = root / "content/en/z.md"
+    if kind == "fifo":
+        os.mkfifo(target)
+    else:
+        target.symlink_to("/dev/zero")
+    done: list[object] = []
+    worker = threading.Thread(target=lambda: done.append(twp("--site", root, command)), daemon=True)
+    worker.start()
+    worker.join(60)
+    if not done:  # unblock the reader, or the test run would hang too
+        with open(target, "wb", buffering=0) if kind == "fifo" else open(os.devnull, "wb"):
+            pass
+        worker.join(10)
+        pytest.fail(f"twp {command} still waits on a {kind}")
+    result = done[0]
+    if command == "status" and result.code == 0:
+        return  # status lists only regular files: that catalog is missing, as if deleted
+    assert result.code == 2, result
+    assert "Traceback" not in result.err and "not a regular file" in result.err, result.err
+
+
 def test_article_at_the_size_bound_is_accepted(make_site):
     text = article(body="x" * 10 + "\n")
     size = len(text.encode("utf-8"))

@@ -19,7 +19,7 @@ import polib
 
 from ..config import REFERENCES, LimitsConfig
 from ..errors import CatalogError
-from ..machinery.fsutil import write_if_changed
+from ..machinery.fsutil import open_regular, write_if_changed
 from .poguard import Key, check_kept
 from .poread import DEFAULT_LIMITS, UnsupportedSyntax, parse_po, too_large
 from .powrite import PAGE_WIDTH, entry_key, entry_lines, format_po, project_references
@@ -51,7 +51,7 @@ def read_bytes(path: Path | str, shown: str, limits: LimitsConfig = DEFAULT_LIMI
     other failure a :class:`CatalogError` naming ``shown``."""
     bound = limits.max_catalog_bytes
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             size = os.fstat(handle.fileno()).st_size
             if size > bound:
                 raise too_large(shown, bound, size)

@@ -18,7 +18,7 @@ from typing import Any
 from .. import __version__
 from ..config import Config
 from ..errors import OutputError, TwpError
-from .fsutil import atomic_write
+from .fsutil import atomic_write, open_regular
 
 CACHE_DIR = ".twp/cache"
 _FORMAT = 1
@@ -56,7 +56,8 @@ def file_digests(config: Config, paths: list[Path]) -> dict[str, str]:
     result = {}
     for path in paths:
         try:
-            result[config.rel(path)] = digest(path.read_bytes())
+            with open_regular(path) as handle:
+                result[config.rel(path)] = digest(handle.read())
         except OSError as exc:
             raise TwpError(f"cannot read: {exc.strerror or exc}", path=config.rel(path),
                            hint="it should be a readable file") from None

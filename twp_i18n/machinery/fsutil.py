@@ -34,8 +34,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import os
 import re
+import stat
 import sys
 import tempfile
 import threading
@@ -354,6 +356,30 @@ def _unlink(name: str) -> None:
         os.unlink(name)
     except FileNotFoundError:
         pass
+
+
+class NotRegularFile(OSError):
+    """What was opened as an input is a device, a pipe, a socket or a folder (perhaps
+    through a symbolic link): reading it could never end, or wait forever."""
+
+    def __init__(self) -> None:
+        super().__init__("not a regular file (a device, a pipe or a folder)")
+        self.strerror = "not a regular file (a device, a pipe or a folder)"
+
+
+def open_regular(path: Path | str) -> io.BufferedReader:
+    """``open(path, "rb")`` of a regular file only (:class:`NotRegularFile` else): opened
+    without waiting (a named pipe would block the open) and checked before any read."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRegularFile()
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return io.open(fd, "rb", closefd=True)  # noqa: UP020 - from a descriptor
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def remove_file(path: Path) -> bool:

@@ -24,6 +24,7 @@ import yaml
 from ..config import GIT_FIRST_COMMIT, Config, ContentConfig, LimitsConfig
 from ..diagnostics import Diagnostic, warning
 from ..errors import ContentError, control_character
+from ..machinery.fsutil import open_regular
 from ..paths import check_slug, language_folders, slug_hint
 
 __all__ = ["Article", "check_slug", "front_matter", "load_article", "load_articles", "parse_article"]
@@ -215,7 +216,7 @@ def load_article(path: Path, rel_path: str, limits: LimitsConfig | None = None, 
     the date when the front matter has none, or None and why."""
     limits = limits or LimitsConfig()
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             raw = handle.read(limits.max_article_bytes + 1)
             if len(raw) > limits.max_article_bytes:
                 raise _too_big(os.fstat(handle.fileno()).st_size, limits, rel_path)
