@@ -249,6 +249,31 @@ def test_normalizing_code_spans_is_linear(make_input):
     assert_linear(make_input, normalize_inline, 2000)
 
 
+def _catalog_with_references(count: int) -> str:
+    """One entry whose unit occurs ``count`` times (a table cell repeated down an article):
+    that many references, on as many '#:' lines as msgcat would wrap them on."""
+    refs = " ".join(f"content/en/a.md:{n}" for n in range(1, count + 1))
+    lines, line = [], "#:"
+    for ref in refs.split(" "):
+        if len(line) + 1 + len(ref) > 79:
+            lines.append(line)
+            line = "#:"
+        line += " " + ref
+    lines.append(line)
+    return ('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+            + "\n".join(lines) + '\nmsgid "Yes"\nmsgstr "Sí"\n')
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast-path", "general-path"])
+def test_reading_an_entry_of_many_references_is_linear(fast):
+    # 40 000 repeats of a table row took 72 s to update: every '#:' line looked again at
+    # every reference read before it.
+    from twp_i18n.catalog.poread import _Parser
+
+    assert_linear(_catalog_with_references, lambda text: _Parser(text, "a.po", fast=fast).run(),
+                  2000)
+
+
 _OLD_CODE_SPAN = re.compile(r"(`+)(?:.+?)(?<!`)\1(?!`)", re.DOTALL)
 
 

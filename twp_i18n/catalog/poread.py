@@ -237,8 +237,9 @@ def _fast_entry(groups: tuple[str, ...], form: re.Pattern[str]) -> SourcedEntry:
             if kind == ".":
                 extracted.append(line[3:] if line[2:3] == " " else line[2:])
             elif kind == ":":
+                known = len(refs)
                 _references(line[2:], refs)
-                if any(name.endswith("\\") for name, _ in refs):
+                if any(name.endswith("\\") for name, _ in refs[known:]):  # this line's
                     raise _Slow  # refused there, with its line
             elif kind == ",":
                 fields["flags"] = [f for f in _FLAG_SEPARATORS.split(line[2:]) if f]
@@ -605,8 +606,9 @@ class _Parser:
         if text.startswith("."):
             self.comments["#."].append(text[2:] if text.startswith(". ") else text[1:])
         elif text.startswith(":"):
+            known = len(self.refs)
             _references(text[1:], self.refs)
-            if any(name.endswith("\\") for name, _ in self.refs):
+            if any(name.endswith("\\") for name, _ in self.refs[known:]):  # this line's
                 raise self.unsupported("a reference ending with a backslash (gettext would "
                                        "join it with the next line once wrapped)",
                                        "remove that backslash from the '#:' line {line}")
