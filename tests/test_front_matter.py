@@ -103,3 +103,11 @@ def test_cli_names_the_file_for_a_nul_title(make_site, twp):
     assert result.code == 2, result
     assert "content/en/x.md:2:" in result.err and "Traceback" not in result.err
     assert not (root / "locales").exists()
+
+
+def test_a_key_given_twice_is_an_error_naming_both_lines(make_site, twp):
+    # YAML readers keep the last value silently: the CMS's first one would be lost unseen.
+    root = make_site({"content/en/a.md": '---\ntitle: "T"\ndate: 2026-01-05\ntitle: "U"\n---\n\nText.\n'})
+    result = twp("--site", root, "extract")
+    assert result.code == 2 and "Traceback" not in result.err
+    assert "content/en/a.md:4:" in result.err and "'title'" in result.err and "line 2" in result.err

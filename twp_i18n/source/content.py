@@ -310,7 +310,14 @@ def _parse_front_matter(source: str, rel_path: str) -> tuple[dict[str, Any], dic
     key_lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:
-            key_lines[str(key_node.value)] = key_node.start_mark.line + 2
+            key, line = str(key_node.value), key_node.start_mark.line + 2
+            if key in key_lines:  # YAML keeps the last silently: the first would be lost
+                raise ContentError(
+                    f"the key '{key}' is given twice in the front matter (line "
+                    f"{key_lines[key]} and here)", path=rel_path, line=line,
+                    hint="keep one of them (the tool would otherwise take this one and "
+                         "drop the other without a word)")
+            key_lines[key] = line
     return data, key_lines
 
 
