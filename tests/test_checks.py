@@ -411,6 +411,26 @@ def test_a_dose_with_another_unit_of_mass_or_volume_is_a_changed_dose() -> None:
     assert checked("Take 2.5 mg daily.", "خذ ٢٫٥ ملغ يوميا.", "ar") == set()  # its own word
 
 
+def test_a_duration_in_another_unit_of_time_is_a_changed_dose() -> None:
+    # The translation's own words for days, weeks and months (CLDR's, in every plural form):
+    # "2 weeks" is never "2 meses".
+    for source, translation, lang in [
+            ("Reduce every 2 weeks.", "Reducir cada 2 meses.", "es"),
+            ("Wait 3 days between steps.", "Warten Sie 3 Wochen zwischen den Schritten.", "de"),
+            ("Hold for 1 month.", "Gardez-la 1 an.", "fr"),
+            ("After 4 weeks, reduce by 10%.", "Через 4 месяца снизьте на 10%.", "ru")]:
+        assert ("dose-changed", "error") in checked(source, translation, lang), translation
+    for source, translation, lang in [
+            ("Reduce every 2 weeks.", "Reducir cada 2 semanas.", "es"),
+            ("Reduce every 2-4 weeks.", "Reducir cada 2-4 semanas.", "es"),
+            ("Wait 1 week.", "Warten Sie 1 Woche.", "de"),
+            ("Hold for 6 months.", "Gardez-la 6\u00a0mois.", "fr"),
+            ("After 4 weeks.", "Через 4 недели.", "ru"),
+            ("Reduce every 2 weeks.", "Reducir cada 2 weeks.", "es"),  # the English word kept
+            ("Reduce every 2 weeks.", "2週間ごとに減らします。", "ja")]:
+        assert checked(source, translation, lang) == set(), translation
+
+
 def test_dose_units_are_configurable() -> None:
     plain = Context("de", dose_units=("mg",))
     item = entry("Wait 2 weeks.", "Warten Sie 3 Wochen.")

@@ -121,6 +121,48 @@ def _locale(lang: str) -> Locale:
     raise ValueError(f"unknown language '{lang}'")
 
 
+_TIME_UNITS = {"duration-minute": "minute", "duration-hour": "hour", "duration-day": "day",
+               "duration-week": "week", "duration-month": "month", "duration-year": "year"}
+#: Counts that reach every plural category of the languages CLDR describes.
+_SAMPLE_COUNTS = (0, 1, 2, 3, 5, 7, 11, 21, 100, 102, 1.5)
+
+
+@lru_cache(maxsize=64)
+def time_unit_words(lang: str | None) -> dict[str, str]:
+    """The words ``lang`` writes after a number for a span of time, lower-cased, and the
+    unit each means: ``{"semana": "week", "semanas": "week", "meses": "month", ...}`` for
+    Spanish (CLDR's long unit names, through Babel, in every plural form); {} for a
+    language CLDR does not know.  Words written before the number (Swahili ``wiki 2``) or
+    with no number at all (Arabic's dual) are not listed.
+
+    >>> time_unit_words("de")["wochen"], time_unit_words("es")["meses"]
+    ('week', 'month')
+    """
+    from babel.numbers import format_decimal
+    from babel.units import format_unit
+
+    if not lang:
+        return {}
+    try:
+        locale = _locale(lang)
+    except ValueError:
+        return {}
+    words: dict[str, str] = {}
+    for cldr_unit, unit in _TIME_UNITS.items():
+        for count in _SAMPLE_COUNTS:
+            try:
+                text = format_unit(count, cldr_unit, length="long", locale=locale)
+            except Exception:  # noqa: BLE001 - a locale without that unit: nothing to learn
+                continue
+            number = format_decimal(count, locale=locale)
+            if not text.startswith(number):
+                continue
+            word = text[len(number):].strip(" \u00a0\u202f\u2009").lower()
+            if word and not any(ch.isdigit() for ch in word):
+                words.setdefault(word, unit)
+    return words
+
+
 def _catalog_names(lang: str) -> tuple[str, str]:
     """``(catalogname, language)`` as ``msginit`` derives them from a locale id."""
     name = lang.replace("-", "_").split(".", 1)[0].split("@", 1)[0]

@@ -134,6 +134,7 @@ from ..languages import (
     plural_forms,
     plural_function,
     single_count_forms,
+    time_unit_words,
 )
 from ..languages import nplurals as language_nplurals
 from ..machinery import cache, parallel
@@ -612,8 +613,11 @@ def compare_numbers(source_text: str, translation: str, context: Context) -> _Nu
     if not source_text and not translation:
         return result
     source = number_values(source_text, (context.source_lang,), context.dose_units)
-    target = number_values(translation, (context.source_lang, context.lang), context.dose_units,
-                           own=context.lang)
+    local = _local_time_units(context.lang, context.source_lang, context.dose_units)
+    target = number_values(translation, (context.source_lang, context.lang),
+                           context.dose_units + local, own=context.lang)
+    source_kinds = [_unit_kind(n.dose, (context.source_lang,)) for n in source]
+    target_kinds = [_unit_kind(n.dose, (context.lang, context.source_lang)) for n in target]
     order = sorted(range(len(source)), key=lambda i: source[i].dose is None)
     partner: dict[int, int] = {}  # target index -> source index
     by_value: dict[str, list[int]] = {}
@@ -622,8 +626,8 @@ def compare_numbers(source_text: str, translation: str, context: Context) -> _Nu
             by_value.setdefault(value, []).append(index)
     exact = len(source) <= MAX_MATCHED_NUMBERS and len(target) <= MAX_MATCHED_NUMBERS
 
-    def fits(i: int, j: int) -> bool:  # no other unit of mass or volume ("20 mg", "20 mcg")
-        mine, theirs = _mass_unit(source[i].dose), _mass_unit(target[j].dose)
+    def fits(i: int, j: int) -> bool:  # no other unit ("20 mg" and "20 mcg", weeks and months)
+        mine, theirs = source_kinds[i], target_kinds[j]
         return mine is None or theirs is None or mine == theirs
 
     def assign(i: int, seen: set[int]) -> bool:  # Kuhn's augmenting path
@@ -661,10 +665,29 @@ _MASS_UNITS = {"mg": "mg", "mcg": "µg", "\u00b5g": "µg", "\u03bcg": "µg", "ug
                "ml": "ml"}
 
 
-def _mass_unit(dose: str | None) -> str | None:
-    """The unit of mass or volume a dose is written in (``mcg`` and ``µg`` the same), or None
-    (another unit, or a word of the translation's language: ``ملغ``)."""
-    return _MASS_UNITS.get(dose.lower()) if dose else None
+@lru_cache(maxsize=64)
+def _local_time_units(lang: str | None, source_lang: str | None,
+                      units: tuple[str, ...]) -> tuple[str, ...]:
+    """The words of ``lang`` for the units of time among ``units`` (the dose units, written
+    in the source language): a number before one of them is a dose in a translation."""
+    kinds = {_unit_kind(unit, (source_lang, "en")) for unit in units} - {None}
+    return tuple(word for word, kind in time_unit_words(lang).items() if kind in kinds)
+
+
+def _unit_kind(dose: str | None, langs: tuple[str | None, ...]) -> str | None:
+    """The unit a dose is written in: of mass or volume (``mcg`` and ``µg`` the same) or of
+    time in one of ``langs`` (``semanas`` is ``week``); None for another unit or a word the
+    tool does not know (``ملغ``)."""
+    if not dose:
+        return None
+    word = dose.lower()
+    if word in _MASS_UNITS:
+        return _MASS_UNITS[word]
+    for lang in langs:
+        kind = time_unit_words(lang).get(word)
+        if kind:
+            return kind
+    return None
 
 
 def _shown(number: _Number) -> str:
