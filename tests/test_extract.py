@@ -142,3 +142,15 @@ def test_the_rights_statement_is_offered_to_translators(make_site):
         'rights = "Shared under CC BY-SA 4.0"') + 1
     assert entry is not None and entry.occurrences == [("twp.toml", str(line))]
     assert "rights" in entry.comment
+
+
+def test_markdown_files_not_named_md_are_named_in_a_warning(make_site, twp):
+    # Jekyll names pages index.markdown; a file A.MD is no article either: both are said.
+    from .conftest import article
+
+    root = make_site({"content/en/a.md": article(), "content/en/about.markdown": article(),
+                      "content/en/B.MD": article(), "content/en/notes.txt": "plain"})
+    result = twp("--site", root, "extract")
+    assert result.code == 0, result
+    assert "content/en/about.markdown" in result.err and "content/en/B.MD" in result.err
+    assert "notes.txt" not in result.err and "not read" in result.err

@@ -247,7 +247,10 @@ def extract(config: Config, articles: list[Article] | None = None, *,
         from ..source.content import load_articles
 
         articles = load_articles(config)
+    from ..source.content import unread_markdown
+
     report = ExtractReport(warnings=[w for article in articles for w in article.warnings])
+    report.warnings.extend(unread_markdown(config))
     # Render everything before writing anything.
     texts, report.units, notes = _template_texts(config, articles)
     report.warnings.extend(notes)
