@@ -247,7 +247,7 @@ def extract(config: Config, articles: list[Article] | None = None, *,
         from ..source.content import load_articles
 
         articles = load_articles(config)
-    from ..source.content import unread_markdown
+    from ..source.articlefiles import unread_markdown
 
     report = ExtractReport(warnings=[w for article in articles for w in article.warnings])
     report.warnings.extend(unread_markdown(config))
