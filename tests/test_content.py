@@ -136,3 +136,23 @@ def test_cli_bad_input_exit_2_names_file_no_traceback(make_site, twp, case):
     assert "content/en/" in result.err and ".md:" in result.err
     assert "Traceback" not in result.err + result.out
     assert not (root / "locales").exists()
+
+
+def test_an_article_linked_from_outside_the_site_is_refused(make_site, twp, tmp_path):
+    # Its text would be published (and a file that is no article quoted in the error).
+    from .conftest import article
+
+    outside = tmp_path / "elsewhere.md"
+    outside.write_text(article(title="Secret"), encoding="utf-8")
+    root = make_site({"content/en/a.md": article()})
+    (root / "content/en/s.md").symlink_to(outside)
+    result = twp("--site", root, "extract")
+    assert result.code == 2 and "content/en/s.md" in result.err and "outside the site" in result.err
+    (root / "content/en/s.md").unlink()
+    shared = root / "shared"
+    shared.mkdir()
+    (shared / "t.md").write_text(article(title="Shared"), encoding="utf-8")
+    (root / "content/en/t.md").symlink_to(shared / "t.md")  # a file of the site: read
+    result = twp("--site", root, "extract")
+    assert result.code == 0, result
+    assert "Shared" in next(root.glob("locales/**/t.pot")).read_text(encoding="utf-8")

@@ -124,7 +124,12 @@ def load_articles(config: Config) -> list[Article]:
     seen: dict[str, Article] = {}
     language_dirs = language_folders((config.source_language, *config.languages))
     dates = _DateFallback(config)
+    root = os.path.realpath(config.root)
     for path, folder in article_files(source_dir):
+        if path.is_symlink() and not os.path.realpath(path).startswith(root + os.sep):
+            raise ContentError(  # its text would be published, and its errors show its lines
+                "the article is a symbolic link to a file outside the site", path=config.rel(path),
+                hint="copy the file into the site instead of linking to it")
         article = load_article(path, config.rel(path), config.limits, content=config.content,
                                folder=folder, date_fallback=dates)
         problem = check_slug(article.slug, nested=True, reserved=language_dirs)
