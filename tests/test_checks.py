@@ -770,3 +770,12 @@ def test_a_control_character_or_noncharacter_the_source_lacks_is_a_warning():
     assert "U+0085" in findings[0].message and "U+FFFE" in findings[0].message
     same = polib.POEntry(msgid="Rest\x85 well.", msgstr="Descansa\x85 bien.")
     assert check_entry(same, path="x.po", kind="article") == []
+
+
+@pytest.mark.parametrize("target", ["/\\evil.example/guia/", "\\\\evil.example/guia/",
+                                    "\\/evil.example/guia/", "///evil.example/guia/"])
+def test_a_link_without_scheme_a_browser_reads_as_another_host_is_a_foreign_link(target):
+    # In raw HTML (Markdown escapes the backslash): '/\evil.example' is '//evil.example'.
+    found = checked('Read the <a href="https://demo.example.org/guide/">guide</a> now.',
+                    f'Lea la <a href="{target}">guía</a> ahora.', "es")
+    assert ("foreign-link", "error") in found, target

@@ -48,7 +48,8 @@ def site_key(url: str) -> str:
     >>> site_key("//evil.example/x"), site_key("http://[oops/")
     ('evil.example', 'invalid:http://[oops/')
     """
-    special = _WEB_ADDRESS.match(_BROWSER_IGNORES.sub("", url).lstrip(_LEADING))
+    special = _WEB_ADDRESS.match(_BROWSER_IGNORES.sub("", url).lstrip(_LEADING)) \
+        or _NETWORK_PATH.match(_BROWSER_IGNORES.sub("", url).lstrip(_LEADING))
     if special is not None:  # as a browser reads it: 'http:evil.org', 'https:///evil.org'
         authority = unquote(special.group(1)).rsplit("@", 1)[-1].strip().lower()
         if authority.startswith("["):  # an IPv6 address, closed, or nothing a browser opens
@@ -72,6 +73,9 @@ _LEADING = "".join(map(chr, range(0x21)))  # C0 controls and space, stripped at 
 #: (none, one, three) is skipped, and the authority runs to the next slash, backslash, '?'
 #: or '#'.
 _WEB_ADDRESS = re.compile(r"(?i)(?:https?|ftp|wss?):[/\\]*([^/\\?#]*)")
+#: A URL without a scheme that a browser reads as another host: two or more slashes or
+#: backslashes first ('//evil.org', '/\\evil.org', '\\\\evil.org').
+_NETWORK_PATH = re.compile(r"[/\\]{2,}([^/\\?#]*)")
 
 
 #: The former name of :func:`site_key`.
