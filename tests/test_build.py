@@ -596,6 +596,12 @@ def test_a_partial_build_into_an_empty_folder_links_only_what_it_built(site, tmp
                  "es/atom.xml", "es/index.html"):
         text = (out / name).read_text(encoding="utf-8")
         assert "/ar/" not in text and '"ar/' not in text and 'hreflang="ar"' not in text, name
+    # over a full build whose file list is gone (an upload that skips hidden files), the
+    # other languages' pages are there: they stay linked
+    build(load_config(site), out=out)
+    (out / ".twp-build.json").unlink()
+    build(load_config(site), languages=["es"], out=out)
+    assert "/ar/" in (out / "sitemap.xml").read_text(encoding="utf-8")
     # built later in full, every language is linked again
     build(load_config(site), out=out)
     assert 'hreflang="ar"' in (out / "es/journal/index.html").read_text(encoding="utf-8") \

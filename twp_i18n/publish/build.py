@@ -203,10 +203,10 @@ def _leave_out_absent(output: Path, plan: Plan, chosen: list[str]) -> None:
     the feeds list and the pages' language links do not lead to pages that are not there."""
     from ..render.pages import tag_dir
 
-    previous = _read_manifest(output)
-    present = {rel.split("/", 1)[0] for rel in previous}
+    folder = Folder(output)
     for lang in plan.languages:
-        if lang not in chosen and tag_dir(lang) not in present and plan.published[lang]:
+        index = folder.inside(f"{tag_dir(lang)}/index.html")  # what is there, manifest or not
+        if lang not in chosen and plan.published[lang] and (index is None or not index.is_file()):
             plan.published[lang] = []
             plan.slugs[lang] = set()
 
