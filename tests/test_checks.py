@@ -396,6 +396,9 @@ def test_a_dose_its_readers_would_read_otherwise_is_a_changed_dose() -> None:
             ("Take 17.5 mg.", "Nehmen Sie 17.500 mg.", "de")]:
         assert ("dose-changed", "error") in checked(source, translation, lang), translation
     assert checked("Take 17.5 mg.", "Nehmen Sie 17.5 mg.", "de") == set()
+    for lang, translation in (("de", "Nehmen Sie 0.125 mg."), ("es", "Tome 0.125 mg."),
+                              ("it", "Prendi 0.125 mg."), ("pt_BR", "Tome 0.125 mg.")):
+        assert checked("Take 0.125 mg.", translation, lang) == set(), translation  # no 125
     assert checked("Take 17.5 mg.", "Tome 17,5 mg.", "es") == set()
     # a plain number keeps both readings (a warning at most, never an error)
     assert ("dose-changed", "error") not in checked("Page 1.500 of it.", "Seite 1.500.", "de")
@@ -429,6 +432,10 @@ def test_a_duration_in_another_unit_of_time_is_a_changed_dose() -> None:
             ("Reduce every 2 weeks.", "Reducir cada 2 weeks.", "es"),  # the English word kept
             ("Reduce every 2 weeks.", "2週間ごとに減らします。", "ja")]:
         assert checked(source, translation, lang) == set(), translation
+    # a duration the English spells out, written in digits as the guide asks: no error
+    for source, translation, lang in [("Rest for two weeks.", "Descanse 2 semanas.", "es"),
+                                      ("Rest for a week.", "休息1周。", "zh")]:
+        assert ("dose-changed", "error") not in checked(source, translation, lang), translation
 
 
 def test_dose_units_are_configurable() -> None:

@@ -538,6 +538,9 @@ class _Number:
     """The unit of dose, time or proportion written after it, if any."""
 
 
+_LEADING_ZERO = re.compile(r"0\D")
+
+
 @lru_cache(maxsize=64)
 def _unit_pattern(units: tuple[str, ...]) -> re.Pattern[str] | None:
     if not units:
@@ -572,7 +575,8 @@ def number_values(text: str, langs: tuple[str | None, ...],
         values = frozenset(v for v in (parse_number(token, lang) for lang in langs) if v is not None)
         unit = pattern.match(text, match.end()) if pattern else None
         dose = unit.group(1) if unit else None
-        if dose and own is not None and len(values) > 1:
+        # ("0.125": no language groups thousands after a lone 0, so that is a decimal)
+        if dose and own is not None and len(values) > 1 and not _LEADING_ZERO.match(token):
             read = parse_number(token, own)
             if read is not None:
                 values = frozenset({read})
@@ -657,7 +661,12 @@ def compare_numbers(source_text: str, translation: str, context: Context) -> _Nu
                 partner[candidates[at]] = i
                 matched.add(i)
     result.lost = [source[i] for i in range(len(source)) if i not in matched]
-    result.added = [target[j] for j in range(len(target)) if j not in partner]
+    # A duration the source spells out ("two weeks") may be written in digits: a number the
+    # translation adds before its own word for a time counts as a number, not as a dose.
+    configured = {unit.lower() for unit in context.dose_units}
+    result.added = [target[j] if not target[j].dose or target[j].dose.lower() in configured
+                    else _Number(target[j].text, target[j].values, None)
+                    for j in range(len(target)) if j not in partner]
     return result
 
 
