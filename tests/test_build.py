@@ -244,9 +244,19 @@ def test_every_link_of_a_bundle_works_offline_or_leads_to_the_web(site):
                     # (an image the site does not have is missing on the web too)
                     assert target in names or f"{target}/index.html" in names \
                         or not (dist / target).exists(), (bundle.name, name, url)
-                    # the same page on the web links the same way
+                    # the same page on the web links the same way (below: links a reader follows
+                    # to what the bundle has stay inside it)
                     assert (dist / name).read_text(encoding="utf-8").count(value) >= 1
+                for value in re.findall(r'<a\b[^>]*\bhref="([^"]*)"', page):
+                    path = html.unescape(value).removeprefix(base).split("#")[0]
+                    assert not value.startswith(base) or not (
+                        path in names or f"{path}index.html" in names), (bundle.name, name, value)
     assert to_web > 10
+    # text that looks like an attribute (a code sample) is left as it is
+    from twp_i18n.render.pages import bundled_links
+
+    sample = '<p>Write <code>&lt;a href="/en/x/"&gt;</code> or href="../../en/y/" plainly.</p>'
+    assert bundled_links(sample, base, "es/a/index.html") == sample
 
 
 LINK = ("https://example.org/library/shared-notes/rest-and-sleep/"

@@ -436,24 +436,36 @@ def bundled_links(html_text: str, site_url: str, page: str) -> str:
     the bundle does not have (the stylesheet, at the bundle's root, stays).
 
     >>> bundled_links('<a href="../../en/b/index.html">b</a> <a href="../c/index.html">c</a>'
-    ...               '<link href="../../style.css">', "https://e.org/", "es/a/index.html")
-    '<a href="https://e.org/en/b/">b</a> <a href="../c/index.html">c</a><link href="../../style.css">'
+    ...               '<a href="../../es/index.html">es</a>', "https://e.org/", "es/a/index.html")
+    '<a href="https://e.org/en/b/">b</a> <a href="../c/index.html">c</a><a href="../../es/index.html">es</a>'
     """
     depth = page.count("/")  # folders between the site's root and the page
+    own = page.split("/", 1)[0] + "/"  # the language's folder, which the bundle holds
 
     def fix(match: re.Match[str]) -> str:
+        if not _in_tag(html_text, match.start()):
+            return match.group(0)  # text that looks like an attribute (a code sample)
         ups = len(match.group(2)) // 3
         rest = match.group(3)
-        if ups < depth or (ups == depth and re.match(r"style\.css(?:$|[?#])", rest)):
+        if ups < depth or (ups == depth and (rest.startswith(own) or re.match(
+                r"style\.css(?:$|[?#])", rest))):
             return match.group(0)  # inside the bundle
         return absolute(match)
 
     def absolute(match: re.Match[str]) -> str:
+        if not _in_tag(html_text, match.start()):
+            return match.group(0)
         url = urljoin(site_url + page, html.unescape(match.group(0).split('="', 1)[1][:-1]))
         return f'{match.group(1)}="{html.escape(_INDEX.sub("", url, count=1), quote=True)}"'
 
     html_text = _UP_LINK.sub(fix, html_text) if "../" in html_text else html_text
     return _ROOT_LINK.sub(absolute, html_text) if '="/' in html_text else html_text
+
+
+def _in_tag(html_text: str, at: int) -> bool:
+    """Whether position ``at`` of serialized HTML lies inside a tag (an attribute), not in
+    text: a '<' after the last '>' before it (text holds no raw '<')."""
+    return html_text.rfind("<", 0, at) > html_text.rfind(">", 0, at)
 
 
 def absolute_links(html_text: str, base: str) -> str:
