@@ -168,7 +168,7 @@ def test_a_file_of_millions_of_short_lines_is_refused_before_it_is_split(filler:
     # 30 MB of empty continuation lines (or comment marks, or blank lines) is under the size
     # bound, but each line is an object in memory: ten million of them took gigabytes.
     text = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\nmsgid "a"\nmsgstr ""\n'
-    many = text + filler * 1_200_000 + '"x"\n'
+    many = text + filler * 2_200_000 + '"x"\n'
     with pytest.raises(CatalogError) as info:
         parse_po(many, "many.po")
     assert info.value.path == "many.po"

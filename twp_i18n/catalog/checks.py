@@ -664,9 +664,9 @@ def compare_numbers(source_text: str, translation: str, context: Context) -> _Nu
     # A duration the source spells out ("two weeks") may be written in digits: a number the
     # translation adds before its own word for a time counts as a number, not as a dose.
     configured = {unit.lower() for unit in context.dose_units}
-    result.added = [target[j] if not target[j].dose or target[j].dose.lower() in configured
-                    else _Number(target[j].text, target[j].values, None)
-                    for j in range(len(target)) if j not in partner]
+    result.added = [number if not number.dose or number.dose.lower() in configured
+                    else _Number(number.text, number.values, None)
+                    for j, number in enumerate(target) if j not in partner]
     return result
 
 

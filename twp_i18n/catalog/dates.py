@@ -42,7 +42,7 @@ from ..config import Config
 from ..diagnostics import Diagnostic, from_error
 from ..errors import CatalogError
 from ..machinery import cache
-from ..machinery.fsutil import write_if_changed
+from ..machinery.fsutil import read_regular, write_if_changed
 from ..paths import SITE_DOMAIN
 from .catalogs import catalog_path, load_catalog
 from .datesmerge import merge_records, split_markers
@@ -107,9 +107,9 @@ def read_dates(config: Config) -> Record:
     path = dates_path(config)
     display = config.rel(path)
     try:
-        if path.stat().st_size > _MAX_BYTES:
+        data = read_regular(path, _MAX_BYTES)
+        if len(data) > _MAX_BYTES:
             raise CatalogError(f"larger than {_MAX_BYTES // (1024 * 1024)} MB", path=display)
-        data = path.read_bytes()
     except FileNotFoundError:
         return {}
     except OSError as exc:
@@ -267,10 +267,10 @@ def _text_and_revision(config: Config, lang: str, domain: str, known: dict[str, 
     path = catalog_path(config, lang, domain)
     rel = config.rel(path)
     try:
-        data = path.read_bytes() if path.stat().st_size <= config.limits.max_catalog_bytes else None
+        data = read_regular(path, config.limits.max_catalog_bytes)
     except OSError:
         return None
-    if data is None:
+    if len(data) > config.limits.max_catalog_bytes:
         return None
     key = cache.digest(data)
     hit = known.get(rel)

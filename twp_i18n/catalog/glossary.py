@@ -41,7 +41,7 @@ from typing import Any
 from ..config import Config
 from ..diagnostics import Diagnostic
 from ..errors import control_character
-from ..machinery.fsutil import write_if_changed
+from ..machinery.fsutil import read_regular, write_if_changed
 
 __all__ = ["GLOSSARY_NAME", "Glossary", "Term", "glossary_path", "load_glossary",
            "start_glossary"]
@@ -256,8 +256,7 @@ def _read_bounded(path: Path, display: str, max_bytes: int,
     """The bytes of a glossary file, or None (no file; or unreadable or over the bound, with
     the problem recorded)."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
+        data = read_regular(path, max_bytes)
     except FileNotFoundError:
         return None
     except OSError as exc:

@@ -382,6 +382,13 @@ def open_regular(path: Path | str) -> io.BufferedReader:
         raise
 
 
+def read_regular(path: Path | str, bound: int) -> bytes:
+    """At most ``bound + 1`` bytes of a regular file (:func:`open_regular`): the caller tells
+    a file over its bound by the length."""
+    with open_regular(path) as handle:
+        return handle.read(bound + 1)
+
+
 def remove_file(path: Path) -> bool:
     """Delete ``path`` if it exists; True when something was removed."""
     try:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..config import Config
 from ..diagnostics import Diagnostic
 from ..machinery import cache, parallel
+from ..machinery.fsutil import read_regular
 from ..render.plan import Plan
 
 if TYPE_CHECKING:
@@ -320,8 +321,8 @@ def _dates_digests(config: Config) -> dict[str, str]:
     """A digest of each language's part of ``locales/dates.json`` (so a new date renders only
     that language again); ``""``: of the whole file, when it is not a record."""
     path = config.locales_dir / "dates.json"
-    try:
-        data = path.read_bytes()
+    try:  # bounded as its reader bounds it (which reports a file over the bound)
+        data = read_regular(path, config.limits.max_catalog_bytes)
     except OSError:
         return {}
     try:
