@@ -786,3 +786,11 @@ def test_a_link_without_scheme_a_browser_reads_as_another_host_is_a_foreign_link
     found = checked('Read the <a href="https://demo.example.org/guide/">guide</a> now.',
                     f'Lea la <a href="{target}">guía</a> ahora.', "es")
     assert ("foreign-link", "error") in found, target
+
+
+def test_many_numbers_are_paired_by_unit_too() -> None:
+    # above the bound the pairing is greedy; it still skips a number of another unit
+    filler = " ".join(str(n) for n in range(1000, 1101))
+    source = f"{filler}. 20 mg of A and 20 mcg of B."
+    translation = f"{filler}. 20 mcg de B y 20 mg de A."
+    assert checked(source, translation, "es") == set()

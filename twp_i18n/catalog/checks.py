@@ -657,8 +657,9 @@ def compare_numbers(source_text: str, translation: str, context: Context) -> _Nu
             while at < len(candidates) and candidates[at] in partner:
                 at += 1
             cursor[value] = at
-            if at < len(candidates) and fits(i, candidates[at]):
-                partner[candidates[at]] = i
+            pick = next((j for j in candidates[at:] if j not in partner and fits(i, j)), None)
+            if pick is not None:  # the first free one, unless its unit is another
+                partner[pick] = i
                 matched.add(i)
     result.lost = [source[i] for i in range(len(source)) if i not in matched]
     # A duration the source spells out ("two weeks") may be written in digits: a number the
