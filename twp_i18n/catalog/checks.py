@@ -662,13 +662,19 @@ def compare_numbers(source_text: str, translation: str, context: Context) -> _Nu
                 partner[pick] = i
                 matched.add(i)
     result.lost = [source[i] for i in range(len(source)) if i not in matched]
-    # A duration the source spells out ("two weeks") may be written in digits: a number the
-    # translation adds before its own word for a time counts as a number, not as a dose.
-    configured = {unit.lower() for unit in context.dose_units}
-    result.added = [number if not number.dose or number.dose.lower() in configured
-                    else _Number(number.text, number.values, None)
-                    for j, number in enumerate(target) if j not in partner]
+    result.added = _added(target, partner, context.dose_units)
     return result
+
+
+def _added(target: list[_Number], partner: dict[int, int],
+           units: tuple[str, ...]) -> list[_Number]:
+    """The translation's numbers no source number pairs with.  A duration the source spells
+    out ("two weeks") may be written in digits: a number the translation adds before its own
+    word for a time counts as a number, not as a dose (only ``units`` make a dose there)."""
+    configured = {unit.lower() for unit in units}
+    return [number if not number.dose or number.dose.lower() in configured
+            else _Number(number.text, number.values, None)
+            for j, number in enumerate(target) if j not in partner]
 
 
 _MASS_UNITS = {"mg": "mg", "mcg": "µg", "\u00b5g": "µg", "\u03bcg": "µg", "ug": "µg", "g": "g",
