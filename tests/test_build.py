@@ -253,10 +253,19 @@ def test_every_link_of_a_bundle_works_offline_or_leads_to_the_web(site):
                         path in names or f"{path}index.html" in names), (bundle.name, name, value)
     assert to_web > 10
     # text that looks like an attribute (a code sample) is left as it is
-    from twp_i18n.render.pages import bundled_links
+    from twp_i18n.render.pages import (
+        absolute_links,
+        bundled_links,
+        disk_friendly_links,
+        link_to_source_when_unpublished,
+    )
 
     sample = '<p>Write <code>&lt;a href="/en/x/"&gt;</code> or href="../../en/y/" plainly.</p>'
     assert bundled_links(sample, base, "es/a/index.html") == sample
+    assert absolute_links(sample, base + "es/a/") == sample  # feeds
+    assert disk_friendly_links(sample) == sample  # pages
+    sibling = '<p>See href="../b/" in the code.</p>'
+    assert link_to_source_when_unpublished(sibling, {"a"}, {"a", "b"}, "en", "a") == sibling
 
 
 LINK = ("https://example.org/library/shared-notes/rest-and-sleep/"

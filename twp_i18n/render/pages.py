@@ -351,8 +351,8 @@ def disk_friendly_links(html_text: str) -> str:
     """
     def fix(match: re.Match[str]) -> str:
         at = match.start()
-        if at and _WORD_CHAR.match(html_text, at - 1):  # 'xhref="...': not an attribute
-            return match.group(0)
+        if at and _WORD_CHAR.match(html_text, at - 1) or not _in_tag(html_text, at):
+            return match.group(0)  # 'xhref="...', or text (a code sample): not an attribute
         return f'href="{match.group(1)}index.html{match.group(2) or ""}"'
 
     return _RELATIVE_DIR_LINK.sub(fix, html_text)
@@ -412,8 +412,8 @@ def link_to_source_when_unpublished(html_text: str, published: set[str], slugs: 
 
     def fix(match: re.Match[str]) -> str:
         up = len(match.group(1)) // 3
-        if up > len(folders) - 1:  # leaves the language's folder
-            return match.group(0)
+        if up > len(folders) - 1 or not _in_tag(html_text, match.start()):
+            return match.group(0)  # leaves the language's folder, or is text
         slug = "/".join(part for part in (*folders[1:len(folders) - up], match.group(2)) if part)
         if slug not in slugs or slug in published:
             return match.group(0)
@@ -463,9 +463,27 @@ def bundled_links(html_text: str, site_url: str, page: str) -> str:
 
 
 def _in_tag(html_text: str, at: int) -> bool:
-    """Whether position ``at`` of serialized HTML lies inside a tag (an attribute), not in
-    text: a '<' after the last '>' before it (text holds no raw '<')."""
-    return html_text.rfind("<", 0, at) > html_text.rfind(">", 0, at)
+    """Whether position ``at`` of serialized HTML lies inside a tag, between its attributes,
+    not in text: no '>' outside quotes since the last '<' before it (text holds no raw '<',
+    an attribute value may hold a '>').
+
+    >>> _in_tag('<a title="1 > 0" href="x">', 17), _in_tag('<p>a href="x"</p>', 5)
+    (True, False)
+    """
+    start = html_text.rfind("<", 0, at)
+    if start < 0:
+        return False
+    if html_text.rfind(">", start, at) < 0:  # the common case, without a loop in Python
+        return True
+    quote = ""
+    for char in html_text[start:at]:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char == ">":
+            return False
+    return not quote
 
 
 def absolute_links(html_text: str, base: str) -> str:
@@ -475,6 +493,8 @@ def absolute_links(html_text: str, base: str) -> str:
     '<a href="https://e.org/es/x/">x</a>'
     """
     def resolve(match: re.Match[str]) -> str:
+        if not _in_tag(html_text, match.start()):
+            return match.group(0)  # text that looks like an attribute (a code sample)
         url = urljoin(base, html.unescape(match.group(2)))
         return f'{match.group(1)}="{html.escape(url, quote=True)}"'
 
