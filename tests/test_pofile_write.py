@@ -291,3 +291,15 @@ def test_kept_entries_are_only_those_that_mean_the_same() -> None:
     out = format_po(po, original=original)
     assert out.startswith(f"{header}\n\n{second}\n\n#~ msgid \"\"\n#~ \"A sentence")
     assert out == f"{header}\n\n{second}\n\n" + format_po(catalog(po[0])).split("\n\n")[1]
+
+
+@needs_msgcat
+def test_a_charset_placeholder_is_written_as_utf8():
+    # A POT copied to a .po without msginit keeps xgettext's "charset=CHARSET": twp reads it
+    # as UTF-8, and so writes it, or msgcat and msgfmt refuse the file's non-ASCII text.
+    text = ('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=CHARSET\\n"\n'
+            '"Content-Transfer-Encoding: 8bit\\n"\n\nmsgid "Sleep"\nmsgstr "Sueño"\n')
+    out = format_po(parse_po(text), original=parse_po(text))
+    assert '"Content-Type: text/plain; charset=UTF-8\\n"' in out
+    assert msgcat(out) == out
+    assert '"Content-Transfer-Encoding: 8bit\\n"' in out and 'msgstr "Sueño"' in out

@@ -363,10 +363,15 @@ def _header_fields(text: str) -> list[tuple[str, str]]:
     return fields
 
 
+_CHARSET_PLACEHOLDER = re.compile(r"charset=CHARSET\b", re.IGNORECASE)
+"""xgettext's placeholder, which a POT copied to a .po keeps: twp reads and writes UTF-8."""
+
+
 def _header_block(po: polib.POFile, original: polib.POFile | None) -> list[str]:
     """The lines of ``po``'s header entry: as they were in ``original`` where its fields are
     the same (each changed field on canonical lines of its own), else canonical."""
-    fields = list(po.metadata.items())
+    fields = [(name, _CHARSET_PLACEHOLDER.sub("charset=UTF-8", value)
+               if name.lower() == "content-type" else value) for name, value in po.metadata.items()]
     header = polib.POEntry(
         msgid="", msgstr="".join(f"{k}: {v}\n" for k, v in fields),
         tcomment=po.header, flags=["fuzzy"] if po.metadata_is_fuzzy else [])
