@@ -412,6 +412,13 @@ def test_a_dose_with_another_unit_of_mass_or_volume_is_a_changed_dose() -> None:
     assert checked("20 mg, then 20 mcg.", "20 mcg, luego 20 mg.", "es") == set()  # both kept
     assert checked("Take 20 mcg a day.", "Tome 20 μg al día.", "es") == set()  # the same unit
     assert checked("Take 2.5 mg daily.", "خذ ٢٫٥ ملغ يوميا.", "ar") == set()  # its own word
+    # the translation's own unit names (CLDR's short and long ones)
+    assert ("dose-changed", "error") in checked("Take 20 mg.", "Примите 20 мкг.", "ru")
+    assert ("dose-changed", "error") in checked("Take 20 mg.", "Tome 20 microgramos.", "es")
+    for translation, lang in (("Примите 2,5 мг.", "ru"), ("Tome 2,5 miligramos.", "es"),
+                              ("Прийміть 20 мкг.", "uk")):
+        source = "Take 20 mcg." if lang == "uk" else "Take 2.5 mg."
+        assert checked(source, translation, lang) == set(), translation
 
 
 def test_a_duration_in_another_unit_of_time_is_a_changed_dose() -> None:

@@ -123,20 +123,24 @@ def _locale(lang: str) -> Locale:
 
 _TIME_UNITS = {"duration-minute": "minute", "duration-hour": "hour", "duration-day": "day",
                "duration-week": "week", "duration-month": "month", "duration-year": "year"}
+#: Units of dose, by CLDR's name, as the checks name them; their short forms too ("мг").
+_DOSE_UNITS = {"mass-milligram": "mg", "mass-microgram": "µg", "mass-gram": "g",
+               "volume-milliliter": "ml"}
 #: Counts that reach every plural category of the languages CLDR describes.
 _SAMPLE_COUNTS = (0, 1, 2, 3, 5, 7, 11, 21, 100, 102, 1.5)
 
 
 @lru_cache(maxsize=64)
-def time_unit_words(lang: str | None) -> dict[str, str]:
-    """The words ``lang`` writes after a number for a span of time, lower-cased, and the
-    unit each means: ``{"semana": "week", "semanas": "week", "meses": "month", ...}`` for
-    Spanish (CLDR's long unit names, through Babel, in every plural form); {} for a
-    language CLDR does not know.  Words written before the number (Swahili ``wiki 2``) or
-    with no number at all (Arabic's dual) are not listed.
+def unit_words(lang: str | None) -> dict[str, str]:
+    """The words ``lang`` writes after a number for a span of time or a dose, lower-cased,
+    and the unit each means: ``{"semanas": "week", "meses": "month", "miligramos": "mg",
+    ...}`` for Spanish (CLDR's unit names, through Babel, in every plural form: long ones
+    for time, short and long ones for mass and volume); {} for a language CLDR does not
+    know.  Words written before the number (Swahili ``wiki 2``) or with no number at all
+    (Arabic's dual) are not listed.
 
-    >>> time_unit_words("de")["wochen"], time_unit_words("es")["meses"]
-    ('week', 'month')
+    >>> unit_words("de")["wochen"], unit_words("es")["meses"], unit_words("ru")["мкг"]
+    ('week', 'month', 'µg')
     """
     from babel.numbers import format_decimal
     from babel.units import format_unit
@@ -148,10 +152,12 @@ def time_unit_words(lang: str | None) -> dict[str, str]:
     except ValueError:
         return {}
     words: dict[str, str] = {}
-    for cldr_unit, unit in _TIME_UNITS.items():
+    forms = [(cldr, unit, "long") for cldr, unit in _TIME_UNITS.items()] + [
+        (cldr, unit, length) for cldr, unit in _DOSE_UNITS.items() for length in ("short", "long")]
+    for cldr_unit, unit, length in forms:
         for count in _SAMPLE_COUNTS:
             try:
-                text = format_unit(count, cldr_unit, length="long", locale=locale)
+                text = format_unit(count, cldr_unit, length=length, locale=locale)
             except Exception:  # noqa: BLE001 - a locale without that unit: nothing to learn
                 continue
             number = format_decimal(count, locale=locale)

@@ -134,7 +134,7 @@ from ..languages import (
     plural_forms,
     plural_function,
     single_count_forms,
-    time_unit_words,
+    unit_words,
 )
 from ..languages import nplurals as language_nplurals
 from ..machinery import cache, parallel
@@ -617,7 +617,7 @@ def compare_numbers(source_text: str, translation: str, context: Context) -> _Nu
     if not source_text and not translation:
         return result
     source = number_values(source_text, (context.source_lang,), context.dose_units)
-    local = _local_time_units(context.lang, context.source_lang, context.dose_units)
+    local = _local_units(context.lang, context.source_lang, context.dose_units)
     target = number_values(translation, (context.source_lang, context.lang),
                            context.dose_units + local, own=context.lang)
     source_kinds = [_unit_kind(n.dose, (context.source_lang,)) for n in source]
@@ -682,25 +682,26 @@ _MASS_UNITS = {"mg": "mg", "mcg": "µg", "\u00b5g": "µg", "\u03bcg": "µg", "ug
 
 
 @lru_cache(maxsize=64)
-def _local_time_units(lang: str | None, source_lang: str | None,
-                      units: tuple[str, ...]) -> tuple[str, ...]:
-    """The words of ``lang`` for the units of time among ``units`` (the dose units, written
-    in the source language): a number before one of them is a dose in a translation."""
+def _local_units(lang: str | None, source_lang: str | None,
+                 units: tuple[str, ...]) -> tuple[str, ...]:
+    """The words of ``lang`` for the units of time and dose among ``units`` (the dose units,
+    written in the source language): a number before one of them is a dose in a
+    translation (``20 мкг``, ``2 semanas``)."""
     kinds = {_unit_kind(unit, (source_lang, "en")) for unit in units} - {None}
-    return tuple(word for word, kind in time_unit_words(lang).items() if kind in kinds)
+    return tuple(word for word, kind in unit_words(lang).items() if kind in kinds)
 
 
 def _unit_kind(dose: str | None, langs: tuple[str | None, ...]) -> str | None:
     """The unit a dose is written in: of mass or volume (``mcg`` and ``µg`` the same) or of
-    time in one of ``langs`` (``semanas`` is ``week``); None for another unit or a word the
-    tool does not know (``ملغ``)."""
+    time, in one of ``langs`` (``semanas`` is ``week``, ``мкг`` is ``µg``); None for another
+    unit or a word the tool does not know (``ملغ``)."""
     if not dose:
         return None
     word = dose.lower()
     if word in _MASS_UNITS:
         return _MASS_UNITS[word]
     for lang in langs:
-        kind = time_unit_words(lang).get(word)
+        kind = unit_words(lang).get(word)
         if kind:
             return kind
     return None
