@@ -152,8 +152,10 @@ def unit_words(lang: str | None) -> dict[str, str]:
     except ValueError:
         return {}
     words: dict[str, str] = {}
-    forms = [(cldr, unit, "long") for cldr, unit in _TIME_UNITS.items()] + [
-        (cldr, unit, length) for cldr, unit in _DOSE_UNITS.items() for length in ("short", "long")]
+    lengths: dict[str, tuple[Literal["short", "long"], ...]] = {
+        **dict.fromkeys(_TIME_UNITS, ("long",)), **dict.fromkeys(_DOSE_UNITS, ("short", "long"))}
+    forms = [(cldr, unit, length) for cldr, unit in {**_TIME_UNITS, **_DOSE_UNITS}.items()
+             for length in lengths[cldr]]
     for cldr_unit, unit, length in forms:
         for count in _SAMPLE_COUNTS:
             try:
