@@ -412,6 +412,10 @@ def test_a_dose_with_another_unit_of_mass_or_volume_is_a_changed_dose() -> None:
     assert checked("20 mg, then 20 mcg.", "20 mcg, luego 20 mg.", "es") == set()  # both kept
     assert checked("Take 20 mcg a day.", "Tome 20 μg al día.", "es") == set()  # the same unit
     assert checked("Take 2.5 mg daily.", "خذ ٢٫٥ ملغ يوميا.", "ar") == set()  # its own word
+    # a minus sign is part of a dose; a range's dash is not
+    assert ("dose-changed", "error") in checked("Take 0.5 mg.", "Tome -0,5 mg.", "es")
+    assert checked("Reduce by -0.5 mg.", "Reducir en -0,5 mg.", "es") == set()
+    assert checked("Take 2-4 mg.", "Tome 2-4 mg.", "es") == set()
     # the translation's own unit names (CLDR's short and long ones)
     assert ("dose-changed", "error") in checked("Take 20 mg.", "Примите 20 мкг.", "ru")
     assert ("dose-changed", "error") in checked("Take 20 mg.", "Tome 20 microgramos.", "es")

@@ -536,6 +536,8 @@ class _Number:
     values: frozenset[str]
     dose: str | None
     """The unit of dose, time or proportion written after it, if any."""
+    negative: bool = False
+    """A minus sign right before it ("-0.5 mg"), not a range's dash ("2-4")."""
 
 
 _LEADING_ZERO = re.compile(r"0\D")
@@ -581,7 +583,10 @@ def number_values(text: str, langs: tuple[str | None, ...],
             if read is not None:
                 values = frozenset({read})
         if values:
-            found.append((match.start(), match.end(), _Number(token, values, dose)))
+            start = match.start()
+            negative = start > 0 and text[start - 1] in "-\u2212" and (
+                start == 1 or not text[start - 2].isalnum())
+            found.append((start, match.end(), _Number(token, values, dose, negative)))
             continue
         pieces = list(re.finditer(r"\d+", token))
         for index, piece in enumerate(pieces):
@@ -593,7 +598,7 @@ def number_values(text: str, langs: tuple[str | None, ...],
         start, end, number = found[index]
         after = found[index + 1]
         if number.dose is None and after[2].dose and _RANGE.match(text[end:after[0]]):
-            found[index] = (start, end, _Number(number.text, number.values, after[2].dose))
+            found[index] = (start, end, _Number(number.text, number.values, after[2].dose, number.negative))
     return [number for _, _, number in found]
 
 
@@ -632,6 +637,8 @@ def compare_numbers(source_text: str, translation: str, context: Context) -> _Nu
 
     def fits(i: int, j: int) -> bool:  # no other unit ("20 mg" and "20 mcg", weeks and months)
         mine, theirs = source_kinds[i], target_kinds[j]
+        if source[i].dose and target[j].dose and source[i].negative != target[j].negative:
+            return False  # "-0.5 mg" is no "0.5 mg"
         return mine is None or theirs is None or mine == theirs
 
     def assign(i: int, seen: set[int]) -> bool:  # Kuhn's augmenting path
