@@ -598,7 +598,8 @@ def number_values(text: str, langs: tuple[str | None, ...],
         start, end, number = found[index]
         after = found[index + 1]
         if number.dose is None and after[2].dose and _RANGE.match(text[end:after[0]]):
-            found[index] = (start, end, _Number(number.text, number.values, after[2].dose, number.negative))
+            found[index] = (start, end, _Number(number.text, number.values, after[2].dose,
+                                                number.negative))
     return [number for _, _, number in found]
 
 
@@ -635,11 +636,10 @@ def compare_numbers(source_text: str, translation: str, context: Context) -> _Nu
             by_value.setdefault(value, []).append(index)
     exact = len(source) <= MAX_MATCHED_NUMBERS and len(target) <= MAX_MATCHED_NUMBERS
 
-    def fits(i: int, j: int) -> bool:  # no other unit ("20 mg" and "20 mcg", weeks and months)
-        mine, theirs = source_kinds[i], target_kinds[j]
-        if source[i].dose and target[j].dose and source[i].negative != target[j].negative:
-            return False  # "-0.5 mg" is no "0.5 mg"
-        return mine is None or theirs is None or mine == theirs
+    def fits(i: int, j: int) -> bool:  # not another unit (mg, mcg; weeks, months), nor "-0.5 mg"
+        mine, theirs, a, b = source_kinds[i], target_kinds[j], source[i], target[j]
+        signed = bool(a.dose and b.dose) and a.negative != b.negative
+        return not signed and (mine is None or theirs is None or mine == theirs)
 
     def assign(i: int, seen: set[int]) -> bool:  # Kuhn's augmenting path
         (value,) = source[i].values
