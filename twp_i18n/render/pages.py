@@ -424,8 +424,7 @@ def link_to_source_when_unpublished(html_text: str, published: set[str], slugs: 
 
 
 _LINK_ATTR = re.compile(r'\b(href|src)="([^"]*)"')
-_UP_LINK = re.compile(r'\b(href|src)="((?:\.\./)+)([^"]*)"')
-_ROOT_LINK = re.compile(r'\b(href|src)="(/[^"]*)"')
+_UPS = re.compile(r"(?:\.\./)+")
 _INDEX = re.compile(r"(?<![^/])index\.html(?=$|[?#])")
 
 
@@ -439,27 +438,25 @@ def bundled_links(html_text: str, site_url: str, page: str) -> str:
     ...               '<a href="../../es/index.html">es</a>', "https://e.org/", "es/a/index.html")
     '<a href="https://e.org/en/b/">b</a> <a href="../c/index.html">c</a><a href="../../es/index.html">es</a>'
     """
+    if '="../' not in html_text and '="/' not in html_text:
+        return html_text
     depth = page.count("/")  # folders between the site's root and the page
     own = page.split("/", 1)[0] + "/"  # the language's folder, which the bundle holds
 
     def fix(match: re.Match[str]) -> str:
-        if not _in_tag(html_text, match.start()):
-            return match.group(0)  # text that looks like an attribute (a code sample)
-        ups = len(match.group(2)) // 3
-        rest = match.group(3)
-        if ups < depth or (ups == depth and (rest.startswith(own) or re.match(
-                r"style\.css(?:$|[?#])", rest))):
-            return match.group(0)  # inside the bundle
-        return absolute(match)
-
-    def absolute(match: re.Match[str]) -> str:
-        if not _in_tag(html_text, match.start()):
-            return match.group(0)
-        url = urljoin(site_url + page, html.unescape(match.group(0).split('="', 1)[1][:-1]))
+        value = match.group(2)
+        if not value.startswith(("../", "/")) or not _in_tag(html_text, match.start()):
+            return match.group(0)  # inside the bundle, or text that looks like an attribute
+        ups = _UPS.match(value)
+        if ups is not None:
+            up, rest = len(ups.group(0)) // 3, value[ups.end():]
+            if up < depth or (up == depth and (rest.startswith(own) or re.match(
+                    r"style\.css(?:$|[?#])", rest))):
+                return match.group(0)  # inside the bundle
+        url = urljoin(site_url + page, html.unescape(value))
         return f'{match.group(1)}="{html.escape(_INDEX.sub("", url, count=1), quote=True)}"'
 
-    html_text = _UP_LINK.sub(fix, html_text) if "../" in html_text else html_text
-    return _ROOT_LINK.sub(absolute, html_text) if '="/' in html_text else html_text
+    return _LINK_ATTR.sub(fix, html_text)
 
 
 def _in_tag(html_text: str, at: int) -> bool:

@@ -25,7 +25,7 @@ from ..config import GIT_FIRST_COMMIT, Config, ContentConfig, LimitsConfig
 from ..diagnostics import Diagnostic, warning
 from ..errors import ContentError, control_character
 from ..machinery.fsutil import open_regular
-from ..paths import check_slug, language_folders, slug_hint
+from ..paths import check_slug, is_within, language_folders, slug_hint
 from .articlefiles import article_files
 
 __all__ = ["Article", "check_slug", "front_matter", "load_article", "load_articles", "parse_article"]
@@ -124,9 +124,10 @@ def load_articles(config: Config) -> list[Article]:
     seen: dict[str, Article] = {}
     language_dirs = language_folders((config.source_language, *config.languages))
     dates = _DateFallback(config)
-    root = os.path.realpath(config.root)
+    allowed = (config.root.resolve(), config.content_dir.resolve())  # as for images
     for path, folder in article_files(source_dir):
-        if path.is_symlink() and not os.path.realpath(path).startswith(root + os.sep):
+        if path.is_symlink() and not any(is_within(Path(os.path.realpath(path)), f)
+                                         for f in allowed):  # (realpath: loops do not raise)
             raise ContentError(  # its text would be published, and its errors show its lines
                 "the article is a symbolic link to a file outside the site", path=config.rel(path),
                 hint="copy the file into the site instead of linking to it")
